@@ -1,0 +1,107 @@
+"""Parameter updates: SGD, momentum and Adam, with optional L2 on W only.
+
+`apply_update` is pure: it takes the network, gradients that were all computed
+beforehand, the settings and the optimiser's state, and returns a new network
+and a new state. Nothing is changed in place, so a step can be undone by keeping
+the old values.
+
+L2 adds ½λ‖W‖² to the loss, so ∂/∂W gains λW; biases are not regularised.
+Momentum:  v ← μv − α·g,   w ← w + v.
+Adam:      m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  w ← w − α·m̂/(√v̂ + ε)
+           with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnstudio.core.errors import NNStudioError, UnknownNameError
+from nnstudio.core.network import Network
+from nnstudio.core.trace import Gradients
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+@dataclass(frozen=True)
+class OptimizerConfig:
+    """Settings saved with a network: which optimiser and its numbers."""
+
+    name: str = "sgd"
+    learning_rate: float = 0.1
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
+    l2: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            raise UnknownNameError("optimizer", self.name, list(OPTIMIZERS))
+        for key in ("learning_rate", "momentum", "beta1", "beta2", "epsilon", "l2"):
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not np.isfinite(value) or value < 0:
+                raise NNStudioError(f"optimizer {key} must be a finite number ≥ 0, got {value!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class OptimizerState:
+    """Per-parameter memory of momentum/Adam: one array per W and per b, and the step count."""
+
+    step: int = 0
+    first: tuple[np.ndarray | None, ...] = field(default_factory=tuple)
+    second: tuple[np.ndarray | None, ...] = field(default_factory=tuple)
+
+
+def _zeros_like(params: list[np.ndarray | None]) -> tuple[np.ndarray | None, ...]:
+    return tuple(None if p is None else np.zeros_like(p) for p in params)
+
+
+def apply_update(
+    network: Network, gradients: Gradients, config: OptimizerConfig, state: OptimizerState | None = None
+) -> tuple[Network, OptimizerState]:
+    """Return the updated network and optimiser state; the inputs stay untouched."""
+    params: list[np.ndarray | None] = []
+    grads: list[np.ndarray | None] = []
+    for layer, g in zip(network.layers, gradients.layers):
+        grad_w = g.grad_weights + config.l2 * layer.weights if config.l2 else g.grad_weights
+        params += [layer.weights, layer.bias]
+        grads += [grad_w, g.grad_bias]
+
+    state = state if state is not None and state.first else OptimizerState(0, _zeros_like(params), _zeros_like(params))
+    t = state.step + 1
+    lr = config.learning_rate
+    new_params: list[np.ndarray | None] = []
+    first: list[np.ndarray | None] = []
+    second: list[np.ndarray | None] = []
+    for p, g, m, v in zip(params, grads, state.first, state.second):
+        if p is None or g is None:
+            new_params.append(p)
+            first.append(None)
+            second.append(None)
+            continue
+        if config.name == "sgd":
+            new_params.append(p - lr * g)
+            first.append(m)
+            second.append(v)
+        elif config.name == "momentum":
+            velocity = config.momentum * m - lr * g
+            new_params.append(p + velocity)
+            first.append(velocity)
+            second.append(v)
+        else:
+            m_new = config.beta1 * m + (1.0 - config.beta1) * g
+            v_new = config.beta2 * v + (1.0 - config.beta2) * g * g
+            m_hat = m_new / (1.0 - config.beta1**t)
+            v_hat = v_new / (1.0 - config.beta2**t)
+            new_params.append(p - lr * m_hat / (np.sqrt(v_hat) + config.epsilon))
+            first.append(m_new)
+            second.append(v_new)
+
+    layers = []
+    for index, layer in enumerate(network.layers):
+        weights, bias = new_params[2 * index], new_params[2 * index + 1]
+        # Typed text no longer describes a trained value, so it is dropped.
+        layers.append(layer.replace(weights=weights, bias=bias, weight_text={}, bias_text={}))
+    return network.with_layers(layers), OptimizerState(t, tuple(first), tuple(second))

@@ -1,0 +1,118 @@
+"""Everything a `.nnstudio` file holds besides bare numbers: the network, its loss
+and optimiser, the current input and target, named samples, labels and layout.
+
+A `Project` is an immutable value like `Network`. The document (UI) keeps one
+and replaces it on every edit; the CLI loads one, computes, and may save one.
+Typed text is kept beside values (`input_text[i]`), so `5/6` stays `5/6`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from nnstudio.core.errors import ShapeError
+from nnstudio.core.losses import get_loss
+from nnstudio.core.network import Network
+from nnstudio.core.optim import OptimizerConfig
+
+Texts = tuple["str | None", ...]
+
+
+def _vector(values: object, size: int, what: str, dtype: np.dtype) -> np.ndarray:
+    array = np.array(values, dtype=dtype)
+    if array.shape != (size,):
+        raise ShapeError(f"{what}: expected {size} values, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ShapeError(f"{what}: every value must be a finite number")
+    array.setflags(write=False)
+    return array
+
+
+def _texts(texts: Texts | None, size: int, what: str) -> Texts:
+    if texts is None or len(texts) == 0:
+        return (None,) * size
+    if len(texts) != size:
+        raise ShapeError(f"{what}: expected {size} entries, got {len(texts)}")
+    return tuple(texts)
+
+
+@dataclass(frozen=True, eq=False)
+class Sample:
+    """A named input/target pair, such as one training point of the worked example."""
+
+    name: str
+    input: np.ndarray
+    target: np.ndarray
+    input_text: Texts = ()
+    target_text: Texts = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Project:
+    """A network with what is needed to evaluate, step and train it, as saved in a file."""
+
+    network: Network
+    loss: str = "mse"
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    input: np.ndarray | None = None
+    target: np.ndarray | None = None
+    input_text: Texts = ()
+    target_text: Texts = ()
+    samples: tuple[Sample, ...] = ()
+    input_labels: tuple[str, ...] = ()
+    output_labels: tuple[str, ...] = ()
+    input_image: tuple[int, int] | None = None
+    layout: tuple[tuple[float, float], ...] = ()
+    name: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        net = self.network
+        dtype = net.dtype
+        get_loss(self.loss)
+        set_ = object.__setattr__
+        set_(self, "input", _vector(np.zeros(net.input_size) if self.input is None else self.input,
+                                    net.input_size, "input", dtype))
+        set_(self, "target", _vector(np.zeros(net.output_size) if self.target is None else self.target,
+                                     net.output_size, "target", dtype))
+        set_(self, "input_text", _texts(self.input_text, net.input_size, "input text"))
+        set_(self, "target_text", _texts(self.target_text, net.output_size, "target text"))
+        samples = []
+        for index, s in enumerate(self.samples):
+            where = f"samples[{index}]"
+            samples.append(
+                Sample(
+                    s.name,
+                    _vector(s.input, net.input_size, f"{where}.input", dtype),
+                    _vector(s.target, net.output_size, f"{where}.target", dtype),
+                    _texts(s.input_text, net.input_size, f"{where}.input_text"),
+                    _texts(s.target_text, net.output_size, f"{where}.target_text"),
+                )
+            )
+        set_(self, "samples", tuple(samples))
+        for what, labels, size in (("input labels", self.input_labels, net.input_size),
+                                   ("output labels", self.output_labels, net.output_size)):
+            if labels and len(labels) != size:
+                raise ShapeError(f"{what}: expected {size}, got {len(labels)}")
+        set_(self, "input_labels", tuple(self.input_labels))
+        set_(self, "output_labels", tuple(self.output_labels))
+        if self.input_image is not None:
+            h, w = self.input_image
+            if h * w != net.input_size:
+                raise ShapeError(f"input image {h}×{w} does not hold {net.input_size} inputs")
+            set_(self, "input_image", (int(h), int(w)))
+        layout = tuple((float(x), float(y)) for x, y in self.layout)
+        if layout and len(layout) != len(net.layers) + 1:
+            raise ShapeError(f"layout: expected {len(net.layers) + 1} column positions, got {len(layout)}")
+        set_(self, "layout", layout)
+
+    def replace(self, **changes: object) -> "Project":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def input_label(self, index: int) -> str:
+        return self.input_labels[index] if self.input_labels else f"x{index + 1}"
+
+    def output_label(self, index: int) -> str:
+        return self.output_labels[index] if self.output_labels else f"ŷ{index + 1}"

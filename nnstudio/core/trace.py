@@ -1,0 +1,140 @@
+"""Forward and backward passes, written out so they can be read in one sitting.
+
+forward:  for each layer l,   z_l = W_l·a_{l−1} + b_l,   a_l = g_l(z_l)
+backward: output layer        δ_L = ∂L/∂z_L = g′(z_L) ∘ ∂L/∂ŷ   (or ŷ − y for a fused pair)
+          hidden layers       δ_l = (W_{l+1}ᵀ δ_{l+1}) ∘ g′_l(z_l)  (softmax: its Jacobian)
+          every layer         ∂L/∂W_l = δ_l·a_{l−1}ᵀ,  ∂L/∂b_l = δ_l,  signal back W_lᵀ δ_l
+
+One sample is a vector of shape (n,); a batch is an array (B, n) with one row per
+sample, so z = a_prev @ Wᵀ + b and ∂L/∂W = δᵀ·a_prev sums over the batch (δ
+already carries the 1/B of the mean loss). The traces are frozen dataclasses of
+read-only arrays: they are what the step-through view draws, and nothing changes
+a parameter here; updates come later, from `optim`, once every gradient exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnstudio.core.activations import get_activation
+from nnstudio.core.errors import ShapeError
+from nnstudio.core.losses import Loss, get_loss
+from nnstudio.core.network import Network
+
+
+def _ro(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class LayerTrace:
+    """What one layer computed: its input a_prev, z = W·a_prev + b, and a = g(z)."""
+
+    a_prev: np.ndarray
+    z: np.ndarray
+    a: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardTrace:
+    """The input and every layer's LayerTrace, in order."""
+
+    input: np.ndarray
+    layers: tuple[LayerTrace, ...]
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.layers[-1].a if self.layers else self.input
+
+    @property
+    def batched(self) -> bool:
+        return self.input.ndim == 2
+
+
+@dataclass(frozen=True, eq=False)
+class LayerGradients:
+    """δ = ∂L/∂z, ∂L/∂W = δ·a_prevᵀ, ∂L/∂b = δ (None without bias), and Wᵀδ sent back."""
+
+    delta: np.ndarray
+    grad_weights: np.ndarray
+    grad_bias: np.ndarray | None
+    signal: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Gradients:
+    """The loss and every layer's gradients, in layer order (input side first)."""
+
+    loss: float
+    layers: tuple[LayerGradients, ...]
+
+
+def as_input(network: Network, x: np.ndarray | list[float]) -> np.ndarray:
+    """x as an array of the network's precision, checked against its input size."""
+    array = np.asarray(x, dtype=network.dtype)
+    if array.ndim not in (1, 2) or array.shape[-1] != network.input_size:
+        raise ShapeError(
+            f"input: expected {network.input_size} values per sample, got an array of shape {array.shape}"
+        )
+    return array
+
+
+def forward(network: Network, x: np.ndarray | list[float]) -> ForwardTrace:
+    """Run x (one sample (n,) or a batch (B, n)) through every layer, keeping each z and a."""
+    a = as_input(network, x)
+    first = _ro(a.copy())
+    traces = []
+    for layer in network.layers:
+        z = a @ layer.weights.T
+        if layer.bias is not None:
+            z = z + layer.bias
+        activation = get_activation(layer.activation)
+        out = activation(z, layer.params)
+        traces.append(LayerTrace(a_prev=a if traces else first, z=_ro(z), a=_ro(out)))
+        a = out
+    return ForwardTrace(first, tuple(traces))
+
+
+def backward(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], loss: Loss | str) -> Gradients:
+    """All gradients of the loss for the traced input and target y; changes nothing."""
+    if not network.layers:
+        raise ShapeError("the network has no layers to train")
+    loss = get_loss(loss) if isinstance(loss, str) else loss
+    out = trace.layers[-1]
+    last = network.layers[-1]
+    target = np.asarray(y)
+    value = loss.evaluate(out.a, target, out.z, last.activation)
+
+    delta = loss.output_delta(out.a, target, last.activation)
+    if delta is None:
+        grad_a = loss.grad(out.a, loss.targets(target, out.a))
+        delta = get_activation(last.activation).backward(out.z, out.a, grad_a, last.params)
+
+    grads: list[LayerGradients] = []
+    for index in range(len(network.layers) - 1, -1, -1):
+        layer = network.layers[index]
+        step = trace.layers[index]
+        if delta.ndim == 1:
+            grad_w = np.outer(delta, step.a_prev)
+            grad_b = delta.copy()
+        else:
+            grad_w = delta.T @ step.a_prev
+            grad_b = delta.sum(axis=0)
+        signal = delta @ layer.weights  # = Wᵀδ per sample
+        grads.append(
+            LayerGradients(
+                delta=_ro(delta),
+                grad_weights=_ro(grad_w),
+                grad_bias=_ro(grad_b) if layer.bias is not None else None,
+                signal=_ro(signal),
+            )
+        )
+        if index > 0:
+            below = network.layers[index - 1]
+            below_step = trace.layers[index - 1]
+            delta = get_activation(below.activation).backward(below_step.z, below_step.a, signal, below.params)
+    grads.reverse()
+    return Gradients(loss=value, layers=tuple(grads))
