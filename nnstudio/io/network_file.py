@@ -1,0 +1,401 @@
+"""The `.nnstudio` network file: JSON with a format name and a version.
+
+Reading goes in three stages, as in Orange's readwrite: parse the JSON (refusing
+NaN/Infinity tokens and invalid UTF-8), validate every field against what is
+expected, then build the immutable `Project`. Every fault raises
+`NetworkFileError` whose message names the field, e.g.
+``layers[1].weights: expected 1×3, got 1×2``. A file of a newer version is refused
+by name. Writing is atomic. `docs/file-format.md` describes the format.
+
+A weight, bias or input value may be written as a number or as the expression a
+person typed (`"1/sqrt(2)"`); an expression is evaluated on load and its text
+kept, so the studio shows `1/√2` again after a round trip. Numbers are written
+with Python's shortest exact repr, so floats round-trip bit for bit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from nnstudio.core.activations import ACTIVATIONS, get_activation
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.expr import evaluate_number
+from nnstudio.core.init import INITIALISERS, initial_weights
+from nnstudio.core.losses import LOSSES
+from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, DenseLayer, Network
+from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
+from nnstudio.core.project import Project, Sample
+from nnstudio.io.atomic import atomic_write
+from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
+
+FORMAT = "nnstudio.network"
+VERSION = 1
+SUFFIX = ".nnstudio"
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+_TOP_KEYS = {
+    "format", "version", "name", "description", "precision", "input", "layers", "output",
+    "loss", "optimizer", "current", "samples", "layout",
+}
+_LAYER_KEYS = {"size", "activation", "params", "weights", "bias"}
+_OPTIMIZER_KEYS = {"name", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "l2"}
+
+
+# ----------------------------------------------------------------------------- validation helpers
+
+
+class _Reader:
+    """Typed access to parsed JSON; every failure names the field it was reading."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, field: str, message: str) -> NetworkFileError:
+        return NetworkFileError(message, field, self.source)
+
+    def kind(self, value: Any) -> str:
+        if value is None:
+            return "null"
+        if isinstance(value, bool):
+            return "true/false"
+        return {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}.get(
+            type(value), type(value).__name__
+        )
+
+    def obj(self, value: Any, field: str, keys: set[str], required: set[str] = frozenset()) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(field, f"expected an object, got {self.kind(value)}")
+        unknown = sorted(set(value) - keys)
+        if unknown:
+            raise self.fail(f"{field}.{unknown[0]}" if field else unknown[0],
+                            f"unknown field (expected one of: {', '.join(sorted(keys))})")
+        for key in sorted(required):
+            if key not in value:
+                raise self.fail(f"{field}.{key}" if field else key, "missing")
+        return value
+
+    def list(self, value: Any, field: str, length: int | None = None) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(field, f"expected a list, got {self.kind(value)}")
+        if length is not None and len(value) != length:
+            raise self.fail(field, f"expected {length} entries, got {len(value)}")
+        return value
+
+    def string(self, value: Any, field: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(field, f"expected text, got {self.kind(value)}")
+        return value
+
+    def size(self, value: Any, field: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(field, f"expected a whole number from 1 to {MAX_SIZE}, got {self.kind(value)}")
+        if not 1 <= value <= MAX_SIZE:
+            raise self.fail(field, f"expected a whole number from 1 to {MAX_SIZE}, got {value}")
+        return value
+
+    def number(self, value: Any, field: str, minimum: float | None = None) -> float:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise self.fail(field, f"expected a number, got {self.kind(value)}")
+        result = float(value)
+        if not math.isfinite(result):
+            raise self.fail(field, "expected a finite number")
+        if minimum is not None and result < minimum:
+            raise self.fail(field, f"expected a number ≥ {minimum:g}, got {result:g}")
+        return result
+
+    def value(self, value: Any, field: str) -> tuple[float, str | None]:
+        """A number, or an expression string evaluated with the safe parser (text kept)."""
+        if isinstance(value, str):
+            try:
+                return evaluate_number(value), value
+            except NNStudioError as error:
+                raise self.fail(field, f"invalid expression: {error}") from None
+        return self.number(value, field), None
+
+    def vector(self, value: Any, field: str, length: int) -> tuple[np.ndarray, tuple[str | None, ...]]:
+        items = self.list(value, field, length)
+        pairs = [self.value(item, f"{field}[{i}]") for i, item in enumerate(items)]
+        return np.array([p[0] for p in pairs], dtype=float), tuple(p[1] for p in pairs)
+
+    def choice(self, value: Any, field: str, known: list[str], resolve: Callable[[str], str] | None = None) -> str:
+        """A name from `known` (or one `resolve` accepts, e.g. an alias)."""
+        name = self.string(value, field)
+        if name in known:
+            return name
+        if resolve is not None:
+            try:
+                return resolve(name)
+            except NNStudioError:
+                pass
+        raise self.fail(field, f"unknown name {name!r}; expected one of: {', '.join(known)}")
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _parse_json(data: bytes, source: str) -> Any:
+    if len(data) > MAX_FILE_BYTES:
+        raise NetworkFileError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", "", source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise NetworkFileError(f"not valid UTF-8 text (byte {error.start})", "", source) from None
+
+    def refuse_constant(token: str) -> Any:
+        raise NetworkFileError(f"{token} is not allowed; every number must be finite", "", source)
+
+    try:
+        return json.loads(text, parse_constant=refuse_constant)
+    except json.JSONDecodeError as error:
+        raise NetworkFileError(f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+                               "", source) from None
+    except RecursionError:
+        raise NetworkFileError("JSON nested too deeply", "", source) from None
+
+
+def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) -> DenseLayer:
+    field = f"layers[{index}]"
+    spec = r.obj(raw, field, _LAYER_KEYS, {"size", "activation", "weights"})
+    n_out = r.size(spec["size"], f"{field}.size")
+    activation = r.choice(spec["activation"], f"{field}.activation", sorted(ACTIVATIONS),
+                          lambda name: get_activation(name).name)
+    params_raw = r.obj(spec.get("params", {}), f"{field}.params", set(ACTIVATIONS[activation].defaults))
+    params = {k: r.number(v, f"{field}.params.{k}") for k, v in params_raw.items()}
+
+    weight_text: dict[tuple[int, int], str] = {}
+    raw_w = spec["weights"]
+    if isinstance(raw_w, dict):  # {"init": "he", "seed": 1}: drawn by a seeded initialiser
+        init = r.obj(raw_w, f"{field}.weights", {"init", "seed", "params"}, {"init"})
+        name = r.choice(init["init"], f"{field}.weights.init", sorted(INITIALISERS))
+        seed = init.get("seed", 0)
+        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+            raise r.fail(f"{field}.weights.seed", f"expected a whole number ≥ 0, got {r.kind(seed)}")
+        extra = r.obj(init.get("params", {}), f"{field}.weights.params", set(INITIALISERS[name].defaults))
+        weights = initial_weights((n_out, n_in), name, np.random.default_rng(seed),
+                                  {k: r.number(v, f"{field}.weights.params.{k}") for k, v in extra.items()})
+    else:
+        rows = r.list(raw_w, f"{field}.weights")
+        shape_ok = len(rows) == n_out and all(isinstance(row, list) and len(row) == n_in for row in rows)
+        if not shape_ok:
+            got_cols = {len(row) for row in rows if isinstance(row, list)}
+            cols = str(got_cols.pop()) if len(got_cols) == 1 and all(isinstance(x, list) for x in rows) else "?"
+            raise r.fail(f"{field}.weights", f"expected {n_out}×{n_in}, got {len(rows)}×{cols}")
+        weights = np.empty((n_out, n_in))
+        for i, row in enumerate(rows):
+            for j, item in enumerate(row):
+                weights[i, j], text = r.value(item, f"{field}.weights[{i}][{j}]")
+                if text is not None:
+                    weight_text[(i, j)] = text
+
+    bias_text: dict[int, str] = {}
+    bias = None
+    if spec.get("bias") is not None:
+        bias, texts = r.vector(spec["bias"], f"{field}.bias", n_out)
+        bias_text = {i: t for i, t in enumerate(texts) if t is not None}
+    return DenseLayer(
+        weights.astype(dtype), None if bias is None else bias.astype(dtype), activation, params, weight_text, bias_text
+    )
+
+
+def _read_labels(r: _Reader, value: Any, field: str, size: int) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(r.string(v, f"{field}[{i}]") for i, v in enumerate(r.list(value, field, size)))
+
+
+def project_from_json(data: Any, source: str = "") -> Project:
+    """Validate parsed JSON and build the Project; raises NetworkFileError."""
+    r = _Reader(source)
+    top = r.obj(data, "", _TOP_KEYS, {"format", "version", "input", "layers"})
+    if top["format"] != FORMAT:
+        raise r.fail("format", f"expected {FORMAT!r}, got {top['format']!r}")
+    version = top["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise r.fail("version", f"expected a whole number ≥ 1, got {version!r}")
+    if version > VERSION:
+        raise UnsupportedVersionError(
+            f"version {version} was written by a newer nnstudio; this one reads up to version {VERSION}",
+            "version", source)
+
+    precision = top.get("precision", "float64")
+    if precision not in FLOAT_TYPES:
+        raise r.fail("precision", f"expected one of {', '.join(FLOAT_TYPES)}, got {precision!r}")
+    dtype = FLOAT_TYPES[precision]
+
+    inp = r.obj(top["input"], "input", {"size", "labels", "image"}, {"size"})
+    n_in = r.size(inp["size"], "input.size")
+    image = None
+    if inp.get("image") is not None:
+        dims = r.list(inp["image"], "input.image", 2)
+        h, w = (r.size(d, f"input.image[{i}]") for i, d in enumerate(dims))
+        if h * w != n_in:
+            raise r.fail("input.image", f"{h}×{w} does not hold input.size = {n_in} values")
+        image = (h, w)
+
+    layers = []
+    previous = n_in
+    for index, raw in enumerate(r.list(top["layers"], "layers")):
+        layer = _read_layer(r, raw, index, previous, dtype)
+        layers.append(layer)
+        previous = layer.n_out
+    network = Network(n_in, tuple(layers))
+    n_out = network.output_size
+
+    out = r.obj(top.get("output", {}), "output", {"labels"})
+    loss = r.choice(top.get("loss", "mse"), "loss", sorted(LOSSES))
+    opt_raw = r.obj(top.get("optimizer", {}), "optimizer", _OPTIMIZER_KEYS)
+    opt: dict[str, Any] = {}
+    for key, value in opt_raw.items():
+        opt[key] = (r.choice(value, "optimizer.name", list(OPTIMIZERS)) if key == "name"
+                    else r.number(value, f"optimizer.{key}", minimum=0.0))
+
+    current = r.obj(top.get("current", {}), "current", {"input", "target"})
+    x, x_text = r.vector(current["input"], "current.input", n_in) if "input" in current else (None, ())
+    y, y_text = r.vector(current["target"], "current.target", n_out) if "target" in current else (None, ())
+
+    samples = []
+    for i, raw in enumerate(r.list(top.get("samples", []), "samples")):
+        s = r.obj(raw, f"samples[{i}]", {"name", "input", "target"}, {"input", "target"})
+        sx, sx_text = r.vector(s["input"], f"samples[{i}].input", n_in)
+        sy, sy_text = r.vector(s["target"], f"samples[{i}].target", n_out)
+        samples.append(Sample(r.string(s.get("name", f"sample {i + 1}"), f"samples[{i}].name"),
+                              sx, sy, sx_text, sy_text))
+
+    layout_raw = r.obj(top.get("layout", {}), "layout", {"columns"})
+    columns = []
+    if "columns" in layout_raw:
+        for i, pos in enumerate(r.list(layout_raw["columns"], "layout.columns", len(layers) + 1)):
+            px, py = r.list(pos, f"layout.columns[{i}]", 2)
+            columns.append((r.number(px, f"layout.columns[{i}][0]"), r.number(py, f"layout.columns[{i}][1]")))
+
+    try:
+        return Project(
+            network=network,
+            loss=loss,
+            optimizer=OptimizerConfig(**opt),
+            input=x,
+            target=y,
+            input_text=x_text,
+            target_text=y_text,
+            samples=tuple(samples),
+            input_labels=_read_labels(r, inp.get("labels"), "input.labels", n_in),
+            output_labels=_read_labels(r, out.get("labels"), "output.labels", n_out),
+            input_image=image,
+            layout=tuple(columns),
+            name=r.string(top.get("name", ""), "name"),
+            description=r.string(top.get("description", ""), "description"),
+        )
+    except NetworkFileError:
+        raise
+    except NNStudioError as error:  # a rule checked by the core, e.g. precision of values
+        raise NetworkFileError(str(error), "", source) from None
+
+
+def loads(data: bytes | str, source: str = "") -> Project:
+    """Read a project from the bytes (or text) of a `.nnstudio` file."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return project_from_json(_parse_json(raw, source), source)
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read a `.nnstudio` file; raises NetworkFileError naming the file on any fault."""
+    source = Path(path).name or str(path)
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise NetworkFileError("is a folder, not a network file", "", str(path)) from None
+    except FileNotFoundError:
+        raise NetworkFileError("no such file", "", str(path)) from None
+    except OSError as error:
+        raise NetworkFileError(f"cannot be read ({error.strerror or error})", "", str(path)) from None
+    return loads(data, source)
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _cell(value: float, text: str | None) -> float | str:
+    return text if text is not None else float(value)
+
+
+def project_to_json(project: Project) -> dict[str, Any]:
+    """The JSON object for `project` (plain lists, numbers and text)."""
+    net = project.network
+    layers = []
+    for layer in net.layers:
+        entry: dict[str, Any] = {
+            "size": layer.n_out,
+            "activation": layer.activation,
+        }
+        if layer.params:
+            entry["params"] = dict(layer.params)
+        entry["weights"] = [
+            [_cell(layer.weights[i, j], layer.weight_text.get((i, j))) for j in range(layer.n_in)]
+            for i in range(layer.n_out)
+        ]
+        entry["bias"] = None if layer.bias is None else [
+            _cell(layer.bias[i], layer.bias_text.get(i)) for i in range(layer.n_out)
+        ]
+        layers.append(entry)
+
+    def vector(values: np.ndarray, texts: tuple[str | None, ...]) -> list[float | str]:
+        return [_cell(v, t) for v, t in zip(values.tolist(), texts)]
+
+    inp: dict[str, Any] = {"size": net.input_size}
+    if project.input_labels:
+        inp["labels"] = list(project.input_labels)
+    if project.input_image is not None:
+        inp["image"] = list(project.input_image)
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": project.name,
+        "description": project.description,
+        "precision": str(net.dtype),
+        "input": inp,
+        "layers": layers,
+        "output": {"labels": list(project.output_labels)} if project.output_labels else {},
+        "loss": project.loss,
+        "optimizer": {k: getattr(project.optimizer, k) for k in sorted(_OPTIMIZER_KEYS)},
+        "current": {
+            "input": vector(project.input, project.input_text),
+            "target": vector(project.target, project.target_text),
+        },
+        "samples": [
+            {"name": s.name, "input": vector(s.input, s.input_text), "target": vector(s.target, s.target_text)}
+            for s in project.samples
+        ],
+    }
+    if project.layout:
+        data["layout"] = {"columns": [list(p) for p in project.layout]}
+    return data
+
+
+def _format(value: Any, indent: int) -> str:
+    """JSON text where a list of plain values (a matrix row, a vector) stays on one line."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{pad} {json.dumps(k, ensure_ascii=False)}: {_format(v, indent + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        items = [f"{pad} {_format(v, indent + 1)}" for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+
+
+def dumps(project: Project) -> str:
+    """The text of a `.nnstudio` file: indented, one matrix row per line, floats exact."""
+    return _format(project_to_json(project), 0) + "\n"
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    """Write `project` to `path` atomically (temp file in the same folder, then rename)."""
+    atomic_write(path, dumps(project).encode("utf-8"))
