@@ -1,0 +1,64 @@
+"""Built-in examples: each loads by name, from the source tree and from a built wheel."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from nnstudio.core import forward
+from nnstudio.io import NetworkFileError, list_examples, load_example
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED = {"cosine-memory": [2, 3, 1], "backprop-4-2-3": [4, 2, 3], "xor": [2, 2, 1], "mnist-mlp": [784, 128, 10]}
+
+
+def test_every_expected_example_is_listed_with_its_shape():
+    assert set(EXPECTED) <= set(list_examples())
+    for name, sizes in EXPECTED.items():
+        assert load_example(name).network.sizes == sizes
+
+
+def test_mnist_mlp_is_he_initialised_softmax_cross_entropy():
+    project = load_example("mnist-mlp")
+    net = project.network
+    assert [layer.activation for layer in net.layers] == ["relu", "softmax"]
+    assert project.loss == "cce" and project.input_image == (28, 28)
+    assert net.layers[0].weights.std() == pytest.approx((2 / 784) ** 0.5, rel=0.05)
+    assert forward(net, project.input).output.sum() == pytest.approx(1.0)
+
+
+def test_xor_example_has_its_four_samples():
+    samples = load_example("xor").samples
+    assert [(tuple(s.input), s.target[0]) for s in samples] == [((0, 0), 0), ((0, 1), 1), ((1, 0), 1), ((1, 1), 0)]
+
+
+def test_unknown_example_lists_the_known_ones():
+    with pytest.raises(NetworkFileError, match="examples: backprop-4-2-3, cosine-memory"):
+        load_example("nope")
+
+
+def test_example_loads_from_a_freshly_built_wheel(tmp_path):
+    """Build the wheel, unpack it somewhere else, and load an example from there alone."""
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"), str(ROOT)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert build.returncode == 0, build.stderr
+    wheel = next((tmp_path / "dist").glob("nnstudio-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "nnstudio/resources/examples/cosine-memory.nnstudio" in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    code = (
+        "import nnstudio, nnstudio.io as io; from nnstudio.core import forward;"
+        "p = io.load_example('cosine-memory');"
+        "print(nnstudio.__file__); print(round(float(forward(p.network, p.input).output[0]), 4))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    location, value = run.stdout.split()
+    assert location.startswith(str(site))
+    assert value == "0.2012"
