@@ -102,7 +102,10 @@ class _Reader:
     def number(self, value: Any, field: str, minimum: float | None = None) -> float:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise self.fail(field, f"expected a number, got {self.kind(value)}")
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:
+            result = math.inf
         if not math.isfinite(result):
             raise self.fail(field, "expected a finite number")
         if minimum is not None and result < minimum:
@@ -188,7 +191,14 @@ def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) ->
             raise r.fail(f"{field}.weights", f"expected {n_out}×{n_in}, got {len(rows)}×{cols}")
         weights = np.empty((n_out, n_in))
         for i, row in enumerate(rows):
-            for j, item in enumerate(row):
+            if all(type(item) is float or type(item) is int for item in row):  # fast path: plain numbers
+                try:
+                    weights[i] = row
+                    if np.all(np.isfinite(weights[i])):
+                        continue
+                except OverflowError:
+                    pass
+            for j, item in enumerate(row):  # expressions, or a fault to name precisely
                 weights[i, j], text = r.value(item, f"{field}.weights[{i}][{j}]")
                 if text is not None:
                     weight_text[(i, j)] = text

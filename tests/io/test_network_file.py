@@ -152,6 +152,8 @@ MALFORMED = {
                        "-Infinity is not allowed"),
     "overflowing number": (lambda: json.dumps(_base()).replace('"weights": [[1.0', '"weights": [[1e999').encode(),
                            "expected a finite number"),
+    "integer too large for a float": (lambda: json.dumps(_base()).replace('"weights": [[1.0', '"weights": [[' + "9" * 400).encode(),
+                                      "layers[0].weights[0][0]: expected a finite number"),
     "bias wrong length": (lambda: _edit(_set(["layers", 0, "bias"], [0, 0])),
                           "layers[0].bias: expected 3 entries, got 2"),
     "bias not a list": (lambda: _edit(_set(["layers", 0, "bias"], 0.5)), "layers[0].bias: expected a list"),

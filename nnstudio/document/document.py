@@ -1,0 +1,217 @@
+"""The document: the one owner of the open project, its file, its undo history.
+
+Every edit goes through a method here, which computes the new Project with a
+pure function from `edits` and pushes one `ReplaceProject` command. Undo puts
+the old Project back, so values return bit for bit. Views never change the
+project themselves; they call these methods and listen to the signals:
+
+    changed(kind)        kind is "structure", "values", "input", "layout" or "all"
+    trace_changed()      the forward pass for the current input was recomputed
+    path_changed()       the file name changed (save as, open)
+    modified_changed(b)  unsaved changes appeared (True) or were saved/undone (False)
+
+No Qt here: the document is tested without a display and usable from scripts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.losses import get_loss
+from nnstudio.core.project import Project
+from nnstudio.core.trace import ForwardTrace, forward
+from nnstudio.document import edits
+from nnstudio.document.signals import Signal
+from nnstudio.document.undo import UndoStack
+from nnstudio.io.examples import load_example
+from nnstudio.io.network_file import load_project, save_project
+
+
+@dataclass
+class ReplaceProject:
+    """One undoable edit: the project before and after, and what kind of change it was."""
+
+    document: "Document"
+    old: Project
+    new: Project
+    text: str
+    kind: str
+
+    def redo(self) -> None:
+        self.document._set_project(self.new, self.kind)
+
+    def undo(self) -> None:
+        self.document._set_project(self.old, self.kind)
+
+
+class Document:
+    """The open network, its file path, its modified state and its undo stack."""
+
+    def __init__(self, project: Project | None = None) -> None:
+        self.changed = Signal()
+        self.trace_changed = Signal()
+        self.path_changed = Signal()
+        self.modified_changed = Signal()
+        self.undo_stack = UndoStack()
+        self.undo_stack.changed.connect(self._on_stack_changed)
+        self.initialiser = "xavier"
+        self._rng = np.random.default_rng()
+        self._project = project if project is not None else edits.empty_project()
+        self._path: Path | None = None
+        self._was_modified = False
+        self._trace: ForwardTrace | None = None
+        self._loss: float | None = None
+        self._recompute()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.is_clean()
+
+    @property
+    def display_name(self) -> str:
+        return self._path.name if self._path else (self._project.name or "Untitled")
+
+    @property
+    def trace(self) -> ForwardTrace | None:
+        """The forward pass for the current input (None if it could not be computed)."""
+        return self._trace
+
+    @property
+    def loss(self) -> float | None:
+        """The loss of the current output against the current target."""
+        return self._loss
+
+    def _recompute(self) -> None:
+        project = self._project
+        try:
+            self._trace = forward(project.network, project.input)
+            if project.network.layers:
+                last = project.network.layers[-1]
+                out = self._trace.layers[-1]
+                self._loss = get_loss(project.loss).evaluate(out.a, project.target, out.z, last.activation)
+            else:
+                self._loss = None
+        except (NNStudioError, FloatingPointError):
+            self._trace, self._loss = None, None
+
+    def _set_project(self, project: Project, kind: str) -> None:
+        self._project = project
+        self._recompute()
+        self.changed.emit(kind)
+        self.trace_changed.emit()
+
+    def _on_stack_changed(self) -> None:
+        modified = self.modified
+        if modified != self._was_modified:
+            self._was_modified = modified
+            self.modified_changed.emit(modified)
+
+    def _reset(self, project: Project, path: Path | None) -> None:
+        self._project = project
+        self._path = path
+        self.undo_stack.clear()
+        self._recompute()
+        self.changed.emit("all")
+        self.trace_changed.emit()
+        self.path_changed.emit()
+
+    # ------------------------------------------------------------------ files
+
+    def new(self, input_size: int = 2) -> None:
+        self._reset(edits.empty_project(input_size), None)
+
+    def open(self, path: str | os.PathLike[str]) -> None:
+        """Load `path`; on any error (raised as NetworkFileError) the document is unchanged."""
+        project = load_project(path)
+        self._reset(project, Path(path))
+
+    def open_example(self, name: str) -> None:
+        self._reset(load_example(name), None)
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> None:
+        """Save atomically to `path` (or the current path); marks the document clean."""
+        target = Path(path) if path is not None else self._path
+        if target is None:
+            raise NNStudioError("the document has no file name yet; use Save As")
+        save_project(self._project, target)
+        if target != self._path:
+            self._path = target
+            self.path_changed.emit()
+        self.undo_stack.set_clean()
+
+    # ------------------------------------------------------------------ edits
+
+    def apply(self, new: Project, text: str, kind: str) -> None:
+        """Push the change from the current project to `new` as one undoable command."""
+        if new is self._project:
+            return
+        self.undo_stack.push(ReplaceProject(self, self._project, new, text, kind))
+
+    def _edit(self, function: Callable[..., Project], text: str, kind: str, *args: object, **kw: object) -> None:
+        self.apply(function(self._project, *args, **kw), text, kind)
+
+    def insert_layer(self, column: int, size: int, activation: str = "relu", bias: bool = True) -> None:
+        self._edit(edits.insert_layer, f"Insert layer of {size}", "structure", column, size, activation,
+                   self.initialiser, self._rng, bias)
+
+    def add_layer(self, size: int, activation: str = "relu", bias: bool = True) -> None:
+        self.insert_layer(len(self._project.network.layers) + 1, size, activation, bias)
+
+    def remove_layer(self, column: int) -> None:
+        self._edit(edits.remove_layer, f"Remove layer {column}", "structure", column, self.initialiser, self._rng)
+
+    def resize_column(self, column: int, size: int) -> None:
+        if self._project.network.sizes[column] == size:
+            return
+        what = "input" if column == 0 else f"layer {column}"
+        self._edit(edits.resize_column, f"Resize {what} to {size}", "structure", column, size, self.initialiser,
+                   self._rng)
+
+    def set_activation(self, column: int, activation: str) -> None:
+        if self._project.network.layers[column - 1].activation == activation:
+            return
+        self._edit(edits.set_activation, f"Set activation of layer {column}", "values", column, activation)
+
+    def set_bias_enabled(self, column: int, enabled: bool) -> None:
+        self._edit(edits.set_bias_enabled, f"{'Add' if enabled else 'Remove'} bias of layer {column}", "structure",
+                   column, enabled)
+
+    def set_weight(self, column: int, row: int, col: int, text: str) -> None:
+        self._edit(edits.set_weight, f"Set w{row + 1}{col + 1} of layer {column}", "values", column, row, col, text)
+
+    def set_bias(self, column: int, row: int, text: str) -> None:
+        self._edit(edits.set_bias, f"Set b{row + 1} of layer {column}", "values", column, row, text)
+
+    def paste_block(self, column: int, row: int, col: int, block: Sequence[Sequence[str]]) -> None:
+        self._edit(edits.paste_block, f"Paste into layer {column}", "values", column, row, col, block)
+
+    def move_columns(self, positions: Sequence[tuple[float, float]]) -> None:
+        self._edit(edits.move_columns, "Move layer", "layout", positions)
+
+    def set_input(self, index: int, text: str) -> None:
+        self._edit(edits.set_vector_value, f"Set input {index + 1}", "input", "input", index, text)
+
+    def set_target(self, index: int, text: str) -> None:
+        self._edit(edits.set_vector_value, f"Set target {index + 1}", "input", "target", index, text)
+
+    def set_input_vector(self, values: np.ndarray, text: str = "Set input") -> None:
+        self._edit(edits.set_vector, text, "input", "input", values)
+
+    def use_sample(self, index: int) -> None:
+        self._edit(edits.use_sample, f"Use sample {index + 1}", "input", index)

@@ -1,0 +1,317 @@
+"""Every edit a person can make, as a pure function Project -> Project.
+
+The document turns each of these into one undoable command that swaps the old
+and new Project, so undo restores values bit for bit. Keeping the rules here,
+free of Qt, lets them be tested directly and used from scripts.
+
+Columns are numbered as on the canvas: column 0 is the input, column k (k ≥ 1)
+is layer k − 1. When a column changes size, existing weights are kept and new
+ones are drawn by the chosen initialiser; the input, target, samples, labels and
+layout are made to fit the new shape (padded with zeros or cut).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import numpy as np
+
+from nnstudio.core.activations import get_activation
+from nnstudio.core.errors import NNStudioError, ShapeError
+from nnstudio.core.expr import evaluate_number
+from nnstudio.core.init import initial_weights
+from nnstudio.core.network import DenseLayer, Network, check_size
+from nnstudio.core.project import Project, Sample
+
+COLUMN_SPACING = 220.0
+
+
+class EditError(NNStudioError, ValueError):
+    """An edit that cannot be made (e.g. removing the input column); the project is unchanged."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _fit(values: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size, dtype=values.dtype)
+    n = min(size, values.shape[0])
+    out[:n] = values[:n]
+    return out
+
+
+def _fit_texts(texts: tuple[str | None, ...], size: int) -> tuple[str | None, ...]:
+    return tuple(texts[:size]) + (None,) * max(0, size - len(texts))
+
+
+def _fit_labels(labels: tuple[str, ...], size: int, prefix: str) -> tuple[str, ...]:
+    if not labels:
+        return ()
+    return tuple(labels[:size]) + tuple(f"{prefix}{i + 1}" for i in range(len(labels), size))
+
+
+def _resize_matrix(
+    weights: np.ndarray, shape: tuple[int, int], init: str, rng: np.random.Generator
+) -> np.ndarray:
+    """Keep the overlapping block of `weights`, draw the rest with `init`."""
+    fresh = initial_weights(shape, init, rng).astype(weights.dtype)
+    rows, cols = min(shape[0], weights.shape[0]), min(shape[1], weights.shape[1])
+    fresh[:rows, :cols] = weights[:rows, :cols]
+    return fresh
+
+
+def _resize_layer(layer: DenseLayer, n_out: int, n_in: int, init: str, rng: np.random.Generator) -> DenseLayer:
+    weights = _resize_matrix(layer.weights, (n_out, n_in), init, rng)
+    bias = None if layer.bias is None else _fit(layer.bias, n_out)
+    return layer.replace(
+        weights=weights,
+        bias=bias,
+        weight_text={k: v for k, v in layer.weight_text.items() if k[0] < n_out and k[1] < n_in},
+        bias_text={k: v for k, v in layer.bias_text.items() if k < n_out},
+    )
+
+
+def conform(project: Project, network: Network, layout: Sequence[tuple[float, float]] | None = None) -> Project:
+    """`project` with `network`, and everything sized by the network made to fit it."""
+    n_in, n_out = network.input_size, network.output_size
+    image = project.input_image
+    if image is not None and image[0] * image[1] != n_in:
+        image = None
+    return Project(
+        network=network,
+        loss=project.loss,
+        optimizer=project.optimizer,
+        input=_fit(project.input, n_in),
+        target=_fit(project.target, n_out),
+        input_text=_fit_texts(project.input_text, n_in),
+        target_text=_fit_texts(project.target_text, n_out),
+        samples=tuple(
+            Sample(s.name, _fit(s.input, n_in), _fit(s.target, n_out), _fit_texts(s.input_text, n_in),
+                   _fit_texts(s.target_text, n_out))
+            for s in project.samples
+        ),
+        input_labels=_fit_labels(project.input_labels, n_in, "x"),
+        output_labels=_fit_labels(project.output_labels, n_out, "y"),
+        input_image=image,
+        layout=tuple(project.layout if layout is None else layout),
+        name=project.name,
+        description=project.description,
+    )
+
+
+def auto_layout(project: Project) -> tuple[tuple[float, float], ...]:
+    """The saved column positions, or evenly spaced columns when none are saved."""
+    if project.layout:
+        return project.layout
+    return tuple((i * COLUMN_SPACING, 0.0) for i in range(len(project.network.layers) + 1))
+
+
+def _check_column(project: Project, column: int, allow_input: bool = True) -> None:
+    last = len(project.network.layers)
+    if not (0 if allow_input else 1) <= column <= last:
+        raise EditError(f"there is no layer at column {column}")
+
+
+# ----------------------------------------------------------------------------- structure
+
+
+def empty_project(input_size: int = 2) -> Project:
+    """A new document: an input column and no layers yet."""
+    return Project(Network(input_size, ()), name="Untitled")
+
+
+def insert_layer(
+    project: Project, column: int, size: int, activation: str = "relu", init: str = "xavier",
+    rng: np.random.Generator | None = None, bias: bool = True,
+) -> Project:
+    """A new layer of `size` neurons placed as column `column` (1 = right after the input).
+
+    The layer that stood there (if any) now takes the new layer's outputs; its
+    existing weights are kept where they still fit.
+    """
+    rng = rng if rng is not None else np.random.default_rng()
+    check_size("number of neurons", size)
+    get_activation(activation)
+    net = project.network
+    if not 1 <= column <= len(net.layers) + 1:
+        raise EditError(f"a layer can be inserted at columns 1 to {len(net.layers) + 1}, not {column}")
+    n_in = net.sizes[column - 1]
+    dtype = net.dtype
+    new = DenseLayer(initial_weights((size, n_in), init, rng).astype(dtype),
+                     np.zeros(size, dtype=dtype) if bias else None, activation)
+    layers = list(net.layers)
+    layers.insert(column - 1, new)
+    if column < len(layers):
+        after = layers[column]
+        layers[column] = _resize_layer(after, after.n_out, size, init, rng)
+    layout = list(auto_layout(project))
+    x, y = layout[column - 1]
+    layout.insert(column, (x + COLUMN_SPACING, y))
+    for i in range(column + 1, len(layout)):
+        layout[i] = (layout[i][0] + COLUMN_SPACING, layout[i][1])
+    return conform(project, Network(net.input_size, tuple(layers)), layout if project.layout else None)
+
+
+def remove_layer(project: Project, column: int, init: str = "xavier", rng: np.random.Generator | None = None) -> Project:
+    """Remove the layer at `column` (≥ 1); the next layer takes the previous column's outputs."""
+    rng = rng if rng is not None else np.random.default_rng()
+    _check_column(project, column, allow_input=False)
+    net = project.network
+    layers = list(net.layers)
+    del layers[column - 1]
+    if column - 1 < len(layers):
+        after = layers[column - 1]
+        layers[column - 1] = _resize_layer(after, after.n_out, net.sizes[column - 1], init, rng)
+    layout = list(auto_layout(project))
+    del layout[column]
+    for i in range(column, len(layout)):
+        layout[i] = (layout[i][0] - COLUMN_SPACING, layout[i][1])
+    return conform(project, Network(net.input_size, tuple(layers)), layout if project.layout else None)
+
+
+def resize_column(
+    project: Project, column: int, size: int, init: str = "xavier", rng: np.random.Generator | None = None
+) -> Project:
+    """Column `column` gets `size` neurons; weights that still fit are kept, new ones drawn by `init`."""
+    rng = rng if rng is not None else np.random.default_rng()
+    _check_column(project, column)
+    check_size("number of neurons", size)
+    net = project.network
+    sizes = net.sizes
+    sizes[column] = size
+    layers = [
+        _resize_layer(layer, sizes[i + 1], sizes[i], init, rng) if column in (i, i + 1) else layer
+        for i, layer in enumerate(net.layers)
+    ]
+    return conform(project, Network(sizes[0], tuple(layers)))
+
+
+def set_activation(project: Project, column: int, activation: str) -> Project:
+    _check_column(project, column, allow_input=False)
+    name = get_activation(activation).name
+    layer = project.network.layers[column - 1]
+    return project.replace(network=project.network.with_layer(column - 1, layer.replace(activation=name, params={})))
+
+
+def set_bias_enabled(project: Project, column: int, enabled: bool) -> Project:
+    """Give the layer a bias (zeros) or take it away."""
+    _check_column(project, column, allow_input=False)
+    layer = project.network.layers[column - 1]
+    if enabled == layer.has_bias:
+        return project
+    bias = np.zeros(layer.n_out, dtype=layer.weights.dtype) if enabled else None
+    return project.replace(network=project.network.with_layer(column - 1, layer.replace(bias=bias, bias_text={})))
+
+
+def move_columns(project: Project, positions: Sequence[tuple[float, float]]) -> Project:
+    if len(positions) != len(project.network.layers) + 1:
+        raise EditError(f"expected {len(project.network.layers) + 1} column positions, got {len(positions)}")
+    return project.replace(layout=tuple((float(x), float(y)) for x, y in positions))
+
+
+# ----------------------------------------------------------------------------- values
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def parse_value(text: str) -> tuple[float, str | None]:
+    """The value of typed text, and the text worth keeping: None for a plain number like 0.5,
+    the expression itself for `1/sqrt(2)` so the studio can show it again."""
+    value = evaluate_number(text)
+    stripped = text.strip()
+    return value, None if _PLAIN_NUMBER.fullmatch(stripped) else stripped
+
+
+def set_weight(project: Project, column: int, row: int, col: int, text: str) -> Project:
+    """W[row][col] of the layer at `column` set from typed text (an expression)."""
+    return paste_block(project, column, row, col, [[text]])
+
+
+def set_bias(project: Project, column: int, row: int, text: str) -> Project:
+    layer = _layer(project, column)
+    if layer.bias is None:
+        raise EditError(f"layer {column} has no bias; turn its bias on first")
+    return paste_block(project, column, row, layer.n_in, [[text]])
+
+
+def _layer(project: Project, column: int) -> DenseLayer:
+    _check_column(project, column, allow_input=False)
+    return project.network.layers[column - 1]
+
+
+def paste_block(project: Project, column: int, row: int, col: int, block: Sequence[Sequence[str]]) -> Project:
+    """Set a block of W (and b, as the column after the last input) from typed text.
+
+    This is what a spreadsheet paste does: `block` is rows of cells starting at
+    (row, col). Column index n_in is the bias. Every cell is parsed before any
+    value changes; the first bad cell is reported with its place.
+    """
+    layer = _layer(project, column)
+    n_cols = layer.n_in + (1 if layer.has_bias else 0)
+    if row < 0 or col < 0 or row + len(block) > layer.n_out or any(col + len(r) > n_cols for r in block):
+        width = max((len(r) for r in block), default=0)
+        raise EditError(
+            f"a {len(block)}×{width} block at row {row + 1}, column {col + 1} does not fit "
+            f"W{column} ({layer.n_out}×{layer.n_in}{' + bias' if layer.has_bias else ''})"
+        )
+    weights = np.array(layer.weights)
+    bias = None if layer.bias is None else np.array(layer.bias)
+    weight_text = dict(layer.weight_text)
+    bias_text = dict(layer.bias_text)
+    for i, cells in enumerate(block):
+        for j, cell in enumerate(cells):
+            r, c = row + i, col + j
+            try:
+                value, text = parse_value(cell)
+            except NNStudioError as error:
+                raise EditError(f"row {r + 1}, column {c + 1}: {error}") from None
+            if c < layer.n_in:
+                weights[r, c] = value
+                _keep_text(weight_text, (r, c), text)
+            else:
+                assert bias is not None
+                bias[r] = value
+                _keep_text(bias_text, r, text)
+    new = layer.replace(weights=weights, bias=bias, weight_text=weight_text, bias_text=bias_text)
+    return project.replace(network=project.network.with_layer(column - 1, new))
+
+
+def _keep_text(texts: dict, key: object, text: str | None) -> None:
+    if text is None:
+        texts.pop(key, None)
+    else:
+        texts[key] = text
+
+
+def set_vector_value(project: Project, which: str, index: int, text: str) -> Project:
+    """Input or target value `index` from typed text; `which` is "input" or "target"."""
+    values = np.array(getattr(project, which))
+    if not 0 <= index < values.shape[0]:
+        raise EditError(f"{which} has no value {index + 1}")
+    try:
+        value, kept = parse_value(text)
+    except NNStudioError as error:
+        raise EditError(f"{which} {index + 1}: {error}") from None
+    values[index] = value
+    texts = list(getattr(project, f"{which}_text"))
+    texts[index] = kept
+    return project.replace(**{which: values, f"{which}_text": tuple(texts)})
+
+
+def set_vector(project: Project, which: str, values: np.ndarray) -> Project:
+    """Replace the whole input or target (e.g. a drawn digit, a picked image)."""
+    expected = getattr(project, which).shape
+    array = np.asarray(values, dtype=project.network.dtype)
+    if array.shape != expected:
+        raise ShapeError(f"{which}: expected shape {expected}, got {array.shape}")
+    return project.replace(**{which: array, f"{which}_text": ()})
+
+
+def use_sample(project: Project, index: int) -> Project:
+    """Copy sample `index` into the current input and target."""
+    if not 0 <= index < len(project.samples):
+        raise EditError(f"there is no sample {index + 1}")
+    s = project.samples[index]
+    return project.replace(input=s.input, target=s.target, input_text=s.input_text, target_text=s.target_text)

@@ -1,0 +1,50 @@
+"""A minimal Qt-free signal, so the document can be observed without Qt.
+
+Views connect callables; `emit` calls them in order. Bound methods are held
+weakly, so a closed panel that forgot to disconnect does not stay alive (napari's
+EventEmitter does the same).
+"""
+
+from __future__ import annotations
+
+import weakref
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+
+class Signal:
+    """connect / disconnect / emit, with weak references to bound methods."""
+
+    def __init__(self) -> None:
+        self._slots: list[Callable[[], Callable[..., Any] | None]] = []
+        self._blocked = 0
+
+    def connect(self, slot: Callable[..., Any]) -> None:
+        if hasattr(slot, "__self__") and hasattr(slot, "__func__"):
+            ref = weakref.WeakMethod(slot)  # type: ignore[arg-type]
+            self._slots.append(ref)
+        else:
+            self._slots.append(lambda slot=slot: slot)
+
+    def disconnect(self, slot: Callable[..., Any]) -> None:
+        self._slots = [ref for ref in self._slots if ref() not in (None, slot)]
+
+    def emit(self, *args: Any) -> None:
+        if self._blocked:
+            return
+        alive = []
+        for ref in list(self._slots):
+            slot = ref()
+            if slot is None:
+                continue
+            alive.append(ref)
+            slot(*args)
+        self._slots = [ref for ref in self._slots if ref() is not None]
+
+    @contextmanager
+    def blocked(self) -> Iterator[None]:
+        self._blocked += 1
+        try:
+            yield
+        finally:
+            self._blocked -= 1
