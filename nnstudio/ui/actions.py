@@ -1,0 +1,74 @@
+"""The window's actions declared in one list: name, text, shortcut, tip.
+
+Shortcuts use Qt's standard keys where one exists, so each platform gets its own
+conventions (Ctrl+O here, ⌘O on macOS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QWidget
+
+Shortcut = QKeySequence.StandardKey | str | None
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    text: str
+    shortcut: Shortcut = None
+    tip: str = ""
+    checkable: bool = False
+
+
+ACTIONS: list[ActionSpec] = [
+    ActionSpec("new", "&New", QKeySequence.StandardKey.New, "Start an empty network"),
+    ActionSpec("open", "&Open…", QKeySequence.StandardKey.Open, "Open a .nnstudio file"),
+    ActionSpec("save", "&Save", QKeySequence.StandardKey.Save, "Save the network"),
+    ActionSpec("save_as", "Save &As…", QKeySequence.StandardKey.SaveAs, "Save the network under a new name"),
+    ActionSpec("export_png", "Export Canvas as &PNG…", None, "Save a picture of the canvas"),
+    ActionSpec("export_svg", "Export Canvas as S&VG…", None, "Save the canvas as a vector drawing"),
+    ActionSpec("close", "&Close", QKeySequence.StandardKey.Close, "Close this network and start an empty one"),
+    ActionSpec("quit", "&Quit", QKeySequence.StandardKey.Quit, "Quit nnstudio"),
+    ActionSpec("undo", "&Undo", QKeySequence.StandardKey.Undo),
+    ActionSpec("redo", "&Redo", QKeySequence.StandardKey.Redo),
+    ActionSpec("delete", "&Delete Layer", QKeySequence.StandardKey.Delete, "Remove the selected layer"),
+    ActionSpec("copy_weights", "Copy &W as Text", "Ctrl+Shift+C", "Copy the selected layer's W, tab-separated"),
+    ActionSpec("zoom_in", "Zoom &In", QKeySequence.StandardKey.ZoomIn),
+    ActionSpec("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut),
+    ActionSpec("fit", "&Fit to Window", "Ctrl+0", "Show the whole network"),
+    ActionSpec("edge_labels", "Show &Weights on Edges", "Ctrl+L", "Write each weight on its edge", True),
+    ActionSpec("add_layer", "&Add Layer", "Ctrl+Shift+A", "Add a layer after the selected one (or at the end)"),
+    ActionSpec("insert_layer", "&Insert Layer Before", "Ctrl+Shift+I", "Insert a layer before the selected one"),
+    ActionSpec("neuron_more", "One Neuron &More", "Ctrl+Shift+=", "Add a neuron to the selected layer"),
+    ActionSpec("neuron_fewer", "One Neuron &Fewer", "Ctrl+Shift+-", "Remove the last neuron of the selected layer"),
+    ActionSpec("edit_matrix", "&Edit W and b…", "Ctrl+E", "Edit the selected layer's weights as a table"),
+    ActionSpec("about", "&About nnstudio"),
+]
+
+
+def build_actions(parent: QWidget, handlers: dict[str, Callable[..., object]]) -> dict[str, QAction]:
+    """One QAction per spec, connected to `handlers[name]`."""
+    actions: dict[str, QAction] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, parent)
+        action.setObjectName(f"action_{spec.name}")
+        if isinstance(spec.shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(spec.shortcut)
+        elif spec.shortcut:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        if spec.tip:
+            action.setStatusTip(spec.tip)
+            action.setToolTip(f"{spec.text.replace('&', '').rstrip('…')} — {spec.tip}")
+        action.setCheckable(spec.checkable)
+        if spec.name in handlers:
+            handler = handlers[spec.name]
+            if spec.checkable:
+                action.toggled.connect(handler)
+            else:
+                action.triggered.connect(lambda checked=False, h=handler: h())
+        actions[spec.name] = action
+    return actions

@@ -1,0 +1,54 @@
+"""An image input (e.g. a 28×28 digit) drawn as pixels instead of 784 neurons."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from nnstudio.ui.canvas import style
+from nnstudio.ui.compat import override
+from nnstudio.ui.selection import ItemKey
+
+
+class ImageItem(QGraphicsItem):
+    """Shows the current input as a greyscale image, ink dark on white."""
+
+    def __init__(self, shape: tuple[int, int], parent: QGraphicsItem | None = None) -> None:
+        super().__init__(parent)
+        self.key = ItemKey("layer", 0)
+        self.rows, self.cols = shape
+        self.pixel = style.IMAGE_PIXEL
+        self._image = QImage()
+        self.setZValue(2)
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return self.cols * self.pixel, self.rows * self.pixel
+
+    def set_values(self, values: np.ndarray) -> None:
+        grid = np.clip(np.asarray(values, dtype=float).reshape(self.rows, self.cols), 0.0, 1.0)
+        grey = np.ascontiguousarray((255 - grid * 255).astype(np.uint8))
+        self._image = QImage(grey.data, self.cols, self.rows, self.cols, QImage.Format.Format_Grayscale8).copy()
+        self.update()
+
+    def pixel_centre(self, index: int) -> QPointF:
+        """Scene position of input `index` (row-major), where its edges start."""
+        w, h = self.size
+        r, c = divmod(index, self.cols)
+        return self.mapToScene(QPointF(-w / 2 + (c + 0.5) * self.pixel, -h / 2 + (r + 0.5) * self.pixel))
+
+    @override
+    def boundingRect(self) -> QRectF:
+        w, h = self.size
+        return QRectF(-w / 2 - 2, -h / 2 - 2, w + 4, h + 4)
+
+    @override
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        w, h = self.size
+        target = QRectF(-w / 2, -h / 2, w, h)
+        painter.drawImage(target, self._image)
+        painter.setPen(QPen(style.NEURON_BORDER, 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(target)

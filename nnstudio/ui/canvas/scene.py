@@ -1,0 +1,409 @@
+"""NetworkScene: mirrors the document as columns, neurons and edges.
+
+The scene holds no numbers of its own. It reads the document's project and
+forward trace, builds items for them, and rebuilds (keeping the selection by
+key) whenever the document says something changed. A finished drag becomes one
+`move_columns` command; a double-click asks for an in-place editor whose text is
+committed through the document, so every edit is undoable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, Signal
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsScene,
+    QGraphicsSceneContextMenuEvent,
+    QGraphicsSceneMouseEvent,
+    QGraphicsSimpleTextItem,
+)
+
+from nnstudio.core.activations import get_activation
+from nnstudio.core.errors import NNStudioError
+from nnstudio.document import Document
+from nnstudio.document.edits import auto_layout
+from nnstudio.ui import format as fmt
+from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
+from nnstudio.ui.canvas.edge_item import EdgeItem
+from nnstudio.ui.canvas.image_item import ImageItem
+from nnstudio.ui.canvas.layer_item import COLUMN_WIDTH, ButtonItem, LayerItem
+from nnstudio.ui.canvas.neuron_item import NeuronItem
+from nnstudio.ui.compat import override
+from nnstudio.ui.selection import ItemKey
+
+
+def shown_rows(size: int) -> list[int]:
+    """Which neurons of a column of `size` get their own circle."""
+    if size <= style.MAX_SHOWN_NEURONS:
+        return list(range(size))
+    return list(range(style.SHOWN_WHEN_LARGE))
+
+
+def row_y(slot: int, slots: int) -> float:
+    return (slot - (slots - 1) / 2.0) * style.NEURON_SPACING
+
+
+class NetworkScene(QGraphicsScene):
+    """Items for the document's network; emits what the person picked or asked for."""
+
+    selection_key_changed = Signal(object)  # ItemKey | None
+    context_menu_requested = Signal(int, QPoint)  # column (−1: background), screen position
+    edit_requested = Signal(object)  # ItemKey
+
+    def __init__(self, document: Document, parent: object | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.show_edge_labels = True
+        self.layers: list[LayerItem] = []
+        self.items_by_key: dict[ItemKey, QGraphicsItem] = {}
+        self.edges: list[EdgeItem] = []
+        self.bulk_edges: list[BulkEdgesItem] = []
+        self.image: ImageItem | None = None
+        self.output_text: QGraphicsSimpleTextItem | None = None
+        self.setBackgroundBrush(style.BACKGROUND)
+        self.selectionChanged.connect(self._on_selection_changed)
+        document.changed.connect(self._on_document_changed)
+        self.rebuild()
+
+    # ------------------------------------------------------------------ building
+
+    def rebuild(self) -> None:
+        """Throw away every item and draw the document's network again, keeping the selection."""
+        selected = self.selected_key()
+        self.blockSignals(True)
+        self.clear()
+        self.layers, self.edges, self.bulk_edges, self.items_by_key = [], [], [], {}
+        self.image, self.output_text = None, None
+        project = self.document.project
+        net = project.network
+        positions = auto_layout(project)
+        for column, size in enumerate(net.sizes):
+            self._add_column(column, size, positions[column])
+        for column in range(1, len(net.sizes)):
+            self._add_edges(column)
+            self._place_labels(column)
+        self._add_output_text()
+        self.refresh_values()
+        self.blockSignals(False)
+        if selected is not None and selected in self.items_by_key:
+            self.items_by_key[selected].setSelected(True)
+        self.selection_key_changed.emit(self.selected_key())
+
+    def _column_titles(self, column: int) -> tuple[str, str]:
+        net = self.document.project.network
+        if column == 0:
+            image = self.document.project.input_image
+            shape = f" ({image[0]}×{image[1]} image)" if image else ""
+            return "Input", f"{net.input_size} input{'s' if net.input_size != 1 else ''}{shape}"
+        layer = net.layers[column - 1]
+        title = f"Layer {column}" + (" · output" if column == len(net.layers) else "")
+        return title, f"{layer.n_out} · {get_activation(layer.activation).label}"
+
+    def _add_column(self, column: int, size: int, position: tuple[float, float]) -> None:
+        project = self.document.project
+        image_shape = project.input_image if column == 0 else None
+        rows = [] if image_shape else shown_rows(size)
+        slots = len(rows) + (1 if len(rows) < size and not image_shape else 0)
+        if image_shape:
+            h = image_shape[0] * style.IMAGE_PIXEL
+            top, bottom = -h / 2, h / 2
+        else:
+            top = row_y(0, slots) - style.NEURON_RADIUS
+            bottom = row_y(slots - 1, slots) + style.NEURON_RADIUS
+        has_next_bias = column < len(project.network.layers) and project.network.layers[column].has_bias
+        if has_next_bias:
+            top -= style.NEURON_SPACING
+        title, subtitle = self._column_titles(column)
+        item = LayerItem(column, title, subtitle, top, bottom)
+        item.setPos(QPointF(*position))
+        self.addItem(item)
+        self.layers.append(item)
+        self.items_by_key[item.key] = item
+        item.moved.connect(self._on_column_moved)
+        item.released.connect(self._on_column_released)
+
+        if image_shape:
+            self.image = ImageItem(image_shape, item)
+        for slot, row in enumerate(rows):
+            neuron = NeuronItem(ItemKey("neuron", column, row), item)
+            neuron.setPos(0.0, row_y(slot, slots))
+            if column == 0:
+                neuron.set_caption(project.input_label(row))
+            self.items_by_key[neuron.key] = neuron
+        if len(rows) < size and not image_shape:
+            item.set_more(f"⋮\n{size - len(rows)} more", row_y(slots - 1, slots))
+        if has_next_bias:
+            unit = NeuronItem(ItemKey("bias_unit", column + 1), item)
+            unit.setPos(0.0, top + style.NEURON_RADIUS)
+            unit.set_value("+1", f"bias unit of layer {column + 1}: always 1; its edges carry b{column + 1}")
+            self.items_by_key[unit.key] = unit
+        # + / − buttons under the column change its neuron count through the document.
+        minus = ButtonItem("−", "one neuron fewer", lambda c=column: self._resize_by(c, -1), item)
+        plus = ButtonItem("+", "one neuron more", lambda c=column: self._resize_by(c, +1), item)
+        minus.setPos(-14, bottom + 22)
+        plus.setPos(14, bottom + 22)
+
+    def _source_point(self, column: int):
+        """A function: input index of `column` -> scene point its edges start from (or None)."""
+        layer_item = self.layers[column]
+
+        def point(index: int) -> QPointF | None:
+            if column == 0 and self.image is not None:
+                return self.image.pixel_centre(index)
+            neuron = self.items_by_key.get(ItemKey("neuron", column, index))
+            if isinstance(neuron, NeuronItem):
+                return neuron.anchor("right")
+            return layer_item.mapToScene(QPointF(COLUMN_WIDTH / 2, layer_item.more_y))
+
+        return point
+
+    def _add_edges(self, column: int) -> None:
+        project = self.document.project
+        layer = project.network.layers[column - 1]
+        n_out, n_in = layer.weights.shape
+        targets = shown_rows(n_out)
+        large = (n_in > style.MAX_EDGE_ITEMS_PER_SIDE or n_out > style.MAX_EDGE_ITEMS_PER_SIDE
+                 or (column == 1 and self.image is not None))
+        if large:
+            target_of = {j: self.items_by_key[ItemKey("neuron", column, j)] for j in targets}
+            bulk = BulkEdgesItem(np.asarray(layer.weights), targets, self._source_point(column - 1),
+                                 lambda j: target_of[j].anchor("left"))
+            self.addItem(bulk)
+            self.bulk_edges.append(bulk)
+        else:
+            for j in targets:
+                target = self.items_by_key[ItemKey("neuron", column, j)]
+                for i in range(n_in):
+                    source = self.items_by_key[ItemKey("neuron", column - 1, i)]
+                    at = 0.22 + 0.56 * (i + 0.5) / n_in  # spread labels along the edges
+                    edge = EdgeItem(ItemKey("edge", column, j, i), source, target, at)  # type: ignore[arg-type]
+                    self._register_edge(edge)
+        if layer.has_bias:
+            unit = self.items_by_key[ItemKey("bias_unit", column)]
+            for j in targets:
+                target = self.items_by_key[ItemKey("neuron", column, j)]
+                edge = EdgeItem(ItemKey("bias_edge", column, j), unit, target, 0.62)  # type: ignore[arg-type]
+                self._register_edge(edge)
+
+    LABEL_POSITIONS = (0.5, 0.35, 0.65, 0.25, 0.75, 0.42, 0.58, 0.3, 0.7, 0.2, 0.8, 0.15, 0.85)
+
+    def _place_labels(self, column: int) -> None:
+        """Slide each edge label along its edge to the first spot free of other labels and neurons."""
+        placed: list = [item.sceneBoundingRect() for key, item in self.items_by_key.items()
+                        if key.kind in ("neuron", "bias_unit") and key.column in (column - 1, column)]
+        edges = [e for e in self.edges if e.key.column == column and e.show_label]
+        edges.sort(key=lambda e: (e.key.kind != "edge", e.key.col, e.key.row))
+        for edge in edges:
+            for at in (edge.label_at,) + self.LABEL_POSITIONS:
+                rect = edge.label_rect(at).adjusted(-2, -1, 2, 1)
+                if not any(rect.intersects(other) for other in placed):
+                    edge.set_label_at(at)
+                    placed.append(rect)
+                    break
+            else:
+                placed.append(edge.label_rect())
+
+    def _register_edge(self, edge: EdgeItem) -> None:
+        edge.set_show_label(self.show_edge_labels and not self._is_large(edge.key.column))
+        self.addItem(edge)
+        self.edges.append(edge)
+        self.items_by_key[edge.key] = edge
+
+    def _is_large(self, column: int) -> bool:
+        layer = self.document.project.network.layers[column - 1]
+        return layer.n_out > style.MAX_SHOWN_NEURONS or layer.n_in > style.MAX_SHOWN_NEURONS
+
+    def _add_output_text(self) -> None:
+        if not self.document.project.network.layers:
+            return
+        text = QGraphicsSimpleTextItem()
+        text.setFont(style.font(20, bold=True))
+        text.setBrush(style.TEXT)
+        self.addItem(text)
+        self.output_text = text
+
+    # ------------------------------------------------------------------ values
+
+    def refresh_values(self) -> None:
+        """Put the document's current numbers on the items (no rebuild)."""
+        project = self.document.project
+        trace = self.document.trace
+        net = project.network
+        for key, item in self.items_by_key.items():
+            if key.kind != "neuron" or not isinstance(item, NeuronItem):
+                continue
+            if key.column == 0:
+                value = float(project.input[key.row])
+                typed = project.input_text[key.row]
+                label = fmt.pretty_expression(typed) if typed and len(typed) <= 6 else fmt.short(value)
+                item.set_value(label, f"input {project.input_label(key.row)} = {typed + ' = ' if typed else ''}"
+                               f"{fmt.full(value)}")
+            elif trace is not None:
+                layer_trace = trace.layers[key.column - 1]
+                z, a = float(layer_trace.z[key.row]), float(layer_trace.a[key.row])
+                scale = float(np.max(np.abs(layer_trace.a))) or 1.0
+                fill = style.value_colour(a, scale, alpha_floor=0)
+                fill.setAlpha(int(fill.alpha() * 0.35))
+                item.set_value(fmt.short(a), f"{ItemKey('neuron', key.column, key.row).describe()}\n"
+                               f"z = {fmt.full(z)}\na = {fmt.full(a)}", fill)
+        if self.image is not None:
+            self.image.set_values(project.input)
+        for edge in self.edges:
+            layer = net.layers[edge.key.column - 1]
+            scale = float(max(np.max(np.abs(layer.weights)),
+                              np.max(np.abs(layer.bias)) if layer.bias is not None else 0.0)) or 1.0
+            if edge.key.kind == "edge":
+                value = float(layer.weights[edge.key.row, edge.key.col])
+                typed = layer.weight_text.get((edge.key.row, edge.key.col))
+            else:
+                assert layer.bias is not None
+                value = float(layer.bias[edge.key.row])
+                typed = layer.bias_text.get(edge.key.row)
+            label = fmt.pretty_expression(typed) if typed and len(fmt.pretty_expression(typed)) <= 8 else fmt.short(value)
+            edge.set_value(value, scale, label,
+                           f"{edge.key.describe()} = {typed + ' = ' if typed else ''}{fmt.full(value)}")
+        self._update_output_text()
+
+    def output_summary(self) -> str:
+        """The output as people read it: ŷ = 0.2012, or the predicted class and its probability."""
+        project = self.document.project
+        trace = self.document.trace
+        if trace is None or not project.network.layers:
+            return ""
+        out = trace.output
+        last = project.network.layers[-1]
+        if out.shape[0] == 1:
+            return f"ŷ = {out[0]:.4f}"
+        if last.activation == "softmax" or out.shape[0] > 4:
+            best = int(np.argmax(out))
+            return f"→ {project.output_label(best)}  (p = {out[best]:.3f})"
+        return "\n".join(f"{project.output_label(i)} = {v:.4f}" for i, v in enumerate(out))
+
+    def _update_output_text(self) -> None:
+        if self.output_text is None or not self.layers:
+            return
+        self.output_text.setText(self.output_summary())
+        last = self.layers[-1]
+        rect = self.output_text.boundingRect()
+        self.output_text.setPos(last.pos() + QPointF(COLUMN_WIDTH / 2 + 28, -rect.height() / 2))
+
+    def set_show_edge_labels(self, show: bool) -> None:
+        self.show_edge_labels = show
+        for edge in self.edges:
+            edge.set_show_label(show and not self._is_large(edge.key.column))
+        for column in range(1, len(self.layers)):
+            self._place_labels(column)
+
+    # ------------------------------------------------------------------ document and interaction
+
+    def _on_document_changed(self, kind: str) -> None:
+        if kind == "layout":
+            positions = auto_layout(self.document.project)
+            for item, position in zip(self.layers, positions):
+                if item.pos() != QPointF(*position):
+                    item.setPos(QPointF(*position))
+        elif kind == "input":
+            self.refresh_values()
+        else:
+            self.rebuild()
+
+    def _on_column_moved(self, column: int) -> None:
+        for edge in self.edges:
+            if edge.key.column in (column, column + 1):
+                edge.adjust()
+        for touched in (column, column + 1):
+            if 1 <= touched < len(self.layers):
+                self._place_labels(touched)
+        for bulk in self.bulk_edges:
+            bulk.adjust()
+        self._update_output_text()
+
+    def _on_column_released(self, column: int) -> None:
+        positions = [(item.pos().x(), item.pos().y()) for item in self.layers]
+        self.document.move_columns(positions)
+
+    def _resize_by(self, column: int, step: int) -> None:
+        size = self.document.project.network.sizes[column] + step
+        if size >= 1:
+            self.document.resize_column(column, size)
+
+    def selected_key(self) -> ItemKey | None:
+        for item in self.selectedItems():
+            key = getattr(item, "key", None)
+            if key is not None:
+                return key
+        return None
+
+    def select_key(self, key: ItemKey | None) -> None:
+        self.clearSelection()
+        if key is not None and key in self.items_by_key:
+            self.items_by_key[key].setSelected(True)
+
+    def _on_selection_changed(self) -> None:
+        self.selection_key_changed.emit(self.selected_key())
+
+    def key_at(self, scene_pos: QPointF) -> ItemKey | None:
+        for item in self.items(scene_pos):
+            key = getattr(item, "key", None)
+            if key is not None:
+                return key
+            parent = item.parentItem()
+            if parent is not None and getattr(parent, "key", None) is not None:
+                return parent.key
+        return None
+
+    @override
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        key = self.key_at(event.scenePos())
+        if key is not None and key.kind in ("edge", "bias_edge", "neuron"):
+            self.select_key(key)
+            self.edit_requested.emit(key)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    @override
+    def contextMenuEvent(self, event: QGraphicsSceneContextMenuEvent) -> None:
+        key = self.key_at(event.scenePos())
+        column = -1 if key is None else key.column
+        if key is not None and key.kind == "bias_unit":
+            column = key.column
+        if key is not None:
+            self.select_key(ItemKey("layer", column))
+        self.context_menu_requested.emit(column, event.screenPos())
+        event.accept()
+
+    # ------------------------------------------------------------------ in-place editing
+
+    def edit_text(self, key: ItemKey) -> str:
+        """The text an in-place editor starts with: what was typed, else the full number."""
+        project = self.document.project
+        if key.kind == "neuron" and key.column == 0:
+            typed = project.input_text[key.row]
+            return typed or fmt.full(project.input[key.row])
+        layer = project.network.layers[key.column - 1]
+        if key.kind == "edge":
+            return layer.weight_text.get((key.row, key.col)) or fmt.full(layer.weights[key.row, key.col])
+        if layer.bias is None:
+            raise NNStudioError(f"layer {key.column} has no bias; turn on its bias in the inspector first")
+        return layer.bias_text.get(key.row) or fmt.full(layer.bias[key.row])
+
+    def commit_edit(self, key: ItemKey, text: str) -> None:
+        """Send typed text to the document; raises the parser's error and changes nothing on bad text."""
+        if key.kind == "neuron" and key.column == 0:
+            self.document.set_input(key.row, text)
+        elif key.kind == "edge":
+            self.document.set_weight(key.column, key.row, key.col, text)
+        else:
+            self.document.set_bias(key.column, key.row, text)
+
+    def item_for(self, key: ItemKey) -> QGraphicsItem | None:
+        return self.items_by_key.get(key)
+
+    def edge_label_point(self, key: ItemKey) -> QPointF:
+        item = self.items_by_key[key]
+        if isinstance(item, EdgeItem):
+            return item.label_centre()
+        return item.sceneBoundingRect().center()

@@ -1,0 +1,499 @@
+"""MainWindow: menus, toolbar, docks and the canvas, wired to one Document.
+
+This is the only place that connects panels to each other. It owns no numbers:
+every edit is a Document method, every view listens to the Document.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QToolBar,
+    QWidget,
+)
+
+from nnstudio import __version__
+from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.errors import NNStudioError
+from nnstudio.document import Document
+from nnstudio.io.examples import list_examples, load_example
+from nnstudio.io.network_file import SUFFIX
+from nnstudio.ui import format as fmt
+from nnstudio.ui.actions import build_actions
+from nnstudio.ui.canvas.scene import NetworkScene
+from nnstudio.ui.canvas.view import NetworkView
+from nnstudio.ui.compat import override
+from nnstudio.ui.panels.inspector import InspectorPanel
+from nnstudio.ui.panels.io_panel import IOPanel
+from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
+from nnstudio.ui.panels.weights_model import WeightsTableModel
+from nnstudio.ui.selection import ItemKey
+
+MAX_RECENT = 8
+FILE_FILTER = f"nnstudio networks (*{SUFFIX});;All files (*)"
+NEW_LAYER_SIZE = 2
+
+
+class MainWindow(QMainWindow):
+    """The studio window around one document."""
+
+    def __init__(self, document: Document | None = None, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.document = document or Document()
+        self.settings = settings or QSettings()
+        self.setObjectName("mainWindow")
+        self.setAcceptDrops(True)
+        self.matrix_editors: dict[int, MatrixEditorDialog] = {}
+
+        self.scene = NetworkScene(self.document, self)
+        self.view = NetworkView(self.scene, self)
+        self.setCentralWidget(self.view)
+
+        self.inspector = InspectorPanel(self.document)
+        self.io_panel = IOPanel(self.document)
+        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.io_dock = self._dock("Input and output", "ioDock", self.io_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+        self.actions_by_name = build_actions(self, {
+            "new": self.new_document, "open": self.open_dialog, "save": self.save, "save_as": self.save_as,
+            "export_png": self.export_png_dialog, "export_svg": self.export_svg_dialog, "close": self.close_document,
+            "quit": self.close, "undo": self.document.undo_stack.undo, "redo": self.document.undo_stack.redo,
+            "delete": self.delete_selected, "copy_weights": self.copy_weights, "zoom_in": self.view.zoom_in,
+            "zoom_out": self.view.zoom_out, "fit": self.view.fit, "edge_labels": self.scene.set_show_edge_labels,
+            "add_layer": self.add_layer, "insert_layer": self.insert_layer,
+            "neuron_more": lambda: self.resize_selected(+1), "neuron_fewer": lambda: self.resize_selected(-1),
+            "edit_matrix": self.edit_matrix, "about": self.about,
+        })
+        self.actions_by_name["edge_labels"].setChecked(True)
+        self._build_menus()
+        self._build_toolbar()
+        self.output_status = QLabel()
+        self.output_status.setObjectName("outputStatus")
+        self.zoom_status = QLabel()
+        self.statusBar().addPermanentWidget(self.output_status)
+        self.statusBar().addPermanentWidget(self.zoom_status)
+
+        self.scene.selection_key_changed.connect(self._on_selection_changed)
+        self.scene.context_menu_requested.connect(self._on_context_menu)
+        self.view.error_reported.connect(self.report)
+        self.view.zoom_changed.connect(lambda z: self.zoom_status.setText(f"{z * 100:.0f} %"))
+        self.inspector.open_matrix_requested.connect(self.edit_matrix)
+        self.inspector.copy_matrix_requested.connect(self.copy_weights)
+        self.document.modified_changed.connect(lambda _: self._update_title())
+        self.document.path_changed.connect(self._update_title)
+        self.document.changed.connect(self._on_document_changed)
+        self.document.trace_changed.connect(self._update_output_status)
+        self.document.undo_stack.changed.connect(self._update_undo_actions)
+
+        self.resize(1280, 800)
+        self.resizeDocks([self.io_dock, self.inspector_dock], [270, 300], Qt.Orientation.Horizontal)
+        self._restore_settings()
+        self._update_title()
+        self._update_undo_actions()
+        self._update_output_status()
+
+    # ------------------------------------------------------------------ construction
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setMinimumWidth(250)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        a = self.actions_by_name
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addActions([a["new"], a["open"]])
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.examples_menu = file.addMenu("&Examples")
+        for name in list_examples():
+            action = self.examples_menu.addAction(self._example_title(name))
+            action.setData(name)
+            action.triggered.connect(lambda checked=False, n=name: self.open_example(n))
+        file.addSeparator()
+        file.addActions([a["save"], a["save_as"]])
+        file.addSeparator()
+        file.addActions([a["export_png"], a["export_svg"]])
+        file.addSeparator()
+        file.addActions([a["close"], a["quit"]])
+        self._refresh_recent_menu()
+
+        edit = bar.addMenu("&Edit")
+        edit.addActions([a["undo"], a["redo"]])
+        edit.addSeparator()
+        edit.addActions([a["delete"], a["copy_weights"]])
+
+        view = bar.addMenu("&View")
+        view.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
+        view.addSeparator()
+        view.addAction(a["edge_labels"])
+        view.addSeparator()
+        view.addActions([self.inspector_dock.toggleViewAction(), self.io_dock.toggleViewAction()])
+
+        network = bar.addMenu("&Network")
+        network.addActions([a["add_layer"], a["insert_layer"], a["delete"]])
+        network.addSeparator()
+        network.addActions([a["neuron_more"], a["neuron_fewer"]])
+        network.addSeparator()
+        network.addAction(a["edit_matrix"])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(a["about"])
+
+    @staticmethod
+    def _example_title(name: str) -> str:
+        try:
+            return f"{load_example(name).name}  ({name})"
+        except NNStudioError:
+            return name
+
+    def _build_toolbar(self) -> None:
+        a = self.actions_by_name
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for name in ("new", "open", "save", None, "undo", "redo", None, "add_layer", "insert_layer", "delete",
+                     "edit_matrix", None, "zoom_in", "zoom_out", "fit", "edge_labels"):
+            if name is None:
+                bar.addSeparator()
+            else:
+                bar.addAction(a[name])
+        a["add_layer"].setIconText("+ Layer")
+        a["insert_layer"].setIconText("Insert")
+        a["delete"].setIconText("Remove")
+        a["edit_matrix"].setIconText("W and b…")
+        a["edge_labels"].setIconText("Weights")
+        a["zoom_in"].setIconText("Zoom +")
+        a["zoom_out"].setIconText("Zoom −")
+        a["fit"].setIconText("Fit")
+        self.addToolBar(bar)
+
+    # ------------------------------------------------------------------ state shown
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — nnstudio")
+        self.setWindowModified(self.document.modified)
+
+    def _update_undo_actions(self) -> None:
+        stack = self.document.undo_stack
+        undo, redo = self.actions_by_name["undo"], self.actions_by_name["redo"]
+        undo.setEnabled(stack.can_undo())
+        redo.setEnabled(stack.can_redo())
+        undo.setText(f"&Undo {stack.undo_text()}".rstrip())
+        redo.setText(f"&Redo {stack.redo_text()}".rstrip())
+
+    def _update_output_status(self) -> None:
+        summary = self.scene.output_summary().replace("\n", "  ")
+        loss = self.document.loss
+        self.output_status.setText(f"{summary}   loss {loss:.4g}" if summary and loss is not None else summary)
+
+    def _on_document_changed(self, kind: str) -> None:
+        if kind == "all":
+            QTimer.singleShot(0, self.view.fit)
+
+    def _on_selection_changed(self, key: ItemKey | None) -> None:
+        self.inspector.show_key(key)
+        if key is not None:
+            self.statusBar().showMessage(key.describe().capitalize(), 3000)
+
+    def report(self, message: str) -> None:
+        """A short message in the status bar (errors of in-place edits land here too)."""
+        self.statusBar().showMessage(message, 8000)
+
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """A clear, non-blocking message box; the document is untouched by whatever failed."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    # ------------------------------------------------------------------ files
+
+    def maybe_save(self) -> bool:
+        """Ask Save / Discard / Cancel when there are unsaved changes; True means go ahead."""
+        if not self.document.modified:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                          f"{self.document.display_name} has unsaved changes. Save them first?",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("unsavedBox")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self.document.new()
+
+    def close_document(self) -> None:
+        self.new_document()
+
+    def open_dialog(self) -> None:
+        start = str(self.document.path.parent) if self.document.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open network", start, FILE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a file; a bad file shows a message and leaves the current document as it was."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.document.open(path)
+        except (NNStudioError, OSError) as error:
+            self.show_error("Could not open the file", str(error))
+            return False
+        self._add_recent(str(Path(path).resolve()))
+        self.report(f"Opened {Path(path).name}")
+        return True
+
+    def open_example(self, name: str, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.document.open_example(name)
+        except NNStudioError as error:
+            self.show_error("Could not open the example", str(error))
+            return False
+        return True
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        suggested = str(self.document.path or Path.home() / f"{self.document.display_name}{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save network as", suggested, FILE_FILTER)
+        if not path:
+            return False
+        if not Path(path).suffix:
+            path += SUFFIX
+        return self.save_to(path)
+
+    def save_to(self, path: str | Path) -> bool:
+        try:
+            self.document.save(path)
+        except (NNStudioError, OSError) as error:
+            self.show_error("Could not save", f"{path}: {getattr(error, 'strerror', None) or error}")
+            return False
+        self._add_recent(str(Path(path).resolve()))
+        self.report(f"Saved {Path(path).name}")
+        return True
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _add_recent(self, path: str) -> None:
+        recent = [path] + [p for p in self._recent() if p != path]
+        self.settings.setValue("recentFiles", recent[:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self._recent()
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_path(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # ------------------------------------------------------------------ export
+
+    def export_png_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export canvas as PNG", "network.png", "PNG images (*.png)")
+        if path:
+            self.export_png(path)
+
+    def export_svg_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export canvas as SVG", "network.svg", "SVG drawings (*.svg)")
+        if path:
+            self.export_svg(path)
+
+    def _export_rect(self) -> QRectF:
+        return self.scene.itemsBoundingRect().marginsAdded(QMarginsF(24, 24, 24, 24))
+
+    def export_png(self, path: str | Path, scale: float = 2.0) -> bool:
+        rect = self._export_rect()
+        image = QImage(QSize(int(rect.width() * scale), int(rect.height() * scale)), QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.scene.render(painter, QRectF(image.rect()), rect)
+        painter.end()
+        if not image.save(str(path), "PNG"):
+            self.show_error("Could not export", f"{path}: the image could not be written")
+            return False
+        return True
+
+    def export_svg(self, path: str | Path) -> bool:
+        rect = self._export_rect()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(rect.size().toSize())
+        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        generator.setTitle(self.document.display_name)
+        painter = QPainter()
+        if not painter.begin(generator):
+            self.show_error("Could not export", f"{path}: the file could not be written")
+            return False
+        self.scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        painter.end()
+        return True
+
+    # ------------------------------------------------------------------ network edits
+
+    def selected_column(self) -> int | None:
+        key = self.scene.selected_key()
+        return None if key is None else key.column
+
+    def _try(self, edit) -> None:  # type: ignore[no-untyped-def]
+        try:
+            edit()
+        except NNStudioError as error:
+            self.report(str(error))
+            self.show_error("That change cannot be made", str(error))
+
+    def add_layer(self) -> None:
+        column = self.selected_column()
+        at = len(self.document.project.network.layers) + 1 if column is None else column + 1
+        self._try(lambda: self.document.insert_layer(at, NEW_LAYER_SIZE, "relu"))
+        self.scene.select_key(ItemKey("layer", at))
+
+    def insert_layer(self) -> None:
+        column = self.selected_column()
+        if column is None or column == 0:
+            self.report("Select a layer first: the new layer goes before it")
+            return
+        self._try(lambda: self.document.insert_layer(column, NEW_LAYER_SIZE, "relu"))
+        self.scene.select_key(ItemKey("layer", column))
+
+    def delete_selected(self) -> None:
+        if self.view.editor is not None:
+            return
+        column = self.selected_column()
+        if column is None or column == 0:
+            self.report("Select a layer to remove (the input layer stays)")
+            return
+        self._try(lambda: self.document.remove_layer(column))
+
+    def resize_selected(self, step: int) -> None:
+        column = self.selected_column()
+        if column is None:
+            self.report("Select a layer first")
+            return
+        size = self.document.project.network.sizes[column] + step
+        if size >= 1:
+            self._try(lambda: self.document.resize_column(column, size))
+
+    def edit_matrix(self, column: int | None = None) -> None:
+        column = self.selected_column() if column is None else column
+        if not column:
+            self.report("Select a layer (not the input) to edit its weights")
+            return
+        editor = self.matrix_editors.get(column)
+        if editor is None or not editor.isVisible():
+            editor = MatrixEditorDialog(self.document, column, self)
+            self.matrix_editors[column] = editor
+        editor.show()
+        editor.raise_()
+        editor.activateWindow()
+
+    def copy_weights(self, column: int | None = None) -> None:
+        column = self.selected_column() if column is None else column
+        if not column:
+            self.report("Select a layer (not the input) to copy its W")
+            return
+        QGuiApplication.clipboard().setText(WeightsTableModel(self.document, column).as_tsv())
+        self.report(f"Copied W{column} as tab-separated text")
+
+    def _on_context_menu(self, column: int, screen_pos) -> None:  # type: ignore[no-untyped-def]
+        a = self.actions_by_name
+        menu = QMenu(self)
+        menu.addAction(a["add_layer"])
+        if column >= 1:
+            menu.addAction(a["insert_layer"])
+            menu.addAction(a["delete"])
+            menu.addSeparator()
+            menu.addActions([a["neuron_more"], a["neuron_fewer"]])
+            activation = menu.addMenu("Activation")
+            current = self.document.project.network.layers[column - 1].activation
+            for name, spec in ACTIVATIONS.items():
+                action = activation.addAction(spec.label)
+                action.setCheckable(True)
+                action.setChecked(name == current)
+                action.triggered.connect(lambda checked=False, n=name: self._try(
+                    lambda: self.document.set_activation(column, n)))
+            has_bias = self.document.project.network.layers[column - 1].has_bias
+            bias = menu.addAction("Has a Bias")
+            bias.setCheckable(True)
+            bias.setChecked(has_bias)
+            bias.triggered.connect(lambda on: self._try(lambda: self.document.set_bias_enabled(column, on)))
+            menu.addSeparator()
+            menu.addActions([a["edit_matrix"], a["copy_weights"]])
+        elif column == 0:
+            menu.addActions([a["neuron_more"], a["neuron_fewer"]])
+        menu.popup(screen_pos)
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About nnstudio",
+                          f"<b>nnstudio {__version__}</b><p>A desktop studio for seeing inside neural networks: "
+                          "assemble, hand-set, step through and train dense networks.</p>"
+                          f"<p>Shape of the open network: {' → '.join(map(str, self.document.project.network.sizes))}"
+                          f"</p><p>Output: {fmt.pretty_expression(self.scene.output_summary())}</p>")
+
+    # ------------------------------------------------------------------ window events
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = self.settings.value("windowState")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.sync()
+
+    @override
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.save_settings()
+        for editor in self.matrix_editors.values():
+            editor.close()
+        event.accept()
+
+    @override
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    @override
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.open_path(files[0]))

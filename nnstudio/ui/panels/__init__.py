@@ -1,0 +1,1 @@
+"""Dock panels: inspector, input/output, matrix editor. Each talks to the document only."""

@@ -1,0 +1,207 @@
+"""InspectorPanel: the selected layer, neuron or edge, with editors for it.
+
+Every change goes through the document (so it can be undone); the panel redraws
+itself from the document whenever the document or the selection changes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.network import MAX_SIZE
+from nnstudio.document import Document
+from nnstudio.ui import format as fmt
+from nnstudio.ui.panels.expression_edit import ExpressionEdit
+from nnstudio.ui.selection import ItemKey
+
+
+class InspectorPanel(QWidget):
+    """Shows and edits whatever is selected on the canvas."""
+
+    open_matrix_requested = Signal(int)  # column
+    copy_matrix_requested = Signal(int)
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.key: ItemKey | None = None
+        self._body: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(8, 8, 8, 8)
+        self._layout.addStretch(1)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh)
+        document.changed.connect(self._on_document_changed)
+        self.refresh()
+
+    def show_key(self, key: ItemKey | None) -> None:
+        self.key = key
+        self.refresh()
+
+    def _on_document_changed(self, kind: str) -> None:
+        self._refresh_timer.start()  # later: never destroy the widget that is emitting right now
+
+    # ------------------------------------------------------------------ building
+
+    def refresh(self) -> None:
+        if self._body is not None:
+            self._layout.removeWidget(self._body)
+            self._body.deleteLater()
+        body = QWidget()
+        form = QFormLayout(body)
+        form.setContentsMargins(0, 0, 0, 0)
+        key = self._valid_key(self.key)
+        if key is None:
+            self._summary(form)
+        elif key.kind == "layer":
+            self._layer(form, key.column)
+        elif key.kind == "neuron":
+            self._neuron(form, key)
+        elif key.kind in ("edge", "bias_edge"):
+            self._edge(form, key)
+        else:
+            self._layer(form, key.column)
+        self._layout.insertWidget(0, body)
+        self._body = body
+
+    def _valid_key(self, key: ItemKey | None) -> ItemKey | None:
+        if key is None:
+            return None
+        net = self.document.project.network
+        if key.column >= len(net.sizes):
+            return None
+        if key.kind in ("neuron",) and key.row >= net.sizes[key.column]:
+            return None
+        if key.kind in ("edge", "bias_edge", "bias_unit"):
+            if key.column == 0:
+                return None
+            layer = net.layers[key.column - 1]
+            if key.row >= layer.n_out or key.col >= layer.n_in or (key.kind != "edge" and not layer.has_bias):
+                return None
+        return key
+
+    def _title(self, form: QFormLayout, text: str) -> None:
+        label = QLabel(f"<b>{text}</b>")
+        label.setObjectName("inspectorTitle")
+        form.addRow(label)
+
+    def _summary(self, form: QFormLayout) -> None:
+        project = self.document.project
+        net = project.network
+        self._title(form, project.name or "Network")
+        form.addRow("Shape", QLabel(" → ".join(map(str, net.sizes))))
+        form.addRow("Parameters", QLabel(f"{net.parameter_count:,}"))
+        form.addRow("Loss", QLabel(project.loss))
+        hint = QLabel("Click a layer, neuron or edge to inspect it; double-click a neuron or edge to type its value.")
+        hint.setWordWrap(True)
+        form.addRow(hint)
+        if project.description:
+            text = QLabel(project.description)
+            text.setWordWrap(True)
+            text.setStyleSheet("color: #4b5563;")
+            form.addRow(text)
+
+    def _layer(self, form: QFormLayout, column: int) -> None:
+        net = self.document.project.network
+        self._title(form, "Input layer" if column == 0 else f"Layer {column}")
+        size = QSpinBox()
+        size.setObjectName("layerSize")
+        size.setRange(1, MAX_SIZE)
+        size.setValue(net.sizes[column])
+        size.setKeyboardTracking(False)
+        size.valueChanged.connect(lambda n: self.document.resize_column(column, n))
+        form.addRow("Neurons" if column else "Inputs", size)
+        if column == 0:
+            return
+        layer = net.layers[column - 1]
+        combo = QComboBox()
+        combo.setObjectName("layerActivation")
+        for name, activation in ACTIVATIONS.items():
+            combo.addItem(activation.label, name)
+        combo.setCurrentIndex(combo.findData(layer.activation))
+        combo.setToolTip(ACTIVATIONS[layer.activation].formula)
+        combo.currentIndexChanged.connect(lambda i: self.document.set_activation(column, combo.itemData(i)))
+        form.addRow("Activation", combo)
+        bias = QCheckBox("has a bias b")
+        bias.setObjectName("layerBias")
+        bias.setChecked(layer.has_bias)
+        bias.toggled.connect(lambda on: self.document.set_bias_enabled(column, on))
+        form.addRow("Bias", bias)
+        form.addRow("W", QLabel(f"{layer.n_out} × {layer.n_in} (one row per neuron)"))
+        buttons = QHBoxLayout()
+        edit = QPushButton("Edit W and b…")
+        edit.setObjectName("editMatrix")
+        edit.clicked.connect(lambda: self.open_matrix_requested.emit(column))
+        copy = QPushButton("Copy W")
+        copy.setToolTip("Copy W as tab-separated text, ready to paste into a spreadsheet")
+        copy.clicked.connect(lambda: self.copy_matrix_requested.emit(column))
+        buttons.addWidget(edit)
+        buttons.addWidget(copy)
+        form.addRow(buttons)
+
+    def _neuron(self, form: QFormLayout, key: ItemKey) -> None:
+        project = self.document.project
+        self._title(form, key.describe().capitalize())
+        if key.column == 0:
+            editor = ExpressionEdit(project.input_text[key.row] or fmt.full(project.input[key.row]),
+                                    lambda t: self.document.set_input(key.row, t))
+            editor.setObjectName("valueEditor")
+            form.addRow("Value", editor)
+            return
+        trace = self.document.trace
+        layer = project.network.layers[key.column - 1]
+        if trace is not None:
+            t = trace.layers[key.column - 1]
+            form.addRow("z = w·a + b", self._number(float(t.z[key.row])))
+            form.addRow(f"a = {layer.activation}(z)", self._number(float(t.a[key.row])))
+        if layer.bias is not None:
+            editor = ExpressionEdit(layer.bias_text.get(key.row) or fmt.full(layer.bias[key.row]),
+                                    lambda t: self.document.set_bias(key.column, key.row, t))
+            editor.setObjectName("valueEditor")
+            form.addRow(f"Bias b{key.row + 1}", editor)
+        weights = ", ".join(fmt.short(w) for w in layer.weights[key.row][:8])
+        more = " …" if layer.n_in > 8 else ""
+        form.addRow("Weights in", QLabel(f"[{weights}{more}]"))
+
+    def _edge(self, form: QFormLayout, key: ItemKey) -> None:
+        layer = self.document.project.network.layers[key.column - 1]
+        self._title(form, key.describe().capitalize())
+        if key.kind == "edge":
+            source = "input x" if key.column == 1 else f"neuron {key.col + 1} of layer {key.column - 1}"
+            if key.column == 1:
+                source = f"input {self.document.project.input_label(key.col)}"
+            form.addRow("From", QLabel(source))
+            form.addRow("To", QLabel(f"neuron {key.row + 1} of layer {key.column}"))
+            typed = layer.weight_text.get((key.row, key.col))
+            value = float(layer.weights[key.row, key.col])
+            commit = lambda t: self.document.set_weight(key.column, key.row, key.col, t)  # noqa: E731
+        else:
+            assert layer.bias is not None
+            form.addRow("To", QLabel(f"neuron {key.row + 1} of layer {key.column}"))
+            typed = layer.bias_text.get(key.row)
+            value = float(layer.bias[key.row])
+            commit = lambda t: self.document.set_bias(key.column, key.row, t)  # noqa: E731
+        editor = ExpressionEdit(typed or fmt.full(value), commit)
+        editor.setObjectName("valueEditor")
+        form.addRow("Value", editor)
+        form.addRow("Full precision", self._number(value))
+
+    def _number(self, value: float) -> QLabel:
+        label = QLabel(fmt.full(value))
+        label.setObjectName("fullValue")
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label

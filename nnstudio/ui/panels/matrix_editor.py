@@ -1,0 +1,100 @@
+"""MatrixEditorDialog: edit a layer's W and b as a table; paste a block from a spreadsheet."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.document import Document
+from nnstudio.ui.panels.expression_edit import ERROR_STYLE
+from nnstudio.ui.panels.weights_model import WeightsTableModel, parse_tsv
+
+
+class MatrixEditorDialog(QDialog):
+    """A table over the document: each cell edit or paste is one undoable command."""
+
+    def __init__(self, document: Document, column: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.column = column
+        self.setWindowTitle(f"W{column} and b{column} — layer {column}")
+        self.model = WeightsTableModel(document, column)
+        self.table = QTableView()
+        self.table.setObjectName("matrixTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+        self.table.horizontalHeader().setDefaultSectionSize(96)
+        hint = QLabel("One row per neuron. Type numbers or expressions (1/sqrt(2), -√2/2, 5/6). "
+                      "Paste a block copied from a spreadsheet with Ctrl+V.")
+        hint.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setObjectName("matrixError")
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.model.error_reported.connect(self._show_error)
+
+        copy = QPushButton("Copy W")
+        copy.clicked.connect(self.copy_matrix)
+        paste = QPushButton("Paste")
+        paste.clicked.connect(self.paste_clipboard)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.close)
+        row = QHBoxLayout()
+        row.addWidget(copy)
+        row.addWidget(paste)
+        row.addStretch(1)
+        row.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(row)
+        QShortcut(QKeySequence.StandardKey.Paste, self.table, self.paste_clipboard)
+        QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy_selection)
+        document.changed.connect(self._on_document_changed)
+        self.resize(560, 360)
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+
+    def _on_document_changed(self, kind: str) -> None:
+        if not self.model.valid:
+            self.close()  # the layer was removed (e.g. by undo)
+
+    def paste_text(self, text: str) -> bool:
+        """Paste tab/newline separated text at the current cell (top-left of the block)."""
+        current = self.table.currentIndex()
+        row, col = (current.row(), current.column()) if current.isValid() else (0, 0)
+        block = parse_tsv(text)
+        if not block:
+            self._show_error("the clipboard holds no text to paste")
+            return False
+        return self.model.paste(row, col, block)
+
+    def paste_clipboard(self) -> None:
+        self.paste_text(QGuiApplication.clipboard().text())
+
+    def copy_matrix(self) -> None:
+        QGuiApplication.clipboard().setText(self.model.as_tsv())
+
+    def copy_selection(self) -> None:
+        indexes = self.table.selectionModel().selectedIndexes()
+        if not indexes:
+            return self.copy_matrix()
+        rows = sorted({i.row() for i in indexes})
+        cols = sorted({i.column() for i in indexes})
+        QGuiApplication.clipboard().setText(
+            self.model.as_tsv(range(rows[0], rows[-1] + 1), range(cols[0], cols[-1] + 1), include_bias=True))

@@ -1,0 +1,31 @@
+"""Fixtures for UI tests: a main window with its own settings file, and a guard on threads."""
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from nnstudio.document import Document
+from nnstudio.io import load_example
+from nnstudio.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, settings):
+    """make_window(example=None) -> a shown MainWindow at 1280×800, registered with qtbot."""
+
+    def make(example: str | None = None) -> MainWindow:
+        document = Document(load_example(example)) if example else Document()
+        window = MainWindow(document, settings)
+        # Tests leave unsaved changes behind; closing must not wait on the Save/Discard prompt.
+        qtbot.addWidget(window, before_close_func=lambda w: w.document.undo_stack.set_clean())
+        window.resize(1280, 800)
+        window.show()
+        qtbot.waitExposed(window)
+        window.view.fit()
+        return window
+
+    return make

@@ -1,0 +1,204 @@
+"""The canvas driven with real mouse events on the viewport."""
+
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
+
+from nnstudio.io import load_project, save_project, load_example
+from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
+from nnstudio.ui.canvas.edge_item import EdgeItem
+from nnstudio.ui.selection import ItemKey
+
+
+def viewport_point(window, scene_point: QPointF) -> QPoint:
+    return window.view.mapFromScene(scene_point)
+
+
+def test_clicking_an_edge_selects_it_and_the_inspector_shows_its_weight(make_window, qtbot):
+    window = make_window("cosine-memory")
+    key = ItemKey("edge", 1, 1, 0)  # w21 of layer 1 = 1/sqrt(2)
+    edge = window.scene.items_by_key[key]
+    # A point on the line, away from its label and from other edges.
+    point = viewport_point(window, edge.line.pointAt(0.12))
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert window.scene.selected_key() == key
+    qtbot.wait(5)
+    editor = window.inspector.findChild(QLineEdit)
+    assert editor.text() == "1/sqrt(2)"
+    assert window.inspector.findChild(QLabel, "fullValue").text() == "0.7071067811865475"
+
+
+def test_clicking_a_neuron_shows_z_and_a(make_window, qtbot):
+    window = make_window("cosine-memory")
+    neuron = window.scene.items_by_key[ItemKey("neuron", 1, 0)]
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=viewport_point(window, neuron.sceneBoundingRect().center()))
+    qtbot.wait(5)
+    values = [label.text() for label in window.inspector.findChildren(QLabel, "fullValue")]
+    expected = 5 / 6 - 1 / 2**0.5  # z = 1·x1 + 0·x2 − 1/√2, and a = z since z > 0
+    assert float(values[0]) == expected and float(values[1]) == expected
+
+
+def test_double_click_edits_a_weight_in_place(make_window, qtbot):
+    window = make_window("cosine-memory")
+    key = ItemKey("edge", 2, 0, 1)  # w12 of layer 2 = (2+sqrt(2))/2
+    edge = window.scene.items_by_key[key]
+    qtbot.mouseDClick(window.view.viewport(), Qt.MouseButton.LeftButton,
+                      pos=viewport_point(window, edge.line.pointAt(0.85)))
+    editor = window.view.editor
+    assert editor is not None and editor.text() == "(2+sqrt(2))/2"
+    before = window.document.project
+    editor.setText("2^")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert window.document.project is before  # refused: nothing changed
+    assert "ends too early" in editor.toolTip()
+    editor.setText("√2")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert window.document.project.network.layers[1].weights[0, 1] == 2**0.5
+    assert window.document.project.network.layers[1].weight_text[(0, 1)] == "√2"
+
+
+def test_double_click_on_an_input_neuron_edits_the_input(make_window, qtbot):
+    window = make_window("cosine-memory")
+    neuron = window.scene.items_by_key[ItemKey("neuron", 0, 1)]
+    qtbot.mouseDClick(window.view.viewport(), Qt.MouseButton.LeftButton,
+                      pos=viewport_point(window, neuron.sceneBoundingRect().center()))
+    editor = window.view.editor
+    assert editor.text() == "1/3"
+    editor.setText("2/3")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert window.document.project.input[1] == 2 / 3
+    assert window.io_panel.output_label.text() != "ŷ = 0.2012"
+
+
+def _send(widget, kind, pos, buttons):
+    event = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), Qt.MouseButton.LeftButton, buttons,
+                        Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
+def test_dragging_a_layer_is_one_undoable_move(make_window, qtbot):
+    window = make_window("cosine-memory")
+    layer = window.scene.layers[1]
+    start_x = layer.pos().x()
+    header = layer.mapToScene(layer.header_rect().center())
+    viewport = window.view.viewport()
+    start = viewport_point(window, header)
+    _send(viewport, QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
+    for step in range(1, 6):
+        _send(viewport, QEvent.Type.MouseMove, start + QPoint(12 * step, 4 * step), Qt.MouseButton.LeftButton)
+    _send(viewport, QEvent.Type.MouseButtonRelease, start + QPoint(60, 20), Qt.MouseButton.NoButton)
+    assert len(window.document.undo_stack) == 1
+    moved_x = window.document.project.layout[1][0]
+    assert moved_x > start_x + 20
+    # Edges followed the layer.
+    edge = window.scene.items_by_key[ItemKey("edge", 1, 0, 0)]
+    assert abs(edge.line.p2().x() - (layer.pos().x() - 22)) < 1e-6
+    window.actions_by_name["undo"].trigger()
+    assert window.scene.layers[1].pos().x() == start_x
+
+
+def test_plus_and_minus_buttons_resize_the_layer(make_window, qtbot):
+    window = make_window("cosine-memory")
+    layer = window.scene.layers[1]
+    plus = [child for child in layer.childItems() if getattr(child, "text", "") == "+"][0]
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=viewport_point(window, plus.sceneBoundingRect().center()))
+    assert window.document.project.network.sizes == [2, 4, 1]
+
+
+def test_malformed_file_shows_a_message_and_keeps_the_document(make_window, qtbot, tmp_path):
+    window = make_window("cosine-memory")
+    window.document.set_input(0, "1/2")
+    before = window.document.project
+    bad = tmp_path / "broken.nnstudio"
+    bad.write_text('{"format": "nnstudio.network", "version": 1, "input": {"size": 2}, "layers": [{"size": 3, '
+                   '"activation": "relu", "weights": [[1, 0], [1, 1]]}]}')
+    assert not window.open_path(bad, ask=False)
+    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
+    assert boxes and "layers[0].weights: expected 3×2, got 2×2" in boxes[-1].text()
+    assert window.document.project is before and window.isWindowModified()
+    qtbot.wait(5)
+    assert window.io_panel.input_table.item(0, 1).text() == "1/2"
+
+
+def test_export_png_and_svg(make_window, tmp_path):
+    window = make_window("cosine-memory")
+    assert window.export_png(tmp_path / "net.png")
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(tmp_path / "net.png"))
+    assert image.width() > 600 and image.height() > 300
+    assert window.export_svg(tmp_path / "net.svg")
+    svg = (tmp_path / "net.svg").read_text()
+    assert svg.startswith("<?xml") and "<svg" in svg and "0.2012" in svg
+
+
+def test_copy_weights_as_tab_separated_text(make_window):
+    window = make_window("cosine-memory")
+    window.copy_weights(1)
+    lines = QApplication.clipboard().text().splitlines()
+    assert lines == ["1.0\t0.0", "0.7071067811865475\t0.7071067811865475", "0.0\t1.0"]
+
+
+def test_dropping_a_file_opens_it(make_window, qtbot, tmp_path):
+    window = make_window("cosine-memory")
+    path = tmp_path / "dropped.nnstudio"
+    save_project(load_example("xor"), path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()  # the window takes files
+    event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, event)
+    qtbot.waitUntil(lambda: window.document.display_name == "dropped.nnstudio")
+    assert window.document.project.network.sizes == [2, 2, 1]
+    assert window.settings.value("recentFiles")[0] == str(path.resolve())
+
+
+def test_zoom_is_clamped(make_window):
+    window = make_window("cosine-memory")
+    for _ in range(60):
+        window.view.zoom_in()
+    assert window.view.zoom() == 8.0
+    for _ in range(120):
+        window.view.zoom_out()
+    assert window.view.zoom() == 0.05
+
+
+def test_large_layers_are_painted_by_one_item(make_window):
+    window = make_window("mnist-mlp")
+    items = window.scene.items()
+    assert len(items) < 200  # 101,770 parameters, but never one item per weight
+    assert sum(isinstance(i, BulkEdgesItem) for i in items) == 2
+    assert window.scene.image is not None  # the 784 inputs are shown as a 28×28 image
+    assert not any(isinstance(i, EdgeItem) and i.key.kind == "edge" for i in items)
+
+
+def test_window_geometry_and_recent_files_persist(make_window, settings, tmp_path):
+    window = make_window("cosine-memory")
+    window.resize(780, 560)  # within the offscreen screen (800×600), so it is not clamped
+    path = tmp_path / "a.nnstudio"
+    window.save_to(path)
+    window.save_settings()
+    from nnstudio.document import Document
+    from nnstudio.ui.main_window import MainWindow
+
+    second = MainWindow(Document(), settings)
+    try:
+        assert (second.size().width(), second.size().height()) == (780, 560)
+        assert [a.text() for a in second.recent_menu.actions()] == [str(path.resolve())]
+    finally:
+        second.deleteLater()
+    assert load_project(path).network.sizes == [2, 3, 1]
+
+
+def test_examples_menu_lists_the_built_in_examples(make_window):
+    window = make_window()
+    names = [a.data() for a in window.examples_menu.actions()]
+    assert {"cosine-memory", "backprop-4-2-3", "xor", "mnist-mlp"} <= set(names)
+    [a for a in window.examples_menu.actions() if a.data() == "xor"][0].trigger()
+    assert window.document.project.network.sizes == [2, 2, 1]
