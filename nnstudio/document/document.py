@@ -28,6 +28,7 @@ from nnstudio.core.project import Project
 from nnstudio.core.trace import ForwardTrace, forward
 from nnstudio.document import edits
 from nnstudio.document.signals import Signal
+from nnstudio.document.stepping import Stepping
 from nnstudio.document.undo import UndoStack
 from nnstudio.io.examples import load_example
 from nnstudio.io.network_file import load_project, save_project
@@ -67,6 +68,7 @@ class Document:
         self._was_modified = False
         self._trace: ForwardTrace | None = None
         self._loss: float | None = None
+        self.stepping = Stepping(self)
         self._recompute()
 
     # ------------------------------------------------------------------ state
@@ -113,6 +115,8 @@ class Document:
     def _set_project(self, project: Project, kind: str) -> None:
         self._project = project
         self._recompute()
+        if kind != "layout":
+            self.stepping.on_project_changed()
         self.changed.emit(kind)
         self.trace_changed.emit()
 
@@ -126,6 +130,7 @@ class Document:
         self._project = project
         self._path = path
         self.undo_stack.clear()
+        self.stepping.stop()
         self._recompute()
         self.changed.emit("all")
         self.trace_changed.emit()
@@ -212,6 +217,9 @@ class Document:
 
     def set_input_vector(self, values: np.ndarray, text: str = "Set input") -> None:
         self._edit(edits.set_vector, text, "input", "input", values)
+
+    def build_from_samples(self, tau_text: str = "1/sqrt(2)") -> None:
+        self._edit(edits.build_from_samples, "Build memories from samples", "structure", tau_text)
 
     def use_sample(self, index: int) -> None:
         self._edit(edits.use_sample, f"Use sample {index + 1}", "input", index)

@@ -315,3 +315,27 @@ def use_sample(project: Project, index: int) -> Project:
         raise EditError(f"there is no sample {index + 1}")
     s = project.samples[index]
     return project.replace(input=s.input, target=s.target, input_text=s.input_text, target_text=s.target_text)
+
+
+def build_from_samples(project: Project, tau_text: str = "1/sqrt(2)", output_activation: str = "relu") -> Project:
+    """Replace the network by one that stores the project's samples as memories (see core.memory).
+
+    The hidden biases keep the typed τ (`-1/sqrt(2)`), as if a person had typed them.
+    """
+    from nnstudio.core.memory import network_from_samples
+
+    try:
+        tau = evaluate_number(tau_text)
+    except NNStudioError as error:
+        raise EditError(f"τ: {error}") from None
+    network = network_from_samples(project.samples, tau, output_activation).astype(project.network.dtype)
+    hidden = network.layers[0]
+    text = f"-{tau_text.strip()}" if re.fullmatch(r"[\w./√()]+", tau_text.strip()) else f"-({tau_text.strip()})"
+    try:
+        exact = evaluate_number(text) == float(hidden.bias[0])  # keep the text only if it reads back exactly
+    except NNStudioError:
+        exact = False
+    if exact:
+        hidden = hidden.replace(bias_text={i: text for i in range(hidden.n_out)})
+        network = network.with_layer(0, hidden)
+    return conform(project, network)

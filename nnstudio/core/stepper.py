@@ -1,0 +1,184 @@
+"""The step-through sequence: forward layer by layer, the loss, backward layer by layer, the update.
+
+A `StepPlan` is built once from the core's traces, for one input/target pair or
+for a list of samples (one epoch of per-sample SGD, the textbook way: forward,
+backward, update, next sample). Every number is computed up front, so moving
+through the plan only moves an index: stepping back restores exactly what was
+shown before, including the parameters before an update.
+
+For each sample the steps are:
+    forward   for each layer l:  Z (z = W·a + b)  then  A (a = g(z))    (coarse: one FORWARD step)
+    LOSS
+    backward  for each layer l from the output back:  DELTA (δ)  then  GRADIENTS (∂L/∂W, ∂L/∂b)
+    UPDATE    every parameter changes at once, with the optimiser of the project
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.network import Network
+from nnstudio.core.optim import OptimizerConfig, OptimizerState, apply_update
+from nnstudio.core.project import Project
+from nnstudio.core.trace import ForwardTrace, Gradients, backward, forward
+
+
+class Phase(Enum):
+    START = "start"
+    Z = "z = W·a + b"
+    A = "a = g(z)"
+    FORWARD = "z and a"
+    LOSS = "loss"
+    DELTA = "δ"
+    GRADIENTS = "gradients"
+    UPDATE = "update"
+
+
+FORWARD_PHASES = (Phase.Z, Phase.A, Phase.FORWARD)
+BACKWARD_PHASES = (Phase.DELTA, Phase.GRADIENTS)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the plan: which sample, which phase, which layer (0-based; −1 if none)."""
+
+    sample: int
+    phase: Phase
+    layer: int = -1
+
+    def describe(self, samples: int = 1) -> str:
+        prefix = f"sample {self.sample + 1}: " if samples > 1 else ""
+        if self.phase == Phase.START:
+            return prefix + "ready"
+        if self.layer >= 0:
+            return f"{prefix}layer {self.layer + 1}: {self.phase.value}"
+        return prefix + self.phase.value
+
+
+@dataclass(frozen=True, eq=False)
+class SamplePass:
+    """Everything computed for one sample: the network before, trace, gradients, network after."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    before: Network
+    trace: ForwardTrace
+    gradients: Gradients
+    after: Network
+
+
+class StepPlan:
+    """The whole sequence, and where we are in it."""
+
+    def __init__(self, project: Project, use_samples: bool = False, coarse: bool = False) -> None:
+        network = project.network
+        if not network.layers:
+            raise NNStudioError("the network has no layers to step through")
+        if use_samples and not project.samples:
+            raise NNStudioError("the file has no named samples to step through")
+        pairs = ([(s.name, s.input, s.target) for s in project.samples] if use_samples
+                 else [("current input", project.input, project.target)])
+        self.project = project
+        self.coarse = coarse
+        self.config: OptimizerConfig = project.optimizer
+        self.passes: list[SamplePass] = []
+        state: OptimizerState | None = None
+        for name, x, y in pairs:
+            trace = forward(network, x)
+            grads = backward(network, trace, y, project.loss)
+            after, state = apply_update(network, grads, self.config, state)
+            self.passes.append(SamplePass(name, np.asarray(x), np.asarray(y), network, trace, grads, after))
+            network = after
+        self.steps: list[Step] = []
+        for k in range(len(self.passes)):
+            self.steps.append(Step(k, Phase.START))
+            for layer in range(len(project.network.layers)):
+                if coarse:
+                    self.steps.append(Step(k, Phase.FORWARD, layer))
+                else:
+                    self.steps += [Step(k, Phase.Z, layer), Step(k, Phase.A, layer)]
+            self.steps.append(Step(k, Phase.LOSS))
+            for layer in range(len(project.network.layers) - 1, -1, -1):
+                self.steps += [Step(k, Phase.DELTA, layer), Step(k, Phase.GRADIENTS, layer)]
+            self.steps.append(Step(k, Phase.UPDATE))
+        self.index = 0
+
+    # ------------------------------------------------------------------ position
+
+    @property
+    def step(self) -> Step:
+        return self.steps[self.index]
+
+    @property
+    def current(self) -> SamplePass:
+        return self.passes[self.step.sample]
+
+    def at_end(self) -> bool:
+        return self.index == len(self.steps) - 1
+
+    def _last_index(self, predicate) -> int:  # type: ignore[no-untyped-def]
+        """Index of the last step of the current sample for which `predicate(step)` holds."""
+        sample = self.step.sample
+        indexes = [i for i, s in enumerate(self.steps) if s.sample == sample and predicate(s)]
+        return indexes[-1]
+
+    def end_of_forward(self) -> int:
+        return self._last_index(lambda s: s.phase in FORWARD_PHASES or s.phase == Phase.START)
+
+    def end_of_backward(self) -> int:
+        return self._last_index(lambda s: s.phase in BACKWARD_PHASES)
+
+    # ------------------------------------------------------------------ what is visible at this step
+
+    def _reached(self, phase: Phase, layer: int) -> bool:
+        """Has the step (phase, layer) of the current sample been taken?"""
+        sample = self.step.sample
+        for i in range(self.index, -1, -1):
+            s = self.steps[i]
+            if s.sample != sample:
+                return False
+            if s.layer == layer and (s.phase == phase or (s.phase == Phase.FORWARD and phase in (Phase.Z, Phase.A))):
+                return True
+        return False
+
+    def z_visible(self, layer: int) -> bool:
+        return self._reached(Phase.Z, layer)
+
+    def a_visible(self, layer: int) -> bool:
+        return self._reached(Phase.A, layer)
+
+    def loss_visible(self) -> bool:
+        return self._phase_reached(Phase.LOSS)
+
+    def delta_visible(self, layer: int) -> bool:
+        return self._reached(Phase.DELTA, layer)
+
+    def gradients_visible(self, layer: int) -> bool:
+        return self._reached(Phase.GRADIENTS, layer)
+
+    def updated(self) -> bool:
+        return self.step.phase == Phase.UPDATE
+
+    def _phase_reached(self, phase: Phase) -> bool:
+        sample = self.step.sample
+        return any(s.phase == phase and s.sample == sample for s in self.steps[: self.index + 1])
+
+    def active_layer(self) -> int:
+        return self.step.layer
+
+    def losses(self) -> list[float | None]:
+        """Each sample's loss once its LOSS step has been reached in this pass, else None."""
+        out: list[float | None] = []
+        for k, p in enumerate(self.passes):
+            seen = any(s.sample == k and s.phase == Phase.LOSS for s in self.steps[: self.index + 1])
+            out.append(p.gradients.loss if seen else None)
+        return out
+
+    def network_shown(self) -> Network:
+        """The parameters in force at this step: after the update once UPDATE is reached."""
+        return self.current.after if self.updated() else self.current.before

@@ -1,0 +1,112 @@
+"""Stepping: moves through a StepPlan and keeps the document in step with it.
+
+Reaching UPDATE pushes one undoable command that puts the updated parameters in
+the document; stepping back from UPDATE undoes exactly that command, so the old
+values return bit for bit. Any other change to the project (a weight, the input,
+the target, an undo) rebuilds the plan from the new project and starts again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.stepper import Phase, StepPlan
+from nnstudio.document.signals import Signal
+
+if TYPE_CHECKING:
+    from nnstudio.document.document import Document
+
+
+class Stepping:
+    """The step-through state of one document. `plan` is None when not stepping."""
+
+    def __init__(self, document: "Document") -> None:
+        self.document = document
+        self.plan: StepPlan | None = None
+        self.use_samples = False
+        self.coarse = False
+        self.changed = Signal()  # the step (or the plan) changed
+        self._moving = False
+
+    @property
+    def active(self) -> bool:
+        return self.plan is not None
+
+    def start(self, use_samples: bool = False, coarse: bool = False) -> None:
+        """Build a plan for the current project (or its samples) and stand at its start."""
+        self.use_samples, self.coarse = use_samples, coarse
+        self.plan = StepPlan(self.document.project, use_samples, coarse)
+        self.changed.emit()
+
+    def stop(self) -> None:
+        """Leave stepping; updates already applied stay (they are on the undo stack)."""
+        self.plan = None
+        self.changed.emit()
+
+    def on_project_changed(self) -> None:
+        """A change that did not come from stepping: start again from the new project."""
+        if self._moving or self.plan is None:
+            return
+        try:
+            self.plan = StepPlan(self.document.project, self.use_samples, self.coarse)
+        except NNStudioError:
+            self.plan = None
+        self.changed.emit()
+
+    def _plan(self) -> StepPlan:
+        if self.plan is None:
+            self.start(self.use_samples, self.coarse)
+        assert self.plan is not None
+        return self.plan
+
+    def forward(self) -> bool:
+        """One step on; False at the end of the plan."""
+        plan = self._plan()
+        if plan.at_end():
+            return False
+        plan.index += 1
+        if plan.step.phase == Phase.UPDATE:
+            current = self.document.project
+            self._moving = True
+            try:
+                self.document.apply(current.replace(network=plan.current.after),
+                                    f"Apply update ({plan.config.name}, α = {plan.config.learning_rate:g})", "values")
+            finally:
+                self._moving = False
+        self.changed.emit()
+        return True
+
+    def back(self) -> bool:
+        """One step back; from UPDATE this undoes the update exactly. False at the start."""
+        plan = self._plan()
+        if plan.index == 0:
+            return False
+        if plan.step.phase == Phase.UPDATE:
+            self._moving = True
+            try:
+                self.document.undo_stack.undo()
+            finally:
+                self._moving = False
+        plan.index -= 1
+        self.changed.emit()
+        return True
+
+    def run_to(self, target: int) -> None:
+        plan = self._plan()
+        while plan.index < target and self.forward():
+            pass
+        while plan.index > target and self.back():
+            pass
+
+    def run_to_end_of_forward(self) -> None:
+        plan = self._plan()
+        self.run_to(max(plan.index, plan.end_of_forward()))
+
+    def run_to_end_of_backward(self) -> None:
+        plan = self._plan()
+        self.run_to(max(plan.index, plan.end_of_backward()))
+
+    def reset(self) -> None:
+        """Back to the very start, undoing any update this plan applied."""
+        self.run_to(0)
