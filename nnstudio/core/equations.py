@@ -47,7 +47,7 @@ def forward_equations(network: Network, trace: ForwardTrace, layer: int, j: int,
     a_prev = t.a_prev if t.a_prev.ndim == 1 else t.a_prev[0]
     z = float(t.z[j] if t.z.ndim == 1 else t.z[0, j])
     a = float(t.a[j] if t.a.ndim == 1 else t.a[0, j])
-    terms = [f"{num(float(w), digits)}·{_signed(float(x), digits)}" for w, x in zip(spec.weights[j], a_prev)]
+    terms = [f"{_signed(float(w), digits)}·{_signed(float(x), digits)}" for w, x in zip(spec.weights[j], a_prev)]
     if spec.bias is not None:
         terms.append(_signed(float(spec.bias[j]), digits))
     activation = get_activation(spec.activation)
@@ -85,7 +85,7 @@ def delta_equation(network: Network, trace: ForwardTrace, grads: Gradients, loss
         return f"δ = ∂L/∂ŷ · ∂ŷ/∂z = {num(delta, digits)}"
     following = network.layers[layer + 1]
     deltas = grads.layers[layer + 1].delta
-    terms = [f"{num(float(w), digits)}·{_signed(float(d), digits)}" for w, d in zip(following.weights[:, j], deltas)]
+    terms = [f"{_signed(float(w), digits)}·{_signed(float(d), digits)}" for w, d in zip(following.weights[:, j], deltas)]
     signal = float(grads.layers[layer + 1].signal[j])
     if g_prime is None:
         return f"δ = J_softmaxᵀ·(Σ_k w_kj δ_k) = {num(delta, digits)}"
@@ -124,4 +124,27 @@ def update_equations(before: Network, after: Network, grads: Gradients, layer: i
     if old.bias is not None and new.bias is not None:
         b0, b1 = float(old.bias[j]), float(new.bias[j])
         lines.append(f"b_{j + 1}: {num(b0, digits)} → {num(b1, digits)}")
+    return lines
+
+
+def neuron_equations(plan, trace: ForwardTrace | None, network: Network, layer: int, j: int,  # type: ignore[no-untyped-def]
+                     loss: str, target: np.ndarray, digits: int = 4) -> list[str]:
+    """Every formula of neuron j of `layer` that the current step has reached (all of them
+    for the forward pass when not stepping)."""
+    if plan is None:
+        return [] if trace is None else forward_equations(network, trace, layer, j, digits)
+    passed = plan.current
+    lines: list[str] = []
+    forward_lines = forward_equations(passed.before, passed.trace, layer, j, digits)
+    if plan.z_visible(layer):
+        lines.append(forward_lines[0])
+    if plan.a_visible(layer):
+        lines.append(forward_lines[1])
+    if plan.delta_visible(layer):
+        lines.append(delta_equation(passed.before, passed.trace, passed.gradients, loss, passed.y, layer, j, digits))
+    if plan.gradients_visible(layer):
+        lines += gradient_equations(passed.before, passed.trace, passed.gradients, layer, j, digits)
+    if plan.updated():
+        lines += update_equations(passed.before, passed.after, passed.gradients, layer, j,
+                                  plan.config.learning_rate, plan.config.name, digits)
     return lines

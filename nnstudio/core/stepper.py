@@ -84,6 +84,7 @@ class StepPlan:
         pairs = ([(s.name, s.input, s.target) for s in project.samples] if use_samples
                  else [("current input", project.input, project.target)])
         self.project = project
+        self.use_samples = use_samples
         self.coarse = coarse
         self.config: OptimizerConfig = project.optimizer
         self.passes: list[SamplePass] = []

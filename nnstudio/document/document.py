@@ -129,9 +129,9 @@ class Document:
     def _reset(self, project: Project, path: Path | None) -> None:
         self._project = project
         self._path = path
+        self._recompute()  # first: listeners of the signals below read the new trace
         self.undo_stack.clear()
         self.stepping.stop()
-        self._recompute()
         self.changed.emit("all")
         self.trace_changed.emit()
         self.path_changed.emit()

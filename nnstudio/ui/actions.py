@@ -46,6 +46,17 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("neuron_more", "One Neuron &More", "Ctrl+Shift+=", "Add a neuron to the selected layer"),
     ActionSpec("neuron_fewer", "One Neuron &Fewer", "Ctrl+Shift+-", "Remove the last neuron of the selected layer"),
     ActionSpec("edit_matrix", "&Edit W and b…", "Ctrl+E", "Edit the selected layer's weights as a table"),
+    ActionSpec("step", "&Step", "F10", "Take the next step of the forward or backward pass"),
+    ActionSpec("step_back", "Step &Back", "Shift+F10", "Go back one step, restoring exactly what was shown"),
+    ActionSpec("run_forward", "Run &Forward Pass", "F9", "Run to the end of the forward pass"),
+    ActionSpec("run_backward", "Run Back&ward Pass", "Shift+F9", "Run to the end of the backward pass"),
+    ActionSpec("reset_steps", "&Reset Steps", "Ctrl+Shift+R", "Back to the start, undoing this pass's update"),
+    ActionSpec("stop_stepping", "Stop Steppin&g", None, "Leave step-through; applied updates stay"),
+    ActionSpec("edge_weight", "Edges Show &Weights", None, "Each edge shows its weight w_ji", True),
+    ActionSpec("edge_gradient", "Edges Show &Gradients", None, "Each edge shows ∂L/∂w_ji = δ_j·a_i", True),
+    ActionSpec("edge_signal", "Edges Show Error &Signal", None, "Each edge shows what it carries back, w_ji·δ_j", True),
+    ActionSpec("build_samples", "&Build Memories from Samples…", None,
+               "Make a one-hidden-layer ReLU network that stores each sample as a memory"),
     ActionSpec("about", "&About nnstudio"),
 ]
 

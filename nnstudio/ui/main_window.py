@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QPainter
+from PySide6.QtGui import QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -33,9 +33,12 @@ from nnstudio.ui.actions import build_actions
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.compat import override
+from nnstudio.ui.panels.build_dialog import BuildFromSamplesDialog
 from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.io_panel import IOPanel
 from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
+from nnstudio.ui.panels.memory_panel import MemoryPanel
+from nnstudio.ui.panels.step_panel import StepPanel
 from nnstudio.ui.panels.weights_model import WeightsTableModel
 from nnstudio.ui.selection import ItemKey
 
@@ -73,8 +76,29 @@ class MainWindow(QMainWindow):
             "add_layer": self.add_layer, "insert_layer": self.insert_layer,
             "neuron_more": lambda: self.resize_selected(+1), "neuron_fewer": lambda: self.resize_selected(-1),
             "edit_matrix": self.edit_matrix, "about": self.about,
+            "step": self.step, "step_back": self.document.stepping.back,
+            "run_forward": self.document.stepping.run_to_end_of_forward,
+            "run_backward": self.document.stepping.run_to_end_of_backward,
+            "reset_steps": self.document.stepping.reset, "stop_stepping": self.document.stepping.stop,
+            "build_samples": self.build_from_samples,
         })
         self.actions_by_name["edge_labels"].setChecked(True)
+        edge_modes = QActionGroup(self)
+        for mode in ("weight", "gradient", "signal"):
+            action = self.actions_by_name[f"edge_{mode}"]
+            edge_modes.addAction(action)
+            action.triggered.connect(lambda checked=False, m=mode: self.scene.set_edge_mode(m))
+        self.actions_by_name["edge_weight"].setChecked(True)
+        self.step_panel = StepPanel(self.document, self.actions_by_name)
+        self.memory_panel = MemoryPanel(self.document)
+        self.step_dock = self._dock("Step through", "stepDock", self.step_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.memory_dock = self._dock("Memory view", "memoryDock", self.memory_panel,
+                                      Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.step_dock)
+        self.tabifyDockWidget(self.step_dock, self.memory_dock)
+        self.inspector_dock.raise_()
+        self.memory_panel.build_button.clicked.connect(self.build_from_samples)
+        self.step_panel.digits_changed.connect(self._on_digits_changed)
         self._build_menus()
         self._build_toolbar()
         self.output_status = QLabel()
@@ -96,7 +120,7 @@ class MainWindow(QMainWindow):
         self.document.undo_stack.changed.connect(self._update_undo_actions)
 
         self.resize(1280, 800)
-        self.resizeDocks([self.io_dock, self.inspector_dock], [270, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.io_dock, self.inspector_dock], [250, 320], Qt.Orientation.Horizontal)
         self._restore_settings()
         self._update_title()
         self._update_undo_actions()
@@ -108,7 +132,7 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        dock.setMinimumWidth(250)
+        dock.setMinimumWidth(230)
         self.addDockWidget(area, dock)
         return dock
 
@@ -141,7 +165,10 @@ class MainWindow(QMainWindow):
         view.addSeparator()
         view.addAction(a["edge_labels"])
         view.addSeparator()
-        view.addActions([self.inspector_dock.toggleViewAction(), self.io_dock.toggleViewAction()])
+        view.addActions([self.actions_by_name[f"edge_{m}"] for m in ("weight", "gradient", "signal")])
+        view.addSeparator()
+        view.addActions([self.inspector_dock.toggleViewAction(), self.io_dock.toggleViewAction(),
+                         self.step_dock.toggleViewAction(), self.memory_dock.toggleViewAction()])
 
         network = bar.addMenu("&Network")
         network.addActions([a["add_layer"], a["insert_layer"], a["delete"]])
@@ -149,6 +176,11 @@ class MainWindow(QMainWindow):
         network.addActions([a["neuron_more"], a["neuron_fewer"]])
         network.addSeparator()
         network.addAction(a["edit_matrix"])
+        network.addAction(a["build_samples"])
+
+        step = bar.addMenu("&Step")
+        step.addActions([a["step"], a["step_back"], a["run_forward"], a["run_backward"], a["reset_steps"],
+                         a["stop_stepping"]])
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(a["about"])
@@ -166,7 +198,9 @@ class MainWindow(QMainWindow):
         bar.setObjectName("mainToolbar")
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for name in ("new", "open", "save", None, "undo", "redo", None, "add_layer", "insert_layer", "delete",
-                     "edit_matrix", None, "zoom_in", "zoom_out", "fit", "edge_labels"):
+                     "edit_matrix", None, "step_back", "step", "run_forward", "run_backward", "reset_steps", None,
+                     "edge_weight", "edge_gradient", "edge_signal", None, "zoom_in", "zoom_out", "fit",
+                     "edge_labels"):
             if name is None:
                 bar.addSeparator()
             else:
@@ -179,6 +213,14 @@ class MainWindow(QMainWindow):
         a["zoom_in"].setIconText("Zoom +")
         a["zoom_out"].setIconText("Zoom −")
         a["fit"].setIconText("Fit")
+        a["step"].setIconText("Step ▶")
+        a["step_back"].setIconText("◀ Back")
+        a["run_forward"].setIconText("Forward ▶▶")
+        a["run_backward"].setIconText("Backward ▶▶")
+        a["reset_steps"].setIconText("Reset")
+        a["edge_weight"].setIconText("w")
+        a["edge_gradient"].setIconText("∂L/∂w")
+        a["edge_signal"].setIconText("w·δ")
         self.addToolBar(bar)
 
     # ------------------------------------------------------------------ state shown
@@ -194,6 +236,8 @@ class MainWindow(QMainWindow):
         redo.setEnabled(stack.can_redo())
         undo.setText(f"&Undo {stack.undo_text()}".rstrip())
         redo.setText(f"&Redo {stack.redo_text()}".rstrip())
+        undo.setIconText("Undo")  # the toolbar stays short; the menu says what will be undone
+        redo.setIconText("Redo")
 
     def _update_output_status(self) -> None:
         summary = self.scene.output_summary().replace("\n", "  ")
@@ -206,6 +250,7 @@ class MainWindow(QMainWindow):
 
     def _on_selection_changed(self, key: ItemKey | None) -> None:
         self.inspector.show_key(key)
+        self.step_panel.show_key(key)
         if key is not None:
             self.statusBar().showMessage(key.describe().capitalize(), 3000)
 
@@ -454,6 +499,30 @@ class MainWindow(QMainWindow):
             menu.addActions([a["neuron_more"], a["neuron_fewer"]])
         menu.popup(screen_pos)
 
+    def step(self) -> None:
+        """One step on, starting a plan (with the panel's modes) when not stepping yet."""
+        try:
+            if not self.document.stepping.active:
+                self.step_panel.start()
+                self.step_dock.raise_()
+                return
+            if not self.document.stepping.forward():
+                self.report("End of the plan: Reset to step again, or Step Back")
+        except NNStudioError as error:
+            self.show_error("Cannot step", str(error))
+
+    def build_from_samples(self) -> None:
+        if not self.document.project.samples:
+            self.report("This network has no named samples to build memories from")
+            return
+        dialog = BuildFromSamplesDialog(self.document, self)
+        dialog.setObjectName("buildDialog")
+        dialog.open()
+
+    def _on_digits_changed(self, digits: int) -> None:
+        self.scene.set_digits(digits)
+        self.settings.setValue("digits", digits)
+
     def about(self) -> None:
         QMessageBox.about(self, "About nnstudio",
                           f"<b>nnstudio {__version__}</b><p>A desktop studio for seeing inside neural networks: "
@@ -464,6 +533,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ window events
 
     def _restore_settings(self) -> None:
+        digits = self.settings.value("digits")
+        if digits is not None:
+            self.step_panel.digits.setValue(int(digits))
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 
 from nnstudio.io import load_project, save_project, load_example
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
+from nnstudio.ui.canvas.style import NEURON_RADIUS
 from nnstudio.ui.canvas.edge_item import EdgeItem
 from nnstudio.ui.selection import ItemKey
 
@@ -14,12 +15,23 @@ def viewport_point(window, scene_point: QPointF) -> QPoint:
     return window.view.mapFromScene(scene_point)
 
 
+def point_only_on(window, key):
+    """A scene point on the edge `key` where no other edge or label lies on top of it."""
+    edge = window.scene.items_by_key[key]
+    view = window.view
+    for step in range(5, 96):
+        # Check the point the click will really hit: the viewport pixel, mapped back to the scene.
+        point = view.mapToScene(view.mapFromScene(edge.line.pointAt(step / 100)))
+        around = [point + QPointF(dx, dy) for dx in (-4, 0, 4) for dy in (-4, 0, 4)]
+        if all(window.scene.key_at(p) == key for p in around):
+            return point
+    raise AssertionError(f"{key} is covered everywhere")
+
+
 def test_clicking_an_edge_selects_it_and_the_inspector_shows_its_weight(make_window, qtbot):
     window = make_window("cosine-memory")
     key = ItemKey("edge", 1, 1, 0)  # w21 of layer 1 = 1/sqrt(2)
-    edge = window.scene.items_by_key[key]
-    # A point on the line, away from its label and from other edges.
-    point = viewport_point(window, edge.line.pointAt(0.12))
+    point = viewport_point(window, point_only_on(window, key))
     qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert window.scene.selected_key() == key
     qtbot.wait(5)
@@ -44,7 +56,7 @@ def test_double_click_edits_a_weight_in_place(make_window, qtbot):
     key = ItemKey("edge", 2, 0, 1)  # w12 of layer 2 = (2+sqrt(2))/2
     edge = window.scene.items_by_key[key]
     qtbot.mouseDClick(window.view.viewport(), Qt.MouseButton.LeftButton,
-                      pos=viewport_point(window, edge.line.pointAt(0.85)))
+                      pos=viewport_point(window, point_only_on(window, key)))
     editor = window.view.editor
     assert editor is not None and editor.text() == "(2+sqrt(2))/2"
     before = window.document.project
@@ -93,7 +105,7 @@ def test_dragging_a_layer_is_one_undoable_move(make_window, qtbot):
     assert moved_x > start_x + 20
     # Edges followed the layer.
     edge = window.scene.items_by_key[ItemKey("edge", 1, 0, 0)]
-    assert abs(edge.line.p2().x() - (layer.pos().x() - 22)) < 1e-6
+    assert abs(edge.line.p2().x() - (layer.pos().x() - NEURON_RADIUS)) < 1e-6
     window.actions_by_name["undo"].trigger()
     assert window.scene.layers[1].pos().x() == start_x
 
@@ -181,22 +193,27 @@ def test_large_layers_are_painted_by_one_item(make_window):
     assert not any(isinstance(i, EdgeItem) and i.key.kind == "edge" for i in items)
 
 
-def test_window_geometry_and_recent_files_persist(make_window, settings, tmp_path):
+def test_window_geometry_dock_layout_and_recent_files_persist(make_window, settings, tmp_path):
     window = make_window("cosine-memory")
-    window.resize(780, 560)  # within the offscreen screen (800×600), so it is not clamped
+    window.io_dock.close()  # a layout different from the default
     path = tmp_path / "a.nnstudio"
     window.save_to(path)
     window.save_settings()
+    assert settings.value("geometry") == window.saveGeometry()
     from nnstudio.document import Document
     from nnstudio.ui.main_window import MainWindow
 
     second = MainWindow(Document(), settings)
     try:
-        assert (second.size().width(), second.size().height()) == (780, 560)
+        assert second.io_dock.isHidden() and not second.inspector_dock.isHidden()
         assert [a.text() for a in second.recent_menu.actions()] == [str(path.resolve())]
     finally:
         second.deleteLater()
-    assert load_project(path).network.sizes == [2, 3, 1]
+    fresh = MainWindow(Document(), type(settings)(str(tmp_path / "other.ini"), type(settings).Format.IniFormat))
+    try:
+        assert not fresh.io_dock.isHidden()  # without saved settings the dock is there
+    finally:
+        fresh.deleteLater()
 
 
 def test_examples_menu_lists_the_built_in_examples(make_window):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
@@ -11,7 +11,17 @@ from nnstudio.ui.canvas.neuron_item import NeuronItem
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
-LABEL_W, LABEL_H = 54.0, 17.0
+LABEL_H = 17.0
+LABEL_FONT = style.font(8.5)
+_METRICS = None
+
+
+def label_width(text: str) -> float:
+    """Width of a label box for `text` in the label font (measured, so "0.1 → 0.12" fits)."""
+    global _METRICS
+    if _METRICS is None:
+        _METRICS = QFontMetricsF(LABEL_FONT)
+    return max(30.0, _METRICS.horizontalAdvance(text) + 10.0)
 
 
 class EdgeItem(QGraphicsItem):
@@ -26,7 +36,9 @@ class EdgeItem(QGraphicsItem):
         self.value = 0.0
         self.scale = 1.0
         self.label = ""
+        self.label_w = 30.0
         self.show_label = False
+        self.label_fits = True  # False when the scene found no free spot: hidden, never overlapping
         self.dashed = key.kind == "bias_edge"
         self.line = QLineF()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
@@ -35,6 +47,9 @@ class EdgeItem(QGraphicsItem):
         self.adjust()
 
     def set_value(self, value: float, scale: float, label: str, tooltip: str) -> None:
+        if label != self.label:
+            self.prepareGeometryChange()
+            self.label_w = label_width(label)
         self.value, self.scale, self.label = value, scale, label
         self.setToolTip(tooltip)
         self.update()
@@ -53,11 +68,12 @@ class EdgeItem(QGraphicsItem):
 
     def label_rect(self, at: float | None = None) -> QRectF:
         c = self.line.pointAt(self.label_at if at is None else at)
-        return QRectF(c.x() - LABEL_W / 2, c.y() - LABEL_H / 2, LABEL_W, LABEL_H)
+        return QRectF(c.x() - self.label_w / 2, c.y() - LABEL_H / 2, self.label_w, LABEL_H)
 
-    def set_label_at(self, at: float) -> None:
+    def set_label_at(self, at: float, fits: bool = True) -> None:
         self.prepareGeometryChange()
         self.label_at = at
+        self.label_fits = fits
         self.update()
 
     @override
@@ -87,11 +103,11 @@ class EdgeItem(QGraphicsItem):
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.drawLine(self.line)
-        if self.show_label:
+        if self.show_label and self.label and self.label_fits:
             rect = self.label_rect()
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(style.LABEL_BACKGROUND)
             painter.drawRoundedRect(rect, 3, 3)
             painter.setPen(style.TEXT)
-            painter.setFont(style.font(8.5))
+            painter.setFont(LABEL_FONT)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.label)

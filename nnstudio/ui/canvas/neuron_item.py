@@ -60,7 +60,8 @@ class NeuronItem(QGraphicsItem):
         painter.setBrush(QBrush(self.fill))
         painter.drawEllipse(QPointF(0, 0), r, r)
         painter.setPen(style.TEXT)
-        painter.setFont(style.font(9.5, bold=False))
+        two_lines = "\n" in self.value_text
+        painter.setFont(style.font(7.5 if two_lines else 9.5))
         painter.drawText(QRectF(-r, -r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, self.value_text)
         if self.caption:
             painter.setPen(style.MUTED)

@@ -56,15 +56,19 @@ class NetworkScene(QGraphicsScene):
         super().__init__(parent)
         self.document = document
         self.show_edge_labels = True
+        self.edge_mode = "weight"  # while stepping: "weight", "gradient" (δ_j·a_i) or "signal" (w_ji·δ_j)
+        self.digits = 3  # digits of numbers on the canvas; tooltips always show all of them
         self.layers: list[LayerItem] = []
         self.items_by_key: dict[ItemKey, QGraphicsItem] = {}
         self.edges: list[EdgeItem] = []
         self.bulk_edges: list[BulkEdgesItem] = []
         self.image: ImageItem | None = None
+        self._built_for: tuple = ()
         self.output_text: QGraphicsSimpleTextItem | None = None
         self.setBackgroundBrush(style.BACKGROUND)
         self.selectionChanged.connect(self._on_selection_changed)
         document.changed.connect(self._on_document_changed)
+        document.stepping.changed.connect(self.refresh_values)
         self.rebuild()
 
     # ------------------------------------------------------------------ building
@@ -78,6 +82,7 @@ class NetworkScene(QGraphicsScene):
         self.image, self.output_text = None, None
         project = self.document.project
         net = project.network
+        self._built_for = self._shape_of(project)
         positions = auto_layout(project)
         for column, size in enumerate(net.sizes):
             self._add_column(column, size, positions[column])
@@ -193,7 +198,7 @@ class NetworkScene(QGraphicsScene):
         """Slide each edge label along its edge to the first spot free of other labels and neurons."""
         placed: list = [item.sceneBoundingRect() for key, item in self.items_by_key.items()
                         if key.kind in ("neuron", "bias_unit") and key.column in (column - 1, column)]
-        edges = [e for e in self.edges if e.key.column == column and e.show_label]
+        edges = [e for e in self.edges if e.key.column == column and e.show_label and e.label]
         edges.sort(key=lambda e: (e.key.kind != "edge", e.key.col, e.key.row))
         for edge in edges:
             for at in (edge.label_at,) + self.LABEL_POSITIONS:
@@ -203,7 +208,7 @@ class NetworkScene(QGraphicsScene):
                     placed.append(rect)
                     break
             else:
-                placed.append(edge.label_rect())
+                edge.set_label_at(edge.label_at, fits=False)  # no room: hidden rather than overlapping
 
     def _register_edge(self, edge: EdgeItem) -> None:
         edge.set_show_label(self.show_edge_labels and not self._is_large(edge.key.column))
@@ -226,50 +231,161 @@ class NetworkScene(QGraphicsScene):
 
     # ------------------------------------------------------------------ values
 
+    @staticmethod
+    def _shape_of(project) -> tuple:  # type: ignore[no-untyped-def]
+        net = project.network
+        return tuple(net.sizes), tuple(layer.has_bias for layer in net.layers), project.input_image
+
     def refresh_values(self) -> None:
-        """Put the document's current numbers on the items (no rebuild)."""
+        """Put the document's current numbers (or the current step's) on the items; no rebuild."""
+        if self._shape_of(self.document.project) != self._built_for:
+            self.rebuild()  # the items were drawn for another shape: draw them again
+            return
+        plan = self.document.stepping.plan
+        for index, item in enumerate(self.layers):
+            item.highlighted = plan is not None and plan.active_layer() == index - 1 and index > 0
+            item.update()
+        if plan is not None and plan.current.before.sizes == self.document.project.network.sizes:
+            self._refresh_stepping(plan)
+        else:
+            self._refresh_plain()
+        for column in range(1, len(self.layers)):
+            self._place_labels(column)  # labels change width with their text
+        self._update_output_text()
+
+    def _short(self, value: float) -> str:
+        return fmt.short(value, self.digits)
+
+    def _set_input_values(self, x: np.ndarray, texts: tuple) -> None:
+        project = self.document.project
+        for key, item in self.items_by_key.items():
+            if key.kind == "neuron" and key.column == 0 and isinstance(item, NeuronItem):
+                value = float(x[key.row])
+                typed = texts[key.row] if texts else None
+                label = fmt.pretty_expression(typed) if typed and len(typed) <= 6 else self._short(value)
+                item.set_value(label, f"input {project.input_label(key.row)} = {typed + ' = ' if typed else ''}"
+                               f"{fmt.full(value)}")
+        if self.image is not None:
+            self.image.set_values(x)
+
+    def _refresh_plain(self) -> None:
         project = self.document.project
         trace = self.document.trace
         net = project.network
+        self._set_input_values(project.input, project.input_text)
         for key, item in self.items_by_key.items():
-            if key.kind != "neuron" or not isinstance(item, NeuronItem):
+            if key.kind != "neuron" or key.column == 0 or not isinstance(item, NeuronItem):
                 continue
-            if key.column == 0:
-                value = float(project.input[key.row])
-                typed = project.input_text[key.row]
-                label = fmt.pretty_expression(typed) if typed and len(typed) <= 6 else fmt.short(value)
-                item.set_value(label, f"input {project.input_label(key.row)} = {typed + ' = ' if typed else ''}"
-                               f"{fmt.full(value)}")
-            elif trace is not None:
+            if trace is not None:
                 layer_trace = trace.layers[key.column - 1]
                 z, a = float(layer_trace.z[key.row]), float(layer_trace.a[key.row])
                 scale = float(np.max(np.abs(layer_trace.a))) or 1.0
                 fill = style.value_colour(a, scale, alpha_floor=0)
                 fill.setAlpha(int(fill.alpha() * 0.35))
-                item.set_value(fmt.short(a), f"{ItemKey('neuron', key.column, key.row).describe()}\n"
-                               f"z = {fmt.full(z)}\na = {fmt.full(a)}", fill)
-        if self.image is not None:
-            self.image.set_values(project.input)
+                item.set_value(self._short(a), f"{key.describe()}\nz = {fmt.full(z)}\na = {fmt.full(a)}", fill)
         for edge in self.edges:
             layer = net.layers[edge.key.column - 1]
             scale = float(max(np.max(np.abs(layer.weights)),
                               np.max(np.abs(layer.bias)) if layer.bias is not None else 0.0)) or 1.0
-            if edge.key.kind == "edge":
-                value = float(layer.weights[edge.key.row, edge.key.col])
-                typed = layer.weight_text.get((edge.key.row, edge.key.col))
-            else:
-                assert layer.bias is not None
-                value = float(layer.bias[edge.key.row])
-                typed = layer.bias_text.get(edge.key.row)
-            label = fmt.pretty_expression(typed) if typed and len(fmt.pretty_expression(typed)) <= 8 else fmt.short(value)
+            value, typed = self._weight(layer, edge)
+            label = fmt.pretty_expression(typed) if typed and len(fmt.pretty_expression(typed)) <= 8 \
+                else self._short(value)
             edge.set_value(value, scale, label,
                            f"{edge.key.describe()} = {typed + ' = ' if typed else ''}{fmt.full(value)}")
-        self._update_output_text()
+
+    @staticmethod
+    def _weight(layer, edge: EdgeItem) -> tuple[float, str | None]:  # type: ignore[no-untyped-def]
+        if edge.key.kind == "edge":
+            return float(layer.weights[edge.key.row, edge.key.col]), layer.weight_text.get((edge.key.row, edge.key.col))
+        return float(layer.bias[edge.key.row]), layer.bias_text.get(edge.key.row)
+
+    def edge_value(self, plan, edge_key: ItemKey) -> tuple[float | None, str]:  # type: ignore[no-untyped-def]
+        """What an edge shows at this step in the chosen mode: (value or None if not reached, label)."""
+        passed = plan.current
+        layer_index = edge_key.column - 1
+        before = passed.before.layers[layer_index]
+        j, i = edge_key.row, edge_key.col
+        is_bias = edge_key.kind == "bias_edge"
+        old = float(before.bias[j]) if is_bias else float(before.weights[j, i])
+        if plan.updated():
+            after = passed.after.layers[layer_index]
+            new = float(after.bias[j]) if is_bias else float(after.weights[j, i])
+            return new, f"{self._short(old)} → {self._short(new)}"
+        if self.edge_mode == "weight":
+            return old, self._short(old)
+        grads = passed.gradients.layers[layer_index]
+        if self.edge_mode == "gradient":
+            if not plan.gradients_visible(layer_index):
+                return None, ""
+            value = float(grads.grad_bias[j]) if is_bias else float(grads.grad_weights[j, i])
+            return value, self._short(value)
+        if not plan.delta_visible(layer_index):  # "signal": what the edge carries back, w_ji·δ_j
+            return None, ""
+        delta = float(grads.delta[j])
+        value = delta if is_bias else float(before.weights[j, i]) * delta
+        return value, self._short(value)
+
+    def neuron_text(self, plan, key: ItemKey) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+        """(label, tooltip) of a neuron at this step: blank until reached, then z and a, then a and δ."""
+        layer_index = key.column - 1
+        t = plan.current.trace.layers[layer_index]
+        z, a = float(t.z[key.row]), float(t.a[key.row])
+        lines, tips = [], [key.describe()]
+        if plan.z_visible(layer_index):
+            tips.append(f"z = {fmt.full(z)}")
+        if plan.a_visible(layer_index):
+            tips.append(f"a = {fmt.full(a)}")
+        if plan.delta_visible(layer_index):
+            delta = float(plan.current.gradients.layers[layer_index].delta[key.row])
+            lines = [f"a {self._short(a)}", f"δ {self._short(delta)}"]
+            tips.append(f"δ = ∂L/∂z = {fmt.full(delta)}")
+        elif plan.a_visible(layer_index):
+            lines = [f"z {self._short(z)}", f"a {self._short(a)}"]
+        elif plan.z_visible(layer_index):
+            lines = [f"z {self._short(z)}"]
+        return "\n".join(lines), "\n".join(tips)
+
+    def _refresh_stepping(self, plan) -> None:  # type: ignore[no-untyped-def]
+        passed = plan.current
+        project = self.document.project
+        texts = project.samples[plan.step.sample].input_text if plan.use_samples else project.input_text
+        self._set_input_values(passed.x, texts)
+        for key, item in self.items_by_key.items():
+            if key.kind != "neuron" or key.column == 0 or not isinstance(item, NeuronItem):
+                continue
+            label, tip = self.neuron_text(plan, key)
+            fill = style.ACTIVE_FILL if plan.active_layer() == key.column - 1 else style.NEURON_FILL
+            item.set_value(label, tip, fill)
+        values: dict[int, list[float]] = {}
+        shown = []
+        for edge in self.edges:
+            value, label = self.edge_value(plan, edge.key)
+            shown.append((edge, value, label))
+            if value is not None:
+                values.setdefault(edge.key.column, []).append(abs(value))
+        for edge, value, label in shown:
+            scale = max(values.get(edge.key.column, [0.0])) or 1.0
+            tip = edge.key.describe() + ("" if value is None else f": {self.edge_mode if not plan.updated() else 'new'}"
+                                          f" = {fmt.full(value)}")
+            edge.set_value(0.0 if value is None else value, scale, label, tip)
+
+    def set_edge_mode(self, mode: str) -> None:
+        self.edge_mode = mode
+        self.refresh_values()
+
+    def set_digits(self, digits: int) -> None:
+        self.digits = digits
+        self.refresh_values()
+        for column in range(1, len(self.layers)):
+            self._place_labels(column)
 
     def output_summary(self) -> str:
         """The output as people read it: ŷ = 0.2012, or the predicted class and its probability."""
         project = self.document.project
-        trace = self.document.trace
+        plan = self.document.stepping.plan
+        if plan is not None and not plan.a_visible(len(project.network.layers) - 1):
+            return "ŷ = ?"
+        trace = plan.current.trace if plan is not None else self.document.trace
         if trace is None or not project.network.layers:
             return ""
         out = trace.output

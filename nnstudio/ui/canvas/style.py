@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont
 
-NEURON_RADIUS = 22.0
-NEURON_SPACING = 62.0
+NEURON_RADIUS = 26.0
+NEURON_SPACING = 66.0
 MAX_SHOWN_NEURONS = 12  # above this a column shows the first few and "⋮ N more"
 SHOWN_WHEN_LARGE = 8
 MAX_EDGE_ITEMS_PER_SIDE = 16  # layers larger than this get one painted item for all their edges

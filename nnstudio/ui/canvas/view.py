@@ -100,7 +100,8 @@ class NetworkView(QGraphicsView):
         self.set_zoom(self.zoom() / ZOOM_STEP)
 
     def fit(self) -> None:
-        rect = self.scene().itemsBoundingRect().adjusted(-40, -40, 40, 40)
+        # Room on the right for the output text, which grows while stepping (ŷ = ? → three lines).
+        rect = self.scene().itemsBoundingRect().adjusted(-40, -40, 140, 40)
         if rect.isEmpty():
             return
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)

@@ -1,0 +1,151 @@
+"""MemoryPanel: each neuron's weight row read as a stored memory, compared with the input.
+
+For the chosen layer it lists, per neuron: the memory (a bar vector, or a 28×28
+image when the layer reads an image), ‖w‖, ‖x‖, w·x, cos θ and the neuron's
+output after bias and activation. The memory most similar to the input is marked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.memory import memory_rows, most_similar
+from nnstudio.document import Document
+from nnstudio.ui import format as fmt
+from nnstudio.ui.canvas import style
+
+COLUMNS = ["memory w", "‖w‖", "‖x‖", "w·x", "cos θ", "output a"]
+
+
+def memory_pixmap(weights: np.ndarray, image: tuple[int, int] | None, height: int = 56) -> QPixmap:
+    """A picture of one memory: a diverging image (blue +, orange −) or a bar per weight."""
+    scale = float(np.max(np.abs(weights))) or 1.0
+    if image is not None:
+        h, w = image
+        grid = (weights.reshape(h, w) / scale).clip(-1, 1)
+        rgb = np.full((h, w, 3), 255, dtype=np.uint8)
+        pos, neg = grid > 0, grid < 0
+        blue, orange = np.array([37, 99, 235]), np.array([234, 88, 12])
+        rgb[pos] = (255 - grid[pos, None] * (255 - blue)).astype(np.uint8)
+        rgb[neg] = (255 + grid[neg, None] * (255 - orange)).astype(np.uint8)
+        rgb = np.ascontiguousarray(rgb)
+        qimage = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        return QPixmap.fromImage(qimage).scaled(height, height, Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.FastTransformation)
+    n = weights.shape[0]
+    bar = max(3, min(14, 160 // max(n, 1)))
+    pixmap = QPixmap(QSize(bar * min(n, 64) + 2, height))
+    pixmap.fill(QColor("white"))
+    painter = QPainter(pixmap)
+    mid = height / 2
+    painter.setPen(style.MUTED)
+    painter.drawLine(0, int(mid), pixmap.width(), int(mid))
+    painter.setPen(Qt.PenStyle.NoPen)
+    for i, value in enumerate(weights[:64]):
+        length = (mid - 3) * float(value) / scale
+        painter.setBrush(QBrush(style.POSITIVE if value > 0 else style.NEGATIVE))
+        painter.drawRect(QRectF(1 + i * bar, mid - max(length, 0), bar - 1, abs(length)))
+    painter.end()
+    return pixmap
+
+
+class MemoryPanel(QWidget):
+    """Pick a layer; read its neurons as memories."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Layer"))
+        self.layer_combo = QComboBox()
+        self.layer_combo.setObjectName("memoryLayer")
+        self.layer_combo.currentIndexChanged.connect(lambda _: self.refresh_rows())
+        row.addWidget(self.layer_combo, 1)
+        self.build_button = QPushButton("Build from samples…")
+        self.build_button.setObjectName("buildFromSamples")
+        row.addWidget(self.build_button)
+        layout.addLayout(row)
+        self.summary = QLabel()
+        self.summary.setObjectName("memorySummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("memoryTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setDefaultSectionSize(60)
+        layout.addWidget(self.table, 1)
+        document.changed.connect(lambda kind: self.refresh())
+        document.stepping.changed.connect(self.refresh_rows)
+        self.refresh()
+
+    def refresh(self) -> None:
+        net = self.document.project.network
+        current = self.layer_combo.currentData()
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.clear()
+        for index, layer in enumerate(net.layers):
+            self.layer_combo.addItem(f"Layer {index + 1} ({layer.n_out} memories of {layer.n_in} numbers)", index)
+        position = self.layer_combo.findData(current)
+        self.layer_combo.setCurrentIndex(position if position >= 0 else 0)
+        self.layer_combo.blockSignals(False)
+        self.build_button.setEnabled(bool(self.document.project.samples))
+        self.refresh_rows()
+
+    def current_rows(self):  # type: ignore[no-untyped-def]
+        """The readings for the chosen layer with the input it receives now (or at this step)."""
+        index = self.layer_combo.currentData()
+        project = self.document.project
+        plan = self.document.stepping.plan
+        trace = plan.current.trace if plan is not None else self.document.trace
+        network = plan.current.before if plan is not None else project.network
+        if index is None or trace is None or index >= len(network.layers):
+            return None, []
+        t = trace.layers[index]
+        return index, memory_rows(network.layers[index], t.a_prev, t.a)
+
+    def refresh_rows(self) -> None:
+        index, rows = self.current_rows()
+        self.table.setRowCount(min(len(rows), 512))
+        if index is None:
+            self.summary.setText("Add a layer to read its neurons as memories.")
+            return
+        image = self.document.project.input_image if index == 0 else None
+        best = most_similar(rows)
+        for r, row in enumerate(rows[:512]):
+            picture = QTableWidgetItem()
+            picture.setData(Qt.ItemDataRole.DecorationRole, memory_pixmap(row.weights, image))
+            picture.setToolTip("w = [" + ", ".join(fmt.short(float(v)) for v in row.weights[:16]) +
+                               (", …]" if row.weights.shape[0] > 16 else "]"))
+            cells = [picture] + [QTableWidgetItem(fmt.short(v, 4)) if v is not None else QTableWidgetItem("—")
+                                 for v in (row.weight_norm, row.input_norm, row.dot, row.cosine, row.output)]
+            for c, cell in enumerate(cells):
+                if c:
+                    value = (row.weight_norm, row.input_norm, row.dot, row.cosine, row.output)[c - 1]
+                    cell.setToolTip("undefined: a zero vector" if value is None else fmt.full(value))
+                if r == best:
+                    cell.setBackground(QBrush(QColor("#dcfce7")))
+                self.table.setItem(r, c, cell)
+            self.table.setVerticalHeaderItem(r, QTableWidgetItem(f"neuron {r + 1}" + ("  ★" if r == best else "")))
+        self.table.resizeColumnToContents(0)
+        if best is None:
+            self.summary.setText("The input is zero, so no memory is similar to it.")
+        else:
+            angle = float(np.degrees(np.arccos(np.clip(rows[best].cosine, -1, 1))))
+            self.summary.setText(f"The input is most similar to memory {best + 1} "
+                                 f"(cos θ = {rows[best].cosine:.4f}, θ = {angle:.1f}°).")

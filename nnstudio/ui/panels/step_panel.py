@@ -1,0 +1,149 @@
+"""StepPanel: step through the forward and backward passes, see the equations, check gradients."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.equations import neuron_equations
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.gradcheck import check_gradients
+from nnstudio.document import Document
+from nnstudio.ui.selection import ItemKey
+
+
+class StepPanel(QWidget):
+    """Buttons bound to the window's step actions, the current step, per-sample losses, equations."""
+
+    digits_changed = Signal(int)
+
+    def __init__(self, document: Document, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.key: ItemKey | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+
+        buttons = QGridLayout()
+        for index, name in enumerate(("reset_steps", "step_back", "step", "run_forward", "run_backward",
+                                      "stop_stepping")):
+            button = QToolButton()
+            button.setDefaultAction(actions[name])
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            buttons.addWidget(button, index // 3, index % 3)
+        layout.addLayout(buttons)
+
+        self.samples_mode = QCheckBox("Step through the samples (one epoch of SGD)")
+        self.samples_mode.setObjectName("samplesMode")
+        self.coarse_mode = QCheckBox("Coarse: z and a in one step")
+        self.samples_mode.toggled.connect(self._restart)
+        self.coarse_mode.toggled.connect(self._restart)
+        layout.addWidget(self.samples_mode)
+        layout.addWidget(self.coarse_mode)
+
+        self.step_label = QLabel()
+        self.step_label.setObjectName("stepLabel")
+        self.step_label.setStyleSheet("font-weight: bold;")
+        self.step_label.setWordWrap(True)
+        layout.addWidget(self.step_label)
+        self.losses = QListWidget()
+        self.losses.setObjectName("sampleLosses")
+        self.losses.setMaximumHeight(90)
+        layout.addWidget(self.losses)
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Digits on the canvas"))
+        self.digits = QSpinBox()
+        self.digits.setObjectName("digits")
+        self.digits.setRange(1, 10)
+        self.digits.setValue(3)
+        self.digits.valueChanged.connect(self.digits_changed.emit)
+        self.digits.valueChanged.connect(lambda _: self.refresh())
+        row.addWidget(self.digits)
+        row.addStretch(1)
+        layout.addLayout(row)
+
+        layout.addWidget(QLabel("Equations of the selected neuron"))
+        self.equations = QPlainTextEdit()
+        self.equations.setObjectName("equations")
+        self.equations.setReadOnly(True)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.equations.setFont(mono)
+        layout.addWidget(self.equations, 1)
+
+        check = QPushButton("Check gradients")
+        check.setObjectName("checkGradients")
+        check.setToolTip("Compare every ∂L/∂w with a central finite difference")
+        check.clicked.connect(self.check_gradients)
+        self.check_result = QLabel()
+        self.check_result.setObjectName("gradientCheckResult")
+        self.check_result.setWordWrap(True)
+        layout.addWidget(check)
+        layout.addWidget(self.check_result)
+
+        document.stepping.changed.connect(self.refresh)
+        document.changed.connect(lambda kind: self.refresh())
+        self.refresh()
+
+    def _restart(self) -> None:
+        if self.document.stepping.active:
+            self.start()
+
+    def start(self) -> None:
+        self.document.stepping.start(self.samples_mode.isChecked(), self.coarse_mode.isChecked())
+
+    def show_key(self, key: ItemKey | None) -> None:
+        self.key = key
+        self.refresh()
+
+    def refresh(self) -> None:
+        plan = self.document.stepping.plan
+        project = self.document.project
+        if plan is None:
+            self.step_label.setText("Not stepping. Press Step to begin the forward pass.")
+            self.losses.clear()
+        else:
+            text = f"Step {plan.index} of {len(plan.steps) - 1} — {plan.step.describe(len(plan.passes))}"
+            if plan.loss_visible():
+                text += f"\nloss of this sample L = {plan.current.gradients.loss:.6g}"
+            self.step_label.setText(text)
+            self.losses.clear()
+            for passed, loss in zip(plan.passes, plan.losses()):
+                self.losses.addItem(f"{passed.name}: L = {'…' if loss is None else f'{loss:.6g}'}")
+        key = self.key
+        lines: list[str] = []
+        if key is not None and key.kind == "neuron" and 1 <= key.column <= len(project.network.layers):
+            lines = neuron_equations(plan, self.document.trace, project.network, key.column - 1, key.row,
+                                     project.loss, project.target, self.digits.value() + 1)
+            if not lines and plan is not None:
+                lines = ["(not reached yet at this step)"]
+        elif key is None or key.kind != "neuron":
+            lines = ["Select a neuron of a layer to see its equations with the numbers substituted."]
+        self.equations.setPlainText("\n".join(lines))
+
+    def check_gradients(self) -> None:
+        try:
+            result = check_gradients(self.document.project)
+        except NNStudioError as error:
+            self.check_result.setText(str(error))
+            return
+        verdict = "agree" if result.max_relative_error < 1e-6 else "DISAGREE"
+        sampled = "" if result.checked == result.total else f" (a random {result.checked} of {result.total})"
+        self.check_result.setText(
+            f"Backprop and finite differences {verdict}: largest relative error {result.max_relative_error:.2e} "
+            f"over {result.checked} weights{sampled}; worst: {result.worst}.")
