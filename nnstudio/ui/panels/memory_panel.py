@@ -27,10 +27,10 @@ from nnstudio.document import Document
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
 
-COLUMNS = ["memory w", "‖w‖", "‖x‖", "w·x", "cos θ", "output a"]
+COLUMNS = ["memory w", "‖w‖", "‖x‖", "w·x", "cos θ", "a"]
 
 
-def memory_pixmap(weights: np.ndarray, image: tuple[int, int] | None, height: int = 56) -> QPixmap:
+def memory_pixmap(weights: np.ndarray, image: tuple[int, int] | None, height: int = 48) -> QPixmap:
     """A picture of one memory: a diverging image (blue +, orange −) or a bar per weight."""
     scale = float(np.max(np.abs(weights))) or 1.0
     if image is not None:
@@ -46,7 +46,7 @@ def memory_pixmap(weights: np.ndarray, image: tuple[int, int] | None, height: in
         return QPixmap.fromImage(qimage).scaled(height, height, Qt.AspectRatioMode.KeepAspectRatio,
                                                 Qt.TransformationMode.FastTransformation)
     n = weights.shape[0]
-    bar = max(3, min(14, 160 // max(n, 1)))
+    bar = max(3, min(10, 80 // max(n, 1)))
     pixmap = QPixmap(QSize(bar * min(n, 64) + 2, height))
     pixmap.fill(QColor("white"))
     painter = QPainter(pixmap)
@@ -89,6 +89,7 @@ class MemoryPanel(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setDefaultSectionSize(60)
+        self.table.horizontalHeader().setMinimumSectionSize(40)
         layout.addWidget(self.table, 1)
         document.changed.connect(lambda kind: self.refresh())
         document.stepping.changed.connect(self.refresh_rows)
@@ -100,7 +101,7 @@ class MemoryPanel(QWidget):
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
         for index, layer in enumerate(net.layers):
-            self.layer_combo.addItem(f"Layer {index + 1} ({layer.n_out} memories of {layer.n_in} numbers)", index)
+            self.layer_combo.addItem(f"Layer {index + 1}: {layer.n_out} memories × {layer.n_in}", index)
         position = self.layer_combo.findData(current)
         self.layer_combo.setCurrentIndex(position if position >= 0 else 0)
         self.layer_combo.blockSignals(False)
@@ -132,7 +133,7 @@ class MemoryPanel(QWidget):
             picture.setData(Qt.ItemDataRole.DecorationRole, memory_pixmap(row.weights, image))
             picture.setToolTip("w = [" + ", ".join(fmt.short(float(v)) for v in row.weights[:16]) +
                                (", …]" if row.weights.shape[0] > 16 else "]"))
-            cells = [picture] + [QTableWidgetItem(fmt.short(v, 4)) if v is not None else QTableWidgetItem("—")
+            cells = [picture] + [QTableWidgetItem(fmt.short(v, 3)) if v is not None else QTableWidgetItem("—")
                                  for v in (row.weight_norm, row.input_norm, row.dot, row.cosine, row.output)]
             for c, cell in enumerate(cells):
                 if c:
@@ -141,8 +142,8 @@ class MemoryPanel(QWidget):
                 if r == best:
                     cell.setBackground(QBrush(QColor("#dcfce7")))
                 self.table.setItem(r, c, cell)
-            self.table.setVerticalHeaderItem(r, QTableWidgetItem(f"neuron {r + 1}" + ("  ★" if r == best else "")))
-        self.table.resizeColumnToContents(0)
+            self.table.setVerticalHeaderItem(r, QTableWidgetItem(f"{r + 1}" + (" ★" if r == best else "")))
+        self.table.resizeColumnsToContents()  # every reading visible without scrolling
         if best is None:
             self.summary.setText("The input is zero, so no memory is similar to it.")
         else:
