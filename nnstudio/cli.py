@@ -104,8 +104,28 @@ def _make_parser() -> _Parser:
     step.add_argument("--lr", help="learning rate (overrides the file's)")
     step.add_argument("--out", metavar="NEW_FILE", help="save the updated network to NEW_FILE")
 
-    train = sub.add_parser("train", help="(reserved) train on a dataset: comes with the training release")
-    train.add_argument("rest", nargs=argparse.REMAINDER)
+    evaluate = sub.choices["eval"]
+    evaluate.add_argument("--dataset", help="evaluate on this dataset's test split instead of one input")
+    evaluate.add_argument("--data-dir", help="folder holding the dataset's files")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the train/test split (toy sets, CSV)")
+
+    train = sub.add_parser("train", help="train on a dataset and save the trained network")
+    train.add_argument("network", metavar="FILE|EXAMPLE")
+    train.add_argument("--dataset", required=True,
+                       help="mnist, fashion-mnist, xor, product, circles, spirals, clusters, quadratic, PATH.csv, "
+                            "or function:EXPRESSION")
+    train.add_argument("--data-dir", help="folder holding the dataset's files")
+    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--lr", help="learning rate (expressions allowed; default: the file's)")
+    train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="default: the file's")
+    train.add_argument("--l2", type=float, help="L2 regularisation on W (default: the file's)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--normalise", choices=["none", "minmax", "standard"], default="none",
+                       help="input normalisation fitted on the training split and saved with the network")
+    train.add_argument("--precision", choices=["float32", "float64"], default="float32")
+    train.add_argument("--out", metavar="TRAINED_FILE", required=True)
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -212,6 +232,121 @@ def _print_step(project: Project, result: dict[str, Any], digits: int) -> None:
             print(f"  b{index} = {_fmt(values['new_bias'], digits)}")
 
 
+# ----------------------------------------------------------------------------- datasets
+
+
+def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
+    """A callback drawing a one-line progress bar on stderr (downloads and epochs)."""
+    def draw(label: str, done: float, total: float | None) -> None:
+        if not enabled:
+            return
+        if total:
+            width = 30
+            filled = int(width * min(done / total, 1.0))
+            sys.stderr.write(f"\r{label[:40]:40s} [{'#' * filled}{'.' * (width - filled)}] {done / total:6.1%}")
+        else:
+            sys.stderr.write(f"\r{label[:40]:40s} {done:,.0f}")
+        sys.stderr.flush()
+    return draw
+
+
+def _load_data(args: argparse.Namespace, show: bool):  # type: ignore[no-untyped-def]
+    from nnstudio.data.named import load_named
+
+    bar = _progress_bar(show)
+    split_data = load_named(args.dataset, args.data_dir, seed=args.seed,
+                            progress=lambda name, done, total: bar(f"downloading {name}", done, total))
+    return split_data
+
+
+def _normalise(project: Project, x: np.ndarray) -> np.ndarray:
+    norm = project.normalisation
+    if norm is None:
+        return x
+    return ((x - norm["offset"]) / norm["scale"]).astype(x.dtype)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from nnstudio.data.dataset import Normalisation
+    from nnstudio.training import EpochResult, StepProgress, TrainingConfig, train
+
+    project = load_file_or_example(args.network)
+    data = _load_data(args, not args.quiet)
+    config = project.optimizer
+    changes: dict[str, Any] = {}
+    if args.lr is not None:
+        try:
+            changes["learning_rate"] = evaluate_number(args.lr)
+        except NNStudioError as error:
+            raise UsageError(f"--lr: {error}") from None
+    if args.optimizer:
+        changes["name"] = args.optimizer
+    if args.l2 is not None:
+        changes["l2"] = args.l2
+    config = dataclasses.replace(config, **changes)
+    norm = Normalisation.fit(data.train.x, args.normalise)
+    train_set = dataclasses.replace(data.train, x=norm.apply(data.train.x).astype(np.float32))
+    test_set = dataclasses.replace(data.test, x=norm.apply(data.test.x).astype(np.float32))
+    settings = TrainingConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=config, seed=args.seed,
+                              dtype=args.precision)
+    bar = _progress_bar(not args.quiet)
+    print(f"training {'-'.join(map(str, project.network.sizes))} on {args.dataset}: {len(train_set)} training and "
+          f"{len(test_set)} test samples, {args.epochs} epochs, batch {args.batch_size}, {config.name} "
+          f"α = {config.learning_rate:g}", flush=True)
+    run = train(project.network, project.loss, train_set, test_set, settings)
+    while True:
+        try:
+            record = next(run)
+        except StopIteration as done:
+            result = done.value
+            break
+        if isinstance(record, StepProgress):
+            bar(f"epoch {record.epoch}/{args.epochs}", record.step, record.steps_per_epoch)
+        elif isinstance(record, EpochResult):
+            if not args.quiet:
+                sys.stderr.write("\r" + " " * 80 + "\r")
+            accuracy = "—" if record.test_accuracy is None else f"{record.test_accuracy:.2%}"
+            print(f"epoch {record.epoch}: train loss {record.train_loss:.4f}  test loss {record.test_loss:.4f}  "
+                  f"test accuracy {accuracy}  {record.samples_per_second:,.0f} samples/s", flush=True)
+    trained = project.replace(
+        network=result.network, optimizer=config,
+        normalisation=None if norm.kind == "none" else {"kind": norm.kind, "offset": norm.offset,
+                                                        "scale": norm.scale})
+    save_project(trained, args.out)
+    if result.error:
+        print(f"nnstudio: {result.error}", file=sys.stderr)
+        print(f"saved the last finite parameters to {args.out}")
+        return 1
+    print(f"saved {args.out}")
+    return 0
+
+
+def _eval_dataset(args: argparse.Namespace) -> int:
+    from nnstudio.core.trace import forward as core_forward
+    from nnstudio.training.metrics import evaluate_outputs
+
+    project = load_file_or_example(args.network)
+    data = _load_data(args, False)
+    test = data.test
+    net = project.network
+    if net.input_size != test.n_features:
+        raise UsageError(f"the network takes {net.input_size} inputs but {args.dataset} has {test.n_features}")
+    outputs = np.concatenate([
+        core_forward(net, _normalise(project, test.x[lo:lo + 1024].astype(net.dtype))).output
+        for lo in range(0, len(test), 1024)
+    ])
+    binary = test.is_classification and test.n_outputs == 2 and net.output_size == 1
+    if net.output_size != test.n_outputs and not binary:
+        raise UsageError(f"the network gives {net.output_size} outputs but {args.dataset} needs {test.n_outputs}")
+    loss, accuracy, _, _ = evaluate_outputs(outputs, test, project.loss, net.layers[-1].activation)
+    if args.json:
+        print(json.dumps({"loss": loss, "accuracy": accuracy, "n": len(test)}))
+    else:
+        shown = "—" if accuracy is None else f"{accuracy:.2%}"
+        print(f"{args.dataset} test split: n = {len(test)}  loss ({project.loss}) = {loss:.6g}  accuracy = {shown}")
+    return 0
+
+
 # ----------------------------------------------------------------------------- entry point
 
 
@@ -241,7 +376,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(name)
             return 0
         if args.command == "train":
-            raise UsageError("`nnstudio train` is not available in this version yet")
+            return _train(args)
+        if args.command == "eval" and args.dataset:
+            return _eval_dataset(args)
         if args.digits < 1 or args.digits > 17:
             raise UsageError("--digits must be from 1 to 17")
         project = _with_overrides(load_file_or_example(args.network), args)

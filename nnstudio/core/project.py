@@ -67,6 +67,9 @@ class Project:
     layout: tuple[tuple[float, float], ...] = ()
     name: str = ""
     description: str = ""
+    # Input normalisation fitted on training data, x ↦ (x − offset)/scale, applied to new
+    # data before the network: {"kind": "standard", "offset": array, "scale": array}.
+    normalisation: dict | None = None
 
     def __post_init__(self) -> None:
         net = self.network
@@ -107,6 +110,16 @@ class Project:
         if layout and len(layout) != len(net.layers) + 1:
             raise ShapeError(f"layout: expected {len(net.layers) + 1} column positions, got {len(layout)}")
         set_(self, "layout", layout)
+        if self.normalisation is not None:
+            kind = self.normalisation.get("kind")
+            offset = np.asarray(self.normalisation.get("offset"), dtype=float)
+            scale = np.asarray(self.normalisation.get("scale"), dtype=float)
+            if kind not in ("minmax", "standard") or offset.shape != (net.input_size,) or scale.shape != offset.shape:
+                raise ShapeError(f"normalisation: expected kind minmax or standard with {net.input_size} offsets "
+                                 "and scales")
+            if not (np.all(np.isfinite(offset)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
+                raise ShapeError("normalisation: offsets and scales must be finite, scales above 0")
+            set_(self, "normalisation", {"kind": kind, "offset": offset, "scale": scale})
 
     def replace(self, **changes: object) -> "Project":
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -97,6 +97,7 @@ def conform(project: Project, network: Network, layout: Sequence[tuple[float, fl
         layout=tuple(project.layout if layout is None else layout),
         name=project.name,
         description=project.description,
+        normalisation=project.normalisation if n_in == project.network.input_size else None,
     )
 
 

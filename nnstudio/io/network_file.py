@@ -31,7 +31,7 @@ from nnstudio.core.losses import LOSSES
 from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, DenseLayer, Network
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.core.project import Project, Sample
-from nnstudio.io.atomic import atomic_write
+from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
 
 FORMAT = "nnstudio.network"
@@ -41,7 +41,7 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 
 _TOP_KEYS = {
     "format", "version", "name", "description", "precision", "input", "layers", "output",
-    "loss", "optimizer", "current", "samples", "layout",
+    "loss", "optimizer", "current", "samples", "layout", "normalisation",
 }
 _LAYER_KEYS = {"size", "activation", "params", "weights", "bias"}
 _OPTIMIZER_KEYS = {"name", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "l2"}
@@ -277,6 +277,18 @@ def project_from_json(data: Any, source: str = "") -> Project:
         samples.append(Sample(r.string(s.get("name", f"sample {i + 1}"), f"samples[{i}].name"),
                               sx, sy, sx_text, sy_text))
 
+    normalisation = None
+    if top.get("normalisation") is not None:
+        raw_norm = r.obj(top["normalisation"], "normalisation", {"kind", "offset", "scale"}, {"kind", "offset", "scale"})
+        kind = r.choice(raw_norm["kind"], "normalisation.kind", ["minmax", "standard"])
+        offset = [r.number(v, f"normalisation.offset[{i}]") for i, v in
+                  enumerate(r.list(raw_norm["offset"], "normalisation.offset", n_in))]
+        scale = [r.number(v, f"normalisation.scale[{i}]") for i, v in
+                 enumerate(r.list(raw_norm["scale"], "normalisation.scale", n_in))]
+        if any(v <= 0 for v in scale):
+            raise r.fail("normalisation.scale", "every scale must be above 0")
+        normalisation = {"kind": kind, "offset": offset, "scale": scale}
+
     layout_raw = r.obj(top.get("layout", {}), "layout", {"columns"})
     columns = []
     if "columns" in layout_raw:
@@ -300,6 +312,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
             layout=tuple(columns),
             name=r.string(top.get("name", ""), "name"),
             description=r.string(top.get("description", ""), "description"),
+            normalisation=normalisation,
         )
     except NetworkFileError:
         raise
@@ -384,6 +397,10 @@ def project_to_json(project: Project) -> dict[str, Any]:
     }
     if project.layout:
         data["layout"] = {"columns": [list(p) for p in project.layout]}
+    if project.normalisation is not None:
+        norm = project.normalisation
+        data["normalisation"] = {"kind": norm["kind"], "offset": norm["offset"].tolist(),
+                                 "scale": norm["scale"].tolist()}
     return data
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.network import Network
-from nnstudio.io.atomic import atomic_write
+from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError
 
 

@@ -1,0 +1,132 @@
+"""A dataset in memory, its train/test/validation split, and input normalisation.
+
+x is (n, features) float32; y is (n,) class indices for classification or
+(n, outputs) floats for regression. Normalisation statistics are kept so they
+can be saved with a network and applied again to new data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnstudio.core.errors import NNStudioError
+
+
+class DatasetError(NNStudioError, ValueError):
+    """A dataset that cannot be loaded or used; the message says what and where."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Inputs and targets. `classes` names the classes (None for regression)."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    classes: tuple[str, ...] | None = None
+    image: tuple[int, int] | None = None
+    feature_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.x.ndim != 2:
+            raise DatasetError(f"{self.name}: inputs must be a table (samples × features), got shape {self.x.shape}")
+        if len(self.y) != len(self.x):
+            raise DatasetError(f"{self.name}: {len(self.x)} inputs but {len(self.y)} targets")
+        if self.classes is not None and self.y.ndim != 1:
+            raise DatasetError(f"{self.name}: class targets must be one index per sample")
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        """Network outputs needed: one per class, or the target width for regression."""
+        if self.classes is not None:
+            return len(self.classes)
+        return 1 if self.y.ndim == 1 else int(self.y.shape[1])
+
+    @property
+    def is_classification(self) -> bool:
+        return self.classes is not None
+
+    def subset(self, indices: np.ndarray, name: str | None = None) -> "Dataset":
+        return Dataset(name or self.name, self.x[indices], self.y[indices], self.classes, self.image,
+                       self.feature_names)
+
+    def targets(self, dtype: np.dtype | type = np.float32, outputs: int | None = None) -> np.ndarray:
+        """Dense targets: one-hot rows for classes (a 0/1 column for two classes and one
+        output, as with a single sigmoid), the values (as a column if 1-D) for regression."""
+        if self.classes is not None and outputs == 1 and len(self.classes) == 2:
+            return self.y.astype(dtype)[:, None]
+        if self.classes is not None:
+            out = np.zeros((len(self), len(self.classes)), dtype=dtype)
+            out[np.arange(len(self)), self.y.astype(np.intp)] = 1
+            return out
+        y = self.y.astype(dtype)
+        return y[:, None] if y.ndim == 1 else y
+
+
+@dataclass(frozen=True, eq=False)
+class DataSplit:
+    train: Dataset
+    test: Dataset
+    validation: Dataset | None = None
+
+
+def split(dataset: Dataset, test_fraction: float = 0.2, validation_fraction: float = 0.0, seed: int = 0) -> DataSplit:
+    """Shuffle (seeded) and cut into train, test and optional validation parts."""
+    if not 0 < test_fraction < 1 or not 0 <= validation_fraction < 1 or test_fraction + validation_fraction >= 1:
+        raise DatasetError(f"split fractions must leave some training data: test {test_fraction}, "
+                           f"validation {validation_fraction}")
+    n = len(dataset)
+    order = np.random.default_rng(seed).permutation(n)
+    n_test = max(1, int(round(n * test_fraction)))
+    n_val = int(round(n * validation_fraction))
+    if n - n_test - n_val < 1:
+        raise DatasetError(f"{dataset.name}: {n} samples are too few to split")
+    test = dataset.subset(order[:n_test], f"{dataset.name} (test)")
+    val = dataset.subset(order[n_test:n_test + n_val], f"{dataset.name} (validation)") if n_val else None
+    train = dataset.subset(order[n_test + n_val:], f"{dataset.name} (train)")
+    return DataSplit(train, test, val)
+
+
+NORMALISATIONS = ("none", "minmax", "standard")
+
+
+@dataclass(frozen=True, eq=False)
+class Normalisation:
+    """x ↦ (x − offset) / scale per feature: `minmax` to [0, 1], `standard` to mean 0 and variance 1."""
+
+    kind: str = "none"
+    offset: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    scale: np.ndarray = field(default_factory=lambda: np.ones(0))
+
+    @staticmethod
+    def fit(x: np.ndarray, kind: str) -> "Normalisation":
+        """Statistics from training inputs; a constant feature keeps scale 1 (never a division by 0)."""
+        if kind not in NORMALISATIONS:
+            raise DatasetError(f"unknown normalisation {kind!r}; expected one of {', '.join(NORMALISATIONS)}")
+        x = np.asarray(x, dtype=np.float64)
+        if kind == "none":
+            return Normalisation()
+        if kind == "minmax":
+            offset, span = x.min(axis=0), x.max(axis=0) - x.min(axis=0)
+        else:
+            offset, span = x.mean(axis=0), x.std(axis=0)
+        return Normalisation(kind, offset, np.where(span > 0, span, 1.0))
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "none":
+            return x
+        if x.shape[-1] != self.offset.shape[0]:
+            raise DatasetError(f"normalisation is for {self.offset.shape[0]} features, data has {x.shape[-1]}")
+        return ((x - self.offset) / self.scale).astype(x.dtype, copy=False)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "offset": self.offset.tolist(), "scale": self.scale.tolist()}

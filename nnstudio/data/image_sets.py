@@ -1,0 +1,152 @@
+"""MNIST and Fashion-MNIST: find the four IDX files, or download them safely.
+
+Where we look, in order:
+  1. a folder the person chose;
+  2. the user cache folder (e.g. ~/.cache/nnstudio/datasets/mnist/);
+  3. $NNSTUDIO_DATA/mnist/ (resp. fashion-mnist/) when that variable is set;
+  4. known system locations (Debian's dataset-fashion-mnist package);
+then we download from the mirrors, verified by the published MD5 checksums.
+Files found locally are trusted as they are (a subset need not match the
+published checksums); only what we download ourselves is verified.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from nnstudio.data.dataset import Dataset, DatasetError
+from nnstudio.data.download import DownloadError, Progress, download
+from nnstudio.data.idx import read_idx
+
+ROLES = ("train_images", "train_labels", "test_images", "test_labels")
+FILE_NAMES = {
+    "train_images": "train-images-idx3-ubyte.gz",
+    "train_labels": "train-labels-idx1-ubyte.gz",
+    "test_images": "t10k-images-idx3-ubyte.gz",
+    "test_labels": "t10k-labels-idx1-ubyte.gz",
+}
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Where a dataset's files are published and what they hold."""
+
+    name: str
+    title: str
+    md5: dict[str, str]
+    mirrors: tuple[str, ...]
+    system_folders: tuple[str, ...]
+    classes: tuple[str, ...]
+
+
+MNIST = ImageSet(
+    "mnist", "MNIST handwritten digits",
+    {"train_images": "f68b3c2dcbeaaa9fbdd348bbdeb94873", "train_labels": "d53e105ee54ea40749a09fcbcd1e9432",
+     "test_images": "9fb629c4189551a2d022fa330f9573f3", "test_labels": "ec29112dd5afa0611ce80d1b7f02629c"},
+    ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+    (),
+    tuple(str(d) for d in range(10)),
+)
+# Checksums as published by Zalando Research in the Fashion-MNIST README (also shipped in
+# Debian's package at /usr/share/doc/dataset-fashion-mnist/README.md.gz). Debian recompressed
+# the .gz files, so its copies do not match them; local files are trusted as they are.
+FASHION_MNIST = ImageSet(
+    "fashion-mnist", "Fashion-MNIST clothing images",
+    {"train_images": "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "train_labels": "25c81989df183df01b3e8a0aad5dffbe",
+     "test_images": "bef4ecab320f06d8554ea6380940ec79", "test_labels": "bb300cfdad3c16e7a12a480ee83cd310"},
+    ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+    ("/usr/share/datasets/fashion-mnist",),
+    ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+)
+IMAGE_SETS = {s.name: s for s in (MNIST, FASHION_MNIST)}
+
+
+def cache_folder() -> Path:
+    """The platform's user cache folder for nnstudio's datasets."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "nnstudio" / "datasets"
+
+
+def _has_files(folder: Path) -> bool:
+    return all(_file_in(folder, role) is not None for role in ROLES)
+
+
+def _file_in(folder: Path, role: str) -> Path | None:
+    """The file for `role` in `folder`, gzip-compressed or not."""
+    name = FILE_NAMES[role]
+    for candidate in (folder / name, folder / name[:-3]):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def candidate_folders(image_set: ImageSet, folder: str | os.PathLike[str] | None = None) -> list[Path]:
+    places = []
+    if folder is not None:
+        places.append(Path(folder))
+    places.append(cache_folder() / image_set.name)
+    if os.environ.get("NNSTUDIO_DATA"):
+        places.append(Path(os.environ["NNSTUDIO_DATA"]) / image_set.name)
+    places += [Path(p) for p in image_set.system_folders]
+    return places
+
+
+def locate(image_set: ImageSet, folder: str | os.PathLike[str] | None = None, allow_download: bool = True,
+           progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+           mirrors: tuple[str, ...] | None = None) -> Path:
+    """The folder holding the four files: found locally, else downloaded into the cache."""
+    places = candidate_folders(image_set, folder)
+    if folder is not None and not _has_files(Path(folder)):
+        missing = [FILE_NAMES[r] for r in ROLES if _file_in(Path(folder), r) is None]
+        raise DatasetError(f"{folder}: missing {', '.join(missing)}")
+    for place in places:
+        if _has_files(place):
+            return place
+    target = cache_folder() / image_set.name
+    hint = (f"Put the four files ({', '.join(FILE_NAMES.values())}) in {target} "
+            f"or in $NNSTUDIO_DATA/{image_set.name}/, or choose their folder.")
+    if not allow_download:
+        raise DatasetError(f"{image_set.title} not found. {hint}")
+    try:
+        for role in ROLES:
+            name = FILE_NAMES[role]
+            if (target / name).is_file():
+                continue
+            download([m + name for m in (mirrors or image_set.mirrors)], target / name, image_set.md5[role],
+                     progress, cancelled=cancelled)
+    except DownloadError as error:
+        raise DatasetError(f"{error}. {hint}") from None
+    return target
+
+
+def load_image_set(name: str, folder: str | os.PathLike[str] | None = None, allow_download: bool = True,
+                   progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+                   ) -> tuple[Dataset, Dataset]:
+    """(train, test) of MNIST or Fashion-MNIST, pixels scaled to [0, 1] as float32."""
+    image_set = IMAGE_SETS[name]
+    place = locate(image_set, folder, allow_download, progress, cancelled)
+    parts = {}
+    for role in ROLES:
+        parts[role] = read_idx(_file_in(place, role))  # type: ignore[arg-type]
+    out = []
+    for split_name in ("train", "test"):
+        images, labels = parts[f"{split_name}_images"], parts[f"{split_name}_labels"]
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise DatasetError(f"{place}: {split_name} images {images.shape} and labels {labels.shape} do not match")
+        if labels.size and (labels.min() < 0 or labels.max() >= len(image_set.classes)):
+            raise DatasetError(f"{place}: {split_name} labels outside 0…{len(image_set.classes) - 1}")
+        h, w = images.shape[1:]
+        x = images.reshape(len(images), h * w).astype(np.float32) / np.float32(255.0)
+        out.append(Dataset(f"{name} ({split_name})", x, labels.astype(np.int64), image_set.classes, (h, w)))
+    return out[0], out[1]

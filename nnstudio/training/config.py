@@ -1,0 +1,31 @@
+"""Training settings: epochs, batch size, optimiser, seed, precision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.optim import OptimizerConfig
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    epochs: int = 5
+    batch_size: int = 32
+    optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    seed: int = 0
+    dtype: str = "float32"
+    report_seconds: float = 0.05  # at most ~20 step records a second
+    snapshot_every: int = 200  # steps between saved finite parameters (kept if the loss diverges)
+    # BLAS threads while training. One is fastest here for these layer sizes (the large
+    # elementwise passes then read gradients from their own core's cache) and leaves a
+    # core free for the window. benchmarks/bench_train.py measures 1 and 2.
+    blas_threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.epochs, int) or self.epochs < 1:
+            raise NNStudioError(f"epochs must be a whole number ≥ 1, got {self.epochs!r}")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise NNStudioError(f"batch size must be a whole number ≥ 1, got {self.batch_size!r}")
+        if self.dtype not in ("float32", "float64"):
+            raise NNStudioError(f"precision must be float32 or float64, got {self.dtype!r}")

@@ -1,0 +1,35 @@
+"""Cooperative stop and pause, checked by the loop between batches (thread-safe)."""
+
+from __future__ import annotations
+
+import threading
+
+
+class TrainingControl:
+    """`stop()` ends the run after the current batch; `pause()`/`resume()` hold it between batches."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused loop must wake up to see the stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self, timeout: float | None = None) -> None:
+        self._running.wait(timeout)

@@ -1,0 +1,156 @@
+"""The training loop: a plain generator, so a CLI, a test or a Qt worker can drive it.
+
+    run = train(network, "cce", train_set, test_set, config, control)
+    for record in run: ...          # StepProgress now and then, EpochResult after each epoch
+    result = run.value              # or: result = drive(run)
+
+Each epoch shuffles (seeded), takes mini-batches (batch size 1 is the textbook's
+per-sample SGD), and after it evaluates the test set. It works on its own copy
+of the parameters, stops cooperatively between batches, can be paused, and if
+the loss stops being a finite number it ends with a message naming the epoch and
+step, keeping the last parameters that were finite.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Generator
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from nnstudio.core.errors import ShapeError
+from nnstudio.core.network import Network
+from nnstudio.data.dataset import Dataset
+from nnstudio.training.config import TrainingConfig
+from nnstudio.training.control import TrainingControl
+from nnstudio.training.engine import FastMLP
+from nnstudio.training.metrics import evaluate_outputs
+from nnstudio.training.progress import EpochResult, StepProgress, TrainingResult
+
+Record = StepProgress | EpochResult
+
+
+def check_fits(network: Network, dataset: Dataset) -> None:
+    if network.input_size != dataset.n_features:
+        raise ShapeError(f"the network takes {network.input_size} inputs but {dataset.name} has "
+                         f"{dataset.n_features} features")
+    binary = dataset.is_classification and dataset.n_outputs == 2 and network.output_size == 1
+    if network.output_size != dataset.n_outputs and not binary:
+        raise ShapeError(f"the network gives {network.output_size} outputs but {dataset.name} needs "
+                         f"{dataset.n_outputs}")
+
+
+def train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | None, config: TrainingConfig,
+          control: TrainingControl | None = None) -> Generator[Record, None, TrainingResult]:
+    """Yield progress records while training; return the TrainingResult."""
+    check_fits(network, train_set)
+    limits = threadpool_limits(limits=config.blas_threads, user_api="blas") if config.blas_threads else None
+    # Overflow while diverging is expected and reported by the loop itself (a non-finite
+    # loss ends the run with a message), so numpy's warnings are off while it computes and
+    # back on whenever control returns to the consumer.
+    inner = _train(network, loss, train_set, test_set, config, control)
+    try:
+        while True:
+            saved = np.seterr(all="ignore")
+            try:
+                record = next(inner)
+            except StopIteration as done:
+                return done.value
+            finally:
+                np.seterr(**saved)
+            yield record
+    finally:
+        inner.close()
+        if limits is not None:
+            limits.restore_original_limits()
+
+
+def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | None, config: TrainingConfig,
+           control: TrainingControl | None) -> Generator[Record, None, TrainingResult]:
+    control = control or TrainingControl()
+    engine = FastMLP(network, loss, config.optimizer, config.dtype)
+    dtype = engine.dtype
+    x_all = np.ascontiguousarray(train_set.x, dtype=dtype)
+    y_all = np.ascontiguousarray(train_set.targets(dtype, network.output_size))
+    n = len(train_set)
+    batch = min(config.batch_size, n)
+    steps_per_epoch = math.ceil(n / batch)
+    check_every = max(1, 256 // batch)
+    rng = np.random.default_rng(config.seed)
+    x_epoch, y_epoch = np.empty_like(x_all), np.empty_like(y_all)
+    history: list[EpochResult] = []
+    snapshot = engine.snapshot()
+    started = time.perf_counter()
+    seen = 0
+    stopped = False
+    error: str | None = None
+    for epoch in range(1, config.epochs + 1):
+        order = rng.permutation(n)
+        np.take(x_all, order, axis=0, out=x_epoch)
+        np.take(y_all, order, axis=0, out=y_epoch)
+        epoch_start = time.perf_counter()
+        last_report = epoch_start
+        total, count = 0.0, 0
+        for step in range(steps_per_epoch):
+            if control.stop_requested:
+                stopped = True
+                break
+            if control.paused:
+                paused_at = time.perf_counter()
+                control.wait_while_paused()
+                epoch_start += time.perf_counter() - paused_at  # speed counts working time only
+                if control.stop_requested:
+                    stopped = True
+                    break
+            lo = step * batch
+            hi = min(lo + batch, n)
+            if batch == 1:
+                value = engine.train_step(x_epoch[lo], y_epoch[lo])
+            else:
+                value = engine.train_step(x_epoch[lo:hi], y_epoch[lo:hi])
+            if not math.isfinite(value):
+                engine.restore(snapshot)
+                error = (f"training stopped: the loss became {value} at epoch {epoch}, step {step + 1}; "
+                         "the learning rate is probably too high. The last finite parameters were kept.")
+                break
+            total += value * (hi - lo)
+            count += hi - lo
+            seen += hi - lo
+            if (step + 1) % config.snapshot_every == 0 and engine.finite():
+                snapshot = engine.snapshot()
+            if step % check_every == 0:  # reading the clock every step would cost more than batch 1 itself
+                now = time.perf_counter()
+                if now - last_report >= config.report_seconds:
+                    last_report = now
+                    yield StepProgress(epoch, step + 1, steps_per_epoch, seen, total / count,
+                                       count / (now - epoch_start))
+        if error or stopped:
+            break
+        if not engine.finite():
+            engine.restore(snapshot)
+            error = (f"training stopped: the parameters stopped being finite in epoch {epoch}; "
+                     "the last finite parameters were kept.")
+            break
+        snapshot = engine.snapshot()
+        seconds = time.perf_counter() - epoch_start
+        speed = count / seconds if seconds > 0 else float("inf")
+        test_loss, accuracy, per_class, confusion = (math.nan, None, None, None)
+        if test_set is not None and len(test_set):
+            outputs = engine.predict(test_set.x)
+            test_loss, accuracy, per_class, confusion = evaluate_outputs(outputs, test_set, loss,
+                                                                         network.layers[-1].activation)
+        result = EpochResult(epoch, total / max(count, 1), test_loss, accuracy, per_class, confusion, speed, seconds)
+        history.append(result)
+        yield result
+    return TrainingResult(engine.to_network(), history, stopped, error, time.perf_counter() - started)
+
+
+def drive(run: Generator[Record, None, TrainingResult]) -> TrainingResult:
+    """Run a training generator to the end and return its result."""
+    while True:
+        try:
+            next(run)
+        except StopIteration as done:
+            return done.value

@@ -1,0 +1,46 @@
+"""Small, copyable records the training loop yields (safe to send across threads)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nnstudio.core.network import Network
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """Within an epoch: where we are and how fast. `loss` is the running mean train loss."""
+
+    epoch: int
+    step: int
+    steps_per_epoch: int
+    samples_seen: int
+    loss: float
+    samples_per_second: float
+
+
+@dataclass(frozen=True, eq=False)
+class EpochResult:
+    """After an epoch: train and test loss, test accuracy, per-class accuracy, confusion matrix."""
+
+    epoch: int
+    train_loss: float
+    test_loss: float
+    test_accuracy: float | None
+    per_class_accuracy: np.ndarray | None
+    confusion: np.ndarray | None
+    samples_per_second: float
+    seconds: float
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingResult:
+    """The trained network and how the run ended."""
+
+    network: Network
+    epochs: list[EpochResult] = field(default_factory=list)
+    stopped: bool = False
+    error: str | None = None
+    seconds: float = 0.0

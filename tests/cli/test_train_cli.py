@@ -1,0 +1,66 @@
+"""`nnstudio train` on a small synthetic IDX set, then `nnstudio eval --dataset --json` on the result."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+
+from nnstudio.core import build_network
+from nnstudio.core.project import Project
+from nnstudio.data import write_idx
+from nnstudio.io import load_project, save_project
+
+
+def run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "nnstudio", *args], capture_output=True, text=True, timeout=300,
+                          env=env)
+
+
+def synthetic_idx(folder, n_train=600, n_test=200):
+    """4×4 'images' whose class is which quadrant is bright: easy to learn, real IDX files."""
+    rng = np.random.default_rng(0)
+
+    def make(n):
+        labels = rng.integers(0, 4, n)
+        images = rng.integers(0, 40, (n, 4, 4)).astype(np.uint8)
+        for k, label in enumerate(labels):
+            r, c = divmod(int(label), 2)
+            images[k, 2 * r:2 * r + 2, 2 * c:2 * c + 2] = 230
+        return images, labels.astype(np.uint8)
+
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        images, labels = make(n)
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+
+
+def test_train_then_eval_json(tmp_path):
+    synthetic_idx(tmp_path)
+    start = tmp_path / "start.nnstudio"
+    save_project(Project(build_network([16, 8, 10], ["relu", "softmax"], "he", seed=0), loss="cce"), start)
+    out = tmp_path / "trained.nnstudio"
+    result = run("train", str(start), "--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "3",
+                 "--batch-size", "16", "--lr", "0.1", "--normalise", "standard", "--out", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("epoch")]
+    assert len(lines) == 3 and "test accuracy" in lines[-1] and "samples/s" in lines[-1]
+    trained = load_project(out)
+    assert trained.normalisation is not None and trained.normalisation["kind"] == "standard"
+
+    evaluated = run("eval", str(out), "--dataset", "mnist", "--data-dir", str(tmp_path), "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    report = json.loads(evaluated.stdout)
+    assert report["n"] == 200 and report["accuracy"] > 0.95
+    final_accuracy = float(lines[-1].split("test accuracy ")[1].split("%")[0]) / 100
+    assert abs(report["accuracy"] - final_accuracy) < 0.006  # same test split, same normalisation
+
+
+def test_train_errors_are_one_line(tmp_path):
+    result = run("train", "cosine-memory", "--dataset", "clusters", "--out", str(tmp_path / "x.nnstudio"))
+    assert result.returncode == 2
+    assert "the network gives 1 outputs but clusters (train) needs 3" in result.stderr
+    missing = run("train", "mnist-mlp", "--dataset", "mnist", "--data-dir", str(tmp_path), "--out",
+                  str(tmp_path / "y.nnstudio"))
+    assert missing.returncode == 2 and "missing train-images-idx3-ubyte.gz" in missing.stderr
+    assert "Traceback" not in missing.stderr + result.stderr
