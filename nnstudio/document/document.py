@@ -24,6 +24,7 @@ import numpy as np
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.losses import get_loss
+from nnstudio.core.network import Network
 from nnstudio.core.project import Project
 from nnstudio.core.trace import ForwardTrace, forward
 from nnstudio.document import edits
@@ -69,6 +70,13 @@ class Document:
         self._trace: ForwardTrace | None = None
         self._loss: float | None = None
         self.stepping = Stepping(self)
+        # Training: structural edits wait while a run works on a copy of the network; live
+        # views show `preview` (the run's parameters now); finished runs are kept in `runs`.
+        self.structure_locked = False
+        self.preview: Network | None = None
+        self._preview_trace: ForwardTrace | None = None
+        self.preview_changed = Signal()
+        self.runs: list[dict] = []
         self._recompute()
 
     # ------------------------------------------------------------------ state
@@ -139,14 +147,17 @@ class Document:
     # ------------------------------------------------------------------ files
 
     def new(self, input_size: int = 2) -> None:
+        self._check_unlocked()
         self._reset(edits.empty_project(input_size), None)
 
     def open(self, path: str | os.PathLike[str]) -> None:
         """Load `path`; on any error (raised as NetworkFileError) the document is unchanged."""
+        self._check_unlocked()
         project = load_project(path)
         self._reset(project, Path(path))
 
     def open_example(self, name: str) -> None:
+        self._check_unlocked()
         self._reset(load_example(name), None)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
@@ -171,7 +182,38 @@ class Document:
     def _edit(self, function: Callable[..., Project], text: str, kind: str, *args: object, **kw: object) -> None:
         self.apply(function(self._project, *args, **kw), text, kind)
 
+    def _check_unlocked(self) -> None:
+        """Structural edits wait while training works on a copy of this network."""
+        if self.structure_locked:
+            raise edits.EditError("the network's shape cannot change while it is training; stop training first")
+
+    def set_preview(self, network: Network | None) -> None:
+        """Show `network` (a copy being trained) in live views without changing the document."""
+        self.preview = network
+        self._preview_trace = None
+        if network is not None and network.sizes == self._project.network.sizes:
+            try:
+                self._preview_trace = forward(network, self._project.input.astype(network.dtype))
+            except (NNStudioError, FloatingPointError):
+                self._preview_trace = None
+        self.preview_changed.emit()
+
+    @property
+    def shown_trace(self) -> ForwardTrace | None:
+        """The forward pass views draw: of the live training copy while there is one."""
+        if self.preview is not None and self._preview_trace is not None:
+            return self._preview_trace
+        return self._trace
+
+    @property
+    def shown_network(self) -> Network:
+        """What views draw: the live training copy while there is one, else the document's network."""
+        if self.preview is not None and self.preview.sizes == self._project.network.sizes:
+            return self.preview
+        return self._project.network
+
     def insert_layer(self, column: int, size: int, activation: str = "relu", bias: bool = True) -> None:
+        self._check_unlocked()
         self._edit(edits.insert_layer, f"Insert layer of {size}", "structure", column, size, activation,
                    self.initialiser, self._rng, bias)
 
@@ -179,9 +221,11 @@ class Document:
         self.insert_layer(len(self._project.network.layers) + 1, size, activation, bias)
 
     def remove_layer(self, column: int) -> None:
+        self._check_unlocked()
         self._edit(edits.remove_layer, f"Remove layer {column}", "structure", column, self.initialiser, self._rng)
 
     def resize_column(self, column: int, size: int) -> None:
+        self._check_unlocked()
         if self._project.network.sizes[column] == size:
             return
         what = "input" if column == 0 else f"layer {column}"
@@ -191,9 +235,11 @@ class Document:
     def set_activation(self, column: int, activation: str) -> None:
         if self._project.network.layers[column - 1].activation == activation:
             return
+        self._check_unlocked()
         self._edit(edits.set_activation, f"Set activation of layer {column}", "values", column, activation)
 
     def set_bias_enabled(self, column: int, enabled: bool) -> None:
+        self._check_unlocked()
         self._edit(edits.set_bias_enabled, f"{'Add' if enabled else 'Remove'} bias of layer {column}", "structure",
                    column, enabled)
 
@@ -219,6 +265,7 @@ class Document:
         self._edit(edits.set_vector, text, "input", "input", values)
 
     def build_from_samples(self, tau_text: str = "1/sqrt(2)") -> None:
+        self._check_unlocked()
         self._edit(edits.build_from_samples, "Build memories from samples", "structure", tau_text)
 
     def use_sample(self, index: int) -> None:

@@ -3,6 +3,6 @@
 from nnstudio.training.config import TrainingConfig
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.loop import drive, train
-from nnstudio.training.progress import EpochResult, StepProgress, TrainingResult
+from nnstudio.training.progress import EpochResult, ParameterSnapshot, StepProgress, TrainingResult
 
-__all__ = ["EpochResult", "StepProgress", "TrainingConfig", "TrainingControl", "TrainingResult", "drive", "train"]
+__all__ = ["EpochResult", "ParameterSnapshot", "StepProgress", "TrainingConfig", "TrainingControl", "TrainingResult", "drive", "train"]

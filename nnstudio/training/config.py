@@ -21,6 +21,7 @@ class TrainingConfig:
     # elementwise passes then read gradients from their own core's cache) and leaves a
     # core free for the window. benchmarks/bench_train.py measures 1 and 2.
     blas_threads: int | None = 1
+    preview_seconds: float | None = None  # if set, yield a ParameterSnapshot this often
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, int) or self.epochs < 1:

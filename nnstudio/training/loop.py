@@ -27,9 +27,9 @@ from nnstudio.training.config import TrainingConfig
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.engine import FastMLP
 from nnstudio.training.metrics import evaluate_outputs
-from nnstudio.training.progress import EpochResult, StepProgress, TrainingResult
+from nnstudio.training.progress import EpochResult, ParameterSnapshot, StepProgress, TrainingResult
 
-Record = StepProgress | EpochResult
+Record = StepProgress | EpochResult | ParameterSnapshot
 
 
 def check_fits(network: Network, dataset: Dataset) -> None:
@@ -83,7 +83,8 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     history: list[EpochResult] = []
     snapshot = engine.snapshot()
     started = time.perf_counter()
-    seen = 0
+    last_report = last_preview = started - config.report_seconds  # clocks run across epochs: short
+    seen = 0                                                          # epochs still report
     stopped = False
     error: str | None = None
     for epoch in range(1, config.epochs + 1):
@@ -91,7 +92,6 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
         np.take(x_all, order, axis=0, out=x_epoch)
         np.take(y_all, order, axis=0, out=y_epoch)
         epoch_start = time.perf_counter()
-        last_report = epoch_start
         total, count = 0.0, 0
         for step in range(steps_per_epoch):
             if control.stop_requested:
@@ -126,6 +126,9 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
                     last_report = now
                     yield StepProgress(epoch, step + 1, steps_per_epoch, seen, total / count,
                                        count / (now - epoch_start))
+                if config.preview_seconds is not None and now - last_preview >= config.preview_seconds:
+                    last_preview = now
+                    yield ParameterSnapshot(epoch, step + 1, engine.to_network())
         if error or stopped:
             break
         if not engine.finite():

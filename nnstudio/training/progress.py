@@ -22,6 +22,15 @@ class StepProgress:
 
 
 @dataclass(frozen=True, eq=False)
+class ParameterSnapshot:
+    """A copy of the parameters as they are now, for live views (a few per second at most)."""
+
+    epoch: int
+    step: int
+    network: Network
+
+
+@dataclass(frozen=True, eq=False)
 class EpochResult:
     """After an epoch: train and test loss, test accuracy, per-class accuracy, confusion matrix."""
 

@@ -38,7 +38,10 @@ from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.io_panel import IOPanel
 from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
 from nnstudio.ui.panels.memory_panel import MemoryPanel
+from nnstudio.ui.panels.results_panel import ResultsPanel
 from nnstudio.ui.panels.step_panel import StepPanel
+from nnstudio.ui.panels.training_panel import TrainingPanel
+from nnstudio.ui.workers.training_worker import TrainingController
 from nnstudio.ui.panels.weights_model import WeightsTableModel
 from nnstudio.ui.selection import ItemKey
 
@@ -98,6 +101,17 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.step_dock, self.memory_dock)
         self.inspector_dock.raise_()
         self.memory_panel.build_button.clicked.connect(self.build_from_samples)
+        self.trainer = TrainingController(self.document, self)
+        self.training_panel = TrainingPanel(self.document, self.trainer)
+        self.results_panel = ResultsPanel(self.document)
+        self.training_dock = self._dock("Training", "trainingDock", self.training_panel,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.results_dock = self._dock("Results", "resultsDock", self.results_panel,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.training_dock, self.results_dock, Qt.Orientation.Horizontal)
+        self.trainer.started.connect(self._on_training_started)
+        self.trainer.ended.connect(self._on_training_ended)
+        self.trainer.failed.connect(lambda message: self.show_error("Training failed", message))
         self.step_panel.digits_changed.connect(self._on_digits_changed)
         self._build_menus()
         self._build_toolbar()
@@ -168,7 +182,8 @@ class MainWindow(QMainWindow):
         view.addActions([self.actions_by_name[f"edge_{m}"] for m in ("weight", "gradient", "signal")])
         view.addSeparator()
         view.addActions([self.inspector_dock.toggleViewAction(), self.io_dock.toggleViewAction(),
-                         self.step_dock.toggleViewAction(), self.memory_dock.toggleViewAction()])
+                         self.step_dock.toggleViewAction(), self.memory_dock.toggleViewAction(),
+                         self.training_dock.toggleViewAction(), self.results_dock.toggleViewAction()])
 
         network = bar.addMenu("&Network")
         network.addActions([a["add_layer"], a["insert_layer"], a["delete"]])
@@ -499,6 +514,35 @@ class MainWindow(QMainWindow):
             menu.addActions([a["neuron_more"], a["neuron_fewer"]])
         menu.popup(screen_pos)
 
+    STRUCTURAL_ACTIONS = ("new", "open", "close", "add_layer", "insert_layer", "delete", "neuron_more",
+                          "neuron_fewer", "build_samples")
+
+    def _on_training_started(self) -> None:
+        for name in self.STRUCTURAL_ACTIONS:
+            self.actions_by_name[name].setEnabled(False)
+        self.examples_menu.setEnabled(False)
+        self.recent_menu.setEnabled(False)
+        worker = self.trainer.worker
+        assert worker is not None
+        worker.snapshot.connect(self._on_snapshot)
+        worker.data_ready.connect(self.results_panel.set_data)
+        self.training_dock.raise_()
+        self.report("Training… structural edits wait until it stops")
+
+    def _on_snapshot(self, snapshot) -> None:  # type: ignore[no-untyped-def]
+        if self.trainer.running:
+            self.document.set_preview(snapshot.network)
+
+    def _on_training_ended(self, result) -> None:  # type: ignore[no-untyped-def]
+        for name in self.STRUCTURAL_ACTIONS:
+            self.actions_by_name[name].setEnabled(True)
+        self.examples_menu.setEnabled(True)
+        self._refresh_recent_menu()
+        self.results_panel.set_data(self.trainer.data)
+        self.results_panel.show_run(self.trainer.epochs)
+        if result is not None and result.error:
+            self.show_error("Training stopped", result.error)
+
     def step(self) -> None:
         """One step on, starting a plan (with the panel's modes) when not stepping yet."""
         try:
@@ -550,6 +594,9 @@ class MainWindow(QMainWindow):
 
     @override
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.trainer.running:
+            # Stop cleanly first: the run lands in the document, then we ask about unsaved work.
+            self.trainer.stop(wait=True)
         if not self.maybe_save():
             event.ignore()
             return

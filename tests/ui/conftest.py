@@ -29,3 +29,24 @@ def make_window(qtbot, settings):
         return window
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running(monkeypatch):
+    """Fail any test that leaves a QThread running (napari's _dangling_qthreads, simplified)."""
+    from PySide6.QtCore import QThread
+
+    started: list[QThread] = []
+    original = QThread.start
+
+    def recording_start(self, *args):
+        started.append(self)
+        return original(self, *args)
+
+    monkeypatch.setattr(QThread, "start", recording_start)
+    yield
+    running = [t for t in started if t.isRunning()]
+    for thread in running:  # do not leave it to crash later tests
+        thread.quit()
+        thread.wait(5000)
+    assert not running, f"{len(running)} thread(s) left running"

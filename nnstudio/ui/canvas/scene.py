@@ -69,6 +69,7 @@ class NetworkScene(QGraphicsScene):
         self.selectionChanged.connect(self._on_selection_changed)
         document.changed.connect(self._on_document_changed)
         document.stepping.changed.connect(self.refresh_values)
+        document.preview_changed.connect(self._on_preview_changed)
         self.rebuild()
 
     # ------------------------------------------------------------------ building
@@ -165,8 +166,7 @@ class NetworkScene(QGraphicsScene):
         return point
 
     def _add_edges(self, column: int) -> None:
-        project = self.document.project
-        layer = project.network.layers[column - 1]
+        layer = self.document.shown_network.layers[column - 1]
         n_out, n_in = layer.weights.shape
         targets = shown_rows(n_out)
         large = (n_in > style.MAX_EDGE_ITEMS_PER_SIDE or n_out > style.MAX_EDGE_ITEMS_PER_SIDE
@@ -270,8 +270,8 @@ class NetworkScene(QGraphicsScene):
 
     def _refresh_plain(self) -> None:
         project = self.document.project
-        trace = self.document.trace
-        net = project.network
+        trace = self.document.shown_trace
+        net = self.document.shown_network
         self._set_input_values(project.input, project.input_text)
         for key, item in self.items_by_key.items():
             if key.kind != "neuron" or key.column == 0 or not isinstance(item, NeuronItem):
@@ -368,6 +368,13 @@ class NetworkScene(QGraphicsScene):
             tip = edge.key.describe() + ("" if value is None else f": {self.edge_mode if not plan.updated() else 'new'}"
                                           f" = {fmt.full(value)}")
             edge.set_value(0.0 if value is None else value, scale, label, tip)
+
+    def _on_preview_changed(self) -> None:
+        """Training sent new weights: large layers repaint their strongest edges, small ones their values."""
+        if self.bulk_edges:
+            self.rebuild()
+        else:
+            self.refresh_values()
 
     def set_edge_mode(self, mode: str) -> None:
         self.edge_mode = mode

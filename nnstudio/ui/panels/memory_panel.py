@@ -8,7 +8,7 @@ output after bias and activation. The memory most similar to the input is marked
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,7 +93,17 @@ class MemoryPanel(QWidget):
         layout.addWidget(self.table, 1)
         document.changed.connect(lambda kind: self.refresh())
         document.stepping.changed.connect(self.refresh_rows)
+        # Live memories while training, at most twice a second and only when visible.
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(500)
+        self._preview_timer.timeout.connect(self.refresh_rows)
+        document.preview_changed.connect(self._on_preview)
         self.refresh()
+
+    def _on_preview(self) -> None:
+        if self.isVisible() and not self._preview_timer.isActive():
+            self._preview_timer.start()
 
     def refresh(self) -> None:
         net = self.document.project.network
@@ -113,8 +123,8 @@ class MemoryPanel(QWidget):
         index = self.layer_combo.currentData()
         project = self.document.project
         plan = self.document.stepping.plan
-        trace = plan.current.trace if plan is not None else self.document.trace
-        network = plan.current.before if plan is not None else project.network
+        trace = plan.current.trace if plan is not None else self.document.shown_trace
+        network = plan.current.before if plan is not None else self.document.shown_network
         if index is None or trace is None or index >= len(network.layers):
             return None, []
         t = trace.layers[index]

@@ -1,0 +1,239 @@
+"""ResultsPanel: what the trained network does — confusion matrix, a gallery of test images
+(misclassified first), a pad to draw a digit, class probabilities, and the decision boundary
+for two-input networks. Picking an image makes it the input, ready to step through."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.network import Network
+from nnstudio.core.trace import forward
+from nnstudio.data.dataset import DataSplit
+from nnstudio.document import Document
+from nnstudio.ui.panels.digit_pad import DigitPad
+
+GALLERY_SIZE = 120
+GRID = 80
+
+
+def image_icon(values: np.ndarray, shape: tuple[int, int], scale: int = 2) -> QIcon:
+    grid = np.clip(values.reshape(shape), 0, 1)
+    grey = np.ascontiguousarray((255 - grid * 255).astype(np.uint8))
+    image = QImage(grey.data, shape[1], shape[0], shape[1], QImage.Format.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(image).scaled(shape[1] * scale, shape[0] * scale))
+
+
+class ResultsPanel(QWidget):
+    """Tabs: Draw, Gallery, Confusion, Boundary. Reads the document and the last run's data."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.data: DataSplit | None = None
+        self.tabs = QTabWidget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.tabs)
+
+        # Draw a digit
+        draw = QWidget()
+        self.pad = DigitPad()
+        clear = QPushButton("Clear")
+        clear.clicked.connect(self.pad.clear)
+        self.prediction = QLabel("Draw a digit")
+        self.prediction.setObjectName("padPrediction")
+        self.prediction.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        self.bars: list[QProgressBar] = []
+        bars = QVBoxLayout()
+        for k in range(10):
+            bar = QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setTextVisible(True)
+            bar.setFixedHeight(14)
+            self.bars.append(bar)
+            bars.addWidget(bar)
+        left = QVBoxLayout()
+        left.addWidget(self.pad, 1)
+        left.addWidget(clear)
+        right = QVBoxLayout()
+        right.addWidget(self.prediction)
+        right.addLayout(bars)
+        right.addStretch(1)
+        row = QHBoxLayout(draw)
+        row.addLayout(left, 1)
+        row.addLayout(right, 1)
+        self.pad.drawn.connect(self._on_drawn)
+        self.tabs.addTab(draw, "Draw")
+
+        self.gallery = QListWidget()
+        self.gallery.setObjectName("gallery")
+        self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
+        self.gallery.setIconSize(QSize(56, 56))
+        self.gallery.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.gallery.itemClicked.connect(self._on_gallery_item)
+        self.tabs.addTab(self.gallery, "Gallery")
+
+        self.confusion = QTableWidget()
+        self.confusion.setObjectName("confusion")
+        self.tabs.addTab(self.confusion, "Confusion")
+
+        self.boundary = pg.PlotWidget(background="w")
+        self.boundary.setObjectName("boundary")
+        self.boundary_image = pg.ImageItem()
+        self.boundary.addItem(self.boundary_image)
+        self.boundary_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=0.5))
+        self.boundary.addItem(self.boundary_points)
+        self.boundary.setAspectLocked(True)
+        self.tabs.addTab(self.boundary, "Boundary")
+
+        document.trace_changed.connect(self._refresh_prediction)
+        document.preview_changed.connect(self._on_preview)
+        self._boundary_timer = QTimer(self)
+        self._boundary_timer.setSingleShot(True)
+        self._boundary_timer.setInterval(150)
+        self._boundary_timer.timeout.connect(self.refresh_boundary)
+        self._refresh_prediction()
+
+    # ------------------------------------------------------------------ data from a run
+
+    def set_data(self, data: DataSplit | None) -> None:
+        self.data = data
+        self.refresh_boundary()
+
+    def show_run(self, epochs: list) -> None:  # type: ignore[type-arg]
+        """After a run: the confusion matrix of its last epoch and the gallery of test images."""
+        if epochs and epochs[-1].confusion is not None:
+            self._fill_confusion(epochs[-1].confusion)
+        self.refresh_gallery()
+        self.refresh_boundary()
+
+    def _labels(self) -> list[str]:
+        project = self.document.project
+        return [project.output_label(i) for i in range(project.network.output_size)]
+
+    def _fill_confusion(self, matrix: np.ndarray) -> None:
+        k = matrix.shape[0]
+        labels = self.data.test.classes if self.data and self.data.test.classes else [str(i) for i in range(k)]
+        self.confusion.setRowCount(k)
+        self.confusion.setColumnCount(k)
+        self.confusion.setHorizontalHeaderLabels([f"→ {c}" for c in labels])
+        self.confusion.setVerticalHeaderLabels([str(c) for c in labels])
+        peak = max(int(matrix.max()), 1)
+        for i in range(k):
+            for j in range(k):
+                item = QTableWidgetItem(str(int(matrix[i, j])))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                strength = matrix[i, j] / peak
+                colour = QColor(37, 99, 235) if i == j else QColor(234, 88, 12)
+                colour.setAlpha(int(30 + 200 * strength) if matrix[i, j] else 0)
+                item.setBackground(QBrush(colour))
+                item.setToolTip(f"true {labels[i]}, predicted {labels[j]}: {int(matrix[i, j])}")
+                self.confusion.setItem(i, j, item)
+        self.confusion.resizeColumnsToContents()
+
+    def refresh_gallery(self) -> None:
+        self.gallery.clear()
+        data = self.data
+        project = self.document.project
+        if data is None or data.test.image is None or not data.test.is_classification:
+            return
+        test = data.test
+        count = min(len(test), 2000)
+        outputs = forward(project.network, test.x[:count].astype(project.network.dtype)).output
+        predicted = np.argmax(outputs, axis=1)
+        wrong = np.flatnonzero(predicted != test.y[:count])
+        right = np.flatnonzero(predicted == test.y[:count])
+        for index in list(wrong) + list(right):
+            if self.gallery.count() >= GALLERY_SIZE:
+                break
+            truth, guess = int(test.y[index]), int(predicted[index])
+            item = QListWidgetItem(image_icon(test.x[index], test.image), f"{guess}" + ("" if truth == guess else " ✗"))
+            item.setData(Qt.ItemDataRole.UserRole, int(index))
+            item.setToolTip(f"true {test.classes[truth]}, predicted {test.classes[guess]} "
+                            f"(p = {outputs[index, guess]:.3f}); click to make it the input")
+            if truth != guess:
+                item.setForeground(QBrush(QColor("#b91c1c")))
+            self.gallery.addItem(item)
+
+    def _on_gallery_item(self, item: QListWidgetItem) -> None:
+        if self.data is None:
+            return
+        index = item.data(Qt.ItemDataRole.UserRole)
+        self.document.set_input_vector(self.data.test.x[index].astype(float), "Use a test image as input")
+
+    # ------------------------------------------------------------------ drawing
+
+    def _on_drawn(self, image: np.ndarray) -> None:
+        if self.document.project.network.input_size != 784:
+            self.prediction.setText("the network does not take 28×28 images")
+            return
+        self.document.set_input_vector(image, "Draw a digit")
+
+    def _refresh_prediction(self) -> None:
+        trace = self.document.trace
+        project = self.document.project
+        usable = project.network.input_size == 784 and trace is not None and project.network.layers
+        self.pad.setEnabled(bool(usable))
+        if not usable:
+            self.prediction.setText("needs a network with 784 inputs")
+            for bar in self.bars:
+                bar.setValue(0)
+                bar.setFormat("")
+            return
+        out = trace.output
+        labels = self._labels()
+        best = int(np.argmax(out))
+        self.prediction.setText(f"→ {labels[best]}  ({out[best]:.0%})")
+        for k, bar in enumerate(self.bars):
+            if k < out.shape[0]:
+                bar.setValue(int(1000 * float(np.clip(out[k], 0, 1))))
+                bar.setFormat(f"{labels[k]}: {out[k]:.3f}")
+            else:
+                bar.setValue(0)
+                bar.setFormat("")
+
+    # ------------------------------------------------------------------ decision boundary
+
+    def _on_preview(self) -> None:
+        if self.tabs.currentWidget() is self.boundary and not self._boundary_timer.isActive():
+            self._boundary_timer.start()
+
+    def refresh_boundary(self) -> None:
+        """The output over the input plane (two-input networks), with the data points on top."""
+        network: Network = self.document.shown_network
+        if network.input_size != 2 or not network.layers:
+            self.boundary_image.clear()
+            self.boundary_points.clear()
+            return
+        if self.data is not None:
+            x = self.data.train.x
+            lo, hi = x.min(axis=0) - 0.2, x.max(axis=0) + 0.2
+        else:
+            lo, hi = np.array([-1.5, -1.5]), np.array([1.5, 1.5])
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID))
+        out = forward(network, np.stack([gx.ravel(), gy.ravel()], axis=1).astype(network.dtype)).output
+        value = out[:, 0] if out.shape[1] == 1 else out[:, 1] if out.shape[1] == 2 else np.argmax(out, axis=1)
+        self.boundary_image.setImage(value.reshape(GRID, GRID).T, autoLevels=True)
+        self.boundary_image.setColorMap(pg.colormap.get("CET-D1"))
+        self.boundary_image.setRect(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
+        if self.data is not None:
+            labels = self.data.train.y
+            brushes = [pg.mkBrush("#1d4ed8" if (lab > 0.5 if not self.data.train.classes else lab == 1) else "#ea580c")
+                       for lab in labels[:1000]]
+            self.boundary_points.setData(self.data.train.x[:1000, 0], self.data.train.x[:1000, 1], brush=brushes)

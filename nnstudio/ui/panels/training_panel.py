@@ -1,0 +1,282 @@
+"""TrainingPanel: choose data and settings, start / pause / stop, watch progress and the plot."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.expr import evaluate_number
+from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
+from nnstudio.document import Document
+from nnstudio.training import EpochResult, StepProgress, TrainingConfig
+from nnstudio.ui.panels.expression_edit import ERROR_STYLE
+from nnstudio.ui.panels.training_plot import TrainingPlot
+from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
+
+DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST", "fashion-mnist"), ("XOR (4 points)", "xor"),
+            ("x1·x2 quadrants", "product"), ("Circles", "circles"), ("Two spirals", "spirals"),
+            ("Gaussian clusters", "clusters"), ("Noisy quadratic (regression)", "quadratic"),
+            ("CSV file…", "csv"), ("Typed function…", "function")]
+
+
+class TrainingPanel(QWidget):
+    """The form builds a TrainingRequest; the controller runs it; records come back as signals."""
+
+    error = Signal(str)
+
+    def __init__(self, document: Document, controller: TrainingController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.controller = controller
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        form = QFormLayout()
+        self.dataset = QComboBox()
+        self.dataset.setObjectName("dataset")
+        for label, name in DATASETS:
+            self.dataset.addItem(label, name)
+        self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
+        form.addRow("Dataset", self.dataset)
+        self.source = QLineEdit()
+        self.source.setObjectName("datasetSource")
+        self.source.setPlaceholderText("folder with the IDX files (optional)")
+        browse = QPushButton("…")
+        browse.setFixedWidth(28)
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.source, 1)
+        row.addWidget(browse)
+        form.addRow("Data", row)
+        self.test_fraction = QDoubleSpinBox()
+        self.test_fraction.setRange(0.05, 0.9)
+        self.test_fraction.setSingleStep(0.05)
+        self.test_fraction.setValue(0.25)
+        form.addRow("Test fraction", self.test_fraction)
+        self.normalise = QComboBox()
+        for label, name in (("none", "none"), ("scale to [0, 1]", "minmax"), ("mean 0, variance 1", "standard")):
+            self.normalise.addItem(label, name)
+        form.addRow("Normalise", self.normalise)
+        self.epochs = QSpinBox()
+        self.epochs.setObjectName("epochs")
+        self.epochs.setRange(1, 100000)
+        self.epochs.setValue(5)
+        form.addRow("Epochs", self.epochs)
+        self.batch = QSpinBox()
+        self.batch.setObjectName("batchSize")
+        self.batch.setRange(1, 65536)
+        self.batch.setValue(32)
+        form.addRow("Batch size", self.batch)
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(list(OPTIMIZERS))
+        form.addRow("Optimiser", self.optimizer)
+        self.learning_rate = QLineEdit()
+        self.learning_rate.setObjectName("learningRate")
+        form.addRow("Learning rate", self.learning_rate)
+        self.l2 = QLineEdit("0")
+        form.addRow("L2 on W", self.l2)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        form.addRow("Seed", self.seed)
+        layout.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("startTraining")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setObjectName("pauseTraining")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setObjectName("stopTraining")
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.start_button.clicked.connect(self.start)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(lambda: self.controller.stop())
+        self.progress = QProgressBar()
+        self.progress.setObjectName("trainingProgress")
+        self.progress.setFormat("%p%")
+        self.status = QLabel("Choose a dataset and press Start.")
+        self.status.setObjectName("trainingStatus")
+        self.status.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setObjectName("trainingError")
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.message)
+        self.plot = TrainingPlot()
+        layout.addWidget(self.plot, 1)
+
+        controller.started.connect(self._sync_buttons)
+        controller.ended.connect(self._on_ended)
+        controller.failed.connect(self._on_failed)
+        document.changed.connect(lambda kind: self._load_settings() if kind == "all" else None)
+        self._load_settings()
+        self._sync_buttons()
+        self._on_dataset_changed()
+
+    # ------------------------------------------------------------------ form
+
+    def _load_settings(self) -> None:
+        config = self.document.project.optimizer
+        self.optimizer.setCurrentText(config.name)
+        self.learning_rate.setText(f"{config.learning_rate:g}")
+        self.l2.setText(f"{config.l2:g}")
+        net = self.document.project.network
+        if net.input_size == 784:
+            self.dataset.setCurrentIndex(self.dataset.findData("mnist"))
+        elif net.input_size == 2:
+            self.dataset.setCurrentIndex(self.dataset.findData("xor" if self.document.project.samples else "circles"))
+
+    def _on_dataset_changed(self) -> None:
+        name = self.dataset.currentData()
+        placeholder = {"mnist": "folder with the MNIST files (optional: found or downloaded)",
+                       "fashion-mnist": "folder with the Fashion-MNIST files (optional)",
+                       "csv": "path to a .csv file (last column is the target)",
+                       "function": "a function of x1, x2, e.g. sin(x1) + x2^2"}.get(name, "nothing needed")
+        self.source.setPlaceholderText(placeholder)
+        self.source.setEnabled(name in ("mnist", "fashion-mnist", "csv", "function"))
+
+    def _browse(self) -> None:
+        if self.dataset.currentData() == "csv":
+            path, _ = QFileDialog.getOpenFileName(self, "CSV file", "", "CSV files (*.csv);;All files (*)")
+        else:
+            path = QFileDialog.getExistingDirectory(self, "Folder with the IDX files")
+        if path:
+            self.source.setText(path)
+
+    def request(self) -> TrainingRequest:
+        """The run the form describes; raises NNStudioError naming a bad field."""
+        name = self.dataset.currentData()
+        source = self.source.text().strip() or None
+        if name == "csv":
+            if not source:
+                raise NNStudioError("choose a CSV file")
+            name, source = source, None
+        elif name == "function":
+            if not source:
+                raise NNStudioError("type a function of x1, x2, such as sin(x1) + x2^2")
+            name, source = f"function:{source}", None
+        try:
+            lr = evaluate_number(self.learning_rate.text())
+            l2 = evaluate_number(self.l2.text())
+        except NNStudioError as error:
+            raise NNStudioError(f"learning rate or L2: {error}") from None
+        if lr <= 0:
+            raise NNStudioError("the learning rate must be above 0")
+        optimizer = OptimizerConfig(self.optimizer.currentText(), learning_rate=lr, l2=l2)
+        config = TrainingConfig(epochs=self.epochs.value(), batch_size=self.batch.value(), optimizer=optimizer,
+                                seed=self.seed.value(), report_seconds=1 / 30, preview_seconds=0.2)
+        return TrainingRequest(self.document.project, name, config, source, self.normalise.currentData(),
+                               self.test_fraction.value())
+
+    # ------------------------------------------------------------------ run
+
+    def start(self) -> None:
+        self.message.setText("")
+        try:
+            request = self.request()
+            if not request.project.network.layers:
+                raise NNStudioError("add layers before training")
+            worker = self.controller.start(request)
+        except NNStudioError as error:
+            self.message.setText(str(error))
+            self.error.emit(str(error))
+            return
+        self.plot.clear()
+        self._started = time.perf_counter()
+        self._seen_at_epoch_end = 0
+        self._epochs = request.config.epochs
+        worker.status.connect(self.status.setText)
+        worker.download_progress.connect(self._on_download)
+        worker.progressed.connect(self._on_progress)
+        worker.epoch_finished.connect(self._on_epoch)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self._sync_buttons()
+
+    def toggle_pause(self) -> None:
+        if self.controller.paused:
+            self.controller.resume()
+            self.status.setText("training…")
+        else:
+            self.controller.pause()
+            self.status.setText("paused")
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        running = self.controller.running
+        self.start_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.pause_button.setText("Resume" if self.controller.paused else "Pause")
+        for widget in (self.dataset, self.source, self.epochs, self.batch, self.optimizer, self.learning_rate,
+                       self.l2, self.seed, self.normalise, self.test_fraction):
+            widget.setEnabled(not running)
+        if not running:
+            self._on_dataset_changed()
+
+    def _on_download(self, name: str, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)))
+        size = f"{done / 2**20:.1f} of {total / 2**20:.1f} MiB" if total else f"{done / 2**20:.1f} MiB"
+        self.status.setText(f"downloading {name}: {size} (Stop cancels)")
+
+    def _on_progress(self, record: StepProgress) -> None:
+        self.plot.add_step(record)
+        done = (record.epoch - 1 + record.step / record.steps_per_epoch) / self._epochs
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * done))
+        elapsed = time.perf_counter() - self._started
+        left = elapsed * (1 - done) / done if done > 0 else 0
+        self.status.setText(f"epoch {record.epoch}/{self._epochs}, step {record.step}/{record.steps_per_epoch} — "
+                            f"loss {record.loss:.4f}, {record.samples_per_second:,.0f} samples/s, "
+                            f"about {left:.0f} s left")
+
+    def _on_epoch(self, record: EpochResult) -> None:
+        seen = self.plot.steps[-1] if self.plot.steps else 0.0
+        self.plot.add_epoch(record, seen)
+        accuracy = "" if record.test_accuracy is None else f", test accuracy {record.test_accuracy:.2%}"
+        self.status.setText(f"epoch {record.epoch}: test loss {record.test_loss:.4f}{accuracy}")
+
+    def _on_ended(self, result) -> None:  # type: ignore[no-untyped-def]
+        self._sync_buttons()
+        self.plot.redraw()
+        if result is None:
+            return
+        if result.error:
+            self.message.setText(result.error)
+            self.error.emit(result.error)
+        elif result.stopped:
+            self.status.setText(f"stopped after {len(result.epochs)} epoch(s); the network so far is in the "
+                                "document (Undo restores the old one)")
+        else:
+            last = result.epochs[-1] if result.epochs else None
+            tail = "" if last is None or last.test_accuracy is None else f": test accuracy {last.test_accuracy:.2%}"
+            self.status.setText(f"finished {len(result.epochs)} epochs in {result.seconds:.1f} s{tail}. "
+                                "Undo restores the untrained network.")
+        self.progress.setValue(self.progress.maximum())
+
+    def _on_failed(self, message: str) -> None:
+        self.message.setText(message.splitlines()[0])
+        self.status.setText("training did not start" if not self.plot.steps else "training failed")
+        self.error.emit(message.splitlines()[0])
+        self._sync_buttons()
+

@@ -1,0 +1,135 @@
+"""TrainingPlot: live loss and accuracy curves with pyqtgraph.
+
+Each curve is created once and updated with `setData` from a timer (10 Hz) only
+when new points arrived, so the plot costs the UI thread almost nothing however
+fast training runs. Train loss per step (raw and smoothed) on the left axis;
+test loss per epoch on the left axis too, test accuracy per epoch on a right
+axis. Hovering reads out the nearest point; the series export as CSV and the
+plot as PNG.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from nnstudio.training import EpochResult, StepProgress
+
+SMOOTHING = 0.9
+
+
+class TrainingPlot(QWidget):
+    """Curves for one run; `clear()` starts the next."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName("trainingPlot")
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "samples seen")
+        item.setLabel("left", "loss")
+        item.showGrid(x=True, y=True, alpha=0.2)
+        item.addLegend(offset=(-10, 10))
+        self.raw = item.plot([], [], pen=pg.mkPen("#93c5fd", width=1), name="train loss")
+        self.smooth = item.plot([], [], pen=pg.mkPen("#1d4ed8", width=2), name="train loss (smoothed)")
+        self.test_loss = item.plot([], [], pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=6,
+                                   symbolBrush="#ea580c", name="test loss")
+        for curve in (self.raw, self.smooth):
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        # Accuracy on a second axis (right), in its own ViewBox linked to the x axis.
+        self.accuracy_view = pg.ViewBox()
+        item.showAxis("right")
+        item.scene().addItem(self.accuracy_view)
+        item.getAxis("right").linkToView(self.accuracy_view)
+        item.getAxis("right").setLabel("test accuracy", color="#15803d")
+        self.accuracy_view.setXLink(item)
+        self.accuracy_view.setYRange(0, 1)
+        self.accuracy = pg.PlotDataItem([], [], pen=pg.mkPen("#15803d", width=2), symbol="s", symbolSize=6,
+                                        symbolBrush="#15803d")
+        self.accuracy_view.addItem(self.accuracy)
+        item.legend.addItem(self.accuracy, "test accuracy")
+        item.getViewBox().sigResized.connect(self._sync_views)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("plotReadout")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.readout)
+        self.proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+        self.timer = QTimer(self)
+        self.timer.setInterval(100)
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+        self.clear()
+
+    def _sync_views(self) -> None:
+        self.accuracy_view.setGeometry(self.plot.getPlotItem().getViewBox().sceneBoundingRect())
+
+    def clear(self) -> None:
+        self.steps: list[float] = []
+        self.losses: list[float] = []
+        self.smoothed: list[float] = []
+        self.epoch_x: list[float] = []
+        self.epoch_test_loss: list[float] = []
+        self.epoch_accuracy: list[float] = []
+        self._dirty = True
+        self.redraw()
+
+    def add_step(self, record: StepProgress) -> None:
+        self.steps.append(float(record.samples_seen))
+        self.losses.append(record.loss)
+        previous = self.smoothed[-1] if self.smoothed else record.loss
+        self.smoothed.append(SMOOTHING * previous + (1 - SMOOTHING) * record.loss)
+        self._dirty = True
+
+    def add_epoch(self, record: EpochResult, samples_seen: float) -> None:
+        self.epoch_x.append(samples_seen)
+        self.epoch_test_loss.append(record.test_loss)
+        self.epoch_accuracy.append(np.nan if record.test_accuracy is None else record.test_accuracy)
+        self._dirty = True
+
+    def redraw(self) -> None:
+        """Push new points to the curves (called by the timer; cheap when nothing changed)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        x = np.asarray(self.steps)
+        self.raw.setData(x, np.asarray(self.losses))
+        self.smooth.setData(x, np.asarray(self.smoothed))
+        self.test_loss.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_test_loss))
+        self.accuracy.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_accuracy))
+        self._sync_views()
+
+    def _on_mouse(self, event) -> None:  # type: ignore[no-untyped-def]
+        position = event[0]
+        view = self.plot.getPlotItem().getViewBox()
+        if not self.steps or not self.plot.sceneBoundingRect().contains(position):
+            return
+        x = view.mapSceneToView(position).x()
+        i = int(np.clip(np.searchsorted(self.steps, x), 0, len(self.steps) - 1))
+        text = f"{self.steps[i]:,.0f} samples: train loss {self.losses[i]:.4f} (smoothed {self.smoothed[i]:.4f})"
+        if self.epoch_x:
+            k = int(np.argmin(np.abs(np.asarray(self.epoch_x) - x)))
+            accuracy = self.epoch_accuracy[k]
+            text += f"; epoch {k + 1}: test loss {self.epoch_test_loss[k]:.4f}"
+            text += "" if np.isnan(accuracy) else f", accuracy {accuracy:.2%}"
+        self.readout.setText(text)
+
+    def export_csv(self, path: str | Path) -> None:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["kind", "samples_seen", "train_loss", "train_loss_smoothed", "test_loss", "test_accuracy"])
+            for x, raw, smooth in zip(self.steps, self.losses, self.smoothed):
+                writer.writerow(["step", int(x), raw, smooth, "", ""])
+            for x, loss, accuracy in zip(self.epoch_x, self.epoch_test_loss, self.epoch_accuracy):
+                writer.writerow(["epoch", int(x), "", "", loss, "" if np.isnan(accuracy) else accuracy])
+
+    def export_png(self, path: str | Path) -> bool:
+        return self.plot.grab().save(str(path), "PNG")

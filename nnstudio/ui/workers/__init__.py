@@ -1,0 +1,1 @@
+"""Work that runs off the UI thread; only signals cross back."""

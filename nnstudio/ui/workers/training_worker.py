@@ -1,0 +1,214 @@
+"""TrainingWorker runs the Qt-free training generator in a QThread; TrainingController owns it.
+
+The worker loads the dataset (downloads report progress and can be cancelled),
+then iterates `nnstudio.training.train` and turns what it yields into signals.
+The loop itself throttles them (at most ~30 progress records and ~5 parameter
+snapshots a second), so the UI thread never drowns. Stop and pause go through
+a thread-safe TrainingControl checked between batches. The controller applies
+the finished (or stopped) run as one undoable command on the document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import Project
+from nnstudio.data.dataset import DataSplit, Normalisation
+from nnstudio.data.download import DownloadCancelled
+from nnstudio.data.named import load_named
+from nnstudio.document import Document
+from nnstudio.training import EpochResult, ParameterSnapshot, StepProgress, TrainingConfig, TrainingControl, train
+from nnstudio.training.progress import TrainingResult
+
+STOP_WAIT_MS = 5000
+
+
+@dataclass(frozen=True)
+class TrainingRequest:
+    """Everything a run needs, copied from the UI before the thread starts."""
+
+    project: Project
+    dataset: str
+    config: TrainingConfig
+    data_dir: str | None = None
+    normalise: str = "none"
+    test_fraction: float = 0.25
+
+
+class TrainingWorker(QObject):
+    """Lives in the training thread. Emits records; never touches widgets or the document."""
+
+    status = Signal(str)
+    download_progress = Signal(str, int, int)  # file, bytes so far, total (0 if unknown)
+    data_ready = Signal(object)  # DataSplit (after normalisation)
+    progressed = Signal(object)  # StepProgress
+    snapshot = Signal(object)  # ParameterSnapshot
+    epoch_finished = Signal(object)  # EpochResult
+    finished = Signal(object)  # TrainingResult (also after Stop)
+    failed = Signal(str)
+
+    def __init__(self, request: TrainingRequest, control: TrainingControl) -> None:
+        super().__init__()
+        self.request = request
+        self.control = control
+        self.result: TrainingResult | None = None
+        self.normalisation: Normalisation | None = None
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._run()
+        except DownloadCancelled:
+            self.failed.emit("the dataset download was cancelled")
+        except NNStudioError as error:
+            self.failed.emit(str(error))
+        except Exception as error:  # a bug: report it instead of dying silently in a thread
+            self.failed.emit(f"training failed: {error!r}\n{traceback.format_exc(limit=3)}")
+
+    def _run(self) -> None:
+        request = self.request
+        self.status.emit(f"loading {request.dataset}…")
+        last = [0.0]
+
+        def on_download(name: str, done: int, total: int | None) -> None:
+            now = time.perf_counter()
+            if now - last[0] > 0.05 or (total and done == total):
+                last[0] = now
+                self.download_progress.emit(name, done, total or 0)
+
+        data = load_named(request.dataset, request.data_dir, seed=request.config.seed,
+                          test_fraction=request.test_fraction, progress=on_download)
+        if self.control.stop_requested:
+            raise DownloadCancelled("cancelled")
+        norm = Normalisation.fit(data.train.x, request.normalise)
+        self.normalisation = norm
+        data = DataSplit(dataclasses.replace(data.train, x=norm.apply(data.train.x).astype(np.float32)),
+                         dataclasses.replace(data.test, x=norm.apply(data.test.x).astype(np.float32)))
+        self.data_ready.emit(data)
+        self.status.emit("training…")
+        run = train(request.project.network, request.project.loss, data.train, data.test, request.config,
+                    self.control)
+        while True:
+            try:
+                record = next(run)
+            except StopIteration as done:
+                self.result = done.value
+                break
+            if isinstance(record, StepProgress):
+                self.progressed.emit(record)
+            elif isinstance(record, ParameterSnapshot):
+                self.snapshot.emit(record)
+            elif isinstance(record, EpochResult):
+                self.epoch_finished.emit(record)
+        self.finished.emit(self.result)
+
+
+class TrainingController(QObject):
+    """Starts, pauses, stops a run in its own thread; lands the result in the document as one command."""
+
+    started = Signal()
+    ended = Signal(object)  # TrainingResult or None (failed)
+    failed = Signal(str)
+
+    def __init__(self, document: Document, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.control: TrainingControl | None = None
+        self.thread: QThread | None = None
+        self.worker: TrainingWorker | None = None
+        self.request: TrainingRequest | None = None
+        self.data: DataSplit | None = None
+        self.epochs: list[EpochResult] = []
+        self._landed = False
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.isRunning()
+
+    def start(self, request: TrainingRequest) -> TrainingWorker:
+        if self.running:
+            raise NNStudioError("training is already running")
+        self.request, self.epochs, self.data, self._landed = request, [], None, False
+        self.control = TrainingControl()
+        self.thread = QThread()
+        self.thread.setObjectName("nnstudio-training")
+        self.worker = TrainingWorker(request, self.control)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.data_ready.connect(self._on_data)
+        self.worker.epoch_finished.connect(self.epochs.append)
+        # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
+        self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
+        self.worker.failed.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
+        self.document.structure_locked = True
+        self.thread.start()
+        self.started.emit()
+        return self.worker
+
+    def pause(self) -> None:
+        if self.control is not None:
+            self.control.pause()
+
+    def resume(self) -> None:
+        if self.control is not None:
+            self.control.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self.control is not None and self.control.paused
+
+    def stop(self, wait: bool = False) -> bool:
+        """Ask the run to stop after its current batch; with `wait`, block until the thread is done
+        and land the result now (used when the window closes). True if the thread has ended."""
+        if self.control is not None:
+            self.control.stop()
+        if not wait or self.thread is None:
+            return not self.running
+        ended = self.thread.wait(STOP_WAIT_MS)
+        if ended and self.worker is not None and self.worker.result is not None:
+            self._on_finished(self.worker.result)
+        return ended
+
+    def _on_data(self, data: DataSplit) -> None:
+        self.data = data
+
+    def _release(self) -> None:
+        self.document.structure_locked = False
+        self.document.set_preview(None)
+
+    def _on_finished(self, result: TrainingResult) -> None:
+        if self._landed:
+            return
+        self._landed = True
+        self._release()
+        request = self.request
+        assert request is not None
+        project = self.document.project
+        if project.network.sizes == result.network.sizes and (result.epochs or result.stopped):
+            norm = self.worker.normalisation if self.worker else None
+            changes: dict = {"network": result.network.astype(project.network.dtype),
+                             "optimizer": request.config.optimizer}
+            if norm is not None and norm.kind != "none":
+                changes["normalisation"] = {"kind": norm.kind, "offset": norm.offset, "scale": norm.scale}
+            epochs = len(result.epochs)
+            verb = "Stopped training" if result.stopped else "Train"
+            self.document.apply(project.replace(**changes),
+                                f"{verb} {epochs} epoch{'s' if epochs != 1 else ''} on {request.dataset}", "values")
+        self.document.runs.append({"dataset": request.dataset, "config": request.config, "epochs": result.epochs,
+                                   "stopped": result.stopped, "error": result.error})
+        self.ended.emit(result)
+
+    def _on_failed(self, message: str) -> None:
+        self._landed = True
+        self._release()
+        self.failed.emit(message)
+        self.ended.emit(None)

@@ -1,0 +1,146 @@
+"""Training in the window: a real worker thread, driven through the panel's own widgets."""
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from nnstudio.core import build_network
+from nnstudio.core.project import Project
+from nnstudio.document import Document
+from nnstudio.ui.main_window import MainWindow
+
+
+def two_input_window(qtbot, settings, epochs=2000):
+    project = Project(build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0), loss="cce")
+    window = MainWindow(Document(project), settings)
+    qtbot.addWidget(window, before_close_func=lambda w: (w.trainer.stop(wait=True),
+                                                         w.document.undo_stack.set_clean()))
+    window.resize(1280, 800)
+    window.show()
+    panel = window.training_panel
+    panel.dataset.setCurrentIndex(panel.dataset.findData("circles"))
+    panel.epochs.setValue(epochs)
+    panel.batch.setValue(1)
+    panel.learning_rate.setText("0.05")
+    return window, panel
+
+
+def test_training_runs_in_a_thread_and_stop_lands_the_network_undoably(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings)
+    before = window.document.project
+    panel.start_button.click()
+    assert window.trainer.running
+    qtbot.waitUntil(lambda: len(panel.plot.steps) >= 5, timeout=10000)  # progress arrives, the plot grows
+    first = len(panel.plot.steps)
+    qtbot.waitUntil(lambda: len(panel.plot.steps) > first, timeout=10000)
+    panel.plot.redraw()
+    x, y = panel.plot.raw.getData()
+    assert len(x) == len(panel.plot.steps) and np.all(np.isfinite(y))
+    qtbot.waitUntil(lambda: window.document.preview is not None, timeout=5000)  # live weights reached the canvas
+    with pytest.raises(Exception, match="while it is training"):
+        window.document.add_layer(3)
+    assert not window.actions_by_name["add_layer"].isEnabled()
+
+    started = time.perf_counter()
+    panel.stop_button.click()
+    assert window.trainer.thread.wait(200)  # Stop takes effect within 200 ms
+    assert time.perf_counter() - started < 0.2
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=2000)
+    trained = window.document.project
+    assert trained is not before
+    assert not trained.network.same_as(before.network)
+    assert window.document.undo_stack.undo_text().startswith("Stopped training")
+    assert window.actions_by_name["add_layer"].isEnabled()
+    window.actions_by_name["undo"].trigger()
+    assert window.document.project is before  # undo restores the old network exactly
+    assert window.document.runs and window.document.runs[-1]["dataset"] == "circles"
+
+
+def test_a_finished_run_lands_with_its_epochs(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings, epochs=3)
+    panel.batch.setValue(16)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    assert window.document.undo_stack.undo_text() == "Train 3 epochs on circles"
+    assert len(panel.plot.epoch_x) == 3
+    assert "finished 3 epochs" in panel.status.text()
+    assert window.results_panel.confusion.rowCount() == 2
+
+
+def test_pause_and_resume(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: len(panel.plot.steps) >= 2, timeout=10000)
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Resume"
+    qtbot.wait(150)  # a record already on its way may still arrive
+    count = len(panel.plot.steps)
+    qtbot.wait(400)
+    assert len(panel.plot.steps) == count  # paused: nothing new
+    panel.pause_button.click()
+    qtbot.waitUntil(lambda: len(panel.plot.steps) > count, timeout=5000)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running, timeout=2000)
+
+
+def test_closing_the_window_mid_run_stops_and_asks(qtbot, settings):
+    from tests.ui.helpers import answer_next_message_box
+
+    window, panel = two_input_window(qtbot, settings)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: len(panel.plot.steps) >= 2, timeout=10000)
+    seen: list[str] = []
+    answer_next_message_box(QMessageBox.StandardButton.Discard, seen)
+    window.close()
+    assert not window.trainer.running
+    assert seen and "unsaved changes" in seen[0]  # the trained network is unsaved work
+    assert window.document.undo_stack.undo_text().startswith("Stopped training")
+
+
+def test_an_error_in_the_worker_is_shown_as_a_message(qtbot, settings, tmp_path):
+    window, panel = two_input_window(qtbot, settings)
+    panel.dataset.setCurrentIndex(panel.dataset.findData("csv"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,y\n1,2\n")
+    panel.source.setText(str(bad))
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and "line 2" in panel.message.text(), timeout=5000)
+    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
+    assert boxes and "line 2 has 2 values, the header has 3" in boxes[-1].text()
+    assert window.actions_by_name["add_layer"].isEnabled()  # the lock is released
+    window.document.add_layer(3)
+
+
+def test_bad_settings_are_refused_before_starting(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings)
+    panel.learning_rate.setText("1/0")
+    panel.start_button.click()
+    assert not window.trainer.running
+    assert "division by zero" in panel.message.text()
+
+
+def test_drawing_on_the_pad_changes_input_and_prediction(make_window, qtbot):
+    window = make_window("mnist-mlp")
+    pad = window.results_panel.pad
+    window.results_dock.raise_()
+    window.results_panel.tabs.setCurrentIndex(0)
+    qtbot.waitExposed(pad)
+    before_input = window.document.project.input.copy()
+    before_bars = [bar.value() for bar in window.results_panel.bars]
+    side = min(pad.width(), pad.height())
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(side // 2, side // 6))
+    for k in range(1, 12):
+        qtbot.mouseMove(pad, QPoint(side // 2, side // 6 + k * side // 16))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(side // 2, side // 6 + 11 * side // 16))
+    image = window.document.project.input.reshape(28, 28)
+    assert not np.array_equal(window.document.project.input, before_input)
+    assert image.max() > 0.5 and image[:, :4].max() == 0 and image[:, -4:].max() == 0  # centred like MNIST
+    rows = np.nonzero(image.max(axis=1) > 0.1)[0]
+    assert rows.max() - rows.min() >= 16  # a vertical stroke fitted to the 20-pixel box
+    bars = [bar.value() for bar in window.results_panel.bars]
+    assert bars != before_bars
+    assert window.results_panel.prediction.text().startswith("→")
+    assert window.document.undo_stack.undo_text() == "Draw a digit"
