@@ -603,6 +603,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         for editor in self.matrix_editors.values():
             editor.close()
+        self.training_panel.plot.timer.stop()  # a closed window does no more periodic work
         event.accept()
 
     @override

@@ -1,6 +1,7 @@
 """Fixtures for UI tests: a main window with its own settings file, and a guard on threads."""
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings
 
 from nnstudio.document import Document
@@ -13,6 +14,13 @@ def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
+def settle(window) -> None:
+    """Before teardown closes a window: stop any run and forget unsaved changes (if it still exists)."""
+    if shiboken6.isValid(window):
+        window.trainer.stop(wait=True)
+        window.document.undo_stack.set_clean()
+
+
 @pytest.fixture
 def make_window(qtbot, settings):
     """make_window(example=None) -> a shown MainWindow at 1280×800, registered with qtbot."""
@@ -21,7 +29,7 @@ def make_window(qtbot, settings):
         document = Document(load_example(example)) if example else Document()
         window = MainWindow(document, settings)
         # Tests leave unsaved changes behind; closing must not wait on the Save/Discard prompt.
-        qtbot.addWidget(window, before_close_func=lambda w: w.document.undo_stack.set_clean())
+        qtbot.addWidget(window, before_close_func=settle)
         window.resize(1280, 800)
         window.show()
         qtbot.waitExposed(window)
@@ -50,3 +58,17 @@ def no_thread_left_running(monkeypatch):
         thread.quit()
         thread.wait(5000)
     assert not running, f"{len(running)} thread(s) left running"
+
+
+@pytest.fixture(autouse=True)
+def delete_windows_of_earlier_tests(qapp):
+    """pytest-qt closes each test's widgets and calls deleteLater(), which needs an event-loop turn.
+    Deleting them now keeps earlier tests' windows (and their pyqtgraph views, which pyqtgraph
+    tracks globally) from slowing this test's event loop."""
+    import gc
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    yield

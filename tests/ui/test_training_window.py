@@ -11,13 +11,13 @@ from nnstudio.core import build_network
 from nnstudio.core.project import Project
 from nnstudio.document import Document
 from nnstudio.ui.main_window import MainWindow
+from tests.ui.conftest import settle
 
 
 def two_input_window(qtbot, settings, epochs=2000):
     project = Project(build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0), loss="cce")
     window = MainWindow(Document(project), settings)
-    qtbot.addWidget(window, before_close_func=lambda w: (w.trainer.stop(wait=True),
-                                                         w.document.undo_stack.set_clean()))
+    qtbot.addWidget(window, before_close_func=settle)
     window.resize(1280, 800)
     window.show()
     panel = window.training_panel
@@ -35,7 +35,7 @@ def test_training_runs_in_a_thread_and_stop_lands_the_network_undoably(qtbot, se
     assert window.trainer.running
     qtbot.waitUntil(lambda: len(panel.plot.steps) >= 5, timeout=10000)  # progress arrives, the plot grows
     first = len(panel.plot.steps)
-    qtbot.waitUntil(lambda: len(panel.plot.steps) > first, timeout=10000)
+    qtbot.waitUntil(lambda: len(panel.plot.steps) > first, timeout=10000)  # still coming
     panel.plot.redraw()
     x, y = panel.plot.raw.getData()
     assert len(x) == len(panel.plot.steps) and np.all(np.isfinite(y))

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 from nnstudio.ui.canvas import style
 from nnstudio.ui.compat import override
 
+BUCKETS = 8  # strength levels: lines of one sign and level share a pen and one drawLines call
+
 
 class BulkEdgesItem(QGraphicsItem):
     """Strongest edges into shown neurons; `source_point(i)` and `target_point(j)` give scene positions."""
@@ -32,31 +34,45 @@ class BulkEdgesItem(QGraphicsItem):
         super().__init__()
         self.source_point = source_point
         self.target_point = target_point
-        self.scale = float(np.max(np.abs(weights))) if weights.size else 1.0
-        self.edges: list[tuple[int, int, float]] = []
-        for j in shown_targets:
-            row = weights[j]
-            count = min(per_neuron, row.shape[0])
-            strongest = np.argpartition(-np.abs(row), count - 1)[:count]
-            self.edges += [(int(i), j, float(row[i])) for i in strongest]
+        self.shown_targets = shown_targets
+        self.column = 0  # the layer column these edges lead into (set by the scene)
+        self.per_neuron = per_neuron
         self.setZValue(-1)
         self.setToolTip(f"{weights.shape[0]}×{weights.shape[1]} weights; the {per_neuron} strongest into each "
                         "shown neuron are drawn")
-        self._lines: list[tuple[QLineF, float]] = []
+        self._groups: list[tuple[QPen, list[QLineF]]] = []
         self._rect = QRectF()
+        self.set_weights(weights)
+
+    def set_weights(self, weights: np.ndarray) -> None:
+        """Pick the strongest edges of new weights (e.g. live during training) and redraw."""
+        self.scale = float(np.max(np.abs(weights))) if weights.size else 1.0
+        self.edges: list[tuple[int, int, float]] = []
+        for j in self.shown_targets:
+            row = weights[j]
+            count = min(self.per_neuron, row.shape[0])
+            strongest = np.argpartition(-np.abs(row), count - 1)[:count]
+            self.edges += [(int(i), j, float(row[i])) for i in strongest]
         self.adjust()
 
     def adjust(self) -> None:
+        """Recompute the lines, grouped by sign and strength so `paint` makes a few calls."""
         self.prepareGeometryChange()
-        lines = []
+        groups: dict[tuple[bool, int], list[QLineF]] = {}
+        rect = QRectF()
         for i, j, w in self.edges:
             p1 = self.source_point(i)
-            if p1 is not None:
-                lines.append((QLineF(p1, self.target_point(j)), w))
-        self._lines = lines
-        rect = QRectF()
-        for line, _ in lines:
+            if p1 is None:
+                continue
+            line = QLineF(p1, self.target_point(j))
+            bucket = int(min(1.0, abs(w) / self.scale) * (BUCKETS - 1)) if self.scale > 0 else 0
+            groups.setdefault((w >= 0, bucket), []).append(line)
             rect = rect.united(QRectF(line.p1(), line.p2()).normalized())
+        self._groups = []
+        for (positive, bucket), lines in sorted(groups.items()):
+            value = (bucket + 0.5) / BUCKETS * self.scale * (1 if positive else -1)
+            pen = QPen(style.value_colour(value, self.scale, alpha_floor=40), style.edge_width(value, self.scale) * 0.6)
+            self._groups.append((pen, lines))
         self._rect = rect.adjusted(-4, -4, 4, 4)
 
     @override
@@ -66,6 +82,6 @@ class BulkEdgesItem(QGraphicsItem):
     @override
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for line, w in self._lines:
-            painter.setPen(QPen(style.value_colour(w, self.scale, alpha_floor=40), style.edge_width(w, self.scale) * 0.6))
-            painter.drawLine(line)
+        for pen, lines in self._groups:
+            painter.setPen(pen)
+            painter.drawLines(lines)

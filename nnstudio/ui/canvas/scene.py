@@ -175,6 +175,7 @@ class NetworkScene(QGraphicsScene):
             target_of = {j: self.items_by_key[ItemKey("neuron", column, j)] for j in targets}
             bulk = BulkEdgesItem(np.asarray(layer.weights), targets, self._source_point(column - 1),
                                  lambda j: target_of[j].anchor("left"))
+            bulk.column = column
             self.addItem(bulk)
             self.bulk_edges.append(bulk)
         else:
@@ -370,11 +371,14 @@ class NetworkScene(QGraphicsScene):
             edge.set_value(0.0 if value is None else value, scale, label, tip)
 
     def _on_preview_changed(self) -> None:
-        """Training sent new weights: large layers repaint their strongest edges, small ones their values."""
-        if self.bulk_edges:
+        """Training sent new weights: update values and the strongest edges in place (no rebuild)."""
+        if self._shape_of(self.document.project) != self._built_for:
             self.rebuild()
-        else:
-            self.refresh_values()
+            return
+        network = self.document.shown_network
+        for bulk in self.bulk_edges:
+            bulk.set_weights(np.asarray(network.layers[bulk.column - 1].weights))
+        self.refresh_values()
 
     def set_edge_mode(self, mode: str) -> None:
         self.edge_mode = mode

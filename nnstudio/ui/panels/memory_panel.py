@@ -131,32 +131,53 @@ class MemoryPanel(QWidget):
         return index, memory_rows(network.layers[index], t.a_prev, t.a)
 
     def refresh_rows(self) -> None:
+        """Fill the table. While training (live weights), only the rows on screen are redrawn,
+        in place: a 128-row table of 28×28 pictures at 2 Hz would otherwise cost the UI thread
+        tens of milliseconds a time."""
         index, rows = self.current_rows()
-        self.table.setRowCount(min(len(rows), 512))
+        count = min(len(rows), 512)
+        live = self.document.preview is not None and count == self.table.rowCount() and count > 0
+        self.table.setRowCount(count)
         if index is None:
             self.summary.setText("Add a layer to read its neurons as memories.")
             return
         image = self.document.project.input_image if index == 0 else None
         best = most_similar(rows)
-        for r, row in enumerate(rows[:512]):
-            picture = QTableWidgetItem()
-            picture.setData(Qt.ItemDataRole.DecorationRole, memory_pixmap(row.weights, image))
-            picture.setToolTip("w = [" + ", ".join(fmt.short(float(v)) for v in row.weights[:16]) +
-                               (", …]" if row.weights.shape[0] > 16 else "]"))
-            cells = [picture] + [QTableWidgetItem(fmt.short(v, 3)) if v is not None else QTableWidgetItem("—")
-                                 for v in (row.weight_norm, row.input_norm, row.dot, row.cosine, row.output)]
-            for c, cell in enumerate(cells):
-                if c:
-                    value = (row.weight_norm, row.input_norm, row.dot, row.cosine, row.output)[c - 1]
-                    cell.setToolTip("undefined: a zero vector" if value is None else fmt.full(value))
-                if r == best:
-                    cell.setBackground(QBrush(QColor("#dcfce7")))
-                self.table.setItem(r, c, cell)
-            self.table.setVerticalHeaderItem(r, QTableWidgetItem(f"{r + 1}" + (" ★" if r == best else "")))
-        self.table.resizeColumnsToContents()  # every reading visible without scrolling
+        if live:
+            first = max(self.table.rowAt(0), 0)
+            last = self.table.rowAt(self.table.viewport().height() - 1)
+            shown = range(first, (count - 1 if last < 0 else last) + 1)
+        else:
+            shown = range(count)
+        for r in shown:
+            self._fill_row(r, rows[r], image, r == best)
+        if not live:
+            self.table.resizeColumnsToContents()
         if best is None:
             self.summary.setText("The input is zero, so no memory is similar to it.")
         else:
             angle = float(np.degrees(np.arccos(np.clip(rows[best].cosine, -1, 1))))
             self.summary.setText(f"The input is most similar to memory {best + 1} "
                                  f"(cos θ = {rows[best].cosine:.4f}, θ = {angle:.1f}°).")
+
+    def _fill_row(self, r: int, row, image: tuple[int, int] | None, best: bool) -> None:  # type: ignore[no-untyped-def]
+        values = (row.weight_norm, row.input_norm, row.dot, row.cosine, row.output)
+        background = QBrush(QColor("#dcfce7")) if best else QBrush()
+        picture = self.table.item(r, 0) or QTableWidgetItem()
+        picture.setData(Qt.ItemDataRole.DecorationRole, memory_pixmap(row.weights, image))
+        picture.setToolTip("w = [" + ", ".join(fmt.short(float(v)) for v in row.weights[:16]) +
+                           (", …]" if row.weights.shape[0] > 16 else "]"))
+        picture.setBackground(background)
+        if self.table.item(r, 0) is None:
+            self.table.setItem(r, 0, picture)
+        for c, value in enumerate(values, start=1):
+            cell = self.table.item(r, c) or QTableWidgetItem()
+            cell.setText("—" if value is None else fmt.short(value, 3))
+            cell.setToolTip("undefined: a zero vector" if value is None else fmt.full(value))
+            cell.setBackground(background)
+            if self.table.item(r, c) is None:
+                self.table.setItem(r, c, cell)
+        header = self.table.verticalHeaderItem(r) or QTableWidgetItem()
+        header.setText(f"{r + 1}" + (" ★" if best else ""))
+        if self.table.verticalHeaderItem(r) is None:
+            self.table.setVerticalHeaderItem(r, header)

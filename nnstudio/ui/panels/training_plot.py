@@ -1,6 +1,6 @@
 """TrainingPlot: live loss and accuracy curves with pyqtgraph.
 
-Each curve is created once and updated with `setData` from a timer (10 Hz) only
+Each curve is created once and updated with `setData` from a timer (4 Hz) only
 when new points arrived, so the plot costs the UI thread almost nothing however
 fast training runs. Train loss per step (raw and smoothed) on the left axis;
 test loss per epoch on the left axis too, test accuracy per epoch on a right
@@ -64,7 +64,7 @@ class TrainingPlot(QWidget):
         layout.addWidget(self.readout)
         self.proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
         self.timer = QTimer(self)
-        self.timer.setInterval(100)
+        self.timer.setInterval(250)  # every repaint redraws the axes: 4 Hz is smooth enough
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
         self.clear()

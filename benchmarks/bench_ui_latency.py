@@ -1,0 +1,136 @@
+"""UI responsiveness while training at full speed in the window, printed as figures.
+
+    python benchmarks/bench_ui_latency.py [--data PATH_TO_MNIST_FOLDER] [--batch 32] [--seconds 8]
+
+Runs the real main window offscreen on `mnist-mlp` (784-128-10), starts training
+through the Training panel on MNIST-sized data (the MNIST files in --data, by
+default ../shared/data/mnist-sample beside the checkout; else 20,000 random
+28×28 images written as IDX files to a temporary folder), and measures the UI
+thread's event-loop delay: a timer asks to fire every 10 ms and we record how
+late each tick is (median, p99, max). It then trains the same network on the
+same data headless and compares samples/s. Targets: p99 < 30 ms, max < 100 ms,
+the window costing < 10 % of throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from nnstudio.core import OptimizerConfig  # noqa: E402
+from nnstudio.data import write_idx  # noqa: E402
+from nnstudio.data.image_sets import load_image_set  # noqa: E402
+from nnstudio.document import Document  # noqa: E402
+from nnstudio.io import load_example  # noqa: E402
+from nnstudio.training import TrainingConfig, drive, train  # noqa: E402
+from nnstudio.ui.main_window import MainWindow  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
+TICK_MS = 10
+
+
+def data_folder(given: Path, scratch: Path) -> Path:
+    if (given / "train-images-idx3-ubyte.gz").is_file():
+        return given
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 20000), ("t10k", 2000)):
+        images = (rng.random((n, 28, 28)) * (rng.random((n, 28, 28)) < 0.19) * 255).astype(np.uint8)
+        write_idx(scratch / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(scratch / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n).astype(np.uint8))
+    return scratch
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def in_window(folder: Path, batch: int, seconds: float) -> tuple[list[float], float]:
+    app = QApplication.instance() or QApplication([])
+    settings = QSettings(str(folder / "bench-settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(Document(load_example("mnist-mlp")), settings)
+    window.resize(1280, 800)
+    window.show()
+    panel = window.training_panel
+    panel.dataset.setCurrentIndex(panel.dataset.findData("mnist"))
+    panel.source.setText(str(folder))
+    panel.epochs.setValue(1000)
+    panel.batch.setValue(batch)
+    panel.learning_rate.setText("0.05")
+    window.memory_dock.raise_()  # the 28×28 memories are drawn live: part of what we measure
+    delays: list[float] = []
+    clock = QElapsedTimer()
+    state = {"last": 0, "measuring": False}
+
+    def tick() -> None:
+        now = clock.elapsed()
+        if state["measuring"]:
+            delays.append(max(0.0, now - state["last"] - TICK_MS))
+        state["last"] = now
+
+    timer = QTimer()
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(tick)
+    clock.start()
+    timer.start()
+    panel.start_button.click()
+    rates: list[float] = []
+    window.trainer.worker.progressed.connect(lambda record: rates.append(record.samples_per_second)
+                                             if state["measuring"] else None)
+    deadline = time.perf_counter() + 60
+    while not panel.plot.steps and time.perf_counter() < deadline:  # until data is loaded and steps arrive
+        app.processEvents()
+        time.sleep(0.005)
+    state["measuring"] = True
+    state["last"] = clock.elapsed()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    state["measuring"] = False
+    speed = statistics.median(rates[len(rates) // 2:]) if rates else float("nan")  # settled rates
+    window.trainer.stop(wait=True)
+    timer.stop()
+    window.document.undo_stack.set_clean()
+    window.close()
+    app.processEvents()
+    return delays, speed
+
+
+def headless(folder: Path, batch: int) -> float:
+    train_set, _ = load_image_set("mnist", folder, allow_download=False)
+    config = TrainingConfig(epochs=4, batch_size=batch, optimizer=OptimizerConfig("sgd", learning_rate=0.05))
+    result = drive(train(load_example("mnist-mlp").network, "cce", train_set, None, config))
+    return statistics.median(e.samples_per_second for e in result.epochs[1:])  # settled epochs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--batch", type=int, nargs="+", default=[32, 1])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = data_folder(args.data, Path(scratch))
+        print(f"data: {folder}; network mnist-mlp 784-128-10; event-loop tick {TICK_MS} ms")
+        for batch in args.batch:
+            delays, speed_window = in_window(folder, batch, args.seconds)
+            speed_alone = headless(folder, batch)
+            print(f"batch {batch:3d}: event-loop delay median {statistics.median(delays):5.1f} ms, "
+                  f"p99 {percentile(delays, 99):5.1f} ms, max {max(delays):5.1f} ms over {len(delays)} ticks; "
+                  f"samples/s with window {speed_window:,.0f}, without {speed_alone:,.0f} "
+                  f"(window costs {1 - speed_window / speed_alone:.0%})")
+
+
+if __name__ == "__main__":
+    main()
