@@ -57,6 +57,7 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("edge_signal", "Edges Show Error &Signal", None, "Each edge shows what it carries back, w_ji·δ_j", True),
     ActionSpec("build_samples", "&Build Memories from Samples…", None,
                "Make a one-hidden-layer ReLU network that stores each sample as a memory"),
+    ActionSpec("train", "&Train…", "Ctrl+T", "Show the training panel: data, settings, Start"),
     ActionSpec("about", "&About nnstudio"),
 ]
 

@@ -11,9 +11,10 @@ def short(value: float, digits: int = 3) -> str:
         return "0" if value == 0 else str(value)
     magnitude = abs(value)
     if magnitude >= 10 ** (digits + 1) or magnitude < 10 ** (-digits):
-        text = f"{value:.{max(digits - 1, 1)}e}"
+        # Far from 1: one significant digit is enough for a label (5e−4); the tooltip has them all.
+        text = f"{value:.0e}"
         mantissa, exponent = text.split("e")
-        text = f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+        text = f"{mantissa}e{int(exponent)}"
     else:
         text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
     if text in ("-0", "0"):

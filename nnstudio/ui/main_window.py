@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
             "run_forward": self.document.stepping.run_to_end_of_forward,
             "run_backward": self.document.stepping.run_to_end_of_backward,
             "reset_steps": self.document.stepping.reset, "stop_stepping": self.document.stepping.stop,
-            "build_samples": self.build_from_samples,
+            "build_samples": self.build_from_samples, "train": self.show_training,
         })
         self.actions_by_name["edge_labels"].setChecked(True)
         edge_modes = QActionGroup(self)
@@ -108,7 +108,9 @@ class MainWindow(QMainWindow):
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.results_dock = self._dock("Results", "resultsDock", self.results_panel,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.splitDockWidget(self.training_dock, self.results_dock, Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.training_dock, self.results_dock)
+        self.training_dock.hide()  # shown by Network → Train… (the window opens on the canvas)
+        self.results_dock.hide()
         self.trainer.started.connect(self._on_training_started)
         self.trainer.ended.connect(self._on_training_ended)
         self.trainer.failed.connect(lambda message: self.show_error("Training failed", message))
@@ -192,6 +194,8 @@ class MainWindow(QMainWindow):
         network.addSeparator()
         network.addAction(a["edit_matrix"])
         network.addAction(a["build_samples"])
+        network.addSeparator()
+        network.addAction(a["train"])
 
         step = bar.addMenu("&Step")
         step.addActions([a["step"], a["step_back"], a["run_forward"], a["run_backward"], a["reset_steps"],
@@ -214,8 +218,7 @@ class MainWindow(QMainWindow):
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for name in ("new", "open", "save", None, "undo", "redo", None, "add_layer", "insert_layer", "delete",
                      "edit_matrix", None, "step_back", "step", "run_forward", "run_backward", "reset_steps", None,
-                     "edge_weight", "edge_gradient", "edge_signal", None, "zoom_in", "zoom_out", "fit",
-                     "edge_labels"):
+                     "edge_weight", "edge_gradient", "edge_signal", None, "train", None, "fit", "edge_labels"):
             if name is None:
                 bar.addSeparator()
             else:
@@ -236,6 +239,7 @@ class MainWindow(QMainWindow):
         a["edge_weight"].setIconText("w")
         a["edge_gradient"].setIconText("∂L/∂w")
         a["edge_signal"].setIconText("w·δ")
+        a["train"].setIconText("Train…")
         self.addToolBar(bar)
 
     # ------------------------------------------------------------------ state shown
@@ -517,6 +521,13 @@ class MainWindow(QMainWindow):
     STRUCTURAL_ACTIONS = ("new", "open", "close", "add_layer", "insert_layer", "delete", "neuron_more",
                           "neuron_fewer", "build_samples")
 
+    def show_training(self) -> None:
+        """Show the Training and Results docks (bottom, tabbed) and bring Training forward."""
+        self.results_dock.show()
+        self.training_dock.show()
+        self.training_dock.raise_()
+        self.resizeDocks([self.training_dock], [300], Qt.Orientation.Vertical)
+
     def _on_training_started(self) -> None:
         for name in self.STRUCTURAL_ACTIONS:
             self.actions_by_name[name].setEnabled(False)
@@ -540,6 +551,9 @@ class MainWindow(QMainWindow):
         self._refresh_recent_menu()
         self.results_panel.set_data(self.trainer.data)
         self.results_panel.show_run(self.trainer.epochs)
+        if result is not None and not result.error:
+            self.results_dock.raise_()
+        self.report("Training stopped" if result is None or result.stopped or result.error else "Training finished")
         if result is not None and result.error:
             self.show_error("Training stopped", result.error)
 

@@ -20,6 +20,8 @@ def two_input_window(qtbot, settings, epochs=2000):
     qtbot.addWidget(window, before_close_func=settle)
     window.resize(1280, 800)
     window.show()
+    window.actions_by_name["train"].trigger()  # as a person opens the training panel
+    assert window.training_dock.isVisible()
     panel = window.training_panel
     panel.dataset.setCurrentIndex(panel.dataset.findData("circles"))
     panel.epochs.setValue(epochs)
@@ -125,6 +127,7 @@ def test_bad_settings_are_refused_before_starting(qtbot, settings):
 def test_drawing_on_the_pad_changes_input_and_prediction(make_window, qtbot):
     window = make_window("mnist-mlp")
     pad = window.results_panel.pad
+    window.show_training()
     window.results_dock.raise_()
     window.results_panel.tabs.setCurrentIndex(0)
     qtbot.waitExposed(pad)

@@ -396,7 +396,7 @@ class NetworkScene(QGraphicsScene):
         plan = self.document.stepping.plan
         if plan is not None and not plan.a_visible(len(project.network.layers) - 1):
             return "ŷ = ?"
-        trace = plan.current.trace if plan is not None else self.document.trace
+        trace = plan.current.trace if plan is not None else self.document.shown_trace
         if trace is None or not project.network.layers:
             return ""
         out = trace.output

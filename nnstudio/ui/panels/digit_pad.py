@@ -21,7 +21,7 @@ class DigitPad(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("digitPad")
-        self.setMinimumSize(168, 168)
+        self.setMinimumSize(140, 140)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit with the mouse; right-click clears")
         self.image = QImage(CANVAS, CANVAS, QImage.Format.Format_Grayscale8)

@@ -79,14 +79,16 @@ class TrainingPlot(QWidget):
         self.epoch_x: list[float] = []
         self.epoch_test_loss: list[float] = []
         self.epoch_accuracy: list[float] = []
+        self._ema = 0.0
         self._dirty = True
         self.redraw()
 
     def add_step(self, record: StepProgress) -> None:
         self.steps.append(float(record.samples_seen))
         self.losses.append(record.loss)
-        previous = self.smoothed[-1] if self.smoothed else record.loss
-        self.smoothed.append(SMOOTHING * previous + (1 - SMOOTHING) * record.loss)
+        # Exponential moving average with bias correction, so it does not lag from a start at 0.
+        self._ema = SMOOTHING * self._ema + (1 - SMOOTHING) * record.loss
+        self.smoothed.append(self._ema / (1 - SMOOTHING ** len(self.losses)))
         self._dirty = True
 
     def add_epoch(self, record: EpochResult, samples_seen: float) -> None:
