@@ -19,20 +19,12 @@ from PySide6.QtGui import QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from nnstudio.core import build_network  # noqa: E402
+from timing import median_time  # noqa: E402  (benchmarks/timing.py, beside this script)
 from nnstudio.core.project import Project  # noqa: E402
 from nnstudio.document import Document  # noqa: E402
 from nnstudio.io import load_example  # noqa: E402
 from nnstudio.ui.canvas.scene import NetworkScene  # noqa: E402
 from nnstudio.ui.canvas.view import NetworkView  # noqa: E402
-
-
-def median(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def measure(name: str, project: Project) -> None:
@@ -43,7 +35,7 @@ def measure(name: str, project: Project) -> None:
     view.show()
     view.fit()
     QApplication.processEvents()
-    build = median(scene.rebuild, 10)
+    build = median_time(scene.rebuild, 10)
     image = QImage(1280, 800, QImage.Format.Format_ARGB32_Premultiplied)
 
     def repaint() -> None:
@@ -52,7 +44,7 @@ def measure(name: str, project: Project) -> None:
         view.render(painter, QRectF(image.rect()), view.viewport().rect())
         painter.end()
 
-    paint = median(repaint, 20)
+    paint = median_time(repaint, 20)
 
     def pan_and_zoom() -> None:
         view.zoom_in()
@@ -60,7 +52,7 @@ def measure(name: str, project: Project) -> None:
         repaint()
         view.zoom_out()
 
-    interaction = median(pan_and_zoom, 20)
+    interaction = median_time(pan_and_zoom, 20)
     print(f"{name:28s} items {len(scene.items()):4d}   build scene {build * 1e3:7.2f} ms   "
           f"full repaint {paint * 1e3:7.2f} ms   zoom+pan+repaint {interaction * 1e3:7.2f} ms")
     view.close()

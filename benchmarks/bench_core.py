@@ -16,17 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core import backward, build_network, forward
+from timing import median_time  # benchmarks/timing.py, beside this script
 from nnstudio.core.project import Project
 from nnstudio.io import load_project, save_project
-
-
-def _median_time(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -35,9 +27,9 @@ def main() -> None:
     print(f"network 784-256-128-10, {net.parameter_count:,} parameters")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "big.nnstudio"
-        save_time = _median_time(lambda: save_project(project, path), 5)
+        save_time = median_time(lambda: save_project(project, path), 5)
         size = path.stat().st_size
-        load_time = _median_time(lambda: load_project(path), 5)
+        load_time = median_time(lambda: load_project(path), 5)
     print(f"save  {save_time * 1000:8.1f} ms   ({size / 2**20:.1f} MiB)")
     print(f"load  {load_time * 1000:8.1f} ms")
 
@@ -53,7 +45,7 @@ def main() -> None:
                 backward(typed, forward(typed, x), y, "cce")
 
             step()
-            seconds = _median_time(step, 50 if batch == 1 else 20)
+            seconds = median_time(step, 50 if batch == 1 else 20)
             print(f"forward+backward {dtype} batch {batch:3d}: {seconds * 1e3:8.3f} ms "
                   f"({batch / seconds:,.0f} samples/s)")
 

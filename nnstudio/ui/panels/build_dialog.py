@@ -19,7 +19,7 @@ from nnstudio.core.trace import forward
 from nnstudio.document import Document
 from nnstudio.document.edits import build_from_samples
 from nnstudio.ui import format as fmt
-from nnstudio.ui.panels.expression_edit import ERROR_STYLE
+from nnstudio.ui.panels.expression_edit import error_label
 
 
 class BuildFromSamplesDialog(QDialog):
@@ -36,9 +36,8 @@ class BuildFromSamplesDialog(QDialog):
         self.tau = QLineEdit("1/sqrt(2)")
         self.tau.setObjectName("tau")
         self.tau.textChanged.connect(self.preview)
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setObjectName("buildError")
+        self.error = error_label("buildError")
+        self.error.show()
         self.table = QTableWidget(0, 4)
         self.table.setObjectName("buildPreview")
         self.table.setHorizontalHeaderLabels(["sample", "target", "output", "error"])

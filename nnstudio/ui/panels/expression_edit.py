@@ -11,6 +11,16 @@ from nnstudio.core.errors import NNStudioError
 ERROR_STYLE = "color: #b91c1c;"
 
 
+def error_label(object_name: str) -> QLabel:
+    """The red, word-wrapped, initially hidden line where panels say why an input was refused."""
+    label = QLabel()
+    label.setObjectName(object_name)
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
 class ExpressionEdit(QWidget):
     """Commits on Enter or when focus leaves; bad text turns red, shows why, and changes nothing."""
 
@@ -20,10 +30,7 @@ class ExpressionEdit(QWidget):
         self._committed = text
         self.edit = QLineEdit(text)
         self.edit.setPlaceholderText(placeholder or "a number or expression, e.g. 1/sqrt(2)")
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("expressionError")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
 from nnstudio.ui import format as fmt
-from nnstudio.ui.panels.expression_edit import ERROR_STYLE
+from nnstudio.ui.panels.expression_edit import error_label
 
 MAX_ROWS_SHOWN = 1024
 
@@ -107,11 +107,7 @@ class IOPanel(QWidget):
         samples_row.addWidget(self.use_sample)
         layout.addLayout(samples_row)
 
-        self.error = QLabel()
-        self.error.setObjectName("ioError")
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("ioError")
         layout.addWidget(self.error)
 
         inputs = QGroupBox("Input x")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.document import Document
-from nnstudio.ui.panels.expression_edit import ERROR_STYLE
+from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.panels.weights_model import WeightsTableModel, parse_tsv
 
 
@@ -37,11 +37,7 @@ class MatrixEditorDialog(QDialog):
         hint = QLabel("One row per neuron. Type numbers or expressions (1/sqrt(2), -√2/2, 5/6). "
                       "Paste a block copied from a spreadsheet with Ctrl+V.")
         hint.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setObjectName("matrixError")
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label("matrixError")
         self.model.error_reported.connect(self._show_error)
 
         copy = QPushButton("Copy W")

@@ -25,7 +25,7 @@ from nnstudio.core.expr import evaluate_number
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.document import Document
 from nnstudio.training import EpochResult, StepProgress, TrainingConfig
-from nnstudio.ui.panels.expression_edit import ERROR_STYLE
+from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.panels.training_plot import TrainingPlot
 from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
 
@@ -122,10 +122,8 @@ class TrainingPanel(QWidget):
         self.status = QLabel("Choose a dataset and press Start.")
         self.status.setObjectName("trainingStatus")
         self.status.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setObjectName("trainingError")
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
+        self.message = error_label("trainingError")
+        self.message.show()
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.message)
