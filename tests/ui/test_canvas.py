@@ -110,6 +110,20 @@ def test_dragging_a_layer_is_one_undoable_move(make_window, qtbot):
     assert window.scene.layers[1].pos().x() == start_x
 
 
+def test_new_weights_use_the_initialiser_chosen_in_the_inspector(make_window, qtbot):
+    from PySide6.QtWidgets import QComboBox
+
+    window = make_window("cosine-memory")
+    window.scene.select_key(ItemKey("layer", 1))
+    qtbot.wait(5)
+    combo = window.inspector.findChild(QComboBox, "initialiser")
+    combo.setCurrentIndex(combo.findData("zeros"))
+    assert window.document.initialiser == "zeros"
+    window.document.resize_column(1, 5)
+    layer = window.document.project.network.layers[0]
+    assert (layer.weights[3:] == 0).all() and layer.weights[1, 0] == 1 / 2**0.5  # new rows zero, old kept
+
+
 def test_plus_and_minus_buttons_resize_the_layer(make_window, qtbot):
     window = make_window("cosine-memory")
     layer = window.scene.layers[1]

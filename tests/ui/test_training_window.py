@@ -72,6 +72,26 @@ def test_a_finished_run_lands_with_its_epochs(qtbot, settings):
     assert window.results_panel.confusion.rowCount() == 2
 
 
+def test_run_history_and_curve_exports(qtbot, settings, tmp_path):
+    import csv
+
+    from PySide6.QtGui import QImage
+
+    window, panel = two_input_window(qtbot, settings, epochs=4)
+    panel.batch.setValue(8)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    run = window.document.runs[-1]
+    assert run["config"].epochs == 4 and len(run["epochs"]) == 4 and run["steps"]
+    panel.plot.export_csv(tmp_path / "curves.csv")
+    rows = list(csv.DictReader(open(tmp_path / "curves.csv", encoding="utf-8")))
+    epochs = [r for r in rows if r["kind"] == "epoch"]
+    assert [float(r["test_loss"]) for r in epochs] == pytest.approx([e.test_loss for e in run["epochs"]])
+    assert len([r for r in rows if r["kind"] == "step"]) == len(panel.plot.steps)
+    assert panel.plot.export_png(tmp_path / "plot.png")
+    assert QImage(str(tmp_path / "plot.png")).width() > 200
+
+
 def test_pause_and_resume(qtbot, settings):
     window, panel = two_input_window(qtbot, settings)
     panel.start_button.click()

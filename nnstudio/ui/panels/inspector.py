@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.init import INITIALISERS
 from nnstudio.core.network import MAX_SIZE
 from nnstudio.document import Document
 from nnstudio.ui import format as fmt
@@ -125,6 +126,14 @@ class InspectorPanel(QWidget):
         size.setKeyboardTracking(False)
         size.valueChanged.connect(lambda n: self.document.resize_column(column, n))
         form.addRow("Neurons" if column else "Inputs", size)
+        init = QComboBox()
+        init.setObjectName("initialiser")
+        for name, spec in INITIALISERS.items():
+            init.addItem(spec.label, name)
+        init.setCurrentIndex(init.findData(self.document.initialiser))
+        init.setToolTip("How weights are drawn for neurons and layers you add; existing weights are kept")
+        init.currentIndexChanged.connect(lambda i: setattr(self.document, "initialiser", init.itemData(i)))
+        form.addRow("New weights", init)
         if column == 0:
             return
         layer = net.layers[column - 1]

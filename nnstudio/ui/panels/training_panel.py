@@ -130,8 +130,19 @@ class TrainingPanel(QWidget):
         layout.addStretch(1)
         self.plot = TrainingPlot()
         self.plot.setMinimumWidth(320)
+        exports = QHBoxLayout()
+        csv_button = QPushButton("Export curves as CSV…")
+        csv_button.clicked.connect(self._export_csv)
+        png_button = QPushButton("Export plot as PNG…")
+        png_button.clicked.connect(self._export_png)
+        exports.addStretch(1)
+        exports.addWidget(csv_button)
+        exports.addWidget(png_button)
+        right = QVBoxLayout()
+        right.addWidget(self.plot, 1)
+        right.addLayout(exports)
         outer.addWidget(controls)
-        outer.addWidget(self.plot, 1)
+        outer.addLayout(right, 1)
 
         controller.started.connect(self._sync_buttons)
         controller.ended.connect(self._on_ended)
@@ -282,6 +293,19 @@ class TrainingPanel(QWidget):
             self.status.setText(f"finished {len(result.epochs)} epochs in {result.seconds:.1f} s{tail}. "
                                 "Undo restores the untrained network.")
         self.progress.setValue(self.progress.maximum())
+
+    def _export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export curves", "training.csv", "CSV files (*.csv)")
+        if path:
+            try:
+                self.plot.export_csv(path)
+            except OSError as error:
+                self.message.setText(f"{path}: {error.strerror or error}")
+
+    def _export_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "training.png", "PNG images (*.png)")
+        if path and not self.plot.export_png(path):
+            self.message.setText(f"{path}: the image could not be written")
 
     def _on_failed(self, message: str) -> None:
         self.message.setText(message.splitlines()[0])

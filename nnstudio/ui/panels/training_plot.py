@@ -11,6 +11,7 @@ plot as PNG.
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from nnstudio.atomic import atomic_write
 from nnstudio.training import EpochResult, StepProgress
 
 SMOOTHING = 0.9
@@ -125,13 +127,15 @@ class TrainingPlot(QWidget):
         self.readout.setText(text)
 
     def export_csv(self, path: str | Path) -> None:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["kind", "samples_seen", "train_loss", "train_loss_smoothed", "test_loss", "test_accuracy"])
-            for x, raw, smooth in zip(self.steps, self.losses, self.smoothed):
-                writer.writerow(["step", int(x), raw, smooth, "", ""])
-            for x, loss, accuracy in zip(self.epoch_x, self.epoch_test_loss, self.epoch_accuracy):
-                writer.writerow(["epoch", int(x), "", "", loss, "" if np.isnan(accuracy) else accuracy])
+        """Every point of every curve, one row each, written atomically."""
+        handle = io.StringIO(newline="")
+        writer = csv.writer(handle)
+        writer.writerow(["kind", "samples_seen", "train_loss", "train_loss_smoothed", "test_loss", "test_accuracy"])
+        for x, raw, smooth in zip(self.steps, self.losses, self.smoothed):
+            writer.writerow(["step", int(x), raw, smooth, "", ""])
+        for x, loss, accuracy in zip(self.epoch_x, self.epoch_test_loss, self.epoch_accuracy):
+            writer.writerow(["epoch", int(x), "", "", loss, "" if np.isnan(accuracy) else accuracy])
+        atomic_write(path, handle.getvalue().encode("utf-8"))
 
     def export_png(self, path: str | Path) -> bool:
         return self.plot.grab().save(str(path), "PNG")

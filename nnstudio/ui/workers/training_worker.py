@@ -126,6 +126,7 @@ class TrainingController(QObject):
         self.request: TrainingRequest | None = None
         self.data: DataSplit | None = None
         self.epochs: list[EpochResult] = []
+        self.steps: list[tuple[int, float]] = []
         self._landed = False
 
     @property
@@ -146,6 +147,8 @@ class TrainingController(QObject):
         self.worker.failed.connect(self._on_failed)
         self.worker.data_ready.connect(self._on_data)
         self.worker.epoch_finished.connect(self.epochs.append)
+        self.steps: list[tuple[int, float]] = []
+        self.worker.progressed.connect(lambda record: self.steps.append((record.samples_seen, record.loss)))
         # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
         self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self.worker.failed.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
@@ -204,7 +207,7 @@ class TrainingController(QObject):
             self.document.apply(project.replace(**changes),
                                 f"{verb} {epochs} epoch{'s' if epochs != 1 else ''} on {request.dataset}", "values")
         self.document.runs.append({"dataset": request.dataset, "config": request.config, "epochs": result.epochs,
-                                   "stopped": result.stopped, "error": result.error})
+                                   "steps": list(self.steps), "stopped": result.stopped, "error": result.error})
         self.ended.emit(result)
 
     def _on_failed(self, message: str) -> None:
