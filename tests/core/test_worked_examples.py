@@ -53,7 +53,14 @@ def test_cosine_memory_on_its_samples_is_described_honestly(x, target, expected)
     assert sample.target[0] == target
     out = forward(project.network, sample.input).output[0]
     assert out == pytest.approx(expected, abs=1e-12)
-    assert f"gives ≈ {expected:.3f}" in project.description or expected in (0.0, 0.5)
+
+
+def test_the_description_states_each_samples_output():
+    """The example's text must say what the network really gives, including where it fails."""
+    text = load_example("cosine-memory").description
+    far = (2 + R2) / 2 * (2 / R2 - 1 / R2)  # (0, 2) lands on memory 2 with m2·x = √2
+    assert f"(0, 2) gives ≈ {far:.3f}" in text and "not its target 0" in text
+    assert "(1, 0) gives 0" in text and "gives 0.5 (target ½)" in text
 
 
 def sigmoid(v):
