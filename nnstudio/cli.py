@@ -24,10 +24,9 @@ import numpy as np
 from nnstudio import __version__
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
-from nnstudio.core.losses import get_loss
 from nnstudio.core.optim import apply_update
 from nnstudio.core.project import Project
-from nnstudio.core.trace import backward, forward
+from nnstudio.core.trace import backward, forward, trace_loss
 from nnstudio.io.examples import list_examples, load_file_or_example
 from nnstudio.io.network_file import save_project
 
@@ -169,9 +168,8 @@ def _eval(project: Project, args: argparse.Namespace) -> dict[str, Any]:
         "output": _list(trace.output),
     }
     if last is not None:
-        loss = get_loss(project.loss)
         result["target"] = _list(project.target)
-        result["loss"] = loss.evaluate(trace.output, project.target, trace.layers[-1].z, last.activation)
+        result["loss"] = trace_loss(project.network, trace, project.target, project.loss)
     return result
 
 
@@ -259,15 +257,8 @@ def _load_data(args: argparse.Namespace, show: bool):  # type: ignore[no-untyped
     return split_data
 
 
-def _normalise(project: Project, x: np.ndarray) -> np.ndarray:
-    norm = project.normalisation
-    if norm is None:
-        return x
-    return ((x - norm["offset"]) / norm["scale"]).astype(x.dtype)
-
-
 def _train(args: argparse.Namespace) -> int:
-    from nnstudio.data.dataset import Normalisation
+    from nnstudio.data.dataset import normalise_split
     from nnstudio.training import EpochResult, StepProgress, TrainingConfig, train
 
     project = load_file_or_example(args.network)
@@ -284,9 +275,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.l2 is not None:
         changes["l2"] = args.l2
     config = dataclasses.replace(config, **changes)
-    norm = Normalisation.fit(data.train.x, args.normalise)
-    train_set = dataclasses.replace(data.train, x=norm.apply(data.train.x).astype(np.float32))
-    test_set = dataclasses.replace(data.test, x=norm.apply(data.test.x).astype(np.float32))
+    normalised, norm = normalise_split(data, args.normalise)
+    train_set, test_set = normalised.train, normalised.test
     settings = TrainingConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=config, seed=args.seed,
                               dtype=args.precision)
     bar = _progress_bar(not args.quiet)
@@ -308,10 +298,7 @@ def _train(args: argparse.Namespace) -> int:
             accuracy = "—" if record.test_accuracy is None else f"{record.test_accuracy:.2%}"
             print(f"epoch {record.epoch}: train loss {record.train_loss:.4f}  test loss {record.test_loss:.4f}  "
                   f"test accuracy {accuracy}  {record.samples_per_second:,.0f} samples/s", flush=True)
-    trained = project.replace(
-        network=result.network, optimizer=config,
-        normalisation=None if norm.kind == "none" else {"kind": norm.kind, "offset": norm.offset,
-                                                        "scale": norm.scale})
+    trained = project.replace(network=result.network, optimizer=config, normalisation=norm.project_field())
     save_project(trained, args.out)
     if result.error:
         print(f"nnstudio: {result.error}", file=sys.stderr)
@@ -322,22 +309,17 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval_dataset(args: argparse.Namespace) -> int:
-    from nnstudio.core.trace import forward as core_forward
+    from nnstudio.data.dataset import Normalisation
+    from nnstudio.training.loop import check_fits
     from nnstudio.training.metrics import evaluate_outputs
 
     project = load_file_or_example(args.network)
-    data = _load_data(args, False)
-    test = data.test
+    test = _load_data(args, False).test
     net = project.network
-    if net.input_size != test.n_features:
-        raise UsageError(f"the network takes {net.input_size} inputs but {args.dataset} has {test.n_features}")
-    outputs = np.concatenate([
-        core_forward(net, _normalise(project, test.x[lo:lo + 1024].astype(net.dtype))).output
-        for lo in range(0, len(test), 1024)
-    ])
-    binary = test.is_classification and test.n_outputs == 2 and net.output_size == 1
-    if net.output_size != test.n_outputs and not binary:
-        raise UsageError(f"the network gives {net.output_size} outputs but {args.dataset} needs {test.n_outputs}")
+    check_fits(net, test)
+    norm = Normalisation.from_project_field(project.normalisation)
+    outputs = np.concatenate([forward(net, norm.apply(test.x[lo:lo + 1024]).astype(net.dtype)).output
+                              for lo in range(0, len(test), 1024)])
     loss, accuracy, _, _ = evaluate_outputs(outputs, test, project.loss, net.layers[-1].activation)
     if args.json:
         print(json.dumps({"loss": loss, "accuracy": accuracy, "n": len(test)}))

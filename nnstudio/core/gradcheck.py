@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnstudio.core.losses import get_loss
 from nnstudio.core.project import Project
-from nnstudio.core.trace import backward, forward
+from nnstudio.core.trace import backward, forward, trace_loss
 
 MAX_CHECKED = 2000
 
@@ -24,9 +23,7 @@ class GradientCheck:
 
 
 def _loss(project: Project, network) -> float:  # type: ignore[no-untyped-def]
-    trace = forward(network, project.input)
-    last = network.layers[-1]
-    return get_loss(project.loss).evaluate(trace.output, project.target, trace.layers[-1].z, last.activation)
+    return trace_loss(network, forward(network, project.input), project.target, project.loss)
 
 
 def check_gradients(project: Project, h: float = 1e-6, seed: int = 0) -> GradientCheck:

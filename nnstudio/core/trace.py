@@ -98,6 +98,13 @@ def forward(network: Network, x: np.ndarray | list[float]) -> ForwardTrace:
     return ForwardTrace(first, tuple(traces))
 
 
+def trace_loss(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], loss: Loss | str) -> float:
+    """The loss of the traced output against y (from the logits for a fused pair, so stable)."""
+    rule = get_loss(loss) if isinstance(loss, str) else loss
+    out = trace.layers[-1]
+    return rule.evaluate(out.a, np.asarray(y), out.z, network.layers[-1].activation)
+
+
 def backward(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], loss: Loss | str) -> Gradients:
     """All gradients of the loss for the traced input and target y; changes nothing."""
     if not network.layers:
@@ -106,7 +113,7 @@ def backward(network: Network, trace: ForwardTrace, y: np.ndarray | list[float],
     out = trace.layers[-1]
     last = network.layers[-1]
     target = np.asarray(y)
-    value = loss.evaluate(out.a, target, out.z, last.activation)
+    value = trace_loss(network, trace, target, loss)
 
     delta = loss.output_delta(out.a, target, last.activation)
     if delta is None:

@@ -7,7 +7,7 @@ can be saved with a network and applied again to new data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -128,5 +128,23 @@ class Normalisation:
             raise DatasetError(f"normalisation is for {self.offset.shape[0]} features, data has {x.shape[-1]}")
         return ((x - self.offset) / self.scale).astype(x.dtype, copy=False)
 
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "offset": self.offset.tolist(), "scale": self.scale.tolist()}
+    def project_field(self) -> dict | None:
+        """The value of `Project.normalisation` that saves these statistics (None for "none")."""
+        return None if self.kind == "none" else {"kind": self.kind, "offset": self.offset, "scale": self.scale}
+
+    @staticmethod
+    def from_project_field(field: dict | None) -> "Normalisation":
+        """The statistics a saved network carries (or none)."""
+        if field is None:
+            return Normalisation()
+        return Normalisation(field["kind"], np.asarray(field["offset"]), np.asarray(field["scale"]))
+
+
+def normalise_split(data: DataSplit, kind: str) -> tuple[DataSplit, Normalisation]:
+    """Fit `kind` on the training inputs and apply it to train and test (float32)."""
+    norm = Normalisation.fit(data.train.x, kind)
+
+    def apply(part: Dataset) -> Dataset:
+        return replace(part, x=norm.apply(part.x).astype(np.float32))
+
+    return DataSplit(apply(data.train), apply(data.test)), norm

@@ -23,10 +23,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.losses import get_loss
 from nnstudio.core.network import Network
 from nnstudio.core.project import Project
-from nnstudio.core.trace import ForwardTrace, forward
+from nnstudio.core.trace import ForwardTrace, forward, trace_loss
 from nnstudio.document import edits
 from nnstudio.document.signals import Signal
 from nnstudio.document.stepping import Stepping
@@ -111,12 +110,8 @@ class Document:
         project = self._project
         try:
             self._trace = forward(project.network, project.input)
-            if project.network.layers:
-                last = project.network.layers[-1]
-                out = self._trace.layers[-1]
-                self._loss = get_loss(project.loss).evaluate(out.a, project.target, out.z, last.activation)
-            else:
-                self._loss = None
+            has_layers = bool(project.network.layers)
+            self._loss = trace_loss(project.network, self._trace, project.target, project.loss) if has_layers else None
         except (NNStudioError, FloatingPointError):
             self._trace, self._loss = None, None
 

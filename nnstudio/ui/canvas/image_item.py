@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
 from nnstudio.ui.compat import override
+from nnstudio.ui.images import ink_image
 from nnstudio.ui.selection import ItemKey
 
 
@@ -28,9 +29,7 @@ class ImageItem(QGraphicsItem):
         return self.cols * self.pixel, self.rows * self.pixel
 
     def set_values(self, values: np.ndarray) -> None:
-        grid = np.clip(np.asarray(values, dtype=float).reshape(self.rows, self.cols), 0.0, 1.0)
-        grey = np.ascontiguousarray((255 - grid * 255).astype(np.uint8))
-        self._image = QImage(grey.data, self.cols, self.rows, self.cols, QImage.Format.Format_Grayscale8).copy()
+        self._image = ink_image(values, (self.rows, self.cols))
         self.update()
 
     def pixel_centre(self, index: int) -> QPointF:

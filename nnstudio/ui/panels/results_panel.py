@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from nnstudio.core.network import Network
 from nnstudio.core.trace import forward
 from nnstudio.data.dataset import DataSplit
 from nnstudio.document import Document
+from nnstudio.ui.images import ink_image
 from nnstudio.ui.panels.digit_pad import DigitPad
 
 GALLERY_SIZE = 120
@@ -33,10 +34,7 @@ GRID = 80
 
 
 def image_icon(values: np.ndarray, shape: tuple[int, int], scale: int = 2) -> QIcon:
-    grid = np.clip(values.reshape(shape), 0, 1)
-    grey = np.ascontiguousarray((255 - grid * 255).astype(np.uint8))
-    image = QImage(grey.data, shape[1], shape[0], shape[1], QImage.Format.Format_Grayscale8).copy()
-    return QIcon(QPixmap.fromImage(image).scaled(shape[1] * scale, shape[0] * scale))
+    return QIcon(QPixmap.fromImage(ink_image(values, shape)).scaled(shape[1] * scale, shape[0] * scale))
 
 
 class ResultsPanel(QWidget):

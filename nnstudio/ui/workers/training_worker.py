@@ -10,17 +10,15 @@ the finished (or stopped) run as one undoable command on the document.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import traceback
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
-from nnstudio.data.dataset import DataSplit, Normalisation
+from nnstudio.data.dataset import DataSplit, Normalisation, normalise_split
 from nnstudio.data.download import DownloadCancelled
 from nnstudio.data.named import load_named
 from nnstudio.document import Document
@@ -87,10 +85,7 @@ class TrainingWorker(QObject):
                           test_fraction=request.test_fraction, progress=on_download)
         if self.control.stop_requested:
             raise DownloadCancelled("cancelled")
-        norm = Normalisation.fit(data.train.x, request.normalise)
-        self.normalisation = norm
-        data = DataSplit(dataclasses.replace(data.train, x=norm.apply(data.train.x).astype(np.float32)),
-                         dataclasses.replace(data.test, x=norm.apply(data.test.x).astype(np.float32)))
+        data, self.normalisation = normalise_split(data, request.normalise)
         self.data_ready.emit(data)
         self.status.emit("training…")
         run = train(request.project.network, request.project.loss, data.train, data.test, request.config,
@@ -201,7 +196,7 @@ class TrainingController(QObject):
             changes: dict = {"network": result.network.astype(project.network.dtype),
                              "optimizer": request.config.optimizer}
             if norm is not None and norm.kind != "none":
-                changes["normalisation"] = {"kind": norm.kind, "offset": norm.offset, "scale": norm.scale}
+                changes["normalisation"] = norm.project_field()
             epochs = len(result.epochs)
             verb = "Stopped training" if result.stopped else "Train"
             self.document.apply(project.replace(**changes),
