@@ -92,6 +92,23 @@ def test_run_history_and_curve_exports(qtbot, settings, tmp_path):
     assert QImage(str(tmp_path / "plot.png")).width() > 200
 
 
+def test_a_run_on_raw_inputs_drops_stale_normalisation(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings, epochs=2)
+    stale = {"kind": "standard", "offset": np.array([5.0, 5.0]), "scale": np.array([2.0, 2.0])}
+    window.document.apply(window.document.project.replace(normalisation=stale), "stale statistics", "values")
+    panel.normalise.setCurrentIndex(panel.normalise.findData("none"))
+    panel.batch.setValue(16)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.undo_text().startswith("Train"),
+                    timeout=20000)
+    assert window.document.project.normalisation is None  # trained on raw inputs: nothing to apply
+    panel.normalise.setCurrentIndex(panel.normalise.findData("standard"))
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and len(window.document.runs) == 2, timeout=20000)
+    saved = window.document.project.normalisation
+    assert saved["kind"] == "standard" and saved["offset"].shape == (2,)
+
+
 def test_pause_and_resume(qtbot, settings):
     window, panel = two_input_window(qtbot, settings)
     panel.start_button.click()

@@ -195,7 +195,7 @@ class TrainingController(QObject):
             norm = self.worker.normalisation if self.worker else None
             changes: dict = {"network": result.network.astype(project.network.dtype),
                              "optimizer": request.config.optimizer}
-            if norm is not None and norm.kind != "none":
+            if norm is not None:  # the statistics of this run's inputs; None when they were used raw
                 changes["normalisation"] = norm.project_field()
             epochs = len(result.epochs)
             verb = "Stopped training" if result.stopped else "Train"
