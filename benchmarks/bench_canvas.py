@@ -9,8 +9,6 @@ Runs offscreen (no display needed). Networks: the cosine-memory example and a
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 

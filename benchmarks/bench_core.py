@@ -8,9 +8,7 @@ studio uses for exact stepping, and float32 for comparison.
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np

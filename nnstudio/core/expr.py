@@ -397,8 +397,3 @@ def evaluate_number(text: str) -> float:
         raise ExpressionError("result is not a finite number", text, 0)
     return value
 
-
-def format_number(value: float) -> str:
-    """The shortest text that reads back as exactly `value` (repr of a float)."""
-    text = repr(float(value))
-    return text[:-2] if text.endswith(".0") else text

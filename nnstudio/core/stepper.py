@@ -179,7 +179,3 @@ class StepPlan:
             seen = any(s.sample == k and s.phase == Phase.LOSS for s in self.steps[: self.index + 1])
             out.append(p.gradients.loss if seen else None)
         return out
-
-    def network_shown(self) -> Network:
-        """The parameters in force at this step: after the update once UPDATE is reached."""
-        return self.current.after if self.updated() else self.current.before

@@ -49,11 +49,6 @@ class ForwardTrace:
     def output(self) -> np.ndarray:
         return self.layers[-1].a if self.layers else self.input
 
-    @property
-    def batched(self) -> bool:
-        return self.input.ndim == 2
-
-
 @dataclass(frozen=True, eq=False)
 class LayerGradients:
     """δ = ∂L/∂z, ∂L/∂W = δ·a_prevᵀ, ∂L/∂b = δ (None without bias), and Wᵀδ sent back."""

@@ -8,8 +8,7 @@ EventEmitter does the same).
 from __future__ import annotations
 
 import weakref
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 
 class Signal:
@@ -17,7 +16,6 @@ class Signal:
 
     def __init__(self) -> None:
         self._slots: list[Callable[[], Callable[..., Any] | None]] = []
-        self._blocked = 0
 
     def connect(self, slot: Callable[..., Any]) -> None:
         if hasattr(slot, "__self__") and hasattr(slot, "__func__"):
@@ -30,21 +28,9 @@ class Signal:
         self._slots = [ref for ref in self._slots if ref() not in (None, slot)]
 
     def emit(self, *args: Any) -> None:
-        if self._blocked:
-            return
-        alive = []
+        """Call every live slot in order; forget those whose object has gone."""
         for ref in list(self._slots):
             slot = ref()
-            if slot is None:
-                continue
-            alive.append(ref)
-            slot(*args)
-        self._slots = [ref for ref in self._slots if ref() is not None]
-
-    @contextmanager
-    def blocked(self) -> Iterator[None]:
-        self._blocked += 1
-        try:
-            yield
-        finally:
-            self._blocked -= 1
+            if slot is not None:
+                slot(*args)
+        self._slots = [ref for ref in self._slots if ref() is not None]  # keeps slots connected meanwhile

@@ -32,8 +32,6 @@ from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
 
-FAST_ACTIVATIONS = {"identity", "relu", "sigmoid", "tanh", "softmax"}
-
 
 class FastMLP:
     """Parameters and buffers of a dense network; `train_step` does forward, backward and update."""
@@ -142,7 +140,7 @@ class FastMLP:
     def _output_delta(self, y: np.ndarray, scale: float) -> None:
         """δ of the output layer times `scale` (the learning rate for plain SGD, else 1)."""
         last = len(self.WT) - 1
-        a, z, delta = self.a[last], self.z[last], self.delta[last]
+        a, delta = self.a[last], self.delta[last]
         batch = 1 if a.ndim == 1 else a.shape[0]
         if self.fused:
             np.subtract(a, y, out=delta)

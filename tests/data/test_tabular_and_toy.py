@@ -1,6 +1,5 @@
 """Your own data (CSV, a typed function), toy sets, splits and normalisation."""
 
-import math
 
 import numpy as np
 import pytest

@@ -7,7 +7,7 @@ import pytest
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document, EditError
-from nnstudio.io import NetworkFileError, load_example, save_project
+from nnstudio.io import NetworkFileError, load_example
 
 R2 = math.sqrt(2)
 

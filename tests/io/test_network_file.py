@@ -1,6 +1,5 @@
 """The .nnstudio format: exact round trips, and every malformed file refused by name."""
 
-import copy
 import json
 import os
 
@@ -17,7 +16,6 @@ from nnstudio.io import (
     load_example,
     load_npz,
     load_project,
-    loads,
     save_npz,
     save_project,
 )

@@ -4,7 +4,7 @@ from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 
-from nnstudio.io import load_project, save_project, load_example
+from nnstudio.io import save_project, load_example
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
 from nnstudio.ui.canvas.style import NEURON_RADIUS
 from nnstudio.ui.canvas.edge_item import EdgeItem
@@ -54,7 +54,6 @@ def test_clicking_a_neuron_shows_z_and_a(make_window, qtbot):
 def test_double_click_edits_a_weight_in_place(make_window, qtbot):
     window = make_window("cosine-memory")
     key = ItemKey("edge", 2, 0, 1)  # w12 of layer 2 = (2+sqrt(2))/2
-    edge = window.scene.items_by_key[key]
     qtbot.mouseDClick(window.view.viewport(), Qt.MouseButton.LeftButton,
                       pos=viewport_point(window, point_only_on(window, key)))
     editor = window.view.editor

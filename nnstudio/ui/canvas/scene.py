@@ -526,9 +526,6 @@ class NetworkScene(QGraphicsScene):
         else:
             self.document.set_bias(key.column, key.row, text)
 
-    def item_for(self, key: ItemKey) -> QGraphicsItem | None:
-        return self.items_by_key.get(key)
-
     def edge_label_point(self, key: ItemKey) -> QPointF:
         item = self.items_by_key[key]
         if isinstance(item, EdgeItem):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
 
@@ -139,9 +139,3 @@ class NetworkView(QGraphicsView):
         editor.setFocus()
         self.editor = editor
         editor.destroyed.connect(lambda: setattr(self, "editor", None))
-
-    def visible_scene_rect(self) -> QRectF:
-        return self.mapToScene(self.viewport().rect()).boundingRect()
-
-    def centre(self) -> QPointF:
-        return self.visible_scene_rect().center()

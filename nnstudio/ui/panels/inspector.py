@@ -190,9 +190,8 @@ class InspectorPanel(QWidget):
         layer = self.document.project.network.layers[key.column - 1]
         self._title(form, key.describe().capitalize())
         if key.kind == "edge":
-            source = "input x" if key.column == 1 else f"neuron {key.col + 1} of layer {key.column - 1}"
-            if key.column == 1:
-                source = f"input {self.document.project.input_label(key.col)}"
+            source = (f"input {self.document.project.input_label(key.col)}" if key.column == 1
+                      else f"neuron {key.col + 1} of layer {key.column - 1}")
             form.addRow("From", QLabel(source))
             form.addRow("To", QLabel(f"neuron {key.row + 1} of layer {key.column}"))
             typed = layer.weight_text.get((key.row, key.col))

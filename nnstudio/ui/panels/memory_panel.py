@@ -121,7 +121,6 @@ class MemoryPanel(QWidget):
     def current_rows(self):  # type: ignore[no-untyped-def]
         """The readings for the chosen layer with the input it receives now (or at this step)."""
         index = self.layer_combo.currentData()
-        project = self.document.project
         plan = self.document.stepping.plan
         trace = plan.current.trace if plan is not None else self.document.shown_trace
         network = plan.current.before if plan is not None else self.document.shown_network

@@ -222,7 +222,6 @@ class TrainingPanel(QWidget):
             return
         self.plot.clear()
         self._started = time.perf_counter()
-        self._seen_at_epoch_end = 0
         self._epochs = request.config.epochs
         worker.status.connect(self.status.setText)
         worker.download_progress.connect(self._on_download)
