@@ -3,27 +3,40 @@
 The core builds new immutable arrays on every call, which is right for stepping
 through one sample and wrong for sixty thousand. This engine keeps the
 parameters as contiguous arrays (float32 by default), preallocates every buffer
-for the batch size, uses outer products (not (n,1)@(1,m) matmuls) at batch 1,
-and for plain SGD folds the learning rate into δ so each weight matrix is
-touched once per step. The maths is the textbook's, as in `core.trace`:
+for the batch size, and for plain SGD folds the learning rate into δ so each
+weight matrix is touched once per step. The maths is the textbook's, as in
+`core.trace`:
 
-    z = a_prev·Wᵀ + b,  a = g(z)
+    z = W·a_prev + b,  a = g(z)
     δ_L = (ŷ − y)/B for softmax+CE and sigmoid+BCE, else g′(z) ∘ ∂L/∂ŷ
-    δ_l = (δ_{l+1}·W_{l+1}) ∘ g′(z_l)        — computed before any W changes
-    ∂L/∂W = δᵀ·a_prev,  ∂L/∂b = Σ_batch δ
+    δ_l = (W_{l+1}ᵀ·δ_{l+1}) ∘ g′(z_l)        — computed before any W changes
+    ∂L/∂W = δ·a_prevᵀ,  ∂L/∂b = Σ_batch δ
 
-Storage: each W is kept transposed, as WT (inputs × neurons), contiguous. Then
-the two large products of a step, a_prev·WT and a_prevᵀ·δ, are the layouts
-BLAS runs fastest, and at batch 1 the weights of one input are one contiguous
-row: the update touches only the rows of inputs that are not zero (most MNIST
-pixels and about half of ReLU outputs are exactly zero; their ∂L/∂w = δ·0 = 0).
+Storage: each layer is one array `WTb` of (inputs [+ 1] × neurons): Wᵀ with the
+bias as an extra last row. `WT` and `b` are views of it.
 
-Tests compare it with `core.backward` and with a hand-written per-sample loop.
+Batch 1 (`train_step` with a vector): outer products, and for plain SGD only
+the rows of WT whose input is not zero change (most MNIST pixels and about half
+of ReLU outputs are exactly zero; their ∂L/∂w = δ·0 = 0).
+
+Mini-batches (`train_columns`): one sample per column, as in the textbook's
+z = W·a. Every activation block carries a row of ones under it, so the bias is
+the last column of the product — added by the same matrix product, and its
+gradient comes out of the same weight-gradient product. With plain SGD the
+weight update is one BLAS call (W −= a_prev·δᵀ, see `blas.py`), and when the
+caller says which inputs are nonzero somewhere in the batch, the first layer
+works only on those rows of W (about 58 % of MNIST's 784 pixels at batch 32,
+67 % at batch 128): the products skip multiplications by exact zeros, nothing
+else changes.
+
+Tests compare it with `core.backward`, with a hand-written per-sample loop and
+with a hand-written mini-batch loop.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,10 +44,26 @@ from nnstudio.core.activations import get_activation
 from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
+from nnstudio.training.blas import subtract_product
+
+# Working on the nonzero inputs only pays while they are clearly fewer than all.
+SPARSE_ENOUGH = 0.85
+
+
+@dataclass
+class _ColumnBuffers:
+    """Preallocated arrays for one batch size in the column layout (features × samples)."""
+
+    z: list[np.ndarray]
+    a: list[np.ndarray]          # hidden layers: (neurons + 1) × B, last row ones
+    delta: list[np.ndarray]
+    mask: list[np.ndarray]
+    inputs: np.ndarray           # gathered nonzero input rows (+ the ones row)
+    first_rows: np.ndarray       # the matching rows of the first layer's WTb
 
 
 class FastMLP:
-    """Parameters and buffers of a dense network; `train_step` does forward, backward and update."""
+    """Parameters and buffers of a dense network; `train_step` / `train_columns` do a whole step."""
 
     def __init__(self, network: Network, loss: str, optimizer: OptimizerConfig, dtype: str = "float32") -> None:
         if not network.layers:
@@ -46,42 +75,43 @@ class FastMLP:
         self.config = optimizer
         self.activations = [layer.activation for layer in network.layers]
         self.params = [dict(layer.params) for layer in network.layers]
+        self.n_in = [layer.weights.shape[1] for layer in network.layers]
+        self.n_out = [layer.weights.shape[0] for layer in network.layers]
+        self.has_bias = [layer.bias is not None for layer in network.layers]
+        # rows of WTb a product uses: the inputs, plus the bias row if the layer has one
+        self.rows = [n + int(bias) for n, bias in zip(self.n_in, self.has_bias)]
         # Always copies (never views of the network's read-only arrays): the engine trains its own.
-        self.WT = [np.array(layer.weights.T, dtype=self.dtype, order="C", copy=True) for layer in network.layers]
-        self.b = [None if layer.bias is None else np.array(layer.bias, dtype=self.dtype, copy=True)
-                  for layer in network.layers]
-        last = self.activations[-1]
-        self.fused = self.loss.is_fused_with(last)
-        self._buffers: dict[tuple[int, int], tuple] = {}
+        self.WTb: list[np.ndarray] = []
+        for layer, rows in zip(network.layers, self.rows):
+            wtb = np.empty((rows, layer.weights.shape[0]), self.dtype)
+            wtb[:layer.weights.shape[1]] = layer.weights.T
+            if layer.bias is not None:
+                wtb[-1] = layer.bias
+            self.WTb.append(wtb)
+        self.WT = [wtb[:n] for wtb, n in zip(self.WTb, self.n_in)]
+        self.b = [wtb[n] if bias else None for wtb, n, bias in zip(self.WTb, self.n_in, self.has_bias)]
+        self.fused = self.loss.is_fused_with(self.activations[-1])
+        self.plain_sgd = optimizer.name == "sgd" and optimizer.l2 == 0
+        self._vectors: tuple | None = None
+        self._columns: dict[int, _ColumnBuffers] = {}
         self._tiny = float(np.finfo(self.dtype).tiny)
         self.step_count = 0
-        # optimiser memory (momentum velocity, Adam moments), allocated on first use
-        self._m: list[np.ndarray | None] | None = None
-        self._v: list[np.ndarray | None] | None = None
+        # gradients (for optimisers other than plain SGD) and optimiser memory, made on first use
+        self._grads: list[np.ndarray] | None = None
+        self._m: list[np.ndarray] | None = None
+        self._v: list[np.ndarray] | None = None
 
-    # ------------------------------------------------------------------ buffers
+    @property
+    def skips_zero_inputs(self) -> bool:
+        """Whether `train_columns` can use a list of nonzero inputs (plain SGD only: momentum and
+        Adam move every weight each step, gradient or not)."""
+        return self.plain_sgd
 
-    def _use_buffers(self, x: np.ndarray) -> None:
-        """Buffers for this input's shape (a vector, or a batch of B rows), made once and kept."""
-        key = (x.ndim, x.shape[0] if x.ndim == 2 else 1)
-        if key not in self._buffers:
-            shape = (lambda n: (n,)) if x.ndim == 1 else (lambda n: (key[1], n))
-            self._buffers[key] = (
-                [np.empty(shape(w.shape[1]), self.dtype) for w in self.WT],
-                [np.empty(shape(w.shape[1]), self.dtype) for w in self.WT],
-                [np.empty(shape(w.shape[1]), self.dtype) for w in self.WT],
-                [np.empty(shape(w.shape[1]), bool) for w in self.WT],
-            )
-            if not hasattr(self, "gWT"):
-                self.gWT = [np.empty_like(w) for w in self.WT]
-                self.gb = [None if b is None else np.empty_like(b) for b in self.b]
-        self.z, self.a, self.delta, self.mask = self._buffers[key]
+    # ------------------------------------------------------------------ activations, either layout
 
-    # ------------------------------------------------------------------ forward
-
-    def _activate(self, index: int) -> None:
+    def _activate(self, index: int, z: np.ndarray, a: np.ndarray, columns: bool) -> None:
+        """a = g(z); samples are columns of z when `columns`, else z is one sample or rows."""
         name = self.activations[index]
-        z, a = self.z[index], self.a[index]
         if name == "relu":
             np.maximum(z, 0, out=a)
         elif name == "identity":
@@ -94,162 +124,221 @@ class FastMLP:
         elif name == "tanh":
             np.tanh(z, out=a)
         elif name == "softmax":
-            if z.ndim == 1:
-                np.subtract(z, z.max(), out=a)
-                np.exp(a, out=a)
-                a /= a.sum()
-            else:
-                np.subtract(z, z.max(axis=1, keepdims=True), out=a)
-                np.exp(a, out=a)
-                a /= a.sum(axis=1, keepdims=True)
+            axis = 0 if columns else -1
+            np.subtract(z, z.max(axis=axis, keepdims=True), out=a)
+            np.exp(a, out=a)
+            a /= a.sum(axis=axis, keepdims=True)
+        elif columns:
+            a[...] = get_activation(name)(z.T, self.params[index]).T
         else:
             a[...] = get_activation(name)(z, self.params[index])
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Fill z and a for input x ((n,) at batch 1, else (B, n)); returns the output."""
-        self._use_buffers(x)
-        a_prev = x
-        for index, (wt, b) in enumerate(zip(self.WT, self.b)):
-            z = self.z[index]
-            np.matmul(a_prev, wt, out=z)
-            if b is not None:
-                z += b
-            self._activate(index)
-            a_prev = self.a[index]
-        return a_prev
-
-    # ------------------------------------------------------------------ loss and δ
-
-    def loss_value(self, y: np.ndarray) -> float:
-        """Mean loss of the last forward pass.
-
-        Softmax + cross-entropy with one-hot y: −ln(ŷ_class), read off the softmax output
-        (clipped at the smallest normal float, so never inf); otherwise the core's loss.
-        """
-        last = len(self.WT) - 1
-        a = self.a[last]
-        if self.fused and self.activations[last] == "softmax":
-            if a.ndim == 1:
-                return -math.log(max(float(a @ y), self._tiny))
-            p = np.einsum("ij,ij->i", a, y)
-            np.maximum(p, self._tiny, out=p)
-            np.log(p, out=p)
-            return -float(p.mean())
-        return self.loss.evaluate(a, y, self.z[last], self.activations[last])
-
-    def _output_delta(self, y: np.ndarray, scale: float) -> None:
-        """δ of the output layer times `scale` (the learning rate for plain SGD, else 1)."""
-        last = len(self.WT) - 1
-        a, delta = self.a[last], self.delta[last]
-        batch = 1 if a.ndim == 1 else a.shape[0]
-        if self.fused:
-            np.subtract(a, y, out=delta)
-            delta *= scale / batch
-            return
-        grad_a = self.loss.grad(a, self.loss.targets(y, a)).astype(self.dtype, copy=False)
-        self._through_activation(last, grad_a, delta)
-        delta *= scale
-
-    def _through_activation(self, index: int, grad_a: np.ndarray, out: np.ndarray) -> None:
-        """out = ∂L/∂z from ∂L/∂a through g of layer `index` (softmax through its Jacobian)."""
+    def _through_activation(self, index: int, z: np.ndarray, a: np.ndarray, mask: np.ndarray,
+                            grad_a: np.ndarray, out: np.ndarray, columns: bool) -> None:
+        """out = ∂L/∂z from ∂L/∂a through g of layer `index` (out may be grad_a itself)."""
         name = self.activations[index]
-        z, a = self.z[index], self.a[index]
         if name == "relu":
-            np.greater(z, 0, out=self.mask[index])
-            np.multiply(grad_a, self.mask[index], out=out)
+            np.greater(z, 0, out=mask)  # ReLU′(0) = 0
+            np.multiply(grad_a, mask, out=out)
         elif name == "identity":
             out[...] = grad_a
         elif name == "sigmoid":
             np.multiply(grad_a, a, out=out)
             out *= 1 - a
         elif name == "tanh":
-            np.multiply(grad_a, 1 - a * a, out=out)  # out may be grad_a itself
+            np.multiply(grad_a, 1 - a * a, out=out)
+        elif columns:
+            out[...] = get_activation(name).backward(z.T, a.T, grad_a.T, self.params[index]).T
         else:
-            activation = get_activation(name)
-            out[...] = activation.backward(z, a, grad_a, self.params[index])
+            out[...] = get_activation(name).backward(z, a, grad_a, self.params[index])
 
-    # ------------------------------------------------------------------ one step
+    # ------------------------------------------------------------------ batch 1 (vectors)
+
+    def _vector_buffers(self) -> tuple:
+        if self._vectors is None:
+            self._vectors = tuple([np.empty(n, kind) for n in self.n_out]
+                                  for kind in (self.dtype, self.dtype, self.dtype, bool))
+        return self._vectors
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Fill z and a for one input vector; returns the output."""
+        z_all, a_all, _, _ = self._vector_buffers()
+        a_prev = x
+        for index, (wt, b) in enumerate(zip(self.WT, self.b)):
+            z = z_all[index]
+            np.matmul(a_prev, wt, out=z)
+            if b is not None:
+                z += b
+            self._activate(index, z, a_all[index], columns=False)
+            a_prev = a_all[index]
+        return a_prev
+
+    def _loss(self, a: np.ndarray, y: np.ndarray, z: np.ndarray, columns: bool) -> float:
+        """Mean loss of the last forward pass.
+
+        Softmax + cross-entropy with one-hot y: −ln(ŷ_class), read off the softmax output
+        (clipped at the smallest normal float, so never inf); otherwise the core's loss.
+        """
+        last = len(self.WTb) - 1
+        if self.fused and self.activations[last] == "softmax":
+            if a.ndim == 1:
+                return -math.log(max(float(a @ y), self._tiny))
+            p = np.einsum("ij,ij->j" if columns else "ij,ij->i", a, y)
+            np.maximum(p, self._tiny, out=p)
+            np.log(p, out=p)
+            return -float(p.mean())
+        if columns:
+            return self.loss.evaluate(a.T, y.T, z.T, self.activations[last])
+        return self.loss.evaluate(a, y, z, self.activations[last])
+
+    def _output_delta(self, a: np.ndarray, z: np.ndarray, y: np.ndarray, mask: np.ndarray, out: np.ndarray,
+                      scale: float, columns: bool) -> None:
+        """δ of the output layer times `scale` (the learning rate for plain SGD, else 1)."""
+        batch = 1 if a.ndim == 1 else a.shape[1 if columns else 0]
+        if self.fused:
+            np.subtract(a, y, out=out)
+            out *= scale / batch
+            return
+        if columns:
+            grad_a = self.loss.grad(a.T, self.loss.targets(y.T, a.T)).T
+        else:
+            grad_a = self.loss.grad(a, self.loss.targets(y, a))
+        self._through_activation(len(self.WTb) - 1, z, a, mask, grad_a.astype(self.dtype, copy=False), out, columns)
+        out *= scale
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Forward, loss, backward (all gradients), then update every parameter. Returns the loss."""
-        config = self.config
-        plain_sgd = config.name == "sgd" and config.l2 == 0
+        """One step on one sample (vectors) or on a batch given as rows. Returns the loss."""
+        if x.ndim == 2:
+            columns = np.ones((self.n_in[0] + 1, x.shape[0]), self.dtype)
+            columns[:-1] = x.T
+            return self.train_columns(columns, np.ascontiguousarray(y.T, dtype=self.dtype))
+        z, a, delta, mask = self._vector_buffers()
+        scale = self.config.learning_rate if self.plain_sgd else 1.0
         self.forward(x)
-        loss = self.loss_value(y)
-        self._output_delta(y, config.learning_rate if plain_sgd else 1.0)
-        if x.ndim == 1 and plain_sgd:
-            self._sgd_vector_step(x)
+        loss = self._loss(a[-1], y, z[-1], columns=False)
+        self._output_delta(a[-1], z[-1], y, mask[-1], delta[-1], scale, columns=False)
+        for index in range(len(self.WTb) - 1, 0, -1):  # every δ first, with W as it is before any update
+            below = delta[index - 1]
+            np.matmul(self.WT[index], delta[index], out=below)
+            self._through_activation(index - 1, z[index - 1], a[index - 1], mask[index - 1], below, below, False)
+        if self.plain_sgd:
+            self._sgd_vector_update(x)
         else:
-            self._gradients(x)
-            if plain_sgd:
-                for wt, g, b, gb in zip(self.WT, self.gWT, self.b, self.gb):
-                    wt -= g
-                    if b is not None:
-                        b -= gb
-            else:
-                self._optimiser_update()
+            grads = self._gradient_arrays()
+            for index, grad in enumerate(grads):
+                a_prev = x if index == 0 else a[index - 1]
+                np.multiply.outer(a_prev, delta[index], out=grad[:self.n_in[index]])
+                if self.has_bias[index]:
+                    grad[-1] = delta[index]
+            self._optimiser_update()
         self.step_count += 1
         return loss
 
-    def _gradients(self, x: np.ndarray) -> None:
-        """Every ∂L/∂W (as ∂L/∂WT = a_prevᵀ·δ) and ∂L/∂b, layer by layer from the output back."""
-        for index in range(len(self.WT) - 1, -1, -1):
-            delta = self.delta[index]
-            a_prev = x if index == 0 else self.a[index - 1]
-            if x.ndim == 1:
-                np.multiply.outer(a_prev, delta, out=self.gWT[index])
-                if self.gb[index] is not None:
-                    self.gb[index][...] = delta
-            else:
-                np.matmul(a_prev.T, delta, out=self.gWT[index])
-                if self.gb[index] is not None:
-                    delta.sum(axis=0, out=self.gb[index])
-            if index > 0:  # the signal back, with W as it is before any update
-                below = self.delta[index - 1]
-                np.matmul(delta, self.WT[index].T, out=below)
-                self._through_activation(index - 1, below, below)
-
-    def _sgd_vector_step(self, x: np.ndarray) -> None:
-        """Batch 1, plain SGD (δ already carries the learning rate).
-
-        First every δ (with the old W), then each W loses δ·a_prevᵀ, written as rows of WT:
-        only the rows of inputs that are not zero change, since their gradient is δ·0 = 0.
-        """
-        for index in range(len(self.WT) - 1, 0, -1):
-            below = self.delta[index - 1]
-            np.matmul(self.WT[index], self.delta[index], out=below)
-            self._through_activation(index - 1, below, below)
+    def _sgd_vector_update(self, x: np.ndarray) -> None:
+        """Batch 1, plain SGD (δ already carries the learning rate): each W loses δ·a_prevᵀ,
+        written as rows of WT, and only the rows of inputs that are not zero change."""
+        _, a, delta, _ = self._vector_buffers()
         for index, (wt, b) in enumerate(zip(self.WT, self.b)):
-            delta = self.delta[index]
-            a_prev = x if index == 0 else self.a[index - 1]
+            a_prev = x if index == 0 else a[index - 1]
             active = np.flatnonzero(a_prev)
             if 2 * len(active) < len(a_prev):
-                wt[active] -= np.multiply.outer(a_prev[active], delta)
+                wt[active] -= np.multiply.outer(a_prev[active], delta[index])
             else:
-                np.multiply.outer(a_prev, delta, out=self.gWT[index])
-                wt -= self.gWT[index]
+                wt -= np.multiply.outer(a_prev, delta[index])
             if b is not None:
-                b -= delta
+                b -= delta[index]
+
+    # ------------------------------------------------------------------ mini-batches (columns)
+
+    def _column_buffers(self, batch: int) -> _ColumnBuffers:
+        if batch not in self._columns:
+            last = len(self.WTb) - 1
+            self._columns[batch] = _ColumnBuffers(
+                z=[np.empty((n, batch), self.dtype) for n in self.n_out],
+                a=[np.ones((n + (index < last), batch), self.dtype) for index, n in enumerate(self.n_out)],
+                delta=[np.empty((n, batch), self.dtype) for n in self.n_out],
+                mask=[np.empty((n, batch), bool) for n in self.n_out],
+                inputs=np.empty((self.rows[0], batch), self.dtype),
+                first_rows=np.empty_like(self.WTb[0]),
+            )
+        return self._columns[batch]
+
+    def train_columns(self, x: np.ndarray, y: np.ndarray, nonzero: np.ndarray | None = None) -> float:
+        """One step on a batch laid out one sample per column. Returns the mean loss.
+
+        x: (inputs + 1) × B, C-contiguous, the last row all ones; y: outputs × B.
+        nonzero: optional sorted indices of the inputs that are not zero in some sample of the
+        batch; with plain SGD the first layer then only reads and updates those rows of W.
+        """
+        batch = x.shape[1]
+        buf = self._column_buffers(batch)
+        rows0, last = self.rows[0], len(self.WTb) - 1
+        compact = nonzero is not None and self.plain_sgd and len(nonzero) < SPARSE_ENOUGH * self.n_in[0]
+        if compact:
+            used = np.append(nonzero, self.n_in[0]) if self.has_bias[0] else nonzero
+            inputs, first = buf.inputs[:len(used)], buf.first_rows[:len(used)]
+            np.take(x, used, axis=0, out=inputs, mode="clip")  # "clip": no hidden copy, indices are valid
+            np.take(self.WTb[0], used, axis=0, out=first, mode="clip")
+        else:
+            inputs, first = x[:rows0], self.WTb[0]
+        # forward: z = [W b]·[a_prev; 1]
+        a_prev = inputs
+        for index in range(last + 1):
+            weights = first if index == 0 else self.WTb[index]
+            if index > 0:
+                a_prev = buf.a[index - 1][:self.rows[index]]
+            z, a = buf.z[index], buf.a[index][:self.n_out[index]]
+            np.matmul(weights.T, a_prev, out=z)
+            self._activate(index, z, a, columns=True)
+        output = buf.a[last]
+        loss = self._loss(output, y, buf.z[last], columns=True)
+        scale = self.config.learning_rate if self.plain_sgd else 1.0
+        self._output_delta(output, buf.z[last], y, buf.mask[last], buf.delta[last], scale, columns=True)
+        # backward: every δ, with W as it is before any update
+        for index in range(last, 0, -1):
+            below = buf.delta[index - 1]
+            np.matmul(self.WT[index], buf.delta[index], out=below)
+            self._through_activation(index - 1, buf.z[index - 1], buf.a[index - 1][:self.n_out[index - 1]],
+                                     buf.mask[index - 1], below, below, columns=True)
+        # update
+        if self.plain_sgd:
+            for index in range(last + 1):
+                a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
+                subtract_product(first if index == 0 else self.WTb[index], a_prev, buf.delta[index])
+            if compact:
+                self.WTb[0][used] = first
+        else:
+            for index, grad in enumerate(self._gradient_arrays()):
+                a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
+                np.matmul(a_prev, buf.delta[index].T, out=grad)
+            self._optimiser_update()
+        self.step_count += 1
+        return loss
+
+    # ------------------------------------------------------------------ other optimisers
+
+    def _gradient_arrays(self) -> list[np.ndarray]:
+        if self._grads is None:
+            self._grads = [np.empty_like(w) for w in self.WTb]
+        return self._grads
 
     def _optimiser_update(self) -> None:
-        """SGD with L2, momentum or Adam, in place, with one scratch buffer per parameter.
+        """SGD with L2, momentum or Adam, in place, on each layer's [Wᵀ; b] at once.
 
-        Adam's m̂/(√v̂ + ε) is computed as (m/(1−β₁ᵗ)) / (√v/√(1−β₂ᵗ) + ε), the same quantity.
+        L2 touches the weight rows only (biases are not regularised). Adam's m̂/(√v̂ + ε) is
+        computed as (m/(1−β₁ᵗ)) / (√v/√(1−β₂ᵗ) + ε), the same quantity.
         """
         c = self.config
-        params = [p for pair in zip(self.WT, self.b) for p in pair]
-        grads = [g for pair in zip(self.gWT, self.gb) for g in pair]
+        grads = self._gradient_arrays()
         if c.l2:
-            for index, wt in enumerate(self.WT):
-                self.gWT[index] += c.l2 * wt
+            for grad, wt, n in zip(grads, self.WT, self.n_in):
+                grad[:n] += c.l2 * wt
         if self._m is None:
-            self._m = [None if p is None else np.zeros_like(p) for p in params]
-            self._v = [None if p is None else np.zeros_like(p) for p in params]
-            self._scratch = [None if p is None else np.empty_like(p) for p in params]
+            self._m = [np.zeros_like(p) for p in self.WTb]
+            self._v = [np.zeros_like(p) for p in self.WTb]
+            self._scratch = [np.empty_like(p) for p in self.WTb]
         t = self.step_count + 1
-        for p, g, m, v, tmp in zip(params, grads, self._m, self._v, self._scratch):  # type: ignore[arg-type]
-            if p is None:
-                continue
+        for p, g, m, v, tmp in zip(self.WTb, grads, self._m, self._v, self._scratch):  # type: ignore[arg-type]
             if c.name == "sgd":
                 np.multiply(g, c.learning_rate, out=tmp)
                 p -= tmp
@@ -276,16 +365,14 @@ class FastMLP:
     # ------------------------------------------------------------------ results
 
     def finite(self) -> bool:
-        return all(np.isfinite(w).all() for w in self.WT) and all(b is None or np.isfinite(b).all() for b in self.b)
+        return all(np.isfinite(w).all() for w in self.WTb)
 
-    def snapshot(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
-        return [(w.copy(), None if b is None else b.copy()) for w, b in zip(self.WT, self.b)]
+    def snapshot(self) -> list[np.ndarray]:
+        return [w.copy() for w in self.WTb]
 
-    def restore(self, snapshot: list[tuple[np.ndarray, np.ndarray | None]]) -> None:
-        for index, (w, b) in enumerate(snapshot):
-            self.WT[index][...] = w
-            if b is not None:
-                self.b[index][...] = b  # type: ignore[index]
+    def restore(self, snapshot: list[np.ndarray]) -> None:
+        for w, saved in zip(self.WTb, snapshot):
+            w[...] = saved
 
     def to_network(self, dtype: np.dtype | None = None) -> Network:
         """The trained parameters as an immutable Network (in the template's precision by default)."""

@@ -1,0 +1,65 @@
+"""One epoch's mini-batches, laid out the way `FastMLP.train_columns` reads them.
+
+Each batch is a block of (features + 1) × B, one sample per column, with a row
+of ones under it (the bias input), written once per epoch while shuffling: the
+same single pass over the data a shuffle costs anyway. For sparse data (most
+MNIST pixels are exactly zero) it also knows which features are nonzero in some
+sample of each batch, from one bit per feature and sample packed at the start;
+the engine then skips the rest of the first layer's products.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# Below this fraction of nonzero entries, finding each batch's nonzero features pays for itself.
+SPARSE_DATA = 0.5
+_CHUNK = 64  # blocks shuffled at a time (bounds the temporary copy)
+
+
+class ColumnBatches:
+    """Shuffle into column blocks with `shuffle(order)`, then `get(step)` → (x, y, nonzero or None)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, find_nonzero: bool) -> None:
+        self.x_all, self.y_all = x, y
+        n, features = x.shape
+        self.batch = batch
+        self.steps = math.ceil(n / batch)
+        full, rest = divmod(n, batch)
+        self.x_blocks = np.ones((full, features + 1, batch), dtype)
+        self.y_blocks = np.empty((full, y.shape[1], batch), dtype)
+        self.x_rest = np.ones((features + 1, rest), dtype) if rest else None
+        self.y_rest = np.empty((y.shape[1], rest), dtype) if rest else None
+        sparse = find_nonzero and n > 0 and np.count_nonzero(x) < SPARSE_DATA * x.size
+        self.bits = np.packbits(x != 0, axis=1) if sparse else None
+        self.bits_epoch: np.ndarray | None = None
+
+    def shuffle(self, order: np.ndarray) -> None:
+        """Lay out this epoch's batches in `order` (a permutation of the samples)."""
+        full, features, batch = len(self.x_blocks), self.x_all.shape[1], self.batch
+        for start in range(0, full, _CHUNK):
+            stop = min(start + _CHUNK, full)
+            picked = order[start * batch:stop * batch]
+            self.x_blocks[start:stop, :features] = self.x_all[picked].reshape(stop - start, batch, -1).transpose(0, 2, 1)
+            self.y_blocks[start:stop] = self.y_all[picked].reshape(stop - start, batch, -1).transpose(0, 2, 1)
+        if self.x_rest is not None:
+            picked = order[full * batch:]
+            self.x_rest[:features] = self.x_all[picked].T
+            self.y_rest[...] = self.y_all[picked].T
+        if self.bits is not None:
+            self.bits_epoch = self.bits[order]
+
+    def get(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Inputs, targets and (for sparse data) the sorted indices of features nonzero in this batch."""
+        if step < len(self.x_blocks):
+            x, y = self.x_blocks[step], self.y_blocks[step]
+        else:
+            x, y = self.x_rest, self.y_rest
+        nonzero = None
+        if self.bits_epoch is not None:
+            lo = step * self.batch
+            seen = np.bitwise_or.reduce(self.bits_epoch[lo:lo + self.batch], axis=0)
+            nonzero = np.flatnonzero(np.unpackbits(seen, count=self.x_all.shape[1]))
+        return x, y, nonzero  # type: ignore[return-value]

@@ -1,0 +1,137 @@
+"""Mini-batches in the column layout, and the skipping of all-zero inputs, against plain numpy.
+
+The engine lays a batch out one sample per column, folds each bias into its weight
+matrix as a row fed by ones, updates W with one BLAS call and, for sparse data, only
+touches the first layer's rows whose input is nonzero somewhere in the batch. These
+tests write the textbook mini-batch loop out by hand and hold the engine to it.
+"""
+
+import numpy as np
+import pytest
+
+from nnstudio.core import DenseLayer, Network, OptimizerConfig
+from nnstudio.data.dataset import Dataset
+from nnstudio.training import TrainingConfig, drive, train
+from nnstudio.training.batches import ColumnBatches
+from nnstudio.training.blas import subtract_product
+from nnstudio.training.engine import FastMLP
+
+
+def _sparse_set(n=23, features=40, seed=0):
+    """Inputs with about three nonzero features each (like pixels of a small digit)."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, features))
+    for row in x:
+        row[rng.choice(features, 3, replace=False)] = rng.random(3) + 0.1
+    return Dataset("sparse", x, rng.integers(0, 3, n), ("a", "b", "c"))
+
+
+def _network(features=40):
+    rng = np.random.default_rng(5)
+    return Network(features, (
+        DenseLayer(rng.normal(0, 0.4, (6, features)), rng.normal(0, 0.1, 6), "relu"),
+        DenseLayer(rng.normal(0, 0.4, (5, 6)), None, "tanh"),          # a layer with no bias
+        DenseLayer(rng.normal(0, 0.4, (3, 5)), rng.normal(0, 0.1, 3), "softmax"),
+    ))
+
+
+def _hand_written_minibatch_sgd(network, x, labels, lr, batch, epochs, seed):
+    """The textbook's mini-batch SGD for this network, sample by sample in plain numpy."""
+    W = [np.array(layer.weights) for layer in network.layers]
+    b = [None if layer.bias is None else np.array(layer.bias) for layer in network.layers]
+    rng = np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = rng.permutation(len(x))
+        for lo in range(0, len(x), batch):
+            picked = order[lo:lo + batch]
+            gW = [np.zeros_like(w) for w in W]
+            gb = [np.zeros(w.shape[0]) for w in W]
+            for i in picked:
+                a0 = x[i]
+                z1 = W[0] @ a0 + b[0]
+                a1 = np.maximum(z1, 0)
+                z2 = W[1] @ a1
+                a2 = np.tanh(z2)
+                z3 = W[2] @ a2 + b[2]
+                a3 = np.exp(z3 - z3.max()) / np.exp(z3 - z3.max()).sum()
+                d3 = (a3 - np.eye(3)[labels[i]]) / len(picked)   # mean cross-entropy over the batch
+                d2 = (W[2].T @ d3) * (1 - a2**2)
+                d1 = (W[1].T @ d2) * (z1 > 0)
+                for layer, (d, a_prev) in enumerate(((d1, a0), (d2, a1), (d3, a2))):
+                    gW[layer] += np.outer(d, a_prev)
+                    gb[layer] += d
+            for layer in range(3):  # every gradient first, then every update
+                W[layer] = W[layer] - lr * gW[layer]
+                if b[layer] is not None:
+                    b[layer] = b[layer] - lr * gb[layer]
+    return W, b
+
+
+@pytest.mark.parametrize("batch", [4, 5, 23])
+def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch):
+    """23 samples: batch 4 and 5 leave a short last batch; 23 is one batch of all."""
+    data = _sparse_set()
+    network = _network()
+    config = TrainingConfig(epochs=3, batch_size=batch, optimizer=OptimizerConfig("sgd", learning_rate=0.7),
+                            seed=3, dtype="float64")
+    result = drive(train(network, "cce", data, None, config))
+    W, b = _hand_written_minibatch_sgd(network, data.x, data.y, 0.7, batch, 3, seed=3)
+    for layer, w, bias in zip(result.network.layers, W, b):
+        np.testing.assert_allclose(layer.weights, w, atol=1e-12, rtol=0)
+        if bias is None:
+            assert layer.bias is None
+        else:
+            np.testing.assert_allclose(layer.bias, bias, atol=1e-12, rtol=0)
+    assert not np.allclose(result.network.layers[0].weights, network.layers[0].weights)  # it did learn
+
+
+def test_the_list_of_nonzero_inputs_is_what_the_first_layer_reads():
+    """Told that only input 0 is nonzero, the engine ignores the others: proof the short path runs."""
+    network = _network(features=8)
+    x = np.ones((9, 3))
+    x[-1] = 1.0  # ones row (bias input)
+    y = np.eye(3)[:, [0, 1, 2]]
+    honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    honest.train_columns(x.copy(), y)
+    told = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    told.train_columns(x.copy(), y, nonzero=np.array([0]))
+    first_honest, first_told = honest.to_network().layers[0], told.to_network().layers[0]
+    np.testing.assert_array_equal(first_told.weights[:, 1:], network.layers[0].weights[:, 1:])  # untouched
+    assert not np.allclose(first_honest.weights[:, 1:], network.layers[0].weights[:, 1:])
+
+
+def test_column_batches_hold_the_shuffled_samples_and_their_nonzero_features():
+    data = _sparse_set(n=11)
+    x, y = data.x, data.targets(np.float64, 3)
+    batches = ColumnBatches(x, y, 4, np.dtype(np.float64), find_nonzero=True)
+    order = np.random.default_rng(1).permutation(11)
+    batches.shuffle(order)
+    assert batches.steps == 3
+    for step in range(3):
+        picked = order[step * 4:step * 4 + 4]
+        block_x, block_y, nonzero = batches.get(step)
+        np.testing.assert_array_equal(block_x[:-1], x[picked].T)
+        np.testing.assert_array_equal(block_x[-1], np.ones(len(picked)))
+        np.testing.assert_array_equal(block_y, y[picked].T)
+        np.testing.assert_array_equal(nonzero, np.flatnonzero(np.abs(x[picked]).sum(axis=0)))
+
+
+def test_dense_data_is_not_searched_for_zeros():
+    rng = np.random.default_rng(0)
+    x = rng.random((10, 6)) + 0.5
+    batches = ColumnBatches(x, np.zeros((10, 2)), 4, np.dtype(np.float64), find_nonzero=True)
+    batches.shuffle(np.arange(10))
+    assert batches.get(0)[2] is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_subtract_product_updates_weights_in_place(dtype):
+    rng = np.random.default_rng(0)
+    storage = rng.random((9, 4)).astype(dtype)
+    weights = storage[:7]  # the first rows of a larger array, as the engine passes them
+    inputs, delta = rng.random((7, 3)).astype(dtype), rng.random((4, 3)).astype(dtype)
+    expected = storage[:7] - inputs @ delta.T
+    untouched = storage[7:].copy()
+    subtract_product(weights, inputs, delta)
+    np.testing.assert_allclose(storage[:7], expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_array_equal(storage[7:], untouched)
