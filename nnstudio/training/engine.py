@@ -15,19 +15,15 @@ weight matrix is touched once per step. The maths is the textbook's, as in
 Storage: each layer is one array `WTb` of (inputs [+ 1] × neurons): Wᵀ with the
 bias as an extra last row. `WT` and `b` are views of it.
 
-Batch 1 (`train_step` with a vector): outer products, and for plain SGD only
-the rows of WT whose input is not zero change (most MNIST pixels and about half
-of ReLU outputs are exactly zero; their ∂L/∂w = δ·0 = 0).
-
-Mini-batches (`train_columns`): one sample per column, as in the textbook's
-z = W·a. Every activation block carries a row of ones under it, so the bias is
+Every batch, batch 1 included, is laid out one sample per column
+(`train_columns`), as in the textbook's z = W·a. Every activation block carries a row of ones under it, so the bias is
 the last column of the product — added by the same matrix product, and its
 gradient comes out of the same weight-gradient product. With plain SGD the
 weight update is one BLAS call (W −= a_prev·δᵀ, see `blas.py`), and when the
 caller says which inputs are nonzero somewhere in the batch, the first layer
-works only on those rows of W (about 58 % of MNIST's 784 pixels at batch 32,
-67 % at batch 128): the products skip multiplications by exact zeros, nothing
-else changes.
+works only on those rows of W (about 19 % of MNIST's 784 pixels at batch 1,
+58 % at batch 32, 67 % at batch 128): the products skip multiplications by
+exact zeros (their ∂L/∂w = δ·0 = 0), nothing else changes.
 
 Tests compare it with `core.backward`, with a hand-written per-sample loop and
 with a hand-written mini-batch loop.
@@ -92,7 +88,6 @@ class FastMLP:
         self.b = [wtb[n] if bias else None for wtb, n, bias in zip(self.WTb, self.n_in, self.has_bias)]
         self.fused = self.loss.is_fused_with(self.activations[-1])
         self.plain_sgd = optimizer.name == "sgd" and optimizer.l2 == 0
-        self._vectors: tuple | None = None
         self._columns: dict[int, _ColumnBuffers] = {}
         self._tiny = float(np.finfo(self.dtype).tiny)
         self.step_count = 0
@@ -107,15 +102,16 @@ class FastMLP:
         Adam move every weight each step, gradient or not)."""
         return self.plain_sgd
 
-    # ------------------------------------------------------------------ activations, either layout
+    # ------------------------------------------------------------------ activations (samples are columns)
 
-    def _activate(self, index: int, z: np.ndarray, a: np.ndarray, columns: bool) -> None:
-        """a = g(z); samples are columns of z when `columns`, else z is one sample or rows."""
+    def _activate(self, index: int, z: np.ndarray, a: np.ndarray) -> None:
+        """a = g(z) for a block of columns."""
         name = self.activations[index]
         if name == "relu":
             np.maximum(z, 0, out=a)
         elif name == "identity":
-            a[...] = z
+            if a is not z:
+                a[...] = z
         elif name == "sigmoid":
             np.multiply(z, 0.5, out=a)
             np.tanh(a, out=a)
@@ -124,17 +120,14 @@ class FastMLP:
         elif name == "tanh":
             np.tanh(z, out=a)
         elif name == "softmax":
-            axis = 0 if columns else -1
-            np.subtract(z, z.max(axis=axis, keepdims=True), out=a)
+            np.subtract(z, z.max(axis=0, keepdims=True), out=a)
             np.exp(a, out=a)
-            a /= a.sum(axis=axis, keepdims=True)
-        elif columns:
+            a /= a.sum(axis=0, keepdims=True)
+        else:  # the core's activations take one sample per row
             a[...] = get_activation(name)(z.T, self.params[index]).T
-        else:
-            a[...] = get_activation(name)(z, self.params[index])
 
     def _through_activation(self, index: int, z: np.ndarray, a: np.ndarray, mask: np.ndarray,
-                            grad_a: np.ndarray, out: np.ndarray, columns: bool) -> None:
+                            grad_a: np.ndarray, out: np.ndarray) -> None:
         """out = ∂L/∂z from ∂L/∂a through g of layer `index` (out may be grad_a itself)."""
         name = self.activations[index]
         if name == "relu":
@@ -147,33 +140,12 @@ class FastMLP:
             out *= 1 - a
         elif name == "tanh":
             np.multiply(grad_a, 1 - a * a, out=out)
-        elif columns:
-            out[...] = get_activation(name).backward(z.T, a.T, grad_a.T, self.params[index]).T
         else:
-            out[...] = get_activation(name).backward(z, a, grad_a, self.params[index])
+            out[...] = get_activation(name).backward(z.T, a.T, grad_a.T, self.params[index]).T
 
-    # ------------------------------------------------------------------ batch 1 (vectors)
+    # ------------------------------------------------------------------ loss and output δ
 
-    def _vector_buffers(self) -> tuple:
-        if self._vectors is None:
-            self._vectors = tuple([np.empty(n, kind) for n in self.n_out]
-                                  for kind in (self.dtype, self.dtype, self.dtype, bool))
-        return self._vectors
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """Fill z and a for one input vector; returns the output."""
-        z_all, a_all, _, _ = self._vector_buffers()
-        a_prev = x
-        for index, (wt, b) in enumerate(zip(self.WT, self.b)):
-            z = z_all[index]
-            np.matmul(a_prev, wt, out=z)
-            if b is not None:
-                z += b
-            self._activate(index, z, a_all[index], columns=False)
-            a_prev = a_all[index]
-        return a_prev
-
-    def _loss(self, a: np.ndarray, y: np.ndarray, z: np.ndarray, columns: bool) -> float:
+    def _loss(self, a: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
         """Mean loss of the last forward pass.
 
         Softmax + cross-entropy with one-hot y: −ln(ŷ_class), read off the softmax output
@@ -181,81 +153,43 @@ class FastMLP:
         """
         last = len(self.WTb) - 1
         if self.fused and self.activations[last] == "softmax":
-            if a.ndim == 1:
-                return -math.log(max(float(a @ y), self._tiny))
-            p = np.einsum("ij,ij->j" if columns else "ij,ij->i", a, y)
+            p = np.einsum("ij,ij->j", a, y)
             np.maximum(p, self._tiny, out=p)
             np.log(p, out=p)
-            return -float(p.mean())
-        if columns:
-            return self.loss.evaluate(a.T, y.T, z.T, self.activations[last])
-        return self.loss.evaluate(a, y, z, self.activations[last])
+            return -float(p.sum()) / len(p)
+        return self.loss.evaluate(a.T, y.T, z.T, self.activations[last])
 
     def _output_delta(self, a: np.ndarray, z: np.ndarray, y: np.ndarray, mask: np.ndarray, out: np.ndarray,
-                      scale: float, columns: bool) -> None:
+                      scale: float) -> None:
         """δ of the output layer times `scale` (the learning rate for plain SGD, else 1)."""
-        batch = 1 if a.ndim == 1 else a.shape[1 if columns else 0]
         if self.fused:
             np.subtract(a, y, out=out)
-            out *= scale / batch
+            out *= scale / a.shape[1]
             return
-        if columns:
-            grad_a = self.loss.grad(a.T, self.loss.targets(y.T, a.T)).T
-        else:
-            grad_a = self.loss.grad(a, self.loss.targets(y, a))
-        self._through_activation(len(self.WTb) - 1, z, a, mask, grad_a.astype(self.dtype, copy=False), out, columns)
+        grad_a = self.loss.grad(a.T, self.loss.targets(y.T, a.T)).T
+        self._through_activation(len(self.WTb) - 1, z, a, mask, grad_a.astype(self.dtype, copy=False), out)
         out *= scale
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
         """One step on one sample (vectors) or on a batch given as rows. Returns the loss."""
-        if x.ndim == 2:
-            columns = np.ones((self.n_in[0] + 1, x.shape[0]), self.dtype)
-            columns[:-1] = x.T
-            return self.train_columns(columns, np.ascontiguousarray(y.T, dtype=self.dtype))
-        z, a, delta, mask = self._vector_buffers()
-        scale = self.config.learning_rate if self.plain_sgd else 1.0
-        self.forward(x)
-        loss = self._loss(a[-1], y, z[-1], columns=False)
-        self._output_delta(a[-1], z[-1], y, mask[-1], delta[-1], scale, columns=False)
-        for index in range(len(self.WTb) - 1, 0, -1):  # every δ first, with W as it is before any update
-            below = delta[index - 1]
-            np.matmul(self.WT[index], delta[index], out=below)
-            self._through_activation(index - 1, z[index - 1], a[index - 1], mask[index - 1], below, below, False)
-        if self.plain_sgd:
-            self._sgd_vector_update(x)
-        else:
-            grads = self._gradient_arrays()
-            for index, grad in enumerate(grads):
-                a_prev = x if index == 0 else a[index - 1]
-                np.multiply.outer(a_prev, delta[index], out=grad[:self.n_in[index]])
-                if self.has_bias[index]:
-                    grad[-1] = delta[index]
-            self._optimiser_update()
-        self.step_count += 1
-        return loss
-
-    def _sgd_vector_update(self, x: np.ndarray) -> None:
-        """Batch 1, plain SGD (δ already carries the learning rate): each W loses δ·a_prevᵀ,
-        written as rows of WT, and only the rows of inputs that are not zero change."""
-        _, a, delta, _ = self._vector_buffers()
-        for index, (wt, b) in enumerate(zip(self.WT, self.b)):
-            a_prev = x if index == 0 else a[index - 1]
-            active = np.flatnonzero(a_prev)
-            if 2 * len(active) < len(a_prev):
-                wt[active] -= np.multiply.outer(a_prev[active], delta[index])
-            else:
-                wt -= np.multiply.outer(a_prev, delta[index])
-            if b is not None:
-                b -= delta[index]
+        x, y = np.atleast_2d(x), np.atleast_2d(y)
+        columns = np.ones((self.n_in[0] + 1, x.shape[0]), self.dtype)
+        columns[:-1] = x.T
+        return self.train_columns(columns, np.ascontiguousarray(y.T, dtype=self.dtype))
 
     # ------------------------------------------------------------------ mini-batches (columns)
 
     def _column_buffers(self, batch: int) -> _ColumnBuffers:
         if batch not in self._columns:
             last = len(self.WTb) - 1
+            a = [np.ones((n + (index < last), batch), self.dtype) for index, n in enumerate(self.n_out)]
+            # ReLU and identity need no z of their own (ReLU′ reads a > 0, the same as z > 0):
+            # one block less to keep in cache
+            z = [block[:n] if name in ("relu", "identity") else np.empty((n, batch), self.dtype)
+                 for block, n, name in zip(a, self.n_out, self.activations)]
             self._columns[batch] = _ColumnBuffers(
-                z=[np.empty((n, batch), self.dtype) for n in self.n_out],
-                a=[np.ones((n + (index < last), batch), self.dtype) for index, n in enumerate(self.n_out)],
+                z=z,
+                a=a,
                 delta=[np.empty((n, batch), self.dtype) for n in self.n_out],
                 mask=[np.empty((n, batch), bool) for n in self.n_out],
                 inputs=np.empty((self.rows[0], batch), self.dtype),
@@ -289,17 +223,17 @@ class FastMLP:
                 a_prev = buf.a[index - 1][:self.rows[index]]
             z, a = buf.z[index], buf.a[index][:self.n_out[index]]
             np.matmul(weights.T, a_prev, out=z)
-            self._activate(index, z, a, columns=True)
+            self._activate(index, z, a)
         output = buf.a[last]
-        loss = self._loss(output, y, buf.z[last], columns=True)
+        loss = self._loss(output, y, buf.z[last])
         scale = self.config.learning_rate if self.plain_sgd else 1.0
-        self._output_delta(output, buf.z[last], y, buf.mask[last], buf.delta[last], scale, columns=True)
+        self._output_delta(output, buf.z[last], y, buf.mask[last], buf.delta[last], scale)
         # backward: every δ, with W as it is before any update
         for index in range(last, 0, -1):
             below = buf.delta[index - 1]
             np.matmul(self.WT[index], buf.delta[index], out=below)
             self._through_activation(index - 1, buf.z[index - 1], buf.a[index - 1][:self.n_out[index - 1]],
-                                     buf.mask[index - 1], below, below, columns=True)
+                                     buf.mask[index - 1], below, below)
         # update
         if self.plain_sgd:
             for index in range(last + 1):

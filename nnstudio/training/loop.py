@@ -80,10 +80,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     steps_per_epoch = math.ceil(n / batch)
     check_every = max(1, 256 // batch)
     rng = np.random.default_rng(config.seed)
-    if batch == 1:
-        x_epoch, y_epoch = np.empty_like(x_all), np.empty_like(y_all)
-    else:
-        batches = ColumnBatches(x_all, y_all, batch, dtype, find_nonzero=engine.skips_zero_inputs)
+    batches = ColumnBatches(x_all, y_all, batch, dtype, find_nonzero=engine.skips_zero_inputs)
     history: list[EpochResult] = []
     snapshot = engine.snapshot()
     started = time.perf_counter()
@@ -93,11 +90,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     error: str | None = None
     for epoch in range(1, config.epochs + 1):
         order = rng.permutation(n)
-        if batch == 1:
-            np.take(x_all, order, axis=0, out=x_epoch)
-            np.take(y_all, order, axis=0, out=y_epoch)
-        else:
-            batches.shuffle(order)
+        batches.shuffle(order)
         epoch_start = time.perf_counter()
         total, count = 0.0, 0
         for step in range(steps_per_epoch):
@@ -113,10 +106,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
                     break
             lo = step * batch
             hi = min(lo + batch, n)
-            if batch == 1:
-                value = engine.train_step(x_epoch[lo], y_epoch[lo])
-            else:
-                value = engine.train_columns(*batches.get(step))
+            value = engine.train_columns(*batches.get(step))
             if not math.isfinite(value):
                 engine.restore(snapshot)
                 error = (f"training stopped: the loss became {value} at epoch {epoch}, step {step + 1}; "
