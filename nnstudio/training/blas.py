@@ -1,12 +1,19 @@
-"""W −= A·Bᵀ in one BLAS call, with no gradient array in between.
+"""Matrix products written straight into preallocated arrays, W −= A·Bᵀ without a gradient array.
 
-numpy's matmul always writes a fresh result, so a plain SGD step would be two
-passes over every weight matrix: write ∂L/∂W, then read it back to subtract it.
-BLAS gemm computes C ← α·op(A)·op(B) + β·C; with β = 1 and α = −1 (the learning
-rate already folded into δ) it updates W in place. scipy.linalg.blas is the
-standard way to call it from Python; f2py passes Fortran-ordered views through
-without copying, which is why every argument below is a transposed view of a
-C-ordered array.
+numpy's matmul cannot accumulate, so a plain SGD step would be two passes over every
+weight matrix: write ∂L/∂W, then read it back to subtract it. BLAS gemm computes
+C ← α·op(A)·op(B) + β·C; with β = 1 and α = −1 (the learning rate already folded
+into δ) it updates W in place. scipy.linalg.blas is the standard way to call it from
+Python.
+
+Every product of a training step goes through here, not some through numpy: numpy
+and scipy each bring their own OpenBLAS, and with more than one thread the two
+libraries' idle worker threads spin against each other (measured: 25× slower with
+two threads when products alternated between them).
+
+f2py hands Fortran-ordered arrays to BLAS without copying; a C-ordered matrix is a
+Fortran-ordered view of its transpose, so each argument is passed as whichever of
+the two is Fortran-ordered, with the matching transpose flag.
 """
 
 from __future__ import annotations
@@ -15,13 +22,31 @@ import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 
 
-def subtract_product(weights: np.ndarray, inputs: np.ndarray, delta: np.ndarray) -> None:
-    """weights (k × n) −= inputs (k × B) · deltaᵀ (B × n), in place. All three C-contiguous.
+def _fortran(matrix: np.ndarray) -> tuple[np.ndarray, int]:
+    """`matrix`ᵀ as (a Fortran-ordered array, transpose flag) for BLAS."""
+    if matrix.flags.c_contiguous:
+        return matrix.T, 0
+    if matrix.flags.f_contiguous:
+        return matrix, 1
+    raise ValueError("BLAS operands must be contiguous (C or Fortran order)")
 
-    Raises if BLAS could not work in place (which would mean a silent copy and a lost update).
+
+_ROUTINES: dict[str, object] = {}
+
+
+def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta: float = 0.0) -> None:
+    """out ← alpha·a·b + beta·out, in place; `out` C-contiguous, a and b contiguous either way.
+
+    Computed as outᵀ = bᵀ·aᵀ, which is the Fortran-ordered view of `out`. (That BLAS really
+    writes into `out` for every layout is checked by the tests, not on each call: this runs
+    tens of thousands of times a second at batch 1.)
     """
-    gemm = get_blas_funcs("gemm", (weights,))
-    target = weights.T  # Fortran-ordered (n × k): the layout gemm overwrites in place
-    result = gemm(-1.0, delta.T, inputs.T, 1.0, target, trans_a=1, overwrite_c=1)
-    if not np.shares_memory(result, weights):  # pragma: no cover - guards the layout assumptions above
-        raise RuntimeError("BLAS gemm did not update the weights in place")
+    if not out.flags.c_contiguous:
+        raise ValueError("the result of a BLAS product must be a C-contiguous array")
+    routine = _ROUTINES.get(out.dtype.char)
+    if routine is None:
+        routine = _ROUTINES[out.dtype.char] = get_blas_funcs("gemm", (out,))
+    first, trans_first = _fortran(b)
+    second, trans_second = _fortran(a)
+    routine(alpha, first, second, beta, out.T, trans_a=trans_first, trans_b=trans_second,  # type: ignore[operator]
+            overwrite_c=1)

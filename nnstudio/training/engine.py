@@ -19,7 +19,7 @@ Every batch, batch 1 included, is laid out one sample per column
 (`train_columns`), as in the textbook's z = W·a. Every activation block carries a row of ones under it, so the bias is
 the last column of the product — added by the same matrix product, and its
 gradient comes out of the same weight-gradient product. With plain SGD the
-weight update is one BLAS call (W −= a_prev·δᵀ, see `blas.py`), and when the
+weight update is one BLAS call (W −= a_prev·δᵀ; every product goes through `blas.py`), and when the
 caller says which inputs are nonzero somewhere in the batch, the first layer
 works only on those rows of W (about 19 % of MNIST's 784 pixels at batch 1,
 58 % at batch 32, 67 % at batch 128): the products skip multiplications by
@@ -40,7 +40,7 @@ from nnstudio.core.activations import get_activation
 from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
-from nnstudio.training.blas import subtract_product
+from nnstudio.training.blas import gemm
 
 # Working on the nonzero inputs only pays while they are clearly fewer than all.
 SPARSE_ENOUGH = 0.85
@@ -222,7 +222,7 @@ class FastMLP:
             if index > 0:
                 a_prev = buf.a[index - 1][:self.rows[index]]
             z, a = buf.z[index], buf.a[index][:self.n_out[index]]
-            np.matmul(weights.T, a_prev, out=z)
+            gemm(z, weights.T, a_prev)
             self._activate(index, z, a)
         output = buf.a[last]
         loss = self._loss(output, y, buf.z[last])
@@ -231,20 +231,20 @@ class FastMLP:
         # backward: every δ, with W as it is before any update
         for index in range(last, 0, -1):
             below = buf.delta[index - 1]
-            np.matmul(self.WT[index], buf.delta[index], out=below)
+            gemm(below, self.WT[index], buf.delta[index])
             self._through_activation(index - 1, buf.z[index - 1], buf.a[index - 1][:self.n_out[index - 1]],
                                      buf.mask[index - 1], below, below)
         # update
         if self.plain_sgd:
             for index in range(last + 1):
                 a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
-                subtract_product(first if index == 0 else self.WTb[index], a_prev, buf.delta[index])
+                gemm(first if index == 0 else self.WTb[index], a_prev, buf.delta[index].T, alpha=-1.0, beta=1.0)
             if compact:
                 self.WTb[0][used] = first
         else:
             for index, grad in enumerate(self._gradient_arrays()):
                 a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
-                np.matmul(a_prev, buf.delta[index].T, out=grad)
+                gemm(grad, a_prev, buf.delta[index].T)
             self._optimiser_update()
         self.step_count += 1
         return loss

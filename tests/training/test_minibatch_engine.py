@@ -13,7 +13,7 @@ from nnstudio.core import DenseLayer, Network, OptimizerConfig
 from nnstudio.data.dataset import Dataset
 from nnstudio.training import TrainingConfig, drive, train
 from nnstudio.training.batches import ColumnBatches
-from nnstudio.training.blas import subtract_product
+from nnstudio.training.blas import gemm
 from nnstudio.training.engine import FastMLP
 
 
@@ -125,13 +125,26 @@ def test_dense_data_is_not_searched_for_zeros():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_subtract_product_updates_weights_in_place(dtype):
+@pytest.mark.parametrize("transpose_a", [False, True])
+@pytest.mark.parametrize("transpose_b", [False, True])
+def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, transpose_b):
     rng = np.random.default_rng(0)
     storage = rng.random((9, 4)).astype(dtype)
-    weights = storage[:7]  # the first rows of a larger array, as the engine passes them
-    inputs, delta = rng.random((7, 3)).astype(dtype), rng.random((4, 3)).astype(dtype)
-    expected = storage[:7] - inputs @ delta.T
+    out = storage[:7]  # the first rows of a larger array, as the engine passes them
+    a = rng.random((3, 7)).astype(dtype).T if transpose_a else rng.random((7, 3)).astype(dtype)
+    b = rng.random((4, 3)).astype(dtype).T if transpose_b else rng.random((3, 4)).astype(dtype)
     untouched = storage[7:].copy()
-    subtract_product(weights, inputs, delta)
-    np.testing.assert_allclose(storage[:7], expected, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    before = out.copy()
+    gemm(out, a, b, alpha=-1.0, beta=1.0)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-14
+    np.testing.assert_allclose(storage[:7], before - a @ b, rtol=tolerance)
     np.testing.assert_array_equal(storage[7:], untouched)
+    out[...] = np.nan  # β = 0 must not read the old contents
+    gemm(out, a, b)
+    np.testing.assert_allclose(out, a @ b, rtol=tolerance)
+
+
+def test_gemm_refuses_a_result_it_could_not_write_in_place():
+    out = np.zeros((4, 6))[:, ::2]
+    with pytest.raises(ValueError, match="C-contiguous"):
+        gemm(out, np.ones((4, 2)), np.ones((2, 3)))
