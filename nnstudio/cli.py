@@ -5,6 +5,8 @@
     nnstudio examples               list the built-in examples
     nnstudio eval FILE|EXAMPLE      forward pass: z and a of every layer, the output
     nnstudio step FILE|EXAMPLE      forward, loss, backward, update: every number
+    nnstudio new 784-256-128-10 --out FILE    a new network file, seeded weights
+    nnstudio train FILE|EXAMPLE --dataset NAME --out FILE    train and save
 
 This module never imports Qt: the window is imported only when it is asked for.
 User errors end with exit status 2 and one line on stderr, never a traceback.
@@ -30,7 +32,7 @@ from nnstudio.core.trace import backward, forward, trace_loss
 from nnstudio.io.examples import list_examples, load_file_or_example
 from nnstudio.io.network_file import save_project
 
-COMMANDS = ("eval", "step", "examples", "train")
+COMMANDS = ("eval", "step", "examples", "train", "new")
 VECTOR_OPTIONS = ("--input", "--target")
 _SEPARATOR = "\x1f"
 EXIT_USAGE = 2
@@ -125,7 +127,38 @@ def _make_parser() -> _Parser:
     train.add_argument("--precision", choices=["float32", "float64"], default="float32")
     train.add_argument("--out", metavar="TRAINED_FILE", required=True)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    new = sub.add_parser("new", help="write a new network file with the given layer sizes")
+    new.add_argument("sizes", metavar="SIZES", help="layer sizes from input to output, e.g. 784-256-128-10")
+    new.add_argument("--hidden", default="relu", help="activation of the hidden layers (default relu)")
+    new.add_argument("--output", default="softmax", help="activation of the output layer (default softmax)")
+    new.add_argument("--loss", help="default: cce after softmax, bce after sigmoid, else mse")
+    new.add_argument("--init", default="he", help="weight initialiser (default he)")
+    new.add_argument("--seed", type=int, default=0)
+    new.add_argument("--out", metavar="NEW_FILE", required=True)
     return parser
+
+
+_LOSS_AFTER = {"softmax": "cce", "sigmoid": "bce"}
+
+
+def _new(args: argparse.Namespace) -> int:
+    """A new network file from sizes, so a whole experiment can start from the command line."""
+    from nnstudio.core.init import build_network
+
+    try:
+        sizes = [int(word) for word in args.sizes.replace(",", "-").split("-")]
+    except ValueError:
+        raise UsageError(f"SIZES must be whole numbers joined by '-', e.g. 784-256-128-10, got {args.sizes!r}")
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise UsageError(f"SIZES needs an input and at least one layer, each ≥ 1, got {args.sizes!r}")
+    activations = [args.hidden] * (len(sizes) - 2) + [args.output]
+    network = build_network(sizes, activations, args.init, seed=args.seed)
+    loss = args.loss or _LOSS_AFTER.get(args.output, "mse")
+    save_project(Project(network, loss=loss), args.out)
+    print(f"saved {args.out}: {'-'.join(map(str, sizes))}, {args.hidden} hidden, {args.output} output, "
+          f"{loss} loss, {args.init} weights (seed {args.seed})")
+    return 0
 
 
 def _with_overrides(project: Project, args: argparse.Namespace) -> Project:
@@ -359,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "train":
             return _train(args)
+        if args.command == "new":
+            return _new(args)
         if args.command == "eval" and args.dataset:
             return _eval_dataset(args)
         if args.digits < 1 or args.digits > 17:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from nnstudio.core import build_network
 from nnstudio.core.project import Project
@@ -64,3 +65,37 @@ def test_train_errors_are_one_line(tmp_path):
                   str(tmp_path / "y.nnstudio"))
     assert missing.returncode == 2 and "missing train-images-idx3-ubyte.gz" in missing.stderr
     assert "Traceback" not in missing.stderr + result.stderr
+
+
+def test_new_writes_a_network_that_train_accepts(tmp_path):
+    """`nnstudio new` then `nnstudio train`: a whole experiment from the command line."""
+    synthetic_idx(tmp_path)
+    start = tmp_path / "new.nnstudio"
+    made = run("new", "16-8-10", "--seed", "3", "--out", str(start))
+    assert made.returncode == 0, made.stderr
+    project = load_project(start)
+    assert project.network.sizes == [16, 8, 10]
+    assert [layer.activation for layer in project.network.layers] == ["relu", "softmax"]
+    assert project.loss == "cce"
+    weights = project.network.layers[0].weights
+    assert 0.5 < weights.std() * np.sqrt(16 / 2) < 1.5  # He: std √(2/fan_in)
+    assert np.all(project.network.layers[0].bias == 0)
+    out = tmp_path / "trained.nnstudio"
+    trained = run("train", str(start), "--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "2",
+                  "--lr", "0.1", "--normalise", "standard", "--out", str(out), "--quiet")
+    assert trained.returncode == 0, trained.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["7-x"], "SIZES must be whole numbers"),
+    (["4"], "needs an input and at least one layer"),
+    (["4-0"], "needs an input and at least one layer"),
+    (["4-3", "--output", "bogus"], "unknown activation 'bogus'"),
+    (["4-3", "--init", "nope"], "unknown initialiser 'nope'"),
+])
+def test_new_refuses_bad_sizes_and_names_in_one_line(tmp_path, args, message):
+    out = tmp_path / "x.nnstudio"
+    result = run("new", *args, "--out", str(out))
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
