@@ -33,7 +33,8 @@ class ColumnBatches:
         self.x_rest = np.ones((features + 1, rest), dtype) if rest else None
         self.y_rest = np.empty((y.shape[1], rest), dtype) if rest else None
         sparse = find_nonzero and n > 0 and np.count_nonzero(x) < SPARSE_DATA * x.size
-        self.bits = np.packbits(x != 0, axis=1) if sparse else None
+        # one bit per row of a block: the features, then the row of ones (always set)
+        self.bits = np.packbits(np.column_stack([x != 0, np.ones(n, bool)]), axis=1) if sparse else None
         self.bits_epoch: np.ndarray | None = None
 
     def shuffle(self, order: np.ndarray) -> None:
@@ -52,7 +53,8 @@ class ColumnBatches:
             self.bits_epoch = self.bits[order]
 
     def get(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Inputs, targets and (for sparse data) the sorted indices of features nonzero in this batch."""
+        """Inputs, targets and, for sparse data, the sorted indices of the rows of the input block
+        that are nonzero somewhere in this batch (the last, the row of ones, always is)."""
         if step < len(self.x_blocks):
             x, y = self.x_blocks[step], self.y_blocks[step]
         else:
@@ -61,5 +63,5 @@ class ColumnBatches:
         if self.bits_epoch is not None:
             lo = step * self.batch
             seen = np.bitwise_or.reduce(self.bits_epoch[lo:lo + self.batch], axis=0)
-            nonzero = np.flatnonzero(np.unpackbits(seen, count=self.x_all.shape[1]))
+            nonzero = np.flatnonzero(np.unpackbits(seen, count=self.x_all.shape[1] + 1))
         return x, y, nonzero  # type: ignore[return-value]

@@ -48,5 +48,5 @@ def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta
         routine = _ROUTINES[out.dtype.char] = get_blas_funcs("gemm", (out,))
     first, trans_first = _fortran(b)
     second, trans_second = _fortran(a)
-    routine(alpha, first, second, beta, out.T, trans_a=trans_first, trans_b=trans_second,  # type: ignore[operator]
-            overwrite_c=1)
+    # positional (alpha, a, b, beta, c, trans_a, trans_b, overwrite_c): keywords cost more than BLAS at batch 1
+    routine(alpha, first, second, beta, out.T, trans_first, trans_second, 1)  # type: ignore[operator]

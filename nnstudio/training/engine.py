@@ -201,15 +201,20 @@ class FastMLP:
         """One step on a batch laid out one sample per column. Returns the mean loss.
 
         x: (inputs + 1) × B, C-contiguous, the last row all ones; y: outputs × B.
-        nonzero: optional sorted indices of the inputs that are not zero in some sample of the
-        batch; with plain SGD the first layer then only reads and updates those rows of W.
+        nonzero: optional sorted indices of the rows of x that are not zero in some sample of the
+        batch, the row of ones included; with plain SGD the first layer then only reads and
+        updates those rows of [Wᵀ; b].
         """
         batch = x.shape[1]
         buf = self._column_buffers(batch)
         rows0, last = self.rows[0], len(self.WTb) - 1
         compact = nonzero is not None and self.plain_sgd and len(nonzero) < SPARSE_ENOUGH * self.n_in[0]
         if compact:
-            used = np.append(nonzero, self.n_in[0]) if self.has_bias[0] else nonzero
+            used = nonzero
+            if used[-1] == self.n_in[0] and not self.has_bias[0]:
+                used = used[:-1]  # the ones row feeds only a bias
+            elif used[-1] != self.n_in[0] and self.has_bias[0]:
+                used = np.append(used, self.n_in[0])
             inputs, first = buf.inputs[:len(used)], buf.first_rows[:len(used)]
             np.take(x, used, axis=0, out=inputs, mode="clip")  # "clip": no hidden copy, indices are valid
             np.take(self.WTb[0], used, axis=0, out=first, mode="clip")

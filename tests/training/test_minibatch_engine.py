@@ -26,10 +26,10 @@ def _sparse_set(n=23, features=40, seed=0):
     return Dataset("sparse", x, rng.integers(0, 3, n), ("a", "b", "c"))
 
 
-def _network(features=40):
+def _network(features=40, first_bias=True):
     rng = np.random.default_rng(5)
     return Network(features, (
-        DenseLayer(rng.normal(0, 0.4, (6, features)), rng.normal(0, 0.1, 6), "relu"),
+        DenseLayer(rng.normal(0, 0.4, (6, features)), rng.normal(0, 0.1, 6) if first_bias else None, "relu"),
         DenseLayer(rng.normal(0, 0.4, (5, 6)), None, "tanh"),          # a layer with no bias
         DenseLayer(rng.normal(0, 0.4, (3, 5)), rng.normal(0, 0.1, 3), "softmax"),
     ))
@@ -48,7 +48,7 @@ def _hand_written_minibatch_sgd(network, x, labels, lr, batch, epochs, seed):
             gb = [np.zeros(w.shape[0]) for w in W]
             for i in picked:
                 a0 = x[i]
-                z1 = W[0] @ a0 + b[0]
+                z1 = W[0] @ a0 + (0 if b[0] is None else b[0])
                 a1 = np.maximum(z1, 0)
                 z2 = W[1] @ a1
                 a2 = np.tanh(z2)
@@ -67,11 +67,12 @@ def _hand_written_minibatch_sgd(network, x, labels, lr, batch, epochs, seed):
     return W, b
 
 
-@pytest.mark.parametrize("batch", [4, 5, 23])
-def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch):
+@pytest.mark.parametrize("first_bias", [True, False])
+@pytest.mark.parametrize("batch", [1, 4, 5, 23])
+def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_bias):
     """23 samples: batch 4 and 5 leave a short last batch; 23 is one batch of all."""
     data = _sparse_set()
-    network = _network()
+    network = _network(first_bias=first_bias)
     config = TrainingConfig(epochs=3, batch_size=batch, optimizer=OptimizerConfig("sgd", learning_rate=0.7),
                             seed=3, dtype="float64")
     result = drive(train(network, "cce", data, None, config))
@@ -113,7 +114,8 @@ def test_column_batches_hold_the_shuffled_samples_and_their_nonzero_features():
         np.testing.assert_array_equal(block_x[:-1], x[picked].T)
         np.testing.assert_array_equal(block_x[-1], np.ones(len(picked)))
         np.testing.assert_array_equal(block_y, y[picked].T)
-        np.testing.assert_array_equal(nonzero, np.flatnonzero(np.abs(x[picked]).sum(axis=0)))
+        expected = np.append(np.flatnonzero(np.abs(x[picked]).sum(axis=0)), x.shape[1])  # + the ones row
+        np.testing.assert_array_equal(nonzero, expected)
 
 
 def test_dense_data_is_not_searched_for_zeros():
