@@ -13,7 +13,7 @@ from nnstudio.core import DenseLayer, Network, OptimizerConfig
 from nnstudio.data.dataset import Dataset
 from nnstudio.training import TrainingConfig, drive, train
 from nnstudio.training.batches import ColumnBatches
-from nnstudio.training.blas import gemm
+from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
 from nnstudio.training.engine import FastMLP
 
 
@@ -129,18 +129,20 @@ def test_dense_data_is_not_searched_for_zeros():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("transpose_a", [False, True])
 @pytest.mark.parametrize("transpose_b", [False, True])
-def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, transpose_b):
+@pytest.mark.parametrize("m, k, n", [(7, 3, 4), (120, 100, 90)])  # f2py road; ctypes road (no GIL)
+def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, transpose_b, m, k, n):
+    assert (m * k * n >= RELEASE_GIL_FROM) == (m > 100)
     rng = np.random.default_rng(0)
-    storage = rng.random((9, 4)).astype(dtype)
-    out = storage[:7]  # the first rows of a larger array, as the engine passes them
-    a = rng.random((3, 7)).astype(dtype).T if transpose_a else rng.random((7, 3)).astype(dtype)
-    b = rng.random((4, 3)).astype(dtype).T if transpose_b else rng.random((3, 4)).astype(dtype)
-    untouched = storage[7:].copy()
+    storage = rng.random((m + 2, n)).astype(dtype)
+    out = storage[:m]  # the first rows of a larger array, as the engine passes them
+    a = rng.random((k, m)).astype(dtype).T if transpose_a else rng.random((m, k)).astype(dtype)
+    b = rng.random((n, k)).astype(dtype).T if transpose_b else rng.random((k, n)).astype(dtype)
+    untouched = storage[m:].copy()
     before = out.copy()
     gemm(out, a, b, alpha=-1.0, beta=1.0)
-    tolerance = 1e-6 if dtype == np.float32 else 1e-14
-    np.testing.assert_allclose(storage[:7], before - a @ b, rtol=tolerance)
-    np.testing.assert_array_equal(storage[7:], untouched)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(storage[:m], before - a @ b, rtol=tolerance, atol=tolerance * k)
+    np.testing.assert_array_equal(storage[m:], untouched)
     out[...] = np.nan  # β = 0 must not read the old contents
     gemm(out, a, b)
     np.testing.assert_allclose(out, a @ b, rtol=tolerance)
