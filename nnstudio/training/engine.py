@@ -71,17 +71,17 @@ class FastMLP:
         self.config = optimizer
         self.activations = [layer.activation for layer in network.layers]
         self.params = [dict(layer.params) for layer in network.layers]
-        self.n_in = [layer.weights.shape[1] for layer in network.layers]
-        self.n_out = [layer.weights.shape[0] for layer in network.layers]
-        self.has_bias = [layer.bias is not None for layer in network.layers]
+        self.n_in = [layer.n_in for layer in network.layers]
+        self.n_out = [layer.n_out for layer in network.layers]
+        self.has_bias = [layer.has_bias for layer in network.layers]
         # rows of WTb a product uses: the inputs, plus the bias row if the layer has one
-        self.rows = [n + int(bias) for n, bias in zip(self.n_in, self.has_bias)]
+        self.rows = [layer.n_in + int(layer.has_bias) for layer in network.layers]
         # Always copies (never views of the network's read-only arrays): the engine trains its own.
         self.WTb: list[np.ndarray] = []
         for layer, rows in zip(network.layers, self.rows):
-            wtb = np.empty((rows, layer.weights.shape[0]), self.dtype)
-            wtb[:layer.weights.shape[1]] = layer.weights.T
-            if layer.bias is not None:
+            wtb = np.empty((rows, layer.n_out), self.dtype)
+            wtb[:layer.n_in] = layer.weights.T
+            if layer.has_bias:
                 wtb[-1] = layer.bias
             self.WTb.append(wtb)
         self.WT = [wtb[:n] for wtb, n in zip(self.WTb, self.n_in)]
