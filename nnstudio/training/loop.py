@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 from nnstudio.core.errors import ShapeError
 from nnstudio.core.network import Network
 from nnstudio.data.dataset import Dataset
+from nnstudio.training import blas
 from nnstudio.training.batches import ColumnBatches
 from nnstudio.training.config import TrainingConfig
 from nnstudio.training.control import TrainingControl
@@ -47,6 +48,7 @@ def train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | N
           control: TrainingControl | None = None) -> Generator[Record, None, TrainingResult]:
     """Yield progress records while training; return the TrainingResult."""
     check_fits(network, train_set)
+    blas.library()  # loaded before the limit below, which applies only to libraries already loaded
     limits = threadpool_limits(limits=config.blas_threads, user_api="blas") if config.blas_threads else None
     # Overflow while diverging is expected and reported by the loop itself (a non-finite
     # loss ends the run with a message), so numpy's warnings are off while it computes and

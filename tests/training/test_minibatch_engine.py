@@ -13,6 +13,7 @@ from nnstudio.core import DenseLayer, Network, OptimizerConfig
 from nnstudio.data.dataset import Dataset
 from nnstudio.training import TrainingConfig, drive, train
 from nnstudio.training.batches import ColumnBatches
+from nnstudio.training import blas
 from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
 from nnstudio.training.engine import FastMLP
 
@@ -126,11 +127,21 @@ def test_dense_data_is_not_searched_for_zeros():
     assert batches.get(0)[2] is None
 
 
+@pytest.fixture(params=["OpenBLAS", "MKL"])
+def blas_library(request, monkeypatch):
+    """Each library the GIL-free road can call: scipy's OpenBLAS always, MKL where installed."""
+    library = blas._scipy_openblas() if request.param == "OpenBLAS" else blas._mkl()
+    if library is None:
+        pytest.skip("MKL is not installed (pip install nnstudio[mkl])")
+    monkeypatch.setattr(blas, "_LIBRARY", library)
+    return library
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("transpose_a", [False, True])
 @pytest.mark.parametrize("transpose_b", [False, True])
 @pytest.mark.parametrize("m, k, n", [(7, 3, 4), (120, 100, 90)])  # f2py road; ctypes road (no GIL)
-def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, transpose_b, m, k, n):
+def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, transpose_b, m, k, n, blas_library):
     assert (m * k * n >= RELEASE_GIL_FROM) == (m > 100)
     rng = np.random.default_rng(0)
     storage = rng.random((m + 2, n)).astype(dtype)
@@ -152,3 +163,17 @@ def test_gemm_refuses_a_result_it_could_not_write_in_place():
     out = np.zeros((4, 6))[:, ::2]
     with pytest.raises(ValueError, match="C-contiguous"):
         gemm(out, np.ones((4, 2)), np.ones((2, 3)))
+
+
+def test_the_blas_library_is_scipys_openblas_when_asked_or_when_mkl_is_absent(monkeypatch):
+    monkeypatch.setattr(blas, "_LIBRARY", None)
+    monkeypatch.setenv("NNSTUDIO_BLAS", "openblas")
+    assert blas.library().name == "OpenBLAS (scipy)"
+    monkeypatch.setattr(blas, "_LIBRARY", None)
+    monkeypatch.delenv("NNSTUDIO_BLAS")
+    monkeypatch.setattr(blas, "_mkl_path", lambda: None)  # as on a machine without the mkl package
+    assert blas.library().name == "OpenBLAS (scipy)"
+    out = np.zeros((128, 100), np.float32)
+    a, b = np.ones((128, 90), np.float32), np.ones((90, 100), np.float32)
+    gemm(out, a, b)
+    np.testing.assert_array_equal(out, np.full((128, 100), 90.0))
