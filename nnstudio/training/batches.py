@@ -6,6 +6,14 @@ same single pass over the data a shuffle costs anyway. For sparse data (most
 MNIST pixels are exactly zero) it also knows which features are nonzero in some
 sample of each batch, from one bit per feature and sample packed at the start;
 the engine then skips the rest of the first layer's products.
+
+For sparse data the features are also laid out most-often-nonzero first
+(`feature_order`): then a batch's nonzero features are nearly a prefix of the
+block (MNIST, batch 128: 530 nonzero rows, all but ~20 of them among the first
+530), and the engine works on that prefix in place after swapping in the few
+stragglers, instead of copying every nonzero row of the weights out and back.
+The reordered copy of the inputs costs memory once (one more copy of the
+training inputs) and keeps the per-epoch shuffle a single pass.
 """
 
 from __future__ import annotations
@@ -20,11 +28,19 @@ _CHUNK = 64  # blocks shuffled at a time (bounds the temporary copy)
 
 
 class ColumnBatches:
-    """Shuffle into column blocks with `shuffle(order)`, then `get(step)` → (x, y, nonzero or None)."""
+    """Shuffle into column blocks with `shuffle(order)`, then `get(step)` → (x, y, nonzero or None).
+
+    Row r < features of a block holds feature `feature_order[r]` (None: feature r).
+    """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, find_nonzero: bool) -> None:
-        self.x_all, self.y_all = x, y
         n, features = x.shape
+        counts = np.count_nonzero(x, axis=0) if find_nonzero and n > 0 else None
+        sparse = counts is not None and counts.sum() < SPARSE_DATA * x.size
+        self.feature_order: np.ndarray | None = np.argsort(-counts, kind="stable") if sparse else None
+        if self.feature_order is not None:
+            x = np.ascontiguousarray(x[:, self.feature_order])
+        self.x_all, self.y_all = x, y
         self.batch = batch
         self.steps = math.ceil(n / batch)
         full, rest = divmod(n, batch)
@@ -32,7 +48,6 @@ class ColumnBatches:
         self.y_blocks = np.empty((full, y.shape[1], batch), dtype)
         self.x_rest = np.ones((features + 1, rest), dtype) if rest else None
         self.y_rest = np.empty((y.shape[1], rest), dtype) if rest else None
-        sparse = find_nonzero and n > 0 and np.count_nonzero(x) < SPARSE_DATA * x.size
         # one bit per row of a block: the features, then the row of ones (always set)
         self.bits = np.packbits(np.column_stack([x != 0, np.ones(n, bool)]), axis=1) if sparse else None
         self.bits_epoch: np.ndarray | None = None

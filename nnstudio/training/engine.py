@@ -23,7 +23,12 @@ weight update is one BLAS call (W −= a_prev·δᵀ; every product goes through
 caller says which inputs are nonzero somewhere in the batch, the first layer
 works only on those rows of W (about 19 % of MNIST's 784 pixels at batch 1,
 58 % at batch 32, 67 % at batch 128): the products skip multiplications by
-exact zeros (their ∂L/∂w = δ·0 = 0), nothing else changes.
+exact zeros (their ∂L/∂w = δ·0 = 0), nothing else changes. When the inputs
+come most-often-nonzero first (`order_inputs`, as `ColumnBatches` lays sparse
+data out), those rows are nearly the first ones already: the few beyond are
+swapped with zero rows in place (W and x alike) and swapped back after the
+update, so the products read the leading rows as they stand. Otherwise (few
+rows, scattered: batch 1) the nonzero rows are copied out and back.
 
 Tests compare it with `core.backward`, with a hand-written per-sample loop and
 with a hand-written mini-batch loop.
@@ -44,6 +49,9 @@ from nnstudio.training.blas import gemm
 
 # Working on the nonzero inputs only pays while they are clearly fewer than all.
 SPARSE_ENOUGH = 0.85
+# Swap the nonzero rows that lie beyond the leading ones into place while they are at most
+# this fraction of the rows used; more (batch 1's scattered pixels), copy the rows out instead.
+SWAP_AT_MOST = 0.25
 
 
 @dataclass
@@ -54,8 +62,8 @@ class _ColumnBuffers:
     a: list[np.ndarray]          # hidden layers: (neurons + 1) × B, last row ones
     delta: list[np.ndarray]
     mask: list[np.ndarray]
-    inputs: np.ndarray           # gathered nonzero input rows (+ the ones row)
-    first_rows: np.ndarray       # the matching rows of the first layer's WTb
+    inputs: np.ndarray           # gathered nonzero input rows (+ the ones row); or rows swapped out
+    first_rows: np.ndarray       # the matching rows of the first layer's WTb; or rows swapped out
 
 
 class FastMLP:
@@ -86,6 +94,10 @@ class FastMLP:
             self.WTb.append(wtb)
         self.WT = [wtb[:n] for wtb, n in zip(self.WTb, self.n_in)]
         self.b = [wtb[n] if bias else None for wtb, n, bias in zip(self.WTb, self.n_in, self.has_bias)]
+        # The first layer's input rows are stored in this order (None: the inputs' own);
+        # `_input_home[i]` is the row that holds input i.
+        self.input_order: np.ndarray | None = None
+        self._input_home: np.ndarray | None = None
         self.fused = self.loss.is_fused_with(self.activations[-1])
         self.plain_sgd = optimizer.name == "sgd" and optimizer.l2 == 0
         self._columns: dict[int, _ColumnBuffers] = {}
@@ -95,6 +107,20 @@ class FastMLP:
         self._grads: list[np.ndarray] | None = None
         self._m: list[np.ndarray] | None = None
         self._v: list[np.ndarray] | None = None
+
+    def order_inputs(self, order: np.ndarray) -> None:
+        """Store the first layer's weights for input `order[r]` in row r; from now on the input
+        rows given to `train_columns` must come in the same order (the row of ones stays last).
+        Results (`to_network`, `predict`, `train_step`) keep the inputs' own order."""
+        order = np.asarray(order, dtype=np.intp)
+        if sorted(order.tolist()) != list(range(self.n_in[0])):
+            raise ValueError(f"an input order must list each of the {self.n_in[0]} inputs once")
+        self.WT[0][...] = self._first_weights()[order]
+        self.input_order, self._input_home = order, np.argsort(order)
+
+    def _first_weights(self) -> np.ndarray:
+        """The first layer's Wᵀ with rows in the inputs' own order (a copy if stored reordered)."""
+        return self.WT[0] if self._input_home is None else self.WT[0][self._input_home]
 
     @property
     def skips_zero_inputs(self) -> bool:
@@ -174,7 +200,7 @@ class FastMLP:
         """One step on one sample (vectors) or on a batch given as rows. Returns the loss."""
         x, y = np.atleast_2d(x), np.atleast_2d(y)
         columns = np.ones((self.n_in[0] + 1, x.shape[0]), self.dtype)
-        columns[:-1] = x.T
+        columns[:-1] = x.T if self.input_order is None else x[:, self.input_order].T
         return self.train_columns(columns, np.ascontiguousarray(y.T, dtype=self.dtype))
 
     # ------------------------------------------------------------------ mini-batches (columns)
@@ -203,23 +229,58 @@ class FastMLP:
         x: (inputs + 1) × B, C-contiguous, the last row all ones; y: outputs × B.
         nonzero: optional sorted indices of the rows of x that are not zero in some sample of the
         batch, the row of ones included; with plain SGD the first layer then only reads and
-        updates those rows of [Wᵀ; b].
+        updates those rows of [Wᵀ; b]. Rows of x may be exchanged while the step runs; x is as
+        it was given when the step returns.
         """
         batch = x.shape[1]
         buf = self._column_buffers(batch)
-        rows0, last = self.rows[0], len(self.WTb) - 1
+        rows0 = self.rows[0]
         compact = nonzero is not None and self.plain_sgd and len(nonzero) < SPARSE_ENOUGH * self.n_in[0]
+        gathered = swapped = None
         if compact:
             used = nonzero
-            if used[-1] == self.n_in[0] and not self.has_bias[0]:
+            if len(used) and used[-1] == self.n_in[0] and not self.has_bias[0]:
                 used = used[:-1]  # the ones row feeds only a bias
-            elif used[-1] != self.n_in[0] and self.has_bias[0]:
+            elif (not len(used) or used[-1] != self.n_in[0]) and self.has_bias[0]:
                 used = np.append(used, self.n_in[0])
-            inputs, first = buf.inputs[:len(used)], buf.first_rows[:len(used)]
-            np.take(x, used, axis=0, out=inputs, mode="clip")  # "clip": no hidden copy, indices are valid
-            np.take(self.WTb[0], used, axis=0, out=first, mode="clip")
+            m = len(used)
+            inside = int(np.searchsorted(used, m))  # nonzero rows among the first m
+            if m - inside <= SWAP_AT_MOST * m:
+                present = np.zeros(m, bool)
+                present[used[:inside]] = True
+                swapped = (np.flatnonzero(~present), used[inside:])  # (zero rows among the first m, rows beyond)
+                self._swap_rows(x, *swapped, buf)
+                inputs, first = x[:m], self.WTb[0][:m]
+            else:
+                gathered = used
+                inputs, first = buf.inputs[:m], buf.first_rows[:m]
+                np.take(x, used, axis=0, out=inputs, mode="clip")  # "clip": no hidden copy, indices are valid
+                np.take(self.WTb[0], used, axis=0, out=first, mode="clip")
         else:
             inputs, first = x[:rows0], self.WTb[0]
+        try:
+            loss = self._step(inputs, first, y, buf)
+        finally:
+            if swapped is not None:
+                self._swap_rows(x, *swapped, buf)  # a swap undoes itself: rows home, x as it was given
+        if gathered is not None:
+            self.WTb[0][gathered] = first
+        self.step_count += 1
+        return loss
+
+    def _swap_rows(self, x: np.ndarray, rows: np.ndarray, others: np.ndarray, buf: _ColumnBuffers) -> None:
+        """Exchange rows `rows` and `others` of the first layer's [Wᵀ; b] and of x."""
+        count = len(rows)
+        if not count:
+            return
+        for matrix, keep in ((self.WTb[0], buf.first_rows[:count]), (x, buf.inputs[:count])):
+            np.take(matrix, rows, axis=0, out=keep, mode="clip")
+            matrix[rows] = matrix[others]
+            matrix[others] = keep
+
+    def _step(self, inputs: np.ndarray, first: np.ndarray, y: np.ndarray, buf: _ColumnBuffers) -> float:
+        """Forward, backward and update, with `first` the first layer's rows that `inputs` feed."""
+        last = len(self.WTb) - 1
         # forward: z = [W b]·[a_prev; 1]
         a_prev = inputs
         for index in range(last + 1):
@@ -244,14 +305,11 @@ class FastMLP:
             for index in range(last + 1):
                 a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
                 gemm(first if index == 0 else self.WTb[index], a_prev, buf.delta[index].T, alpha=-1.0, beta=1.0)
-            if compact:
-                self.WTb[0][used] = first
         else:
             for index, grad in enumerate(self._gradient_arrays()):
                 a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
                 gemm(grad, a_prev, buf.delta[index].T)
             self._optimiser_update()
-        self.step_count += 1
         return loss
 
     # ------------------------------------------------------------------ other optimisers
@@ -319,16 +377,17 @@ class FastMLP:
         layers = [
             DenseLayer(np.ascontiguousarray(wt.T).astype(out), None if b is None else b.astype(out),
                        layer.activation, layer.params)
-            for wt, b, layer in zip(self.WT, self.b, self.template.layers)
+            for wt, b, layer in zip([self._first_weights(), *self.WT[1:]], self.b, self.template.layers)
         ]
         return Network(self.template.input_size, tuple(layers))
 
     def predict(self, x: np.ndarray, batch: int = 1024) -> np.ndarray:
         """Outputs for many inputs, in chunks, without touching the training buffers."""
         outputs = []
+        weights = [self._first_weights(), *self.WT[1:]]
         for start in range(0, len(x), batch):
             a = np.asarray(x[start:start + batch], dtype=self.dtype)
-            for index, (wt, b) in enumerate(zip(self.WT, self.b)):
+            for index, (wt, b) in enumerate(zip(weights, self.b)):
                 z = a @ wt
                 if b is not None:
                     z += b

@@ -18,12 +18,17 @@ from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
 from nnstudio.training.engine import FastMLP
 
 
-def _sparse_set(n=23, features=40, seed=0):
-    """Inputs with about three nonzero features each (like pixels of a small digit)."""
+def _sparse_set(n=23, features=40, seed=0, skew=0.0):
+    """Inputs with about three nonzero features each (like pixels of a small digit).
+
+    skew > 0 makes some features nonzero far more often than others, as MNIST's middle
+    pixels are: feature i is picked with weight exp(−skew·i), in a shuffled order of features.
+    """
     rng = np.random.default_rng(seed)
+    weights = np.exp(-skew * np.arange(features))[rng.permutation(features)]
     x = np.zeros((n, features))
     for row in x:
-        row[rng.choice(features, 3, replace=False)] = rng.random(3) + 0.1
+        row[rng.choice(features, 3, replace=False, p=weights / weights.sum())] = rng.random(3) + 0.1
     return Dataset("sparse", x, rng.integers(0, 3, n), ("a", "b", "c"))
 
 
@@ -68,11 +73,14 @@ def _hand_written_minibatch_sgd(network, x, labels, lr, batch, epochs, seed):
     return W, b
 
 
+@pytest.mark.parametrize("skew", [0.0, 0.3])
 @pytest.mark.parametrize("first_bias", [True, False])
 @pytest.mark.parametrize("batch", [1, 4, 5, 23])
-def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_bias):
-    """23 samples: batch 4 and 5 leave a short last batch; 23 is one batch of all."""
-    data = _sparse_set()
+def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_bias, skew):
+    """23 samples: batch 4 and 5 leave a short last batch; 23 is one batch of all. With skewed
+    features a batch's nonzero rows are mostly the leading ones (the engine swaps the rest in);
+    without, they are scattered (it copies them out and back)."""
+    data = _sparse_set(skew=skew)
     network = _network(first_bias=first_bias)
     config = TrainingConfig(epochs=3, batch_size=batch, optimizer=OptimizerConfig("sgd", learning_rate=0.7),
                             seed=3, dtype="float64")
@@ -103,20 +111,65 @@ def test_the_list_of_nonzero_inputs_is_what_the_first_layer_reads():
 
 
 def test_column_batches_hold_the_shuffled_samples_and_their_nonzero_features():
-    data = _sparse_set(n=11)
+    data = _sparse_set(n=11, skew=0.3)
     x, y = data.x, data.targets(np.float64, 3)
     batches = ColumnBatches(x, y, 4, np.dtype(np.float64), find_nonzero=True)
+    features = batches.feature_order
+    assert sorted(features) == list(range(x.shape[1]))
+    counts = (x != 0).sum(axis=0)[features]
+    assert np.all(np.diff(counts) <= 0) and counts[0] > counts[-1]  # most often nonzero first
     order = np.random.default_rng(1).permutation(11)
     batches.shuffle(order)
     assert batches.steps == 3
     for step in range(3):
         picked = order[step * 4:step * 4 + 4]
         block_x, block_y, nonzero = batches.get(step)
-        np.testing.assert_array_equal(block_x[:-1], x[picked].T)
+        np.testing.assert_array_equal(block_x[:-1], x[picked][:, features].T)
         np.testing.assert_array_equal(block_x[-1], np.ones(len(picked)))
         np.testing.assert_array_equal(block_y, y[picked].T)
-        expected = np.append(np.flatnonzero(np.abs(x[picked]).sum(axis=0)), x.shape[1])  # + the ones row
-        np.testing.assert_array_equal(nonzero, expected)
+        expected = [row for row, feature in enumerate(features) if np.any(x[picked, feature])] + [x.shape[1]]
+        np.testing.assert_array_equal(nonzero, expected)  # rows of the block, the ones row last
+
+
+def test_an_engine_with_reordered_inputs_gives_the_same_network_and_steps():
+    network = _network(features=8)
+    order = np.array([5, 2, 7, 0, 1, 6, 3, 4])
+    plain = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    reordered = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    reordered.order_inputs(order)
+    for layer, original in zip(reordered.to_network().layers, network.layers):
+        np.testing.assert_array_equal(layer.weights, original.weights)
+    x = np.random.default_rng(2).random((4, 8))
+    np.testing.assert_allclose(reordered.predict(x), plain.predict(x), rtol=0, atol=1e-14)
+    y = np.eye(3)[[0, 2, 1, 2]]
+    assert reordered.train_step(x, y) == pytest.approx(plain.train_step(x, y), abs=1e-14)
+    for mine, theirs in zip(reordered.to_network().layers, plain.to_network().layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
+    with pytest.raises(ValueError, match="each of the 8 inputs once"):
+        reordered.order_inputs(np.array([0, 0, 1, 2, 3, 4, 5, 6]))
+
+
+def test_rows_beyond_the_leading_ones_are_swapped_in_and_everything_is_put_back():
+    """Told that only rows 0–29 and 35 (and the ones row) are nonzero, the engine works on 32
+    leading rows after swapping two rows in: the rest of W is neither read nor changed, the
+    result equals training on the inputs with those rows zeroed, and x comes back as given."""
+    network = _network(features=40)
+    x = np.ones((41, 3))
+    listed = np.r_[np.arange(30), 35, 40]
+    y = np.eye(3)[:, [0, 1, 2]]
+    told = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    given = x.copy()
+    told.train_columns(given, y, nonzero=listed)
+    np.testing.assert_array_equal(given, x)
+    zeroed = x.copy()
+    zeroed[np.setdiff1d(np.arange(40), listed)] = 0
+    honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    honest.train_columns(zeroed, y)
+    for mine, theirs in zip(told.to_network().layers, honest.to_network().layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
+        np.testing.assert_allclose(mine.bias, theirs.bias, rtol=0, atol=1e-14) if mine.bias is not None else None
+    unlisted = np.setdiff1d(np.arange(40), listed)
+    np.testing.assert_array_equal(told.to_network().layers[0].weights[:, unlisted], network.layers[0].weights[:, unlisted])
 
 
 def test_dense_data_is_not_searched_for_zeros():
