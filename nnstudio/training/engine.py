@@ -243,9 +243,11 @@ class FastMLP:
                 used = used[:-1]  # the ones row feeds only a bias
             elif (not len(used) or used[-1] != self.n_in[0]) and self.has_bias[0]:
                 used = np.append(used, self.n_in[0])
+            compact = len(used) > 0  # no bias and a batch of zeros: nothing to skip to
+        if compact:
             m = len(used)
             inside = int(np.searchsorted(used, m))  # nonzero rows among the first m
-            if m - inside <= SWAP_AT_MOST * m:
+            if m - inside <= SWAP_AT_MOST * m and x.flags.writeable:
                 present = np.zeros(m, bool)
                 present[used[:inside]] = True
                 swapped = (np.flatnonzero(~present), used[inside:])  # (zero rows among the first m, rows beyond)

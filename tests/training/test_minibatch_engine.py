@@ -110,6 +110,19 @@ def test_the_list_of_nonzero_inputs_is_what_the_first_layer_reads():
     assert not np.allclose(first_honest.weights[:, 1:], network.layers[0].weights[:, 1:])
 
 
+def test_a_batch_of_zeros_into_a_layer_without_bias_trains_like_the_full_product():
+    """Nothing is nonzero and there is no bias row: the first layer has no row to work on."""
+    network = _network(features=8, first_bias=False)
+    x = np.zeros((9, 3))
+    x[-1] = 1.0
+    told = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    loss = told.train_columns(x.copy(), np.eye(3), nonzero=np.array([8]))
+    honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    assert loss == pytest.approx(honest.train_columns(x.copy(), np.eye(3)), abs=1e-15)
+    for mine, theirs in zip(told.to_network().layers, honest.to_network().layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-15)
+
+
 def test_column_batches_hold_the_shuffled_samples_and_their_nonzero_features():
     data = _sparse_set(n=11, skew=0.3)
     x, y = data.x, data.targets(np.float64, 3)
@@ -170,6 +183,12 @@ def test_rows_beyond_the_leading_ones_are_swapped_in_and_everything_is_put_back(
         np.testing.assert_allclose(mine.bias, theirs.bias, rtol=0, atol=1e-14) if mine.bias is not None else None
     unlisted = np.setdiff1d(np.arange(40), listed)
     np.testing.assert_array_equal(told.to_network().layers[0].weights[:, unlisted], network.layers[0].weights[:, unlisted])
+    read_only = x.copy()
+    read_only.flags.writeable = False  # cannot be swapped in: the rows are copied out instead
+    copied = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    copied.train_columns(read_only, y, nonzero=listed)
+    for mine, theirs in zip(copied.to_network().layers, told.to_network().layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
 
 
 def test_dense_data_is_not_searched_for_zeros():
