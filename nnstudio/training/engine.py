@@ -250,7 +250,8 @@ class FastMLP:
             if m - inside <= SWAP_AT_MOST * m and x.flags.writeable:
                 present = np.zeros(m, bool)
                 present[used[:inside]] = True
-                swapped = (np.flatnonzero(~present), used[inside:])  # (zero rows among the first m, rows beyond)
+                holes = np.flatnonzero(~present)  # zero rows among the first m; as many as the rows beyond
+                swapped = (np.concatenate((holes, used[inside:])), np.concatenate((used[inside:], holes)))
                 self._swap_rows(x, *swapped, buf)
                 inputs, first = x[:m], self.WTb[0][:m]
             else:
@@ -270,15 +271,15 @@ class FastMLP:
         self.step_count += 1
         return loss
 
-    def _swap_rows(self, x: np.ndarray, rows: np.ndarray, others: np.ndarray, buf: _ColumnBuffers) -> None:
-        """Exchange rows `rows` and `others` of the first layer's [Wᵀ; b] and of x."""
+    def _swap_rows(self, x: np.ndarray, rows: np.ndarray, sources: np.ndarray, buf: _ColumnBuffers) -> None:
+        """Rows `rows` of the first layer's [Wᵀ; b] and of x get rows `sources` (a list of pairs
+        exchanged both ways, so doing it twice puts everything back)."""
         count = len(rows)
         if not count:
             return
-        for matrix, keep in ((self.WTb[0], buf.first_rows[:count]), (x, buf.inputs[:count])):
-            np.take(matrix, rows, axis=0, out=keep, mode="clip")
-            matrix[rows] = matrix[others]
-            matrix[others] = keep
+        for matrix, moving in ((self.WTb[0], buf.first_rows[:count]), (x, buf.inputs[:count])):
+            np.take(matrix, sources, axis=0, out=moving, mode="clip")
+            matrix[rows] = moving
 
     def _step(self, inputs: np.ndarray, first: np.ndarray, y: np.ndarray, buf: _ColumnBuffers) -> float:
         """Forward, backward and update, with `first` the first layer's rows that `inputs` feed."""
