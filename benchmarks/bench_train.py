@@ -14,6 +14,11 @@ matmul-only limit (best rate / training FLOPs per sample) the loop reaches.
 Data: the MNIST files in --data (default: ../shared/data/mnist-sample beside
 the checkout, if present), else random images of the same size and sparsity.
 Figures are printed, never asserted.
+
+It prints which BLAS each side multiplies with: PyTorch's CPU build uses MKL;
+nnstudio uses MKL when the optional extra is installed (`pip install -e
+".[mkl]"`), else scipy's OpenBLAS. NNSTUDIO_BLAS=openblas measures the latter
+with MKL installed.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from threadpoolctl import threadpool_limits
 
 from nnstudio.core import OptimizerConfig, build_network
 from nnstudio.data.dataset import Dataset
-from nnstudio.training import TrainingConfig, drive, train
+from nnstudio.training import TrainingConfig, blas, drive, train
 
 SHAPES = ([784, 128, 10], [784, 256, 128, 10])
 BATCHES = (1, 32, 128)
@@ -59,19 +64,22 @@ def training_flops(sizes: list[int]) -> int:
 
 
 def best_matmul_rate(threads: int) -> float:
-    """FLOP/s of numpy's best float32 matmul among a few square sizes, at `threads` threads."""
+    """FLOP/s of the best float32 matmul among a few square sizes, at `threads` threads, by
+    numpy's BLAS and by the one nnstudio's trainer uses (MKL, if installed, may be faster)."""
     rng = np.random.default_rng(0)
     best = 0.0
     with threadpool_limits(threads, user_api="blas"):
         for n in (256, 512, 1024, 2048):
             a = rng.random((n, n), dtype=np.float32)
             b = rng.random((n, n), dtype=np.float32)
-            a @ b
-            repeats = max(3, int(2e9 / (2 * n**3)))
-            start = time.perf_counter()
-            for _ in range(repeats):
-                a @ b
-            best = max(best, 2 * n**3 * repeats / (time.perf_counter() - start))
+            out = np.empty_like(a)
+            for product in (lambda: np.matmul(a, b, out=out), lambda: blas.gemm(out, a, b)):
+                product()
+                repeats = max(3, int(2e9 / (2 * n**3)))
+                start = time.perf_counter()
+                for _ in range(repeats):
+                    product()
+                best = max(best, 2 * n**3 * repeats / (time.perf_counter() - start))
     return best
 
 
@@ -144,10 +152,12 @@ def main() -> None:
     try:
         import torch
 
-        torch_version = torch.__version__
+        torch_blas = "MKL" if "Math Kernel Library" in torch.__config__.show() else "its own BLAS"
+        torch_version = f"{torch.__version__} (with {torch_blas})"
     except ImportError:
         torch_version = "not installed (pip install torch==2.13.0)"
-    print(f"data: {source}, {len(data)} samples (batch 1: {len(small)}); float32; PyTorch {torch_version}")
+    print(f"data: {source}, {len(data)} samples (batch 1: {len(small)}); float32")
+    print(f"nnstudio multiplies with {blas.library().name}; PyTorch {torch_version}")
     for threads in args.threads:
         rate = best_matmul_rate(threads)
         print(f"\nthreads {threads}: best float32 matmul {rate / 1e9:.0f} GFLOP/s")
