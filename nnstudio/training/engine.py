@@ -52,6 +52,9 @@ SPARSE_ENOUGH = 0.85
 # Swap the nonzero rows that lie beyond the leading ones into place while they are at most
 # this fraction of the rows used; more (batch 1's scattered pixels), copy the rows out instead.
 SWAP_AT_MOST = 0.25
+# ... and only while copying would move at least this many numbers (rows × (neurons + batch)):
+# a swap is a dozen numpy calls, more than copying batch 1's ~150 short rows costs.
+SWAP_FROM = 1 << 16
 
 
 @dataclass
@@ -246,8 +249,10 @@ class FastMLP:
             compact = len(used) > 0  # no bias and a batch of zeros: nothing to skip to
         if compact:
             m = len(used)
-            inside = int(np.searchsorted(used, m))  # nonzero rows among the first m
-            if m - inside <= SWAP_AT_MOST * m and x.flags.writeable:
+            # few enough rows beyond the first m to swap in ⟺ the k-th listed row lies among the first m
+            k = m - int(SWAP_AT_MOST * m)
+            if used[k - 1] < m and m * (self.n_out[0] + batch) >= SWAP_FROM and x.flags.writeable:
+                inside = int(np.searchsorted(used, m))  # listed rows among the first m
                 present = np.zeros(m, bool)
                 present[used[:inside]] = True
                 holes = np.flatnonzero(~present)  # zero rows among the first m; as many as the rows beyond

@@ -15,6 +15,7 @@ from nnstudio.training import TrainingConfig, drive, train
 from nnstudio.training.batches import ColumnBatches
 from nnstudio.training import blas
 from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
+from nnstudio.training import engine as engine_module
 from nnstudio.training.engine import FastMLP
 
 
@@ -76,10 +77,15 @@ def _hand_written_minibatch_sgd(network, x, labels, lr, batch, epochs, seed):
 @pytest.mark.parametrize("skew", [0.0, 0.3])
 @pytest.mark.parametrize("first_bias", [True, False])
 @pytest.mark.parametrize("batch", [1, 4, 5, 23])
-def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_bias, skew):
+def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_bias, skew, monkeypatch):
     """23 samples: batch 4 and 5 leave a short last batch; 23 is one batch of all. With skewed
-    features a batch's nonzero rows are mostly the leading ones (the engine swaps the rest in);
-    without, they are scattered (it copies them out and back)."""
+    features a batch's nonzero rows are mostly the leading ones (the engine swaps the rest in,
+    here even for these small layers); without, they are scattered (it copies them out and back)."""
+    swaps = []
+    if skew:
+        monkeypatch.setattr(engine_module, "SWAP_FROM", 0)
+        swap_rows = FastMLP._swap_rows
+        monkeypatch.setattr(FastMLP, "_swap_rows", lambda self, *args: (swaps.append(1), swap_rows(self, *args)))
     data = _sparse_set(skew=skew)
     network = _network(first_bias=first_bias)
     config = TrainingConfig(epochs=3, batch_size=batch, optimizer=OptimizerConfig("sgd", learning_rate=0.7),
@@ -93,6 +99,7 @@ def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_
         else:
             np.testing.assert_allclose(layer.bias, bias, atol=1e-12, rtol=0)
     assert not np.allclose(result.network.layers[0].weights, network.layers[0].weights)  # it did learn
+    assert bool(swaps) == (skew > 0)  # the path under test ran
 
 
 def test_the_list_of_nonzero_inputs_is_what_the_first_layer_reads():
@@ -162,10 +169,11 @@ def test_an_engine_with_reordered_inputs_gives_the_same_network_and_steps():
         reordered.order_inputs(np.array([0, 0, 1, 2, 3, 4, 5, 6]))
 
 
-def test_rows_beyond_the_leading_ones_are_swapped_in_and_everything_is_put_back():
+def test_rows_beyond_the_leading_ones_are_swapped_in_and_everything_is_put_back(monkeypatch):
     """Told that only rows 0–29 and 35 (and the ones row) are nonzero, the engine works on 32
     leading rows after swapping two rows in: the rest of W is neither read nor changed, the
     result equals training on the inputs with those rows zeroed, and x comes back as given."""
+    monkeypatch.setattr(engine_module, "SWAP_FROM", 0)  # swap even rows this short
     network = _network(features=40)
     x = np.ones((41, 3))
     listed = np.r_[np.arange(30), 35, 40]
