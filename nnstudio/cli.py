@@ -292,7 +292,7 @@ def _load_data(args: argparse.Namespace, show: bool):  # type: ignore[no-untyped
 
 def _train(args: argparse.Namespace) -> int:
     from nnstudio.data.dataset import normalise_split
-    from nnstudio.training import EpochResult, StepProgress, TrainingConfig, train
+    from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, train
 
     project = load_file_or_example(args.network)
     data = _load_data(args, not args.quiet)
@@ -315,7 +315,7 @@ def _train(args: argparse.Namespace) -> int:
     bar = _progress_bar(not args.quiet)
     print(f"training {'-'.join(map(str, project.network.sizes))} on {args.dataset}: {len(train_set)} training and "
           f"{len(test_set)} test samples, {args.epochs} epochs, batch {args.batch_size}, {config.name} "
-          f"α = {config.learning_rate:g}", flush=True)
+          f"α = {config.learning_rate:g}; large products by {blas.library().name}", flush=True)
     run = train(project.network, project.loss, train_set, test_set, settings)
     while True:
         try:
