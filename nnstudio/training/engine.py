@@ -16,10 +16,11 @@ Storage: each layer is one array `WTb` of (inputs [+ 1] × neurons): Wᵀ with t
 bias as an extra last row. `WT` and `b` are views of it.
 
 Every batch, batch 1 included, is laid out one sample per column
-(`train_columns`), as in the textbook's z = W·a. Every activation block carries a row of ones under it, so the bias is
-the last column of the product — added by the same matrix product, and its
-gradient comes out of the same weight-gradient product. With plain SGD the
-weight update is one BLAS call (W −= a_prev·δᵀ; every product goes through `blas.py`), and when the
+(`train_columns`), as in the textbook's z = W·a. Every activation block carries
+a row of ones under it, so the bias is the last column of the product — added
+by the same matrix product, and its gradient comes out of the same
+weight-gradient product. With plain SGD the weight update is one BLAS call
+(W −= a_prev·δᵀ; every product goes through `blas.py`), and when the
 caller says which inputs are nonzero somewhere in the batch, the first layer
 works only on those rows of W (about 19 % of MNIST's 784 pixels at batch 1,
 58 % at batch 32, 67 % at batch 128): the products skip multiplications by
