@@ -28,8 +28,6 @@ import numpy as np
 
 from nnstudio.training.engine import SPARSE_ENOUGH
 
-# Finding each batch's nonzero features pays for itself only if, in expectation, the engine
-# then works on fewer rows than it would skip for (its SPARSE_ENOUGH).
 _CHUNK = 64  # blocks shuffled at a time (bounds the temporary copy)
 
 
@@ -42,7 +40,9 @@ class ColumnBatches:
     def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, find_nonzero: bool) -> None:
         n, features = x.shape
         counts = np.count_nonzero(x, axis=0) if find_nonzero and n > 0 else None
-        # features nonzero in some sample of a batch, expected from each feature's frequency
+        # Finding each batch's nonzero features pays only if the engine can then skip some: the
+        # features expected to be nonzero in some sample of a batch, from each one's frequency,
+        # must be fewer than the engine's SPARSE_ENOUGH.
         expected = None if counts is None else float(np.sum(1 - (1 - counts / n) ** min(batch, n)))
         sparse = expected is not None and expected < SPARSE_ENOUGH * features
         self.feature_order: np.ndarray | None = np.argsort(-counts, kind="stable") if sparse else None
