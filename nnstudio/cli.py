@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from typing import Any, NoReturn, Sequence
 
@@ -36,6 +37,7 @@ COMMANDS = ("eval", "step", "examples", "train", "new")
 VECTOR_OPTIONS = ("--input", "--target")
 _SEPARATOR = "\x1f"
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a process its reader left (128 + SIGPIPE)
 
 
 class UsageError(Exception):
@@ -415,6 +417,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, NNStudioError) as error:
         print(f"nnstudio: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`nnstudio … | head`): stop quietly, as other command-line tools do.
+        # stdout is pointed at devnull so Python's own flush at exit does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except OSError as error:
         print(f"nnstudio: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
         return EXIT_USAGE

@@ -99,3 +99,17 @@ def test_new_refuses_bad_sizes_and_names_in_one_line(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
+    """`nnstudio train … | head -1`: once the reader has gone, the next line cannot be written;
+    the command stops without an error message, with the status a shell gives such a process."""
+    process = subprocess.Popen([sys.executable, "-m", "nnstudio", "train", "xor", "--dataset", "xor",
+                                "--epochs", "5000", "--batch-size", "4", "--quiet", "--out", str(tmp_path / "x.nnstudio")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()  # as `head -1` does
+    _, errors = process.communicate(timeout=300)
+    assert first.startswith(b"training 2-2-1 on xor")
+    assert process.returncode == 141
+    assert errors == b""
