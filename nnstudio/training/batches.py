@@ -1,23 +1,18 @@
 """One epoch's mini-batches, laid out the way `FastMLP.train_columns` reads them.
 
-Each batch is a block of (features + 1) × B, one sample per column, with a row
-of ones under it (the bias input), written once per epoch while shuffling: the
-same single pass over the data a shuffle costs anyway. For sparse data (most
-MNIST pixels are exactly zero) it also knows which features are nonzero in some
-sample of each batch, from one bit per feature and sample packed at the start;
-the engine then skips the rest of the first layer's products. Data counts as
-sparse when a batch of this size is expected to leave enough features at zero
-for the engine to skip them (MNIST: ~150 of 784 nonzero at batch 1, ~530 at
-128); Fashion-MNIST at batch 128 (~half its pixels nonzero, but nearly every
-pixel in some image of a batch) does not, and costs neither bits nor copy.
+Each batch is a block of features × B, one sample per column, with a row of ones
+under it (the bias input), written once per epoch while shuffling: the same single
+pass over the data a shuffle costs anyway.
 
-For sparse data the features are also laid out most-often-nonzero first
-(`feature_order`): then a batch's nonzero features are nearly a prefix of the
-block (MNIST, batch 128: 530 nonzero rows, all but ~20 of them among the first
-530), and the engine works on that prefix in place after swapping in the few
-stragglers, instead of copying every nonzero row of the weights out and back.
-The reordered copy of the inputs costs memory once (one more copy of the
-training inputs) and keeps the per-epoch shuffle a single pass.
+Sparse data (most MNIST pixels are exactly zero) is split in two. Features nonzero
+in at least one sample in ten (`RARE_BELOW`) stay in the dense block, most often
+nonzero first (`feature_order`); the rest are handed over as lists of their
+nonzero values per sample (`RareInputs`), the ones row among them, which the
+engine multiplies as a sparse matrix. On the MNIST sample that is 343 dense rows
+and ~8 listed values per image instead of 785 rows. The lists are made once from
+the data and permuted with each epoch's shuffle, so a step only slices them.
+Data where the split saves little (`SPLIT_WORTH`) — XOR, most CSV tables — keeps
+one dense block.
 """
 
 from __future__ import annotations
@@ -26,39 +21,78 @@ import math
 
 import numpy as np
 
-from nnstudio.training.engine import SPARSE_ENOUGH
+from nnstudio.training.rare_inputs import RareInputs
 
+# A feature is rare when fewer than this fraction of samples use it: the sparse products
+# cost about nine times a dense multiply-add per value (measured, benchmarks/bench_train.py
+# network sizes), so below ~1/9 listing its values beats multiplying its whole row.
+RARE_BELOW = 0.1
+# Split only when the rare features save at least this fraction of the first layer's
+# dense work (a feature used by a fraction f saves 1 − f/RARE_BELOW of its row).
+SPLIT_WORTH = 0.05
 _CHUNK = 64  # blocks shuffled at a time (bounds the temporary copy)
 
 
-class ColumnBatches:
-    """Shuffle into column blocks with `shuffle(order)`, then `get(step)` → (x, y, nonzero or None).
+def rare_split(x: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """(features most-often-nonzero first, how many of them are not rare), if the rare ones are
+    worth splitting off; else None."""
+    n, features = x.shape
+    if n == 0 or features == 0:
+        return None
+    used = np.count_nonzero(x, axis=0) / n
+    rare = used < RARE_BELOW
+    if float(np.sum(1 - used[rare] / RARE_BELOW)) < SPLIT_WORTH * features:
+        return None
+    return np.argsort(-used, kind="stable"), max(1, features - int(np.count_nonzero(rare)))
 
-    Row r < features of a block holds feature `feature_order[r]` (None: feature r).
+
+class ColumnBatches:
+    """Shuffle into column blocks with `shuffle(order)`, then `get(step)` → (x, y, rare or None).
+
+    Without a split, a block is (features + 1) × B, the last row ones. With one, row r < `dense`
+    of a block holds feature `feature_order[r]`, and `get` also returns the batch's `RareInputs`
+    (rare feature `feature_order[dense + i]` is row i of the engine's rare block of weights; when
+    `bias` is set, row `features − dense` is the bias, fed by a listed 1 for every sample).
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, find_nonzero: bool) -> None:
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, bias: bool = True) -> None:
         n, features = x.shape
-        counts = np.count_nonzero(x, axis=0) if find_nonzero and n > 0 else None
-        # Finding each batch's nonzero features pays only if the engine can then skip some: the
-        # features expected to be nonzero in some sample of a batch, from each one's frequency,
-        # must be fewer than the engine's SPARSE_ENOUGH.
-        expected = None if counts is None else float(np.sum(1 - (1 - counts / n) ** min(batch, n)))
-        sparse = expected is not None and expected < SPARSE_ENOUGH * features
-        self.feature_order: np.ndarray | None = np.argsort(-counts, kind="stable") if sparse else None
+        split = rare_split(x)
+        self.feature_order, self.dense = split if split is not None else (None, features)
         if self.feature_order is not None:
-            x = np.ascontiguousarray(x[:, self.feature_order])
+            self._make_rare_lists(x[:, self.feature_order[self.dense:]], dtype, bias)
+            x = np.ascontiguousarray(x[:, self.feature_order[:self.dense]])
         self.x_all, self.y_all = x, y
         self.batch = batch
         self.steps = math.ceil(n / batch)
         full, rest = divmod(n, batch)
-        self.x_blocks = np.ones((full, features + 1, batch), dtype)
+        rows = features + 1 if self.feature_order is None else self.dense  # the ones row, unless listed
+        self.x_blocks = np.ones((full, rows, batch), dtype)
         self.y_blocks = np.empty((full, y.shape[1], batch), dtype)
-        self.x_rest = np.ones((features + 1, rest), dtype) if rest else None
+        self.x_rest = np.ones((rows, rest), dtype) if rest else None
         self.y_rest = np.empty((y.shape[1], rest), dtype) if rest else None
-        # one bit per row of a block: the features, then the row of ones (always set)
-        self.bits = np.packbits(np.column_stack([x != 0, np.ones(n, bool)]), axis=1) if sparse else None
-        self.bits_epoch: np.ndarray | None = None
+        self._epoch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _make_rare_lists(self, rare_x: np.ndarray, dtype: np.dtype, bias: bool) -> None:
+        """Each sample's nonzero rare features (row numbers in the rare block) and values, then a 1
+        for the bias row; stored one sample after another."""
+        n, count = rare_x.shape
+        samples, features = np.nonzero(rare_x)  # row-major: grouped by sample, as the lists are
+        per_sample = np.bincount(samples, minlength=n) + int(bias)
+        total = int(per_sample.sum())
+        self._index = np.int32 if total < 2**31 and count < 2**31 else np.int64
+        self.rare_rows = count + int(bias)
+        self._starts = np.zeros(n + 1, np.int64)
+        np.cumsum(per_sample, out=self._starts[1:])
+        self._features = np.empty(total, self._index)
+        self._values = np.empty(total, dtype)
+        where = np.arange(len(samples)) + (samples if bias else 0)  # each earlier sample's bias entry shifts by one
+        self._features[where] = features
+        self._values[where] = rare_x[samples, features]
+        if bias:
+            self._features[self._starts[1:] - 1] = count
+            self._values[self._starts[1:] - 1] = 1
+        self._per_sample = per_sample
 
     def shuffle(self, order: np.ndarray) -> None:
         """Lay out this epoch's batches in `order` (a permutation of the samples)."""
@@ -72,19 +106,23 @@ class ColumnBatches:
             picked = order[full * batch:]
             self.x_rest[:features] = self.x_all[picked].T
             self.y_rest[...] = self.y_all[picked].T
-        if self.bits is not None:
-            self.bits_epoch = self.bits[order]
+        if self.feature_order is not None:  # the rare lists, one sample after another in this order
+            lengths = self._per_sample[order]
+            starts = np.zeros(len(order) + 1, self._index)
+            np.cumsum(lengths, out=starts[1:])
+            moved = np.repeat(self._starts[order] - starts[:-1], lengths) + np.arange(starts[-1])
+            values = self._values[moved]
+            self._epoch = (starts, self._features[moved], values, -values)
 
-    def get(self, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Inputs, targets and, for sparse data, the sorted indices of the rows of the input block
-        that are nonzero somewhere in this batch (the last, the row of ones, always is)."""
+    def get(self, step: int) -> tuple[np.ndarray, np.ndarray, RareInputs | None]:
+        """Inputs, targets and, for split data, the batch's rare inputs."""
         if step < len(self.x_blocks):
             x, y = self.x_blocks[step], self.y_blocks[step]
         else:
             x, y = self.x_rest, self.y_rest
-        nonzero = None
-        if self.bits_epoch is not None:
+        rare = None
+        if self._epoch is not None:
+            starts, features, values, negated = self._epoch
             lo = step * self.batch
-            seen = np.bitwise_or.reduce(self.bits_epoch[lo:lo + self.batch], axis=0)
-            nonzero = np.flatnonzero(np.unpackbits(seen, count=self.x_all.shape[1] + 1))
-        return x, y, nonzero  # type: ignore[return-value]
+            rare = RareInputs(starts[lo:lo + x.shape[1] + 1], features, values, negated, self.rare_rows)
+        return x, y, rare  # type: ignore[return-value]

@@ -162,7 +162,9 @@ def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta
     tens of thousands of times a second at batch 1.)
     """
     if not out.flags.c_contiguous:
-        raise ValueError("the result of a BLAS product must be a C-contiguous array")
+        if not out.flags.f_contiguous:
+            raise ValueError("the result of a BLAS product must be a contiguous array")
+        out, a, b = out.T, b.T, a.T  # out = a·b ⟺ outᵀ = bᵀ·aᵀ, and outᵀ is C-ordered
     first, trans_first = _fortran(b)
     second, trans_second = _fortran(a)
     kind = out.dtype.char

@@ -20,16 +20,17 @@ Every batch, batch 1 included, is laid out one sample per column
 a row of ones under it, so the bias is the last column of the product — added
 by the same matrix product, and its gradient comes out of the same
 weight-gradient product. With plain SGD the weight update is one BLAS call
-(W −= a_prev·δᵀ; every product goes through `blas.py`), and when the
-caller says which inputs are nonzero somewhere in the batch, the first layer
-works only on those rows of W (about 19 % of MNIST's 784 pixels at batch 1,
-58 % at batch 32, 67 % at batch 128): the products skip multiplications by
-exact zeros (their ∂L/∂w = δ·0 = 0), nothing else changes. When the inputs
-come most-often-nonzero first (`order_inputs`, as `ColumnBatches` lays sparse
-data out), those rows are nearly the first ones already: the few beyond are
-swapped with zero rows in place (W and x alike) and swapped back after the
-update, so the products read the leading rows as they stand. Otherwise (few
-rows, scattered: batch 1) the nonzero rows are copied out and back.
+(W −= a_prev·δᵀ; every product goes through `blas.py`).
+
+For sparse data (`ColumnBatches` decides) the first layer's inputs come in two
+parts: the often-nonzero ones as a dense block, and for the rest only their
+nonzero values per sample (`rare_inputs.py`), the bias's ones among them. The
+first layer's rows of [Wᵀ; b] are stored in the same order (`order_inputs`): the
+dense block goes through BLAS with the leading rows, the listed values through a
+sparse product with the remaining rows, forward and in the update alike. Only
+multiplications by exact zeros are left out (their ∂L/∂w = δ·0 = 0), so the
+result is the same for every optimiser. On MNIST that is 343 dense rows and ~8
+listed values per image instead of 785 rows.
 
 Tests compare it with `core.backward`, with a hand-written per-sample loop and
 with a hand-written mini-batch loop.
@@ -47,27 +48,22 @@ from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.training.blas import gemm
-
-# Working on the nonzero inputs only pays while they are clearly fewer than all.
-SPARSE_ENOUGH = 0.85
-# Swap the nonzero rows that lie beyond the leading ones into place while they are at most
-# this fraction of the rows used; more (batch 1's scattered pixels), copy the rows out instead.
-SWAP_AT_MOST = 0.25
-# ... and only while copying would move at least this many numbers (rows × (neurons + batch)):
-# a swap is a dozen numpy calls, more than copying batch 1's ~150 short rows costs.
-SWAP_FROM = 1 << 16
+from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_products
 
 
 @dataclass
 class _ColumnBuffers:
-    """Preallocated arrays for one batch size in the column layout (features × samples)."""
+    """Preallocated arrays for one batch size in the column layout (features × samples).
+
+    With rare inputs the first layer's z, δ and mask are Fortran-ordered (samples × neurons
+    in memory), the layout in which the rare-input products add into them; a = g(z) then
+    turns them back into the column layout while it is computed anyway.
+    """
 
     z: list[np.ndarray]
     a: list[np.ndarray]          # hidden layers: (neurons + 1) × B, last row ones
     delta: list[np.ndarray]
     mask: list[np.ndarray]
-    inputs: np.ndarray           # gathered nonzero input rows (+ the ones row); or rows swapped out
-    first_rows: np.ndarray       # the matching rows of the first layer's WTb; or rows swapped out
 
 
 class FastMLP:
@@ -104,7 +100,7 @@ class FastMLP:
         self._input_home: np.ndarray | None = None
         self.fused = self.loss.is_fused_with(self.activations[-1])
         self.plain_sgd = optimizer.name == "sgd" and optimizer.l2 == 0
-        self._columns: dict[int, _ColumnBuffers] = {}
+        self._columns: dict[tuple[int, bool], _ColumnBuffers] = {}  # by (batch size, rare inputs)
         self._tiny = float(np.finfo(self.dtype).tiny)
         self.step_count = 0
         # gradients (for optimisers other than plain SGD) and optimiser memory, made on first use
@@ -114,8 +110,8 @@ class FastMLP:
 
     def order_inputs(self, order: np.ndarray) -> None:
         """Store the first layer's weights for input `order[r]` in row r; from now on the input
-        rows given to `train_columns` must come in the same order (the row of ones stays last).
-        Results (`to_network`, `predict`, `train_step`) keep the inputs' own order."""
+        rows given to `train_columns` must come in the same order (the row of ones stays last;
+        with rare inputs, their row numbers count on from the dense block's). Results (`to_network`, `predict`, `train_step`) keep the inputs' own order."""
         order = np.asarray(order, dtype=np.intp)
         if sorted(order.tolist()) != list(range(self.n_in[0])):
             raise ValueError(f"an input order must list each of the {self.n_in[0]} inputs once")
@@ -125,12 +121,6 @@ class FastMLP:
     def _first_weights(self) -> np.ndarray:
         """The first layer's Wᵀ with rows in the inputs' own order (a copy if stored reordered)."""
         return self.WT[0] if self._input_home is None else self.WT[0][self._input_home]
-
-    @property
-    def skips_zero_inputs(self) -> bool:
-        """Whether `train_columns` can use a list of nonzero inputs (plain SGD only: momentum and
-        Adam move every weight each step, gradient or not)."""
-        return self.plain_sgd
 
     # ------------------------------------------------------------------ activations (samples are columns)
 
@@ -209,95 +199,53 @@ class FastMLP:
 
     # ------------------------------------------------------------------ mini-batches (columns)
 
-    def _column_buffers(self, batch: int) -> _ColumnBuffers:
-        if batch not in self._columns:
+    def _column_buffers(self, batch: int, split: bool) -> _ColumnBuffers:
+        key = (batch, split)
+        if key not in self._columns:
             last = len(self.WTb) - 1
             a = [np.ones((n + (index < last), batch), self.dtype) for index, n in enumerate(self.n_out)]
             # ReLU and identity need no z of their own (ReLU′ reads a > 0, the same as z > 0):
             # one block less to keep in cache
             z = [block[:n] if name in ("relu", "identity") else np.empty((n, batch), self.dtype)
                  for block, n, name in zip(a, self.n_out, self.activations)]
-            self._columns[batch] = _ColumnBuffers(
-                z=z,
-                a=a,
-                delta=[np.empty((n, batch), self.dtype) for n in self.n_out],
-                mask=[np.empty((n, batch), bool) for n in self.n_out],
-                inputs=np.empty((self.rows[0], batch), self.dtype),
-                first_rows=np.empty_like(self.WTb[0]),
-            )
-        return self._columns[batch]
+            delta = [np.empty((n, batch), self.dtype) for n in self.n_out]
+            mask = [np.empty((n, batch), bool) for n in self.n_out]
+            if split:
+                z[0], delta[0], mask[0] = (np.empty((self.n_out[0], batch), kind, order="F")
+                                           for kind in (self.dtype, self.dtype, bool))
+            self._columns[key] = _ColumnBuffers(z=z, a=a, delta=delta, mask=mask)
+        return self._columns[key]
 
-    def train_columns(self, x: np.ndarray, y: np.ndarray, nonzero: np.ndarray | None = None) -> float:
+    def train_columns(self, x: np.ndarray, y: np.ndarray, rare: RareInputs | None = None) -> float:
         """One step on a batch laid out one sample per column. Returns the mean loss.
 
-        x: (inputs + 1) × B, C-contiguous, the last row all ones; y: outputs × B.
-        nonzero: optional sorted indices of the rows of x that are not zero in some sample of the
-        batch, the row of ones included; with plain SGD the first layer then only reads and
-        updates those rows of [Wᵀ; b]. Rows of x may be exchanged while the step runs; x is as
-        it was given when the step returns.
+        x: (inputs + 1) × B, C-contiguous, the last row all ones; y: outputs × B. Or, with
+        `rare`: x holds the first rows of the inputs (in the engine's input order) and `rare` the
+        nonzero values of the rest, the bias's ones among them, which the first layer multiplies
+        as a sparse matrix with its remaining rows of [Wᵀ; b].
         """
-        batch = x.shape[1]
-        buf = self._column_buffers(batch)
-        rows0 = self.rows[0]
-        compact = nonzero is not None and self.plain_sgd and len(nonzero) < SPARSE_ENOUGH * self.n_in[0]
-        gathered = swapped = None
-        if compact:
-            used = nonzero
-            if len(used) and used[-1] == self.n_in[0] and not self.has_bias[0]:
-                used = used[:-1]  # the ones row feeds only a bias
-            elif (not len(used) or used[-1] != self.n_in[0]) and self.has_bias[0]:
-                used = np.append(used, self.n_in[0])
-            compact = len(used) > 0  # no bias and a batch of zeros: nothing to skip to
-        if compact:
-            m = len(used)
-            # few enough rows beyond the first m to swap in ⟺ the k-th listed row lies among the first m
-            k = m - int(SWAP_AT_MOST * m)
-            if used[k - 1] < m and m * (self.n_out[0] + batch) >= SWAP_FROM and x.flags.writeable:
-                inside = int(np.searchsorted(used, m))  # listed rows among the first m
-                present = np.zeros(m, bool)
-                present[used[:inside]] = True
-                holes = np.flatnonzero(~present)  # zero rows among the first m; as many as the rows beyond
-                swapped = (np.concatenate((holes, used[inside:])), np.concatenate((used[inside:], holes)))
-                self._swap_rows(x, *swapped, buf)
-                inputs, first = x[:m], self.WTb[0][:m]
-            else:
-                gathered = used
-                inputs, first = buf.inputs[:m], buf.first_rows[:m]
-                np.take(x, used, axis=0, out=inputs, mode="clip")  # "clip": no hidden copy, indices are valid
-                np.take(self.WTb[0], used, axis=0, out=first, mode="clip")
-        else:
-            inputs, first = x[:rows0], self.WTb[0]
-        try:
-            loss = self._step(inputs, first, y, buf)
-        finally:
-            if swapped is not None:
-                self._swap_rows(x, *swapped, buf)  # a swap undoes itself: rows home, x as it was given
-        if gathered is not None:
-            self.WTb[0][gathered] = first
+        if rare is not None and len(x) + rare.rows != self.rows[0]:
+            raise ValueError(f"{len(x)} dense and {rare.rows} listed input rows do not make the first layer's "
+                             f"{self.rows[0]}")
+        buf = self._column_buffers(x.shape[1], rare is not None)
+        loss = self._step(x[:self.rows[0]], y, buf, rare)
         self.step_count += 1
         return loss
 
-    def _swap_rows(self, x: np.ndarray, rows: np.ndarray, sources: np.ndarray, buf: _ColumnBuffers) -> None:
-        """Rows `rows` of the first layer's [Wᵀ; b] and of x get rows `sources` (a list of pairs
-        exchanged both ways, so doing it twice puts everything back)."""
-        count = len(rows)
-        if not count:
-            return
-        for matrix, moving in ((self.WTb[0], buf.first_rows[:count]), (x, buf.inputs[:count])):
-            np.take(matrix, sources, axis=0, out=moving, mode="clip")
-            matrix[rows] = moving
-
-    def _step(self, inputs: np.ndarray, first: np.ndarray, y: np.ndarray, buf: _ColumnBuffers) -> float:
-        """Forward, backward and update, with `first` the first layer's rows that `inputs` feed."""
+    def _step(self, inputs: np.ndarray, y: np.ndarray, buf: _ColumnBuffers, rare: RareInputs | None) -> float:
+        """Forward, backward and update; the first layer's rows past len(inputs) are fed by `rare`."""
         last = len(self.WTb) - 1
+        dense = len(inputs)
         # forward: z = [W b]·[a_prev; 1]
         a_prev = inputs
         for index in range(last + 1):
-            weights = first if index == 0 else self.WTb[index]
+            weights = self.WTb[index][:dense] if index == 0 else self.WTb[index]
             if index > 0:
                 a_prev = buf.a[index - 1][:self.rows[index]]
             z, a = buf.z[index], buf.a[index][:self.n_out[index]]
             gemm(z, weights.T, a_prev)
+            if index == 0 and rare is not None:
+                add_products(z.T, rare, self.WTb[0][dense:])
             self._activate(index, z, a)
         output = buf.a[last]
         loss = self._loss(output, y, buf.z[last])
@@ -309,15 +257,18 @@ class FastMLP:
             gemm(below, self.WT[index], buf.delta[index])
             self._through_activation(index - 1, buf.z[index - 1], buf.a[index - 1][:self.n_out[index - 1]],
                                      buf.mask[index - 1], below, below)
-        # update
-        if self.plain_sgd:
-            for index in range(last + 1):
-                a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
-                gemm(first if index == 0 else self.WTb[index], a_prev, buf.delta[index].T, alpha=-1.0, beta=1.0)
-        else:
-            for index, grad in enumerate(self._gradient_arrays()):
-                a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
-                gemm(grad, a_prev, buf.delta[index].T)
+        # update: with plain SGD W −= a_prev·(lr·δ)ᵀ in place; else gradients, then the optimiser
+        plain = self.plain_sgd
+        targets = self.WTb if plain else self._gradient_arrays()
+        for index, target in enumerate(targets):
+            a_prev = inputs if index == 0 else buf.a[index - 1][:self.rows[index]]
+            if index == 0 and rare is not None:
+                if not plain:
+                    target[dense:] = 0
+                add_outer_products(target[dense:], rare, buf.delta[0].T, rare.negated if plain else rare.values)
+                target = target[:dense]
+            gemm(target, a_prev, buf.delta[index].T, alpha=-1.0 if plain else 1.0, beta=1.0 if plain else 0.0)
+        if not plain:
             self._optimiser_update()
         return loss
 

@@ -82,7 +82,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     steps_per_epoch = math.ceil(n / batch)
     check_every = max(1, 256 // batch)
     rng = np.random.default_rng(config.seed)
-    batches = ColumnBatches(x_all, y_all, batch, dtype, find_nonzero=engine.skips_zero_inputs)
+    batches = ColumnBatches(x_all, y_all, batch, dtype, bias=engine.has_bias[0])
     if batches.feature_order is not None:
         engine.order_inputs(batches.feature_order)
     history: list[EpochResult] = []

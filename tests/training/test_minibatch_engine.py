@@ -1,9 +1,10 @@
-"""Mini-batches in the column layout, and the skipping of all-zero inputs, against plain numpy.
+"""Mini-batches in the column layout, and rarely-nonzero inputs as a sparse matrix, against plain numpy.
 
 The engine lays a batch out one sample per column, folds each bias into its weight
-matrix as a row fed by ones, updates W with one BLAS call and, for sparse data, only
-touches the first layer's rows whose input is nonzero somewhere in the batch. These
-tests write the textbook mini-batch loop out by hand and hold the engine to it.
+matrix as a row fed by ones, and updates W with one BLAS call. For sparse data the
+first layer reads the often-nonzero inputs as a dense block and the rest as lists of
+their nonzero values per sample. These tests write the textbook mini-batch loop out by
+hand and hold the engine to it.
 """
 
 import numpy as np
@@ -11,12 +12,13 @@ import pytest
 
 from nnstudio.core import DenseLayer, Network, OptimizerConfig
 from nnstudio.data.dataset import Dataset
-from nnstudio.training import TrainingConfig, drive, train
-from nnstudio.training.batches import ColumnBatches
-from nnstudio.training import blas
-from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
+from nnstudio.training import TrainingConfig, blas, drive, rare_inputs, train
+from nnstudio.training import batches as batches_module
 from nnstudio.training import engine as engine_module
+from nnstudio.training.batches import ColumnBatches, rare_split
+from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
 from nnstudio.training.engine import FastMLP
+from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_products
 
 
 def _sparse_set(n=23, features=40, seed=0, skew=0.0):
@@ -74,19 +76,27 @@ def _hand_written_minibatch_sgd(network, x, labels, lr, batch, epochs, seed):
     return W, b
 
 
-@pytest.mark.parametrize("skew", [0.0, 0.3])
+def _count_rare_products(monkeypatch) -> list:
+    """Spy on the engine's sparse products: the list grows by one per call."""
+    calls = []
+    original = engine_module.add_products
+    monkeypatch.setattr(engine_module, "add_products", lambda *args: (calls.append(1), original(*args)))
+    return calls
+
+
+@pytest.mark.parametrize("split", [True, False])
 @pytest.mark.parametrize("first_bias", [True, False])
 @pytest.mark.parametrize("batch", [1, 4, 5, 23])
-def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_bias, skew, monkeypatch):
-    """23 samples: batch 4 and 5 leave a short last batch; 23 is one batch of all. With skewed
-    features a batch's nonzero rows are mostly the leading ones (the engine swaps the rest in,
-    here even for these small layers); without, they are scattered (it copies them out and back)."""
-    swaps = []
-    if skew:
-        monkeypatch.setattr(engine_module, "SWAP_FROM", 0)
-        swap_rows = FastMLP._swap_rows
-        monkeypatch.setattr(FastMLP, "_swap_rows", lambda self, *args: (swaps.append(1), swap_rows(self, *args)))
-    data = _sparse_set(skew=skew)
+def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_bias, split, monkeypatch):
+    """23 samples: batch 4 and 5 leave a short last batch; 23 is one batch of all. Split: the
+    features used by at least one sample in ten form the dense block, the rest are listed;
+    not split: one dense block of every feature."""
+    data = _sparse_set(skew=0.3)
+    dense = rare_split(data.x)
+    assert dense is not None and 1 < dense[1] < 40  # both parts hold features
+    if not split:
+        monkeypatch.setattr(batches_module, "SPLIT_WORTH", 2.0)  # more than any split can save
+    rare_products = _count_rare_products(monkeypatch)
     network = _network(first_bias=first_bias)
     config = TrainingConfig(epochs=3, batch_size=batch, optimizer=OptimizerConfig("sgd", learning_rate=0.7),
                             seed=3, dtype="float64")
@@ -99,126 +109,175 @@ def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_
         else:
             np.testing.assert_allclose(layer.bias, bias, atol=1e-12, rtol=0)
     assert not np.allclose(result.network.layers[0].weights, network.layers[0].weights)  # it did learn
-    assert bool(swaps) == (skew > 0)  # the path under test ran
+    assert bool(rare_products) == split  # the path under test ran
 
 
-def test_the_list_of_nonzero_inputs_is_what_the_first_layer_reads():
-    """Told that only input 0 is nonzero, the engine ignores the others: proof the short path runs."""
-    network = _network(features=8)
-    x = np.ones((9, 3))
-    x[-1] = 1.0  # ones row (bias input)
-    y = np.eye(3)[:, [0, 1, 2]]
-    honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
-    honest.train_columns(x.copy(), y)
+@pytest.mark.parametrize("optimizer", [OptimizerConfig("momentum", learning_rate=0.3, momentum=0.9),
+                                       OptimizerConfig("adam", learning_rate=0.05),
+                                       OptimizerConfig("sgd", learning_rate=0.5, l2=0.01)])
+def test_other_optimisers_get_the_same_first_layer_gradient_from_the_listed_inputs(optimizer, monkeypatch):
+    """Momentum, Adam and L2 move every weight each step, so the listed part must give the whole
+    gradient (zero where an input was zero), not skip rows: the same run without the split agrees."""
+    data = _sparse_set(skew=0.3)
+    network = _network()
+    config = TrainingConfig(epochs=2, batch_size=5, optimizer=optimizer, seed=1, dtype="float64")
+    rare_products = _count_rare_products(monkeypatch)
+    split = drive(train(network, "cce", data, None, config)).network
+    assert rare_products
+    monkeypatch.setattr(batches_module, "SPLIT_WORTH", 2.0)
+    whole = drive(train(network, "cce", data, None, config)).network
+    for mine, theirs in zip(split.layers, whole.layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(mine.bias, theirs.bias, rtol=0, atol=1e-12) if mine.bias is not None else None
+    assert not np.allclose(split.layers[0].weights[:, 5], network.layers[0].weights[:, 5])
+
+
+def _listed(x_rare: np.ndarray, bias: bool) -> RareInputs:
+    """RareInputs for a rare block of inputs given as rows × samples, by hand."""
+    starts, features, values = [0], [], []
+    for column in x_rare.T:
+        rows = [row for row in range(len(column)) if column[row]]
+        features += rows + ([len(column)] if bias else [])
+        values += [column[row] for row in rows] + ([1.0] if bias else [])
+        starts.append(len(features))
+    values = np.array(values)
+    return RareInputs(np.array(starts, np.int32), np.array(features, np.int32), values, -values,
+                      len(x_rare) + bias)
+
+
+@pytest.mark.parametrize("first_bias", [True, False])
+def test_a_dense_block_and_listed_values_train_like_the_whole_block(first_bias):
+    """Inputs 0–2 as the dense block, 3–7 listed (and the ones for the bias): the same step as
+    the whole 9-row block; with an input missing from the lists, the step of that input at zero."""
+    network = _network(features=8, first_bias=first_bias)
+    x = np.zeros((9, 3))
+    x[:3] = [[1.0, 0.5, 0.0], [0.0, 2.0, 1.0], [0.3, 0.0, 0.0]]
+    x[[4, 6], 0], x[7, 2] = (0.7, 0.2), 1.5
+    x[-1] = 1.0
+    y = np.eye(3)
+    whole = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    split = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    loss = split.train_columns(x[:3].copy(), y, _listed(x[3:8], first_bias))
+    assert loss == pytest.approx(whole.train_columns(x.copy(), y), abs=1e-14)
+    for mine, theirs in zip(split.to_network().layers, whole.to_network().layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
+    unlisted = x[3:8].copy()
+    unlisted[4 - 3, 0] = 0.0  # input 4 of sample 0 left off the list
     told = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
-    told.train_columns(x.copy(), y, nonzero=np.array([0]))
-    first_honest, first_told = honest.to_network().layers[0], told.to_network().layers[0]
-    np.testing.assert_array_equal(first_told.weights[:, 1:], network.layers[0].weights[:, 1:])  # untouched
-    assert not np.allclose(first_honest.weights[:, 1:], network.layers[0].weights[:, 1:])
+    told.train_columns(x[:3].copy(), y, _listed(unlisted, first_bias))
+    zeroed = x.copy()
+    zeroed[4, 0] = 0.0
+    honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
+    honest.train_columns(zeroed, y)
+    for mine, theirs in zip(told.to_network().layers, honest.to_network().layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
+    with pytest.raises(ValueError, match="do not make the first layer"):
+        told.train_columns(x[:4].copy(), y, _listed(x[3:8], first_bias))
 
 
 def test_a_batch_of_zeros_into_a_layer_without_bias_trains_like_the_full_product():
-    """Nothing is nonzero and there is no bias row: the first layer has no row to work on."""
+    """Nothing is listed and there is no bias row: the rare rows get no product at all."""
     network = _network(features=8, first_bias=False)
     x = np.zeros((9, 3))
     x[-1] = 1.0
     told = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
-    loss = told.train_columns(x.copy(), np.eye(3), nonzero=np.array([8]))
+    loss = told.train_columns(x[:2].copy(), np.eye(3), _listed(x[2:8], bias=False))
     honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
     assert loss == pytest.approx(honest.train_columns(x.copy(), np.eye(3)), abs=1e-15)
     for mine, theirs in zip(told.to_network().layers, honest.to_network().layers):
         np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-15)
 
 
-def test_column_batches_hold_the_shuffled_samples_and_their_nonzero_features():
+@pytest.fixture(params=["scipy", "numpy"])
+def rare_kernels(request, monkeypatch):
+    """scipy's sparse loops where this scipy has them, and the numpy fallback."""
+    if request.param == "scipy":
+        kernels = rare_inputs._scipy_kernels()
+        if kernels is None:
+            pytest.skip("this scipy has no csr_matvecs/csc_matvecs")
+    else:
+        kernels = rare_inputs._numpy_kernels()
+    monkeypatch.setattr(rare_inputs, "_BY_SAMPLE", kernels[0])
+    monkeypatch.setattr(rare_inputs, "_BY_FEATURE", kernels[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_listed_inputs_multiply_like_the_dense_matrix(dtype, rare_kernels):
+    """A batch's slice of an epoch's lists (starts not at 0, a sample with nothing listed):
+    both sparse products equal the dense ones with numpy's matmul."""
+    rng = np.random.default_rng(0)
+    x = (rng.random((6, 5)) < 0.3) * rng.random((6, 5))  # rare rows × samples
+    x[:, 2] = 0
+    lists = _listed(x, bias=False)
+    offset = 4  # as if three earlier samples' entries came first
+    rare = RareInputs(lists.starts + offset, np.r_[np.zeros(offset, np.int32), lists.features],
+                      np.r_[np.full(offset, 9.0), lists.values].astype(dtype),
+                      np.r_[np.full(offset, -9.0), lists.negated].astype(dtype), 6)
+    weights = rng.random((6, 4)).astype(dtype)
+    out_t = rng.random((5, 4)).astype(dtype)
+    expected = out_t + x.T @ weights
+    add_products(out_t, rare, weights)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-15
+    np.testing.assert_allclose(out_t, expected, rtol=tolerance, atol=tolerance)
+    delta_t = rng.random((5, 4)).astype(dtype)
+    grad = rng.random((6, 4)).astype(dtype)
+    expected = grad - x @ delta_t
+    add_outer_products(grad, rare, delta_t, rare.negated)
+    np.testing.assert_allclose(grad, expected, rtol=tolerance, atol=tolerance)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        add_products(np.zeros((4, 5), dtype).T, rare, weights)
+
+
+def test_the_scipy_kernels_are_used_when_they_pass_their_check():
+    assert rare_inputs.USES_SCIPY == (rare_inputs._scipy_kernels() is not None)
+
+
+def test_column_batches_hold_the_shuffled_samples_split_into_dense_rows_and_lists():
     data = _sparse_set(n=11, skew=0.3)
     x, y = data.x, data.targets(np.float64, 3)
-    batches = ColumnBatches(x, y, 4, np.dtype(np.float64), find_nonzero=True)
-    features = batches.feature_order
+    batches = ColumnBatches(x, y, 4, np.dtype(np.float64), bias=True)
+    features, dense = batches.feature_order, batches.dense
     assert sorted(features) == list(range(x.shape[1]))
-    counts = (x != 0).sum(axis=0)[features]
-    assert np.all(np.diff(counts) <= 0) and counts[0] > counts[-1]  # most often nonzero first
+    used = (x != 0).sum(axis=0)[features]
+    assert np.all(np.diff(used) <= 0) and used[0] > used[-1]  # most often nonzero first
+    assert np.all(used[:dense] >= 0.1 * 11) and np.all(used[dense:] < 0.1 * 11)
     order = np.random.default_rng(1).permutation(11)
     batches.shuffle(order)
     assert batches.steps == 3
     for step in range(3):
         picked = order[step * 4:step * 4 + 4]
-        block_x, block_y, nonzero = batches.get(step)
-        np.testing.assert_array_equal(block_x[:-1], x[picked][:, features].T)
-        np.testing.assert_array_equal(block_x[-1], np.ones(len(picked)))
+        block_x, block_y, rare = batches.get(step)
+        np.testing.assert_array_equal(block_x, x[picked][:, features[:dense]].T)
         np.testing.assert_array_equal(block_y, y[picked].T)
-        expected = [row for row, feature in enumerate(features) if np.any(x[picked, feature])] + [x.shape[1]]
-        np.testing.assert_array_equal(nonzero, expected)  # rows of the block, the ones row last
+        assert rare.samples == len(picked) and rare.rows == 40 - dense + 1
+        for column, sample in enumerate(picked):
+            entries = slice(rare.starts[column], rare.starts[column + 1])
+            rows = [row for row in range(40 - dense) if x[sample, features[dense + row]]]
+            np.testing.assert_array_equal(rare.features[entries], rows + [40 - dense])  # the bias's 1 last
+            np.testing.assert_array_equal(rare.values[entries], [x[sample, features[dense + row]] for row in rows] + [1])
+            np.testing.assert_array_equal(rare.negated[entries], -rare.values[entries])
+    no_bias = ColumnBatches(x, y, 4, np.dtype(np.float64), bias=False)
+    no_bias.shuffle(order)
+    rare = no_bias.get(0)[2]
+    assert rare.rows == 40 - dense and np.all(rare.features[rare.starts[0]:rare.starts[-1]] < 40 - dense)
 
 
-def test_an_engine_with_reordered_inputs_gives_the_same_network_and_steps():
-    network = _network(features=8)
-    order = np.array([5, 2, 7, 0, 1, 6, 3, 4])
-    plain = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
-    reordered = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
-    reordered.order_inputs(order)
-    for layer, original in zip(reordered.to_network().layers, network.layers):
-        np.testing.assert_array_equal(layer.weights, original.weights)
-    x = np.random.default_rng(2).random((4, 8))
-    np.testing.assert_allclose(reordered.predict(x), plain.predict(x), rtol=0, atol=1e-14)
-    y = np.eye(3)[[0, 2, 1, 2]]
-    assert reordered.train_step(x, y) == pytest.approx(plain.train_step(x, y), abs=1e-14)
-    for mine, theirs in zip(reordered.to_network().layers, plain.to_network().layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
-    with pytest.raises(ValueError, match="each of the 8 inputs once"):
-        reordered.order_inputs(np.array([0, 0, 1, 2, 3, 4, 5, 6]))
-
-
-def test_rows_beyond_the_leading_ones_are_swapped_in_and_everything_is_put_back(monkeypatch):
-    """Told that only rows 0–29 and 35 (and the ones row) are nonzero, the engine works on 32
-    leading rows after swapping two rows in: the rest of W is neither read nor changed, the
-    result equals training on the inputs with those rows zeroed, and x comes back as given."""
-    monkeypatch.setattr(engine_module, "SWAP_FROM", 0)  # swap even rows this short
-    network = _network(features=40)
-    x = np.ones((41, 3))
-    listed = np.r_[np.arange(30), 35, 40]
-    y = np.eye(3)[:, [0, 1, 2]]
-    told = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
-    given = x.copy()
-    told.train_columns(given, y, nonzero=listed)
-    np.testing.assert_array_equal(given, x)
-    zeroed = x.copy()
-    zeroed[np.setdiff1d(np.arange(40), listed)] = 0
-    honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
-    honest.train_columns(zeroed, y)
-    for mine, theirs in zip(told.to_network().layers, honest.to_network().layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
-        np.testing.assert_allclose(mine.bias, theirs.bias, rtol=0, atol=1e-14) if mine.bias is not None else None
-    unlisted = np.setdiff1d(np.arange(40), listed)
-    np.testing.assert_array_equal(told.to_network().layers[0].weights[:, unlisted], network.layers[0].weights[:, unlisted])
-    read_only = x.copy()
-    read_only.flags.writeable = False  # cannot be swapped in: the rows are copied out instead
-    copied = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
-    copied.train_columns(read_only, y, nonzero=listed)
-    for mine, theirs in zip(copied.to_network().layers, told.to_network().layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
-
-
-def test_mostly_zero_data_is_searched_only_where_batches_leave_features_at_zero():
-    """70 % zeros, but each feature nonzero in 30 % of samples: one sample leaves ~28 of 40
-    features at zero, a batch of 32 almost none (1 − 0.7³² ≈ 1), as Fashion-MNIST's pixels do."""
+def test_only_data_with_enough_rarely_used_features_is_split():
+    """70 % zeros, but each feature nonzero in 30 % of samples: nothing is rare, as on
+    Fashion-MNIST's middle; dense data neither; MNIST-like data (a few busy features, many
+    rare ones) is."""
     rng = np.random.default_rng(0)
-    x = (rng.random((400, 40)) < 0.3) * (rng.random((400, 40)) + 0.1)
-    y = np.zeros((400, 2))
-    single, wide = (ColumnBatches(x, y, batch, np.dtype(np.float64), find_nonzero=True) for batch in (1, 32))
-    single.shuffle(np.arange(400))
-    wide.shuffle(np.arange(400))
-    np.testing.assert_array_equal(single.get(0)[2], [row for row in range(40) if x[0, single.feature_order[row]]] + [40])
-    assert wide.feature_order is None and wide.get(0)[2] is None
-    np.testing.assert_array_equal(wide.get(0)[0][:-1], x[:32].T)  # features in their own order
-
-
-def test_dense_data_is_not_searched_for_zeros():
-    rng = np.random.default_rng(0)
-    x = rng.random((10, 6)) + 0.5
-    batches = ColumnBatches(x, np.zeros((10, 2)), 4, np.dtype(np.float64), find_nonzero=True)
-    batches.shuffle(np.arange(10))
-    assert batches.get(0)[2] is None
+    spread = (rng.random((400, 40)) < 0.3) * (rng.random((400, 40)) + 0.1)
+    assert rare_split(spread) is None
+    batches = ColumnBatches(spread, np.zeros((400, 2)), 32, np.dtype(np.float64))
+    batches.shuffle(np.arange(400))
+    block, _, rare = batches.get(0)
+    assert batches.feature_order is None and rare is None
+    np.testing.assert_array_equal(block[:-1], spread[:32].T)  # features in their own order, then ones
+    np.testing.assert_array_equal(block[-1], np.ones(32))
+    assert rare_split(rng.random((10, 6)) + 0.5) is None
+    _, dense = rare_split(_sparse_set(n=200, skew=0.3).x)
+    assert 1 < dense < 40
 
 
 @pytest.fixture(params=["OpenBLAS", "MKL"])
@@ -235,19 +294,26 @@ def blas_library(request, monkeypatch):
 @pytest.mark.parametrize("transpose_a", [False, True])
 @pytest.mark.parametrize("transpose_b", [False, True])
 @pytest.mark.parametrize("m, k, n", [(7, 3, 4), (120, 100, 90)])  # f2py road; ctypes road (no GIL)
-def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, transpose_b, m, k, n, blas_library):
+@pytest.mark.parametrize("out_order", ["C", "F"])
+def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, transpose_b, m, k, n, out_order,
+                                                       blas_library):
     assert (m * k * n >= RELEASE_GIL_FROM) == (m > 100)
     rng = np.random.default_rng(0)
-    storage = rng.random((m + 2, n)).astype(dtype)
-    out = storage[:m]  # the first rows of a larger array, as the engine passes them
+    # the first rows (C) or columns (Fortran order) of a larger array, as the engine passes them
+    if out_order == "C":
+        storage = rng.random((m + 2, n)).astype(dtype)
+        out, rest = storage[:m], (slice(m, None),)
+    else:
+        storage = np.asfortranarray(rng.random((m, n + 2)).astype(dtype))
+        out, rest = storage[:, :n], (slice(None), slice(n, None))
     a = rng.random((k, m)).astype(dtype).T if transpose_a else rng.random((m, k)).astype(dtype)
     b = rng.random((n, k)).astype(dtype).T if transpose_b else rng.random((k, n)).astype(dtype)
-    untouched = storage[m:].copy()
+    untouched = storage[rest].copy()
     before = out.copy()
     gemm(out, a, b, alpha=-1.0, beta=1.0)
     tolerance = 1e-5 if dtype == np.float32 else 1e-13
-    np.testing.assert_allclose(storage[:m], before - a @ b, rtol=tolerance, atol=tolerance * k)
-    np.testing.assert_array_equal(storage[m:], untouched)
+    np.testing.assert_allclose(out, before - a @ b, rtol=tolerance, atol=tolerance * k)
+    np.testing.assert_array_equal(storage[rest], untouched)
     out[...] = np.nan  # β = 0 must not read the old contents
     gemm(out, a, b)
     np.testing.assert_allclose(out, a @ b, rtol=tolerance)
@@ -255,7 +321,7 @@ def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, trans
 
 def test_gemm_refuses_a_result_it_could_not_write_in_place():
     out = np.zeros((4, 6))[:, ::2]
-    with pytest.raises(ValueError, match="C-contiguous"):
+    with pytest.raises(ValueError, match="contiguous"):
         gemm(out, np.ones((4, 2)), np.ones((2, 3)))
 
 
