@@ -55,9 +55,8 @@ from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_pr
 class _ColumnBuffers:
     """Preallocated arrays for one batch size in the column layout (features × samples).
 
-    With rare inputs the first layer's z, δ and mask are Fortran-ordered (samples × neurons
-    in memory), the layout in which the rare-input products add into them; a = g(z) then
-    turns them back into the column layout while it is computed anyway.
+    With rare inputs the first layer's blocks are Fortran-ordered (each sample's values
+    contiguous), the layout the rare-input products add into; BLAS reads either layout.
     """
 
     z: list[np.ndarray]
@@ -202,17 +201,18 @@ class FastMLP:
     def _column_buffers(self, batch: int, split: bool) -> _ColumnBuffers:
         key = (batch, split)
         if key not in self._columns:
-            last = len(self.WTb) - 1
-            a = [np.ones((n + (index < last), batch), self.dtype) for index, n in enumerate(self.n_out)]
+            # each activation block as the next layer reads it: with a row of ones if that layer has a bias
+            heights = [*self.rows[1:], self.n_out[-1]]
+            orders = ["F" if split and index == 0 else "C" for index in range(len(heights))]
+            a = [np.ones((rows, batch), self.dtype, order=order) for rows, order in zip(heights, orders)]
             # ReLU and identity need no z of their own (ReLU′ reads a > 0, the same as z > 0):
-            # one block less to keep in cache
-            z = [block[:n] if name in ("relu", "identity") else np.empty((n, batch), self.dtype)
-                 for block, n, name in zip(a, self.n_out, self.activations)]
-            delta = [np.empty((n, batch), self.dtype) for n in self.n_out]
-            mask = [np.empty((n, batch), bool) for n in self.n_out]
-            if split:
-                z[0], delta[0], mask[0] = (np.empty((self.n_out[0], batch), kind, order="F")
-                                           for kind in (self.dtype, self.dtype, bool))
+            # one block less to keep in cache. Not so for a split first layer: the sparse
+            # products add into a z whose samples are contiguous, so it is a block of its own.
+            z = [block[:n] if name in ("relu", "identity") and order == "C" else
+                 np.empty((n, batch), self.dtype, order=order)
+                 for block, n, name, order in zip(a, self.n_out, self.activations, orders)]
+            delta = [np.empty((n, batch), self.dtype, order=order) for n, order in zip(self.n_out, orders)]
+            mask = [np.empty((n, batch), bool, order=order) for n, order in zip(self.n_out, orders)]
             self._columns[key] = _ColumnBuffers(z=z, a=a, delta=delta, mask=mask)
         return self._columns[key]
 

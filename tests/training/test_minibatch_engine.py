@@ -132,6 +132,28 @@ def test_other_optimisers_get_the_same_first_layer_gradient_from_the_listed_inpu
     assert not np.allclose(split.layers[0].weights[:, 5], network.layers[0].weights[:, 5])
 
 
+@pytest.mark.parametrize("layers", [("sigmoid", "softmax"), ("tanh", "softmax"), ("identity", "softmax"), ("softmax",)])
+def test_the_split_first_layer_works_with_each_activation_and_as_the_output_layer(layers, monkeypatch):
+    """The split first layer keeps its blocks sample by sample; every activation (and softmax,
+    the loss and δ when it is the only layer) reads them right: same run as without the split."""
+    data = _sparse_set(skew=0.3)
+    rng = np.random.default_rng(2)
+    sizes = [40, 7, 3][:len(layers) + 1] if len(layers) > 1 else [40, 3]
+    network = Network(40, tuple(DenseLayer(rng.normal(0, 0.4, (n_out, n_in)), rng.normal(0, 0.1, n_out), name)
+                                for n_in, n_out, name in zip(sizes[:-1], sizes[1:], layers)))
+    config = TrainingConfig(epochs=2, batch_size=5, optimizer=OptimizerConfig("sgd", learning_rate=0.5), seed=1,
+                            dtype="float64")
+    rare_products = _count_rare_products(monkeypatch)
+    split = drive(train(network, "cce", data, None, config)).network
+    assert rare_products
+    monkeypatch.setattr(batches_module, "SPLIT_WORTH", 2.0)
+    whole = drive(train(network, "cce", data, None, config)).network
+    for mine, theirs in zip(split.layers, whole.layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(mine.bias, theirs.bias, rtol=0, atol=1e-12)
+    assert not np.allclose(split.layers[0].weights, network.layers[0].weights)
+
+
 def _listed(x_rare: np.ndarray, bias: bool) -> RareInputs:
     """RareInputs for a rare block of inputs given as rows × samples, by hand."""
     starts, features, values = [0], [], []
