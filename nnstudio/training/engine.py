@@ -224,9 +224,13 @@ class FastMLP:
         nonzero values of the rest, the bias's ones among them, which the first layer multiplies
         as a sparse matrix with its remaining rows of [Wᵀ; b].
         """
+        if rare is None and len(x) < self.rows[0]:
+            raise ValueError(f"{len(x)} input rows are fewer than the first layer's {self.rows[0]}")
         if rare is not None and len(x) + rare.rows != self.rows[0]:
             raise ValueError(f"{len(x)} dense and {rare.rows} listed input rows do not make the first layer's "
                              f"{self.rows[0]}")
+        if rare is not None and rare.samples != x.shape[1]:  # the sparse loops would write past z
+            raise ValueError(f"listed inputs for {rare.samples} samples in a batch of {x.shape[1]}")
         buf = self._column_buffers(x.shape[1], rare is not None)
         loss = self._step(x[:self.rows[0]], y, buf, rare)
         self.step_count += 1

@@ -32,6 +32,8 @@ class RareInputs:
 
     `starts` has one entry per sample plus one and may begin anywhere in `features` (a
     batch's slice of a whole epoch's lists). `negated` is −values, for the plain-SGD update.
+    Every feature must be below `rows`: scipy's loops do not check (`ColumnBatches` makes
+    the lists, from the data's own shape).
     """
 
     starts: np.ndarray

@@ -195,6 +195,10 @@ def test_a_dense_block_and_listed_values_train_like_the_whole_block(first_bias):
         np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
     with pytest.raises(ValueError, match="do not make the first layer"):
         told.train_columns(x[:4].copy(), y, _listed(x[3:8], first_bias))
+    with pytest.raises(ValueError, match="for 2 samples in a batch of 3"):
+        told.train_columns(x[:3].copy(), y, _listed(x[3:8, :2], first_bias))
+    with pytest.raises(ValueError, match="fewer than the first layer"):
+        told.train_columns(x[:5].copy(), y)
 
 
 def test_a_batch_of_zeros_into_a_layer_without_bias_trains_like_the_full_product():
