@@ -30,6 +30,12 @@ RARE_BELOW = 0.1
 # Split only when the rare features save at least this fraction of the first layer's
 # dense work (a feature used by a fraction f saves 1 − f/RARE_BELOW of its row).
 SPLIT_WORTH = 0.05
+# Beside a window (when `ColumnBatches` is told the first layer's width), split only when each
+# sparse product is expected to do at least this many multiply-adds (listed values per batch ×
+# first-layer neurons). scipy's loops release the GIL for 1–3 µs at batch 1, too short for the
+# window's thread to take it, and tens of thousands of such releases a second leave it waiting
+# (see RESPONSIVE_RELEASE_GIL_FROM in loop.py). MNIST into 128 neurons: batch 1 and 2 stay dense.
+LISTED_WORK_AT_LEAST = 1 << 12
 _CHUNK = 64  # blocks shuffled at a time (bounds the temporary copy)
 
 
@@ -55,9 +61,18 @@ class ColumnBatches:
     `bias` is set, row `features − dense` is the bias, fed by a listed 1 for every sample).
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, bias: bool = True) -> None:
+    def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, bias: bool = True,
+                 width: int | None = None) -> None:
+        """`bias`: whether the first layer has one (fed by the ones row); `width`: its neurons, given
+        when training beside a window (the split then needs batches whose sparse products are long
+        enough to let the window's thread take the GIL)."""
         n, features = x.shape
         split = rare_split(x)
+        if split is not None and width is not None:
+            order, dense = split
+            listed_per_sample = float(np.count_nonzero(x[:, order[dense:]])) / n + bias
+            if min(batch, n) * listed_per_sample * width < LISTED_WORK_AT_LEAST:
+                split = None
         self.feature_order, self.dense = split if split is not None else (None, features)
         if self.feature_order is not None:
             self._make_rare_lists(x[:, self.feature_order[self.dense:]], dtype, bias)

@@ -153,9 +153,10 @@ _TRANSPOSE_REFS = tuple(ctypes.byref(flag) for flag in _TRANSPOSE)
 _ROUTINES: dict[str, Any] = {}
 
 
-def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta: float = 0.0) -> None:
-    """out ← alpha·a·b + beta·out, in place; `out` C-contiguous, a and b contiguous either way,
-    all of one dtype (float32 or float64).
+def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta: float = 0.0,
+         release_gil_from: int = RELEASE_GIL_FROM) -> None:
+    """out ← alpha·a·b + beta·out, in place; out, a and b contiguous either way, all of one dtype
+    (float32 or float64). Products of at least `release_gil_from` multiply-adds run without the GIL.
 
     Computed as outᵀ = bᵀ·aᵀ, which is the Fortran-ordered view of `out`. (That BLAS really
     writes into `out` for every layout is checked by the tests, not on each call: this runs
@@ -170,7 +171,7 @@ def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta
     kind = out.dtype.char
     rows, cols = out.shape[1], out.shape[0]  # of outᵀ
     inner = a.shape[1]
-    if rows * cols * inner >= RELEASE_GIL_FROM:
+    if rows * cols * inner >= release_gil_from:
         if not (a.dtype.char == b.dtype.char == kind and kind in "fd"):
             raise ValueError("BLAS operands must all be float32 or all float64")
         routine = (_LIBRARY or library()).routines[kind]

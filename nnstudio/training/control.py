@@ -6,9 +6,15 @@ import threading
 
 
 class TrainingControl:
-    """`stop()` ends the run after the current batch; `pause()`/`resume()` hold it between batches."""
+    """`stop()` ends the run after the current batch; `pause()`/`resume()` hold it between batches.
 
-    def __init__(self) -> None:
+    `responsive`: a window's thread shares this interpreter and must get the GIL within a few
+    milliseconds whenever it asks. The loop then trades a little speed at small batches for it
+    (see `loop.py`); a command-line run leaves it off and takes the fastest road.
+    """
+
+    def __init__(self, responsive: bool = False) -> None:
+        self.responsive = responsive
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()

@@ -47,7 +47,7 @@ from nnstudio.core.activations import get_activation
 from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
-from nnstudio.training.blas import gemm
+from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
 from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_products
 
 
@@ -68,10 +68,14 @@ class _ColumnBuffers:
 class FastMLP:
     """Parameters and buffers of a dense network; `train_step` / `train_columns` do a whole step."""
 
-    def __init__(self, network: Network, loss: str, optimizer: OptimizerConfig, dtype: str = "float32") -> None:
+    def __init__(self, network: Network, loss: str, optimizer: OptimizerConfig, dtype: str = "float32",
+                 release_gil_from: int = RELEASE_GIL_FROM) -> None:
+        """`release_gil_from`: products of at least this many multiply-adds let other Python
+        threads run meanwhile (see `blas.gemm`)."""
         if not network.layers:
             raise ValueError("the network has no layers to train")
         self.dtype = np.dtype(dtype)
+        self.release_gil_from = release_gil_from
         self.template = network
         rule = get_loss(loss)
         self.loss = get_loss("cce") if rule.sparse else rule  # the engine is always fed one-hot rows
@@ -247,7 +251,7 @@ class FastMLP:
             if index > 0:
                 a_prev = buf.a[index - 1][:self.rows[index]]
             z, a = buf.z[index], buf.a[index][:self.n_out[index]]
-            gemm(z, weights.T, a_prev)
+            gemm(z, weights.T, a_prev, release_gil_from=self.release_gil_from)
             if index == 0 and rare is not None:
                 add_products(z.T, rare, self.WTb[0][dense:])
             self._activate(index, z, a)
@@ -258,7 +262,7 @@ class FastMLP:
         # backward: every δ, with W as it is before any update
         for index in range(last, 0, -1):
             below = buf.delta[index - 1]
-            gemm(below, self.WT[index], buf.delta[index])
+            gemm(below, self.WT[index], buf.delta[index], release_gil_from=self.release_gil_from)
             self._through_activation(index - 1, buf.z[index - 1], buf.a[index - 1][:self.n_out[index - 1]],
                                      buf.mask[index - 1], below, below)
         # update: with plain SGD W −= a_prev·(lr·δ)ᵀ in place; else gradients, then the optimiser
@@ -271,7 +275,8 @@ class FastMLP:
                     target[dense:] = 0
                 add_outer_products(target[dense:], rare, buf.delta[0].T, rare.negated if plain else rare.values)
                 target = target[:dense]
-            gemm(target, a_prev, buf.delta[index].T, alpha=-1.0 if plain else 1.0, beta=1.0 if plain else 0.0)
+            gemm(target, a_prev, buf.delta[index].T, alpha=-1.0 if plain else 1.0, beta=1.0 if plain else 0.0,
+                 release_gil_from=self.release_gil_from)
         if not plain:
             self._optimiser_update()
         return loss

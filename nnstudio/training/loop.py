@@ -33,6 +33,17 @@ from nnstudio.training.progress import EpochResult, ParameterSnapshot, StepProgr
 
 Record = StepProgress | EpochResult | ParameterSnapshot
 
+# Beside a window (`TrainingControl.responsive`), products from this size on release the GIL
+# (instead of blas.RELEASE_GIL_FROM), and batches too small for long sparse products stay
+# dense (`ColumnBatches`' width rule). The window's thread takes the GIL dozens of times per
+# frame; CPython hands it over when the trainer releases it for longer than the waiting
+# thread takes to wake (a few µs here), or else only every 5 ms (the switch interval). The
+# first layer's products at batch 1 (~10 µs each, GIL released) give it that chance every
+# step; scipy's 1–3 µs sparse loops do not. Measured (bench_ui_latency.py, mnist-mlp, batch 1):
+# event-loop p99 19 ms, against 340–400 ms with either the split or the GIL held; costs
+# ~3 µs per product at batch 1.
+RESPONSIVE_RELEASE_GIL_FROM = 1 << 16
+
 
 def check_fits(network: Network, dataset: Dataset) -> None:
     if network.input_size != dataset.n_features:
@@ -73,7 +84,8 @@ def train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | N
 def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | None, config: TrainingConfig,
            control: TrainingControl | None) -> Generator[Record, None, TrainingResult]:
     control = control or TrainingControl()
-    engine = FastMLP(network, loss, config.optimizer, config.dtype)
+    engine = FastMLP(network, loss, config.optimizer, config.dtype,
+                     release_gil_from=RESPONSIVE_RELEASE_GIL_FROM if control.responsive else blas.RELEASE_GIL_FROM)
     dtype = engine.dtype
     x_all = np.ascontiguousarray(train_set.x, dtype=dtype)
     y_all = np.ascontiguousarray(train_set.targets(dtype, network.output_size))
@@ -82,7 +94,8 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     steps_per_epoch = math.ceil(n / batch)
     check_every = max(1, 256 // batch)
     rng = np.random.default_rng(config.seed)
-    batches = ColumnBatches(x_all, y_all, batch, dtype, bias=engine.has_bias[0])
+    batches = ColumnBatches(x_all, y_all, batch, dtype, bias=engine.has_bias[0],
+                            width=engine.n_out[0] if control.responsive else None)
     if batches.feature_order is not None:
         engine.order_inputs(batches.feature_order)
     history: list[EpochResult] = []

@@ -20,6 +20,15 @@ from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
 from nnstudio.training.engine import FastMLP
 from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_products
 
+LISTED_WORK_AT_LEAST = batches_module.LISTED_WORK_AT_LEAST
+
+
+@pytest.fixture(autouse=True)
+def _split_even_small_batches(monkeypatch):
+    """These networks and batches are far too small for the split's GIL rule; lift it so the
+    split's arithmetic is tested at every batch size (its own test below puts it back)."""
+    monkeypatch.setattr(batches_module, "LISTED_WORK_AT_LEAST", 0)
+
 
 def _sparse_set(n=23, features=40, seed=0, skew=0.0):
     """Inputs with about three nonzero features each (like pixels of a small digit).
@@ -288,6 +297,45 @@ def test_column_batches_hold_the_shuffled_samples_split_into_dense_rows_and_list
     assert rare.rows == 40 - dense and np.all(rare.features[rare.starts[0]:rare.starts[-1]] < 40 - dense)
 
 
+def test_beside_a_window_batches_too_small_for_long_sparse_products_stay_dense(monkeypatch):
+    """MNIST-like lists (~8 values per sample and the bias's 1) into 128 neurons: a batch of
+    4 gives ~4,600 multiply-adds per sparse product, long enough; a batch of 2 half that."""
+    monkeypatch.setattr(batches_module, "LISTED_WORK_AT_LEAST", LISTED_WORK_AT_LEAST)
+    rng = np.random.default_rng(0)
+    x = np.zeros((1000, 180))
+    x[:, :20] = rng.random((1000, 20)) * (rng.random((1000, 20)) < 0.5)     # busy features
+    x[:, 20:] = rng.random((1000, 160)) * (rng.random((1000, 160)) < 0.05)  # ~8 rare values each
+    y = np.zeros((1000, 2))
+    listed = float(np.count_nonzero(x[:, 20:])) / 1000 + 1
+    assert 4 * listed * 128 >= LISTED_WORK_AT_LEAST > 2 * listed * 128
+    assert ColumnBatches(x, y, 4, np.dtype(np.float32), width=128).feature_order is not None
+    assert ColumnBatches(x, y, 2, np.dtype(np.float32), width=128).feature_order is None
+    assert ColumnBatches(x, y, 2, np.dtype(np.float32)).feature_order is not None  # headless: always
+
+
+def test_a_run_beside_a_window_releases_the_gil_in_mid_sized_products_and_learns_the_same(monkeypatch):
+    """TrainingControl(responsive=True): the engine's products from 2^16 multiply-adds go the
+    GIL-free road, and the result is the same numbers as the headless run."""
+    from nnstudio.training import TrainingControl
+    from nnstudio.training.loop import RESPONSIVE_RELEASE_GIL_FROM
+
+    thresholds = []
+    original = engine_module.gemm
+    monkeypatch.setattr(engine_module, "gemm", lambda *args, **kwargs: (thresholds.append(kwargs["release_gil_from"]),
+                                                                        original(*args, **kwargs)))
+    data = _sparse_set(skew=0.3)
+    network = _network()
+    config = TrainingConfig(epochs=2, batch_size=4, optimizer=OptimizerConfig("sgd", learning_rate=0.5), seed=1,
+                            dtype="float64")
+    beside = drive(train(network, "cce", data, None, config, TrainingControl(responsive=True))).network
+    assert set(thresholds) == {RESPONSIVE_RELEASE_GIL_FROM} and RESPONSIVE_RELEASE_GIL_FROM < RELEASE_GIL_FROM
+    thresholds.clear()
+    alone = drive(train(network, "cce", data, None, config)).network
+    assert set(thresholds) == {RELEASE_GIL_FROM}
+    for mine, theirs in zip(beside.layers, alone.layers):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-12)
+
+
 def test_only_data_with_enough_rarely_used_features_is_split():
     """70 % zeros, but each feature nonzero in 30 % of samples: nothing is rare, as on
     Fashion-MNIST's middle; dense data neither; MNIST-like data (a few busy features, many
@@ -343,6 +391,20 @@ def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, trans
     out[...] = np.nan  # β = 0 must not read the old contents
     gemm(out, a, b)
     np.testing.assert_allclose(out, a @ b, rtol=tolerance)
+
+
+def test_a_small_product_asked_to_release_the_gil_takes_the_ctypes_road_and_is_right(monkeypatch, blas_library):
+    calls = []
+    routine = blas_library.routines["f"]
+    monkeypatch.setitem(blas_library.routines, "f", lambda *args: (calls.append(1), routine(*args)))
+    rng = np.random.default_rng(1)
+    a, b = rng.random((5, 3)).astype(np.float32), rng.random((3, 4)).astype(np.float32)
+    out = np.zeros((5, 4), np.float32)
+    gemm(out, a, b, release_gil_from=0)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-6)
+    assert calls == [1]
+    gemm(out, a, b)  # by default so small a product keeps the GIL (scipy's f2py wrapper)
+    assert calls == [1]
 
 
 def test_gemm_refuses_a_result_it_could_not_write_in_place():

@@ -132,7 +132,7 @@ class TrainingController(QObject):
         if self.running:
             raise NNStudioError("training is already running")
         self.request, self.epochs, self.data, self._landed = request, [], None, False
-        self.control = TrainingControl()
+        self.control = TrainingControl(responsive=True)  # the window shares the interpreter
         self.thread = QThread()
         self.thread.setObjectName("nnstudio-training")
         self.worker = TrainingWorker(request, self.control)
