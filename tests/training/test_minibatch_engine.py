@@ -93,6 +93,25 @@ def _count_rare_products(monkeypatch) -> list:
     return calls
 
 
+def _assert_same_parameters(first: Network, second: Network, atol: float) -> None:
+    for mine, theirs in zip(first.layers, second.layers, strict=True):
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=atol)
+        if mine.bias is None:
+            assert theirs.bias is None
+        else:
+            np.testing.assert_allclose(mine.bias, theirs.bias, rtol=0, atol=atol)
+
+
+def _trained_with_and_without_split(network, data, config, monkeypatch) -> tuple[Network, Network]:
+    """The same run twice: rare inputs split off (the sparse products ran), then one dense block."""
+    rare_products = _count_rare_products(monkeypatch)
+    split = drive(train(network, "cce", data, None, config)).network
+    assert rare_products
+    monkeypatch.setattr(batches_module, "SPLIT_WORTH", 2.0)  # more than any split can save
+    whole = drive(train(network, "cce", data, None, config)).network
+    return split, whole
+
+
 @pytest.mark.parametrize("split", [True, False])
 @pytest.mark.parametrize("first_bias", [True, False])
 @pytest.mark.parametrize("batch", [1, 4, 5, 23])
@@ -130,14 +149,8 @@ def test_other_optimisers_get_the_same_first_layer_gradient_from_the_listed_inpu
     data = _sparse_set(skew=0.3)
     network = _network()
     config = TrainingConfig(epochs=2, batch_size=5, optimizer=optimizer, seed=1, dtype="float64")
-    rare_products = _count_rare_products(monkeypatch)
-    split = drive(train(network, "cce", data, None, config)).network
-    assert rare_products
-    monkeypatch.setattr(batches_module, "SPLIT_WORTH", 2.0)
-    whole = drive(train(network, "cce", data, None, config)).network
-    for mine, theirs in zip(split.layers, whole.layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(mine.bias, theirs.bias, rtol=0, atol=1e-12) if mine.bias is not None else None
+    split, whole = _trained_with_and_without_split(network, data, config, monkeypatch)
+    _assert_same_parameters(split, whole, atol=1e-12)
     assert not np.allclose(split.layers[0].weights[:, 5], network.layers[0].weights[:, 5])
 
 
@@ -152,14 +165,8 @@ def test_the_split_first_layer_works_with_each_activation_and_as_the_output_laye
                                 for n_in, n_out, name in zip(sizes[:-1], sizes[1:], layers)))
     config = TrainingConfig(epochs=2, batch_size=5, optimizer=OptimizerConfig("sgd", learning_rate=0.5), seed=1,
                             dtype="float64")
-    rare_products = _count_rare_products(monkeypatch)
-    split = drive(train(network, "cce", data, None, config)).network
-    assert rare_products
-    monkeypatch.setattr(batches_module, "SPLIT_WORTH", 2.0)
-    whole = drive(train(network, "cce", data, None, config)).network
-    for mine, theirs in zip(split.layers, whole.layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-12)
-        np.testing.assert_allclose(mine.bias, theirs.bias, rtol=0, atol=1e-12)
+    split, whole = _trained_with_and_without_split(network, data, config, monkeypatch)
+    _assert_same_parameters(split, whole, atol=1e-12)
     assert not np.allclose(split.layers[0].weights, network.layers[0].weights)
 
 
@@ -190,8 +197,7 @@ def test_a_dense_block_and_listed_values_train_like_the_whole_block(first_bias):
     split = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
     loss = split.train_columns(x[:3].copy(), y, _listed(x[3:8], first_bias))
     assert loss == pytest.approx(whole.train_columns(x.copy(), y), abs=1e-14)
-    for mine, theirs in zip(split.to_network().layers, whole.to_network().layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
+    _assert_same_parameters(split.to_network(), whole.to_network(), atol=1e-14)
     unlisted = x[3:8].copy()
     unlisted[4 - 3, 0] = 0.0  # input 4 of sample 0 left off the list
     told = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
@@ -200,8 +206,7 @@ def test_a_dense_block_and_listed_values_train_like_the_whole_block(first_bias):
     zeroed[4, 0] = 0.0
     honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
     honest.train_columns(zeroed, y)
-    for mine, theirs in zip(told.to_network().layers, honest.to_network().layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-14)
+    _assert_same_parameters(told.to_network(), honest.to_network(), atol=1e-14)
     with pytest.raises(ValueError, match="do not make the first layer"):
         told.train_columns(x[:4].copy(), y, _listed(x[3:8], first_bias))
     with pytest.raises(ValueError, match="for 2 samples in a batch of 3"):
@@ -219,8 +224,7 @@ def test_a_batch_of_zeros_into_a_layer_without_bias_trains_like_the_full_product
     loss = told.train_columns(x[:2].copy(), np.eye(3), _listed(x[2:8], bias=False))
     honest = FastMLP(network, "cce", OptimizerConfig("sgd", learning_rate=0.5), "float64")
     assert loss == pytest.approx(honest.train_columns(x.copy(), np.eye(3)), abs=1e-15)
-    for mine, theirs in zip(told.to_network().layers, honest.to_network().layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-15)
+    _assert_same_parameters(told.to_network(), honest.to_network(), atol=1e-15)
 
 
 @pytest.fixture(params=["scipy", "numpy"])
@@ -332,8 +336,7 @@ def test_a_run_beside_a_window_releases_the_gil_in_mid_sized_products_and_learns
     thresholds.clear()
     alone = drive(train(network, "cce", data, None, config)).network
     assert set(thresholds) == {RELEASE_GIL_FROM}
-    for mine, theirs in zip(beside.layers, alone.layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=0, atol=1e-12)
+    _assert_same_parameters(beside, alone, atol=1e-12)
 
 
 def test_only_data_with_enough_rarely_used_features_is_split():
