@@ -18,6 +18,7 @@ one dense block.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,9 +40,14 @@ LISTED_WORK_AT_LEAST = 1 << 12
 _CHUNK = 64  # blocks shuffled at a time (bounds the temporary copy)
 
 
-def rare_split(x: np.ndarray) -> tuple[np.ndarray, int] | None:
-    """(features most-often-nonzero first, how many of them are not rare), if the rare ones are
-    worth splitting off; else None."""
+class Split(NamedTuple):
+    order: np.ndarray         # the features, most often nonzero first
+    dense: int                # how many of them (the first) are not rare
+    listed_per_sample: float  # mean number of nonzero rare values in a sample
+
+
+def rare_split(x: np.ndarray) -> Split | None:
+    """How to split x's features, if the rare ones are worth splitting off; else None."""
     n, features = x.shape
     if n == 0 or features == 0:
         return None
@@ -49,7 +55,8 @@ def rare_split(x: np.ndarray) -> tuple[np.ndarray, int] | None:
     rare = used < RARE_BELOW
     if float(np.sum(1 - used[rare] / RARE_BELOW)) < SPLIT_WORTH * features:
         return None
-    return np.argsort(-used, kind="stable"), max(1, features - int(np.count_nonzero(rare)))
+    return Split(np.argsort(-used, kind="stable"), max(1, features - int(np.count_nonzero(rare))),
+                 float(np.sum(used[rare])))
 
 
 class ColumnBatches:
@@ -68,12 +75,10 @@ class ColumnBatches:
         enough to let the window's thread take the GIL)."""
         n, features = x.shape
         split = rare_split(x)
-        if split is not None and width is not None:
-            order, dense = split
-            listed_per_sample = float(np.count_nonzero(x[:, order[dense:]])) / n + bias
-            if min(batch, n) * listed_per_sample * width < LISTED_WORK_AT_LEAST:
-                split = None
-        self.feature_order, self.dense = split if split is not None else (None, features)
+        if split is not None and width is not None and \
+                min(batch, n) * (split.listed_per_sample + bias) * width < LISTED_WORK_AT_LEAST:
+            split = None
+        self.feature_order, self.dense = (split.order, split.dense) if split is not None else (None, features)
         if self.feature_order is not None:
             self._make_rare_lists(x[:, self.feature_order[self.dense:]], dtype, bias)
             x = np.ascontiguousarray(x[:, self.feature_order[:self.dense]])

@@ -29,8 +29,8 @@ first layer's rows of [Wᵀ; b] are stored in the same order (`order_inputs`): t
 dense block goes through BLAS with the leading rows, the listed values through a
 sparse product with the remaining rows, forward and in the update alike. Only
 multiplications by exact zeros are left out (their ∂L/∂w = δ·0 = 0), so the
-result is the same for every optimiser. On MNIST that is 343 dense rows and ~8
-listed values per image instead of 785 rows.
+result is the same for every optimiser. On the MNIST sample that is 343 dense
+rows and ~8 listed values per image instead of 785 rows.
 
 Tests compare it with `core.backward`, with a hand-written per-sample loop and
 with a hand-written mini-batch loop.
@@ -114,7 +114,8 @@ class FastMLP:
     def order_inputs(self, order: np.ndarray) -> None:
         """Store the first layer's weights for input `order[r]` in row r; from now on the input
         rows given to `train_columns` must come in the same order (the row of ones stays last;
-        with rare inputs, their row numbers count on from the dense block's). Results (`to_network`, `predict`, `train_step`) keep the inputs' own order."""
+        with rare inputs, their row numbers count on from the dense block's). Results
+        (`to_network`, `predict`, `train_step`) keep the inputs' own order."""
         order = np.asarray(order, dtype=np.intp)
         if sorted(order.tolist()) != list(range(self.n_in[0])):
             raise ValueError(f"an input order must list each of the {self.n_in[0]} inputs once")

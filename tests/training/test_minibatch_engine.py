@@ -120,8 +120,8 @@ def test_minibatch_sgd_on_sparse_data_equals_the_hand_written_loop(batch, first_
     features used by at least one sample in ten form the dense block, the rest are listed;
     not split: one dense block of every feature."""
     data = _sparse_set(skew=0.3)
-    dense = rare_split(data.x)
-    assert dense is not None and 1 < dense[1] < 40  # both parts hold features
+    split_at = rare_split(data.x)
+    assert split_at is not None and 1 < split_at.dense < 40  # both parts hold features
     if not split:
         monkeypatch.setattr(batches_module, "SPLIT_WORTH", 2.0)  # more than any split can save
     rare_products = _count_rare_products(monkeypatch)
@@ -353,8 +353,10 @@ def test_only_data_with_enough_rarely_used_features_is_split():
     np.testing.assert_array_equal(block[:-1], spread[:32].T)  # features in their own order, then ones
     np.testing.assert_array_equal(block[-1], np.ones(32))
     assert rare_split(rng.random((10, 6)) + 0.5) is None
-    _, dense = rare_split(_sparse_set(n=200, skew=0.3).x)
-    assert 1 < dense < 40
+    mnist_like = _sparse_set(n=200, skew=0.3).x
+    split = rare_split(mnist_like)
+    assert 1 < split.dense < 40
+    assert split.listed_per_sample == pytest.approx(np.count_nonzero(mnist_like[:, split.order[split.dense:]]) / 200)
 
 
 @pytest.fixture(params=["OpenBLAS", "MKL"])
