@@ -293,7 +293,8 @@ def test_column_batches_hold_the_shuffled_samples_split_into_dense_rows_and_list
             entries = slice(rare.starts[column], rare.starts[column + 1])
             rows = [row for row in range(40 - dense) if x[sample, features[dense + row]]]
             np.testing.assert_array_equal(rare.features[entries], rows + [40 - dense])  # the bias's 1 last
-            np.testing.assert_array_equal(rare.values[entries], [x[sample, features[dense + row]] for row in rows] + [1])
+            listed = [x[sample, features[dense + row]] for row in rows] + [1]
+            np.testing.assert_array_equal(rare.values[entries], listed)
             np.testing.assert_array_equal(rare.negated[entries], -rare.values[entries])
     no_bias = ColumnBatches(x, y, 4, np.dtype(np.float64), bias=False)
     no_bias.shuffle(order)
