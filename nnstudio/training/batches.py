@@ -112,7 +112,6 @@ class ColumnBatches:
         if bias:
             self._features[self._starts[1:] - 1] = count
             self._values[self._starts[1:] - 1] = 1
-        self._per_sample = per_sample
 
     def shuffle(self, order: np.ndarray) -> None:
         """Lay out this epoch's batches in `order` (a permutation of the samples)."""
@@ -127,7 +126,7 @@ class ColumnBatches:
             self.x_rest[:features] = self.x_all[picked].T
             self.y_rest[...] = self.y_all[picked].T
         if self.feature_order is not None:  # the rare lists, one sample after another in this order
-            lengths = self._per_sample[order]
+            lengths = np.diff(self._starts)[order]
             starts = np.zeros(len(order) + 1, self._index)
             np.cumsum(lengths, out=starts[1:])
             moved = np.repeat(self._starts[order] - starts[:-1], lengths) + np.arange(starts[-1])
