@@ -128,4 +128,13 @@ class Project:
         return self.input_labels[index] if self.input_labels else f"x{index + 1}"
 
     def output_label(self, index: int) -> str:
-        return self.output_labels[index] if self.output_labels else f"ŷ{index + 1}"
+        """The file's label for that output, else ŷ (one output) or ŷ1, ŷ2, …"""
+        if self.output_labels:
+            return self.output_labels[index]
+        return "ŷ" if self.network.output_size == 1 else f"ŷ{index + 1}"
+
+    def target_label(self, index: int) -> str:
+        """A target is y, not ŷ: the file's label for that output, else y (one output) or y1, y2, …"""
+        if self.output_labels:
+            return self.output_labels[index]
+        return "y" if self.network.output_size == 1 else f"y{index + 1}"

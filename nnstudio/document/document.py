@@ -9,6 +9,11 @@ project themselves; they call these methods and listen to the signals:
     trace_changed()      the forward pass for the current input was recomputed
     path_changed()       the file name changed (save as, open)
     modified_changed(b)  unsaved changes appeared (True) or were saved/undone (False)
+    replaced()           another network took this one's place (new, open, close): whatever a
+                         panel kept about the old one (a run's results, a verdict) is void
+    shown_changed()      what the window shows changed: an edit, a step, a training snapshot;
+                         panels re-read `shown()` (see shown.py)
+    message(text)        something the person should be told in the status bar
 
 No Qt here: the document is tested without a display and usable from scripts.
 """
@@ -27,6 +32,7 @@ from nnstudio.core.network import Network
 from nnstudio.core.project import Project
 from nnstudio.core.trace import ForwardTrace, forward, trace_loss
 from nnstudio.document import edits
+from nnstudio.document.shown import Shown, shown
 from nnstudio.document.signals import Signal
 from nnstudio.document.stepping import Stepping
 from nnstudio.document.undo import UndoStack
@@ -59,6 +65,12 @@ class Document:
         self.trace_changed = Signal()
         self.path_changed = Signal()
         self.modified_changed = Signal()
+        self.replaced = Signal()
+        self.shown_changed = Signal()
+        self.message = Signal()
+        # Increases on every change of the project, so a result computed for an older state
+        # (a gradient check, a worker's reply) can tell that it no longer applies.
+        self.version = 0
         self.undo_stack = UndoStack()
         self.undo_stack.changed.connect(self._on_stack_changed)
         self.initialiser = "xavier"
@@ -69,6 +81,7 @@ class Document:
         self._trace: ForwardTrace | None = None
         self._loss: float | None = None
         self.stepping = Stepping(self)
+        self.stepping.changed.connect(self.shown_changed.emit)
         # Training: structural edits wait while a run works on a copy of the network; live
         # views show `preview` (the run's parameters now); finished runs are kept in `runs`.
         self.structure_locked = False
@@ -115,13 +128,19 @@ class Document:
         except (NNStudioError, FloatingPointError):
             self._trace, self._loss = None, None
 
+    def shown(self) -> Shown:
+        """What the window shows now (project, step or live training copy): see shown.py."""
+        return shown(self)
+
     def _set_project(self, project: Project, kind: str) -> None:
         self._project = project
+        self.version += 1
         self._recompute()
         if kind != "layout":
             self.stepping.on_project_changed()
         self.changed.emit(kind)
         self.trace_changed.emit()
+        self.shown_changed.emit()
 
     def _on_stack_changed(self) -> None:
         modified = self.modified
@@ -132,12 +151,34 @@ class Document:
     def _reset(self, project: Project, path: Path | None) -> None:
         self._project = project
         self._path = path
+        self.version += 1
+        self.runs = []
+        self.preview, self._preview_trace = None, None
         self._recompute()  # first: listeners of the signals below read the new trace
         self.undo_stack.clear()
         self.stepping.stop()
+        self.replaced.emit()
         self.changed.emit("all")
         self.trace_changed.emit()
         self.path_changed.emit()
+        self.shown_changed.emit()
+
+    # ------------------------------------------------------------------ undo and redo
+
+    def undo(self) -> None:
+        """Undo the last edit. During a pass this leaves the pass first, and says so."""
+        self._leave_pass("Undo")
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        """Redo the next edit (an update too, but never silently: the pass is left and named)."""
+        self._leave_pass("Redo")
+        self.undo_stack.redo()
+
+    def _leave_pass(self, what: str) -> None:
+        if self.stepping.active:
+            self.stepping.stop()
+            self.message.emit(f"{what} left step-through; Step ▶ starts a new pass")
 
     # ------------------------------------------------------------------ files
 
@@ -160,7 +201,13 @@ class Document:
         target = Path(path) if path is not None else self._path
         if target is None:
             raise NNStudioError("the document has no file name yet; use Save As")
-        save_project(self._project, target)
+        project = self._project
+        if not project.name or project.name == edits.UNTITLED:
+            # A network saved under a new name takes that name (the file's "name" says so too).
+            project = project.replace(name=target.stem)
+        save_project(project, target)
+        if project is not self._project:
+            self._project = project  # a name is not an edit: no undo step, nothing recomputed
         if target != self._path:
             self._path = target
             self.path_changed.emit()
@@ -186,12 +233,22 @@ class Document:
         """Show `network` (a copy being trained) in live views without changing the document."""
         self.preview = network
         self._preview_trace = None
+        if network is None:
+            self.preview_changed.emit()
+            self.shown_changed.emit()
+            return
         if network is not None and network.sizes == self._project.network.sizes:
             try:
                 self._preview_trace = forward(network, self._project.input.astype(network.dtype))
             except (NNStudioError, FloatingPointError):
                 self._preview_trace = None
         self.preview_changed.emit()
+        self.shown_changed.emit()
+
+    @property
+    def preview_trace(self) -> ForwardTrace | None:
+        """The forward pass of the live training copy for the current input (None if none)."""
+        return self._preview_trace if self.preview is not None else None
 
     @property
     def shown_trace(self) -> ForwardTrace | None:

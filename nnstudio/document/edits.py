@@ -117,9 +117,12 @@ def _check_column(project: Project, column: int, allow_input: bool = True) -> No
 # ----------------------------------------------------------------------------- structure
 
 
+UNTITLED = "Untitled"
+
+
 def empty_project(input_size: int = 2) -> Project:
     """A new document: an input column and no layers yet."""
-    return Project(Network(input_size, ()), name="Untitled")
+    return Project(Network(input_size, ()), name=UNTITLED)
 
 
 def insert_layer(

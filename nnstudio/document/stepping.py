@@ -1,9 +1,11 @@
 """Stepping: moves through a StepPlan and keeps the document in step with it.
 
-Reaching UPDATE pushes one undoable command that puts the updated parameters in
-the document; stepping back from UPDATE undoes exactly that command, so the old
-values return bit for bit. Any other change to the project (a weight, the input,
-the target, an undo) rebuilds the plan from the new project and starts again.
+Step and Back move within the pass and leave the undo history alone, with one
+exception that is the point of the pass: reaching UPDATE applies the update as one
+undoable command. Back from UPDATE withdraws exactly that command (the old values
+return bit for bit and nothing is left to Redo). Any other change to the project
+(a weight, the input, the target) rebuilds the plan from the new project and starts
+again; Undo and Redo leave the pass altogether (see Document.undo).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Stepping:
         self.coarse = False
         self.changed = Signal()  # the step (or the plan) changed
         self._moving = False
+        self._updates: list[object] = []  # the commands this plan's UPDATE steps pushed, for Back
 
     @property
     def active(self) -> bool:
@@ -37,11 +40,13 @@ class Stepping:
         """Build a plan for the current project (or its samples) and stand at its start."""
         self.use_samples, self.coarse = use_samples, coarse
         self.plan = StepPlan(self.document.project, use_samples, coarse)
+        self._updates = []
         self.changed.emit()
 
     def stop(self) -> None:
         """Leave stepping; updates already applied stay (they are on the undo stack)."""
         self.plan = None
+        self._updates = []
         self.changed.emit()
 
     def on_project_changed(self) -> None:
@@ -52,6 +57,7 @@ class Stepping:
             self.plan = StepPlan(self.document.project, self.use_samples, self.coarse)
         except NNStudioError:
             self.plan = None
+        self._updates = []
         self.changed.emit()
 
     def _plan(self) -> StepPlan:
@@ -72,6 +78,7 @@ class Stepping:
             try:
                 self.document.apply(current.replace(network=plan.current.after),
                                     f"Apply update ({plan.config.name}, α = {plan.config.learning_rate:g})", "values")
+                self._updates.append(self.document.undo_stack.top())
             finally:
                 self._moving = False
         self.changed.emit()
@@ -85,7 +92,9 @@ class Stepping:
         if plan.step.phase == Phase.UPDATE:
             self._moving = True
             try:
-                self.document.undo_stack.undo()
+                command = self._updates.pop() if self._updates else None
+                if not self.document.undo_stack.withdraw(command):  # type: ignore[arg-type]
+                    raise NNStudioError("the update is no longer the last change; Reset or Stop stepping")
             finally:
                 self._moving = False
         plan.index -= 1

@@ -43,6 +43,10 @@ class UndoStack:
     def can_redo(self) -> bool:
         return self._index < len(self._commands)
 
+    def top(self) -> Command | None:
+        """The last applied command (the one Undo would undo), or None."""
+        return self._commands[self._index - 1] if self.can_undo() else None
+
     def undo_text(self) -> str:
         return self._commands[self._index - 1].text if self.can_undo() else ""
 
@@ -82,6 +86,23 @@ class UndoStack:
             self._commands[self._index].redo()
             self._index += 1
             self.changed.emit()
+
+    def withdraw(self, command: Command) -> bool:
+        """Undo `command` if it is the last one applied and forget it: nothing is left to redo.
+
+        Stepping uses this: Back from the update step takes the update away without leaving
+        a Redo that would re-apply it behind the person's back. False (and nothing done)
+        when `command` is not the last applied command.
+        """
+        if not self.can_undo() or self._commands[self._index - 1] is not command:
+            return False
+        self._index -= 1
+        command.undo()
+        del self._commands[self._index :]
+        if self._clean is not None and self._clean > self._index:
+            self._clean = None
+        self.changed.emit()
+        return True
 
     def clear(self) -> None:
         self._commands.clear()

@@ -9,7 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QPainter
+from PySide6.QtGui import (
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QShowEvent,
+)
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -48,6 +57,7 @@ from nnstudio.ui.selection import ItemKey
 MAX_RECENT = 8
 FILE_FILTER = f"nnstudio networks (*{SUFFIX});;All files (*)"
 NEW_LAYER_SIZE = 2
+DOCK_WIDTHS = (220, 290)  # left (input and output), right (inspector): the canvas takes the rest
 
 
 class MainWindow(QMainWindow):
@@ -73,7 +83,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_actions(self, {
             "new": self.new_document, "open": self.open_dialog, "save": self.save, "save_as": self.save_as,
             "export_png": self.export_png_dialog, "export_svg": self.export_svg_dialog, "close": self.close_document,
-            "quit": self.close, "undo": self.document.undo_stack.undo, "redo": self.document.undo_stack.redo,
+            "quit": self.close, "undo": self.document.undo, "redo": self.document.redo,
             "delete": self.delete_selected, "copy_weights": self.copy_weights, "zoom_in": self.view.zoom_in,
             "zoom_out": self.view.zoom_out, "fit": self.view.fit, "edge_labels": self.scene.set_show_edge_labels,
             "add_layer": self.add_layer, "insert_layer": self.insert_layer,
@@ -108,9 +118,8 @@ class MainWindow(QMainWindow):
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.results_dock = self._dock("Results", "resultsDock", self.results_panel,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.training_dock, self.results_dock)
         self.training_dock.hide()  # shown by Network → Train… (the window opens on the canvas)
-        self.results_dock.hide()
+        self.results_dock.hide()  # tabified when first shown: hidden tabified docks leave their tab bar behind
         self.trainer.started.connect(self._on_training_started)
         self.trainer.ended.connect(self._on_training_ended)
         self.trainer.failed.connect(lambda message: self.show_error("Training failed", message))
@@ -132,11 +141,13 @@ class MainWindow(QMainWindow):
         self.document.modified_changed.connect(lambda _: self._update_title())
         self.document.path_changed.connect(self._update_title)
         self.document.changed.connect(self._on_document_changed)
-        self.document.trace_changed.connect(self._update_output_status)
+        self.document.shown_changed.connect(self._update_output_status)
+        self.document.message.connect(self.report)
         self.document.undo_stack.changed.connect(self._update_undo_actions)
 
         self.resize(1280, 800)
-        self.resizeDocks([self.io_dock, self.inspector_dock], [250, 320], Qt.Orientation.Horizontal)
+        self._first_show = True
+        self._restored_state = False
         self._restore_settings()
         self._update_title()
         self._update_undo_actions()
@@ -148,7 +159,7 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        dock.setMinimumWidth(230)
+        dock.setMinimumWidth(200)
         self.addDockWidget(area, dock)
         return dock
 
@@ -259,9 +270,7 @@ class MainWindow(QMainWindow):
         redo.setIconText("Redo")
 
     def _update_output_status(self) -> None:
-        summary = self.scene.output_summary().replace("\n", "  ")
-        loss = self.document.loss
-        self.output_status.setText(f"{summary}   loss {loss:.4g}" if summary and loss is not None else summary)
+        self.output_status.setText(self.document.shown().summary())
 
     def _on_document_changed(self, kind: str) -> None:
         if kind == "all":
@@ -394,7 +403,15 @@ class MainWindow(QMainWindow):
             self.export_svg(path)
 
     def _export_rect(self) -> QRectF:
-        return self.scene.itemsBoundingRect().marginsAdded(QMarginsF(24, 24, 24, 24))
+        return self.scene.network_rect().marginsAdded(QMarginsF(24, 24, 24, 24))
+
+    def _render_scene(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
+        """The canvas as a picture: the same drawing without the editing buttons."""
+        self.scene.set_export_mode(True)
+        try:
+            self.scene.render(painter, target, source)
+        finally:
+            self.scene.set_export_mode(False)
 
     def export_png(self, path: str | Path, scale: float = 2.0) -> bool:
         rect = self._export_rect()
@@ -402,7 +419,7 @@ class MainWindow(QMainWindow):
         image.fill(Qt.GlobalColor.white)
         painter = QPainter(image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.scene.render(painter, QRectF(image.rect()), rect)
+        self._render_scene(painter, QRectF(image.rect()), rect)
         painter.end()
         if not image.save(str(path), "PNG"):
             self.show_error("Could not export", f"{path}: the image could not be written")
@@ -420,7 +437,7 @@ class MainWindow(QMainWindow):
         if not painter.begin(generator):
             self.show_error("Could not export", f"{path}: the file could not be written")
             return False
-        self.scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        self._render_scene(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
         painter.end()
         return True
 
@@ -523,6 +540,8 @@ class MainWindow(QMainWindow):
 
     def show_training(self) -> None:
         """Show the Training and Results docks (bottom, tabbed) and bring Training forward."""
+        if not self.tabifiedDockWidgets(self.training_dock):
+            self.tabifyDockWidget(self.training_dock, self.results_dock)
         self.results_dock.show()
         self.training_dock.show()
         self.training_dock.raise_()
@@ -599,7 +618,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.value("windowState")
         if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
+            self._restored_state = self.restoreState(state)
 
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -619,6 +638,18 @@ class MainWindow(QMainWindow):
             editor.close()
         self.training_panel.plot.timer.stop()  # a closed window does no more periodic work
         event.accept()
+
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_show:
+            # Dock sizes only take once the window has its size; the canvas gets what is left,
+            # and Fit runs again once the docks have taken their room.
+            self._first_show = False
+            if not self._restored_state:
+                self.resizeDocks([self.io_dock, self.inspector_dock], list(DOCK_WIDTHS), Qt.Orientation.Horizontal)
+            self.view.setFocus()
+            QTimer.singleShot(0, self.view.fit)
 
     @override
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

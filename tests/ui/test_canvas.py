@@ -104,7 +104,9 @@ def test_dragging_a_layer_is_one_undoable_move(make_window, qtbot):
     assert moved_x > start_x + 20
     # Edges followed the layer.
     edge = window.scene.items_by_key[ItemKey("edge", 1, 0, 0)]
-    assert abs(edge.line.p2().x() - (layer.pos().x() - NEURON_RADIUS)) < 1e-6
+    # The line ends at its label's slot, and the connector from the slot at the neuron's rim.
+    assert abs(edge.connector.p2().x() - (layer.pos().x() - NEURON_RADIUS)) < 1e-6
+    assert abs(edge.line.p2().x() - edge.label_rect().left()) < 1e-6
     window.actions_by_name["undo"].trigger()
     assert window.scene.layers[1].pos().x() == start_x
 

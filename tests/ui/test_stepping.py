@@ -70,7 +70,7 @@ def expected_edge(plan, hand, mode, key):
         return None, ""
     delta = hand["delta"][layer][j]
     value = delta if bias else hand["W"][layer][j, i] * delta
-    return value, short(value)
+    return value, (f"1·δ {short(value)}" if bias else short(value))  # a bias edge carries 1·δ
 
 
 def test_every_label_at_every_step_matches_the_hand_calculation(make_window, qtbot):

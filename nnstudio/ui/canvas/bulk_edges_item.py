@@ -55,6 +55,10 @@ class BulkEdgesItem(QGraphicsItem):
             self.edges += [(int(i), j, float(row[i])) for i in strongest]
         self.adjust()
 
+    def lines(self) -> list[QLineF]:
+        """Every line drawn, in scene coordinates."""
+        return [line for _, group in self._groups for line in group]
+
     def adjust(self) -> None:
         """Recompute the lines, grouped by sign and strength so `paint` makes a few calls."""
         self.prepareGeometryChange()

@@ -1,55 +1,56 @@
-"""One weight as one line: colour for the sign, width for the magnitude, an optional label."""
+"""One weight as one line: colour for the sign, width for the magnitude, and its label.
+
+Labels do not float on the line, where other edges would cross them. Each edge ends in
+a slot of a small stack of labels just left of the neuron it feeds, one slot per input
+in input order with the bias on top: the stack reads like that neuron's row of W
+followed by b. Every line into the column ends at the stacks' left side, and only a
+short connector joins a label to its own neuron, so no line passes over a label.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.neuron_item import NeuronItem
+from nnstudio.ui.canvas.texts import CanvasText, paint_texts, text_width
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
-LABEL_H = 17.0
-LABEL_FONT = style.font(8.5)
-_METRICS = None
+BIAS_LABEL_BACKGROUND = QColor("#fef9c3")  # bias labels stand out from the weights of the same row
 
 
 def label_width(text: str) -> float:
     """Width of a label box for `text` in the label font (measured, so "0.1 → 0.12" fits)."""
-    global _METRICS
-    if _METRICS is None:
-        _METRICS = QFontMetricsF(LABEL_FONT)
-    return max(30.0, _METRICS.horizontalAdvance(text) + 10.0)
+    return max(30.0, text_width(text, style.LABEL_PX) + 10.0)
 
 
 class EdgeItem(QGraphicsItem):
     """Follows its two neurons; the scene calls `adjust()` when a column moves."""
 
-    def __init__(self, key: ItemKey, source: NeuronItem, target: NeuronItem, label_at: float) -> None:
+    def __init__(self, key: ItemKey, source: NeuronItem, target: NeuronItem) -> None:
         super().__init__()
         self.key = key
         self.source = source
         self.target = target
-        self.label_at = label_at  # 0 = at the source, 1 = at the target
         self.value = 0.0
         self.scale = 1.0
         self.label = ""
-        self.label_w = 30.0
         self.show_label = False
-        self.label_fits = True  # False when the scene found no free spot: hidden, never overlapping
+        # The slot: vertical offset from the target's centre, and the stack's width (set by the scene).
+        self.slot_dy: float | None = None
+        self.slot_width = 30.0
         self.dashed = key.kind == "bias_edge"
         self.line = QLineF()
+        self.connector: QLineF | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
         self.setZValue(0)
         self.adjust()
 
     def set_value(self, value: float, scale: float, label: str, tooltip: str) -> None:
-        if label != self.label:
-            self.prepareGeometryChange()
-            self.label_w = label_width(label)
         self.value, self.scale, self.label = value, scale, label
         self.setToolTip(tooltip)
         self.update()
@@ -59,55 +60,78 @@ class EdgeItem(QGraphicsItem):
         self.show_label = show
         self.update()
 
+    def set_slot(self, dy: float | None, width: float) -> None:
+        """End in the stack slot `dy` from the target's centre (None: run straight to the neuron)."""
+        self.slot_dy, self.slot_width = dy, width
+        self.adjust()
+
     def adjust(self) -> None:
         self.prepareGeometryChange()
-        self.line = QLineF(self.source.anchor("right"), self.target.anchor("left"))
+        start = self.source.anchor("right")
+        end = self.target.anchor("left")
+        if self.slot_dy is None:
+            self.line, self.connector = QLineF(start, end), None
+            return
+        rect = self.label_rect()
+        self.line = QLineF(start, QPointF(rect.left(), rect.center().y()))
+        self.connector = QLineF(QPointF(rect.right(), rect.center().y()), end)
+
+    def label_rect(self) -> QRectF:
+        """The slot, in scene coordinates (an empty rect when the edge has none)."""
+        if self.slot_dy is None:
+            return QRectF()
+        r = style.NEURON_RADIUS
+        left = self.target.mapToScene(QPointF(-r - style.PORT_GAP - self.slot_width, self.slot_dy))
+        return QRectF(left.x(), left.y() - style.LABEL_H / 2, self.slot_width, style.LABEL_H)
 
     def label_centre(self) -> QPointF:
-        return self.line.pointAt(self.label_at)
+        return self.label_rect().center() if self.slot_dy is not None else self.line.center()
 
-    def label_rect(self, at: float | None = None) -> QRectF:
-        c = self.line.pointAt(self.label_at if at is None else at)
-        return QRectF(c.x() - self.label_w / 2, c.y() - LABEL_H / 2, self.label_w, LABEL_H)
+    def segments(self) -> list[QLineF]:
+        """The lines drawn, in scene coordinates (for hit tests and the geometry test)."""
+        return [self.line] + ([self.connector] if self.connector is not None else [])
 
-    def set_label_at(self, at: float, fits: bool = True) -> None:
-        self.prepareGeometryChange()
-        self.label_at = at
-        self.label_fits = fits
-        self.update()
+    def texts(self) -> list[CanvasText]:
+        if not (self.show_label and self.label and self.slot_dy is not None):
+            return []
+        background = BIAS_LABEL_BACKGROUND if self.dashed else style.LABEL_BACKGROUND
+        return [CanvasText(self.label, self.label_rect(), style.LABEL_PX, background=background)]
 
     @override
     def boundingRect(self) -> QRectF:
-        rect = QRectF(self.line.p1(), self.line.p2()).normalized().adjusted(-8, -8, 8, 8)
-        if self.show_label:
+        rect = QRectF(self.line.p1(), self.line.p2()).normalized()
+        if self.connector is not None:
+            rect = rect.united(QRectF(self.connector.p1(), self.connector.p2()).normalized())
             rect = rect.united(self.label_rect())
-        return rect
+        return rect.adjusted(-8, -8, 8, 8)
 
     @override
     def shape(self) -> QPainterPath:
-        path = QPainterPath(self.line.p1())
-        path.lineTo(self.line.p2())
+        path = QPainterPath()
+        for segment in self.segments():
+            path.moveTo(segment.p1())
+            path.lineTo(segment.p2())
         stroker = QPainterPathStroker()
         stroker.setWidth(10.0)  # easy to click even when drawn thin
-        return stroker.createStroke(path)
+        shape = stroker.createStroke(path)
+        if self.slot_dy is not None:
+            shape.addRect(self.label_rect())  # the label is part of the edge: click it to select
+        return shape
 
     @override
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        segments = self.segments()
         if self.isSelected():
             painter.setPen(QPen(style.SELECTED, style.edge_width(self.value, self.scale) + 5,
                                 Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-            painter.drawLine(self.line)
+            painter.drawLines(segments)
+            if self.slot_dy is not None:
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(self.label_rect(), 3, 3)
         pen = QPen(style.value_colour(self.value, self.scale), style.edge_width(self.value, self.scale))
         if self.dashed:
             pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
-        painter.drawLine(self.line)
-        if self.show_label and self.label and self.label_fits:
-            rect = self.label_rect()
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(style.LABEL_BACKGROUND)
-            painter.drawRoundedRect(rect, 3, 3)
-            painter.setPen(style.TEXT)
-            painter.setFont(LABEL_FONT)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self.label)
+        painter.drawLines(segments)
+        paint_texts(painter, option, self.texts())

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.texts import CanvasText, paint_texts
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
@@ -26,7 +27,7 @@ COLUMN_WIDTH = 78.0
 
 
 class ButtonItem(QGraphicsItem):
-    """A small round + or − button that runs `action` when clicked."""
+    """A small round + or − button that runs `action` when clicked (editing chrome: not exported)."""
 
     def __init__(self, text: str, tooltip: str, action: Callable[[], None], parent: QGraphicsItem) -> None:
         super().__init__(parent)
@@ -47,9 +48,10 @@ class ButtonItem(QGraphicsItem):
         painter.setPen(QPen(style.MUTED, 1.0))
         painter.setBrush(QBrush(QColor("#ffffff")))
         painter.drawEllipse(QPointF(0, 0), 9, 9)
-        painter.setPen(style.TEXT)
-        painter.setFont(style.font(10, bold=True))
-        painter.drawText(QRectF(-10, -11, 20, 20), Qt.AlignmentFlag.AlignCenter, self.text)
+        paint_texts(painter, option, self.texts())
+
+    def texts(self) -> list[CanvasText]:
+        return [CanvasText(self.text, QRectF(-9, -10, 18, 19), style.BUTTON_PX, bold=True)]
 
     @override
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -118,19 +120,18 @@ class LayerItem(QGraphicsObject):
         painter.setPen(QPen(style.SELECTED if selected else QColor("#cbd5e1"), 2.4 if selected else 1.0))
         painter.setBrush(fill)
         painter.drawRoundedRect(self._body(), 10, 10)
+        paint_texts(painter, option, self.texts())
+
+    def texts(self) -> list[CanvasText]:
+        """The title, the subtitle (size · activation) and "⋮ N more" of a large column."""
         header = self.header_rect()
-        painter.setPen(style.TEXT)
-        painter.setFont(style.font(9.5, bold=True))
-        painter.drawText(QRectF(header.x(), header.y(), header.width(), 18), Qt.AlignmentFlag.AlignCenter, self.title)
-        painter.setPen(style.MUTED)
-        painter.setFont(style.font(8.5))
-        painter.drawText(QRectF(header.x(), header.y() + 17, header.width(), 16), Qt.AlignmentFlag.AlignCenter,
-                         self.subtitle)
+        out = [CanvasText(self.title, QRectF(header.x(), header.y(), header.width(), 18), style.TITLE_PX, bold=True),
+               CanvasText(self.subtitle, QRectF(header.x(), header.y() + 18, header.width(), 16), style.SUBTITLE_PX,
+                          colour=style.MUTED)]
         if self.more_text:
-            painter.setPen(style.MUTED)
-            painter.setFont(style.font(8.5, bold=True))
-            painter.drawText(QRectF(-COLUMN_WIDTH / 2, self.more_y - 22, COLUMN_WIDTH, 44),
-                             Qt.AlignmentFlag.AlignCenter, self.more_text)
+            out.append(CanvasText(self.more_text, QRectF(-COLUMN_WIDTH / 2, self.more_y - 22, COLUMN_WIDTH, 44),
+                                  style.SUBTITLE_PX, bold=True, colour=style.MUTED))
+        return out
 
     @override
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: object) -> object:

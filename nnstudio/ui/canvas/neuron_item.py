@@ -7,12 +7,15 @@ from PySide6.QtGui import QBrush, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.texts import CanvasText, paint_texts, text_width
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
+CAPTION_GAP = 6.0
+
 
 class NeuronItem(QGraphicsItem):
-    """Draws only: a circle, the value inside, an optional caption beside it."""
+    """Draws only: a circle, the value inside, an optional caption to its left."""
 
     def __init__(self, key: ItemKey, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
@@ -25,7 +28,7 @@ class NeuronItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setZValue(2)
 
-    def set_value(self, text: str, tooltip: str, fill=None) -> None:
+    def set_value(self, text: str, tooltip: str, fill=None) -> None:  # type: ignore[no-untyped-def]
         self.value_text = text
         self.setToolTip(tooltip)
         self.fill = fill if fill is not None else style.NEURON_FILL
@@ -41,10 +44,27 @@ class NeuronItem(QGraphicsItem):
         r = style.NEURON_RADIUS
         return self.mapToScene(QPointF(-r if side == "left" else r, 0.0))
 
+    def _caption_width(self) -> float:
+        return text_width(self.caption, style.CAPTION_PX) + 4 if self.caption else 0.0
+
+    def texts(self) -> list[CanvasText]:
+        """The value inside the circle, and the caption (x1, a pixel's name) to its left."""
+        r = style.NEURON_RADIUS
+        out = []
+        if self.value_text:
+            px = style.VALUE_TWO_LINES_PX if "\n" in self.value_text else style.VALUE_PX
+            out.append(CanvasText(self.value_text, QRectF(-r, -r, 2 * r, 2 * r), px))
+        if self.caption:
+            w = self._caption_width()
+            out.append(CanvasText(self.caption, QRectF(-r - CAPTION_GAP - w, -10, w, 20), style.CAPTION_PX,
+                                  colour=style.MUTED,
+                                  align=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+        return out
+
     @override
     def boundingRect(self) -> QRectF:
         r = style.NEURON_RADIUS + 3
-        left = 46.0 if self.caption else 0.0
+        left = self._caption_width() + CAPTION_GAP if self.caption else 0.0
         return QRectF(-r - left, -r, 2 * r + left, 2 * r)
 
     @override
@@ -59,12 +79,4 @@ class NeuronItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(QBrush(self.fill))
         painter.drawEllipse(QPointF(0, 0), r, r)
-        painter.setPen(style.TEXT)
-        two_lines = "\n" in self.value_text
-        painter.setFont(style.font(7.5 if two_lines else 9.5))
-        painter.drawText(QRectF(-r, -r, 2 * r, 2 * r), Qt.AlignmentFlag.AlignCenter, self.value_text)
-        if self.caption:
-            painter.setPen(style.MUTED)
-            painter.setFont(style.font(8))
-            painter.drawText(QRectF(-r - 48, -10, 44, 20),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, self.caption)
+        paint_texts(painter, option, self.texts())

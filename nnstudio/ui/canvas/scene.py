@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Signal
+from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
     QGraphicsSceneContextMenuEvent,
     QGraphicsSceneMouseEvent,
-    QGraphicsSimpleTextItem,
 )
 
 from nnstudio.core.activations import get_activation
@@ -26,10 +26,11 @@ from nnstudio.document.edits import auto_layout
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
-from nnstudio.ui.canvas.edge_item import EdgeItem
+from nnstudio.ui.canvas.edge_item import EdgeItem, label_width
 from nnstudio.ui.canvas.image_item import ImageItem
 from nnstudio.ui.canvas.layer_item import COLUMN_WIDTH, ButtonItem, LayerItem
 from nnstudio.ui.canvas.neuron_item import NeuronItem
+from nnstudio.ui.canvas.texts import CanvasText, TextBlockItem
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
@@ -41,8 +42,20 @@ def shown_rows(size: int) -> list[int]:
     return list(range(style.SHOWN_WHEN_LARGE))
 
 
-def row_y(slot: int, slots: int) -> float:
-    return (slot - (slots - 1) / 2.0) * style.NEURON_SPACING
+def row_y(slot: int, slots: int, spacing: float = style.NEURON_SPACING) -> float:
+    return (slot - (slots - 1) / 2.0) * spacing
+
+
+MAX_STACK = 7  # labels into one neuron (inputs + bias) shown as a stack; more: values on hover
+
+
+def stack_offset(slot: int, slots: int) -> float:
+    """Vertical offset of label `slot` of a stack of `slots`, centred on its neuron."""
+    return (slot - (slots - 1) / 2.0) * style.LABEL_PITCH
+
+
+def stack_half_height(slots: int) -> float:
+    return 0.0 if slots == 0 else (slots - 1) / 2.0 * style.LABEL_PITCH + style.LABEL_H / 2
 
 
 class NetworkScene(QGraphicsScene):
@@ -51,6 +64,7 @@ class NetworkScene(QGraphicsScene):
     selection_key_changed = Signal(object)  # ItemKey | None
     context_menu_requested = Signal(int, QPoint)  # column (−1: background), screen position
     edit_requested = Signal(object)  # ItemKey
+    banner_changed = Signal(str)  # the phase and the edge mode in words ("" for none)
 
     def __init__(self, document: Document, parent: object | None = None) -> None:
         super().__init__(parent)
@@ -64,7 +78,8 @@ class NetworkScene(QGraphicsScene):
         self.bulk_edges: list[BulkEdgesItem] = []
         self.image: ImageItem | None = None
         self._built_for: tuple = ()
-        self.output_text: QGraphicsSimpleTextItem | None = None
+        self.output_text: TextBlockItem | None = None
+        self.buttons: list[ButtonItem] = []
         self.setBackgroundBrush(style.BACKGROUND)
         self.selectionChanged.connect(self._on_selection_changed)
         document.changed.connect(self._on_document_changed)
@@ -80,7 +95,7 @@ class NetworkScene(QGraphicsScene):
         self.blockSignals(True)
         self.clear()
         self.layers, self.edges, self.bulk_edges, self.items_by_key = [], [], [], {}
-        self.image, self.output_text = None, None
+        self.image, self.output_text, self.buttons = None, None, []
         project = self.document.project
         net = project.network
         self._built_for = self._shape_of(project)
@@ -89,7 +104,6 @@ class NetworkScene(QGraphicsScene):
             self._add_column(column, size, positions[column])
         for column in range(1, len(net.sizes)):
             self._add_edges(column)
-            self._place_labels(column)
         self._add_output_text()
         self.refresh_values()
         self.blockSignals(False)
@@ -112,15 +126,18 @@ class NetworkScene(QGraphicsScene):
         image_shape = project.input_image if column == 0 else None
         rows = [] if image_shape else shown_rows(size)
         slots = len(rows) + (1 if len(rows) < size and not image_shape else 0)
+        spacing = self.neuron_spacing(column)
+        stack = stack_half_height(self.stack_size(column))
         if image_shape:
             h = image_shape[0] * style.IMAGE_PIXEL
             top, bottom = -h / 2, h / 2
         else:
-            top = row_y(0, slots) - style.NEURON_RADIUS
-            bottom = row_y(slots - 1, slots) + style.NEURON_RADIUS
+            top = row_y(0, slots, spacing) - max(style.NEURON_RADIUS, stack)
+            bottom = row_y(slots - 1, slots, spacing) + max(style.NEURON_RADIUS, stack)
         has_next_bias = column < len(project.network.layers) and project.network.layers[column].has_bias
+        unit_y = (top if image_shape else row_y(0, slots, spacing)) - spacing
         if has_next_bias:
-            top -= style.NEURON_SPACING
+            top = min(top, unit_y - style.NEURON_RADIUS)
         title, subtitle = self._column_titles(column)
         item = LayerItem(column, title, subtitle, top, bottom)
         item.setPos(QPointF(*position))
@@ -134,15 +151,15 @@ class NetworkScene(QGraphicsScene):
             self.image = ImageItem(image_shape, item)
         for slot, row in enumerate(rows):
             neuron = NeuronItem(ItemKey("neuron", column, row), item)
-            neuron.setPos(0.0, row_y(slot, slots))
+            neuron.setPos(0.0, row_y(slot, slots, spacing))
             if column == 0:
                 neuron.set_caption(project.input_label(row))
             self.items_by_key[neuron.key] = neuron
         if len(rows) < size and not image_shape:
-            item.set_more(f"⋮\n{size - len(rows)} more", row_y(slots - 1, slots))
+            item.set_more(f"⋮\n{size - len(rows)} more", row_y(slots - 1, slots, spacing))
         if has_next_bias:
             unit = NeuronItem(ItemKey("bias_unit", column + 1), item)
-            unit.setPos(0.0, top + style.NEURON_RADIUS)
+            unit.setPos(0.0, unit_y)
             unit.set_value("+1", f"bias unit of layer {column + 1}: always 1; its edges carry b{column + 1}")
             self.items_by_key[unit.key] = unit
         # + / − buttons under the column change its neuron count through the document.
@@ -150,6 +167,27 @@ class NetworkScene(QGraphicsScene):
         plus = ButtonItem("+", "one neuron more", lambda c=column: self._resize_by(c, +1), item)
         minus.setPos(-14, bottom + 22)
         plus.setPos(14, bottom + 22)
+        self.buttons += [minus, plus]
+
+    def labels_on(self, column: int) -> bool:
+        """Does layer `column` show its weights as a stack of labels beside each neuron?"""
+        if column < 1 or not self.show_edge_labels or self._is_large(column):
+            return False
+        if column == 1 and self.document.project.input_image:
+            return False
+        layer = self.document.project.network.layers[column - 1]
+        return layer.n_in + layer.has_bias <= MAX_STACK
+
+    def stack_size(self, column: int) -> int:
+        """How many labels stand beside each neuron of `column` (0: none)."""
+        if not self.labels_on(column):
+            return 0
+        layer = self.document.project.network.layers[column - 1]
+        return layer.n_in + int(layer.has_bias)
+
+    def neuron_spacing(self, column: int) -> float:
+        """Distance between neurons of `column`: enough for their stacks of labels not to meet."""
+        return max(style.NEURON_SPACING, self.stack_size(column) * style.LABEL_PITCH + 10.0)
 
     def _source_point(self, column: int):
         """A function: input index of `column` -> scene point its edges start from (or None)."""
@@ -183,36 +221,35 @@ class NetworkScene(QGraphicsScene):
                 target = self.items_by_key[ItemKey("neuron", column, j)]
                 for i in range(n_in):
                     source = self.items_by_key[ItemKey("neuron", column - 1, i)]
-                    at = 0.22 + 0.56 * (i + 0.5) / n_in  # spread labels along the edges
-                    edge = EdgeItem(ItemKey("edge", column, j, i), source, target, at)  # type: ignore[arg-type]
+                    edge = EdgeItem(ItemKey("edge", column, j, i), source, target)  # type: ignore[arg-type]
                     self._register_edge(edge)
         if layer.has_bias:
             unit = self.items_by_key[ItemKey("bias_unit", column)]
             for j in targets:
                 target = self.items_by_key[ItemKey("neuron", column, j)]
-                edge = EdgeItem(ItemKey("bias_edge", column, j), unit, target, 0.62)  # type: ignore[arg-type]
+                edge = EdgeItem(ItemKey("bias_edge", column, j), unit, target)  # type: ignore[arg-type]
                 self._register_edge(edge)
 
-    LABEL_POSITIONS = (0.5, 0.35, 0.65, 0.25, 0.75, 0.42, 0.58, 0.3, 0.7, 0.2, 0.8, 0.15, 0.85)
+    def _layout_slots(self, column: int) -> None:
+        """Give every edge into `column` its slot in its neuron's stack, all stacks as wide as the widest label.
 
-    def _place_labels(self, column: int) -> None:
-        """Slide each edge label along its edge to the first spot free of other labels and neurons."""
-        placed: list = [item.sceneBoundingRect() for key, item in self.items_by_key.items()
-                        if key.kind in ("neuron", "bias_unit") and key.column in (column - 1, column)]
-        edges = [e for e in self.edges if e.key.column == column and e.show_label and e.label]
-        edges.sort(key=lambda e: (e.key.kind != "edge", e.key.col, e.key.row))
+        The bias comes first (its unit is drawn on top of the previous column), then the inputs in
+        order, so the lines into one stack never cross each other near it.
+        """
+        edges = [e for e in self.edges if e.key.column == column]
+        slots = self.stack_size(column)
+        if not slots:
+            for edge in edges:
+                edge.set_slot(None, 0.0)
+            return
+        width = max((label_width(e.label) for e in edges), default=30.0)
+        has_bias = self.document.project.network.layers[column - 1].has_bias
         for edge in edges:
-            for at in (edge.label_at,) + self.LABEL_POSITIONS:
-                rect = edge.label_rect(at).adjusted(-2, -1, 2, 1)
-                if not any(rect.intersects(other) for other in placed):
-                    edge.set_label_at(at)
-                    placed.append(rect)
-                    break
-            else:
-                edge.set_label_at(edge.label_at, fits=False)  # no room: hidden rather than overlapping
+            slot = 0 if edge.key.kind == "bias_edge" else edge.key.col + int(has_bias)
+            edge.set_slot(stack_offset(slot, slots), width)
 
     def _register_edge(self, edge: EdgeItem) -> None:
-        edge.set_show_label(self.show_edge_labels and not self._is_large(edge.key.column))
+        edge.set_show_label(self.labels_on(edge.key.column))
         self.addItem(edge)
         self.edges.append(edge)
         self.items_by_key[edge.key] = edge
@@ -224,11 +261,8 @@ class NetworkScene(QGraphicsScene):
     def _add_output_text(self) -> None:
         if not self.document.project.network.layers:
             return
-        text = QGraphicsSimpleTextItem()
-        text.setFont(style.font(20, bold=True))
-        text.setBrush(style.TEXT)
-        self.addItem(text)
-        self.output_text = text
+        self.output_text = TextBlockItem(style.OUTPUT_PX, bold=True)
+        self.addItem(self.output_text)
 
     # ------------------------------------------------------------------ values
 
@@ -251,8 +285,35 @@ class NetworkScene(QGraphicsScene):
         else:
             self._refresh_plain()
         for column in range(1, len(self.layers)):
-            self._place_labels(column)  # labels change width with their text
+            self._layout_slots(column)  # labels change width with their text
         self._update_output_text()
+        self.banner_changed.emit(self.banner_text())
+
+    MODE_NAMES = {"weight": "w", "gradient": "∂L/∂w", "signal": "w·δ"}
+
+    def banner_text(self) -> str:
+        """Where the pass stands and what the edges show, or why they show nothing yet."""
+        plan = self.document.stepping.plan
+        mode = self.MODE_NAMES[self.edge_mode]
+        if self.document.shown().source == "training":
+            return "Training · the canvas follows the network as it learns"
+        if plan is None:
+            if self.edge_mode == "weight":
+                return ""
+            return f"Edges show w: {mode} needs a pass through the network; Step ▶ (F10) starts one"
+        parts = [f"Step {plan.index} of {len(plan.steps) - 1} · {self.document.shown().phase}"]
+        layers = range(len(self.document.project.network.layers))
+        if plan.updated():
+            parts.append("edges: old → new value of each weight and bias")
+        elif self.edge_mode == "gradient" and not any(plan.gradients_visible(k) for k in layers):
+            parts.append("edges: ∂L/∂w = δ·a appears once the backward pass reaches a layer's gradients")
+        elif self.edge_mode == "signal" and not any(plan.delta_visible(k) for k in layers):
+            parts.append("edges: w·δ appears once the backward pass reaches a layer's δ")
+        elif self.edge_mode == "signal":
+            parts.append("edges: w·δ carried back; a bias edge carries 1·δ")
+        else:
+            parts.append(f"edges: {mode}")
+        return "\n".join(parts)
 
     def _short(self, value: float) -> str:
         return fmt.short(value, self.digits)
@@ -324,7 +385,7 @@ class NetworkScene(QGraphicsScene):
             return None, ""
         delta = float(grads.delta[j])
         value = delta if is_bias else float(before.weights[j, i]) * delta
-        return value, self._short(value)
+        return value, f"1·δ {self._short(value)}" if is_bias else self._short(value)
 
     def neuron_text(self, plan, key: ItemKey) -> tuple[str, str]:  # type: ignore[no-untyped-def]
         """(label, tooltip) of a neuron at this step: blank until reached, then z and a, then a and δ."""
@@ -387,41 +448,67 @@ class NetworkScene(QGraphicsScene):
     def set_digits(self, digits: int) -> None:
         self.digits = digits
         self.refresh_values()
-        for column in range(1, len(self.layers)):
-            self._place_labels(column)
 
     def output_summary(self) -> str:
-        """The output as people read it: ŷ = 0.2012, or the predicted class and its probability."""
-        project = self.document.project
-        plan = self.document.stepping.plan
-        if plan is not None and not plan.a_visible(len(project.network.layers) - 1):
-            return "ŷ = ?"
-        trace = plan.current.trace if plan is not None else self.document.shown_trace
-        if trace is None or not project.network.layers:
+        """The output beside the last column, from the document's one answer (see shown.py).
+
+        Up to four outputs are listed; more (MNIST's ten) show the predicted class and p.
+        """
+        shown = self.document.shown()
+        if not shown.has_layers:
             return ""
-        out = trace.output
-        last = project.network.layers[-1]
-        if out.shape[0] == 1:
-            return f"ŷ = {out[0]:.4f}"
-        if last.activation == "softmax" or out.shape[0] > 4:
-            best = int(np.argmax(out))
-            return f"→ {project.output_label(best)}  (p = {out[best]:.3f})"
-        return "\n".join(f"{project.output_label(i)} = {v:.4f}" for i, v in enumerate(out))
+        if shown.output is None:
+            return "ŷ = ?" if len(shown.labels) == 1 else "\n".join(shown.output_lines()[:4] + (
+                ["…"] if len(shown.labels) > 4 else []))
+        if shown.classifier:
+            return shown.predicted()
+        return "\n".join(shown.output_lines())
 
     def _update_output_text(self) -> None:
         if self.output_text is None or not self.layers:
             return
-        self.output_text.setText(self.output_summary())
+        self.output_text.set_text(self.output_summary())
         last = self.layers[-1]
         rect = self.output_text.boundingRect()
-        self.output_text.setPos(last.pos() + QPointF(COLUMN_WIDTH / 2 + 28, -rect.height() / 2))
+        self.output_text.setPos(last.pos() + QPointF(COLUMN_WIDTH / 2 + 20, -rect.height() / 2))
 
     def set_show_edge_labels(self, show: bool) -> None:
         self.show_edge_labels = show
-        for edge in self.edges:
-            edge.set_show_label(show and not self._is_large(edge.key.column))
-        for column in range(1, len(self.layers)):
-            self._place_labels(column)
+        self.rebuild()  # stacks of labels take room: the columns are spaced again
+
+    # ------------------------------------------------------------------ what is drawn, as data
+
+    def visible_texts(self, level_of_detail: float) -> list[tuple[CanvasText, QRectF, QGraphicsItem]]:
+        """Every text drawn at this zoom: (text, its glyphs' rectangle in scene coordinates, item)."""
+        out = []
+        for item in self.items():
+            texts = getattr(item, "texts", None)
+            if texts is None or not item.isVisible():
+                continue
+            for text in texts():
+                if text.text and style.legible(text.px, level_of_detail):
+                    out.append((text, item.mapRectToScene(text.ink_rect()), item))
+        return out
+
+    def edge_lines(self) -> list[tuple[QLineF, QGraphicsItem]]:
+        """Every line drawn between neurons, in scene coordinates, with the item that draws it."""
+        out: list[tuple[QLineF, QGraphicsItem]] = [(line, edge) for edge in self.edges for line in edge.segments()]
+        for bulk in self.bulk_edges:
+            out += [(line, bulk) for line in bulk.lines()]
+        return out
+
+    def network_rect(self) -> QRectF:
+        """What Fit shows: every item but the editing buttons, with the output text at its widest."""
+        rect = QRectF()
+        for item in self.items():
+            if item.parentItem() is None and item.isVisible():
+                rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    def set_export_mode(self, exporting: bool) -> None:
+        """Hide the editing chrome (the + and − buttons) while a picture is rendered."""
+        for button in self.buttons:
+            button.setVisible(not exporting)
 
     # ------------------------------------------------------------------ document and interaction
 
@@ -440,9 +527,6 @@ class NetworkScene(QGraphicsScene):
         for edge in self.edges:
             if edge.key.column in (column, column + 1):
                 edge.adjust()
-        for touched in (column, column + 1):
-            if 1 <= touched < len(self.layers):
-                self._place_labels(touched)
         for bulk in self.bulk_edges:
             bulk.adjust()
         self._update_output_text()

@@ -9,14 +9,30 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont
 
-NEURON_RADIUS = 26.0
-NEURON_SPACING = 66.0
+NEURON_RADIUS = 30.0
+NEURON_SPACING = 72.0  # at least; a column whose neurons have tall stacks of edge labels gets more
 MAX_SHOWN_NEURONS = 12  # above this a column shows the first few and "⋮ N more"
 SHOWN_WHEN_LARGE = 8
 MAX_EDGE_ITEMS_PER_SIDE = 16  # layers larger than this get one painted item for all their edges
 BULK_EDGES_PER_NEURON = 6  # strongest edges drawn into each shown neuron of a large layer
 IMAGE_PIXEL = 5.0
 HEADER_GAP = 44.0
+
+# Text sizes are in scene units (pixels at 100 %), never in points: what reaches the eye is
+# size × zoom, and MIN_TEXT_PX is the least that may be drawn (legible(); texts.py).
+MIN_TEXT_PX = 9.0
+VALUE_PX = 13.0  # a value inside a neuron
+VALUE_TWO_LINES_PX = 12.0
+LABEL_PX = 12.0  # an edge's label
+TITLE_PX = 13.0
+SUBTITLE_PX = 12.0
+CAPTION_PX = 12.0
+OUTPUT_PX = 16.0
+BUTTON_PX = 14.0
+# Edge labels stand in a "stack" left of the neuron they feed, one row of W per neuron:
+LABEL_H = 16.0
+LABEL_PITCH = 18.0
+PORT_GAP = 16.0  # from a label's right side to the neuron's rim
 
 POSITIVE = QColor("#2563eb")
 NEGATIVE = QColor("#ea580c")
@@ -50,8 +66,14 @@ def edge_width(value: float, scale: float) -> float:
     return 0.6 + 4.4 * min(1.0, abs(value) / scale)
 
 
-def font(point_size: float, bold: bool = False) -> QFont:
+def font(pixel_size: float, bold: bool = False) -> QFont:
+    """A font `pixel_size` scene units tall (so its height on screen is pixel_size × zoom)."""
     f = QFont()
-    f.setPointSizeF(point_size)
+    f.setPixelSize(max(1, round(pixel_size)))
     f.setBold(bold)
     return f
+
+
+def legible(pixel_size: float, level_of_detail: float) -> bool:
+    """Is text of `pixel_size` at least MIN_TEXT_PX tall at this zoom? Smaller text is not drawn."""
+    return pixel_size * level_of_detail >= MIN_TEXT_PX - 1e-9

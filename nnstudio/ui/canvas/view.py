@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPainter, QWheelEvent
-from PySide6.QtWidgets import QGraphicsView, QLineEdit, QWidget
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent, QTransform, QWheelEvent
+from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.canvas.scene import NetworkScene
@@ -16,6 +16,7 @@ from nnstudio.ui.selection import ItemKey
 MIN_ZOOM, MAX_ZOOM = 0.05, 8.0
 MAX_FIT_ZOOM = 1.6
 ZOOM_STEP = 1.2
+FIT_MARGIN = 24.0  # scene units around the network after Fit
 
 
 class InlineEditor(QLineEdit):
@@ -79,6 +80,16 @@ class NetworkView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.editor: InlineEditor | None = None
         scene.edit_requested.connect(self.open_editor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # The phase banner ("Backward · layer 2 · δ") sits in the view's corner at a fixed size,
+        # where the eyes are. It is a child of the view, not of the viewport (whose children
+        # scroll with the scene), so it never zooms or moves.
+        self.banner = QLabel(self)
+        self.banner.setObjectName("phaseBanner")
+        self.banner.setStyleSheet("QLabel { background: rgba(255, 255, 255, 235); border: 1px solid #cbd5e1; "
+                                  "border-radius: 4px; padding: 3px 6px; color: #111827; font-size: 13px; }")
+        self.banner.hide()
+        scene.banner_changed.connect(self.set_banner)
 
     @property
     def network_scene(self) -> NetworkScene:
@@ -99,17 +110,37 @@ class NetworkView(QGraphicsView):
     def zoom_out(self) -> None:
         self.set_zoom(self.zoom() / ZOOM_STEP)
 
+    def set_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.adjustSize()
+        self.banner.move(self.viewport().geometry().topLeft() + QPoint(8, 8))
+        self.banner.setVisible(bool(text))
+
+    @override
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.banner.move(self.viewport().geometry().topLeft() + QPoint(8, 8))
+
+    def banner_height(self) -> float:
+        return self.banner.sizeHint().height() + 12.0 if self.banner.text() else 0.0
+
     def fit(self) -> None:
-        # Room on the right for the output text, which grows while stepping (ŷ = ? → three lines).
-        rect = self.scene().itemsBoundingRect().adjusted(-40, -40, 140, 40)
+        """Show the whole network as large as the view allows, below the phase banner."""
+        rect = self.network_scene.network_rect()
         if rect.isEmpty():
             return
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > MAX_FIT_ZOOM:
-            self.set_zoom(MAX_FIT_ZOOM)
-            self.centerOn(rect.center())
-        self.setSceneRect(rect.adjusted(-2000, -2000, 2000, 2000))
+        rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN + 24.0, FIT_MARGIN)  # right: the output grows
+        banner = self.banner_height()
+        viewport = self.viewport().rect()
+        width, height = max(viewport.width() - 4, 1), max(viewport.height() - 4 - banner, 1)
+        zoom = max(MIN_ZOOM, min(MAX_FIT_ZOOM, width / rect.width(), height / rect.height()))
+        self.setSceneRect(rect.adjusted(-4000, -4000, 4000, 4000))
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        self.centerOn(rect.center() - QPointF(0.0, banner / 2 / zoom))
         self.zoom_changed.emit(self.zoom())
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
 
     @override
     def wheelEvent(self, event: QWheelEvent) -> None:

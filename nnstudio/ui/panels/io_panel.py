@@ -1,7 +1,9 @@
-"""IOPanel: the input vector, the target, the file's named samples, and the live output and loss.
+"""IOPanel: the input vector, the target, the file's named samples, and the output and loss.
 
 Cells accept expressions. Every edit goes through the document, which recomputes
-the forward pass at once; the output label follows the document's trace.
+the forward pass at once. The readout renders the document's one answer of what is
+shown (`Document.shown()`): the same output and loss as the canvas and the status bar,
+whether the numbers come from the network, a step of a pass or a training run.
 """
 
 from __future__ import annotations
@@ -86,23 +88,32 @@ class IOPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
 
+        self.source_label = QLabel()
+        self.source_label.setObjectName("outputSource")
+        self.source_label.setStyleSheet("color: #4b5563;")
+        self.prediction_label = QLabel()
+        self.prediction_label.setObjectName("predictionLabel")
+        self.prediction_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.output_label = QLabel()
         self.output_label.setObjectName("outputLabel")
-        self.output_label.setStyleSheet("font-size: 20pt; font-weight: bold;")
+        self.output_label.setStyleSheet("font-size: 11pt; font-weight: bold;")
         self.output_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.loss_label = QLabel()
         self.loss_label.setObjectName("lossLabel")
-        layout.addWidget(QLabel("Output"))
+        layout.addWidget(self.source_label)
+        layout.addWidget(self.prediction_label)
         layout.addWidget(self.output_label)
         layout.addWidget(self.loss_label)
 
         samples_row = QHBoxLayout()
         self.samples = QComboBox()
         self.samples.setObjectName("samples")
+        self.samples.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.samples.setMinimumContentsLength(10)
         self.use_sample = QPushButton("Use")
         self.use_sample.setToolTip("Copy the chosen sample into the input and target")
         self.use_sample.clicked.connect(self._on_use_sample)
-        samples_row.addWidget(QLabel("Sample"))
+        layout.addWidget(QLabel("Samples of the file"))
         samples_row.addWidget(self.samples, 1)
         samples_row.addWidget(self.use_sample)
         layout.addLayout(samples_row)
@@ -122,7 +133,7 @@ class IOPanel(QWidget):
         layout.addWidget(targets, 1)
 
         document.changed.connect(self._on_document_changed)
-        document.trace_changed.connect(self.refresh_output)
+        document.shown_changed.connect(self.refresh_output)
         self.refresh_values()
 
     def _on_document_changed(self, kind: str) -> None:
@@ -133,43 +144,59 @@ class IOPanel(QWidget):
         net = project.network
         self.input_table.fill([project.input_label(i) for i in range(net.input_size)], project.input,
                               project.input_text)
-        self.target_table.fill([project.output_label(i) for i in range(net.output_size)], project.target,
+        self.target_table.fill([project.target_label(i) for i in range(net.output_size)], project.target,
                                project.target_text)
-        current = self.samples.currentIndex()
         self.samples.blockSignals(True)
         self.samples.clear()
         for sample in project.samples:
             x = ", ".join(fmt.short(float(v)) for v in sample.input[:4])
             y = ", ".join(fmt.short(float(v)) for v in sample.target[:4])
             self.samples.addItem(f"{sample.name}: ({x}{'…' if len(sample.input) > 4 else ''}) → ({y})")
-        self.samples.setCurrentIndex(min(max(current, 0), self.samples.count() - 1))
+            self.samples.setItemData(self.samples.count() - 1, self.samples.itemText(self.samples.count() - 1),
+                                     Qt.ItemDataRole.ToolTipRole)
+        # The combo names a sample only when the input is that sample; otherwise it says so.
+        matching = [k for k, sample in enumerate(project.samples)
+                    if sample.input.shape == project.input.shape and np.array_equal(sample.input, project.input)]
+        if project.samples and not matching:
+            self.samples.insertItem(0, "(input is not a sample)")
+            self.samples.setCurrentIndex(0)
+        elif matching:
+            self.samples.setCurrentIndex(matching[0])
         self.samples.blockSignals(False)
         self.samples.setEnabled(bool(project.samples))
         self.use_sample.setEnabled(bool(project.samples))
         self.refresh_output()
 
+    SOURCES = {"document": "Output", "step": "Output of this pass", "training": "Output while training (live)"}
+
     def refresh_output(self) -> None:
+        """Every output, labelled, and the loss: exactly what the canvas and status bar show."""
+        shown = self.document.shown()
         project = self.document.project
-        trace = self.document.trace
-        if trace is None or not project.network.layers:
+        self.source_label.setText(self.SOURCES[shown.source])
+        if not shown.has_layers:
+            self.prediction_label.setText("")
             self.output_label.setText("—")
+            self.output_label.setToolTip("")
             self.loss_label.setText("add a layer to see an output")
             return
-        out = trace.output
-        if out.shape[0] == 1:
-            self.output_label.setText(f"ŷ = {out[0]:.4f}")
+        self.prediction_label.setText(shown.predicted())
+        self.prediction_label.setVisible(bool(shown.predicted()))
+        self.output_label.setText("\n".join(shown.output_lines()))
+        self.output_label.setToolTip("" if shown.output is None else "\n".join(
+            f"{label} = {fmt.full(v)}" for label, v in zip(shown.labels, shown.output)))
+        if shown.loss is not None:
+            self.loss_label.setText(f"loss ({project.loss}) = {shown.loss:.6g}")
         else:
-            best = int(np.argmax(out))
-            self.output_label.setText(f"{project.output_label(best)}: {out[best]:.4f}")
-        self.output_label.setToolTip("\n".join(f"{project.output_label(i)} = {fmt.full(v)}" for i, v in enumerate(out)))
-        loss = self.document.loss
-        self.loss_label.setText(f"loss ({project.loss}) = {loss:.6g}" if loss is not None else "")
+            self.loss_label.setText(f"loss ({project.loss}) = ?  (not reached yet)" if shown.output is None
+                                    or shown.source == "step" else "")
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
 
     def _on_use_sample(self) -> None:
-        index = self.samples.currentIndex()
+        offset = self.samples.count() - len(self.document.project.samples)  # the "none of the samples" entry
+        index = self.samples.currentIndex() - offset
         if index >= 0:
             self.document.use_sample(index)

@@ -44,10 +44,11 @@ class StepPanel(QWidget):
             button = QToolButton()
             button.setDefaultAction(actions[name])
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            buttons.addWidget(button, index // 3, index % 3)
+            buttons.addWidget(button, index // 2, index % 2)
         layout.addLayout(buttons)
 
-        self.samples_mode = QCheckBox("Step through the samples (one epoch of SGD)")
+        self.samples_mode = QCheckBox("Step through the samples")
+        self.samples_mode.setToolTip("One epoch of SGD: every named sample in turn, each with its own update")
         self.samples_mode.setObjectName("samplesMode")
         self.coarse_mode = QCheckBox("Coarse: z and a in one step")
         self.samples_mode.toggled.connect(self._restart)

@@ -1,0 +1,138 @@
+"""What the window shows right now: one answer every panel reads, so no two panels can disagree.
+
+The document offers three sources of numbers: its own project and forward pass, the
+step-through plan (which reveals a pass one phase at a time), and the live copy a
+training run is changing. Deciding between them once, here, is what keeps the readout,
+the status bar, the canvas and the Step dock saying the same thing: each panel renders
+a `Shown` and decides nothing itself. Qt-free, so tests can compute it independently
+of any widget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.network import Network
+from nnstudio.core.stepper import Phase
+from nnstudio.core.trace import ForwardTrace, trace_loss
+
+if TYPE_CHECKING:
+    from nnstudio.document.document import Document
+
+MAX_OUTPUTS_LISTED = 10  # the readout lists every output up to MNIST's ten
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The output and loss on screen now, where they come from, and the phase in words.
+
+    `output` is None while the pass has not reached the output layer (the window says ŷ = ?);
+    `loss` is None until the pass reaches the loss (or when there is no output at all).
+    """
+
+    source: str  # "document", "step" or "training"
+    network: Network
+    trace: ForwardTrace | None
+    output: np.ndarray | None
+    loss: float | None
+    labels: tuple[str, ...]
+    phase: str  # "" when not stepping, else e.g. "Backward · layer 2 · δ"
+    has_layers: bool
+    classifier: bool = False  # softmax, or more than four outputs: the readout names the winner
+
+    def output_lines(self) -> list[str]:
+        """The readout, one output a line: "y1 = 0.6365"; "? " before the pass reaches it."""
+        if not self.has_layers:
+            return []
+        if self.output is None:
+            return [f"{label} = ?" for label in self.labels[:MAX_OUTPUTS_LISTED]]
+        lines = [f"{label} = {float(v):.4f}" for label, v in zip(self.labels, self.output)]
+        if len(lines) > MAX_OUTPUTS_LISTED:
+            lines = lines[:MAX_OUTPUTS_LISTED] + [f"… {len(lines) - MAX_OUTPUTS_LISTED} more"]
+        return lines
+
+    def predicted(self) -> str:
+        """For classifiers: "→ 7 (p = 0.998)"; "" otherwise or before the output is reached."""
+        if self.output is None or not self.classifier:
+            return ""
+        best = int(np.argmax(self.output))
+        return f"→ {self.labels[best]} (p = {float(self.output[best]):.3f})"
+
+    def summary(self) -> str:
+        """One line for the status bar: every output (or the prediction) and the loss."""
+        if not self.has_layers:
+            return ""
+        if self.output is None:
+            head = "ŷ = ?"
+        elif self.classifier:
+            head = self.predicted()
+        else:
+            head = "  ".join(self.output_lines())
+        loss = "loss ?" if self.loss is None else f"loss {self.loss:.4g}"
+        return f"{head}   {loss}"
+
+
+PHASE_WORDS = {
+    Phase.START: "Ready",
+    Phase.Z: "Forward",
+    Phase.A: "Forward",
+    Phase.FORWARD: "Forward",
+    Phase.LOSS: "Loss",
+    Phase.DELTA: "Backward",
+    Phase.GRADIENTS: "Backward",
+    Phase.UPDATE: "Update",
+}
+PHASE_DETAIL = {Phase.Z: "z", Phase.A: "a", Phase.FORWARD: "z and a", Phase.DELTA: "δ",
+                Phase.GRADIENTS: "∂L/∂W, ∂L/∂b"}
+
+
+def phase_text(document: "Document") -> str:
+    """ "Backward · layer 2 · δ" for the current step; "" when not stepping."""
+    plan = document.stepping.plan
+    if plan is None:
+        return ""
+    step = plan.step
+    parts = [PHASE_WORDS[step.phase]]
+    if len(plan.passes) > 1:
+        parts.insert(0, f"sample {step.sample + 1} of {len(plan.passes)}")
+    if step.layer >= 0:
+        parts += [f"layer {step.layer + 1}", PHASE_DETAIL[step.phase]]
+    elif step.phase == Phase.START:
+        parts.append("Step ▶ starts the forward pass")
+    elif step.phase == Phase.LOSS:
+        parts.append(f"L = {plan.current.gradients.loss:.6g}")
+    elif step.phase == Phase.UPDATE:
+        parts.append(f"old → new, α = {plan.config.learning_rate:g}")
+    return " · ".join(parts)
+
+
+def shown(document: "Document") -> Shown:
+    """The one answer: what the window shows for `document` at this moment."""
+    project = document.project
+    net = project.network
+    labels = tuple(project.output_label(i) for i in range(net.output_size))
+    has_layers = bool(net.layers)
+    classifier = has_layers and net.output_size > 1 and (net.layers[-1].activation == "softmax"
+                                                         or net.output_size > 4)
+    plan = document.stepping.plan
+    if plan is not None and has_layers and plan.current.before.sizes == net.sizes:
+        passed = plan.current
+        last = len(net.layers) - 1
+        output = passed.trace.output if plan.a_visible(last) else None
+        loss = float(passed.gradients.loss) if plan.loss_visible() else None
+        return Shown("step", passed.before, passed.trace, output, loss, labels, phase_text(document), has_layers,
+                     classifier)
+    if document.preview is not None and document.preview_trace is not None:
+        trace = document.preview_trace
+        try:
+            loss: float | None = trace_loss(document.preview, trace, project.target, project.loss)
+        except (NNStudioError, FloatingPointError):
+            loss = None
+        return Shown("training", document.preview, trace, trace.output, loss, labels, "", has_layers, classifier)
+    trace = document.trace
+    output = trace.output if trace is not None and has_layers else None
+    return Shown("document", net, trace, output, document.loss, labels, "", has_layers, classifier)

@@ -1,0 +1,110 @@
+"""Every piece of text the canvas draws, as data: what, where, how tall.
+
+Items describe their text with `texts()` and paint exactly that list, dropping any
+entry that would be under MIN_TEXT_PX on screen at the painter's level of detail.
+Because painting and measuring read the same list, the geometry test (sizes,
+overlaps, edges crossing labels) checks what a person actually sees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from nnstudio.ui.canvas import style
+from nnstudio.ui.compat import override
+
+_metrics: dict[tuple[float, bool], QFontMetricsF] = {}
+
+
+def metrics(pixel_size: float, bold: bool = False) -> QFontMetricsF:
+    key = (pixel_size, bold)
+    if key not in _metrics:
+        _metrics[key] = QFontMetricsF(style.font(pixel_size, bold))
+    return _metrics[key]
+
+
+def text_width(text: str, pixel_size: float, bold: bool = False) -> float:
+    """The widest line of `text` in that font, in scene units."""
+    m = metrics(pixel_size, bold)
+    return max((m.horizontalAdvance(line) for line in text.split("\n")), default=0.0)
+
+
+@dataclass(frozen=True)
+class CanvasText:
+    """One text drawn by an item: `rect` in the item's coordinates, `px` the font's pixel size."""
+
+    text: str
+    rect: QRectF
+    px: float
+    bold: bool = False
+    colour: QColor = field(default_factory=lambda: QColor(style.TEXT))
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter
+    background: QColor | None = None  # an opaque box behind the text (edge labels)
+
+    def ink_rect(self) -> QRectF:
+        """Where the glyphs are: the text's own extent, aligned inside `rect` as drawn."""
+        m = metrics(self.px, self.bold)
+        lines = self.text.split("\n")
+        w = text_width(self.text, self.px, self.bold)
+        h = m.height() * len(lines)
+        r = self.rect
+        if self.align & Qt.AlignmentFlag.AlignRight:
+            x = r.right() - w
+        elif self.align & Qt.AlignmentFlag.AlignLeft:
+            x = r.left()
+        else:
+            x = r.center().x() - w / 2
+        return QRectF(x, r.center().y() - h / 2, w, h)
+
+
+def paint_texts(painter: QPainter, option: QStyleOptionGraphicsItem, texts: list[CanvasText]) -> None:
+    """Draw each text that is legible at this zoom; the rest are left to hover and tooltips."""
+    lod = option.levelOfDetailFromTransform(painter.worldTransform())
+    for t in texts:
+        if not t.text or not style.legible(t.px, lod):
+            continue
+        if t.background is not None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(t.background)
+            painter.drawRoundedRect(t.rect, 3, 3)
+        painter.setPen(t.colour)
+        painter.setFont(style.font(t.px, t.bold))
+        painter.drawText(t.rect, t.align, t.text)
+
+
+class TextBlockItem(QGraphicsItem):
+    """Free-standing lines of text (the output beside the last column), level-of-detail aware."""
+
+    def __init__(self, px: float, bold: bool = False) -> None:
+        super().__init__()
+        self.px, self.bold = px, bold
+        self.text = ""
+        self.setZValue(3)
+
+    def set_text(self, text: str) -> None:
+        if text != self.text:
+            self.prepareGeometryChange()
+            self.text = text
+            self.update()
+
+    def texts(self) -> list[CanvasText]:
+        if not self.text:
+            return []
+        m = metrics(self.px, self.bold)
+        w = text_width(self.text, self.px, self.bold)
+        h = m.height() * len(self.text.split("\n"))
+        return [CanvasText(self.text, QRectF(0, 0, w + 2, h), self.px, self.bold,
+                           align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)]
+
+    @override
+    def boundingRect(self) -> QRectF:
+        texts = self.texts()
+        return texts[0].rect if texts else QRectF()
+
+    @override
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        paint_texts(painter, option, self.texts())
