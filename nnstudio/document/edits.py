@@ -24,7 +24,7 @@ from nnstudio.core.init import initial_weights
 from nnstudio.core.network import DenseLayer, Network, check_size
 from nnstudio.core.project import Project, Sample
 
-COLUMN_SPACING = 300.0
+COLUMN_SPACING = 260.0
 
 
 class EditError(NNStudioError, ValueError):

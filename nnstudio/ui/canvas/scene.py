@@ -468,6 +468,9 @@ class NetworkScene(QGraphicsScene):
         if self.output_text is None or not self.layers:
             return
         self.output_text.set_text(self.output_summary())
+        labels = self.document.shown().labels
+        self.output_text.set_room("\n".join(f"{label} = −0.0000" for label in labels[:4])
+                                  if len(labels) <= 4 else f"→ {max(labels, key=len)} (p = 0.000)")
         last = self.layers[-1]
         rect = self.output_text.boundingRect()
         self.output_text.setPos(last.pos() + QPointF(COLUMN_WIDTH / 2 + 20, -rect.height() / 2))

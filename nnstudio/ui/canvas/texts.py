@@ -83,6 +83,7 @@ class TextBlockItem(QGraphicsItem):
         super().__init__()
         self.px, self.bold = px, bold
         self.text = ""
+        self.room = ""  # the widest text it will hold: Fit makes room for it, so growing stays in view
         self.setZValue(3)
 
     def set_text(self, text: str) -> None:
@@ -100,10 +101,19 @@ class TextBlockItem(QGraphicsItem):
         return [CanvasText(self.text, QRectF(0, 0, w + 2, h), self.px, self.bold,
                            align=Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)]
 
+    def set_room(self, text: str) -> None:
+        self.prepareGeometryChange()
+        self.room = text
+
     @override
     def boundingRect(self) -> QRectF:
         texts = self.texts()
-        return texts[0].rect if texts else QRectF()
+        rect = texts[0].rect if texts else QRectF()
+        if self.room:
+            m = metrics(self.px, self.bold)
+            rect = rect.united(QRectF(0, 0, text_width(self.room, self.px, self.bold) + 2,
+                                      m.height() * len(self.room.split("\n"))))
+        return rect
 
     @override
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:

@@ -79,6 +79,9 @@ class NetworkView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # pan by dragging instead
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.editor: InlineEditor | None = None
+        # Until the person zooms or pans, the view keeps the network fitted as its size changes
+        # (docks opening, the window resized); Fit turns this on again.
+        self.auto_fit = True
         scene.edit_requested.connect(self.open_editor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         # The phase banner ("Backward · layer 2 · δ") sits in the view's corner at a fixed size,
@@ -105,9 +108,11 @@ class NetworkView(QGraphicsView):
         self.zoom_changed.emit(self.zoom())
 
     def zoom_in(self) -> None:
+        self.auto_fit = False
         self.set_zoom(self.zoom() * ZOOM_STEP)
 
     def zoom_out(self) -> None:
+        self.auto_fit = False
         self.set_zoom(self.zoom() / ZOOM_STEP)
 
     def set_banner(self, text: str) -> None:
@@ -120,12 +125,15 @@ class NetworkView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.banner.move(self.viewport().geometry().topLeft() + QPoint(8, 8))
+        if self.auto_fit:
+            self.fit()
 
     def banner_height(self) -> float:
         return self.banner.sizeHint().height() + 12.0 if self.banner.text() else 0.0
 
     def fit(self) -> None:
         """Show the whole network as large as the view allows, below the phase banner."""
+        self.auto_fit = True
         rect = self.network_scene.network_rect()
         if rect.isEmpty():
             return
@@ -143,9 +151,16 @@ class NetworkView(QGraphicsView):
         return self.mapToScene(self.viewport().rect()).boundingRect()
 
     @override
+    def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.itemAt(event.position().toPoint()) is None:
+            self.auto_fit = False  # dragging the background pans: the person chose the view
+        super().mousePressEvent(event)
+
+    @override
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0
         if steps:
+            self.auto_fit = False
             self.set_zoom(self.zoom() * ZOOM_STEP**steps)
         event.accept()
 
