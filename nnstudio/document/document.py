@@ -192,6 +192,11 @@ class Document:
         project = load_project(path)
         self._reset(project, Path(path))
 
+    def open_project(self, project: Project, path: str | os.PathLike[str]) -> None:
+        """Take a project already read from `path` (so a caller can check the file before asking anything)."""
+        self._check_unlocked()
+        self._reset(project, Path(path))
+
     def open_example(self, name: str) -> None:
         self._check_unlocked()
         self._reset(load_example(name), None)

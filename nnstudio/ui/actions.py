@@ -43,8 +43,9 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("edge_labels", "Show &Weights on Edges", "Ctrl+L", "Write each weight on its edge", True),
     ActionSpec("add_layer", "&Add Layer", "Ctrl+Shift+A", "Add a layer after the selected one (or at the end)"),
     ActionSpec("insert_layer", "&Insert Layer Before", "Ctrl+Shift+I", "Insert a layer before the selected one"),
-    ActionSpec("neuron_more", "One Neuron &More", "Ctrl+Shift+=", "Add a neuron to the selected layer"),
-    ActionSpec("neuron_fewer", "One Neuron &Fewer", "Ctrl+Shift+-", "Remove the last neuron of the selected layer"),
+    # Not Ctrl+Shift+=: on a US keyboard that is Ctrl++, Zoom In's key (tests/ui/test_gestures.py).
+    ActionSpec("neuron_more", "One Neuron &More", "Ctrl+Alt+=", "Add a neuron to the selected layer"),
+    ActionSpec("neuron_fewer", "One Neuron &Fewer", "Ctrl+Alt+-", "Remove the last neuron of the selected layer"),
     ActionSpec("edit_matrix", "&Edit W and b…", "Ctrl+E", "Edit the selected layer's weights as a table"),
     ActionSpec("step", "&Step", "F10", "Take the next step of the forward or backward pass"),
     ActionSpec("step_back", "Step &Back", "Shift+F10", "Go back one step, restoring exactly what was shown"),

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from nnstudio.io.examples import DEFAULT_EXAMPLE
+from nnstudio.io.examples import DEFAULT_EXAMPLE, list_examples
+from nnstudio.ui import errors
 from nnstudio.ui.main_window import MainWindow
 
 
 def run(path: str | None = None) -> int:
-    """Open the window (on `path`, or on the built-in example) and run until it is closed."""
+    """Open the window on `path` (a file, or a built-in example's name) or on the default example."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("nnstudio")
     app.setApplicationName("nnstudio")
     window = MainWindow()
+    relay = errors.install(window.show_internal_error)  # noqa: F841 - lives as long as the app runs
     window.open_example(DEFAULT_EXAMPLE, ask=False)
     if path:
-        window.open_path(path)
+        if not Path(path).exists() and path in list_examples():
+            window.open_example(path, ask=False)
+        else:
+            window.open_path(path, ask=False)
     window.show()
-    QTimer.singleShot(0, window.view.fit)
     return app.exec()

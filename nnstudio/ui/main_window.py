@@ -36,7 +36,7 @@ from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
 from nnstudio.io.examples import list_examples, load_example
-from nnstudio.io.network_file import SUFFIX
+from nnstudio.io.network_file import SUFFIX, load_project
 from nnstudio.ui import format as fmt
 from nnstudio.ui.actions import build_actions
 from nnstudio.ui.canvas.scene import NetworkScene
@@ -95,6 +95,11 @@ class MainWindow(QMainWindow):
             "reset_steps": self.document.stepping.reset, "stop_stepping": self.document.stepping.stop,
             "build_samples": self.build_from_samples, "train": self.show_training,
         })
+        # Delete removes a layer only when the canvas has the keyboard focus; in a table it clears
+        # the cell (the table handles the key), and the menu item works from anywhere.
+        delete = self.actions_by_name["delete"]
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.view.addAction(delete)
         self.actions_by_name["edge_labels"].setChecked(True)
         edge_modes = QActionGroup(self)
         for mode in ("weight", "gradient", "signal"):
@@ -286,6 +291,17 @@ class MainWindow(QMainWindow):
         """A short message in the status bar (errors of in-place edits land here too)."""
         self.statusBar().showMessage(message, 8000)
 
+    def show_internal_error(self, summary: str) -> None:
+        """An exception nobody caught (see errors.py): say so, and put the window back to the truth."""
+        from nnstudio.ui.errors import log_file
+
+        self.show_error("Something went wrong",
+                        f"nnstudio hit an error it did not expect:\n{summary}\n\nThe open network is unchanged. "
+                        f"Details for a bug report are in {log_file()}.")
+        self.report(f"Error: {summary}")
+        if not self.trainer.running:
+            self._set_structure_enabled(True)
+
     def show_error(self, title: str, message: str) -> QMessageBox:
         """A clear, non-blocking message box; the document is untouched by whatever failed."""
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
@@ -318,21 +334,45 @@ class MainWindow(QMainWindow):
     def close_document(self) -> None:
         self.new_document()
 
+    # ------------------------------------------------------------------ file dialogs start where you were
+
+    def last_folder(self) -> str:
+        """The folder of the last file opened, saved or exported (kept in the settings), else home."""
+        folder = self.settings.value("lastFolder", "")
+        folder = str(folder) if folder else ""
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+    def _remember_folder(self, path: str | Path) -> None:
+        self.settings.setValue("lastFolder", str(Path(path).resolve().parent))
+
+    def _ask_save_path(self, title: str, name: str, file_filter: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, title, str(Path(self.last_folder()) / name), file_filter)
+        return path
+
     def open_dialog(self) -> None:
-        start = str(self.document.path.parent) if self.document.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open network", start, FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open network", self.last_folder(), FILE_FILTER)
         if path:
             self.open_path(path)
 
     def open_path(self, path: str | Path, ask: bool = True) -> bool:
-        """Open a file; a bad file shows a message and leaves the current document as it was."""
-        if ask and not self.maybe_save():
-            return False
+        """Open a file; a bad file shows a message and leaves the current document as it was.
+
+        The file is read and checked first: the unsaved-changes prompt comes only for a file
+        that can actually be opened, so answering it is never wasted.
+        """
         try:
-            self.document.open(path)
+            project = load_project(path)
         except (NNStudioError, OSError) as error:
             self.show_error("Could not open the file", str(error))
             return False
+        if ask and not self.maybe_save():
+            return False
+        try:
+            self.document.open_project(project, path)
+        except NNStudioError as error:
+            self.show_error("Could not open the file", str(error))
+            return False
+        self._remember_folder(path)
         self._add_recent(str(Path(path).resolve()))
         self.report(f"Opened {Path(path).name}")
         return True
@@ -353,8 +393,8 @@ class MainWindow(QMainWindow):
         return self.save_to(self.document.path)
 
     def save_as(self) -> bool:
-        suggested = str(self.document.path or Path.home() / f"{self.document.display_name}{SUFFIX}")
-        path, _ = QFileDialog.getSaveFileName(self, "Save network as", suggested, FILE_FILTER)
+        name = self.document.path.name if self.document.path else f"{self.document.display_name}{SUFFIX}"
+        path = self._ask_save_path("Save network as", name, FILE_FILTER)
         if not path:
             return False
         if not Path(path).suffix:
@@ -368,6 +408,7 @@ class MainWindow(QMainWindow):
             self.show_error("Could not save", f"{path}: {getattr(error, 'strerror', None) or error}")
             return False
         self._add_recent(str(Path(path).resolve()))
+        self._remember_folder(path)
         self.report(f"Saved {Path(path).name}")
         return True
 
@@ -393,14 +434,14 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ export
 
     def export_png_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export canvas as PNG", "network.png", "PNG images (*.png)")
-        if path:
-            self.export_png(path)
+        path = self._ask_save_path("Export canvas as PNG", "network.png", "PNG images (*.png)")
+        if path and self.export_png(path):
+            self._remember_folder(path)
 
     def export_svg_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export canvas as SVG", "network.svg", "SVG drawings (*.svg)")
-        if path:
-            self.export_svg(path)
+        path = self._ask_save_path("Export canvas as SVG", "network.svg", "SVG drawings (*.svg)")
+        if path and self.export_svg(path):
+            self._remember_folder(path)
 
     def _export_rect(self) -> QRectF:
         return self.scene.network_rect().marginsAdded(QMarginsF(24, 24, 24, 24))
@@ -547,11 +588,17 @@ class MainWindow(QMainWindow):
         self.training_dock.raise_()
         self.resizeDocks([self.training_dock], [300], Qt.Orientation.Vertical)
 
-    def _on_training_started(self) -> None:
+    def _set_structure_enabled(self, enabled: bool) -> None:
         for name in self.STRUCTURAL_ACTIONS:
-            self.actions_by_name[name].setEnabled(False)
-        self.examples_menu.setEnabled(False)
-        self.recent_menu.setEnabled(False)
+            self.actions_by_name[name].setEnabled(enabled)
+        self.examples_menu.setEnabled(enabled)
+        if enabled:
+            self._refresh_recent_menu()
+        else:
+            self.recent_menu.setEnabled(False)
+
+    def _on_training_started(self) -> None:
+        self._set_structure_enabled(False)
         worker = self.trainer.worker
         assert worker is not None
         worker.snapshot.connect(self._on_snapshot)
@@ -564,15 +611,15 @@ class MainWindow(QMainWindow):
             self.document.set_preview(snapshot.network)
 
     def _on_training_ended(self, result) -> None:  # type: ignore[no-untyped-def]
-        for name in self.STRUCTURAL_ACTIONS:
-            self.actions_by_name[name].setEnabled(True)
-        self.examples_menu.setEnabled(True)
-        self._refresh_recent_menu()
+        self._set_structure_enabled(True)
+        if result is None:  # it failed before or while running: the message box says why
+            self.report("Training did not finish: see the message")
+            return
         self.results_panel.set_data(self.trainer.data)
         self.results_panel.show_run(self.trainer.epochs)
-        if result is not None and not result.error:
+        if not result.error:
             self.results_dock.raise_()
-        self.report("Training stopped" if result is None or result.stopped or result.error else "Training finished")
+        self.report("Training stopped" if result.stopped or result.error else "Training finished")
         if result is not None and result.error:
             self.show_error("Training stopped", result.error)
 

@@ -176,7 +176,7 @@ class NetworkView(QGraphicsView):
             self.editor.close()
         editor = InlineEditor(self.viewport(), lambda t: scene.commit_edit(key, t), self.error_reported.emit)
         editor.setText(text)
-        editor.selectAll()
+        editor.setSelection(len(text), -len(text))  # all selected, cursor at the start: a long number shows its beginning
         editor.setToolTip(f"{key.describe()}: type a number or an expression such as 1/sqrt(2)")
         point = self.mapFromScene(scene.edge_label_point(key))
         editor.adjustSize()

@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
 from nnstudio.ui import format as fmt
+from nnstudio.ui.compat import override
 from nnstudio.ui.panels.expression_edit import error_label
 
 MAX_ROWS_SHOWN = 1024
@@ -66,6 +68,17 @@ class VectorTable(QTableWidget):
             self.setItem(row, 1, cell)
         self.resizeColumnToContents(0)
         self._filling = False
+
+    @override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Delete or Backspace clears the selected values to 0 (one undoable edit each)."""
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.state() != self.State.EditingState:
+            for index in self.selectedIndexes():
+                if index.column() == 1:
+                    self.item(index.row(), 1).setText("0")
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling or item.column() != 1:

@@ -103,6 +103,7 @@ class ResultsPanel(QWidget):
         self.tabs.addTab(self.boundary, "Boundary")
 
         document.trace_changed.connect(self._refresh_prediction)
+        document.replaced.connect(self.clear)
         document.preview_changed.connect(self._on_preview)
         self._boundary_timer = QTimer(self)
         self._boundary_timer.setSingleShot(True)
@@ -113,7 +114,18 @@ class ResultsPanel(QWidget):
     # ------------------------------------------------------------------ data from a run
 
     def set_data(self, data: DataSplit | None) -> None:
-        self.data = data
+        """Keep a run's data only if it fits the open network (a failed run's data may not)."""
+        inputs = self.document.project.network.input_size
+        self.data = data if data is not None and data.test.x.shape[1] == inputs else None
+        self.refresh_boundary()
+
+    def clear(self) -> None:
+        """Another network was opened: the last run's data, gallery and confusion matrix were not its."""
+        self.data = None
+        self.gallery.clear()
+        self.confusion.clear()
+        self.confusion.setRowCount(0)
+        self.confusion.setColumnCount(0)
         self.refresh_boundary()
 
     def show_run(self, epochs: list) -> None:  # type: ignore[type-arg]
@@ -151,7 +163,8 @@ class ResultsPanel(QWidget):
         self.gallery.clear()
         data = self.data
         project = self.document.project
-        if data is None or data.test.image is None or not data.test.is_classification:
+        if data is None or data.test.image is None or not data.test.is_classification \
+                or data.test.x.shape[1] != project.network.input_size or not project.network.layers:
             return
         test = data.test
         count = min(len(test), 2000)
@@ -172,7 +185,8 @@ class ResultsPanel(QWidget):
             self.gallery.addItem(item)
 
     def _on_gallery_item(self, item: QListWidgetItem) -> None:
-        if self.data is None:
+        if self.data is None or self.data.test.x.shape[1] != self.document.project.network.input_size:
+            self.gallery.clear()  # made for another network: nothing here applies any more
             return
         index = item.data(Qt.ItemDataRole.UserRole)
         self.document.set_input_vector(self.data.test.x[index].astype(float), "Use a test image as input")

@@ -35,6 +35,7 @@ class StepPanel(QWidget):
         super().__init__(parent)
         self.document = document
         self.key: ItemKey | None = None
+        self._checked_version = -1  # the document version the gradient-check verdict belongs to
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
 
@@ -115,6 +116,8 @@ class StepPanel(QWidget):
     def refresh(self) -> None:
         plan = self.document.stepping.plan
         project = self.document.project
+        if self._checked_version != self.document.version and self.check_result.text():
+            self.check_result.setText("")  # a verdict on other weights says nothing about these
         if plan is None:
             self.step_label.setText("Not stepping. Press Step to begin the forward pass.")
             self.losses.clear()
@@ -138,6 +141,7 @@ class StepPanel(QWidget):
         self.equations.setPlainText("\n".join(lines))
 
     def check_gradients(self) -> None:
+        self._checked_version = self.document.version
         try:
             result = check_gradients(self.document.project)
         except NNStudioError as error:

@@ -148,6 +148,7 @@ class TrainingPanel(QWidget):
         controller.ended.connect(self._on_ended)
         controller.failed.connect(self._on_failed)
         document.changed.connect(lambda kind: self._load_settings() if kind == "all" else None)
+        document.replaced.connect(self.clear)
         self._load_settings()
         self._sync_buttons()
         self._on_dataset_changed()
@@ -292,6 +293,16 @@ class TrainingPanel(QWidget):
             self.status.setText(f"finished {len(result.epochs)} epochs in {result.seconds:.1f} s{tail}. "
                                 "Undo restores the untrained network.")
         self.progress.setValue(self.progress.maximum())
+
+    def clear(self) -> None:
+        """Another network was opened: the curves and words of the last run belonged to the old one."""
+        if self.controller.running:
+            return
+        self.plot.clear()
+        self.status.setText("Choose a dataset and press Start.")
+        self.message.setText("")
+        self.message.hide()
+        self.progress.setValue(0)
 
     def _export_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export curves", "training.csv", "CSV files (*.csv)")

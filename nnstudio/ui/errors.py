@@ -1,0 +1,69 @@
+"""The last line of defence: an exception nobody caught becomes a message, never a traceback.
+
+Python prints an uncaught exception's traceback on stderr; in a slot Qt then carries on
+as if nothing happened, and the window may be left showing a state that is no longer
+true ("Training…"). `install` routes such exceptions (from the UI thread and from
+worker threads) to the window: a message box naming what failed, a status line, one
+line on stderr, and the full traceback in a log file for a bug report.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import traceback
+from pathlib import Path
+from types import TracebackType
+from typing import Callable
+
+from PySide6.QtCore import QObject, QStandardPaths, Signal
+
+log = logging.getLogger("nnstudio")
+
+
+def log_file() -> Path:
+    """Where full tracebacks go: the user's cache folder (~/.cache/nnstudio/nnstudio.log on Linux)."""
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation) or str(Path.home())
+    return Path(folder) / "nnstudio.log"
+
+
+def describe(error: BaseException) -> str:
+    """One line a person can read: the kind of error and its message."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class ErrorRelay(QObject):
+    """Carries an uncaught exception's summary to the UI thread (signals are the only road across)."""
+
+    raised = Signal(str)
+
+
+def _write_log(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    try:
+        path = log_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8", errors="backslashreplace") as out:
+            out.write("".join(traceback.format_exception(kind, error, tb)))
+    except OSError:
+        pass  # no log is better than a second failure while reporting the first
+
+
+def install(show: Callable[[str], None]) -> ErrorRelay:
+    """Route uncaught exceptions of every thread to `show(summary)` on the UI thread."""
+    relay = ErrorRelay()
+    relay.raised.connect(show)
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        _write_log(kind, error, tb)
+        summary = describe(error)
+        print(f"nnstudio: internal error: {summary} (details in {log_file()})", file=sys.stderr)
+        relay.raised.emit(summary)
+
+    sys.excepthook = hook
+    threading.excepthook = lambda args: hook(args.exc_type, args.exc_value or args.exc_type(), args.exc_traceback)
+    return relay
