@@ -107,6 +107,7 @@ class NetworkScene(QGraphicsScene):
         self._add_output_text()
         self.refresh_values()
         self.blockSignals(False)
+        self.banner_changed.emit(self.banner_text())  # refresh_values ran while signals were blocked
         if selected is not None and selected in self.items_by_key:
             self.items_by_key[selected].setSelected(True)
         self.selection_key_changed.emit(self.selected_key())
