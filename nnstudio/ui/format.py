@@ -23,8 +23,9 @@ def short(value: float, digits: int = 3) -> str:
 
 
 def full(value: float) -> str:
-    """Every digit: the shortest text that reads back as exactly this float."""
-    return repr(float(value))
+    """Every digit: the shortest text that reads back as exactly this float ("1", not "1.0")."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def pretty_expression(text: str) -> str:

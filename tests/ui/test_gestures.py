@@ -259,3 +259,23 @@ def test_the_cli_opens_an_example_by_name_without_a_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert "no such file" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_matrix_editor_tab_stops_at_the_last_cell_and_shows_what_was_typed(make_window, qtbot):
+    from PySide6.QtWidgets import QAbstractItemView
+
+    window = make_window("cosine-memory")
+    window.edit_matrix(1)
+    editor = window.matrix_editors[1]
+    table, model = editor.table, editor.model
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.EditRole) == "1"  # not "1.0"
+    last = model.index(model.rowCount() - 1, model.columnCount() - 1)
+    table.setCurrentIndex(last)
+    move = table.moveCursor(QAbstractItemView.CursorAction.MoveNext, Qt.KeyboardModifier.NoModifier)
+    assert (move.row(), move.column()) == (last.row(), last.column())  # no wrap to the first cell
+    table.setCurrentIndex(model.index(0, 0))
+    move = table.moveCursor(QAbstractItemView.CursorAction.MovePrevious, Qt.KeyboardModifier.NoModifier)
+    assert (move.row(), move.column()) == (0, 0)
+    move = table.moveCursor(QAbstractItemView.CursorAction.MoveNext, Qt.KeyboardModifier.NoModifier)
+    assert (move.row(), move.column()) == (0, 1)
+    editor.close()

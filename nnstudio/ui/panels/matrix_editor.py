@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,7 +18,26 @@ from PySide6.QtWidgets import (
 
 from nnstudio.document import Document
 from nnstudio.ui.panels.expression_edit import error_label
+from nnstudio.ui.compat import override
 from nnstudio.ui.panels.weights_model import WeightsTableModel, parse_tsv
+
+
+class MatrixTable(QTableView):
+    """A table whose Tab stops at the last cell (and Shift+Tab at the first) instead of wrapping
+    round and re-opening the first cell, as a spreadsheet does."""
+
+    @override
+    def moveCursor(self, action: QAbstractItemView.CursorAction, modifiers) -> QModelIndex:  # type: ignore[no-untyped-def]  # noqa: N802
+        current = self.currentIndex()
+        model = self.model()
+        if current.isValid() and model is not None:
+            last_row, last_col = model.rowCount() - 1, model.columnCount() - 1
+            at_end = current.row() == last_row and current.column() == last_col
+            at_start = current.row() == 0 and current.column() == 0
+            if (action == QAbstractItemView.CursorAction.MoveNext and at_end) or \
+                    (action == QAbstractItemView.CursorAction.MovePrevious and at_start):
+                return current
+        return super().moveCursor(action, modifiers)
 
 
 class MatrixEditorDialog(QDialog):
@@ -29,7 +49,7 @@ class MatrixEditorDialog(QDialog):
         self.column = column
         self.setWindowTitle(f"W{column} and b{column} — layer {column}")
         self.model = WeightsTableModel(document, column)
-        self.table = QTableView()
+        self.table = MatrixTable()
         self.table.setObjectName("matrixTable")
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
