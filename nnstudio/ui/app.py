@@ -18,7 +18,7 @@ def run(path: str | None = None) -> int:
     app.setOrganizationName("nnstudio")
     app.setApplicationName("nnstudio")
     window = MainWindow()
-    relay = errors.install(window.show_internal_error)  # noqa: F841 - lives as long as the app runs
+    window.error_relay = errors.install(window.show_internal_error)  # kept alive with the window
     window.open_example(DEFAULT_EXAMPLE, ask=False)
     if path:
         if not Path(path).exists() and path in list_examples():

@@ -279,3 +279,29 @@ def test_matrix_editor_tab_stops_at_the_last_cell_and_shows_what_was_typed(make_
     move = table.moveCursor(QAbstractItemView.CursorAction.MoveNext, Qt.KeyboardModifier.NoModifier)
     assert (move.row(), move.column()) == (0, 1)
     editor.close()
+
+
+def test_an_uncaught_exception_becomes_a_message_not_a_traceback(make_window, qtbot, capsys, monkeypatch, tmp_path):
+    import sys as system
+
+    from nnstudio.ui import errors
+
+    window = make_window("cosine-memory")
+    monkeypatch.setattr(errors, "log_file", lambda: tmp_path / "nnstudio.log")
+    monkeypatch.setattr(system, "excepthook", system.excepthook)  # restored after the test
+    import threading
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    relay = errors.install(window.show_internal_error)
+    window.actions_by_name["add_layer"].setEnabled(False)  # as a failed run could leave it
+    try:
+        raise ValueError("expected shape (2,), got (784,)")
+    except ValueError:
+        system.excepthook(*system.exc_info())
+    qtbot.waitUntil(lambda: "Error: ValueError" in window.statusBar().currentMessage())
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "ValueError: expected shape" in err
+    assert "Traceback" in (tmp_path / "nnstudio.log").read_text()  # the details are kept for a report
+    boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
+    assert boxes and "expected shape (2,), got (784,)" in boxes[-1].text()
+    assert window.actions_by_name["add_layer"].isEnabled()  # the window is back to the truth
+    del relay
