@@ -87,6 +87,7 @@ class Document:
         self.structure_locked = False
         self.preview: Network | None = None
         self._preview_trace: ForwardTrace | None = None
+        self.preview_loss: float | None = None  # the live copy's loss on the current input, once per snapshot
         self.preview_changed = Signal()
         self.runs: list[dict] = []
         self._recompute()
@@ -153,7 +154,7 @@ class Document:
         self._path = path
         self.version += 1
         self.runs = []
-        self.preview, self._preview_trace = None, None
+        self.preview, self._preview_trace, self.preview_loss = None, None, None
         self._recompute()  # first: listeners of the signals below read the new trace
         self.undo_stack.clear()
         self.stepping.stop()
@@ -237,16 +238,14 @@ class Document:
     def set_preview(self, network: Network | None) -> None:
         """Show `network` (a copy being trained) in live views without changing the document."""
         self.preview = network
-        self._preview_trace = None
-        if network is None:
-            self.preview_changed.emit()
-            self.shown_changed.emit()
-            return
+        self._preview_trace, self.preview_loss = None, None
         if network is not None and network.sizes == self._project.network.sizes:
             try:
                 self._preview_trace = forward(network, self._project.input.astype(network.dtype))
+                self.preview_loss = trace_loss(network, self._preview_trace, self._project.target,
+                                               self._project.loss)
             except (NNStudioError, FloatingPointError):
-                self._preview_trace = None
+                self._preview_trace, self.preview_loss = None, None
         self.preview_changed.emit()
         self.shown_changed.emit()
 
@@ -258,9 +257,8 @@ class Document:
     @property
     def shown_trace(self) -> ForwardTrace | None:
         """The forward pass views draw: of the live training copy while there is one."""
-        if self.preview is not None and self._preview_trace is not None:
-            return self._preview_trace
-        return self._trace
+        preview = self.preview_trace
+        return preview if preview is not None else self._trace
 
     @property
     def shown_network(self) -> Network:

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import Network
 from nnstudio.core.stepper import Phase
-from nnstudio.core.trace import ForwardTrace, trace_loss
+from nnstudio.core.trace import ForwardTrace
 
 if TYPE_CHECKING:
     from nnstudio.document.document import Document
@@ -126,13 +125,10 @@ def shown(document: "Document") -> Shown:
         loss = float(passed.gradients.loss) if plan.loss_visible() else None
         return Shown("step", passed.before, passed.trace, output, loss, labels, phase_text(document), has_layers,
                      classifier)
-    if document.preview is not None and document.preview_trace is not None:
-        trace = document.preview_trace
-        try:
-            loss: float | None = trace_loss(document.preview, trace, project.target, project.loss)
-        except (NNStudioError, FloatingPointError):
-            loss = None
-        return Shown("training", document.preview, trace, trace.output, loss, labels, "", has_layers, classifier)
+    trace = document.preview_trace
+    if document.preview is not None and trace is not None:
+        return Shown("training", document.preview, trace, trace.output, document.preview_loss, labels, "",
+                     has_layers, classifier)
     trace = document.trace
     output = trace.output if trace is not None and has_layers else None
     return Shown("document", net, trace, output, document.loss, labels, "", has_layers, classifier)

@@ -296,13 +296,14 @@ class NetworkScene(QGraphicsScene):
         """Where the pass stands and what the edges show, or why they show nothing yet."""
         plan = self.document.stepping.plan
         mode = self.MODE_NAMES[self.edge_mode]
-        if self.document.shown().source == "training":
+        shown = self.document.shown()
+        if shown.source == "training":
             return "Training · the canvas follows the network as it learns"
         if plan is None:
             if self.edge_mode == "weight":
                 return ""
             return f"Edges show w: {mode} needs a pass through the network; Step ▶ (F10) starts one"
-        parts = [f"Step {plan.index} of {len(plan.steps) - 1} · {self.document.shown().phase}"]
+        parts = [f"Step {plan.index} of {len(plan.steps) - 1} · {shown.phase}"]
         layers = range(len(self.document.project.network.layers))
         if plan.updated():
             parts.append("edges: old → new value of each weight and bias")
@@ -502,7 +503,8 @@ class NetworkScene(QGraphicsScene):
         return out
 
     def network_rect(self) -> QRectF:
-        """What Fit shows: every item but the editing buttons, with the output text at its widest."""
+        """What Fit shows: every top-level item (columns with their buttons, edges, the output text
+        with room for its widest value)."""
         rect = QRectF()
         for item in self.items():
             if item.parentItem() is None and item.isVisible():
