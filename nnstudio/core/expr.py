@@ -173,54 +173,79 @@ class _Call(Node):
         return float(function.scalar(x))
 
 
+def _scalar(env: _Env, op: str, a: float, b: float, pos: int) -> float:
+    try:
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            if b == 0.0:
+                raise env.fail("division by zero", pos)
+            return a / b
+        # power
+        if abs(b) > MAX_EXPONENT:
+            raise env.fail(f"exponent {b:g} is too large (limit ±{MAX_EXPONENT:g})", pos)
+        if a == 0.0 and b < 0:
+            raise env.fail("zero to a negative power", pos)
+        if a < 0 and not float(b).is_integer():
+            raise env.fail("a negative number to a fractional power", pos)
+        return float(a**b)
+    except OverflowError:
+        raise env.fail("result is too large", pos) from None
+
+
+def _array(op: str, a: Value, b: Value) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        if op == "+":
+            return np.add(a, b)
+        if op == "-":
+            return np.subtract(a, b)
+        if op == "*":
+            return np.multiply(a, b)
+        if op == "/":
+            return np.divide(a, b)
+        return np.power(np.asarray(a, dtype=float), b)
+
+
+def _combine(env: _Env, op: str, a: Value, b: Value, pos: int) -> Value:
+    if _is_array(a) or _is_array(b):
+        return _array(op, a, b)
+    return _scalar(env, op, float(a), float(b), pos)
+
+
 @dataclass(frozen=True)
 class _Binary(Node):
+    """a ** b: the one binary operator that nests (right-associative, depth-counted by the parser)."""
+
     op: str
     left: Node
     right: Node
     pos: int  # position of the operator
 
     def evaluate(self, env: _Env) -> Value:
-        a = self.left.evaluate(env)
-        b = self.right.evaluate(env)
-        if _is_array(a) or _is_array(b):
-            return self._array(a, b)
-        return self._scalar(env, float(a), float(b))
+        return _combine(env, self.op, self.left.evaluate(env), self.right.evaluate(env), self.pos)
 
-    def _scalar(self, env: _Env, a: float, b: float) -> float:
-        try:
-            if self.op == "+":
-                return a + b
-            if self.op == "-":
-                return a - b
-            if self.op == "*":
-                return a * b
-            if self.op == "/":
-                if b == 0.0:
-                    raise env.fail("division by zero", self.pos)
-                return a / b
-            # power
-            if abs(b) > MAX_EXPONENT:
-                raise env.fail(f"exponent {b:g} is too large (limit ±{MAX_EXPONENT:g})", self.pos)
-            if a == 0.0 and b < 0:
-                raise env.fail("zero to a negative power", self.pos)
-            if a < 0 and not float(b).is_integer():
-                raise env.fail("a negative number to a fractional power", self.pos)
-            return float(a**b)
-        except OverflowError:
-            raise env.fail("result is too large", self.pos) from None
 
-    def _array(self, a: Value, b: Value) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            if self.op == "+":
-                return np.add(a, b)
-            if self.op == "-":
-                return np.subtract(a, b)
-            if self.op == "*":
-                return np.multiply(a, b)
-            if self.op == "/":
-                return np.divide(a, b)
-            return np.power(np.asarray(a, dtype=float), b)
+@dataclass(frozen=True)
+class _Chain(Node):
+    """a + b − c …, or a · b / c … (explicit or implicit): a flat list, evaluated left to right in a loop.
+
+    Why flat: `1+1+1+…` or `2πππ…` as nested binary nodes would be as deep as it is long, and
+    a 1,000-character text would exhaust Python's recursion limit. As a chain its depth is 1.
+    """
+
+    first: Node
+    rest: tuple[tuple[str, Node, int], ...]  # (operator, operand, position of the operator)
+    pos: int
+
+    def evaluate(self, env: _Env) -> Value:
+        value = self.first.evaluate(env)
+        for op, operand, pos in self.rest:
+            value = _combine(env, op, value, operand.evaluate(env), pos)
+        return value
 
 
 # ----------------------------------------------------------------------------- parser
@@ -267,27 +292,29 @@ class _Parser:
             raise self.fail(f"expression nested more than {MAX_DEPTH} levels deep")
 
     def sum(self) -> Node:
-        node = self.product()
+        first = self.product()
+        rest: list[tuple[str, Node, int]] = []
         while self.token.kind == "op" and self.token.text in "+-":
             op = self.advance()
-            node = _Binary(op.text, node, self.product(), op.pos)
-        return node
+            rest.append((op.text, self.product(), op.pos))
+        return _Chain(first, tuple(rest), first.pos) if rest else first
 
     def _starts_implicit_factor(self) -> bool:
         token = self.token
         return token.kind == "name" or (token.kind == "op" and token.text in ("(", "√"))
 
     def product(self) -> Node:
-        node = self.unary()
+        first = self.unary()
+        rest: list[tuple[str, Node, int]] = []
         while True:
             token = self.token
             if token.kind == "op" and token.text in ("*", "/"):
                 self.advance()
-                node = _Binary(token.text, node, self.unary(), token.pos)
+                rest.append((token.text, self.unary(), token.pos))
             elif self._starts_implicit_factor():
-                node = _Binary("*", node, self.power(), token.pos)
+                rest.append(("*", self.power(), token.pos))
             else:
-                return node
+                return _Chain(first, tuple(rest), first.pos) if rest else first
 
     def unary(self) -> Node:
         token = self.token

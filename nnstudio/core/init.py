@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from nnstudio.core.activations import get_activation
-from nnstudio.core.errors import UnknownNameError
+from nnstudio.core.errors import NNStudioError, UnknownNameError
 from nnstudio.core.network import DenseLayer, Network
 
 Shape = tuple[int, int]
@@ -56,12 +56,29 @@ def get_initialiser(name: str) -> Initialiser:
         raise UnknownNameError("initialiser", str(name), sorted(INITIALISERS)) from None
 
 
+def check_params(name: str, params: Mapping[str, float]) -> None:
+    """Refuse parameters numpy would reject or turn into inf: std < 0, low > high, a span beyond float range."""
+    values = {key: float(value) for key, value in params.items()}
+    for key, value in values.items():
+        if not math.isfinite(value):
+            raise NNStudioError(f"{key} must be a finite number, got {value!r}")
+    if name == "normal" and values["std"] < 0:
+        raise NNStudioError(f"std must be ≥ 0, got {values['std']:g}")
+    if name == "uniform":
+        low, high = values["low"], values["high"]
+        if low > high:
+            raise NNStudioError(f"low ({low:g}) must not be above high ({high:g})")
+        if not math.isfinite(high - low):
+            raise NNStudioError(f"the range {low:g}…{high:g} is wider than a float can hold")
+
+
 def initial_weights(
     shape: Shape, name: str = "xavier", rng: np.random.Generator | None = None, params: Mapping[str, float] | None = None
 ) -> np.ndarray:
     """A (neurons × inputs) array drawn by the initialiser `name`."""
     init = get_initialiser(name)
     merged = {**init.defaults, **(params or {})}
+    check_params(init.name, merged)
     return np.asarray(init.draw(shape, rng if rng is not None else np.random.default_rng(0), merged), dtype=np.float64)
 
 

@@ -65,12 +65,33 @@ def apply_update(
     params: list[np.ndarray | None] = []
     grads: list[np.ndarray | None] = []
     for layer, g in zip(network.layers, gradients.layers):
-        grad_w = g.grad_weights + config.l2 * layer.weights if config.l2 else g.grad_weights
+        with np.errstate(over="ignore", invalid="ignore"):
+            grad_w = g.grad_weights + config.l2 * layer.weights if config.l2 else g.grad_weights
         params += [layer.weights, layer.bias]
         grads += [grad_w, g.grad_bias]
 
     state = state if state is not None and state.first else OptimizerState(0, _zeros_like(params), _zeros_like(params))
     t = state.step + 1
+    lr = config.learning_rate
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, by name
+        new_params, first, second = _step_all(params, grads, state, config, t)
+
+    layers = []
+    for index, layer in enumerate(network.layers):
+        weights, bias = new_params[2 * index], new_params[2 * index + 1]
+        for name, values in ((f"W{index + 1}", weights), (f"b{index + 1}", bias)):
+            if values is not None and not np.all(np.isfinite(values)):
+                raise NNStudioError(f"the update would make {name} infinite or NaN (learning rate "
+                                    f"{lr:g} with these gradients overflows {values.dtype}); nothing was changed")
+        # Typed text no longer describes a trained value, so it is dropped.
+        layers.append(layer.replace(weights=weights, bias=bias, weight_text={}, bias_text={}))
+    return network.with_layers(layers), OptimizerState(t, tuple(first), tuple(second))
+
+
+def _step_all(params: list[np.ndarray | None], grads: list[np.ndarray | None], state: OptimizerState,
+              config: OptimizerConfig, t: int) -> tuple[list[np.ndarray | None], list[np.ndarray | None],
+                                                        list[np.ndarray | None]]:
+    """Every parameter's new value and the optimiser's new moments, by the rule `config.name` names."""
     lr = config.learning_rate
     new_params: list[np.ndarray | None] = []
     first: list[np.ndarray | None] = []
@@ -98,10 +119,4 @@ def apply_update(
             new_params.append(p - lr * m_hat / (np.sqrt(v_hat) + config.epsilon))
             first.append(m_new)
             second.append(v_new)
-
-    layers = []
-    for index, layer in enumerate(network.layers):
-        weights, bias = new_params[2 * index], new_params[2 * index + 1]
-        # Typed text no longer describes a trained value, so it is dropped.
-        layers.append(layer.replace(weights=weights, bias=bias, weight_text={}, bias_text={}))
-    return network.with_layers(layers), OptimizerState(t, tuple(first), tuple(second))
+    return new_params, first, second

@@ -9,15 +9,19 @@ is validated (magic, dimensions, exact file length) and any fault raises
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zlib
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import numpy as np
 
 from nnstudio.atomic import atomic_write
 from nnstudio.core.errors import NNStudioError
+from nnstudio.limits import IDX_BYTES, describe_bytes
+from nnstudio.reading import check_size, open_regular
 
 TYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
@@ -28,59 +32,93 @@ TYPES: dict[int, np.dtype] = {
     0x0E: np.dtype(">f8"),
 }
 CODES = {np.dtype(v).newbyteorder("="): k for k, v in TYPES.items()}
-MAX_BYTES = 2 * 1024**3
+MAX_BYTES = IDX_BYTES
+_GZIP_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
 
 
 class IdxError(NNStudioError, ValueError):
     """An IDX file that cannot be read; the message names the file and the fault."""
 
 
-def _raw_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise IdxError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise IdxError(f"{path}: is a folder, not an IDX file") from None
-    except OSError as error:
-        raise IdxError(f"{path}: cannot be read ({error.strerror or error})") from None
-    if data[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as error:
-            raise IdxError(f"{path}: broken gzip data ({error})") from None
-    return data
+def _header(read: Callable[[int], bytes], source: str) -> tuple[np.dtype, tuple[int, ...], int]:
+    """(dtype, dimensions, header length) from the first bytes; refuses a header over the budget."""
+    head = read(4)
+    if len(head) < 4:
+        raise IdxError(f"{source}: too short to be an IDX file ({len(head)} bytes)")
+    zero1, zero2, code, ndim = head[0], head[1], head[2], head[3]
+    if zero1 != 0 or zero2 != 0 or code not in TYPES:
+        raise IdxError(f"{source}: bad magic number {head.hex()} (expected 0000 then a type byte such as 08)")
+    if ndim == 0:
+        raise IdxError(f"{source}: has zero dimensions")
+    raw_dims = read(4 * ndim)
+    if len(raw_dims) < 4 * ndim:
+        raise IdxError(f"{source}: header ends early (needs {4 + 4 * ndim} bytes, file has {4 + len(raw_dims)})")
+    dims = struct.unpack(f">{ndim}I", raw_dims)
+    dtype = TYPES[code]
+    payload = math.prod(dims) * dtype.itemsize  # Python integers: a product cannot wrap
+    if 4 + 4 * ndim + payload > MAX_BYTES:
+        raise IdxError(f"{source}: the header claims {'×'.join(map(str, dims))} values "
+                       f"({describe_bytes(payload)}); an IDX file may hold at most {describe_bytes(MAX_BYTES)}")
+    return dtype, dims, 4 + 4 * ndim
+
+
+def _array(data: bytes, dtype: np.dtype, dims: tuple[int, ...], offset: int) -> np.ndarray:
+    count = math.prod(dims)
+    array = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(dims)
+    return array.astype(dtype.newbyteorder("="))
+
+
+def _mismatch(source: str, dims: tuple[int, ...], expected: int, held: str) -> IdxError:
+    return IdxError(f"{source}: the header says {'×'.join(map(str, dims))} values ({expected} bytes in all) "
+                    f"but the file holds {held} bytes")
 
 
 def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
     """The array held in IDX bytes (already decompressed)."""
-    if len(data) < 4:
-        raise IdxError(f"{source}: too short to be an IDX file ({len(data)} bytes)")
-    zero1, zero2, code, ndim = data[0], data[1], data[2], data[3]
-    if zero1 != 0 or zero2 != 0 or code not in TYPES:
-        raise IdxError(f"{source}: bad magic number {data[:4].hex()} (expected 0000 then a type byte such as 08)")
-    if ndim == 0:
-        raise IdxError(f"{source}: has zero dimensions")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise IdxError(f"{source}: header ends early (needs {header} bytes, file has {len(data)})")
-    dims = struct.unpack(f">{ndim}I", data[4:header])
-    dtype = TYPES[code]
-    count = int(np.prod(dims, dtype=np.int64))
-    expected = header + count * dtype.itemsize
-    if expected > MAX_BYTES:
-        raise IdxError(f"{source}: claims {'×'.join(map(str, dims))} values, more than this program reads")
+    position = 0
+
+    def read(n: int) -> bytes:
+        nonlocal position
+        chunk = data[position:position + n]
+        position += len(chunk)
+        return chunk
+
+    dtype, dims, header = _header(read, source)
+    expected = header + math.prod(dims) * dtype.itemsize
     if len(data) != expected:
-        raise IdxError(f"{source}: the header says {'×'.join(map(str, dims))} values ({expected} bytes in all) "
-                       f"but the file holds {len(data)} bytes")
-    array = np.frombuffer(data, dtype=dtype, count=count, offset=header).reshape(dims)
-    return array.astype(dtype.newbyteorder("="))
+        raise _mismatch(source, dims, expected, str(len(data)))
+    return _array(data, dtype, dims, header)
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an IDX file (gzip-compressed or raw) into a numpy array."""
+    """Read an IDX file (gzip-compressed or raw) into a numpy array.
+
+    The header is read first and the declared size checked against the budget and against
+    the file before the values are read; gzip data is inflated as a stream, never past the
+    size the header declares (so a small member that inflates to gigabytes costs nothing).
+    """
     p = Path(path)
-    return parse_idx(_raw_bytes(p), str(p))
+    source = str(p)
+    fd = open_regular(p, IdxError, "IDX file")
+    with os.fdopen(fd, "rb") as handle:
+        stored = os.fstat(handle.fileno()).st_size
+        check_size(p, stored, MAX_BYTES, IdxError, "IDX file")
+        compressed = handle.read(2) == b"\x1f\x8b"
+        handle.seek(0)
+        stream: BinaryIO = gzip.GzipFile(fileobj=handle, mode="rb") if compressed else handle  # type: ignore[assignment]
+        try:
+            dtype, dims, header = _header(stream.read, source)
+            payload = math.prod(dims) * dtype.itemsize
+            if not compressed and stored != header + payload:
+                raise _mismatch(source, dims, header + payload, str(stored))
+            body = stream.read(payload)
+            if len(body) < payload:
+                raise _mismatch(source, dims, header + payload, f"only {header + len(body)}")
+            if stream.read(1):
+                raise _mismatch(source, dims, header + payload, "more")
+        except _GZIP_ERRORS as error:
+            raise IdxError(f"{source}: broken gzip data ({error})") from None
+    return _array(body, dtype, dims, 0)
 
 
 def write_idx(path: str | os.PathLike[str], array: np.ndarray, compress: bool | None = None) -> None:

@@ -23,6 +23,7 @@ import numpy as np
 from nnstudio.data.dataset import Dataset, DatasetError
 from nnstudio.data.download import DownloadError, Progress, download
 from nnstudio.data.idx import read_idx
+from nnstudio.limits import check_dataset_size
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 FILE_NAMES = {
@@ -142,11 +143,25 @@ def load_image_set(name: str, folder: str | os.PathLike[str] | None = None, allo
     out = []
     for split_name in ("train", "test"):
         images, labels = parts[f"{split_name}_images"], parts[f"{split_name}_labels"]
-        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise DatasetError(f"{place}: {split_name} images {images.shape} and labels {labels.shape} do not match")
-        if labels.size and (labels.min() < 0 or labels.max() >= len(image_set.classes)):
-            raise DatasetError(f"{place}: {split_name} labels outside 0…{len(image_set.classes) - 1}")
-        h, w = images.shape[1:]
-        x = images.reshape(len(images), h * w).astype(np.float32) / np.float32(255.0)
-        out.append(Dataset(f"{name} ({split_name})", x, labels.astype(np.int64), image_set.classes, (h, w)))
+        out.append(_split(f"{name} ({split_name})", f"{place}: {split_name}", images, labels, image_set.classes))
     return out[0], out[1]
+
+
+def _split(name: str, where: str, images: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]) -> Dataset:
+    """One split from its IDX arrays, every fault refused by name: shapes, budget, label type and range, pixels."""
+    if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        raise DatasetError(f"{where} images {images.shape} and labels {labels.shape} do not match")
+    if len(images) == 0:
+        raise DatasetError(f"{where} split holds no images")
+    h, w = images.shape[1:]
+    check_dataset_size(f"{where} images ({h}×{w})", len(images), h * w, DatasetError)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise DatasetError(f"{where} labels are {labels.dtype} values; labels must be whole numbers (IDX type "
+                           "0x08, 0x09, 0x0B or 0x0C)")
+    if labels.min() < 0 or labels.max() >= len(classes):
+        raise DatasetError(f"{where} labels outside 0…{len(classes) - 1} (found {labels.min()}…{labels.max()})")
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = images.reshape(len(images), h * w).astype(np.float32) / np.float32(255.0)
+    if not np.all(np.isfinite(x)):
+        raise DatasetError(f"{where} images hold NaN, infinite or out-of-range pixels")
+    return Dataset(name, x, labels.astype(np.int64), classes, (h, w))

@@ -6,15 +6,17 @@ import csv
 import io
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import parse_expression
 from nnstudio.data.dataset import Dataset, DatasetError
+from nnstudio.limits import CSV_BYTES, check_dataset_size
+from nnstudio.reading import read_capped
 
-MAX_CSV_BYTES = 512 * 1024**2
+MAX_CSV_BYTES = CSV_BYTES
 
 
 def _column(header: list[str], wanted: str | int, path: str) -> int:
@@ -36,17 +38,15 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
     labels (sorted names); otherwise as numbers. Input columns must be numeric.
     """
     p = Path(path)
+    data = read_capped(p, MAX_CSV_BYTES, DatasetError, "CSV file")
     try:
-        if p.stat().st_size > MAX_CSV_BYTES:
-            raise DatasetError(f"{p}: larger than {MAX_CSV_BYTES // 2**20} MiB")
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DatasetError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise DatasetError(f"{p}: is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise DatasetError(f"{p}: not UTF-8 text") from None
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DatasetError(f"{p}: not UTF-8 text (byte {error.start})") from None
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    except csv.Error as error:  # e.g. a field longer than the csv module's limit, a NUL byte
+        raise DatasetError(f"{p}: not readable as CSV ({error})") from None
     if not rows:
         raise DatasetError(f"{p}: the file is empty")
     header = [h.strip() for h in rows[0]]
@@ -60,7 +60,8 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
     chosen = [_column(header, c, str(p)) for c in inputs] if inputs else [i for i in range(len(header)) if i != t]
     if t in chosen:
         raise DatasetError(f"{p}: column {header[t]!r} cannot be both an input and the target")
-    x = np.empty((len(body), len(chosen)), dtype=np.float32)
+    check_dataset_size(str(p), len(body), len(chosen), DatasetError)
+    x = np.empty((len(body), len(chosen)), dtype=np.float64)
     for r, row in enumerate(body):
         for c, index in enumerate(chosen):
             try:
@@ -68,22 +69,35 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
             except ValueError:
                 raise DatasetError(f"{p}: line {r + 2}, column {header[index]!r}: {row[index]!r} is not a number"
                                    ) from None
-    if not np.all(np.isfinite(x)):
-        raise DatasetError(f"{p}: inputs hold NaN or infinite values")
+    _check_float32(x, lambda r, c: f"{p}: line {r + 2}, column {header[chosen[c]]!r}")
     raw = [row[t].strip() for row in body]
     numeric = True
     try:
-        values = np.array([float(v) for v in raw], dtype=np.float32)
+        values = np.array([float(v) for v in raw], dtype=np.float64)
     except ValueError:
         numeric = False
     if classification or not numeric:
         names = tuple(sorted(set(raw)))
         index = {name: i for i, name in enumerate(names)}
         y = np.array([index[v] for v in raw], dtype=np.int64)
-        return Dataset(p.stem, x, y, names, feature_names=tuple(header[i] for i in chosen))
-    if not np.all(np.isfinite(values)):
-        raise DatasetError(f"{p}: target column {header[t]!r} holds NaN or infinite values")
-    return Dataset(p.stem, x, values, None, feature_names=tuple(header[i] for i in chosen))
+        return Dataset(p.stem, x.astype(np.float32), y, names, feature_names=tuple(header[i] for i in chosen))
+    _check_float32(values[:, None], lambda r, c: f"{p}: line {r + 2}, target column {header[t]!r}")
+    return Dataset(p.stem, x.astype(np.float32), values.astype(np.float32), None,
+                   feature_names=tuple(header[i] for i in chosen))
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_float32(values: np.ndarray, where: Callable[[int, int], str]) -> None:
+    """Refuse NaN, infinity or a value float32 cannot hold (1e39), naming the first such cell."""
+    bad = ~np.isfinite(values) | (np.abs(np.nan_to_num(values)) > _FLOAT32_MAX)
+    if np.any(bad):
+        r, c = (int(i) for i in np.argwhere(bad)[0])
+        value = values[r, c]
+        reason = "is not a finite number" if not np.isfinite(value) else \
+            f"does not fit in float32 (limit ±{_FLOAT32_MAX:.4g})"
+        raise DatasetError(f"{where(r, c)}: {value:g} {reason}")
 
 
 def from_function(text: str, n: int = 400, low: float = -1.0, high: float = 1.0, inputs: int = 2,
@@ -93,6 +107,7 @@ def from_function(text: str, n: int = 400, low: float = -1.0, high: float = 1.0,
     Inputs are drawn uniformly from [low, high]; optional Gaussian noise is added to y.
     The function goes through the safe expression parser, never `eval`.
     """
+    check_dataset_size("function", n, inputs, DatasetError)
     names = [f"x{i + 1}" for i in range(inputs)]
     try:
         expression = parse_expression(text, set(names))
@@ -102,12 +117,18 @@ def from_function(text: str, n: int = 400, low: float = -1.0, high: float = 1.0,
         raise DatasetError(f"range: low ({low}) must be below high ({high})")
     rng = np.random.default_rng(seed)
     x = rng.uniform(low, high, (n, inputs))
-    y = np.asarray(expression.evaluate({name: x[:, i] for i, name in enumerate(names)}), dtype=np.float64)
+    try:
+        y = np.asarray(expression.evaluate({name: x[:, i] for i, name in enumerate(names)}), dtype=np.float64)
+    except NNStudioError as error:
+        raise DatasetError(f"function: {error}") from None
     y = np.broadcast_to(y, (n,)).copy()
-    if not np.all(np.isfinite(y)):
-        bad = x[~np.isfinite(y)][0]
-        raise DatasetError(f"function {text!r} is not finite at ({', '.join(f'{v:.3g}' for v in bad)}); "
-                           "choose another range")
     if noise:
         y += rng.normal(0, noise, n)
+    bad = ~np.isfinite(y) | (np.abs(np.nan_to_num(y)) > _FLOAT32_MAX)
+    if np.any(bad):
+        at = x[bad][0]
+        reason = "is not finite" if not np.isfinite(y[bad][0]) else \
+            f"is {y[bad][0]:.3g}, beyond float32's ±{_FLOAT32_MAX:.3g}"
+        raise DatasetError(f"function {text!r} {reason} at ({', '.join(f'{v:.3g}' for v in at)}); "
+                           "choose another function or range")
     return Dataset(f"f = {text}", x.astype(np.float32), y.astype(np.float32), None, feature_names=tuple(names))

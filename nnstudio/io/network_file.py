@@ -33,11 +33,14 @@ from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.core.project import Project, Sample
 from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
+from nnstudio.limits import (MAX_FILE_SAMPLES, MAX_LAYERS, MAX_PARAMETERS, MAX_SAMPLE_VALUES, NETWORK_FILE_BYTES,
+                             describe_bytes)
+from nnstudio.reading import read_capped
 
 FORMAT = "nnstudio.network"
 VERSION = 1
 SUFFIX = ".nnstudio"
-MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_FILE_BYTES = NETWORK_FILE_BYTES
 
 _TOP_KEYS = {
     "format", "version", "name", "description", "precision", "input", "layers", "output",
@@ -90,6 +93,11 @@ class _Reader:
     def string(self, value: Any, field: str) -> str:
         if not isinstance(value, str):
             raise self.fail(field, f"expected text, got {self.kind(value)}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:  # JSON lets "\ud800" through; no file or terminal can hold it
+            raise self.fail(field, f"holds an unpaired surrogate \\u{ord(value[error.start]):04x} at character "
+                                   f"{error.start + 1}, which is not text") from None
         return value
 
     def size(self, value: Any, field: str) -> int:
@@ -121,10 +129,25 @@ class _Reader:
                 raise self.fail(field, f"invalid expression: {error}") from None
         return self.number(value, field), None
 
-    def vector(self, value: Any, field: str, length: int) -> tuple[np.ndarray, tuple[str | None, ...]]:
+    def vector(self, value: Any, field: str, length: int,
+               dtype: np.dtype = np.dtype(np.float64)) -> tuple[np.ndarray, tuple[str | None, ...]]:
         items = self.list(value, field, length)
         pairs = [self.value(item, f"{field}[{i}]") for i, item in enumerate(items)]
-        return np.array([p[0] for p in pairs], dtype=float), tuple(p[1] for p in pairs)
+        values = np.array([p[0] for p in pairs], dtype=float)
+        self.fits(values, dtype, field)
+        return values, tuple(p[1] for p in pairs)
+
+    def fits(self, values: np.ndarray, dtype: np.dtype, field: str) -> None:
+        """Refuse a value the file's precision cannot hold (1e300 in float32 would become inf)."""
+        if np.dtype(dtype) == np.float64:
+            return
+        limit = float(np.finfo(dtype).max)
+        too_large = np.abs(values) > limit
+        if np.any(too_large):
+            where = np.argwhere(too_large)[0]
+            index = "".join(f"[{i}]" for i in where)
+            raise self.fail(f"{field}{index}", f"{values[tuple(where)]:g} does not fit in {np.dtype(dtype)} "
+                                               f"(limit ±{limit:.4g}); use precision float64")
 
     def choice(self, value: Any, field: str, known: list[str], resolve: Callable[[str], str] | None = None) -> str:
         """A name from `known` (or one `resolve` accepts, e.g. an alias)."""
@@ -144,7 +167,8 @@ class _Reader:
 
 def _parse_json(data: bytes, source: str) -> Any:
     if len(data) > MAX_FILE_BYTES:
-        raise NetworkFileError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB", "", source)
+        raise NetworkFileError(f"is {describe_bytes(len(data))}; a network file may be at most "
+                               f"{describe_bytes(MAX_FILE_BYTES)}", "", source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -160,6 +184,11 @@ def _parse_json(data: bytes, source: str) -> Any:
                                "", source) from None
     except RecursionError:
         raise NetworkFileError("JSON nested too deeply", "", source) from None
+    except NetworkFileError:
+        raise
+    except ValueError as error:  # Python's own limit on integer digits (int_max_str_digits)
+        raise NetworkFileError(f"not valid JSON: a number has thousands of digits ({str(error).split(':')[0]})",
+                               "", source) from None
 
 
 def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) -> DenseLayer:
@@ -180,8 +209,11 @@ def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) ->
         if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
             raise r.fail(f"{field}.weights.seed", f"expected a whole number ≥ 0, got {r.kind(seed)}")
         extra = r.obj(init.get("params", {}), f"{field}.weights.params", set(INITIALISERS[name].defaults))
-        weights = initial_weights((n_out, n_in), name, np.random.default_rng(seed),
-                                  {k: r.number(v, f"{field}.weights.params.{k}") for k, v in extra.items()})
+        values = {k: r.number(v, f"{field}.weights.params.{k}") for k, v in extra.items()}
+        try:
+            weights = initial_weights((n_out, n_in), name, np.random.default_rng(seed), values)
+        except NNStudioError as error:
+            raise r.fail(f"{field}.weights.params", str(error)) from None
     else:
         rows = r.list(raw_w, f"{field}.weights")
         shape_ok = len(rows) == n_out and all(isinstance(row, list) and len(row) == n_in for row in rows)
@@ -202,15 +234,32 @@ def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) ->
                 weights[i, j], text = r.value(item, f"{field}.weights[{i}][{j}]")
                 if text is not None:
                     weight_text[(i, j)] = text
+    r.fits(weights, dtype, f"{field}.weights")
 
     bias_text: dict[int, str] = {}
     bias = None
     if spec.get("bias") is not None:
-        bias, texts = r.vector(spec["bias"], f"{field}.bias", n_out)
+        bias, texts = r.vector(spec["bias"], f"{field}.bias", n_out, dtype)
         bias_text = {i: t for i, t in enumerate(texts) if t is not None}
     return DenseLayer(
         weights.astype(dtype), None if bias is None else bias.astype(dtype), activation, params, weight_text, bias_text
     )
+
+
+def _check_budget(r: _Reader, raw_layers: list[Any], n_in: int) -> None:
+    """Refuse a network over the layer or parameter budget from its sizes, before any weight is read or drawn."""
+    if len(raw_layers) > MAX_LAYERS:
+        raise r.fail("layers", f"holds {len(raw_layers)} layers; a network may have at most {MAX_LAYERS}")
+    total = 0
+    previous = n_in
+    for index, raw in enumerate(raw_layers):
+        spec = r.obj(raw, f"layers[{index}]", _LAYER_KEYS, {"size", "activation", "weights"})
+        size = r.size(spec["size"], f"layers[{index}].size")
+        total += size * previous + (size if spec.get("bias") is not None else 0)
+        previous = size
+    if total > MAX_PARAMETERS:
+        raise r.fail("layers", f"the network would hold {total:,} weights and biases; "
+                               f"a network may hold at most {MAX_PARAMETERS:,}")
 
 
 def _read_labels(r: _Reader, value: Any, field: str, size: int) -> tuple[str, ...]:
@@ -233,10 +282,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
             f"version {version} was written by a newer nnstudio; this one reads up to version {VERSION}",
             "version", source)
 
-    precision = top.get("precision", "float64")
-    if precision not in FLOAT_TYPES:
-        raise r.fail("precision", f"expected one of {', '.join(FLOAT_TYPES)}, got {precision!r}")
-    dtype = FLOAT_TYPES[precision]
+    dtype = FLOAT_TYPES[r.choice(top.get("precision", "float64"), "precision", list(FLOAT_TYPES))]
 
     inp = r.obj(top["input"], "input", {"size", "labels", "image"}, {"size"})
     n_in = r.size(inp["size"], "input.size")
@@ -248,9 +294,11 @@ def project_from_json(data: Any, source: str = "") -> Project:
             raise r.fail("input.image", f"{h}×{w} does not hold input.size = {n_in} values")
         image = (h, w)
 
+    raw_layers = r.list(top["layers"], "layers")
+    _check_budget(r, raw_layers, n_in)
     layers = []
     previous = n_in
-    for index, raw in enumerate(r.list(top["layers"], "layers")):
+    for index, raw in enumerate(raw_layers):
         layer = _read_layer(r, raw, index, previous, dtype)
         layers.append(layer)
         previous = layer.n_out
@@ -266,14 +314,21 @@ def project_from_json(data: Any, source: str = "") -> Project:
                     else r.number(value, f"optimizer.{key}", minimum=0.0))
 
     current = r.obj(top.get("current", {}), "current", {"input", "target"})
-    x, x_text = r.vector(current["input"], "current.input", n_in) if "input" in current else (None, ())
-    y, y_text = r.vector(current["target"], "current.target", n_out) if "target" in current else (None, ())
+    x, x_text = r.vector(current["input"], "current.input", n_in, dtype) if "input" in current else (None, ())
+    y, y_text = r.vector(current["target"], "current.target", n_out, dtype) if "target" in current else (None, ())
 
     samples = []
-    for i, raw in enumerate(r.list(top.get("samples", []), "samples")):
+    raw_samples = r.list(top.get("samples", []), "samples")
+    if len(raw_samples) > MAX_FILE_SAMPLES:
+        raise r.fail("samples", f"holds {len(raw_samples):,} samples; a file may hold at most {MAX_FILE_SAMPLES:,}")
+    if len(raw_samples) * (n_in + n_out) > MAX_SAMPLE_VALUES:
+        raise r.fail("samples", f"{len(raw_samples):,} samples of {n_in} inputs and {n_out} targets hold "
+                                f"{len(raw_samples) * (n_in + n_out):,} numbers; a file may hold at most "
+                                f"{MAX_SAMPLE_VALUES:,}")
+    for i, raw in enumerate(raw_samples):
         s = r.obj(raw, f"samples[{i}]", {"name", "input", "target"}, {"input", "target"})
-        sx, sx_text = r.vector(s["input"], f"samples[{i}].input", n_in)
-        sy, sy_text = r.vector(s["target"], f"samples[{i}].target", n_out)
+        sx, sx_text = r.vector(s["input"], f"samples[{i}].input", n_in, dtype)
+        sy, sy_text = r.vector(s["target"], f"samples[{i}].target", n_out, dtype)
         samples.append(Sample(r.string(s.get("name", f"sample {i + 1}"), f"samples[{i}].name"),
                               sx, sy, sx_text, sy_text))
 
@@ -329,14 +384,7 @@ def loads(data: bytes | str, source: str = "") -> Project:
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read a `.nnstudio` file; raises NetworkFileError naming the file on any fault."""
     source = Path(path).name or str(path)
-    try:
-        data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise NetworkFileError("is a folder, not a network file", "", str(path)) from None
-    except FileNotFoundError:
-        raise NetworkFileError("no such file", "", str(path)) from None
-    except OSError as error:
-        raise NetworkFileError(f"cannot be read ({error.strerror or error})", "", str(path)) from None
+    data = read_capped(path, MAX_FILE_BYTES, NetworkFileError, "network file")
     return loads(data, source)
 
 

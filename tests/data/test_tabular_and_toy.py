@@ -39,7 +39,7 @@ def test_csv_class_labels_and_chosen_columns(tmp_path):
         ("a,b,y\n", "no data rows"),
         ("a,b,y\n1,2,3\n4,5\n", "line 3 has 2 values, the header has 3"),
         ("a,b,y\n1,x,3\n", "line 2, column 'b': 'x' is not a number"),
-        ("a,b,y\n1,nan,3\n", "NaN or infinite"),
+        ("a,b,y\n1,nan,3\n", "line 2, column 'b': nan is not a finite number"),
     ],
 )
 def test_malformed_csv(tmp_path, text, message):

@@ -175,7 +175,7 @@ MALFORMED = {
     "image does not hold input": (lambda: _edit(_set(["input", "image"], [3, 3])),
                                   "input.image: 3×3 does not hold input.size = 2"),
     "labels wrong count": (lambda: _edit(_set(["input", "labels"], ["a"])), "input.labels: expected 2 entries"),
-    "unknown precision": (lambda: _edit(_set(["precision"], "float16")), "precision: expected one of"),
+    "unknown precision": (lambda: _edit(_set(["precision"], "float16")), "precision: unknown name 'float16'; expected one of"),
     "deeply nested JSON": (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
     "unknown initialiser": (lambda: _edit(_set(["layers", 0, "weights"], {"init": "orthogonal"})),
                             "layers[0].weights.init: unknown name 'orthogonal'"),

@@ -1,0 +1,63 @@
+"""Every input's budget, in one place, checked before anything is allocated.
+
+Why a budget at all: people open files from classmates and the web and point the studio at
+folders of data. A 5 KB file may ask for gigabytes (64 layers drawn by an initialiser), a
+header may claim more values than the file holds, and `/dev/zero` never ends. Each reader
+checks the figure a file declares against these limits first and refuses with a message that
+names the limit and the figure, so nothing is read, inflated or allocated beyond them.
+
+The limits are generous for everything the studio is for (MNIST-sized networks and data)
+and are stated in docs/file-format.md.
+"""
+
+from __future__ import annotations
+
+from nnstudio.core.network import MAX_SIZE
+
+#: Bytes read from a `.nnstudio` file (JSON text).
+NETWORK_FILE_BYTES = 256 * 2**20
+#: Weights and biases in one network, all layers together (128 MiB as float64).
+MAX_PARAMETERS = 2**24
+#: Layers in one network.
+MAX_LAYERS = 128
+#: Named samples kept in one network file, and the numbers they hold together.
+MAX_FILE_SAMPLES = 10_000
+MAX_SAMPLE_VALUES = 1_000_000
+#: Bytes of a `.npz` weights file (the archive as stored).
+NPZ_FILE_BYTES = 1 * 2**30
+#: Bytes of one IDX file, as stored and after gzip inflation.
+IDX_BYTES = 1 * 2**30
+#: Bytes of a CSV file, and its rows.
+CSV_BYTES = 256 * 2**20
+#: Samples in one dataset (a split of IDX, CSV rows, a typed function's points).
+MAX_DATASET_SAMPLES = 1_000_000
+#: Features (inputs) per sample: one per input neuron.
+MAX_FEATURES = MAX_SIZE
+#: Numbers in one dataset's inputs (samples × features): 1 GiB as float32.
+MAX_DATASET_VALUES = 2**28
+
+__all__ = [
+    "CSV_BYTES", "IDX_BYTES", "MAX_DATASET_SAMPLES", "MAX_DATASET_VALUES", "MAX_FEATURES", "MAX_FILE_SAMPLES", "MAX_LAYERS",
+    "MAX_PARAMETERS", "MAX_SAMPLE_VALUES", "MAX_SIZE", "NETWORK_FILE_BYTES", "NPZ_FILE_BYTES", "check_dataset_size",
+    "describe_bytes",
+]
+
+
+def check_dataset_size(where: str, samples: int, features: int, error: type[Exception]) -> None:
+    """Refuse a dataset of `samples` × `features` over the sample, feature or value budget, naming the figures."""
+    if samples > MAX_DATASET_SAMPLES:
+        raise error(f"{where}: {samples:,} samples; a dataset may hold at most {MAX_DATASET_SAMPLES:,}")
+    if not 1 <= features <= MAX_FEATURES:
+        raise error(f"{where}: {features:,} inputs per sample; a network takes 1 to {MAX_FEATURES:,}")
+    if samples * features > MAX_DATASET_VALUES:
+        raise error(f"{where}: {samples:,} samples × {features:,} inputs = {samples * features:,} numbers; "
+                    f"a dataset may hold at most {MAX_DATASET_VALUES:,}")
+
+
+def describe_bytes(count: int) -> str:
+    """`count` bytes in words a person reads at a glance: 256 MiB, 3.2 GiB, 900 bytes."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if count >= size:
+            value = count / size
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{count} bytes"
