@@ -1,6 +1,6 @@
 """Weights as NumPy `.npz` (W1, b1, W2, …) for people who take them elsewhere.
 
-Reading never unpickles (`allow_pickle=False`); a layer without bias simply has
+Reading never unpickles (headers are read by hand, object arrays refused); a layer without bias simply has
 no `bN` entry. Loading puts the arrays into an existing network's structure and
 checks every shape against it.
 """
@@ -10,13 +10,15 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from pathlib import Path
+import zlib
 
 import numpy as np
 
 from nnstudio.core.network import Network
 from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError
+from nnstudio.limits import NPZ_FILE_BYTES, describe_bytes
+from nnstudio.reading import check_size, open_regular
 
 
 def save_npz(network: Network, path: str | os.PathLike[str]) -> None:
@@ -31,34 +33,80 @@ def save_npz(network: Network, path: str | os.PathLike[str]) -> None:
     atomic_write(path, buffer.getvalue())
 
 
+_NPY_HEADER_BYTES = 4096  # a .npy header is ~128 bytes; a larger one is refused unread
+_ZIP_ERRORS = (OSError, EOFError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+               zipfile.LargeZipFile, zlib.error)
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, shape: tuple[int, ...],
+                 source: str) -> np.ndarray:
+    """One array, its header checked (float dtype, exact shape) before its values are inflated.
+
+    Why by hand: `np.load` inflates every member whole before anything can be checked, so a
+    4 MB archive holding a 4 GiB W1 would be inflated; here at most the expected bytes are read.
+    """
+    expected = int(np.prod(shape)) * 8
+    if info.file_size > expected + _NPY_HEADER_BYTES:
+        raise NetworkFileError(f"declares {describe_bytes(info.file_size)} of data; a {'×'.join(map(str, shape))} "
+                               f"array needs at most {describe_bytes(expected)}", name, source)
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        got_shape, fortran, dtype = reader(member, max_header_size=_NPY_HEADER_BYTES)
+        if dtype.hasobject or dtype.kind != "f":
+            raise NetworkFileError(f"expected float values, got {dtype}", name, source)
+        if tuple(got_shape) != shape:
+            raise NetworkFileError(f"expected shape {shape}, got {tuple(got_shape)}", name, source)
+        size = int(np.prod(shape)) * dtype.itemsize
+        data = member.read(size)
+    if len(data) != size:
+        raise NetworkFileError(f"holds {len(data)} bytes of data, its header needs {size}", name, source)
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+
+
 def load_npz(network: Network, path: str | os.PathLike[str]) -> Network:
-    """`network` with its weights and biases replaced by those in the `.npz` at `path`."""
+    """`network` with its weights and biases replaced by those in the `.npz` at `path`.
+
+    Names, dtypes and shapes are checked from the archive's directory and each array's header
+    first; nothing is unpickled and nothing beyond the network's own size is read.
+    """
     source = str(path)
-    try:
-        with np.load(Path(path), allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise NetworkFileError(f"not a readable .npz file ({error})", "", source) from None
-    expected = {f"W{i}" for i in range(1, len(network.layers) + 1)}
-    expected |= {f"b{i}" for i, layer in enumerate(network.layers, start=1) if layer.bias is not None}
-    missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
-    if missing or extra:
-        raise NetworkFileError(
-            f"expected arrays {', '.join(sorted(expected))}; missing {missing or 'none'}, unexpected {extra or 'none'}",
-            "", source)
+    expected: dict[str, tuple[int, ...]] = {}
+    for index, layer in enumerate(network.layers, start=1):
+        expected[f"W{index}"] = layer.weights.shape
+        if layer.bias is not None:
+            expected[f"b{index}"] = (layer.n_out,)
+    fd = open_regular(path, NetworkFileError, ".npz file")
+    arrays: dict[str, np.ndarray] = {}
+    with os.fdopen(fd, "rb") as handle:
+        check_size(path, os.fstat(handle.fileno()).st_size, NPZ_FILE_BYTES, NetworkFileError, ".npz file")
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                members = {info.filename.removesuffix(".npy"): info for info in archive.infolist()}
+                missing, extra = sorted(set(expected) - set(members)), sorted(set(members) - set(expected))
+                if missing or extra:
+                    raise NetworkFileError(
+                        f"expected arrays {', '.join(sorted(expected))}; missing {missing or 'none'}, "
+                        f"unexpected {extra or 'none'}", "", source)
+                for name, shape in expected.items():
+                    arrays[name] = _read_member(archive, members[name], name, shape, source)
+        except NetworkFileError:
+            raise
+        except _ZIP_ERRORS as error:
+            raise NetworkFileError(f"not a readable .npz file ({error})", "", source) from None
     layers = []
     for index, layer in enumerate(network.layers, start=1):
-        weights = arrays[f"W{index}"]
-        if weights.shape != layer.weights.shape or not np.issubdtype(weights.dtype, np.floating):
-            raise NetworkFileError(f"expected a float array of shape {layer.weights.shape}, got {weights.dtype} "
-                                   f"{weights.shape}", f"W{index}", source)
-        bias = arrays.get(f"b{index}")
-        if bias is not None and bias.shape != (layer.n_out,):
-            raise NetworkFileError(f"expected shape ({layer.n_out},), got {bias.shape}", f"b{index}", source)
-        for name, array in ((f"W{index}", weights), (f"b{index}", bias)):
-            if array is not None and not np.all(np.isfinite(array)):
-                raise NetworkFileError("holds NaN or infinite values", name, source)
+        weights, bias = arrays[f"W{index}"], arrays.get(f"b{index}")
         dtype = layer.weights.dtype
-        layers.append(layer.replace(weights=weights.astype(dtype), bias=None if bias is None else bias.astype(dtype),
-                                    weight_text={}, bias_text={}))
+        converted = []
+        for name, array in ((f"W{index}", weights), (f"b{index}", bias)):
+            if array is None:
+                converted.append(None)
+                continue
+            with np.errstate(over="ignore", invalid="ignore"):
+                value = array.astype(dtype)
+            if not np.all(np.isfinite(value)):
+                raise NetworkFileError(f"holds NaN or infinite values, or values beyond {dtype}", name, source)
+            converted.append(value)
+        layers.append(layer.replace(weights=converted[0], bias=converted[1], weight_text={}, bias_text={}))
     return network.with_layers(layers)

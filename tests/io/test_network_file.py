@@ -251,7 +251,7 @@ def test_npz_round_trip_and_errors(tmp_path):
     np.testing.assert_array_equal(restored.layers[0].weights, project.network.layers[0].weights)
 
     np.savez(tmp_path / "bad.npz", W1=np.zeros((2, 2)), b1=np.zeros(3), W2=np.zeros((1, 3)))
-    with pytest.raises(NetworkFileError, match=r"W1: expected a float array of shape \(3, 2\)"):
+    with pytest.raises(NetworkFileError, match=r"W1: expected shape \(3, 2\), got \(2, 2\)"):
         load_npz(project.network, tmp_path / "bad.npz")
     np.savez(tmp_path / "obj.npz", W1=np.array([object()], dtype=object))
     with pytest.raises(NetworkFileError):
