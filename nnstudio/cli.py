@@ -25,6 +25,8 @@ from typing import Any, NoReturn, Sequence
 import numpy as np
 
 from nnstudio import __version__
+from nnstudio.atomic import check_can_write
+from nnstudio.crash_log import describe, log_file, write_log
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.optim import apply_update
@@ -37,6 +39,8 @@ COMMANDS = ("eval", "step", "examples", "train", "new")
 VECTOR_OPTIONS = ("--input", "--target")
 _SEPARATOR = "\x1f"
 EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, reported on one line with the details in the log
+EXIT_INTERRUPTED = 130  # what a shell reports for a process stopped by Ctrl-C (128 + SIGINT)
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a process its reader left (128 + SIGPIPE)
 
 
@@ -87,6 +91,31 @@ def _vector(text: str | None, size: int, what: str) -> tuple[np.ndarray, tuple[s
     return np.array(values), tuple(words)
 
 
+def _whole(minimum: int):  # type: ignore[no-untyped-def]
+    """An argparse type: a whole number ≥ `minimum`, refused by argparse's own one-line error otherwise."""
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {value}")
+        return value
+    convert.__name__ = "whole number"
+    return convert
+
+
+def _rate(text: str) -> float:
+    """An argparse type: a finite number ≥ 0 (expressions allowed)."""
+    try:
+        value = evaluate_number(text)
+    except NNStudioError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {value:g}")
+    return value
+
+
 def _make_parser() -> _Parser:
     parser = _Parser(prog="nnstudio", description="See inside neural networks.")
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
@@ -110,7 +139,7 @@ def _make_parser() -> _Parser:
     evaluate = sub.choices["eval"]
     evaluate.add_argument("--dataset", help="evaluate on this dataset's test split instead of one input")
     evaluate.add_argument("--data-dir", help="folder holding the dataset's files")
-    evaluate.add_argument("--seed", type=int, default=0, help="seed of the train/test split (toy sets, CSV)")
+    evaluate.add_argument("--seed", type=_whole(0), default=0, help="seed of the train/test split (toy sets, CSV)")
 
     train = sub.add_parser("train", help="train on a dataset and save the trained network")
     train.add_argument("network", metavar="FILE|EXAMPLE")
@@ -118,12 +147,12 @@ def _make_parser() -> _Parser:
                        help="mnist, fashion-mnist, xor, product, circles, spirals, clusters, quadratic, PATH.csv, "
                             "or function:EXPRESSION")
     train.add_argument("--data-dir", help="folder holding the dataset's files")
-    train.add_argument("--epochs", type=int, default=5)
-    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--epochs", type=_whole(1), default=5)
+    train.add_argument("--batch-size", type=_whole(1), default=32)
     train.add_argument("--lr", help="learning rate (expressions allowed; default: the file's)")
     train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="default: the file's")
-    train.add_argument("--l2", type=float, help="L2 regularisation on W (default: the file's)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--l2", type=_rate, help="L2 regularisation on W (default: the file's)")
+    train.add_argument("--seed", type=_whole(0), default=0)
     train.add_argument("--normalise", choices=["none", "minmax", "standard"], default="none",
                        help="input normalisation fitted on the training split and saved with the network")
     train.add_argument("--precision", choices=["float32", "float64"], default="float32")
@@ -136,7 +165,7 @@ def _make_parser() -> _Parser:
     new.add_argument("--output", default="softmax", help="activation of the output layer (default softmax)")
     new.add_argument("--loss", help="default: cce after softmax, bce after sigmoid, else mse")
     new.add_argument("--init", default="he", help="weight initialiser (default he)")
-    new.add_argument("--seed", type=int, default=0)
+    new.add_argument("--seed", type=_whole(0), default=0)
     new.add_argument("--out", metavar="NEW_FILE", required=True)
     return parser
 
@@ -155,6 +184,7 @@ def _new(args: argparse.Namespace) -> int:
     if len(sizes) < 2 or min(sizes) < 1:
         raise UsageError(f"SIZES needs an input and at least one layer, each ≥ 1, got {args.sizes!r}")
     activations = [args.hidden] * (len(sizes) - 2) + [args.output]
+    check_can_write(args.out)
     network = build_network(sizes, activations, args.init, seed=args.seed)
     loss = args.loss or _LOSS_AFTER.get(args.output, "mse")
     save_project(Project(network, loss=loss), args.out)
@@ -268,11 +298,24 @@ def _print_step(project: Project, result: dict[str, Any], digits: int) -> None:
 # ----------------------------------------------------------------------------- datasets
 
 
+_bar_drawn = False
+
+
+def _end_progress_line() -> None:
+    """Finish a half-drawn progress bar so the next message starts on a line of its own."""
+    global _bar_drawn
+    if _bar_drawn:
+        sys.stderr.write("\r" + " " * 80 + "\r")
+        _bar_drawn = False
+
+
 def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
     """A callback drawing a one-line progress bar on stderr (downloads and epochs)."""
     def draw(label: str, done: float, total: float | None) -> None:
+        global _bar_drawn
         if not enabled:
             return
+        _bar_drawn = True
         if total:
             width = 30
             filled = int(width * min(done / total, 1.0))
@@ -297,6 +340,7 @@ def _train(args: argparse.Namespace) -> int:
     from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, train
 
     project = load_file_or_example(args.network)
+    check_can_write(args.out)  # before minutes of training, not after
     data = _load_data(args, not args.quiet)
     config = project.optimizer
     changes: dict[str, Any] = {}
@@ -328,8 +372,7 @@ def _train(args: argparse.Namespace) -> int:
         if isinstance(record, StepProgress):
             bar(f"epoch {record.epoch}/{args.epochs}", record.step, record.steps_per_epoch)
         elif isinstance(record, EpochResult):
-            if not args.quiet:
-                sys.stderr.write("\r" + " " * 80 + "\r")
+            _end_progress_line()
             accuracy = "—" if record.test_accuracy is None else f"{record.test_accuracy:.2%}"
             print(f"epoch {record.epoch}: train loss {record.train_loss:.4f}  test loss {record.test_loss:.4f}  "
                   f"test accuracy {accuracy}  {record.samples_per_second:,.0f} samples/s", flush=True)
@@ -377,6 +420,25 @@ def _run_gui(path: str | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; every outcome is an exit status and at most one line on stderr, never a traceback."""
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show "ŷ" gets \u0177, not a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    try:
+        with np.errstate(all="ignore"):  # an overflow shows as inf/nan in the output, not as warnings
+            return _main(argv)
+    except KeyboardInterrupt:
+        _end_progress_line()
+        print("nnstudio: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: one line for the person, the traceback for a report
+        write_log(type(error), error, error.__traceback__)
+        _end_progress_line()
+        print(f"nnstudio: internal error: {describe(error)} (details in {log_file()})", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
         return _run_gui(None)
@@ -396,11 +458,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(args)
         if args.command == "new":
             return _new(args)
-        if args.command == "eval" and args.dataset:
+        if args.command == "eval" and args.dataset is not None:
+            if not args.dataset.strip():
+                raise UsageError("--dataset is empty; give a dataset name, e.g. --dataset mnist")
             return _eval_dataset(args)
         if args.digits < 1 or args.digits > 17:
             raise UsageError("--digits must be from 1 to 17")
         project = _with_overrides(load_file_or_example(args.network), args)
+        if getattr(args, "out", None):
+            check_can_write(args.out)
         if args.command == "eval":
             result = _eval(project, args)
             printer = _print_eval

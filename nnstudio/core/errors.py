@@ -22,7 +22,8 @@ class ExpressionError(NNStudioError, ValueError):
         self.reason = message
         self.text = text
         self.position = position
-        super().__init__(f"{message} at position {position + 1} of {text!r}")
+        shown = text if len(text) <= 60 else text[:57] + "…"  # a hostile 1,000-character text stays one line
+        super().__init__(f"{message} at position {position + 1} of {shown!r}")
 
 
 class ShapeError(NNStudioError, ValueError):

@@ -15,6 +15,7 @@ import numpy as np
 
 from nnstudio.core.activations import get_activation
 from nnstudio.core.errors import NNStudioError, UnknownNameError
+from nnstudio.core.limits import check_network_size
 from nnstudio.core.network import DenseLayer, Network
 
 Shape = tuple[int, int]
@@ -95,6 +96,7 @@ def build_network(
     """
     if len(activations) != len(sizes) - 1:
         raise ValueError(f"need one activation per layer after the input: {len(sizes) - 1}, got {len(activations)}")
+    check_network_size(list(sizes), [bias] * (len(sizes) - 1))
     rng = np.random.default_rng(seed)
     layers = []
     for n_in, n_out, activation in zip(sizes[:-1], sizes[1:], activations):

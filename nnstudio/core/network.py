@@ -19,8 +19,7 @@ import numpy as np
 
 from nnstudio.core.activations import get_activation
 from nnstudio.core.errors import ShapeError
-
-MAX_SIZE = 4096
+from nnstudio.core.limits import MAX_SIZE, check_network_size
 FLOAT_TYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32)}
 
 
@@ -123,6 +122,7 @@ class Network:
                     f"layer {index + 1} takes {layer.n_in} inputs but the layer before it gives {previous}"
                 )
             previous = layer.n_out
+        check_network_size(self.sizes, [layer.bias is not None for layer in layers])
         dtypes = {layer.weights.dtype for layer in layers}
         if len(dtypes) > 1:
             raise ShapeError(f"all layers must share one precision, got {sorted(map(str, dtypes))}")

@@ -20,8 +20,8 @@ import numpy as np
 
 from nnstudio.atomic import atomic_write
 from nnstudio.core.errors import NNStudioError
-from nnstudio.limits import IDX_BYTES, describe_bytes
-from nnstudio.reading import check_size, open_regular
+from nnstudio.core.limits import IDX_BYTES, describe_bytes
+from nnstudio.io.reading import check_size, open_regular
 
 TYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),

@@ -13,17 +13,17 @@ published checksums); only what we download ourselves is verified.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from nnstudio.crash_log import cache_root
 from nnstudio.data.dataset import Dataset, DatasetError
 from nnstudio.data.download import DownloadError, Progress, download
 from nnstudio.data.idx import read_idx
-from nnstudio.limits import check_dataset_size
+from nnstudio.core.limits import check_dataset_size
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 FILE_NAMES = {
@@ -70,13 +70,7 @@ IMAGE_SETS = {s.name: s for s in (MNIST, FASHION_MNIST)}
 
 def cache_folder() -> Path:
     """The platform's user cache folder for nnstudio's datasets."""
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "nnstudio" / "datasets"
+    return cache_root() / "datasets"
 
 
 def _has_files(folder: Path) -> bool:

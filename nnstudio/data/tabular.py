@@ -13,8 +13,8 @@ import numpy as np
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import parse_expression
 from nnstudio.data.dataset import Dataset, DatasetError
-from nnstudio.limits import CSV_BYTES, check_dataset_size
-from nnstudio.reading import read_capped
+from nnstudio.core.limits import CSV_BYTES, check_dataset_size
+from nnstudio.io.reading import read_capped
 
 MAX_CSV_BYTES = CSV_BYTES
 

@@ -33,9 +33,9 @@ from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.core.project import Project, Sample
 from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
-from nnstudio.limits import (MAX_FILE_SAMPLES, MAX_LAYERS, MAX_PARAMETERS, MAX_SAMPLE_VALUES, NETWORK_FILE_BYTES,
-                             describe_bytes)
-from nnstudio.reading import read_capped
+from nnstudio.core.limits import (MAX_FILE_SAMPLES, MAX_LAYERS, MAX_PARAMETERS, MAX_SAMPLE_VALUES,
+                                  NETWORK_FILE_BYTES, describe_bytes)
+from nnstudio.io.reading import read_capped
 
 FORMAT = "nnstudio.network"
 VERSION = 1

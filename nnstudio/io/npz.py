@@ -17,8 +17,8 @@ import numpy as np
 from nnstudio.core.network import Network
 from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError
-from nnstudio.limits import NPZ_FILE_BYTES, describe_bytes
-from nnstudio.reading import check_size, open_regular
+from nnstudio.core.limits import NPZ_FILE_BYTES, describe_bytes
+from nnstudio.io.reading import check_size, open_regular
 
 
 def save_npz(network: Network, path: str | os.PathLike[str]) -> None:

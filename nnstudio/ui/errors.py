@@ -9,45 +9,21 @@ line on stderr, and the full traceback in a log file for a bug report.
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
-import traceback
-from pathlib import Path
 from types import TracebackType
 from typing import Callable
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal
+from PySide6.QtCore import QObject, Signal
 
-log = logging.getLogger("nnstudio")
+from nnstudio.crash_log import describe, log_file, write_log
 
-
-def log_file() -> Path:
-    """Where full tracebacks go: the user's cache folder (~/.cache/nnstudio/nnstudio.log on Linux)."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation) or str(Path.home())
-    return Path(folder) / "nnstudio.log"
-
-
-def describe(error: BaseException) -> str:
-    """One line a person can read: the kind of error and its message."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 class ErrorRelay(QObject):
     """Carries an uncaught exception's summary to the UI thread (signals are the only road across)."""
 
     raised = Signal(str)
-
-
-def _write_log(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
-    try:
-        path = log_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8", errors="backslashreplace") as out:
-            out.write("".join(traceback.format_exception(kind, error, tb)))
-    except OSError:
-        pass  # no log is better than a second failure while reporting the first
 
 
 def install(show: Callable[[str], None]) -> ErrorRelay:
@@ -59,7 +35,7 @@ def install(show: Callable[[str], None]) -> ErrorRelay:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return
-        _write_log(kind, error, tb)
+        write_log(kind, error, tb)
         summary = describe(error)
         print(f"nnstudio: internal error: {summary} (details in {log_file()})", file=sys.stderr)
         relay.raised.emit(summary)

@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
 
     def show_internal_error(self, summary: str) -> None:
         """An exception nobody caught (see errors.py): say so, and put the window back to the truth."""
-        from nnstudio.ui.errors import log_file
+        from nnstudio.crash_log import log_file
 
         self.show_error("Something went wrong",
                         f"nnstudio hit an error it did not expect:\n{summary}\n\nThe open network is unchanged. "

@@ -287,7 +287,7 @@ def test_an_uncaught_exception_becomes_a_message_not_a_traceback(make_window, qt
     from nnstudio.ui import errors
 
     window = make_window("cosine-memory")
-    monkeypatch.setattr(errors, "log_file", lambda: tmp_path / "nnstudio.log")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the log goes to tmp_path/nnstudio/
     monkeypatch.setattr(system, "excepthook", system.excepthook)  # restored after the test
     import threading
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
@@ -300,7 +300,7 @@ def test_an_uncaught_exception_becomes_a_message_not_a_traceback(make_window, qt
     qtbot.waitUntil(lambda: "Error: ValueError" in window.statusBar().currentMessage())
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err and "ValueError: expected shape" in err
-    assert "Traceback" in (tmp_path / "nnstudio.log").read_text()  # the details are kept for a report
+    assert "Traceback" in (tmp_path / "nnstudio" / "nnstudio.log").read_text()  # the details are kept for a report
     boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
     assert boxes and "expected shape (2,), got (784,)" in boxes[-1].text()
     assert window.actions_by_name["add_layer"].isEnabled()  # the window is back to the truth

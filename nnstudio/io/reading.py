@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from typing import Callable
 
-from nnstudio.limits import describe_bytes
+from nnstudio.core.limits import describe_bytes
 
 ErrorFactory = Callable[[str], Exception]
 
