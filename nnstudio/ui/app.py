@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
+import numpy as np
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.io.examples import DEFAULT_EXAMPLE, list_examples
@@ -14,6 +17,7 @@ from nnstudio.ui.main_window import MainWindow
 
 def run(path: str | None = None) -> int:
     """Open the window on `path` (a file, or a built-in example's name) or on the default example."""
+    np.seterr(all="ignore")  # an overflow shows as inf/nan where it happened, not as warnings on the terminal
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("nnstudio")
     app.setApplicationName("nnstudio")
@@ -26,4 +30,38 @@ def run(path: str | None = None) -> int:
         else:
             window.open_path(path, ask=False)
     window.show()
-    return app.exec()
+    previous = signal.getsignal(signal.SIGINT)
+    interrupted = _close_on_interrupt(window)
+    try:
+        code = app.exec()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return 130 if interrupted() else code
+
+
+def _close_on_interrupt(window: MainWindow):  # type: ignore[no-untyped-def]
+    """Ctrl-C in the terminal closes the window the normal way (asking about unsaved changes).
+
+    Python runs its signal handlers only between bytecodes, and Qt's event loop runs in C, so
+    a timer gives the interpreter a moment five times a second. Without this, Ctrl-C was
+    either ignored until the next event or ended in a traceback out of some slot.
+    """
+    state = {"interrupted": False}
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if state["interrupted"]:
+            window.report("Interrupted: answer the question in the window to close it")
+            return
+        state["interrupted"] = True
+        QTimer.singleShot(0, attempt)
+
+    def attempt() -> None:
+        if not window.close():  # the person chose Cancel: carry on as before
+            state["interrupted"] = False
+
+    signal.signal(signal.SIGINT, on_interrupt)
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: None)
+    ticker.start(200)
+    window.interrupt_ticker = ticker  # kept alive with the window
+    return lambda: state["interrupted"]

@@ -302,6 +302,15 @@ class MainWindow(QMainWindow):
         if not self.trainer.running:
             self._set_structure_enabled(True)
 
+    def show_unexpected(self, title: str, what: str, error: Exception) -> QMessageBox:
+        """A failure no check foresaw, while doing `what`: a message box, one log entry, nothing changed."""
+        from nnstudio.crash_log import describe, log_file, write_log
+
+        write_log(type(error), error, error.__traceback__)
+        self.report(f"Error: {describe(error)}")
+        return self.show_error(title, f"{what}: {describe(error)}\n\nNothing was changed. Details for a bug "
+                                      f"report are in {log_file()}.")
+
     def show_error(self, title: str, message: str) -> QMessageBox:
         """A clear, non-blocking message box; the document is untouched by whatever failed."""
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
@@ -365,6 +374,9 @@ class MainWindow(QMainWindow):
         except (NNStudioError, OSError) as error:
             self.show_error("Could not open the file", str(error))
             return False
+        except Exception as error:  # a fault no check foresaw: the open document stays as it was
+            self.show_unexpected("Could not open the file", f"{path}", error)
+            return False
         if ask and not self.maybe_save():
             return False
         try:
@@ -406,6 +418,9 @@ class MainWindow(QMainWindow):
             self.document.save(path)
         except (NNStudioError, OSError) as error:
             self.show_error("Could not save", f"{path}: {getattr(error, 'strerror', None) or error}")
+            return False
+        except Exception as error:  # the file on disk is untouched (saves are atomic), the document too
+            self.show_unexpected("Could not save", f"{path}", error)
             return False
         self._add_recent(str(Path(path).resolve()))
         self._remember_folder(path)
