@@ -7,6 +7,11 @@ message as it is, without a traceback.
 from __future__ import annotations
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """`text` cut to `limit` characters with an ellipsis, so a hostile 1,000-character input stays one line."""
+    return text if len(text) <= limit else text[:limit - 3] + "…"
+
+
 class NNStudioError(Exception):
     """Base of every error nnstudio raises on purpose (bad input, not a bug)."""
 
@@ -22,8 +27,7 @@ class ExpressionError(NNStudioError, ValueError):
         self.reason = message
         self.text = text
         self.position = position
-        shown = text if len(text) <= 60 else text[:57] + "…"  # a hostile 1,000-character text stays one line
-        super().__init__(f"{message} at position {position + 1} of {shown!r}")
+        super().__init__(f"{message} at position {position + 1} of {shorten(text)!r}")
 
 
 class ShapeError(NNStudioError, ValueError):

@@ -29,7 +29,7 @@ from typing import Callable, Mapping, Union
 
 import numpy as np
 
-from nnstudio.core.errors import ExpressionError
+from nnstudio.core.errors import ExpressionError, shorten
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 64
@@ -275,7 +275,7 @@ class _Parser:
         if self.token.kind == "op" and self.token.text == op:
             self.advance()
             return
-        found = "end of text" if self.token.kind == "end" else repr(self.token.text)
+        found = "end of text" if self.token.kind == "end" else repr(shorten(self.token.text, 24))
         raise self.fail(f"expected {op!r}, found {found}")
 
     def parse(self) -> Node:
@@ -283,7 +283,7 @@ class _Parser:
             raise self.fail("empty expression")
         node = self.sum()
         if self.token.kind != "end":
-            raise self.fail(f"unexpected {self.token.text!r}")
+            raise self.fail(f"unexpected {shorten(self.token.text, 24)!r}")
         return node
 
     def enter(self) -> None:
@@ -343,7 +343,7 @@ class _Parser:
             self.advance()
             value = float(token.text)
             if not math.isfinite(value):
-                raise self.fail(f"number {token.text} is too large", token.pos)
+                raise self.fail(f"number {shorten(token.text, 24)} is too large", token.pos)
             return _Number(value, token.pos)
         if token.kind == "name":
             return self.name()
@@ -362,7 +362,7 @@ class _Parser:
             return _Call("sqrt", operand, token.pos)
         if token.kind == "end":
             raise self.fail("expression ends too early")
-        raise self.fail(f"unexpected {token.text!r}")
+        raise self.fail(f"unexpected {shorten(token.text, 24)!r}")
 
     def name(self) -> Node:
         token = self.advance()
@@ -379,7 +379,7 @@ class _Parser:
         if name in self.variables or name in CONSTANTS:
             return _Name(name, token.pos)
         known = sorted(set(CONSTANTS) | set(FUNCTIONS) | set(self.variables))
-        raise self.fail(f"unknown name {name!r} (known: {', '.join(known)})", token.pos)
+        raise self.fail(f"unknown name {shorten(name, 24)!r} (known: {', '.join(known)})", token.pos)
 
 
 @dataclass(frozen=True)

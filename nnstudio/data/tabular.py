@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import NNStudioError, shorten
 from nnstudio.core.expr import parse_expression
 from nnstudio.data.dataset import Dataset, DatasetError
 from nnstudio.core.limits import CSV_BYTES, check_dataset_size
@@ -129,6 +129,6 @@ def from_function(text: str, n: int = 400, low: float = -1.0, high: float = 1.0,
         at = x[bad][0]
         reason = "is not finite" if not np.isfinite(y[bad][0]) else \
             f"is {y[bad][0]:.3g}, beyond float32's ±{_FLOAT32_MAX:.3g}"
-        raise DatasetError(f"function {text!r} {reason} at ({', '.join(f'{v:.3g}' for v in at)}); "
+        raise DatasetError(f"function {shorten(text)!r} {reason} at ({', '.join(f'{v:.3g}' for v in at)}); "
                            "choose another function or range")
     return Dataset(f"f = {text}", x.astype(np.float32), y.astype(np.float32), None, feature_names=tuple(names))

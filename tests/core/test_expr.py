@@ -144,3 +144,47 @@ def test_unknown_variable_is_named():
 
 def test_text_as_typed_is_kept():
     assert parse_expression("1/√2").text == "1/√2"
+
+
+def _depth() -> int:
+    import inspect
+
+    return len(inspect.stack(0))
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1" + "+1" * 499, 500.0),  # 999 characters, 499 operators: one flat chain
+    ("1" + "*1" * 499, 1.0),
+    ("1" + "-1" * 499, -498.0),
+    ("2" + "(1)" * 332, 2.0),  # implicit multiplication by parentheses
+    ("1" + "√1" * 499, 1.0),  # implicit multiplication by roots
+])
+def test_long_chains_under_the_length_limit_evaluate_with_a_shallow_stack(text, value):
+    """Issue 13: `2πππ…` under 1,000 characters ended in RecursionError. Chains are flat now:
+    they evaluate even when Python allows only 120 frames beyond the test's own."""
+    import sys
+
+    assert len(text) <= 1000
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_depth() + 120)
+    try:
+        assert evaluate_number(text) == value
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@pytest.mark.parametrize("text", ["2" + "π" * 900, "π" * 999, "e" * 999, "2" + "√2" * 330])
+def test_implicit_multiplication_chains_end_in_the_parsers_error_not_recursion(text):
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_depth() + 120)
+    try:
+        try:
+            value = evaluate_number(text)
+        except ExpressionError as error:
+            assert len(str(error)) < 250, str(error)  # one readable line: the text is shortened in the message
+        else:
+            assert math.isfinite(value)
+    finally:
+        sys.setrecursionlimit(limit)
