@@ -14,7 +14,9 @@ a parameter here; updates come later, from `optim`, once every gradient exists.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Callable, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -22,6 +24,24 @@ from nnstudio.core.activations import get_activation
 from nnstudio.core.errors import ShapeError
 from nnstudio.core.losses import Loss, get_loss
 from nnstudio.core.network import Network
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _overflow_shows_as_inf(function: Callable[P, R]) -> Callable[P, R]:
+    """Compute with numpy's overflow and invalid-value warnings off.
+
+    Why: a hand-set weight of 1e200 or a target of 1e300 is allowed, and its honest result is
+    inf or NaN, shown where it happens (canvas, Step dock, `nnstudio eval`). numpy's warning
+    would only add a line on the terminal. The update refuses non-finite parameters by name
+    (optim.apply_update), so nothing non-finite is ever kept.
+    """
+    @functools.wraps(function)
+    def quiet(*args: P.args, **kwargs: P.kwargs) -> R:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return function(*args, **kwargs)
+    return quiet
 
 
 def _ro(array: np.ndarray) -> np.ndarray:
@@ -77,6 +97,7 @@ def as_input(network: Network, x: np.ndarray | list[float]) -> np.ndarray:
     return array
 
 
+@_overflow_shows_as_inf
 def forward(network: Network, x: np.ndarray | list[float]) -> ForwardTrace:
     """Run x (one sample (n,) or a batch (B, n)) through every layer, keeping each z and a."""
     a = as_input(network, x)
@@ -93,6 +114,7 @@ def forward(network: Network, x: np.ndarray | list[float]) -> ForwardTrace:
     return ForwardTrace(first, tuple(traces))
 
 
+@_overflow_shows_as_inf
 def trace_loss(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], loss: Loss | str) -> float:
     """The loss of the traced output against y (from the logits for a fused pair, so stable)."""
     rule = get_loss(loss) if isinstance(loss, str) else loss
@@ -100,6 +122,7 @@ def trace_loss(network: Network, trace: ForwardTrace, y: np.ndarray | list[float
     return rule.evaluate(out.a, np.asarray(y), out.z, network.layers[-1].activation)
 
 
+@_overflow_shows_as_inf
 def backward(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], loss: Loss | str) -> Gradients:
     """All gradients of the loss for the traced input and target y; changes nothing."""
     if not network.layers:

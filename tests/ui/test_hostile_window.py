@@ -1,0 +1,124 @@
+"""The window under hostile files (issue 13, class 7): every failure to open, step or save is a message box
+naming the fault, and the open document and the file on disk stay exactly as they were."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from nnstudio.core.optim import OptimizerConfig
+from nnstudio.io import dumps, load_example, save_project
+
+NASTY = {
+    "precision object": ('"precision": "float64"', '"precision": {"a": 1}', "precision: expected text"),
+    "digits": ('"version": 1', '"version": ' + "1" * 5000, "a number has thousands of digits"),
+    "surrogate": ('"name": "Cosine memory (2-3-1 ReLU)"', '"name": "\\ud800"', "name: holds an unpaired surrogate"),
+    "std below zero": (None, None, "layers[0].weights.params: std must be ≥ 0, got -1"),
+    "float32 overflow": ('"precision": "float64"', '"precision": "float32"', "1.01423e+304 does not fit in float32"),
+    "implicit product": ('"1/sqrt(2)"', '"2' + "π" * 900 + '"', "invalid expression"),
+    "budget": (None, None, "weights and biases; a network may hold at most 16,777,216"),
+    "not JSON": (None, None, "not valid JSON"),
+}
+
+
+def _nasty_file(tmp_path, case: str):
+    text = dumps(load_example("cosine-memory"))
+    old, new, _ = NASTY[case]
+    if case == "float32 overflow":
+        text = text.replace('"1/sqrt(2)"', '"exp(700)"', 1)
+    if case == "budget":
+        layer = {"size": 4096, "activation": "relu", "weights": {"init": "he"}}
+        text = json.dumps({"format": "nnstudio.network", "version": 1, "input": {"size": 4096},
+                           "layers": [layer] * 64})
+    elif case == "std below zero":
+        data = json.loads(text)
+        data["layers"][0]["weights"] = {"init": "normal", "params": {"std": -1}}
+        text = json.dumps(data)
+    elif case == "not JSON":
+        text = text[: len(text) // 2]
+    else:
+        assert old in text, case
+        text = text.replace(old, new, 1)
+    path = tmp_path / f"{case.replace(' ', '-')}.nnstudio"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    return path
+
+
+def _error_boxes():
+    return [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
+
+
+@pytest.mark.parametrize("case", sorted(NASTY))
+def test_a_nasty_file_is_a_message_and_the_open_document_stays(make_window, qtbot, tmp_path, case):
+    window = make_window("backprop-4-2-3")
+    window.document.set_weight(1, 0, 0, "3")  # unsaved work that must survive
+    before = window.document.project
+    path = _nasty_file(tmp_path, case)
+    on_disk = path.read_bytes()
+    assert window.open_path(path) is False
+    qtbot.waitUntil(lambda: bool(_error_boxes()))
+    message = _error_boxes()[-1].text()
+    assert NASTY[case][2] in message and path.name in message, message
+    assert window.document.project is before and window.document.modified
+    assert path.read_bytes() == on_disk
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_or_a_device_opened_in_the_window_is_refused_at_once(make_window, qtbot, tmp_path):
+    window = make_window("cosine-memory")
+    fifo = tmp_path / "pipe.nnstudio"
+    os.mkfifo(fifo)
+    watchdog = threading.Timer(10, lambda: open(fifo, "wb").close())  # frees a blocked reader; the test then fails
+    watchdog.start()
+    try:
+        assert window.open_path(fifo) is False
+    finally:
+        watchdog.cancel()
+    qtbot.waitUntil(lambda: bool(_error_boxes()))
+    assert "is a pipe (FIFO), not a network file" in _error_boxes()[-1].text()
+    assert window.open_path("/dev/zero") is False
+    qtbot.waitUntil(lambda: any("/dev/zero: is a device" in box.text() for box in _error_boxes()))
+
+
+def test_a_save_that_fails_unexpectedly_is_a_message_and_nothing_is_lost(make_window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    window = make_window("cosine-memory")
+    target = tmp_path / "kept.nnstudio"
+    save_project(load_example("xor"), target)
+    on_disk = target.read_bytes()
+    window.document.set_weight(1, 0, 0, "3")
+
+    def broken(project, path):
+        raise ValueError("Out of range float values are not JSON compliant")
+
+    monkeypatch.setattr("nnstudio.document.document.save_project", broken)
+    assert window.save_to(target) is False
+    qtbot.waitUntil(lambda: bool(_error_boxes()))
+    text = _error_boxes()[-1].text()
+    assert "ValueError: Out of range float values" in text and "Nothing was changed" in text
+    assert window.document.modified and window.document.project.network.layers[0].weights[0, 0] == 3.0
+    assert target.read_bytes() == on_disk
+    assert "Traceback" in (tmp_path / "cache" / "nnstudio" / "nnstudio.log").read_text()
+
+
+def test_a_save_into_a_folder_that_is_gone_is_a_message(make_window, qtbot, tmp_path):
+    window = make_window("cosine-memory")
+    assert window.save_to(tmp_path / "gone" / "x.nnstudio") is False
+    qtbot.waitUntil(lambda: bool(_error_boxes()))
+    assert "gone" in _error_boxes()[-1].text()
+
+
+def test_stepping_into_an_overflowing_update_is_a_message_and_nothing_changes(make_window, qtbot):
+    window = make_window("cosine-memory")
+    project = window.document.project
+    window.document.apply(project.replace(optimizer=OptimizerConfig(learning_rate=1e308),
+                                          target=project.target + 1e300), "hostile settings", "values")
+    before = window.document.project
+    window.step()
+    qtbot.waitUntil(lambda: bool(_error_boxes()))
+    assert "the update would make" in _error_boxes()[-1].text()
+    assert window.document.project is before
