@@ -75,6 +75,8 @@ def check_dataset_size(where: str, samples: int, features: int, error: type[Exce
 
 def describe_bytes(count: int) -> str:
     """`count` bytes in words a person reads at a glance: 256 MiB, 3.2 GiB, 900 bytes."""
+    if count >= 2**50:  # beyond any real file; may be too large for a float (a header's product of dimensions)
+        return f"about 2^{count.bit_length() - 1} bytes"
     for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if count >= size:
             value = count / size

@@ -19,9 +19,9 @@ from typing import BinaryIO, Callable
 import numpy as np
 
 from nnstudio.atomic import atomic_write
-from nnstudio.core.errors import NNStudioError
+from nnstudio.data.dataset import DatasetError
 from nnstudio.core.limits import IDX_BYTES, describe_bytes
-from nnstudio.io.reading import check_size, open_regular
+from nnstudio.io.reading import check_size, open_regular, read_at_most
 
 TYPES: dict[int, np.dtype] = {
     0x08: np.dtype(np.uint8),
@@ -36,8 +36,15 @@ MAX_BYTES = IDX_BYTES
 _GZIP_ERRORS = (OSError, EOFError, zlib.error, gzip.BadGzipFile)
 
 
-class IdxError(NNStudioError, ValueError):
-    """An IDX file that cannot be read; the message names the file and the fault."""
+class IdxError(DatasetError):
+    """An IDX file that cannot be read; the message names the file and the fault (a DatasetError, as for CSV)."""
+
+
+def _shape(dims: tuple[int, ...]) -> str:
+    """60000×28×28; a hostile header's 70 dimensions are cut short so the message stays one line."""
+    if len(dims) <= 6:
+        return "×".join(map(str, dims))
+    return "×".join(map(str, dims[:4])) + f"×… ({len(dims)} dimensions)"
 
 
 def _header(read: Callable[[int], bytes], source: str) -> tuple[np.dtype, tuple[int, ...], int]:
@@ -57,7 +64,7 @@ def _header(read: Callable[[int], bytes], source: str) -> tuple[np.dtype, tuple[
     dtype = TYPES[code]
     payload = math.prod(dims) * dtype.itemsize  # Python integers: a product cannot wrap
     if 4 + 4 * ndim + payload > MAX_BYTES:
-        raise IdxError(f"{source}: the header claims {'×'.join(map(str, dims))} values "
+        raise IdxError(f"{source}: the header claims {_shape(dims)} values "
                        f"({describe_bytes(payload)}); an IDX file may hold at most {describe_bytes(MAX_BYTES)}")
     return dtype, dims, 4 + 4 * ndim
 
@@ -69,7 +76,7 @@ def _array(data: bytes, dtype: np.dtype, dims: tuple[int, ...], offset: int) -> 
 
 
 def _mismatch(source: str, dims: tuple[int, ...], expected: int, held: str) -> IdxError:
-    return IdxError(f"{source}: the header says {'×'.join(map(str, dims))} values ({expected} bytes in all) "
+    return IdxError(f"{source}: the header says {_shape(dims)} values ({expected} bytes in all) "
                     f"but the file holds {held} bytes")
 
 
@@ -111,7 +118,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
             payload = math.prod(dims) * dtype.itemsize
             if not compressed and stored != header + payload:
                 raise _mismatch(source, dims, header + payload, str(stored))
-            body = stream.read(payload)
+            body = read_at_most(stream, payload)
             if len(body) < payload:
                 raise _mismatch(source, dims, header + payload, f"only {header + len(body)}")
             if stream.read(1):

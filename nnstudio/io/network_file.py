@@ -62,6 +62,12 @@ class _Reader:
     def fail(self, field: str, message: str) -> NetworkFileError:
         return NetworkFileError(message, field, self.source)
 
+    @staticmethod
+    def show(value: Any) -> str:
+        """A value as a message quotes it: repr, cut to 40 characters (a 4,000-digit number stays one line)."""
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "…"
+
     def kind(self, value: Any) -> str:
         if value is None:
             return "null"
@@ -104,7 +110,7 @@ class _Reader:
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(field, f"expected a whole number from 1 to {MAX_SIZE}, got {self.kind(value)}")
         if not 1 <= value <= MAX_SIZE:
-            raise self.fail(field, f"expected a whole number from 1 to {MAX_SIZE}, got {value}")
+            raise self.fail(field, f"expected a whole number from 1 to {MAX_SIZE}, got {self.show(value)}")
         return value
 
     def number(self, value: Any, field: str, minimum: float | None = None) -> float:
@@ -159,7 +165,7 @@ class _Reader:
                 return resolve(name)
             except NNStudioError:
                 pass
-        raise self.fail(field, f"unknown name {name!r}; expected one of: {', '.join(known)}")
+        raise self.fail(field, f"unknown name {self.show(name)}; expected one of: {', '.join(known)}")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -273,13 +279,13 @@ def project_from_json(data: Any, source: str = "") -> Project:
     r = _Reader(source)
     top = r.obj(data, "", _TOP_KEYS, {"format", "version", "input", "layers"})
     if top["format"] != FORMAT:
-        raise r.fail("format", f"expected {FORMAT!r}, got {top['format']!r}")
+        raise r.fail("format", f"expected {FORMAT!r}, got {r.show(top['format'])}")
     version = top["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise r.fail("version", f"expected a whole number ≥ 1, got {version!r}")
+        raise r.fail("version", f"expected a whole number ≥ 1, got {r.show(version)}")
     if version > VERSION:
         raise UnsupportedVersionError(
-            f"version {version} was written by a newer nnstudio; this one reads up to version {VERSION}",
+            f"version {r.show(version)} was written by a newer nnstudio; this one reads up to version {VERSION}",
             "version", source)
 
     dtype = FLOAT_TYPES[r.choice(top.get("precision", "float64"), "precision", list(FLOAT_TYPES))]

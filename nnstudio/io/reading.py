@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from nnstudio.core.limits import describe_bytes
 
@@ -64,13 +64,31 @@ def check_size(path: str | os.PathLike[str], size: int, limit: int, error: Error
                       f"is {describe_bytes(size)}; a {what} may be at most {describe_bytes(limit)}")
 
 
+CHUNK = 2**20
+
+
+def read_at_most(stream: BinaryIO, count: int) -> bytes:
+    """Up to `count` bytes from `stream`, in chunks.
+
+    Why chunks: `read(n)` on a buffered or gzip stream allocates n bytes before it reads, so a
+    header that claims a gigabyte would cost a gigabyte even when the file holds 100 bytes.
+    """
+    parts = bytearray()
+    while len(parts) < count:
+        chunk = stream.read(min(CHUNK, count - len(parts)))
+        if not chunk:
+            break
+        parts += chunk
+    return bytes(parts)
+
+
 def read_capped(path: str | os.PathLike[str], limit: int, error: ErrorFactory, what: str = "file") -> bytes:
     """The bytes of the regular file `path`, refused (without reading on) once they pass `limit`."""
     fd = open_regular(path, error, what)
     with os.fdopen(fd, "rb") as handle:
         check_size(path, os.fstat(handle.fileno()).st_size, limit, error, what)
         try:
-            data = handle.read(limit + 1)
+            data = read_at_most(handle, limit + 1)
         except OSError as failure:
             raise _refuse(error, Path(path), f"cannot be read ({failure.strerror or failure})") from None
     check_size(path, len(data), limit, error, what)  # it grew while we read
