@@ -19,8 +19,10 @@ MAX_SIZE = 4096
 
 #: Bytes read from a `.nnstudio` file (JSON text).
 NETWORK_FILE_BYTES = 256 * 2**20
-#: Weights and biases in one network, all layers together (128 MiB as float64).
-MAX_PARAMETERS = 2**24
+#: Weights and biases in one network, all layers together (64 MiB as float64). Chosen so that the
+#: largest network, saved with every value at full precision (≤ 26 bytes each), still fits in a file
+#: of NETWORK_FILE_BYTES and so opens again; tests/io/test_hostile_files.py checks the arithmetic.
+MAX_PARAMETERS = 2**23
 #: Layers in one network.
 MAX_LAYERS = 128
 #: Named samples kept in one network file, and the numbers they hold together.

@@ -478,5 +478,12 @@ def dumps(project: Project) -> str:
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
-    """Write `project` to `path` atomically (temp file in the same folder, then rename)."""
-    atomic_write(path, dumps(project).encode("utf-8"))
+    """Write `project` to `path` atomically (temp file in the same folder, then rename).
+
+    A file nnstudio could not open again (over the size budget) is refused, not written.
+    """
+    data = dumps(project).encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise NetworkFileError(f"would be {describe_bytes(len(data))}; a network file may be at most "
+                               f"{describe_bytes(MAX_FILE_BYTES)} (save the weights as .npz instead)", "", str(path))
+    atomic_write(path, data)

@@ -128,12 +128,49 @@ def test_a_5_kb_file_asking_for_64_layers_of_4096_squared_is_refused_before_allo
     assert peak < 1 * MiB  # the 8 GiB the file asks for were never touched
 
 
-def test_the_parameter_budget_admits_a_network_just_under_it():
-    # 4096 inputs → 4095 → 1: 4096·4095 + 4095 = 16,777,215 weights (no bias on the first layer) + 4095 + 1
-    data = json.dumps({"format": "nnstudio.network", "version": 1, "precision": "float32", "input": {"size": 4096},
-                       "layers": [{"size": 4095, "activation": "relu", "weights": {"init": "zeros"}, "bias": None},
-                                  {"size": 1, "activation": "identity", "weights": {"init": "zeros"}}]}).encode()
-    assert loads(data, "big.nnstudio").network.parameter_count == 4096 * 4095 + 4095 == MAX_PARAMETERS - 1
+def test_the_parameter_budget_admits_a_network_just_under_it_and_refuses_one_over():
+    def sizes(hidden: int) -> bytes:
+        return json.dumps({"format": "nnstudio.network", "version": 1, "precision": "float32",
+                           "input": {"size": 4096},
+                           "layers": [{"size": hidden, "activation": "relu", "weights": {"init": "zeros"}, "bias": None},
+                                      {"size": 1, "activation": "identity", "weights": {"init": "zeros"}}]}).encode()
+
+    # 4096 → 2047 → 1, no biases (none given): 4096·2047 + 2047 = 8,386,559 ≤ 2^23
+    assert loads(sizes(2047), "under.nnstudio").network.parameter_count == 8_386_559 <= MAX_PARAMETERS == 2**23
+    with pytest.raises(NetworkFileError, match="would hold 8,390,656 weights and biases"):  # 4096·2048 + 2048
+        loads(sizes(2048), "over.nnstudio")
+
+
+def test_the_largest_network_saved_at_full_precision_fits_the_file_budget():
+    """Whatever loads must save and open again: the longest float64 text per value, times the parameter and
+    sample budgets, stays under the byte budget (measured on a small network, then scaled)."""
+    from nnstudio.core import DenseLayer, Network
+    from nnstudio.core.limits import MAX_SAMPLE_VALUES
+    from nnstudio.core.project import Project, Sample
+
+    longest = -1.2345678901234567e-300  # 24 characters, as long as a float64's shortest repr gets
+    assert len(repr(longest)) == 24
+    layer = DenseLayer(np.full((64, 64), longest), np.full(64, longest), "relu")
+    net = Network(64, (layer,))
+    empty = len(dumps(Project(Network(64, (DenseLayer(np.zeros((64, 64)), np.zeros(64), "relu"),)))))
+    per_value = (len(dumps(Project(net))) - empty) / net.parameter_count + 3  # + a "0.0" the zeros held
+    samples = [Sample("s", np.full(64, longest), np.full(64, longest))] * 8
+    per_sample_value = (len(dumps(Project(net, samples=tuple(samples)))) - len(dumps(Project(net)))) / (8 * 128)
+    worst = per_value * MAX_PARAMETERS + per_sample_value * MAX_SAMPLE_VALUES
+    assert per_value <= 27 and worst < NETWORK_FILE_BYTES, (per_value, per_sample_value, worst / MiB)
+
+
+def test_a_save_over_the_byte_budget_is_refused_and_the_old_file_kept(tmp_path, monkeypatch):
+    import nnstudio.io.network_file as network_file
+
+    path = tmp_path / "kept.nnstudio"
+    save_project(load_example("xor"), path)
+    before = path.read_bytes()
+    project = load_example("cosine-memory")
+    monkeypatch.setattr(network_file, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(NetworkFileError, match=r"would be 1\.\d KiB; a network file may be at most 1000 bytes"):
+        save_project(project, path)
+    assert path.read_bytes() == before
 
 
 def test_too_many_layers_and_too_many_samples_are_refused_with_the_figures():

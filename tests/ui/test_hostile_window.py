@@ -20,7 +20,7 @@ NASTY = {
     "std below zero": (None, None, "layers[0].weights.params: std must be ≥ 0, got -1"),
     "float32 overflow": ('"precision": "float64"', '"precision": "float32"', "1.01423e+304 does not fit in float32"),
     "implicit product": ('"1/sqrt(2)"', '"2' + "π" * 900 + '"', "invalid expression"),
-    "budget": (None, None, "weights and biases; a network may hold at most 16,777,216"),
+    "budget": (None, None, "weights and biases; a network may hold at most 8,388,608"),
     "not JSON": (None, None, "not valid JSON"),
 }
 
