@@ -122,3 +122,32 @@ def test_stepping_into_an_overflowing_update_is_a_message_and_nothing_changes(ma
     qtbot.waitUntil(lambda: bool(_error_boxes()))
     assert "the update would make" in _error_boxes()[-1].text()
     assert window.document.project is before
+
+
+HOSTILE_EXPRESSIONS = ["2" + "π" * 900, "π" * 999, "1" + "+1" * 499 + "+", "(" * 70 + "1" + ")" * 70, "e" * 999]
+
+
+@pytest.mark.parametrize("text", HOSTILE_EXPRESSIONS)
+def test_hostile_expressions_typed_or_pasted_into_the_weight_editor_are_refused_by_name(make_window, qtbot, text):
+    from PySide6.QtCore import Qt
+
+    window = make_window("backprop-4-2-3")
+    window.edit_matrix(1)
+    editor = window.matrix_editors[1]
+    before = window.document.project
+    assert not editor.model.setData(editor.model.index(0, 0), text, Qt.ItemDataRole.EditRole)  # typed
+    assert editor.error.isVisible() and 0 < len(editor.error.text()) < 300
+    assert not editor.paste_text(f"1\t{text}\n{text}\t2\n")  # pasted as a block
+    assert editor.error.isVisible() and 0 < len(editor.error.text()) < 300
+    assert window.document.project is before and len(window.document.undo_stack) == 0
+
+
+def test_an_enormous_paste_is_refused_before_it_is_split(make_window, qtbot, monkeypatch):
+    import nnstudio.ui.panels.matrix_editor as matrix_editor
+
+    monkeypatch.setattr(matrix_editor, "MAX_PASTE_CHARACTERS", 1000)
+    window = make_window("backprop-4-2-3")
+    window.edit_matrix(1)
+    editor = window.matrix_editors[1]
+    assert not editor.paste_text("1\t" * 600)
+    assert editor.error.text() == "the clipboard holds 1,200 characters; a paste may hold at most 1,000"

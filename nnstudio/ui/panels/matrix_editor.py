@@ -21,6 +21,9 @@ from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.compat import override
 from nnstudio.ui.panels.weights_model import WeightsTableModel, parse_tsv
 
+#: The longest clipboard text a paste reads: a 4096×4096 block of full-precision numbers fits.
+MAX_PASTE_CHARACTERS = 512 * 2**20
+
 
 class MatrixTable(QTableView):
     """A table whose Tab stops at the last cell (and Shift+Tab at the first) instead of wrapping
@@ -94,6 +97,10 @@ class MatrixEditorDialog(QDialog):
         """Paste tab/newline separated text at the current cell (top-left of the block)."""
         current = self.table.currentIndex()
         row, col = (current.row(), current.column()) if current.isValid() else (0, 0)
+        if len(text) > MAX_PASTE_CHARACTERS:  # checked before splitting: a stray 1 GB clipboard costs nothing
+            self._show_error(f"the clipboard holds {len(text):,} characters; a paste may hold at most "
+                             f"{MAX_PASTE_CHARACTERS:,}")
+            return False
         block = parse_tsv(text)
         if not block:
             self._show_error("the clipboard holds no text to paste")
