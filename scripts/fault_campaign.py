@@ -59,15 +59,18 @@ def collect(strategy: st.SearchStrategy, count: int) -> list:
     return found[:count]
 
 
-def _limit_memory() -> None:
+def _prepare_child() -> None:
+    """Limit the child's address space, and give it Ctrl-C back: a shell that started this script in the
+    background (`… &`) ignores SIGINT, and children inherit that, so Python would never see the signal."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run(args: list[str], cwd: Path, interrupt_after: float | None = None) -> tuple[str, str]:
     """(outcome, detail) of one `nnstudio` run."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cwd / "cache")}
     process = subprocess.Popen([sys.executable, "-m", "nnstudio", *args], cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_limit_memory)
+                               stderr=subprocess.PIPE, text=True, env=env, preexec_fn=_prepare_child)
     try:
         if interrupt_after is not None:
             time.sleep(interrupt_after)
