@@ -1,5 +1,5 @@
 """`python -m nnstudio` behaves exactly like the `nnstudio` command."""
 
-from nnstudio.cli import main
+from nnstudio.launch import main
 
 raise SystemExit(main())

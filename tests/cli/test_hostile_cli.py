@@ -160,3 +160,30 @@ def test_output_that_the_terminal_cannot_encode_is_escaped_not_a_crash():
                             timeout=60, env={**os.environ, "PYTHONIOENCODING": "ascii"})
     assert result.returncode == 0, result.stderr
     assert b"output       \\u0177 = [0.2011844" in result.stdout
+
+
+def test_ctrl_c_while_the_command_line_is_still_importing_is_one_line(monkeypatch, capsys):
+    """The first fifth of a second goes to importing numpy and the core, before cli.main can catch
+    anything: the entry point guards that import too."""
+    import builtins
+
+    from nnstudio import launch
+
+    real_import = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "nnstudio.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    assert launch.main() == 130
+    assert capsys.readouterr().err == "nnstudio: interrupted\n"
+
+
+def test_the_installed_command_starts_through_the_guarded_entry_point():
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert pyproject["project"]["scripts"]["nnstudio"] == "nnstudio.launch:main"
