@@ -151,3 +151,23 @@ def test_an_enormous_paste_is_refused_before_it_is_split(make_window, qtbot, mon
     editor = window.matrix_editors[1]
     assert not editor.paste_text("1\t" * 600)
     assert editor.error.text() == "the clipboard holds 1,200 characters; a paste may hold at most 1,000"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="SIGINT to a child is POSIX")
+def test_ctrl_c_in_the_terminal_closes_the_window_with_status_130(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    process = subprocess.Popen([sys.executable, "-m", "nnstudio", "cosine-memory"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(4)  # the window is up and its event loop running
+    assert process.poll() is None
+    process.send_signal(signal.SIGINT)
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert "Traceback" not in errors and len(errors.strip().splitlines()) <= 1, errors
