@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import struct
-import tracemalloc
 import warnings
 import zlib
 from pathlib import Path
@@ -22,47 +21,36 @@ from nnstudio.data.tabular import from_function, load_csv
 MiB = 2**20
 
 
-def _peak(action):
-    tracemalloc.start()
-    try:
-        try:
-            result = action()
-        except Exception as error:  # noqa: BLE001 - inspected by the caller
-            result = error
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
 
 def _idx_header(code: int, dims: tuple[int, ...]) -> bytes:
     return bytes([0, 0, code, len(dims)]) + struct.pack(f">{len(dims)}I", *dims)
 
 
-def test_dimensions_whose_product_wraps_int64_are_refused_by_the_budget(tmp_path):
+def test_dimensions_whose_product_wraps_int64_are_refused_by_the_budget(tmp_path, peak_memory):
     # 2^32−1 four times is 3.4e38 values: np.prod in int64 wraps it to a small number
     path = tmp_path / "wrap.idx"
     path.write_bytes(_idx_header(0x08, (2**32 - 1,) * 4) + b"\0" * 16)
-    outcome, peak = _peak(lambda: read_idx(path))
+    outcome, peak = peak_memory(lambda: read_idx(path))
     assert isinstance(outcome, IdxError)
     assert "the header claims 4294967295×4294967295×4294967295×4294967295 values" in str(outcome)
     assert "an IDX file may hold at most 1 GiB" in str(outcome)
     assert peak < MiB
 
 
-def test_a_header_declaring_more_than_the_file_holds_is_refused_before_allocating(tmp_path):
+def test_a_header_declaring_more_than_the_file_holds_is_refused_before_allocating(tmp_path, peak_memory):
     path = tmp_path / "short.idx"
     path.write_bytes(_idx_header(0x08, (60000, 28, 28)) + b"\0" * 100)
-    outcome, peak = _peak(lambda: read_idx(path))
+    outcome, peak = peak_memory(lambda: read_idx(path))
     assert str(outcome) == (f"{path}: the header says 60000×28×28 values (47040016 bytes in all) but the file holds "
                             "116 bytes")
     assert peak < MiB
     gz = tmp_path / "short.idx.gz"
     gz.write_bytes(gzip.compress(_idx_header(0x08, (60000, 28, 28)) + b"\0" * 100))
-    outcome, peak = _peak(lambda: read_idx(gz))
+    outcome, peak = peak_memory(lambda: read_idx(gz))
     assert "but the file holds only 116 bytes" in str(outcome)
 
 
-def test_a_gzip_member_inflating_far_past_its_header_is_never_inflated_whole(tmp_path):
+def test_a_gzip_member_inflating_far_past_its_header_is_never_inflated_whole(tmp_path, peak_memory):
     """10 images declared, 256 MiB of zeros behind them (0.25 MB stored): refused after reading 10 images."""
     path = tmp_path / "bomb-images.gz"
     compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip container
@@ -72,7 +60,7 @@ def test_a_gzip_member_inflating_far_past_its_header_is_never_inflated_whole(tmp
     parts.append(compressor.flush())
     path.write_bytes(b"".join(parts))
     assert path.stat().st_size < MiB
-    outcome, peak = _peak(lambda: read_idx(path))
+    outcome, peak = peak_memory(lambda: read_idx(path))
     assert "but the file holds more bytes" in str(outcome)
     assert peak < 4 * MiB
 
@@ -178,7 +166,7 @@ def test_a_function_overflowing_float32_is_blamed_on_the_function(text, message)
     assert "learning rate" not in str(info.value)
 
 
-def test_a_function_dataset_over_the_sample_budget_is_refused_before_sampling():
-    outcome, peak = _peak(lambda: from_function("x1", n=2_000_000))
+def test_a_function_dataset_over_the_sample_budget_is_refused_before_sampling(peak_memory):
+    outcome, peak = peak_memory(lambda: from_function("x1", n=2_000_000))
     assert "function: 2,000,000 samples; a dataset may hold at most 1,000,000" in str(outcome)
     assert peak < MiB

@@ -15,9 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
-import tracemalloc
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,18 +48,6 @@ def _float32(path: list, value) -> bytes:
     target[path[-1]] = value
     return json.dumps(data).encode()
 
-
-def _peak(action) -> tuple[object, int]:
-    """(what `action` returned or raised, peak bytes Python and numpy allocated while it ran)."""
-    tracemalloc.start()
-    try:
-        try:
-            result = action()
-        except Exception as error:  # noqa: BLE001 - the caller inspects it
-            result = error
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 VALIDATION = {
@@ -118,10 +104,10 @@ def _initialised_layers(count: int, size: int) -> bytes:
                        "layers": [layer] * count}).encode()
 
 
-def test_a_5_kb_file_asking_for_64_layers_of_4096_squared_is_refused_before_allocating():
+def test_a_5_kb_file_asking_for_64_layers_of_4096_squared_is_refused_before_allocating(peak_memory):
     data = _initialised_layers(64, 4096)
     assert len(data) < 6000
-    outcome, peak = _peak(lambda: loads(data, "huge.nnstudio"))
+    outcome, peak = peak_memory(lambda: loads(data, "huge.nnstudio"))
     assert isinstance(outcome, NetworkFileError)
     assert str(outcome) == ("huge.nnstudio: layers: the network would hold 1,073,741,824 weights and biases; "
                             f"a network may hold at most {MAX_PARAMETERS:,}")
@@ -173,13 +159,13 @@ def test_a_save_over_the_byte_budget_is_refused_and_the_old_file_kept(tmp_path, 
     assert path.read_bytes() == before
 
 
-def test_too_many_layers_and_too_many_samples_are_refused_with_the_figures():
+def test_too_many_layers_and_too_many_samples_are_refused_with_the_figures(peak_memory):
     with pytest.raises(NetworkFileError, match=f"layers: holds {MAX_LAYERS + 1} layers; a network may have at "
                                                f"most {MAX_LAYERS}"):
         loads(_initialised_layers(MAX_LAYERS + 1, 1), "deep.nnstudio")
     data = _base()
     data["samples"] = [{"input": [0, 0], "target": [0]}] * 10_001
-    outcome, peak = _peak(lambda: loads(json.dumps(data).encode(), "many.nnstudio"))
+    outcome, peak = peak_memory(lambda: loads(json.dumps(data).encode(), "many.nnstudio"))
     assert str(outcome) == "many.nnstudio: samples: holds 10,001 samples; a file may hold at most 10,000"
     image = {"format": "nnstudio.network", "version": 1, "input": {"size": 4096},
              "layers": [{"size": 1, "activation": "sigmoid", "weights": {"init": "zeros"}}],
@@ -189,32 +175,32 @@ def test_too_many_layers_and_too_many_samples_are_refused_with_the_figures():
         loads(json.dumps(image).encode(), "images.nnstudio")
 
 
-def test_a_file_over_the_byte_budget_is_refused_after_reading_at_most_the_budget(tmp_path):
+def test_a_file_over_the_byte_budget_is_refused_after_reading_at_most_the_budget(tmp_path, peak_memory):
     path = tmp_path / "big.nnstudio"
     with open(path, "wb") as handle:  # sparse: 600 MB that take no disk
         handle.truncate(600 * 10**6)
-    outcome, peak = _peak(lambda: load_project(path))
+    outcome, peak = peak_memory(lambda: load_project(path))
     assert isinstance(outcome, NetworkFileError)
     assert "is 572.2 MiB; a network file may be at most 256 MiB" in str(outcome)
     assert peak < 1 * MiB  # refused from its size, before reading
     assert NETWORK_FILE_BYTES == 256 * MiB
 
 
-def test_dev_zero_and_dev_urandom_are_refused_at_once():
+def test_dev_zero_and_dev_urandom_are_refused_at_once(peak_memory):
     for device in ("/dev/zero", "/dev/urandom"):
         if not os.path.exists(device):
             pytest.skip(f"{device} does not exist here")
-        outcome, peak = _peak(lambda: load_project(device))
+        outcome, peak = peak_memory(lambda: load_project(device))
         assert str(outcome) == f"{device}: is a device, not a network file; only regular files are read"
         assert peak < 1 * MiB
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
-def test_a_fifo_is_refused_at_once_without_waiting_for_a_writer(tmp_path):
+def test_a_fifo_is_refused_at_once_without_waiting_for_a_writer(tmp_path, peak_memory):
     fifo = tmp_path / "pipe.nnstudio"
     os.mkfifo(fifo)
     result: dict[str, object] = {}
-    worker = threading.Thread(target=lambda: result.setdefault("outcome", _peak(lambda: load_project(fifo))[0]))
+    worker = threading.Thread(target=lambda: result.setdefault("outcome", peak_memory(lambda: load_project(fifo))[0]))
     worker.start()
     worker.join(timeout=10)
     if worker.is_alive():  # unblock the reader so the test run can end, then fail
@@ -259,7 +245,7 @@ def _members(network, **changes) -> dict[str, bytes]:
     return members
 
 
-def test_an_npz_bomb_is_refused_without_inflating(tmp_path, cosine):
+def test_an_npz_bomb_is_refused_without_inflating(tmp_path, cosine, peak_memory):
     """A 0.5 MB archive whose W1 inflates to 512 MiB: its directory says so, and nothing is inflated."""
     path = tmp_path / "bomb.npz"
     zeros = b"\0" * (64 * MiB)
@@ -271,16 +257,16 @@ def test_an_npz_bomb_is_refused_without_inflating(tmp_path, cosine):
         archive.writestr("b1.npy", _npy(np.zeros(3)))
         archive.writestr("W2.npy", _npy(np.zeros((1, 3))))
     assert path.stat().st_size < 4 * MiB
-    outcome, peak = _peak(lambda: load_npz(cosine, path))
+    outcome, peak = peak_memory(lambda: load_npz(cosine, path))
     assert isinstance(outcome, NetworkFileError)
     assert "W1: declares 512.0 MiB of data; a 3×2 array needs at most 48 bytes" in str(outcome)
     assert peak < 1 * MiB
 
 
-def test_an_npz_header_claiming_100000_squared_is_refused_from_the_header(tmp_path, cosine):
+def test_an_npz_header_claiming_100000_squared_is_refused_from_the_header(tmp_path, cosine, peak_memory):
     path = tmp_path / "claims.npz"
     path.write_bytes(_npz(_members(cosine, W1=_npy_header((100_000, 100_000)))))
-    outcome, peak = _peak(lambda: load_npz(cosine, path))
+    outcome, peak = peak_memory(lambda: load_npz(cosine, path))
     assert str(outcome).endswith("W1: expected shape (3, 2), got (100000, 100000)")
     assert peak < 1 * MiB
 
