@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import io
 import json
 from importlib import resources
@@ -22,6 +23,9 @@ from nnstudio.io import NetworkFileError, dumps, loads
 from .conftest import MiB, bounded, count, examples
 
 SOURCE = "fuzz.nnstudio"
+# Refusals about the file as a whole (it is not UTF-8 or JSON at all): there is no field to name.
+FILE_LEVEL = ("not valid UTF-8", "not valid JSON", "NaN is not allowed", "Infinity is not allowed",
+              "-Infinity is not allowed", "JSON nested too deeply")
 # Small examples most of the time; the 784-128-10 one (100k parameters) one time in twenty.
 BASES = ["cosine-memory", "backprop-4-2-3", "xor", "cosine-memory", "backprop-4-2-3", "xor", "cosine-memory",
          "backprop-4-2-3", "xor", "cosine-memory", "backprop-4-2-3", "xor", "cosine-memory", "backprop-4-2-3", "xor",
@@ -95,11 +99,12 @@ def mutated_files(draw: st.DrawFn) -> bytes:
         parent = _parent(data, path)
         action = draw(st.sampled_from(["replace", "replace", "replace", "delete", "add", "grow", "cut"]))
         if action == "replace":
-            parent[path[-1]] = draw(HOSTILE)
+            parent[path[-1]] = copy.deepcopy(draw(HOSTILE))  # the pool's lists must never be mutated in place
         elif action == "delete":
             del parent[path[-1]]
         elif action == "add" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "size", "bias", "params", "labels", "image"]))] = draw(HOSTILE)
+            parent[draw(st.sampled_from(["extra", "size", "bias", "params", "labels", "image"]))] = copy.deepcopy(
+                draw(HOSTILE))
         elif action == "grow" and isinstance(parent, list):
             parent.extend([parent[path[-1]]] * draw(st.integers(1, 3)))
         elif action == "cut" and isinstance(parent, list):
@@ -150,6 +155,8 @@ def test_a_mutated_network_file_loads_and_works_or_is_refused_by_name(raw):
             project = loads(raw, SOURCE)
         except NetworkFileError as error:
             assert str(error).startswith(f"{SOURCE}: ") and error.reason, str(error)
+            # Past parsing, every refusal names its field (layers[1].weights[0][2], samples[3].name, …)
+            assert error.field or error.reason.startswith(FILE_LEVEL), str(error)
             assert len(str(error)) < 400, str(error)
             count("network files", "refused by name")
             return
