@@ -4,8 +4,8 @@
 
 Runs the real main window offscreen on `mnist-mlp` (784-128-10), starts training
 through the Training panel on MNIST-sized data (the MNIST files in --data, by
-default ../shared/data/mnist-sample beside the checkout; else 20,000 random
-28×28 images written as IDX files to a temporary folder), and measures the UI
+default ../shared/data/mnist-sample beside the checkout; missing files are an
+error, never replaced by random images), and measures the UI
 thread's event-loop delay: a timer asks to fire every 10 ms and we record how
 late each tick is (median, p99, max). It then trains the same network on the
 same data headless and compares samples/s. Targets: p99 < 30 ms, max < 100 ms,
@@ -23,12 +23,10 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import numpy as np  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from nnstudio.core import OptimizerConfig  # noqa: E402
-from nnstudio.data import write_idx  # noqa: E402
 from nnstudio.data.image_sets import load_image_set  # noqa: E402
 from nnstudio.document import Document  # noqa: E402
 from nnstudio.io import load_example  # noqa: E402
@@ -40,14 +38,10 @@ TICK_MS = 10
 
 
 def data_folder(given: Path, scratch: Path) -> Path:
+    """The MNIST folder to train on; missing data is an error, never a silent stand-in."""
     if (given / "train-images-idx3-ubyte.gz").is_file():
         return given
-    rng = np.random.default_rng(0)
-    for prefix, n in (("train", 20000), ("t10k", 2000)):
-        images = (rng.random((n, 28, 28)) * (rng.random((n, 28, 28)) < 0.19) * 255).astype(np.uint8)
-        write_idx(scratch / f"{prefix}-images-idx3-ubyte.gz", images)
-        write_idx(scratch / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n).astype(np.uint8))
-    return scratch
+    raise SystemExit(f"bench_ui_latency: no MNIST files in {given}; give --data FOLDER with the four MNIST files")
 
 
 def percentile(values: list[float], q: float) -> float:
