@@ -1,8 +1,9 @@
 """One epoch's mini-batches, laid out the way `FastMLP.train_columns` reads them.
 
 Each batch is a block of features × B, one sample per column, with a row of ones
-under it (the bias input), written once per epoch while shuffling: the same single
-pass over the data a shuffle costs anyway.
+under it (the bias input). The blocks are written a chunk of batches at a time, as
+the steps reach them, into one reused buffer: the same single pass over the data a
+shuffle costs anyway, without an epoch-sized copy made before the first step.
 
 Sparse data (most MNIST pixels are exactly zero) is split in two. Features nonzero
 in at least one sample in ten (`RARE_BELOW`) stay in the dense block, most often
@@ -37,7 +38,7 @@ SPLIT_WORTH = 0.05
 # window's thread to take it, and tens of thousands of such releases a second leave it waiting
 # (see RESPONSIVE_RELEASE_GIL_FROM in loop.py). MNIST into 128 neurons: batch 1 and 2 stay dense.
 LISTED_WORK_AT_LEAST = 1 << 12
-_CHUNK = 64  # blocks shuffled at a time (bounds the temporary copy)
+CHUNK_SAMPLES = 4096  # samples laid out at a time: a few MB, reused for the whole run
 
 
 class Split(NamedTuple):
@@ -60,7 +61,9 @@ def rare_split(x: np.ndarray) -> Split | None:
 
 
 class ColumnBatches:
-    """Shuffle into column blocks with `shuffle(order)`, then `get(step)` → (x, y, rare or None).
+    """Shuffle with `shuffle(order)`, then `get(step)` → (x, y, rare or None) in step order.
+
+    A block returned by `get` is valid until the next `get` or `shuffle` (the buffer is reused).
 
     Without a split, a block is (features + 1) × B, the last row ones. With one, row r < `dense`
     of a block holds feature `feature_order[r]`, and `get` also returns the batch's `RareInputs`
@@ -87,18 +90,22 @@ class ColumnBatches:
         self.x_all, self.y_all = x, y
         self.batch = batch
         self.steps = math.ceil(n / batch)
-        full, rest = divmod(n, batch)
+        self._full, rest = divmod(n, batch)
         rows = features + 1 if self.feature_order is None else self.dense  # the ones row, unless listed
-        # Every row but the ones row is written by each shuffle: only that row is filled here (filling
-        # all of it cost 0.06 s for Fashion-MNIST, a tenth of the rest of the set-up).
-        self.x_blocks = np.empty((full, rows, batch), dtype)
-        self.y_blocks = np.empty((full, y.shape[1], batch), dtype)
+        # The epoch is laid out a chunk of batches at a time, as the steps reach it, into one reused
+        # buffer: no epoch-sized copy to allocate, fault in and fill before the first step (188 MB
+        # for Fashion-MNIST), and each chunk is still in cache when its steps read it.
+        self._per_chunk = max(1, min(self._full, CHUNK_SAMPLES // batch))
+        self._chunk_x = np.empty((self._per_chunk, rows, batch), dtype)
+        self._chunk_y = np.empty((self._per_chunk, y.shape[1], batch), dtype)
+        self._chunk_index = -1
         self.x_rest = np.empty((rows, rest), dtype) if rest else None
-        if self.feature_order is None:
-            self.x_blocks[:, features] = 1
+        self.y_rest = np.empty((y.shape[1], rest), dtype) if rest else None
+        if self.feature_order is None:  # every other row is written when a chunk is laid out
+            self._chunk_x[:, features] = 1
             if self.x_rest is not None:
                 self.x_rest[features] = 1
-        self.y_rest = np.empty((y.shape[1], rest), dtype) if rest else None
+        self._order = np.arange(n)
         self._epoch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def _make_rare_lists(self, rare_x: np.ndarray, dtype: np.dtype, bias: bool) -> None:
@@ -123,15 +130,12 @@ class ColumnBatches:
             self._values[self._starts[1:] - 1] = 1
 
     def shuffle(self, order: np.ndarray) -> None:
-        """Lay out this epoch's batches in `order` (a permutation of the samples)."""
-        full, features, batch = len(self.x_blocks), self.x_all.shape[1], self.batch
-        for start in range(0, full, _CHUNK):
-            stop = min(start + _CHUNK, full)
-            picked = order[start * batch:stop * batch]
-            self.x_blocks[start:stop, :features] = self.x_all[picked].reshape(stop - start, batch, -1).transpose(0, 2, 1)
-            self.y_blocks[start:stop] = self.y_all[picked].reshape(stop - start, batch, -1).transpose(0, 2, 1)
+        """Take this epoch's order (a permutation of the samples); batches are laid out as they are reached."""
+        features, batch = self.x_all.shape[1], self.batch
+        self._order = order
+        self._chunk_index = -1
         if self.x_rest is not None:
-            picked = order[full * batch:]
+            picked = order[self._full * batch:]
             self.x_rest[:features] = self.x_all[picked].T
             self.y_rest[...] = self.y_all[picked].T
         if self.feature_order is not None:  # the rare lists, one sample after another in this order
@@ -142,10 +146,23 @@ class ColumnBatches:
             values = self._values[moved]
             self._epoch = (starts, self._features[moved], values, -values)
 
+    def _lay_out(self, chunk: int) -> None:
+        """Write the blocks of chunk `chunk` (consecutive batches of this epoch's order) into the buffer."""
+        features, batch = self.x_all.shape[1], self.batch
+        start = chunk * self._per_chunk
+        count = min(self._per_chunk, self._full - start)
+        picked = self._order[start * batch:(start + count) * batch]
+        self._chunk_x[:count, :features] = self.x_all[picked].reshape(count, batch, -1).transpose(0, 2, 1)
+        self._chunk_y[:count] = self.y_all[picked].reshape(count, batch, -1).transpose(0, 2, 1)
+        self._chunk_index = chunk
+
     def get(self, step: int) -> tuple[np.ndarray, np.ndarray, RareInputs | None]:
         """Inputs, targets and, for split data, the batch's rare inputs."""
-        if step < len(self.x_blocks):
-            x, y = self.x_blocks[step], self.y_blocks[step]
+        if step < self._full:
+            chunk, within = divmod(step, self._per_chunk)
+            if chunk != self._chunk_index:
+                self._lay_out(chunk)
+            x, y = self._chunk_x[within], self._chunk_y[within]
         else:
             x, y = self.x_rest, self.y_rest
         rare = None
