@@ -188,3 +188,29 @@ def test_check_gradients_reports_agreement(make_window, qtbot):
     assert text.startswith("Backprop and finite differences agree")
     error = float(text.split("largest relative error ")[1].split(" ")[0])
     assert error < 1e-6
+
+
+def test_a_hidden_memory_view_draws_nothing_while_stepping_and_is_current_when_shown(make_window, qtbot,
+                                                                                     monkeypatch):
+    """The Memory view is a tab behind the Inspector: drawing its pictures on every step cost about half
+    of each step on mnist-mlp. Hidden, it draws nothing; shown, it reads the step the pass is at."""
+    from nnstudio.ui.panels import memory_panel
+
+    window = make_window("cosine-memory")
+    window.inspector_dock.raise_()
+    qtbot.waitUntil(lambda: not window.memory_panel.on_screen())
+    drawn = []
+    real = memory_panel.memory_pixmap
+    monkeypatch.setattr(memory_panel, "memory_pixmap", lambda *a: drawn.append(1) or real(*a))
+    window.document.set_input_vector(np.array([0.0, 1.0]))
+    for _ in range(3):
+        window.step()
+    assert drawn == []  # nothing drawn while hidden
+    window.memory_dock.raise_()
+    qtbot.waitUntil(lambda: bool(drawn))
+    table = window.memory_panel.table
+    x = np.array([0.0, 1.0])
+    memories = np.array([[1, 0], [1 / R2, 1 / R2], [0, 1]])
+    cosines = memories @ x / (np.linalg.norm(memories, axis=1) * np.linalg.norm(x))  # 0, 1/√2, 1
+    np.testing.assert_allclose([float(table.item(r, 4).toolTip()) for r in range(3)], cosines, atol=1e-12)
+    assert table.verticalHeaderItem(2).text().endswith("★")

@@ -512,9 +512,12 @@ class NetworkScene(QGraphicsScene):
         return rect
 
     def set_export_mode(self, exporting: bool) -> None:
-        """Hide the editing chrome (the + and − buttons) while a picture is rendered."""
+        """Hide the editing chrome (the + and − buttons) while a picture is rendered, and draw the bulk
+        edges as lines (not from their on-screen cache) so an SVG holds vectors."""
         for button in self.buttons:
             button.setVisible(not exporting)
+        for bulk in self.bulk_edges:
+            bulk.setCacheMode(QGraphicsItem.CacheMode.NoCache if exporting else BulkEdgesItem.CACHE)
 
     # ------------------------------------------------------------------ document and interaction
 

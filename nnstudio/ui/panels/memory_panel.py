@@ -94,6 +94,8 @@ class MemoryPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(60)
         self.table.horizontalHeader().setMinimumSectionSize(40)
         layout.addWidget(self.table, 1)
+        self._stale = True
+        self._shown = True
         document.changed.connect(lambda kind: self.refresh())
         document.stepping.changed.connect(self.refresh_rows)
         # Live memories while training, at most twice a second and only when visible.
@@ -104,8 +106,23 @@ class MemoryPanel(QWidget):
         document.preview_changed.connect(self._on_preview)
         self.refresh()
 
+    def set_shown(self, shown: bool) -> None:
+        """Told by the dock (its visibilityChanged, which also fires when its tab is chosen or left):
+        a tab behind another reports isVisible() all the same, so the panel cannot ask Qt itself."""
+        self._shown = shown
+        if shown and self._stale:
+            self.refresh_rows()
+
+    def on_screen(self) -> bool:
+        return self._shown and self.isVisible()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.refresh_rows()
+
     def _on_preview(self) -> None:
-        if self.isVisible() and not self._preview_timer.isActive():
+        if self.on_screen() and not self._preview_timer.isActive():
             self._preview_timer.start()
 
     def refresh(self) -> None:
@@ -135,7 +152,13 @@ class MemoryPanel(QWidget):
     def refresh_rows(self) -> None:
         """Fill the table. While training (live weights), only the rows on screen are redrawn,
         in place: a 128-row table of 28×28 pictures at 2 Hz would otherwise cost the UI thread
-        tens of milliseconds a time."""
+        tens of milliseconds a time. While the panel is hidden (a tab behind the Inspector) nothing
+        is drawn: it is filled when shown. Drawing mnist-mlp's 128 memories on every step of a pass
+        took ~50 ms of each step's 60–100 ms (benchmarks/bench_stepping.py)."""
+        if not self.on_screen():
+            self._stale = True
+            return
+        self._stale = False
         index, rows = self.current_rows()
         count = min(len(rows), 512)
         live = self.document.preview is not None and count == self.table.rowCount() and count > 0
