@@ -171,3 +171,16 @@ def test_ctrl_c_in_the_terminal_closes_the_window_with_status_130(tmp_path):
     _, errors = process.communicate(timeout=30)
     assert process.returncode == 130
     assert "Traceback" not in errors and len(errors.strip().splitlines()) <= 1, errors
+
+
+def test_a_refused_input_value_is_put_back_in_the_table_and_a_good_one_kept(make_window, qtbot):
+    window = make_window("cosine-memory")
+    table = window.io_panel.input_table
+    table.item(0, 1).setText("1/(")  # as typed into the cell
+    qtbot.waitUntil(lambda: table.item(0, 1).text() == "5/6")  # put back: the input is still 5/6
+    assert window.document.project.input[0] == pytest.approx(5 / 6)
+    table.item(0, 1).setText("1/2")
+    qtbot.waitUntil(lambda: window.document.project.input[0] == 0.5)
+    window.step()  # a step refills nothing it need not, and shows the same text
+    qtbot.wait(20)
+    assert table.item(0, 1).text() == "1/2"

@@ -438,6 +438,10 @@ class NetworkScene(QGraphicsScene):
         if self._shape_of(self.document.project) != self._built_for:
             self.rebuild()
             return
+        self._refresh_weights()
+
+    def _refresh_weights(self) -> None:
+        """New weights of the same shape: the strongest bulk edges are picked again, every value redrawn."""
         network = self.document.shown_network
         for bulk in self.bulk_edges:
             bulk.set_weights(np.asarray(network.layers[bulk.column - 1].weights))
@@ -529,6 +533,8 @@ class NetworkScene(QGraphicsScene):
                     item.setPos(QPointF(*position))
         elif kind == "input":
             self.refresh_values()
+        elif kind == "values" and self._shape_of(self.document.project) == self._built_for:
+            self._refresh_weights()  # same shape (an update, a typed weight): no rebuild
         else:
             self.rebuild()
 

@@ -49,12 +49,19 @@ class VectorTable(QTableWidget):
         self._report = report
         self._restore = restore
         self._filling = False
+        self._shown: tuple | None = None
         self.setHorizontalHeaderLabels(["", "value"])
         self.horizontalHeader().setStretchLastSection(True)
         self.verticalHeader().hide()
         self.itemChanged.connect(self._on_item_changed)
 
     def fill(self, labels: list[str], values: np.ndarray, texts: tuple[str | None, ...]) -> None:
+        """Show these values; nothing is redone when they are what the table already shows (a weight
+        update leaves a 784-value input as it was, and refilling it took ~15 ms of each step)."""
+        shown = (tuple(labels), np.asarray(values).tobytes(), tuple(texts))
+        if shown == self._shown and self.rowCount() == min(len(labels), MAX_ROWS_SHOWN):
+            return
+        self._shown = shown
         self._filling = True
         count = min(len(labels), MAX_ROWS_SHOWN)
         self.setRowCount(count)
@@ -83,6 +90,7 @@ class VectorTable(QTableWidget):
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling or item.column() != 1:
             return
+        self._shown = None  # the table now shows what was typed: the next fill must redraw it
         try:
             self._commit(item.row(), item.text())
         except NNStudioError as error:
