@@ -41,6 +41,18 @@ MAX_FEATURES = MAX_SIZE
 #: Numbers in one dataset's inputs (samples × features): 1 GiB as float32.
 MAX_DATASET_VALUES = 2**28
 
+__all__ = [
+    "CSV_BYTES", "IDX_BYTES", "MAX_DATASET_SAMPLES", "MAX_DATASET_VALUES", "MAX_FEATURES", "MAX_FILE_SAMPLES",
+    "MAX_LAYERS", "MAX_PARAMETERS", "MAX_SAMPLE_VALUES", "MAX_SIZE", "NETWORK_FILE_BYTES", "NPZ_FILE_BYTES",
+    "check_dataset_size", "check_network_size", "count_parameters", "describe_bytes",
+]
+
+
+def count_parameters(sizes: list[int], biases: list[bool]) -> int:
+    """Weights and biases of dense layers of these sizes (input first), from the sizes alone."""
+    return sum(a * b + (b if bias else 0) for a, b, bias in zip(sizes[:-1], sizes[1:], biases))
+
+
 def check_network_size(sizes: list[int], biases: list[bool] | None = None) -> None:
     """Refuse layer sizes over the layer, size or parameter budget before anything is allocated."""
     if len(sizes) - 1 > MAX_LAYERS:
@@ -49,19 +61,10 @@ def check_network_size(sizes: list[int], biases: list[bool] | None = None) -> No
         if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_SIZE:
             what = "input size" if index == 0 else f"layer {index} size"
             raise ShapeError(f"{what} must be a whole number from 1 to {MAX_SIZE}, got {size!r}")
-    flags = biases if biases is not None else [True] * (len(sizes) - 1)
-    total = sum(a * b + (b if bias else 0) for a, b, bias in zip(sizes[:-1], sizes[1:], flags))
+    total = count_parameters(sizes, biases if biases is not None else [True] * (len(sizes) - 1))
     if total > MAX_PARAMETERS:
         raise ShapeError(f"{'-'.join(map(str, sizes))} would hold {total:,} weights and biases; "
                          f"a network may hold at most {MAX_PARAMETERS:,}")
-
-
-__all__ = [
-    "CSV_BYTES", "IDX_BYTES", "MAX_DATASET_SAMPLES", "MAX_DATASET_VALUES", "MAX_FEATURES", "MAX_FILE_SAMPLES", "MAX_LAYERS",
-    "MAX_PARAMETERS", "MAX_SAMPLE_VALUES", "MAX_SIZE", "NETWORK_FILE_BYTES", "NPZ_FILE_BYTES", "check_dataset_size",
-    "check_network_size",
-    "describe_bytes",
-]
 
 
 def check_dataset_size(where: str, samples: int, features: int, error: type[Exception]) -> None:

@@ -89,9 +89,14 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
+def _unfit_for_float32(values: np.ndarray) -> np.ndarray:
+    """Where `values` (float64) are NaN, infinite or beyond what float32 can hold (1e39)."""
+    return ~np.isfinite(values) | (np.abs(np.nan_to_num(values)) > _FLOAT32_MAX)
+
+
 def _check_float32(values: np.ndarray, where: Callable[[int, int], str]) -> None:
-    """Refuse NaN, infinity or a value float32 cannot hold (1e39), naming the first such cell."""
-    bad = ~np.isfinite(values) | (np.abs(np.nan_to_num(values)) > _FLOAT32_MAX)
+    """Refuse NaN, infinity or a value float32 cannot hold, naming the first such cell."""
+    bad = _unfit_for_float32(values)
     if np.any(bad):
         r, c = (int(i) for i in np.argwhere(bad)[0])
         value = values[r, c]
@@ -124,7 +129,7 @@ def from_function(text: str, n: int = 400, low: float = -1.0, high: float = 1.0,
     y = np.broadcast_to(y, (n,)).copy()
     if noise:
         y += rng.normal(0, noise, n)
-    bad = ~np.isfinite(y) | (np.abs(np.nan_to_num(y)) > _FLOAT32_MAX)
+    bad = _unfit_for_float32(y)
     if np.any(bad):
         at = x[bad][0]
         reason = "is not finite" if not np.isfinite(y[bad][0]) else \

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from nnstudio.core.activations import ACTIVATIONS, get_activation
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import NNStudioError, shorten
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.init import INITIALISERS, initial_weights
 from nnstudio.core.losses import LOSSES
@@ -34,7 +34,7 @@ from nnstudio.core.project import Project, Sample
 from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
 from nnstudio.core.limits import (MAX_FILE_SAMPLES, MAX_LAYERS, MAX_PARAMETERS, MAX_SAMPLE_VALUES,
-                                  NETWORK_FILE_BYTES, describe_bytes)
+                                  NETWORK_FILE_BYTES, count_parameters, describe_bytes)
 from nnstudio.io.reading import read_capped
 
 FORMAT = "nnstudio.network"
@@ -65,8 +65,7 @@ class _Reader:
     @staticmethod
     def show(value: Any) -> str:
         """A value as a message quotes it: repr, cut to 40 characters (a 4,000-digit number stays one line)."""
-        text = repr(value)
-        return text if len(text) <= 40 else text[:37] + "…"
+        return shorten(repr(value), 40)
 
     def kind(self, value: Any) -> str:
         if value is None:
@@ -256,13 +255,12 @@ def _check_budget(r: _Reader, raw_layers: list[Any], n_in: int) -> None:
     """Refuse a network over the layer or parameter budget from its sizes, before any weight is read or drawn."""
     if len(raw_layers) > MAX_LAYERS:
         raise r.fail("layers", f"holds {len(raw_layers)} layers; a network may have at most {MAX_LAYERS}")
-    total = 0
-    previous = n_in
+    sizes, biases = [n_in], []
     for index, raw in enumerate(raw_layers):
         spec = r.obj(raw, f"layers[{index}]", _LAYER_KEYS, {"size", "activation", "weights"})
-        size = r.size(spec["size"], f"layers[{index}].size")
-        total += size * previous + (size if spec.get("bias") is not None else 0)
-        previous = size
+        sizes.append(r.size(spec["size"], f"layers[{index}].size"))
+        biases.append(spec.get("bias") is not None)
+    total = count_parameters(sizes, biases)
     if total > MAX_PARAMETERS:
         raise r.fail("layers", f"the network would hold {total:,} weights and biases; "
                                f"a network may hold at most {MAX_PARAMETERS:,}")
