@@ -2,6 +2,7 @@
 
     python benchmarks/bench_train.py [--datasets mnist fashion-mnist dense] [--epochs 1 5]
                                      [--batches 1 32 128] [--threads 1] [--repeats 3]
+                                     [--libraries openblas mkl] [--tables main scaling]
 
 What is timed is what a person waits for: the whole training call, from data in memory to a
 trained network — data layout, the rare-input split, every epoch's shuffle, every epoch, and the
@@ -9,7 +10,9 @@ test evaluation after each epoch — for 1 and for 5 epochs. Beside it, each sid
 rate (the epoch loop alone). Three sides run alternately, round by round, so a slow spell on a
 shared machine hits all of them:
 
-- nnstudio: `nnstudio.training.train` (softmax + cross-entropy, plain SGD, float32);
+- nnstudio: `nnstudio.training.train` (softmax + cross-entropy, plain SGD, float32), once per
+  BLAS library in --libraries (OpenBLAS from scipy, and MKL when `pip install -e ".[mkl]"` put it
+  there; asking for MKL without it is an error);
 - PyTorch, idiomatic: `nn.Sequential`, `CrossEntropyLoss`, autograd, `optim.SGD`;
 - PyTorch, hand-written: no autograd; in-place `addmm_` with the learning rate folded into δ —
   the stronger peer. Ratios are nnstudio against the faster PyTorch side of each round.
@@ -19,7 +22,14 @@ Datasets (all required; a missing one is an error, never a silent stand-in):
 - fashion-mnist: the 60,000 images of Debian's `dataset-fashion-mnist` (or --fashion);
 - dense: Fashion-MNIST standardised to mean 0 and variance 1 per pixel, so no input is zero and
   the trainer's sparse path for rarely-used pixels has nothing to skip.
-Batch 1 runs on the first --batch1-samples training images. PyTorch: `pip install torch==2.13.0`.
+Batch 1 runs on the first --batch1-samples training images (and test images in the dataset's
+proportion). PyTorch: `pip install torch==2.13.0`.
+
+Two tables: "main" (the three datasets, 784-128-10 and 784-256-128-10) and "scaling" (dense inputs,
+784-64-10 … 784-1024-1024-10, on the first --scaling-samples images, test images in proportion,
+5 epochs). "of limit" is the
+end-to-end rate over what the best matmul rate allows for the FLOPs the trainer actually does
+(on MNIST its sparse path skips the first layer's products with rarely-used zero pixels).
 Figures are printed, never asserted.
 """
 
@@ -38,8 +48,10 @@ from threadpoolctl import threadpool_limits
 from nnstudio.core import OptimizerConfig, build_network
 from nnstudio.data.dataset import DatasetError, DataSplit, normalise_split
 from nnstudio.training import TrainingConfig, blas, drive, train
+from nnstudio.training.batches import rare_split
 
 SHAPES = ([784, 128, 10], [784, 256, 128, 10])
+SCALING_SHAPES = ([784, 64, 10], [784, 256, 10], [784, 1024, 10], [784, 512, 512, 10], [784, 1024, 1024, 10])
 LEARNING_RATE = 0.01
 # Pause between sides: OpenBLAS and OpenMP worker threads spin for a while after work.
 IDLE = 0.3
@@ -64,18 +76,28 @@ def load(name: str, mnist: Path, fashion: Path | None) -> DataSplit:
     return split
 
 
-def training_flops(sizes: list[int]) -> int:
-    """FLOPs per sample of one training step: forward, weight gradients, signals back."""
-    pairs = list(zip(sizes[:-1], sizes[1:]))
+def training_flops(sizes: list[int], first_inputs: float | None = None) -> float:
+    """FLOPs per sample of one training step: forward, weight gradients, signals back.
+    `first_inputs`: how many inputs the first layer's products really use per sample (the
+    sparse path's dense rows plus listed values); all of them by default."""
+    pairs = [(float(a), b) for a, b in zip(sizes[:-1], sizes[1:])]
+    if first_inputs is not None:
+        pairs[0] = (first_inputs, pairs[0][1])
     forward = sum(2 * a * b for a, b in pairs)
     weight_grads = forward
     signals = sum(2 * a * b for a, b in pairs[1:])  # no gradient is sent back into the data
     return forward + weight_grads + signals
 
 
-def best_matmul_rate(threads: int) -> float:
+def inputs_used(x: np.ndarray) -> float | None:
+    """Inputs per sample the trainer's first layer multiplies (None when it takes the dense path)."""
+    split = rare_split(x)
+    return None if split is None else split.dense + split.listed_per_sample
+
+
+def best_matmul_rate(threads: int, libraries: list[str]) -> float:
     """FLOP/s of the best float32 matmul among a few square sizes, at `threads` threads, by
-    numpy's BLAS and by the one nnstudio's trainer uses (MKL, if installed, may be faster)."""
+    numpy's BLAS and by each library nnstudio's trainer may use."""
     rng = np.random.default_rng(0)
     best = 0.0
     with threadpool_limits(threads, user_api="blas"):
@@ -83,7 +105,10 @@ def best_matmul_rate(threads: int) -> float:
             a = rng.random((n, n), dtype=np.float32)
             b = rng.random((n, n), dtype=np.float32)
             out = np.empty_like(a)
-            for product in (lambda: np.matmul(a, b, out=out), lambda: blas.gemm(out, a, b)):
+            products = [lambda: np.matmul(a, b, out=out)]
+            for name in libraries:
+                products.append(lambda name=name: (blas.use(name), blas.gemm(out, a, b)))
+            for product in products:
                 product()
                 repeats = max(3, int(2e9 / (2 * n**3)))
                 start = time.perf_counter()
@@ -93,7 +118,6 @@ def best_matmul_rate(threads: int) -> float:
     return best
 
 
-
 @dataclass
 class Timing:
     wall: float  # seconds for the whole call
@@ -101,7 +125,9 @@ class Timing:
     accuracy: float
 
 
-def run_nnstudio(sizes: list[int], data: DataSplit, batch: int, epochs: int, threads: int, seed: int) -> Timing:
+def run_nnstudio(library: str, sizes: list[int], data: DataSplit, batch: int, epochs: int, threads: int,
+                 seed: int) -> Timing:
+    blas.use(library)
     start = time.perf_counter()
     network = build_network(sizes, ["relu"] * (len(sizes) - 2) + ["softmax"], "he", seed=seed)
     config = TrainingConfig(epochs=epochs, batch_size=batch, seed=seed, blas_threads=threads,
@@ -199,28 +225,72 @@ def run_torch_by_hand(sizes: list[int], data: DataSplit, batch: int, epochs: int
     return Timing(time.perf_counter() - start, epochs * len(x) / loop, accuracy)
 
 
-def rounds(sizes: list[int], data: DataSplit, batch: int, epochs: int, threads: int, repeats: int):  # type: ignore[no-untyped-def]
-    """Median Timing figures of each side over alternating rounds, and the median per-round ratio."""
+TORCH_SIDES = ("PyTorch autograd", "PyTorch by hand")
+
+
+def rounds(libraries: list[str], sizes: list[int], data: DataSplit, batch: int, epochs: int, threads: int,
+           repeats: int) -> tuple[dict[str, list[Timing]], dict[str, float]]:
+    """Each side's Timings over alternating rounds, and per library the median per-round ratio of
+    the faster PyTorch side's wall time to nnstudio's."""
     import torch
 
     torch.set_num_threads(threads)
-    sides: dict[str, list[Timing]] = {"nnstudio": [], "autograd": [], "by hand": []}
-    ratios: list[float] = []
+    sides: dict[str, list[Timing]] = {name: [] for name in [*libraries, *TORCH_SIDES]}
+    ratios: dict[str, list[float]] = {name: [] for name in libraries}
     for seed in range(repeats):
-        sides["nnstudio"].append(run_nnstudio(sizes, data, batch, epochs, threads, seed))
-        time.sleep(IDLE)
-        with threadpool_limits(threads):
-            sides["autograd"].append(run_torch_autograd(sizes, data, batch, epochs, seed))
+        for name in libraries:
+            sides[name].append(run_nnstudio(name, sizes, data, batch, epochs, threads, seed))
             time.sleep(IDLE)
-            sides["by hand"].append(run_torch_by_hand(sizes, data, batch, epochs, seed))
+        with threadpool_limits(threads):
+            sides["PyTorch autograd"].append(run_torch_autograd(sizes, data, batch, epochs, seed))
+            time.sleep(IDLE)
+            sides["PyTorch by hand"].append(run_torch_by_hand(sizes, data, batch, epochs, seed))
         time.sleep(IDLE)
-        best_torch = min(sides["autograd"][-1].wall, sides["by hand"][-1].wall)
-        ratios.append(best_torch / sides["nnstudio"][-1].wall)
-    return sides, statistics.median(ratios)
+        best_torch = min(sides[side][-1].wall for side in TORCH_SIDES)
+        for name in libraries:
+            ratios[name].append(best_torch / sides[name][-1].wall)
+    return sides, {name: statistics.median(values) for name, values in ratios.items()}
+
+
+LABELS = {"openblas": "nnstudio OpenBLAS", "mkl": "nnstudio MKL"}
+
+
+def print_header(libraries: list[str]) -> None:
+    sides = [LABELS[name] for name in libraries] + list(TORCH_SIDES)
+    print(f"{'data':13s} {'network':16s} {'batch':>5s} {'ep':>2s} | "
+          + " | ".join(f"{side:>17s}" for side in sides)
+          + " | " + " ".join(f"{'ratio ' + name[:4]:>10s}" for name in libraries) + f" {'of limit':>8s} {'acc':>5s}")
+    print(" " * 40 + "   ".join("end to end/epoch" for _ in sides))
+
+
+def print_row(name: str, sizes: list[int], part: DataSplit, batch: int, epochs: int, libraries: list[str],
+              threads: int, repeats: int, rate: float) -> None:
+    n = len(part.train)
+    sides, ratios = rounds(libraries, sizes, part, batch, epochs, threads, repeats)
+    cells = []
+    for side in [*libraries, *TORCH_SIDES]:
+        wall = statistics.median(t.wall for t in sides[side])
+        epoch = statistics.median(t.epoch_rate for t in sides[side])
+        cells.append(f"{epochs * n / wall:8,.0f}/{epoch:8,.0f}")
+    best = max(epochs * n / statistics.median(t.wall for t in sides[side]) for side in libraries)
+    limit = rate / training_flops(sizes, inputs_used(part.train.x))
+    accuracy = statistics.median(t.accuracy for t in sides[libraries[0]])
+    print(f"{name:13s} {'-'.join(map(str, sizes)):16s} {batch:5d} {epochs:2d} | " + " | ".join(cells)
+          + " | " + " ".join(f"{ratios[lib]:9.2f}×" for lib in libraries) + f" {best / limit:8.0%} {accuracy:5.1%}",
+          flush=True)
+
+
+def first(data: DataSplit, samples: int) -> DataSplit:
+    """The first `samples` training images, and test images in the full sets' proportion (one per six),
+    so the test evaluation after each epoch weighs as much as it does on the whole dataset."""
+    train = min(samples, len(data.train))
+    test = max(1, min(len(data.test), round(train * len(data.test) / len(data.train))))
+    return DataSplit(data.train.subset(np.arange(train)), data.test.subset(np.arange(test)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tables", nargs="+", default=["main", "scaling"], choices=["main", "scaling"])
     parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist", "dense"],
                         choices=["mnist", "fashion-mnist", "dense"])
     parser.add_argument("--mnist", type=Path, default=DEFAULT_MNIST)
@@ -228,6 +298,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, nargs="+", default=[1, 5])
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 32, 128])
     parser.add_argument("--batch1-samples", type=int, default=2000)
+    parser.add_argument("--scaling-samples", type=int, default=6000)
+    parser.add_argument("--scaling-batch1-samples", type=int, default=1000)
+    parser.add_argument("--libraries", nargs="+", choices=["openblas", "mkl"], default=None,
+                        help="nnstudio's BLAS libraries to time (default: OpenBLAS, and MKL when installed)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
@@ -235,37 +309,39 @@ def main() -> None:
         import torch
     except ImportError:
         sys.exit("bench_train: PyTorch is needed for the comparison: pip install torch==2.13.0")
+    libraries = args.libraries or ["openblas"] + (["mkl"] if blas._mkl() is not None else [])
+    try:
+        names = [blas.use(name).name for name in libraries]
+    except LookupError as error:
+        sys.exit(f"bench_train: {error}")
     torch_blas = "MKL" if "Math Kernel Library" in torch.__config__.show() else "its own BLAS"
-    rate = best_matmul_rate(args.threads)
-    print(f"nnstudio multiplies with {blas.library().name}; PyTorch {torch.__version__} with {torch_blas}; "
+    rate = best_matmul_rate(args.threads, libraries)
+    print(f"nnstudio multiplies with {' and '.join(names)}; PyTorch {torch.__version__} with {torch_blas}; "
           f"{args.threads} thread(s); float32; best matmul {rate / 1e9:.0f} GFLOP/s; "
           f"median of {args.repeats} alternating rounds")
     print("samples/s: end to end = epochs × training samples / wall time of the whole call; "
           "epoch = the epoch loop alone")
-    header = (f"{'data':14s} {'network':15s} {'batch':>5s} {'ep':>2s} | {'nnstudio':>17s} | {'PyTorch autograd':>17s} |"
-              f" {'PyTorch by hand':>17s} | {'ratio':>6s} {'of limit':>8s} {'acc':>5s}")
-    print(header)
-    print(" " * 41 + "end to end / epoch" + " " * 2 + "end to end / epoch" + " " * 2 + "end to end / epoch")
-    for name in args.datasets:
-        data = load(name, args.mnist, args.fashion)
-        for sizes in SHAPES:
-            limit = rate / training_flops(sizes)
+    if "main" in args.tables:
+        print_header(libraries)
+        for name in args.datasets:
+            data = load(name, args.mnist, args.fashion)
+            for sizes in SHAPES:
+                for batch in args.batches:
+                    part = data if batch > 1 else first(data, args.batch1_samples)
+                    for epochs in args.epochs:
+                        print_row(name, sizes, part, batch, epochs, libraries, args.threads, args.repeats, rate)
+    if "scaling" in args.tables:
+        data = load("dense", args.mnist, args.fashion)
+        print(f"\nscaling: dense inputs, first {args.scaling_samples:,} images "
+              f"({args.scaling_batch1_samples:,} at batch 1), 5 epochs, end to end")
+        print_header(libraries)
+        for sizes in SCALING_SHAPES:
             for batch in args.batches:
-                part = data if batch > 1 else DataSplit(data.train.subset(np.arange(args.batch1_samples)), data.test)
-                n = len(part.train)
-                for epochs in args.epochs:
-                    sides, ratio = rounds(sizes, part, batch, epochs, args.threads, args.repeats)
-                    cells = []
-                    for side in ("nnstudio", "autograd", "by hand"):
-                        wall = statistics.median(t.wall for t in sides[side])
-                        epoch = statistics.median(t.epoch_rate for t in sides[side])
-                        cells.append(f"{epochs * n / wall:8,.0f} /{epoch:8,.0f}")
-                    mine = epochs * n / statistics.median(t.wall for t in sides["nnstudio"])
-                    accuracy = statistics.median(t.accuracy for t in sides["nnstudio"])
-                    print(f"{name:14s} {'-'.join(map(str, sizes)):15s} {batch:5d} {epochs:2d} | " + " | ".join(cells)
-                          + f" | {ratio:5.2f}× {mine / limit:8.0%} {accuracy:5.1%}", flush=True)
-    print("\n(ratio: the faster PyTorch side's wall time over nnstudio's, per round; of limit: nnstudio's end-to-end "
-          "rate over the dense FLOPs per sample at the best matmul rate — over 100 % means zeros were skipped)")
+                part = first(data, args.scaling_samples if batch > 1 else args.scaling_batch1_samples)
+                print_row("dense", sizes, part, batch, 5, libraries, args.threads, args.repeats, rate)
+    print("\n(ratio: the faster PyTorch side's wall time over nnstudio's with that library, per round, median; "
+          "of limit: the faster nnstudio's end-to-end rate over the best matmul rate divided by the FLOPs per "
+          "sample the trainer does — skipped zeros not counted)")
 
 
 if __name__ == "__main__":

@@ -42,17 +42,25 @@ from scipy.linalg.blas import get_blas_funcs
 
 # Products of at least this many multiply-adds run without the GIL (≈ 10 µs of BLAS and up).
 RELEASE_GIL_FROM = 1 << 20
+# A product with a vector in it goes to ?gemv / ?ger from this many multiply-adds on (below it
+# ?gemm is as fast, measured at 129 × 10, and the small products of batch 1 stay as they were).
+VECTOR_ROUTINES_FROM = 1 << 16
 
-# Fortran ?gemm: transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc — all by reference.
-_GEMM_TYPE = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * 13)
+# The Fortran routines, every argument by reference:
+#   ?gemm: transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc
+#   ?gemv: trans, m, n, alpha, a, lda, x, incx, beta, y, incy
+#   ?ger:  m, n, alpha, x, incx, y, incy, a, lda
+_ARGUMENT_COUNTS = {"gemm": 13, "gemv": 11, "ger": 9}
+_TYPES = {name: ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * count) for name, count in _ARGUMENT_COUNTS.items()}
+_ROUTINE_NAMES = [(kind + name, name) for kind in "sd" for name in _ARGUMENT_COUNTS]  # ("sgemm", "gemm"), …
 
 
 @dataclass(frozen=True)
 class BlasLibrary:
-    """The library that runs the large products, and its two gemm routines."""
+    """The library that runs the large products, and its routines by BLAS name ("sgemm", "dger", …)."""
 
     name: str
-    routines: dict[str, Callable[..., None]]  # numpy dtype char ("f", "d") → ?gemm
+    routines: dict[str, Callable[..., None]]
 
 
 def _fortran(matrix: np.ndarray) -> tuple[np.ndarray, int]:
@@ -73,9 +81,9 @@ def _scipy_openblas() -> BlasLibrary:
     get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
     get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
     routines = {}
-    for kind, name in (("f", "sgemm"), ("d", "dgemm")):
+    for name, shape in _ROUTINE_NAMES:
         capsule = cython_blas.__pyx_capi__[name]  # type: ignore[attr-defined]
-        routines[kind] = _GEMM_TYPE(get_pointer(capsule, get_name(capsule)))
+        routines[name] = _TYPES[shape](get_pointer(capsule, get_name(capsule)))
     return BlasLibrary("OpenBLAS (scipy)", routines)
 
 
@@ -101,8 +109,8 @@ def _mkl() -> BlasLibrary | None:
         library.MKL_Set_Interface_Layer.restype = ctypes.c_int  # the C interface (the lower-case names are Fortran's)
         if library.MKL_Set_Interface_Layer(ctypes.c_int(0)) != 0:  # 0 = LP64; refused if MKL runs ILP64
             return None
-        routines = {kind: _GEMM_TYPE(ctypes.cast(getattr(library, name), ctypes.c_void_p).value)
-                    for kind, name in (("f", "sgemm_"), ("d", "dgemm_"))}
+        routines = {name: _TYPES[shape](ctypes.cast(getattr(library, name + "_"), ctypes.c_void_p).value)
+                    for name, shape in _ROUTINE_NAMES}
     except (OSError, AttributeError):
         return None
     return BlasLibrary(f"MKL {importlib.metadata.version('mkl')}", routines)
@@ -136,21 +144,63 @@ def library() -> BlasLibrary:
     return _LIBRARY
 
 
+def use(name: str) -> BlasLibrary:
+    """Switch the library for large products: "openblas" or "mkl" (for benchmarks that compare
+    them in one process). Raises LookupError when MKL is asked for and not installed."""
+    global _LIBRARY
+    chosen = _scipy_openblas() if name == "openblas" else _mkl() if name == "mkl" else None
+    if chosen is None:
+        raise LookupError(f"no BLAS library {name!r} here" + (" (pip install -e '.[mkl]')" if name == "mkl" else ""))
+    with _LOADING:
+        _LIBRARY = chosen
+    return chosen
+
+
 class _Arguments(threading.local):
     """The ctypes scalars of one call, made once per thread and refilled on every call
     (making thirteen new ones each time cost more than a mid-sized product)."""
 
     def __init__(self) -> None:
-        self.ints = [ctypes.c_int() for _ in range(6)]  # m, n, k, lda, ldb, ldc
+        self.ints = [ctypes.c_int() for _ in range(6)]  # m, n, k, lda, ldb, ldc (gemv/ger use the first)
         self.int_refs = [ctypes.byref(value) for value in self.ints]
         self.scalars = {"f": (ctypes.c_float(), ctypes.c_float()), "d": (ctypes.c_double(), ctypes.c_double())}
         self.scalar_refs = {kind: tuple(ctypes.byref(value) for value in pair) for kind, pair in self.scalars.items()}
+
+    def fill(self, kind: str, alpha: float, beta: float, *ints: int) -> tuple[list[Any], Any, Any]:
+        """Set the integers (in order) and α, β; return their references."""
+        for holder, value in zip(self.ints, ints):
+            holder.value = value
+        alpha_value, beta_value = self.scalars[kind]
+        alpha_value.value, beta_value.value = alpha, beta
+        alpha_ref, beta_ref = self.scalar_refs[kind]
+        return self.int_refs, alpha_ref, beta_ref
 
 
 _ARGUMENTS = _Arguments()
 _TRANSPOSE = (ctypes.c_char(b"N"), ctypes.c_char(b"T"))
 _TRANSPOSE_REFS = tuple(ctypes.byref(flag) for flag in _TRANSPOSE)
-_ROUTINES: dict[str, Any] = {}
+_ONE = ctypes.c_int(1)
+_ONE_REF = ctypes.byref(_ONE)  # every vector's stride
+_F2PY: dict[tuple[str, str], Any] = {}  # scipy's wrappers, by (routine, dtype char)
+_BLAS_PREFIX = {"f": "s", "d": "d"}
+
+
+def _f2py(name: str, like: np.ndarray) -> Any:
+    routine = _F2PY.get((name, like.dtype.char))
+    if routine is None:
+        routine = _F2PY[name, like.dtype.char] = get_blas_funcs(name, (like,))
+    return routine
+
+
+def _library_routine(name: str, kind: str, *operands: np.ndarray) -> Callable[..., None]:
+    if kind not in "fd" or any(operand.dtype.char != kind for operand in operands):
+        raise ValueError("BLAS operands must all be float32 or all float64")
+    return (_LIBRARY or library()).routines[_BLAS_PREFIX[kind] + name]
+
+
+def _is_vector(array: np.ndarray) -> bool:
+    """One row or one column, its numbers one after another (BLAS's stride-1 vector)."""
+    return (array.shape[0] == 1 or array.shape[1] == 1) and (array.flags.c_contiguous or array.flags.f_contiguous)
 
 
 def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta: float = 0.0,
@@ -158,35 +208,69 @@ def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta
     """out ← alpha·a·b + beta·out, in place; out, a and b contiguous either way, all of one dtype
     (float32 or float64). Products of at least `release_gil_from` multiply-adds run without the GIL.
 
-    Computed as outᵀ = bᵀ·aᵀ, which is the Fortran-ordered view of `out`. (That BLAS really
-    writes into `out` for every layout is checked by the tests, not on each call: this runs
-    tens of thousands of times a second at batch 1.)
+    Computed as outᵀ = bᵀ·aᵀ, which is the Fortran-ordered view of `out`. A product with a
+    vector in it — batch 1: z = W·a and W_nextᵀ·δ are matrix × vector, W −= a·δᵀ is a rank-one
+    update — goes to ?gemv or ?ger instead: OpenBLAS's ?gemm is 2–10× slower on a vector than
+    those (measured at 784–1024 neurons: 654 against 63 µs for z = W·a; benchmarks/bench_train.py's
+    scaling table). (That BLAS really writes into `out` for every layout is checked by the tests,
+    not on each call: this runs tens of thousands of times a second at batch 1.)
     """
     if not out.flags.c_contiguous:
         if not out.flags.f_contiguous:
             raise ValueError("the result of a BLAS product must be a contiguous array")
         out, a, b = out.T, b.T, a.T  # out = a·b ⟺ outᵀ = bᵀ·aᵀ, and outᵀ is C-ordered
+    work = out.size * a.shape[1]
+    release = work >= release_gil_from
+    if work < VECTOR_ROUTINES_FROM:
+        _matrix_matrix(out, a, b, alpha, beta, release)
+    elif out.shape[1] == 1 and _is_vector(b) and (a.flags.c_contiguous or a.flags.f_contiguous):
+        _matrix_vector(out, a, b, alpha, beta, release)
+    elif a.shape[1] == 1 and beta == 1.0 and _is_vector(a) and _is_vector(b):
+        _rank_one(out, a, b, alpha, release)
+    else:
+        _matrix_matrix(out, a, b, alpha, beta, release)
+
+
+def _matrix_vector(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float, beta: float, release: bool) -> None:
+    """out (m × 1) ← α·a·b + β·out by ?gemv. a as stored in Fortran order: itself (trans N) or aᵀ (trans T)."""
+    matrix, transpose = (a, 0) if a.flags.f_contiguous else (a.T, 1)
+    rows, cols = matrix.shape
+    if release:
+        routine = _library_routine("gemv", out.dtype.char, a, b)
+        refs, alpha_ref, beta_ref = _ARGUMENTS.fill(out.dtype.char, alpha, beta, rows, cols, max(1, rows))
+        routine(_TRANSPOSE_REFS[transpose], refs[0], refs[1], alpha_ref, _address(matrix), refs[2],
+                _address(b), _ONE_REF, beta_ref, _address(out), _ONE_REF)
+        return
+    # positional (alpha, a, x, beta, y, offx, incx, offy, incy, trans, overwrite_y)
+    _f2py("gemv", out)(alpha, matrix, b.reshape(-1), beta, out.reshape(-1), 0, 1, 0, 1, transpose, 1)
+
+
+def _rank_one(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float, release: bool) -> None:
+    """out (m × n, C-ordered) += α·a·b for a column a and a row b, by ?ger on outᵀ (Fortran n × m)."""
+    matrix = out.T
+    rows, cols = matrix.shape
+    if release:
+        routine = _library_routine("ger", out.dtype.char, a, b)
+        refs, alpha_ref, _ = _ARGUMENTS.fill(out.dtype.char, alpha, 0.0, rows, cols, max(1, rows))
+        routine(refs[0], refs[1], alpha_ref, _address(b), _ONE_REF, _address(a), _ONE_REF, _address(matrix), refs[2])
+        return
+    # positional (alpha, x, y, incx, incy, a, overwrite_x, overwrite_y, overwrite_a)
+    _f2py("ger", out)(alpha, b.reshape(-1), a.reshape(-1), 1, 1, matrix, 0, 0, 1)
+
+
+def _matrix_matrix(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float, beta: float, release: bool) -> None:
+    """out (C-ordered) ← α·a·b + β·out by ?gemm on outᵀ = bᵀ·aᵀ."""
     first, trans_first = _fortran(b)
     second, trans_second = _fortran(a)
     kind = out.dtype.char
     rows, cols = out.shape[1], out.shape[0]  # of outᵀ
     inner = a.shape[1]
-    if rows * cols * inner >= release_gil_from:
-        if not (a.dtype.char == b.dtype.char == kind and kind in "fd"):
-            raise ValueError("BLAS operands must all be float32 or all float64")
-        routine = (_LIBRARY or library()).routines[kind]
-        args = _ARGUMENTS
-        m, n, k, lda, ldb, ldc = args.ints
-        m.value, n.value, k.value = rows, cols, inner
-        lda.value, ldb.value, ldc.value = max(1, first.shape[0]), max(1, second.shape[0]), max(1, rows)
-        alpha_value, beta_value = args.scalars[kind]
-        alpha_value.value, beta_value.value = alpha, beta
-        refs, (alpha_ref, beta_ref) = args.int_refs, args.scalar_refs[kind]
+    if release:
+        routine = _library_routine("gemm", kind, a, b)
+        refs, alpha_ref, beta_ref = _ARGUMENTS.fill(kind, alpha, beta, rows, cols, inner, max(1, first.shape[0]),
+                                                     max(1, second.shape[0]), max(1, rows))
         routine(_TRANSPOSE_REFS[trans_first], _TRANSPOSE_REFS[trans_second], refs[0], refs[1], refs[2], alpha_ref,
                 _address(first), refs[3], _address(second), refs[4], beta_ref, _address(out), refs[5])
         return
-    routine = _ROUTINES.get(kind)
-    if routine is None:
-        routine = _ROUTINES[kind] = get_blas_funcs("gemm", (out,))
     # positional (alpha, a, b, beta, c, trans_a, trans_b, overwrite_c): keywords cost more than BLAS at batch 1
-    routine(alpha, first, second, beta, out.T, trans_first, trans_second, 1)
+    _f2py("gemm", out)(alpha, first, second, beta, out.T, trans_first, trans_second, 1)

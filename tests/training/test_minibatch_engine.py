@@ -373,11 +373,14 @@ def blas_library(request, monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("transpose_a", [False, True])
 @pytest.mark.parametrize("transpose_b", [False, True])
-@pytest.mark.parametrize("m, k, n", [(7, 3, 4), (120, 100, 90)])  # f2py road; ctypes road (no GIL)
+# f2py road, ctypes road (no GIL); matrix × vector (?gemv) and a rank-one update (?ger, with β = 1) on
+# each road, and small ones (?gemm)
+@pytest.mark.parametrize("m, k, n", [(7, 3, 4), (120, 100, 90), (7, 3, 1), (300, 300, 1), (1100, 1000, 1),
+                                     (7, 1, 4), (300, 1, 300), (1100, 1, 1000)])
 @pytest.mark.parametrize("out_order", ["C", "F"])
 def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, transpose_b, m, k, n, out_order,
                                                        blas_library):
-    assert (m * k * n >= RELEASE_GIL_FROM) == (m > 100)
+    assert (m * k * n >= RELEASE_GIL_FROM) == (m > 1000 or m * k * n > 100**3)
     rng = np.random.default_rng(0)
     # the first rows (C) or columns (Fortran order) of a larger array, as the engine passes them
     if out_order == "C":
@@ -401,8 +404,8 @@ def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, trans
 
 def test_a_small_product_asked_to_release_the_gil_takes_the_ctypes_road_and_is_right(monkeypatch, blas_library):
     calls = []
-    routine = blas_library.routines["f"]
-    monkeypatch.setitem(blas_library.routines, "f", lambda *args: (calls.append(1), routine(*args)))
+    routine = blas_library.routines["sgemm"]
+    monkeypatch.setitem(blas_library.routines, "sgemm", lambda *args: (calls.append(1), routine(*args)))
     rng = np.random.default_rng(1)
     a, b = rng.random((5, 3)).astype(np.float32), rng.random((3, 4)).astype(np.float32)
     out = np.zeros((5, 4), np.float32)
@@ -411,6 +414,22 @@ def test_a_small_product_asked_to_release_the_gil_takes_the_ctypes_road_and_is_r
     assert calls == [1]
     gemm(out, a, b)  # by default so small a product keeps the GIL (scipy's f2py wrapper)
     assert calls == [1]
+
+
+@pytest.mark.parametrize("routine_name, k, n", [("sgemv", 300, 1), ("sger", 1, 300)])
+def test_a_product_with_a_vector_goes_to_gemv_or_ger(monkeypatch, blas_library, routine_name, k, n):
+    """Batch 1: OpenBLAS's gemm is several times slower on a vector than gemv/ger (bench_train.py)."""
+    calls = []
+    for name in ("sgemm", "sgemv", "sger"):
+        routine = blas_library.routines[name]
+        monkeypatch.setitem(blas_library.routines, name,
+                            lambda *args, name=name, routine=routine: (calls.append(name), routine(*args)))
+    rng = np.random.default_rng(2)
+    a, b = rng.random((300, k)).astype(np.float32), rng.random((k, n)).astype(np.float32)
+    out = np.ones((300, n), np.float32)
+    gemm(out, a, b, alpha=-2.0, beta=1.0, release_gil_from=0)
+    np.testing.assert_allclose(out, 1 - 2 * (a @ b), rtol=1e-5, atol=1e-5)
+    assert calls == [routine_name]
 
 
 def test_gemm_refuses_a_result_it_could_not_write_in_place():
