@@ -164,32 +164,45 @@ def _make_parser() -> _Parser:
     new.add_argument("--hidden", default="relu", help="activation of the hidden layers (default relu)")
     new.add_argument("--output", default="softmax", help="activation of the output layer (default softmax)")
     new.add_argument("--loss", help="default: cce after softmax, bce after sigmoid, else mse")
-    new.add_argument("--init", default="he", help="weight initialiser (default he)")
+    new.add_argument("--init", default="he", help="initial weights: zeros, constant, he, xavier, uniform, normal "
+                                                  "(default he; biases start at zero)")
+    new.add_argument("--init-value", type=float, default=None, help="the value of --init constant (default 0.1)")
+    new.add_argument("--no-bias", type=int, nargs="*", metavar="LAYER", default=None,
+                     help="layers (1 = first after the input) without a bias; alone: every layer")
+    new.add_argument("--image", action="store_true", help="draw the input as a square image (e.g. 784 = 28 × 28)")
     new.add_argument("--seed", type=_whole(0), default=0)
     new.add_argument("--out", metavar="NEW_FILE", required=True)
     return parser
 
 
-_LOSS_AFTER = {"softmax": "cce", "sigmoid": "bce"}
-
-
 def _new(args: argparse.Namespace) -> int:
-    """A new network file from sizes, so a whole experiment can start from the command line."""
-    from nnstudio.core.init import build_network
+    """A new network file from sizes, so a whole experiment can start from the command line.
+    Built by `core.blueprint`, as File → New Network… builds it in the window."""
+    from nnstudio.core.blueprint import Blueprint, BlueprintError, build_project, parse_sizes, square_image
 
     try:
-        sizes = [int(word) for word in args.sizes.replace(",", "-").split("-")]
-    except ValueError:
-        raise UsageError(f"SIZES must be whole numbers joined by '-', e.g. 784-256-128-10, got {args.sizes!r}")
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise UsageError(f"SIZES needs an input and at least one layer, each ≥ 1, got {args.sizes!r}")
-    activations = [args.hidden] * (len(sizes) - 2) + [args.output]
+        sizes = parse_sizes(args.sizes)
+    except BlueprintError as error:
+        raise UsageError(f"SIZES: {error}")
+    layers = len(sizes) - 1
+    biases: tuple[bool, ...] = ()
+    if args.no_bias is not None:
+        if any(not 1 <= index <= layers for index in args.no_bias):
+            raise UsageError(f"--no-bias takes layer numbers from 1 to {layers}")
+        biases = tuple(bool(args.no_bias) and index not in args.no_bias for index in range(1, layers + 1))
+    image = None
+    if args.image:
+        image = square_image(sizes[0])
+        if image is None:
+            raise UsageError(f"--image needs a square input size of at least 16 (such as 784 = 28 × 28), got {sizes[0]}")
     check_can_write(args.out)
-    network = build_network(sizes, activations, args.init, seed=args.seed)
-    loss = args.loss or _LOSS_AFTER.get(args.output, "mse")
-    save_project(Project(network, loss=loss), args.out)
+    blueprint = Blueprint.simple(sizes, args.hidden, args.output, biases=biases, loss=args.loss, init=args.init,
+                                 init_params={} if args.init_value is None else {"value": args.init_value},
+                                 seed=args.seed, image=image)
+    project = build_project(blueprint)
+    save_project(project, args.out)
     print(f"saved {args.out}: {'-'.join(map(str, sizes))}, {args.hidden} hidden, {args.output} output, "
-          f"{loss} loss, {args.init} weights (seed {args.seed})")
+          f"{project.loss} loss, {args.init} weights (seed {args.seed})")
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -88,20 +88,24 @@ def build_network(
     activations: list[str],
     init: str = "xavier",
     seed: int = 0,
-    bias: bool = True,
+    bias: bool | Sequence[bool] = True,
+    params: Mapping[str, float] | None = None,
 ) -> Network:
     """A network with the given layer sizes (input first), activations and seeded weights.
 
-    Biases start at zero, as is usual; weights come from `init`.
+    Biases start at zero, as is usual; weights come from `init` (with `params`, such as
+    the constant's value). `bias`: for every layer, or one flag per layer.
     """
     if len(activations) != len(sizes) - 1:
         raise ValueError(f"need one activation per layer after the input: {len(sizes) - 1}, got {len(activations)}")
-    check_network_size(list(sizes), [bias] * (len(sizes) - 1))
+    biases = [bias] * (len(sizes) - 1) if isinstance(bias, bool) else [bool(flag) for flag in bias]
+    if len(biases) != len(sizes) - 1:
+        raise ValueError(f"need one bias flag per layer: {len(sizes) - 1}, got {len(biases)}")
+    check_network_size(list(sizes), biases)
     rng = np.random.default_rng(seed)
     layers = []
-    for n_in, n_out, activation in zip(sizes[:-1], sizes[1:], activations):
+    for n_in, n_out, activation, has_bias in zip(sizes[:-1], sizes[1:], activations, biases):
         get_activation(activation)
-        layers.append(
-            DenseLayer(initial_weights((n_out, n_in), init, rng), np.zeros(n_out) if bias else None, activation)
-        )
+        layers.append(DenseLayer(initial_weights((n_out, n_in), init, rng, params),
+                                 np.zeros(n_out) if has_bias else None, activation))
     return Network(sizes[0], tuple(layers))

@@ -187,6 +187,11 @@ class Document:
         self._check_unlocked()
         self._reset(edits.empty_project(input_size), None)
 
+    def new_project(self, project: Project) -> None:
+        """Start over on a project made in memory (File → New Network…): untitled, nothing to undo."""
+        self._check_unlocked()
+        self._reset(project, None)
+
     def open(self, path: str | os.PathLike[str]) -> None:
         """Load `path`; on any error (raised as NetworkFileError) the document is unchanged."""
         self._check_unlocked()

@@ -25,7 +25,8 @@ class ActionSpec:
 
 
 ACTIONS: list[ActionSpec] = [
-    ActionSpec("new", "&New", QKeySequence.StandardKey.New, "Start an empty network"),
+    ActionSpec("new", "&New Network…", QKeySequence.StandardKey.New,
+               "Build a network from its layer sizes, activations, biases, loss and first weights"),
     ActionSpec("open", "&Open…", QKeySequence.StandardKey.Open, "Open a .nnstudio file"),
     ActionSpec("save", "&Save", QKeySequence.StandardKey.Save, "Save the network"),
     ActionSpec("save_as", "Save &As…", QKeySequence.StandardKey.SaveAs, "Save the network under a new name"),
@@ -59,8 +60,20 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("build_samples", "&Build Memories from Samples…", None,
                "Make a one-hidden-layer ReLU network that stores each sample as a memory"),
     ActionSpec("train", "&Train…", "Ctrl+T", "Show the training panel: data, settings, Start"),
+    ActionSpec("shortcuts", "&Keyboard Shortcuts", "Ctrl+/", "List every action with its keys"),
     ActionSpec("about", "&About nnstudio"),
 ]
+
+
+def plain_text(spec: ActionSpec) -> str:
+    """The action's name as a person reads it: no mnemonic ampersand, no trailing ellipsis."""
+    return spec.text.replace("&", "").rstrip("…")
+
+
+def shortcut_text(action: QAction) -> str:
+    """The action's main keys in this platform's own notation (Ctrl+N; ⌘N on macOS), or "". (A standard
+    key's alternatives — X11's dedicated "New" or "Open" keys — are left out: few keyboards have them.)"""
+    return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
 
 
 def build_actions(parent: QWidget, handlers: dict[str, Callable[..., object]]) -> dict[str, QAction]:
@@ -73,9 +86,11 @@ def build_actions(parent: QWidget, handlers: dict[str, Callable[..., object]]) -
             action.setShortcuts(spec.shortcut)
         elif spec.shortcut:
             action.setShortcut(QKeySequence(spec.shortcut))
+        keys = shortcut_text(action)
         if spec.tip:
             action.setStatusTip(spec.tip)
-            action.setToolTip(f"{spec.text.replace('&', '').rstrip('…')} — {spec.tip}")
+        # Every button and menu item says what it does and which keys do it too.
+        action.setToolTip(plain_text(spec) + (f" ({keys})" if keys else "") + (f" — {spec.tip}" if spec.tip else ""))
         action.setCheckable(spec.checkable)
         if spec.name in handlers:
             handler = handlers[spec.name]

@@ -33,12 +33,14 @@ from PySide6.QtWidgets import (
 
 from nnstudio import __version__
 from nnstudio.core.activations import ACTIVATIONS
+from nnstudio.core.blueprint import build_project
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
 from nnstudio.io.examples import list_examples, load_example
 from nnstudio.io.network_file import SUFFIX, load_project
 from nnstudio.ui import format as fmt
 from nnstudio.ui.actions import build_actions
+from nnstudio.ui.canvas.empty_hint import EmptyCanvasHint
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.compat import override
@@ -46,8 +48,10 @@ from nnstudio.ui.panels.build_dialog import BuildFromSamplesDialog
 from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.io_panel import IOPanel
 from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
+from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.panels.memory_panel import MemoryPanel
 from nnstudio.ui.panels.results_panel import ResultsPanel
+from nnstudio.ui.panels.shortcuts_dialog import ShortcutsDialog
 from nnstudio.ui.panels.step_panel import StepPanel
 from nnstudio.ui.panels.training_panel import TrainingPanel
 from nnstudio.ui.workers.training_worker import TrainingController
@@ -81,7 +85,7 @@ class MainWindow(QMainWindow):
         self.io_dock = self._dock("Input and output", "ioDock", self.io_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
 
         self.actions_by_name = build_actions(self, {
-            "new": self.new_document, "open": self.open_dialog, "save": self.save, "save_as": self.save_as,
+            "new": self.new_network, "open": self.open_dialog, "save": self.save, "save_as": self.save_as,
             "export_png": self.export_png_dialog, "export_svg": self.export_svg_dialog, "close": self.close_document,
             "quit": self.close, "undo": self.document.undo, "redo": self.document.redo,
             "delete": self.delete_selected, "copy_weights": self.copy_weights, "zoom_in": self.view.zoom_in,
@@ -94,6 +98,7 @@ class MainWindow(QMainWindow):
             "run_backward": self.document.stepping.run_to_end_of_backward,
             "reset_steps": self.document.stepping.reset, "stop_stepping": self.document.stepping.stop,
             "build_samples": self.build_from_samples, "train": self.show_training,
+            "shortcuts": self.show_shortcuts,
         })
         # Delete removes a layer only when the canvas has the keyboard focus; in a table it clears
         # the cell (the table handles the key), and the menu item works from anywhere.
@@ -150,6 +155,9 @@ class MainWindow(QMainWindow):
         self.document.shown_changed.connect(self._update_output_status)
         self.document.message.connect(self.report)
         self.document.undo_stack.changed.connect(self._update_undo_actions)
+        self.empty_hint = EmptyCanvasHint(self.view, self.actions_by_name["new"], self.actions_by_name["add_layer"])
+        self.view.resized.connect(self._update_empty_hint)
+        self.document.changed.connect(lambda _: self._update_empty_hint())
 
         self.resize(1280, 800)
         self._first_show = True
@@ -219,7 +227,7 @@ class MainWindow(QMainWindow):
                          a["stop_stepping"]])
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(a["about"])
+        help_menu.addActions([a["shortcuts"], a["about"]])
 
     @staticmethod
     def _example_title(name: str) -> str:
@@ -337,12 +345,42 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
 
+    def new_network(self) -> NewNetworkDialog | None:
+        """File → New Network…: the dialog, window-modal; Create replaces the document (after asking
+        about unsaved changes). Returns the dialog (tests drive it), or None while training."""
+        if self.trainer.running:
+            return None
+        dialog = NewNetworkDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.accepted.connect(lambda: self._create_network(dialog))
+        dialog.open()
+        return dialog
+
+    def _create_network(self, dialog: NewNetworkDialog) -> None:
+        try:
+            project = build_project(dialog.blueprint())
+        except NNStudioError as error:
+            self.show_error("Could not build the network", str(error))
+            return
+        if not self.maybe_save():
+            return
+        self.document.new_project(project)
+        self.report(f"New network {' → '.join(map(str, project.network.sizes))}")
+
     def new_document(self) -> None:
+        """An empty canvas (after asking about unsaved changes)."""
         if self.maybe_save():
             self.document.new()
 
     def close_document(self) -> None:
         self.new_document()
+
+    def _update_empty_hint(self) -> None:
+        empty = not self.document.project.network.layers
+        if empty:
+            self.empty_hint.place()
+        self.empty_hint.setVisible(empty)
 
     # ------------------------------------------------------------------ file dialogs start where you were
 
@@ -515,7 +553,14 @@ class MainWindow(QMainWindow):
         column = self.selected_column()
         at = len(self.document.project.network.layers) + 1 if column is None else column + 1
         self._try(lambda: self.document.insert_layer(at, NEW_LAYER_SIZE, "relu"))
-        self.scene.select_key(ItemKey("layer", at))
+        self._show_layer(at)
+
+    def _show_layer(self, column: int) -> None:
+        """Select the layer just made and bring it into sight."""
+        self.scene.select_key(ItemKey("layer", column))
+        if column < len(self.scene.layers):
+            item = self.scene.layers[column]
+            self.view.bring_into_view(item.mapRectToScene(item.boundingRect()))
 
     def insert_layer(self) -> None:
         column = self.selected_column()
@@ -523,7 +568,7 @@ class MainWindow(QMainWindow):
             self.report("Select a layer first: the new layer goes before it")
             return
         self._try(lambda: self.document.insert_layer(column, NEW_LAYER_SIZE, "relu"))
-        self.scene.select_key(ItemKey("layer", column))
+        self._show_layer(column)
 
     def delete_selected(self) -> None:
         if self.view.editor is not None:
@@ -662,6 +707,12 @@ class MainWindow(QMainWindow):
     def _on_digits_changed(self, digits: int) -> None:
         self.scene.set_digits(digits)
         self.settings.setValue("digits", digits)
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.actions_by_name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def about(self) -> None:
         QMessageBox.about(self, "About nnstudio",

@@ -87,11 +87,14 @@ def test_new_writes_a_network_that_train_accepts(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["7-x"], "SIZES must be whole numbers"),
-    (["4"], "needs an input and at least one layer"),
-    (["4-0"], "needs an input and at least one layer"),
+    (["7-x"], "SIZES: 'x' is not a whole number"),
+    (["4"], "SIZES: 4 is only the input; add at least one layer"),
+    (["4-0"], "SIZES: every layer needs at least one neuron"),
     (["4-3", "--output", "bogus"], "unknown activation 'bogus'"),
     (["4-3", "--init", "nope"], "unknown initialiser 'nope'"),
+    (["4-3", "--init", "constant", "--init-value", "inf"], "initial weights: value must be a finite number"),
+    (["4-3-2", "--no-bias", "3"], "--no-bias takes layer numbers from 1 to 2"),
+    (["15-2", "--image"], "--image needs a square input size"),
 ])
 def test_new_refuses_bad_sizes_and_names_in_one_line(tmp_path, args, message):
     out = tmp_path / "x.nnstudio"

@@ -68,6 +68,7 @@ class NetworkView(QGraphicsView):
 
     zoom_changed = Signal(float)
     error_reported = Signal(str)
+    resized = Signal()  # overlays (the empty-canvas hint) re-centre
 
     def __init__(self, scene: NetworkScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -127,6 +128,15 @@ class NetworkView(QGraphicsView):
         self.banner.move(self.viewport().geometry().topLeft() + QPoint(8, 8))
         if self.auto_fit:
             self.fit()
+        self.resized.emit()
+
+    def bring_into_view(self, rect: QRectF) -> None:
+        """Show `rect` (scene coordinates): the whole network again while the view follows it, else
+        scroll just enough — a layer added off screen comes into sight."""
+        if self.auto_fit:
+            self.fit()
+        else:
+            self.ensureVisible(rect, 40, 40)
 
     def banner_height(self) -> float:
         return self.banner.sizeHint().height() + 12.0 if self.banner.text() else 0.0

@@ -1,0 +1,164 @@
+"""File → New Network…: a whole network from a line of sizes, the same as `nnstudio new` builds."""
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QLabel, QLineEdit, QSpinBox
+
+from nnstudio.cli import main as cli_main
+from nnstudio.io import load_project
+from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
+
+
+def open_dialog(qtbot, window) -> NewNetworkDialog:
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    return shown_dialog(window)
+
+
+def shown_dialog(window) -> NewNetworkDialog:
+    shown = [dialog for dialog in window.findChildren(NewNetworkDialog) if dialog.isVisible()]
+    assert len(shown) == 1
+    return shown[0]
+
+
+def child(dialog, cls, name):
+    widget = dialog.findChild(cls, name)
+    assert widget is not None, name
+    return widget
+
+
+def type_sizes(qtbot, dialog, text):
+    sizes = child(dialog, QLineEdit, "sizes")
+    sizes.selectAll()
+    qtbot.keyClicks(sizes, text)
+
+
+def create(qtbot, dialog):
+    button = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert button.isEnabled(), child(dialog, QLabel, "newError").text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_ctrl_n_builds_a_2_3_1_relu_network_without_an_output_bias(qtbot, make_window):
+    window = make_window()
+    dialog = open_dialog(qtbot, window)
+    type_sizes(qtbot, dialog, "2-3-1")
+    output = child(dialog, QComboBox, "activation2")
+    output.setCurrentIndex(output.findData("relu"))
+    child(dialog, QCheckBox, "bias2").click()
+    zeros = child(dialog, QComboBox, "init")
+    zeros.setCurrentIndex(zeros.findData("zeros"))
+    assert "2 → 3 → 1: 12 parameters, loss mean squared error" in child(dialog, QLabel, "newSummary").text()
+    create(qtbot, dialog)
+    network = window.document.project.network
+    assert network.sizes == [2, 3, 1]
+    assert [layer.activation for layer in network.layers] == ["relu", "relu"]
+    assert network.layers[1].bias is None and network.layers[0].bias.tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_array_equal(network.layers[0].weights, np.zeros((3, 2)))
+    assert window.document.project.loss == "mse"
+    assert not window.document.undo_stack.can_undo() and window.document.path is None
+
+
+def test_the_loss_follows_the_output_activation_until_picked(qtbot, make_window):
+    window = make_window()
+    dialog = open_dialog(qtbot, window)
+    type_sizes(qtbot, dialog, "4-5-3")
+    output, loss = child(dialog, QComboBox, "activation2"), child(dialog, QComboBox, "loss")
+    assert output.currentData() == "softmax" and loss.currentData() == "cce"  # several outputs: classes
+    output.setCurrentIndex(output.findData("sigmoid"))
+    assert loss.currentData() == "bce"
+    output.setCurrentIndex(output.findData("identity"))
+    assert loss.currentData() == "mse"
+    loss.setCurrentIndex(loss.findData("bce"))
+    output.setCurrentIndex(output.findData("softmax"))
+    assert loss.currentData() == "bce"  # the person's choice stays free
+    type_sizes(qtbot, dialog, "4-6-5-3")  # rows added keep the choices made
+    assert child(dialog, QComboBox, "activation3").currentData() == "softmax"
+    assert dialog.layers.rowCount() == 3
+
+
+def test_constant_and_seeded_he_weights_and_an_image_input(qtbot, make_window):
+    window = make_window()
+    dialog = open_dialog(qtbot, window)
+    type_sizes(qtbot, dialog, "16-2")
+    init = child(dialog, QComboBox, "init")
+    init.setCurrentIndex(init.findData("constant"))
+    value = child(dialog, QLineEdit, "initValue")
+    value.selectAll()
+    qtbot.keyClicks(value, "1/sqrt(2)")
+    assert child(dialog, QCheckBox, "image").isEnabled()
+    child(dialog, QCheckBox, "image").setChecked(True)
+    create(qtbot, dialog)
+    project = window.document.project
+    np.testing.assert_array_equal(project.network.layers[0].weights, np.full((2, 16), 1 / math.sqrt(2)))
+    assert project.input_image == (4, 4)
+
+    dialog = open_dialog(qtbot, window)
+    type_sizes(qtbot, dialog, "3-4-2")
+    assert not child(dialog, QCheckBox, "image").isEnabled()
+    child(dialog, QSpinBox, "seed").setValue(11)
+    create(qtbot, dialog)
+    layers = window.document.project.network.layers
+    rng = np.random.default_rng(11)  # He: normal with std √(2 / inputs), layer after layer from one generator
+    np.testing.assert_array_equal(layers[0].weights, rng.normal(0, math.sqrt(2 / 3), (4, 3)))
+    np.testing.assert_array_equal(layers[1].weights, rng.normal(0, math.sqrt(2 / 4), (2, 4)))
+
+
+def test_the_dialog_and_nnstudio_new_build_the_same_network(qtbot, make_window, tmp_path):
+    out = tmp_path / "cli.nnstudio"
+    assert cli_main(["new", "784-32-10", "--seed", "5", "--image", "--no-bias", "2", "--out", str(out)]) == 0
+    from_cli = load_project(out)
+    window = make_window()
+    dialog = open_dialog(qtbot, window)
+    type_sizes(qtbot, dialog, "784-32-10")
+    assert child(dialog, QCheckBox, "image").isChecked()  # 784 = 28 × 28, offered and on
+    child(dialog, QSpinBox, "seed").setValue(5)
+    child(dialog, QCheckBox, "bias2").click()
+    create(qtbot, dialog)
+    mine = window.document.project
+    assert mine.loss == from_cli.loss == "cce" and mine.input_image == from_cli.input_image == (28, 28)
+    for a, b in zip(mine.network.layers, from_cli.network.layers):
+        assert a.activation == b.activation
+        np.testing.assert_array_equal(a.weights, b.weights)
+        assert (a.bias is None) == (b.bias is None)
+
+
+def test_bad_sizes_say_what_is_wrong_and_leave_the_open_network_alone(qtbot, make_window):
+    window = make_window("cosine-memory")
+    before = window.document.project
+    dialog = open_dialog(qtbot, window)
+    type_sizes(qtbot, dialog, "2-x")
+    error = child(dialog, QLabel, "newError")
+    assert error.isVisible() and "'x' is not a whole number" in error.text()
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    type_sizes(qtbot, dialog, "2-9999")
+    assert "more than the 4,096 allowed" in error.text()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert window.document.project is before
+
+
+def test_the_empty_canvas_says_what_to_do_and_its_button_opens_the_dialog(qtbot, make_window):
+    window = make_window()
+    hint = window.empty_hint
+    assert hint.isVisible() and "New Network" in hint.text.text() and "File → Examples" in hint.text.text()
+    view = window.view.rect()
+    assert view.contains(hint.geometry())
+    qtbot.mouseClick(hint.button, Qt.MouseButton.LeftButton)
+    dialog = shown_dialog(window)
+    create(qtbot, dialog)
+    assert not hint.isVisible()
+    window.actions_by_name["close"].trigger()
+    assert hint.isVisible()
+
+
+def test_a_layer_added_while_zoomed_in_comes_into_sight(qtbot, make_window):
+    window = make_window("backprop-4-2-3")
+    for _ in range(12):
+        window.actions_by_name["zoom_in"].trigger()
+    window.view.centerOn(window.scene.layers[0].scenePos())
+    window.actions_by_name["add_layer"].trigger()
+    qtbot.wait(5)
+    added = window.scene.layers[-1]
+    assert window.view.visible_scene_rect().intersects(added.mapRectToScene(added.boundingRect()))

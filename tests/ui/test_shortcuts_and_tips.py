@@ -1,0 +1,40 @@
+"""Every action says what it does and its keys; Help → Keyboard Shortcuts is made from the actions."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QToolBar
+
+from nnstudio.ui.actions import ACTIONS
+from nnstudio.ui.panels.shortcuts_dialog import ShortcutsDialog
+
+
+def test_every_toolbar_button_and_menu_action_has_a_tooltip_with_its_keys(make_window):
+    window = make_window("cosine-memory")
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    shown = [action for action in toolbar.actions() if not action.isSeparator()]
+    assert len(shown) > 15
+    for action in shown:
+        tip = action.toolTip()
+        assert tip and tip != action.iconText(), action.objectName()
+        if not action.shortcut().isEmpty():
+            assert f"({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})" in tip, tip
+    assert window.actions_by_name["step"].toolTip() == "Step (F10) — Take the next step of the forward or backward pass"
+    assert window.actions_by_name["new"].toolTip().startswith("New Network (Ctrl+N) — Build a network")
+
+
+def test_the_shortcut_list_is_every_action_with_keys_and_nothing_else(qtbot, make_window):
+    window = make_window("cosine-memory")
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Slash, Qt.KeyboardModifier.ControlModifier)
+    dialogs = [d for d in window.findChildren(ShortcutsDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    table = dialogs[0].table
+    listed = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    expected = {}
+    for spec in ACTIONS:
+        key = window.actions_by_name[spec.name].shortcut()
+        if not key.isEmpty():
+            expected[spec.text.replace("&", "").rstrip("…")] = key.toString(QKeySequence.SequenceFormat.NativeText)
+    assert listed == expected
+    assert listed["Step"] == "F10" and listed["Step Back"] == "Shift+F10" and listed["Keyboard Shortcuts"] == "Ctrl+/"
+    assert "About nnstudio" not in listed  # no keys, not listed
