@@ -16,10 +16,12 @@ Storage: each layer is one array `WTb` of (inputs [+ 1] × neurons): Wᵀ with t
 bias as an extra last row. `WT` and `b` are views of it.
 
 Every batch, batch 1 included, is laid out one sample per column
-(`train_columns`), as in the textbook's z = W·a. Every activation block carries
-a row of ones under it, so the bias is the last column of the product — added
-by the same matrix product, and its gradient comes out of the same
-weight-gradient product. With plain SGD the weight update is one BLAS call
+(`train_columns`), as in the textbook's z = W·a. Every hidden activation block
+carries a row of ones under it, so the next layer's bias is the last column of
+the product — added by the same matrix product, and its gradient comes out of
+the same weight-gradient product. The data's own block has no such row (copying
+each sample with a 1 after it cost more than the bias): z of the first layer
+starts as b, the product adds W·x, and b −= Σ δ apart. With plain SGD the weight update is one BLAS call
 (W −= a_prev·δᵀ; every product goes through `blas.py`).
 
 For sparse data (`ColumnBatches` decides) the first layer's inputs come in two
@@ -224,20 +226,22 @@ class FastMLP:
     def train_columns(self, x: np.ndarray, y: np.ndarray, rare: RareInputs | None = None) -> float:
         """One step on a batch laid out one sample per column. Returns the mean loss.
 
-        x: (inputs + 1) × B, C-contiguous, the last row all ones; y: outputs × B. Or, with
+        x: (inputs + 1) × B, contiguous in either order, the last row all ones — or just the inputs × B,
+        and the first layer's bias is added apart (z starts as b, then the product adds W·x; b −= Σδ);
+        y: outputs × B. Or, with
         `rare`: x holds the first rows of the inputs (in the engine's input order) and `rare` the
         nonzero values of the rest, the bias's ones among them, which the first layer multiplies
         as a sparse matrix with its remaining rows of [Wᵀ; b].
         """
-        if rare is None and len(x) < self.rows[0]:
-            raise ValueError(f"{len(x)} input rows are fewer than the first layer's {self.rows[0]}")
+        if rare is None and len(x) < self.n_in[0]:
+            raise ValueError(f"{len(x)} input rows are fewer than the first layer's {self.n_in[0]} inputs")
         if rare is not None and len(x) + rare.rows != self.rows[0]:
             raise ValueError(f"{len(x)} dense and {rare.rows} listed input rows do not make the first layer's "
                              f"{self.rows[0]}")
         if rare is not None and rare.samples != x.shape[1]:  # the sparse loops would write past z
             raise ValueError(f"listed inputs for {rare.samples} samples in a batch of {x.shape[1]}")
         buf = self._column_buffers(x.shape[1], rare is not None)
-        loss = self._step(x[:self.rows[0]], y, buf, rare)
+        loss = self._step(x if len(x) == self.n_in[0] else x[:self.rows[0]], y, buf, rare)
         self.step_count += 1
         return loss
 
@@ -245,6 +249,8 @@ class FastMLP:
         """Forward, backward and update; the first layer's rows past len(inputs) are fed by `rare`."""
         last = len(self.WTb) - 1
         dense = len(inputs)
+        # the first layer's bias added apart: inputs without a row of ones under them
+        bias_apart = rare is None and dense < self.rows[0]
         # forward: z = [W b]·[a_prev; 1]
         a_prev = inputs
         for index in range(last + 1):
@@ -252,7 +258,10 @@ class FastMLP:
             if index > 0:
                 a_prev = buf.a[index - 1][:self.rows[index]]
             z, a = buf.z[index], buf.a[index][:self.n_out[index]]
-            gemm(z, weights.T, a_prev, release_gil_from=self.release_gil_from)
+            if index == 0 and bias_apart:
+                z[...] = self.b[0][:, None]
+            gemm(z, weights.T, a_prev, beta=1.0 if index == 0 and bias_apart else 0.0,
+                 release_gil_from=self.release_gil_from)
             if index == 0 and rare is not None:
                 add_products(z.T, rare, self.WTb[0][dense:])
             self._activate(index, z, a)
@@ -275,6 +284,13 @@ class FastMLP:
                 if not plain:
                     target[dense:] = 0
                 add_outer_products(target[dense:], rare, buf.delta[0].T, rare.negated if plain else rare.values)
+                target = target[:dense]
+            elif index == 0 and bias_apart:  # ∂L/∂b = Σ_batch δ (with plain SGD: b −= Σ lr·δ)
+                sums = buf.delta[0].sum(axis=1)
+                if plain:
+                    target[dense] -= sums
+                else:
+                    target[dense] = sums
                 target = target[:dense]
             gemm(target, a_prev, buf.delta[index].T, alpha=-1.0 if plain else 1.0, beta=1.0 if plain else 0.0,
                  release_gil_from=self.release_gil_from)

@@ -183,6 +183,24 @@ def _listed(x_rare: np.ndarray, bias: bool) -> RareInputs:
                       len(x_rare) + bias)
 
 
+@pytest.mark.parametrize("optimizer", [OptimizerConfig("sgd", learning_rate=0.5), OptimizerConfig("sgd", 0.3, l2=0.1),
+                                       OptimizerConfig("momentum", 0.2), OptimizerConfig("adam", 0.05)])
+def test_inputs_without_a_ones_row_get_the_first_bias_added_apart_with_the_same_steps(optimizer):
+    """What ColumnBatches hands the engine (inputs only, each sample's row contiguous: a transposed
+    block) trains exactly like the block with its row of ones, which the hand-written loops check."""
+    network = _network(features=8, first_bias=True)
+    rng = np.random.default_rng(4)
+    rows = rng.random((5, 8))
+    y = np.eye(3)[[0, 2, 1, 1, 0]].T.copy()
+    with_ones = np.vstack([rows.T, np.ones((1, 5))])
+    apart = FastMLP(network, "cce", optimizer, "float64")
+    whole = FastMLP(network, "cce", optimizer, "float64")
+    for _ in range(3):
+        assert apart.train_columns(rows.T, y) == pytest.approx(whole.train_columns(with_ones.copy(), y), abs=1e-14)
+    _assert_same_parameters(apart.to_network(), whole.to_network(), atol=1e-14)
+    assert not np.allclose(apart.to_network().layers[0].bias, network.layers[0].bias)  # the bias did learn
+
+
 @pytest.mark.parametrize("first_bias", [True, False])
 def test_a_dense_block_and_listed_values_train_like_the_whole_block(first_bias):
     """Inputs 0–2 as the dense block, 3–7 listed (and the ones for the bias): the same step as
@@ -351,8 +369,7 @@ def test_only_data_with_enough_rarely_used_features_is_split():
     batches.shuffle(np.arange(400))
     block, _, rare = batches.get(0)
     assert batches.feature_order is None and rare is None
-    np.testing.assert_array_equal(block[:-1], spread[:32].T)  # features in their own order, then ones
-    np.testing.assert_array_equal(block[-1], np.ones(32))
+    np.testing.assert_array_equal(block, spread[:32].T)  # features in their own order (the bias is added apart)
     assert rare_split(rng.random((10, 6)) + 0.5) is None
     mnist_like = _sparse_set(n=200, skew=0.3).x
     split = rare_split(mnist_like)
