@@ -45,6 +45,7 @@ SPLIT_WORTH = 0.10
 # window's thread to take it, and tens of thousands of such releases a second leave it waiting
 # (see RESPONSIVE_RELEASE_GIL_FROM in loop.py). MNIST into 128 neurons: batch 1 and 2 stay dense.
 LISTED_WORK_AT_LEAST = 1 << 12
+SPLIT_SAMPLE = 4096  # rows that judge whether to split (see rare_split)
 CHUNK_SAMPLES = 4096  # samples laid out at a time: a few MB, reused for the whole run
 
 
@@ -55,11 +56,17 @@ class Split(NamedTuple):
 
 
 def rare_split(x: np.ndarray) -> Split | None:
-    """How to split x's features, if the rare ones are worth splitting off; else None."""
+    """How to split x's features, if the rare ones are worth splitting off; else None.
+
+    Judged on at most SPLIT_SAMPLE rows spread evenly over the data: counting every value of
+    Fashion-MNIST's 60,000 images took 46 ms, a tenth of an epoch at batch 128. The judgement
+    only decides speed: every feature is multiplied either way, in the block or from the lists.
+    """
     n, features = x.shape
     if n == 0 or features == 0:
         return None
-    used = np.count_nonzero(x, axis=0) / n
+    rows = x if n <= SPLIT_SAMPLE else x[np.linspace(0, n - 1, SPLIT_SAMPLE).astype(np.intp)]
+    used = np.count_nonzero(rows, axis=0) / len(rows)
     rare = used < RARE_BELOW
     if float(np.sum(1 - used[rare] / RARE_BELOW)) < SPLIT_WORTH * features:
         return None
