@@ -309,6 +309,14 @@ class Document:
     def set_bias(self, column: int, row: int, text: str) -> None:
         self._edit(edits.set_bias, f"Set b{row + 1} of layer {column}", "values", column, row, text)
 
+    def set_all_biases(self, column: int, text: str) -> None:
+        """Every bias of a layer to one typed value, as one undoable edit."""
+        layer = self._project.network.layers[column - 1] if 0 < column <= len(self._project.network.layers) else None
+        if layer is None or layer.bias is None:
+            raise NNStudioError(f"layer {column} has no bias; turn its bias on first")
+        self._edit(edits.paste_block, f"Set every bias of layer {column}", "values", column, 0, layer.n_in,
+                   [[text]] * layer.n_out)
+
     def paste_block(self, column: int, row: int, col: int, block: Sequence[Sequence[str]]) -> None:
         self._edit(edits.paste_block, f"Paste into layer {column}", "values", column, row, col, block)
 

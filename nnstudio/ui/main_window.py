@@ -366,7 +366,11 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         self.document.new_project(project)
-        self.report(f"New network {' → '.join(map(str, project.network.sizes))}")
+        # The first weight is selected and the canvas has the keys: typing sets it at once (cell by cell).
+        self.scene.select_key(ItemKey("edge", 1, 0, 0))
+        self.view.setFocus()
+        self.report(f"New network {' → '.join(map(str, project.network.sizes))}: type a value to set the selected "
+                    "weight; Enter and Tab move on")
 
     def new_document(self) -> None:
         """An empty canvas (after asking about unsaved changes)."""

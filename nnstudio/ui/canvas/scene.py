@@ -610,6 +610,11 @@ class NetworkScene(QGraphicsScene):
             typed = project.input_text[key.row]
             return typed or fmt.full(project.input[key.row])
         layer = project.network.layers[key.column - 1]
+        if key.kind == "layer":  # every bias of the layer at once: shown when they are all alike
+            if layer.bias is None:
+                raise NNStudioError(f"layer {key.column} has no bias; turn on its bias in the inspector first")
+            texts = {layer.bias_text.get(row) or fmt.full(layer.bias[row]) for row in range(layer.n_out)}
+            return texts.pop() if len(texts) == 1 else ""
         if key.kind == "edge":
             return layer.weight_text.get((key.row, key.col)) or fmt.full(layer.weights[key.row, key.col])
         if layer.bias is None:
@@ -620,6 +625,8 @@ class NetworkScene(QGraphicsScene):
         """Send typed text to the document; raises the parser's error and changes nothing on bad text."""
         if key.kind == "neuron" and key.column == 0:
             self.document.set_input(key.row, text)
+        elif key.kind == "layer":
+            self.document.set_all_biases(key.column, text)
         elif key.kind == "edge":
             self.document.set_weight(key.column, key.row, key.col, text)
         else:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QWidget
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.ui.canvas.cell_moves import move
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
@@ -20,23 +21,35 @@ FIT_MARGIN = 24.0  # scene units around the network after Fit
 
 
 class InlineEditor(QLineEdit):
-    """A line edit laid over a canvas item. Enter commits, Escape cancels.
+    """A line edit laid over a canvas item, as a spreadsheet cell's editor.
 
-    Bad text keeps the editor open, shows the parser's message as its tooltip and
-    in the status line, and changes nothing.
+    Enter or Tab commits and asks to move on (`done("next")`), Shift+Tab commits and moves
+    back (`done("previous")`), Escape cancels (`done(None)`). Bad text keeps the editor open,
+    shows the parser's message as its tooltip and in the status line, and changes nothing.
     """
 
-    def __init__(self, parent: QWidget, commit: Callable[[str], None], report: Callable[[str], None]) -> None:
+    def __init__(self, parent: QWidget, commit: Callable[[str], None], report: Callable[[str], None],
+                 done: Callable[[str | None], None] | None = None) -> None:
         super().__init__(parent)
         self._commit = commit
         self._report = report
+        self._done = done or (lambda direction: None)
+        self._finished = False
         self.setObjectName("inlineEditor")
         self.setMinimumWidth(120)
         self.setStyleSheet("QLineEdit { border: 2px solid #16a34a; border-radius: 4px; padding: 2px 4px; "
                            "background: white; font-size: 11pt; }")
-        self.returnPressed.connect(self._on_return)
 
-    def _on_return(self) -> None:
+    def _finish(self, direction: str | None) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        self.close()
+        self.deleteLater()
+        self._done(direction)
+
+    def commit_and_move(self, direction: str) -> None:
+        """Commit the text; on success close and move `direction`; on bad text stay open and say why."""
         try:
             self._commit(self.text())
         except NNStudioError as error:
@@ -44,23 +57,39 @@ class InlineEditor(QLineEdit):
             self.setToolTip(str(error))
             self._report(str(error))
             return
-        self.close()
-        self.deleteLater()
+        self._finish(direction)
+
+    @override
+    def event(self, event: QEvent) -> bool:
+        # Tab and Shift+Tab would move the keyboard focus away (and so cancel); here they commit and move.
+        if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):  # type: ignore[attr-defined]
+            self.commit_and_move("previous" if event.key() == Qt.Key.Key_Backtab else "next")  # type: ignore[attr-defined]
+            return True
+        return super().event(event)
 
     @override
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
-            self.close()
-            self.deleteLater()
+            self._finish(None)
+            return
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.commit_and_move("next")
             return
         super().keyPressEvent(event)
 
     @override
     def focusOutEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().focusOutEvent(event)
-        if self.isVisible():
+        if self.isVisible() and not self._finished:
+            self._finished = True
             self.close()
             self.deleteLater()
+
+
+# Keys that start typing into the selected cell (the first character of a number or expression).
+_STARTS_A_VALUE = set("0123456789.-+(√πe") | set("abcdefghijklmnopqrstuvwxyz")
+_ARROWS = {Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down", Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right"}
+_EDITABLE = ("edge", "bias_edge", "neuron", "layer")
 
 
 class NetworkView(QGraphicsView):
@@ -174,8 +203,58 @@ class NetworkView(QGraphicsView):
             self.set_zoom(self.zoom() * ZOOM_STEP**steps)
         event.accept()
 
-    def open_editor(self, key: ItemKey) -> None:
-        """An in-place editor over the edge label or neuron, starting from the typed text."""
+    # ------------------------------------------------------------------ typing on the canvas like a spreadsheet
+
+    def _editable_selection(self) -> ItemKey | None:
+        key = self.network_scene.selected_key()
+        if key is None or key.kind not in _EDITABLE or (key.kind == "layer" and key.column == 0):
+            return None
+        return key
+
+    def move_selection(self, direction: str) -> bool:
+        """Select the cell `direction` of the selected one (see cell_moves); False at an edge."""
+        key = self.network_scene.selected_key()
+        if key is None:
+            return False
+        target = move(key, direction, self.network_scene.document.project.network.sizes)
+        if target is None or target not in self.network_scene.items_by_key:
+            return False
+        self.network_scene.select_key(target)
+        item = self.network_scene.items_by_key[target]
+        self.ensureVisible(item.sceneBoundingRect(), 24, 24)
+        return True
+
+    @override
+    def event(self, event: QEvent) -> bool:
+        # Tab and Shift+Tab step through the cells while one is selected (else they move the focus).
+        if (event.type() == QEvent.Type.KeyPress and self.editor is None
+                and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)  # type: ignore[attr-defined]
+                and self._editable_selection() is not None):
+            self.move_selection("previous" if event.key() == Qt.Key.Key_Backtab else "next")  # type: ignore[attr-defined]
+            return True
+        return super().event(event)
+
+    @override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = self._editable_selection() if self.editor is None else None
+        plain = not (event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                                          | Qt.KeyboardModifier.MetaModifier))
+        if key is not None and plain:
+            text = event.text()
+            if text and text.lower() in _STARTS_A_VALUE:
+                self.open_editor(key, initial=text)  # typing replaces the value, as in a spreadsheet
+                return
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F2):
+                self.open_editor(key)  # the value as typed, to change
+                return
+            if event.key() in _ARROWS:
+                self.move_selection(_ARROWS[event.key()])  # type: ignore[index]
+                return
+        super().keyPressEvent(event)
+
+    def open_editor(self, key: ItemKey, initial: str | None = None) -> None:
+        """An in-place editor over the edge label or neuron: starting from the typed text, or from
+        `initial` (the first key typed on a selected cell)."""
         scene = self.network_scene
         try:
             text = scene.edit_text(key)
@@ -184,10 +263,15 @@ class NetworkView(QGraphicsView):
             return
         if self.editor is not None:
             self.editor.close()
-        editor = InlineEditor(self.viewport(), lambda t: scene.commit_edit(key, t), self.error_reported.emit)
-        editor.setText(text)
-        editor.setSelection(len(text), -len(text))  # all selected, cursor at the start: a long number shows its beginning
-        editor.setToolTip(f"{key.describe()}: type a number or an expression such as 1/sqrt(2)")
+        editor = InlineEditor(self.viewport(), lambda t: scene.commit_edit(key, t), self.error_reported.emit,
+                              lambda direction: self._after_edit(key, direction))
+        if initial is None:
+            editor.setText(text)
+            editor.setSelection(len(text), -len(text))  # all selected, cursor at the start: a long number shows its beginning
+        else:
+            editor.setText(initial)
+        editor.setToolTip(f"{key.describe()}: type a number or an expression such as 1/sqrt(2); "
+                          "Enter or Tab keeps it and moves on, Escape cancels")
         point = self.mapFromScene(scene.edge_label_point(key))
         editor.adjustSize()
         editor.move(point.x() - editor.width() // 2, point.y() - editor.height() // 2)
@@ -195,3 +279,12 @@ class NetworkView(QGraphicsView):
         editor.setFocus()
         self.editor = editor
         editor.destroyed.connect(lambda: setattr(self, "editor", None))
+
+    def _after_edit(self, key: ItemKey, direction: str | None) -> None:
+        """Back to the canvas, on the next cell after a commit (the same cell after Escape)."""
+        self.editor = None
+        self.setFocus()
+        if key in self.network_scene.items_by_key:
+            self.network_scene.select_key(key)  # the edit may have rebuilt the items
+        if direction is not None:
+            self.move_selection(direction)
