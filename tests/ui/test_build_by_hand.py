@@ -167,3 +167,24 @@ def test_save_from_the_prompt_writes_the_file(make_window, qtbot, tmp_path):
     window.new_document()
     assert seen and window.document.project.network.layers == ()
     assert load_project(path).input[0] == 0.25
+
+
+def test_a_pasted_python_or_numpy_list_fills_the_matrix_as_typed(make_window, qtbot):
+    window = make_window("cosine-memory")
+    window.edit_matrix(1)
+    editor = window.matrix_editors[1]
+    editor.table.setCurrentIndex(editor.model.index(0, 0))
+    assert editor.paste_text("[[1, 0], [0.7071, 0.7071], [0, 1/sqrt(3)]]")
+    layer = window.document.project.network.layers[0]
+    np.testing.assert_array_equal(layer.weights, [[1, 0], [0.7071, 0.7071], [0, 1 / math.sqrt(3)]])
+    assert layer.weight_text == {(2, 1): "1/sqrt(3)"}  # plain numbers stay numbers, expressions their text
+    assert editor.model.data(editor.model.index(0, 0), Qt.ItemDataRole.EditRole) == "1"  # as typed, not "1.0"
+    assert editor.paste_text("array([[0.5, 0.25, -1.]], dtype=float32)")  # numpy's repr: one row with the bias
+    layer = window.document.project.network.layers[0]
+    assert layer.weights[0].tolist() == [0.5, 0.25] and layer.bias[0] == -1.0
+    assert len(window.document.undo_stack) == 2
+    before = window.document.project
+    assert not editor.paste_text("[[1, 2], [3")
+    assert "the pasted list cannot be read: the brackets do not balance" in editor.error.text()
+    assert not editor.paste_text("[[1, 2, 3, 4]]")  # wider than W1 and its bias
+    assert "does not fit" in editor.error.text() and window.document.project is before

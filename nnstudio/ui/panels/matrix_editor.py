@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from nnstudio.document import Document
 from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.compat import override
-from nnstudio.ui.panels.weights_model import WeightsTableModel, parse_tsv
+from nnstudio.ui.panels.weights_model import LiteralError, WeightsTableModel, parse_block
 
 #: The longest clipboard text a paste reads: a 4096×4096 block of full-precision numbers fits.
 MAX_PASTE_CHARACTERS = 512 * 2**20
@@ -58,7 +58,8 @@ class MatrixEditorDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
         self.table.horizontalHeader().setDefaultSectionSize(96)
         hint = QLabel("One row per neuron. Type numbers or expressions (1/sqrt(2), -√2/2, 5/6). "
-                      "Paste a block copied from a spreadsheet with Ctrl+V.")
+                      "Paste a block copied from a spreadsheet, or a Python/NumPy list such as [[1, 0], [0.5, 0.5]], "
+                      "with Ctrl+V.")
         hint.setWordWrap(True)
         self.error = error_label("matrixError")
         self.model.error_reported.connect(self._show_error)
@@ -101,7 +102,11 @@ class MatrixEditorDialog(QDialog):
             self._show_error(f"the clipboard holds {len(text):,} characters; a paste may hold at most "
                              f"{MAX_PASTE_CHARACTERS:,}")
             return False
-        block = parse_tsv(text)
+        try:
+            block = parse_block(text)
+        except LiteralError as error:
+            self._show_error(f"the pasted list cannot be read: {error}")
+            return False
         if not block:
             self._show_error("the clipboard holds no text to paste")
             return False

@@ -6,6 +6,8 @@ document, which parses it, so a bad cell is refused with the parser's message.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from nnstudio.core.errors import NNStudioError
@@ -116,3 +118,70 @@ def parse_tsv(text: str) -> list[list[str]]:
     """Spreadsheet text (tabs between cells, newlines between rows) to rows of cells."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n").split("\n")
     return [line.split("\t") for line in lines if line != ""]
+
+
+_NUMPY_WRAPPER = re.compile(r"^\s*(?:np\.|numpy\.)?array\((.*?)(?:,\s*dtype\s*=\s*[\w.]+)?\)\s*$", re.DOTALL)
+
+
+class LiteralError(ValueError):
+    """Text that starts like a Python/NumPy list but is not a table of cells."""
+
+
+def parse_literal(text: str) -> list[list[str]] | None:
+    """A pasted Python or NumPy literal — `[[1, 0], [0.7071, 0.7071]]`, `[1, 2]` (one row), or
+    numpy's `array([[1., 0.], …], dtype=float32)` — as rows of cell texts; None when the text is
+    not a literal (then it is spreadsheet text). Read by a bracket scanner, never by eval: each
+    cell is a number or expression the document's parser then checks. Raises LiteralError on
+    unbalanced brackets or rows nested deeper than a matrix."""
+    stripped = text.strip()
+    wrapped = _NUMPY_WRAPPER.match(stripped)
+    if wrapped:
+        stripped = wrapped.group(1).strip()
+    if not stripped.startswith("["):
+        return None
+    rows: list[list[str]] = []
+    depth, paren, cell, current = 0, 0, [], None
+    for char in stripped:
+        if char == "[" and paren == 0:
+            depth += 1
+            if depth > 2:
+                raise LiteralError("a pasted list may be a row or a matrix, not nested deeper")
+            current = []
+        elif char == "]" and paren == 0:
+            if depth == 0:
+                raise LiteralError("a ']' closes nothing")
+            if current is not None:
+                word = "".join(cell).strip()
+                if word:
+                    current.append(word)
+                elif current:
+                    raise LiteralError("an empty cell between commas")
+                rows.append(current)
+            cell, current = [], None
+            depth -= 1
+        elif char == "," and paren == 0:
+            if current is None:
+                continue  # the comma between rows
+            word = "".join(cell).strip()
+            if not word:
+                raise LiteralError("an empty cell between commas")
+            current.append(word)
+            cell = []
+        else:
+            if current is None:
+                if char.strip():
+                    raise LiteralError(f"{char!r} outside a row's brackets")
+                continue
+            paren += {"(": 1, ")": -1}.get(char, 0)
+            cell.append(char)
+    if depth != 0 or paren != 0:
+        raise LiteralError("the brackets do not balance")
+    if not rows or any(not row for row in rows):
+        raise LiteralError("an empty row")
+    return rows
+
+
+def parse_block(text: str) -> list[list[str]]:
+    """Pasted text as rows of cells: a Python/NumPy literal, else spreadsheet text."""
+    literal = parse_literal(text)
+    return literal if literal is not None else parse_tsv(text)
