@@ -9,6 +9,9 @@ committed through the document, so every edit is undoable.
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Signal
 from PySide6.QtCore import QLineF, QRectF
@@ -33,6 +36,8 @@ from nnstudio.ui.canvas.neuron_item import NeuronItem
 from nnstudio.ui.canvas.texts import CanvasText, TextBlockItem
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
+
+BULK_LIVE_SECONDS = 1.0  # how often the bulk edges take new weights while a run streams them in
 
 
 def shown_rows(size: int) -> list[int]:
@@ -78,6 +83,7 @@ class NetworkScene(QGraphicsScene):
         self.bulk_edges: list[BulkEdgesItem] = []
         self.image: ImageItem | None = None
         self._built_for: tuple = ()
+        self._bulk_drawn_at = -math.inf  # when the bulk edges last took live weights (_refresh_weights)
         self.output_text: TextBlockItem | None = None
         self.buttons: list[ButtonItem] = []
         self.setBackgroundBrush(style.BACKGROUND)
@@ -438,13 +444,22 @@ class NetworkScene(QGraphicsScene):
         if self._shape_of(self.document.project) != self._built_for:
             self.rebuild()
             return
-        self._refresh_weights()
+        self._refresh_weights(live=self.document.preview is not None)
 
-    def _refresh_weights(self) -> None:
-        """New weights of the same shape: the strongest bulk edges are picked again, every value redrawn."""
+    def _refresh_weights(self, live: bool = False) -> None:
+        """New weights of the same shape: the strongest bulk edges are picked again, every value redrawn.
+
+        `live` (weights arriving from a training run several times a second): the bulk edges are
+        redrawn at most once a second (BULK_LIVE_SECONDS) — each redraw of their thousands of
+        antialiased lines takes ~6 ms of the window's thread, which the trainer's thread then waits
+        for — while the neurons' values follow every arrival. The last weights of a run always land.
+        """
         network = self.document.shown_network
-        for bulk in self.bulk_edges:
-            bulk.set_weights(np.asarray(network.layers[bulk.column - 1].weights))
+        now = time.monotonic()
+        if not live or now - self._bulk_drawn_at >= BULK_LIVE_SECONDS:
+            self._bulk_drawn_at = now
+            for bulk in self.bulk_edges:
+                bulk.set_weights(np.asarray(network.layers[bulk.column - 1].weights))
         self.refresh_values()
 
     def set_edge_mode(self, mode: str) -> None:

@@ -2,8 +2,8 @@
 
 The worker loads the dataset (downloads report progress and can be cancelled),
 then iterates `nnstudio.training.train` and turns what it yields into signals.
-The loop itself throttles them (at most ~30 progress records and ~5 parameter
-snapshots a second), so the UI thread never drowns. Stop and pause go through
+The loop itself throttles them (the Training panel asks for ~10 progress records and
+2 parameter snapshots a second), so the UI thread never drowns. Stop and pause go through
 a thread-safe TrainingControl checked between batches. The controller applies
 the finished (or stopped) run as one undoable command on the document.
 """
