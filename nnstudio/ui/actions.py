@@ -60,6 +60,8 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("build_samples", "&Build Memories from Samples…", None,
                "Make a one-hidden-layer ReLU network that stores each sample as a memory"),
     ActionSpec("train", "&Train…", "Ctrl+T", "Show the training panel: data, settings, Start"),
+    ActionSpec("guide", "&User Guide", QKeySequence.StandardKey.HelpContents,
+               "Building, hand-setting, stepping, training, files and the command line, with pictures"),
     ActionSpec("shortcuts", "&Keyboard Shortcuts", "Ctrl+/", "List every action with its keys"),
     ActionSpec("about", "&About nnstudio"),
 ]

@@ -6,6 +6,7 @@ every edit is a Document method, every view listens to the Document.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSettings, QSize, Qt, QTimer
@@ -45,6 +46,7 @@ from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.compat import override
 from nnstudio.ui.panels.build_dialog import BuildFromSamplesDialog
+from nnstudio.ui.panels.guide_dialog import GuideDialog
 from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.io_panel import IOPanel
 from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
@@ -98,7 +100,7 @@ class MainWindow(QMainWindow):
             "run_backward": self.document.stepping.run_to_end_of_backward,
             "reset_steps": self.document.stepping.reset, "stop_stepping": self.document.stepping.stop,
             "build_samples": self.build_from_samples, "train": self.show_training,
-            "shortcuts": self.show_shortcuts,
+            "shortcuts": self.show_shortcuts, "guide": self.show_guide,
         })
         # Delete removes a layer only when the canvas has the keyboard focus; in a table it clears
         # the cell (the table handles the key), and the menu item works from anywhere.
@@ -184,9 +186,14 @@ class MainWindow(QMainWindow):
         file.addActions([a["new"], a["open"]])
         self.recent_menu = file.addMenu("Open &Recent")
         self.examples_menu = file.addMenu("&Examples")
+        self.examples_menu.setToolTipsVisible(True)
         for name in list_examples():
             action = self.examples_menu.addAction(self._example_title(name))
             action.setData(name)
+            description = self._example_description(name)
+            if description:  # a tooltip while the item is hovered; its first sentence in the status bar
+                action.setToolTip("<p style='white-space: normal'>" + html.escape(description) + "</p>")
+                action.setStatusTip(description.split(". ")[0])
             action.triggered.connect(lambda checked=False, n=name: self.open_example(n))
         file.addSeparator()
         file.addActions([a["save"], a["save_as"]])
@@ -227,7 +234,15 @@ class MainWindow(QMainWindow):
                          a["stop_stepping"]])
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([a["shortcuts"], a["about"]])
+        help_menu.addActions([a["guide"], a["shortcuts"], a["about"]])
+
+    @staticmethod
+    def _example_description(name: str) -> str:
+        """What the example shows (its file's own description), or ""."""
+        try:
+            return load_example(name).description
+        except NNStudioError:
+            return ""
 
     @staticmethod
     def _example_title(name: str) -> str:
@@ -711,6 +726,16 @@ class MainWindow(QMainWindow):
     def _on_digits_changed(self, digits: int) -> None:
         self.scene.set_digits(digits)
         self.settings.setValue("digits", digits)
+
+    def show_guide(self) -> GuideDialog | None:
+        try:
+            dialog = GuideDialog(self)
+        except (OSError, ModuleNotFoundError) as error:  # an install without its docs
+            self.show_error("The user guide is missing", f"{error}; it is docs/guide.md in the source.")
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()  # not modal: the guide stays open beside the window
+        return dialog
 
     def show_shortcuts(self) -> ShortcutsDialog:
         dialog = ShortcutsDialog(self.actions_by_name, self)
