@@ -28,7 +28,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network import Network
+from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
 from nnstudio.core.trace import ForwardTrace, forward, trace_loss
 from nnstudio.document import edits
@@ -276,6 +276,11 @@ class Document:
         self._check_unlocked()
         self._edit(edits.insert_layer, f"Insert layer of {size}", "structure", column, size, activation,
                    self.initialiser, self._rng, bias)
+
+    def paste_layer(self, column: int, layer: DenseLayer) -> None:
+        """A copied layer placed as column `column` (1 = right after the input), one undoable edit."""
+        self._check_unlocked()
+        self._edit(edits.insert_layer_copy, f"Paste a layer as layer {column}", "structure", column, layer)
 
     def add_layer(self, size: int, activation: str = "relu", bias: bool = True) -> None:
         self.insert_layer(len(self._project.network.layers) + 1, size, activation, bias)

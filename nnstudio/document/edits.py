@@ -144,6 +144,29 @@ def insert_layer(
     dtype = net.dtype
     new = DenseLayer(initial_weights((size, n_in), init, rng).astype(dtype),
                      np.zeros(size, dtype=dtype) if bias else None, activation)
+    return _insert(project, column, new, init, rng)
+
+
+def insert_layer_copy(project: Project, column: int, layer: DenseLayer, init: str = "xavier",
+                      rng: np.random.Generator | None = None) -> Project:
+    """A copied layer (Ctrl+V), its weights, bias and typed text as they were, placed as column
+    `column`. It must take as many inputs as the column before it gives."""
+    rng = rng if rng is not None else np.random.default_rng()
+    net = project.network
+    if not 1 <= column <= len(net.layers) + 1:
+        raise EditError(f"a layer can be inserted at columns 1 to {len(net.layers) + 1}, not {column}")
+    gives = net.sizes[column - 1]
+    if layer.n_in != gives:
+        where = "the input" if column == 1 else f"layer {column - 1}"
+        raise EditError(f"the copied layer takes {layer.n_in} input{'s' if layer.n_in != 1 else ''}, but {where} "
+                        f"gives {gives}; paste it after a column of {layer.n_in} neurons")
+    return _insert(project, column, layer.astype(net.dtype), init, rng)
+
+
+def _insert(project: Project, column: int, new: DenseLayer, init: str, rng: np.random.Generator) -> Project:
+    """`new` as column `column`; the layer after it takes its outputs (weights kept where they fit)."""
+    net = project.network
+    size = new.n_out
     layers = list(net.layers)
     layers.insert(column - 1, new)
     if column < len(layers):

@@ -399,25 +399,25 @@ def _cell(value: float, text: str | None) -> float | str:
     return text if text is not None else float(value)
 
 
+def layer_to_json(layer: DenseLayer) -> dict[str, Any]:
+    """One layer as the file writes it: size, activation, params, weights and bias, typed text kept."""
+    entry: dict[str, Any] = {"size": layer.n_out, "activation": layer.activation}
+    if layer.params:
+        entry["params"] = dict(layer.params)
+    entry["weights"] = [
+        [_cell(layer.weights[i, j], layer.weight_text.get((i, j))) for j in range(layer.n_in)]
+        for i in range(layer.n_out)
+    ]
+    entry["bias"] = None if layer.bias is None else [
+        _cell(layer.bias[i], layer.bias_text.get(i)) for i in range(layer.n_out)
+    ]
+    return entry
+
+
 def project_to_json(project: Project) -> dict[str, Any]:
     """The JSON object for `project` (plain lists, numbers and text)."""
     net = project.network
-    layers = []
-    for layer in net.layers:
-        entry: dict[str, Any] = {
-            "size": layer.n_out,
-            "activation": layer.activation,
-        }
-        if layer.params:
-            entry["params"] = dict(layer.params)
-        entry["weights"] = [
-            [_cell(layer.weights[i, j], layer.weight_text.get((i, j))) for j in range(layer.n_in)]
-            for i in range(layer.n_out)
-        ]
-        entry["bias"] = None if layer.bias is None else [
-            _cell(layer.bias[i], layer.bias_text.get(i)) for i in range(layer.n_out)
-        ]
-        layers.append(entry)
+    layers = [layer_to_json(layer) for layer in net.layers]
 
     def vector(values: np.ndarray, texts: tuple[str | None, ...]) -> list[float | str]:
         return [_cell(v, t) for v, t in zip(values.tolist(), texts)]

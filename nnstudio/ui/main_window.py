@@ -38,6 +38,7 @@ from nnstudio.core.blueprint import build_project
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
 from nnstudio.io.examples import list_examples, load_example
+from nnstudio.io.layer_clipboard import layer_from_text, layer_to_text
 from nnstudio.io.network_file import SUFFIX, load_project
 from nnstudio.ui import format as fmt
 from nnstudio.ui.actions import build_actions
@@ -90,7 +91,8 @@ class MainWindow(QMainWindow):
             "new": self.new_network, "open": self.open_dialog, "save": self.save, "save_as": self.save_as,
             "export_png": self.export_png_dialog, "export_svg": self.export_svg_dialog, "close": self.close_document,
             "quit": self.close, "undo": self.document.undo, "redo": self.document.redo,
-            "delete": self.delete_selected, "copy_weights": self.copy_weights, "zoom_in": self.view.zoom_in,
+            "delete": self.delete_selected, "copy_weights": self.copy_weights,
+            "copy_layer": self.copy_layer, "paste_layer": self.paste_layer, "zoom_in": self.view.zoom_in,
             "zoom_out": self.view.zoom_out, "fit": self.view.fit, "edge_labels": self.scene.set_show_edge_labels,
             "add_layer": self.add_layer, "insert_layer": self.insert_layer,
             "neuron_more": lambda: self.resize_selected(+1), "neuron_fewer": lambda: self.resize_selected(-1),
@@ -104,9 +106,11 @@ class MainWindow(QMainWindow):
         })
         # Delete removes a layer only when the canvas has the keyboard focus; in a table it clears
         # the cell (the table handles the key), and the menu item works from anywhere.
-        delete = self.actions_by_name["delete"]
-        delete.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.view.addAction(delete)
+        # So do Ctrl+C and Ctrl+V (copy and paste a layer): in a text field or table they are its own.
+        for name in ("delete", "copy_layer", "paste_layer"):
+            action = self.actions_by_name[name]
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
         self.actions_by_name["edge_labels"].setChecked(True)
         edge_modes = QActionGroup(self)
         for mode in ("weight", "gradient", "signal"):
@@ -206,7 +210,7 @@ class MainWindow(QMainWindow):
         edit = bar.addMenu("&Edit")
         edit.addActions([a["undo"], a["redo"]])
         edit.addSeparator()
-        edit.addActions([a["delete"], a["copy_weights"]])
+        edit.addActions([a["copy_layer"], a["paste_layer"], a["delete"], a["copy_weights"]])
 
         view = bar.addMenu("&View")
         view.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
@@ -620,6 +624,33 @@ class MainWindow(QMainWindow):
         editor.raise_()
         editor.activateWindow()
 
+    def copy_layer(self) -> None:
+        """Ctrl+C on the canvas: the selected layer as JSON on the clipboard (see io/layer_clipboard.py)."""
+        column = self.selected_column()
+        if column is None or column == 0:
+            self.report("Select a layer to copy (click its title)")
+            return
+        layer = self.document.project.network.layers[column - 1]
+        QGuiApplication.clipboard().setText(layer_to_text(layer))
+        self.report(f"Copied layer {column} ({layer.n_out} neurons, {layer.activation}, {layer.n_in} inputs)")
+
+    def paste_layer(self) -> None:
+        """Ctrl+V on the canvas: the copied layer inserted after the selected column (or at the end)."""
+        try:
+            layer = layer_from_text(QGuiApplication.clipboard().text(), self.document.project.network.dtype)
+        except NNStudioError as error:
+            self.show_error("Could not paste a layer", str(error))
+            return
+        column = self.selected_column()
+        at = len(self.document.project.network.layers) + 1 if column is None else column + 1
+        try:
+            self.document.paste_layer(at, layer)
+        except NNStudioError as error:
+            self.show_error("Could not paste a layer", str(error))
+            return
+        self._show_layer(at)
+        self.report(f"Pasted a layer of {layer.n_out} neurons as layer {at}")
+
     def copy_weights(self, column: int | None = None) -> None:
         column = self.selected_column() if column is None else column
         if not column:
@@ -656,7 +687,7 @@ class MainWindow(QMainWindow):
             menu.addActions([a["neuron_more"], a["neuron_fewer"]])
         menu.popup(screen_pos)
 
-    STRUCTURAL_ACTIONS = ("new", "open", "close", "add_layer", "insert_layer", "delete", "neuron_more",
+    STRUCTURAL_ACTIONS = ("new", "open", "close", "add_layer", "insert_layer", "delete", "paste_layer", "neuron_more",
                           "neuron_fewer", "build_samples")
 
     def show_training(self) -> None:
