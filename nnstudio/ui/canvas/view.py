@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.canvas.cell_moves import move
+from nnstudio.ui.canvas.hover_card import SHOW_AFTER_MS, HoverCard, card_lines
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
@@ -123,6 +124,15 @@ class NetworkView(QGraphicsView):
                                   "border-radius: 4px; padding: 3px 6px; color: #111827; font-size: 13px; }")
         self.banner.hide()
         scene.banner_changed.connect(self.set_banner)
+        # Hover cards: rest the pointer on a neuron or edge to see its numbers (hover_card.py).
+        self.card = HoverCard(self)
+        self._hover_key: ItemKey | None = None
+        self._hover_at = QPoint()
+        self._hover_timer = QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(SHOW_AFTER_MS)
+        self._hover_timer.timeout.connect(self._show_card)
+        self.viewport().setMouseTracking(True)
 
     @property
     def network_scene(self) -> NetworkScene:
@@ -194,6 +204,52 @@ class NetworkView(QGraphicsView):
         if self.itemAt(event.position().toPoint()) is None:
             self.auto_fit = False  # dragging the background pans: the person chose the view
         super().mousePressEvent(event)
+
+    @override
+    def mouseMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().mouseMoveEvent(event)
+        if event.buttons() != Qt.MouseButton.NoButton:
+            self._hover_timer.stop()
+            self.card.hide()
+            return
+        point = event.position().toPoint()
+        key = self.network_scene.key_at(self.mapToScene(point))
+        if key is not None and key.kind not in ("neuron", "edge", "bias_edge"):
+            key = None
+        self._hover_at = self.viewport().mapTo(self, point)
+        if key == self._hover_key:
+            if key is not None and self.card.key == key:
+                self.card.keep()
+            return
+        self._hover_key = key
+        if key is None:
+            self._hover_timer.stop()
+            self.card.hide_soon()
+        else:
+            self._hover_timer.start()
+            if self.card.key != key:
+                self.card.hide_soon()
+
+    def _show_card(self) -> None:
+        key = self._hover_key
+        if key is None or self.editor is not None:
+            return
+        lines = card_lines(self.network_scene.document, key)
+        if lines:
+            self.card.show_card(key, lines, self._hover_at)
+
+    @override
+    def viewportEvent(self, event: QEvent) -> bool:
+        # Items with a hover card show no tooltip as well: the card says more, and stays.
+        if event.type() == QEvent.Type.ToolTip:
+            key = self.network_scene.key_at(self.mapToScene(event.pos()))  # type: ignore[attr-defined]
+            if key is not None and key.kind in ("neuron", "edge", "bias_edge"):
+                return True
+        if event.type() == QEvent.Type.Leave:
+            self._hover_timer.stop()
+            self._hover_key = None
+            self.card.hide_soon()
+        return super().viewportEvent(event)
 
     @override
     def wheelEvent(self, event: QWheelEvent) -> None:

@@ -1,0 +1,168 @@
+"""Hover cards: resting the pointer on a neuron or edge shows its numbers and the formula that made each.
+
+A neuron shows z, a, its bias b and δ; an edge its weight w, ∂L/∂w = δ_j·a_i and w·δ (what it
+carries back); an input its value. While stepping, the card shows exactly what the Step dock
+shows for that step (`core.equations.neuron_equations`), so no panel disagrees; when not stepping,
+δ and the gradients are those of the current input and target (a backward pass computed for the
+card by `core.trace.backward`, changing nothing). The card is selectable text and stays open
+while the pointer is on it, so numbers can be copied.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QEnterEvent, QFont
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from nnstudio.core.equations import delta_equation, forward_equations, neuron_equations, num
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.trace import ForwardTrace, Gradients, backward
+from nnstudio.document import Document
+from nnstudio.ui.compat import override
+from nnstudio.ui.selection import ItemKey
+
+DIGITS = 4
+SHOW_AFTER_MS = 450   # resting this long on an item opens its card
+HIDE_AFTER_MS = 350   # leaving item and card for this long closes it (time to move onto the card)
+
+
+def _passes(document: Document) -> tuple[ForwardTrace, Gradients | None, bool] | None:
+    """The forward trace and gradients the card reads, and whether they come from the stepping pass."""
+    plan = document.stepping.plan
+    if plan is not None:
+        current = plan.current
+        return current.trace, current.gradients, True
+    trace = document.trace
+    if trace is None:
+        return None
+    project = document.project
+    try:
+        grads = backward(project.network, trace, project.target, project.loss)
+    except (NNStudioError, FloatingPointError, ValueError):
+        grads = None
+    return trace, grads, False
+
+
+def card_lines(document: Document, key: ItemKey) -> list[str]:
+    """The card's text for `key`: a title, then one formula per line with the numbers substituted."""
+    project = document.project
+    network = project.network
+    title = key.describe()
+    if key.kind == "neuron" and key.column == 0:
+        typed = project.input_text[key.row]
+        value = num(float(project.input[key.row]), DIGITS)
+        return [title, f"x = {typed} = {value}" if typed else f"x = {value}"]
+    if key.column < 1 or key.column > len(network.layers) or key.kind not in ("neuron", "edge", "bias_edge"):
+        return []
+    passes = _passes(document)
+    if passes is None:
+        return [title, "(no output yet: every layer needs its values)"]
+    trace, grads, stepping = passes
+    layer_index = key.column - 1
+    layer = network.layers[layer_index]
+    plan = document.stepping.plan
+    delta_shown = grads is not None and (not stepping or plan.delta_visible(layer_index))
+    gradients_shown = grads is not None and (not stepping or plan.gradients_visible(layer_index))
+    j = key.row
+    lines = [title]
+    if key.kind == "neuron":
+        if stepping:
+            lines += neuron_equations(plan, trace, network, layer_index, j, project.loss, project.target, DIGITS) or \
+                ["(not reached yet at this step)"]
+        else:
+            lines += forward_equations(network, trace, layer_index, j, DIGITS)
+            if delta_shown:
+                lines.append(delta_equation(network, trace, grads, project.loss, project.target, layer_index, j,
+                                            DIGITS))
+        if layer.bias is not None:
+            typed = layer.bias_text.get(j)
+            lines.append(f"b = {typed} = {num(float(layer.bias[j]), DIGITS)}" if typed else
+                         f"b = {num(float(layer.bias[j]), DIGITS)}")
+    elif key.kind == "bias_edge":
+        typed = layer.bias_text.get(j)
+        b = num(float(layer.bias[j]), DIGITS) if layer.bias is not None else "—"
+        lines.append(f"b = {typed} = {b}" if typed else f"b = {b}")
+        if gradients_shown:
+            lines.append(f"∂L/∂b = δ_{j + 1} = {num(float(grads.layers[layer_index].delta[j]), DIGITS)}")
+    else:
+        i = key.col
+        w = float(layer.weights[j, i])
+        typed = layer.weight_text.get((j, i))
+        lines.append(f"w = {typed} = {num(w, DIGITS)}" if typed else f"w = {num(w, DIGITS)}")
+        if grads is not None and (gradients_shown or delta_shown):
+            delta = float(grads.layers[layer_index].delta[j])
+            a_prev = trace.layers[layer_index].a_prev
+            a_i = float(a_prev[i] if a_prev.ndim == 1 else a_prev[0, i])
+            if gradients_shown:
+                lines.append(f"∂L/∂w = δ_{j + 1}·a_{i + 1} = {num(delta, DIGITS)}·{num(a_i, DIGITS)} = "
+                             f"{num(float(grads.layers[layer_index].grad_weights[j, i]), DIGITS)}")
+            if delta_shown:
+                lines.append(f"w·δ = w·δ_{j + 1} = {num(w, DIGITS)}·{num(delta, DIGITS)} = "
+                             f"{num(w * delta, DIGITS)}  (carried back to input {i + 1})")
+    if grads is not None and not stepping and (delta_shown or gradients_shown):
+        target = ", ".join(num(float(v), DIGITS) for v in np.asarray(project.target)[:4])
+        lines.append(f"(δ for the current input and target y = ({target}{', …' if len(project.target) > 4 else ''}))")
+    return lines
+
+
+class HoverCard(QFrame):
+    """A small panel of selectable text over the canvas; `hide_soon` closes it unless the pointer is on it."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("hoverCard")
+        self.setStyleSheet("#hoverCard { background: #fffff6; border: 1px solid #a3a3a3; border-radius: 4px; }"
+                           " QLabel { color: #111827; }")
+        self.label = QLabel()
+        self.label.setObjectName("hoverCardText")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSizeF(9.5)
+        self.label.setFont(font)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(self.label)
+        self.key: ItemKey | None = None
+        self._hide_timer = QTimer(self)
+        self._hide_timer.setSingleShot(True)
+        self._hide_timer.setInterval(HIDE_AFTER_MS)
+        self._hide_timer.timeout.connect(self._hide_unless_pointed_at)
+        self.hide()
+
+    def show_card(self, key: ItemKey, lines: list[str], at: QPoint) -> None:
+        """Show `lines` near `at` (parent coordinates), kept inside the parent."""
+        self._hide_timer.stop()
+        self.key = key
+        self.label.setText("\n".join(lines))
+        self.adjustSize()
+        parent = self.parentWidget()
+        x = min(at.x() + 16, parent.width() - self.width() - 4)
+        y = min(at.y() + 16, parent.height() - self.height() - 4)
+        self.move(max(4, x), max(4, y))
+        self.show()
+        self.raise_()
+
+    def hide_soon(self) -> None:
+        if self.isVisible() and not self._hide_timer.isActive():
+            self._hide_timer.start()
+
+    def keep(self) -> None:
+        self._hide_timer.stop()
+
+    def _hide_unless_pointed_at(self) -> None:
+        if not self.underMouse():
+            self.hide()
+            self.key = None
+
+    @override
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self.keep()
+        super().enterEvent(event)
+
+    @override
+    def leaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.hide_soon()
+        super().leaveEvent(event)

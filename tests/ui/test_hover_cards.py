@@ -1,0 +1,74 @@
+"""Hover cards: the numbers of a neuron or edge, with the formula that made each, checked by hand."""
+
+import math
+
+from PySide6.QtCore import QPoint
+
+from nnstudio.ui.canvas.hover_card import card_lines
+from nnstudio.ui.selection import ItemKey
+
+R2 = math.sqrt(2)
+# cosine-memory at its input (5/6, 1/3), target 0, by hand:
+H2 = (5 / 6 + 1 / 3) / R2 - 1 / R2         # z of hidden neuron 2 = a (ReLU, positive)
+W2 = (2 + R2) / 2
+Y = W2 * H2                                 # ŷ ≈ 0.2011844635 (ReLU output, positive)
+DELTA_OUT = -(0 - Y) * 1                    # MSE: δ = −(y − ŷ)·g′(z), ReLU′ = 1
+DELTA_H2 = W2 * DELTA_OUT * 1               # (W2ᵀδ)·ReLU′
+
+
+def number(value: float) -> str:
+    text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return text.replace("-", "−")
+
+
+def test_a_neuron_card_shows_z_a_delta_and_b_with_numbers_substituted(make_window):
+    window = make_window("cosine-memory")
+    lines = card_lines(window.document, ItemKey("neuron", 1, 1))
+    text = "\n".join(lines)
+    assert lines[0] == "neuron 2 of layer 1"
+    assert f"z = 0.7071·0.8333 + 0.7071·0.3333 + (−0.7071) = {number(H2)}" in text
+    assert f"a = ReLU({number(H2)}) = {number(H2)}" in text
+    assert f"= {number(DELTA_H2)}" in lines[3] and lines[3].startswith("δ = (Σ_k w_kj δ_k) · g′(z_j)")
+    assert "b = -1/sqrt(2) = −0.7071" in text
+    assert "(δ for the current input and target y = (0))" in text
+
+
+def test_an_edge_card_shows_w_its_gradient_and_what_it_carries_back(make_window):
+    window = make_window("cosine-memory")
+    lines = card_lines(window.document, ItemKey("edge", 2, 0, 1))
+    assert lines[1] == f"w = (2+sqrt(2))/2 = {number(W2)}"
+    assert lines[2] == (f"∂L/∂w = δ_1·a_2 = {number(DELTA_OUT)}·{number(H2)} = {number(DELTA_OUT * H2)}")
+    assert lines[3].startswith(f"w·δ = w·δ_1 = {number(W2)}·{number(DELTA_OUT)} = {number(W2 * DELTA_OUT)}")
+    assert card_lines(window.document, ItemKey("neuron", 0, 0)) == ["input x1", "x = 5/6 = 0.8333"]
+
+
+def test_while_stepping_the_card_says_what_the_step_dock_says(qtbot, make_window):
+    window = make_window("cosine-memory")
+    window.actions_by_name["step"].trigger()  # the pass begins: nothing computed yet
+    assert card_lines(window.document, ItemKey("neuron", 1, 1))[1] == "(not reached yet at this step)"
+    window.actions_by_name["step"].trigger()  # z of layer 1 only
+    lines = card_lines(window.document, ItemKey("neuron", 1, 1))
+    assert any(line.startswith("z = ") for line in lines) and not any(line.startswith("a = ") for line in lines)
+    assert card_lines(window.document, ItemKey("edge", 2, 0, 1))[1:] == [f"w = (2+sqrt(2))/2 = {number(W2)}"]
+    window.step_dock.raise_()
+    window.scene.select_key(ItemKey("neuron", 1, 1))
+    qtbot.wait(10)
+    dock = window.step_panel.equations.toPlainText().splitlines()
+    assert [line for line in lines[1:] if not line.startswith("b = ")] == dock
+
+
+def test_resting_the_pointer_opens_a_card_that_stays_while_the_pointer_is_on_it(qtbot, make_window):
+    window = make_window("cosine-memory")
+    view = window.view
+    point = view.mapFromScene(window.scene.items_by_key[ItemKey("neuron", 1, 1)].sceneBoundingRect().center())
+    qtbot.mouseMove(view.viewport(), point)
+    qtbot.waitUntil(lambda: view.card.isVisible(), timeout=2000)
+    assert view.card.label.text().startswith("neuron 2 of layer 1")
+    card_point = view.card.geometry().center()
+    qtbot.mouseMove(view.viewport(), view.viewport().mapFrom(view, card_point))
+    qtbot.mouseMove(view.card, QPoint(5, 5))
+    qtbot.wait(500)
+    assert view.card.isVisible()  # the pointer is on it: it stays, its text can be selected
+    qtbot.mouseMove(view.viewport(), QPoint(5, 5))  # empty canvas
+    view.card.leaveEvent(None)
+    qtbot.waitUntil(lambda: not view.card.isVisible(), timeout=2000)
