@@ -43,6 +43,10 @@ class Shown:
     has_layers: bool
     classifier: bool = False  # softmax, or more than four outputs: the readout names the winner
 
+    def __post_init__(self) -> None:
+        if self.loss is not None:  # −0.0 (a zero target times a log) would read "−0" on screen
+            object.__setattr__(self, "loss", float(self.loss) + 0.0)
+
     def output_lines(self) -> list[str]:
         """The readout, one output a line: "y1 = 0.6365"; "? " before the pass reaches it."""
         if not self.has_layers:

@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         self.view.error_reported.connect(self.report)
         self.view.zoom_changed.connect(lambda z: self.zoom_status.setText(f"{z * 100:.0f} %"))
         self.inspector.open_matrix_requested.connect(self.edit_matrix)
+        self.inspector.neuron_requested.connect(self._go_to_neuron)
         self.inspector.copy_matrix_requested.connect(self.copy_weights)
         self.document.modified_changed.connect(lambda _: self._update_title())
         self.document.path_changed.connect(self._update_title)
@@ -623,6 +624,14 @@ class MainWindow(QMainWindow):
         editor.show()
         editor.raise_()
         editor.activateWindow()
+
+    def _go_to_neuron(self, column: int, row: int) -> None:
+        """Inspector → Go to neuron: the canvas shows it (paging a large column) and selects it."""
+        if self.scene.show_neuron(column, row):
+            key = self.scene.selected_key()
+            item = self.scene.items_by_key.get(key) if key is not None else None
+            if item is not None:
+                self.view.ensureVisible(item.sceneBoundingRect(), 40, 40)
 
     def copy_layer(self) -> None:
         """Ctrl+C on the canvas: the selected layer as JSON on the clipboard (see io/layer_clipboard.py)."""

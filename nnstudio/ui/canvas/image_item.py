@@ -22,7 +22,34 @@ class ImageItem(QGraphicsItem):
         self.rows, self.cols = shape
         self.pixel = style.IMAGE_PIXEL
         self._image = QImage()
+        self.selected_pixel: int | None = None  # the input picked by a click (shown framed)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setToolTip("Click a pixel to select that input")
         self.setZValue(2)
+
+    def pixel_at(self, point: QPointF) -> int | None:
+        """The input (row-major) under `point` in item coordinates, or None outside the image."""
+        w, h = self.size
+        c, r = int((point.x() + w / 2) // self.pixel), int((point.y() + h / 2) // self.pixel)
+        return r * self.cols + c if 0 <= r < self.rows and 0 <= c < self.cols else None
+
+    def select_pixel(self, index: int) -> None:
+        """Select input `index` (the scene reports it as ItemKey("neuron", 0, index))."""
+        self.selected_pixel = index
+        self.setSelected(True)
+        self.scene().selectionChanged.emit()  # the same pixel-item may already be selected: say it anyway
+        self.update()
+
+    @override
+    def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        index = self.pixel_at(event.pos())
+        if index is None:
+            event.ignore()
+            return
+        if self.scene() is not None:
+            self.scene().clearSelection()
+        self.select_pixel(index)
+        event.accept()
 
     @property
     def size(self) -> tuple[float, float]:
@@ -51,3 +78,7 @@ class ImageItem(QGraphicsItem):
         painter.setPen(QPen(style.NEURON_BORDER, 1.0))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(target)
+        if self.isSelected() and self.selected_pixel is not None:
+            r, c = divmod(self.selected_pixel, self.cols)
+            painter.setPen(QPen(style.SELECTED, 1.5))
+            painter.drawRect(QRectF(-w / 2 + c * self.pixel, -h / 2 + r * self.pixel, self.pixel, self.pixel))

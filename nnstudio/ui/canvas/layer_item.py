@@ -64,6 +64,37 @@ class ButtonItem(QGraphicsItem):
         event.accept()
 
 
+class PagerItem(QGraphicsItem):
+    """The "1–8 of 128 ▼ more" label of a large column, clickable: the next page of its neurons
+    (Shift+click: the previous one). The column draws the text; this item takes the clicks."""
+
+    def __init__(self, action: Callable[[int], None], parent: QGraphicsItem) -> None:
+        super().__init__(parent)
+        self.action = action
+        self.setToolTip("Show the next neurons of this column (Page Down); Shift+click or Page Up: the previous")
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setZValue(3)
+
+    @override
+    def boundingRect(self) -> QRectF:
+        return QRectF(-COLUMN_WIDTH / 2, -22, COLUMN_WIDTH, 44)
+
+    @override
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        pass  # the column paints the label
+
+    @override
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        event.accept()
+
+    @override
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self.boundingRect().contains(event.pos()):
+            self.action(-1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
+        event.accept()
+
+
 class LayerItem(QGraphicsObject):
     """One column. Its children are NeuronItems (or an ImageItem), buttons and the more-label."""
 

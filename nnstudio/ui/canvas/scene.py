@@ -13,6 +13,7 @@ import math
 import time
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Signal
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtWidgets import (
@@ -31,7 +32,7 @@ from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
 from nnstudio.ui.canvas.edge_item import EdgeItem, label_width
 from nnstudio.ui.canvas.image_item import ImageItem
-from nnstudio.ui.canvas.layer_item import COLUMN_WIDTH, ButtonItem, LayerItem
+from nnstudio.ui.canvas.layer_item import COLUMN_WIDTH, ButtonItem, LayerItem, PagerItem
 from nnstudio.ui.canvas.neuron_item import NeuronItem
 from nnstudio.ui.canvas.texts import CanvasText, TextBlockItem
 from nnstudio.ui.compat import override
@@ -40,11 +41,18 @@ from nnstudio.ui.selection import ItemKey
 BULK_LIVE_SECONDS = 1.0  # how often the bulk edges take new weights while a run streams them in
 
 
-def shown_rows(size: int) -> list[int]:
-    """Which neurons of a column of `size` get their own circle."""
+def shown_rows(size: int, first: int = 0) -> list[int]:
+    """Which neurons of a column of `size` get their own circle: all of a small column; of a large one
+    a page of SHOWN_WHEN_LARGE from `first` (clamped to the column)."""
     if size <= style.MAX_SHOWN_NEURONS:
         return list(range(size))
-    return list(range(style.SHOWN_WHEN_LARGE))
+    first = max(0, min(first, size - style.SHOWN_WHEN_LARGE))
+    return list(range(first, first + style.SHOWN_WHEN_LARGE))
+
+
+def page_start(size: int, row: int) -> int:
+    """The first row of the page that shows `row` (pages start at multiples of SHOWN_WHEN_LARGE)."""
+    return min(row - row % style.SHOWN_WHEN_LARGE, max(0, size - style.SHOWN_WHEN_LARGE))
 
 
 def row_y(slot: int, slots: int, spacing: float = style.NEURON_SPACING) -> float:
@@ -84,6 +92,7 @@ class NetworkScene(QGraphicsScene):
         self.image: ImageItem | None = None
         self._built_for: tuple = ()
         self._bulk_drawn_at = -math.inf  # when the bulk edges last took live weights (_refresh_weights)
+        self.pages: dict[int, int] = {}  # column → first neuron shown, for columns too large to show whole
         self.output_text: TextBlockItem | None = None
         self.buttons: list[ButtonItem] = []
         self.setBackgroundBrush(style.BACKGROUND)
@@ -131,7 +140,7 @@ class NetworkScene(QGraphicsScene):
     def _add_column(self, column: int, size: int, position: tuple[float, float]) -> None:
         project = self.document.project
         image_shape = project.input_image if column == 0 else None
-        rows = [] if image_shape else shown_rows(size)
+        rows = [] if image_shape else shown_rows(size, self.pages.get(column, 0))
         slots = len(rows) + (1 if len(rows) < size and not image_shape else 0)
         spacing = self.neuron_spacing(column)
         stack = stack_half_height(self.stack_size(column))
@@ -163,7 +172,11 @@ class NetworkScene(QGraphicsScene):
                 neuron.set_caption(project.input_label(row))
             self.items_by_key[neuron.key] = neuron
         if len(rows) < size and not image_shape:
-            item.set_more(f"⋮\n{size - len(rows)} more", row_y(slots - 1, slots, spacing))
+            more_y = row_y(slots - 1, slots, spacing)
+            item.set_more(f"{rows[0] + 1}–{rows[-1] + 1}\nof {size} ▼", more_y)
+            pager = PagerItem(lambda step, c=column: self.page(c, step), item)
+            pager.setPos(0.0, more_y)
+            self.buttons.append(pager)
         if has_next_bias:
             unit = NeuronItem(ItemKey("bias_unit", column + 1), item)
             unit.setPos(0.0, unit_y)
@@ -213,7 +226,7 @@ class NetworkScene(QGraphicsScene):
     def _add_edges(self, column: int) -> None:
         layer = self.document.shown_network.layers[column - 1]
         n_out, n_in = layer.weights.shape
-        targets = shown_rows(n_out)
+        targets = shown_rows(n_out, self.pages.get(column, 0))
         large = (n_in > style.MAX_EDGE_ITEMS_PER_SIDE or n_out > style.MAX_EDGE_ITEMS_PER_SIDE
                  or (column == 1 and self.image is not None))
         if large:
@@ -571,11 +584,44 @@ class NetworkScene(QGraphicsScene):
             self.document.resize_column(column, size)
 
     def selected_key(self) -> ItemKey | None:
+        image = self.image
+        if image is not None and shiboken6.isValid(image) and image.isSelected() and image.selected_pixel is not None:
+            return ItemKey("neuron", 0, image.selected_pixel)  # a pixel of an image input
         for item in self.selectedItems():
             key = getattr(item, "key", None)
             if key is not None:
                 return key
         return None
+
+    # ------------------------------------------------------------------ large columns, page by page
+
+    def page(self, column: int, step: int) -> None:
+        """Show the next (step +1) or previous (−1) page of a large column's neurons; past the last
+        page it starts again at the first."""
+        size = self.document.project.network.sizes[column]
+        if size <= style.MAX_SHOWN_NEURONS:
+            return
+        pages = -(-size // style.SHOWN_WHEN_LARGE)
+        current = self.pages.get(column, 0) // style.SHOWN_WHEN_LARGE
+        self.pages[column] = ((current + step) % pages) * style.SHOWN_WHEN_LARGE
+        self.rebuild()
+
+    def show_neuron(self, column: int, row: int) -> bool:
+        """Bring neuron `row` of `column` into view (its page, for a large column) and select it.
+        An image input's pixel is selected on the image. False if there is no such neuron."""
+        sizes = self.document.project.network.sizes
+        if not 0 <= column < len(sizes) or not 0 <= row < sizes[column]:
+            return False
+        if column == 0 and self.image is not None:
+            self.clearSelection()
+            self.image.select_pixel(row)
+            return True
+        key = ItemKey("neuron", column, row)
+        if key not in self.items_by_key:
+            self.pages[column] = page_start(sizes[column], row)
+            self.rebuild()
+        self.select_key(key)
+        return key in self.items_by_key
 
     def select_key(self, key: ItemKey | None) -> None:
         self.clearSelection()
@@ -648,6 +694,8 @@ class NetworkScene(QGraphicsScene):
             self.document.set_bias(key.column, key.row, text)
 
     def edge_label_point(self, key: ItemKey) -> QPointF:
+        if key.kind == "neuron" and key.column == 0 and self.image is not None:
+            return self.image.pixel_centre(key.row)
         item = self.items_by_key[key]
         if isinstance(item, EdgeItem):
             return item.label_centre()

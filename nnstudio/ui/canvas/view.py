@@ -273,8 +273,14 @@ class NetworkView(QGraphicsView):
         if key is None:
             return False
         target = move(key, direction, self.network_scene.document.project.network.sizes)
-        if target is None or target not in self.network_scene.items_by_key:
+        if target is None:
             return False
+        if target not in self.network_scene.items_by_key:
+            # a neuron on another page of a large column, or a pixel of an image input
+            if target.kind != "neuron" or not self.network_scene.show_neuron(target.column, target.row):
+                return False
+            if target not in self.network_scene.items_by_key:
+                return True  # a pixel: selected on the image
         self.network_scene.select_key(target)
         item = self.network_scene.items_by_key[target]
         self.ensureVisible(item.sceneBoundingRect(), 24, 24)
@@ -306,7 +312,20 @@ class NetworkView(QGraphicsView):
             if event.key() in _ARROWS:
                 self.move_selection(_ARROWS[event.key()])  # type: ignore[index]
                 return
+        selected = self.network_scene.selected_key() if self.editor is None else None
+        if selected is not None and plain and event.key() in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+            self._page(selected, 1 if event.key() == Qt.Key.Key_PageDown else -1)
+            return
         super().keyPressEvent(event)
+
+    def _page(self, key: ItemKey, step: int) -> None:
+        """Page Down / Up: the next or previous page of the selected neuron's large column, its first
+        neuron selected."""
+        scene = self.network_scene
+        column = key.column
+        scene.page(column, step)
+        if key.kind == "neuron":
+            scene.show_neuron(column, scene.pages.get(column, 0))
 
     def open_editor(self, key: ItemKey, initial: str | None = None) -> None:
         """An in-place editor over the edge label or neuron: starting from the typed text, or from

@@ -32,6 +32,7 @@ class InspectorPanel(QWidget):
     """Shows and edits whatever is selected on the canvas."""
 
     open_matrix_requested = Signal(int)  # column
+    neuron_requested = Signal(int, int)  # column, row: show and select that neuron (Go to neuron)
     copy_matrix_requested = Signal(int)
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
@@ -126,6 +127,14 @@ class InspectorPanel(QWidget):
         size.setKeyboardTracking(False)
         size.valueChanged.connect(lambda n: self.document.resize_column(column, n))
         form.addRow("Neurons" if column else "Inputs", size)
+        if net.sizes[column] > 1:  # jump to any neuron by its number (a large column shows a page of them)
+            go = QSpinBox()
+            go.setObjectName("goToNeuron")
+            go.setRange(1, net.sizes[column])
+            go.setKeyboardTracking(False)
+            go.setToolTip("Type a neuron's number and press Enter: the canvas shows and selects it")
+            go.valueChanged.connect(lambda n: self.neuron_requested.emit(column, n - 1))
+            form.addRow("Go to input" if column == 0 else "Go to neuron", go)
         init = QComboBox()
         init.setObjectName("initialiser")
         for name, spec in INITIALISERS.items():
@@ -184,7 +193,9 @@ class InspectorPanel(QWidget):
             form.addRow(f"Bias b{key.row + 1}", editor)
         weights = ", ".join(fmt.short(w) for w in layer.weights[key.row][:8])
         more = " …" if layer.n_in > 8 else ""
-        form.addRow("Weights in", QLabel(f"[{weights}{more}]"))
+        weights_in = QLabel(f"[{weights}{more}]")
+        weights_in.setWordWrap(True)  # a wide layer's row must not widen the dock and shrink the canvas
+        form.addRow("Weights in", weights_in)
 
     def _edge(self, form: QFormLayout, key: ItemKey) -> None:
         layer = self.document.project.network.layers[key.column - 1]

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -64,6 +65,13 @@ class MatrixEditorDialog(QDialog):
         self.error = error_label("matrixError")
         self.model.error_reported.connect(self._show_error)
 
+        self.go_to = QSpinBox()
+        self.go_to.setObjectName("matrixGoTo")
+        self.go_to.setRange(1, max(1, self.model.rowCount()))
+        self.go_to.setKeyboardTracking(False)
+        self.go_to.setPrefix("neuron ")
+        self.go_to.setToolTip("Jump to a neuron's row by its number")
+        self.go_to.valueChanged.connect(self.show_row)
         copy = QPushButton("Copy W")
         copy.clicked.connect(self.copy_matrix)
         paste = QPushButton("Paste")
@@ -71,6 +79,8 @@ class MatrixEditorDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.close)
         row = QHBoxLayout()
+        row.addWidget(QLabel("Go to"))
+        row.addWidget(self.go_to)
         row.addWidget(copy)
         row.addWidget(paste)
         row.addStretch(1)
@@ -85,6 +95,13 @@ class MatrixEditorDialog(QDialog):
         QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy_selection)
         document.changed.connect(self._on_document_changed)
         self.resize(560, 360)
+
+    def show_row(self, number: int) -> None:
+        """Scroll to neuron `number` (1-based) and put the cursor on its first weight."""
+        index = self.model.index(number - 1, 0)
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtTop)
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
