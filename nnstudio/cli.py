@@ -116,6 +116,27 @@ def _rate(text: str) -> float:
     return value
 
 
+def _schedule(text: str):  # type: ignore[no-untyped-def]
+    """An argparse type: a learning-rate schedule (see training/schedule.py)."""
+    from nnstudio.training.schedule import parse_schedule
+
+    try:
+        return parse_schedule(text)
+    except NNStudioError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _fraction(text: str) -> float:
+    """An argparse type: a fraction in (0, 1], also written as a percentage (98%)."""
+    try:
+        value = float(text[:-1]) / 100 if text.strip().endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.98 or 98%, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1] such as 0.98 or 98%, got {text!r}")
+    return value
+
+
 def _make_parser() -> _Parser:
     parser = _Parser(prog="nnstudio", description="See inside neural networks.")
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
@@ -156,6 +177,14 @@ def _make_parser() -> _Parser:
     train.add_argument("--normalise", choices=["none", "minmax", "standard"], default="none",
                        help="input normalisation fitted on the training split and saved with the network")
     train.add_argument("--precision", choices=["float32", "float64"], default="float32")
+    train.add_argument("--schedule", type=_schedule, default=None, metavar="SCHEDULE",
+                       help="learning rate by epoch: constant (default), cosine, or step:EVERY:FACTOR (e.g. step:10:0.5)")
+    train.add_argument("--early-stop", type=_whole(1), default=None, metavar="EPOCHS",
+                       help="stop when the test loss has not improved for this many epochs")
+    train.add_argument("--restore-best", action="store_true",
+                       help="end on the parameters of the epoch with the best test loss")
+    train.add_argument("--target-accuracy", type=_fraction, default=None, metavar="FRACTION",
+                       help="stop once the test accuracy reaches this (0.98, or 98%%)")
     train.add_argument("--out", metavar="TRAINED_FILE", required=True)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -369,12 +398,22 @@ def _train(args: argparse.Namespace) -> int:
     config = dataclasses.replace(config, **changes)
     normalised, norm = normalise_split(data, args.normalise)
     train_set, test_set = normalised.train, normalised.test
+    from nnstudio.training.schedule import Schedule, StopRules
+
+    if (args.early_stop or args.target_accuracy or args.restore_best) and not len(test_set):
+        raise UsageError("--early-stop, --restore-best and --target-accuracy judge the test part; "
+                         f"{args.dataset} has none here")
+    if args.restore_best and not args.early_stop:
+        raise UsageError("--restore-best goes with --early-stop EPOCHS")
     settings = TrainingConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=config, seed=args.seed,
-                              dtype=args.precision)
+                              dtype=args.precision, schedule=args.schedule or Schedule(),
+                              stop=StopRules(args.target_accuracy, args.early_stop, args.restore_best))
     bar = _progress_bar(not args.quiet)
     print(f"training {'-'.join(map(str, project.network.sizes))} on {args.dataset}: {len(train_set)} training and "
           f"{len(test_set)} test samples, {args.epochs} epochs, batch {args.batch_size}, {config.name} "
-          f"α = {config.learning_rate:g}; large products by {blas.library().name}", flush=True)
+          f"α = {config.learning_rate:g}"
+          + (f" ({settings.schedule.describe()})" if settings.schedule.kind != "constant" else "")
+          + f"; large products by {blas.library().name}", flush=True)
     run = train(project.network, project.loss, train_set, test_set, settings)
     while True:
         try:
@@ -387,8 +426,13 @@ def _train(args: argparse.Namespace) -> int:
         elif isinstance(record, EpochResult):
             _end_progress_line()
             accuracy = "—" if record.test_accuracy is None else f"{record.test_accuracy:.2%}"
+            rate = f"  α = {record.learning_rate:.4g}" if settings.schedule.kind != "constant" else ""
             print(f"epoch {record.epoch}: train loss {record.train_loss:.4f}  test loss {record.test_loss:.4f}  "
-                  f"test accuracy {accuracy}  {record.samples_per_second:,.0f} samples/s", flush=True)
+                  f"test accuracy {accuracy}  {record.samples_per_second:,.0f} samples/s{rate}", flush=True)
+    if result.stop_reason:
+        print(f"stopped: {result.stop_reason}")
+    if result.best_epoch is not None:
+        print(f"kept the parameters of epoch {result.best_epoch} (the best test loss)")
     trained = project.replace(network=result.network, optimizer=config, normalisation=norm.project_field())
     save_project(trained, args.out)
     if result.error:

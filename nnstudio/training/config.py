@@ -1,4 +1,4 @@
-"""Training settings: epochs, batch size, optimiser, seed, precision."""
+"""Training settings: epochs, batch size, optimiser, seed, precision, schedule and stop rules."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.optim import OptimizerConfig
+from nnstudio.training.schedule import Schedule, StopRules
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class TrainingConfig:
     # core free for the window. benchmarks/bench_train.py measures 1 and 2.
     blas_threads: int | None = 1
     preview_seconds: float | None = None  # if set, yield a ParameterSnapshot this often
+    schedule: Schedule = field(default_factory=Schedule)  # the learning rate epoch by epoch
+    stop: StopRules = field(default_factory=StopRules)  # ending early: a target accuracy, early stopping
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, int) or self.epochs < 1:

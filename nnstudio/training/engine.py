@@ -41,7 +41,7 @@ with a hand-written mini-batch loop.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -112,6 +112,10 @@ class FastMLP:
         self._grads: list[np.ndarray] | None = None
         self._m: list[np.ndarray] | None = None
         self._v: list[np.ndarray] | None = None
+
+    def set_learning_rate(self, rate: float) -> None:
+        """The learning rate from the next step on (a schedule changes it between epochs)."""
+        self.config = replace(self.config, learning_rate=float(rate))
 
     def order_inputs(self, order: np.ndarray) -> None:
         """Store the first layer's weights for input `order[r]` in row r; from now on the input

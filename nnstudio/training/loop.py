@@ -30,6 +30,7 @@ from nnstudio.training.control import TrainingControl
 from nnstudio.training.engine import FastMLP
 from nnstudio.training.metrics import evaluate_outputs
 from nnstudio.training.progress import EpochResult, ParameterSnapshot, StepProgress, TrainingResult
+from nnstudio.training.schedule import StopWatch
 
 Record = StepProgress | EpochResult | ParameterSnapshot
 
@@ -84,6 +85,12 @@ def train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | N
 def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | None, config: TrainingConfig,
            control: TrainingControl | None) -> Generator[Record, None, TrainingResult]:
     control = control or TrainingControl()
+    rules = config.stop
+    if (rules.target_accuracy is not None or rules.patience is not None) and (test_set is None or not len(test_set)):
+        raise ShapeError("a target accuracy and early stopping judge the test part; this run has none")
+    watch = StopWatch(rules)
+    best: list[np.ndarray] | None = None
+    stop_reason: str | None = None
     engine = FastMLP(network, loss, config.optimizer, config.dtype,
                      release_gil_from=RESPONSIVE_RELEASE_GIL_FROM if control.responsive else blas.RELEASE_GIL_FROM)
     dtype = engine.dtype
@@ -106,6 +113,8 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     stopped = False
     error: str | None = None
     for epoch in range(1, config.epochs + 1):
+        rate = config.schedule.rate(epoch, config.epochs, config.optimizer.learning_rate)
+        engine.set_learning_rate(rate)
         order = rng.permutation(n)
         batches.shuffle(order)
         epoch_start = time.perf_counter()
@@ -158,10 +167,21 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
             outputs = engine.predict(test_set.x)
             test_loss, accuracy, per_class, confusion = evaluate_outputs(outputs, test_set, loss,
                                                                          network.layers[-1].activation)
-        result = EpochResult(epoch, total / max(count, 1), test_loss, accuracy, per_class, confusion, speed, seconds)
+        result = EpochResult(epoch, total / max(count, 1), test_loss, accuracy, per_class, confusion, speed, seconds,
+                             rate)
         history.append(result)
+        stop_reason = watch.after_epoch(epoch, test_loss, accuracy)
+        if rules.restore_best and watch.best_epoch == epoch:
+            best = engine.snapshot()
         yield result
-    return TrainingResult(engine.to_network(), history, stopped, error, time.perf_counter() - started)
+        if stop_reason is not None:
+            break
+    best_epoch = None
+    if rules.restore_best and best is not None and watch.best_epoch != len(history) and not error:
+        engine.restore(best)  # early stopping ends on the best epoch's parameters
+        best_epoch = watch.best_epoch
+    return TrainingResult(engine.to_network(), history, stopped, error, time.perf_counter() - started,
+                          stop_reason, best_epoch)
 
 
 def drive(run: Generator[Record, None, TrainingResult]) -> TrainingResult:

@@ -42,6 +42,7 @@ class EpochResult:
     confusion: np.ndarray | None
     samples_per_second: float
     seconds: float
+    learning_rate: float = float("nan")  # the rate this epoch trained with (see schedule.py)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,3 +54,5 @@ class TrainingResult:
     stopped: bool = False
     error: str | None = None
     seconds: float = 0.0
+    stop_reason: str | None = None  # a stop rule ended the run early: which, in words
+    best_epoch: int | None = None   # the parameters are this epoch's (early stopping with restore_best)

@@ -116,3 +116,27 @@ def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
     assert first.startswith(b"training 2-2-1 on xor")
     assert process.returncode == 141
     assert errors == b""
+
+
+def test_train_follows_a_schedule_and_stops_on_a_rule(tmp_path):
+    out = tmp_path / "xor.nnstudio"
+    result = run("train", "xor", "--dataset", "xor", "--epochs", "400", "--lr", "0.5", "--schedule", "step:100:0.5",
+                 "--target-accuracy", "100%", "--out", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "(step decay ×0.5 every 100 epochs)" in lines[0]
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert epochs[0].endswith("α = 0.5") and len(epochs) < 400
+    assert lines[-2].startswith("stopped: reached the target test accuracy 100.00% at epoch")
+    assert "test accuracy 100.00%" in epochs[-1] and out.exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--schedule", "step:x"], "write a step schedule as step:EVERY:FACTOR"),
+    (["--target-accuracy", "1.5"], "expected a fraction in (0, 1]"),
+    (["--early-stop", "0"], "expected a whole number ≥ 1"),
+    (["--restore-best"], "--restore-best goes with --early-stop EPOCHS"),
+])
+def test_bad_schedules_and_stop_rules_are_refused_in_one_line(tmp_path, args, message):
+    result = run("train", "xor", "--dataset", "xor", *args, "--out", str(tmp_path / "x.nnstudio"))
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
