@@ -161,6 +161,34 @@ def test_bad_settings_are_refused_before_starting(qtbot, settings):
     assert "division by zero" in panel.message.text()
 
 
+def test_the_panel_runs_a_schedule_and_stops_on_its_rules(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings, epochs=40)
+    panel.batch.setValue(16)
+    panel.schedule.setText("step:1:0.5")
+    panel.patience.setValue(2)
+    panel.restore_best.setChecked(True)
+    panel.target_accuracy.setValue(100.0)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    epochs = panel.plot.epoch_x
+    assert 3 <= len(epochs) < 40  # halving every epoch, the test loss soon stops improving
+    assert "stopped: the test loss has not improved for 2 epochs" in panel.status.text() or \
+        "stopped: reached the target test accuracy" in panel.status.text()
+
+
+@pytest.mark.parametrize("field, text, message", [("schedule", "step:x", "schedule: write a step schedule"),
+                                                  ("restore", "", "goes with early stopping")])
+def test_bad_schedule_or_stop_settings_are_refused_before_starting(qtbot, settings, field, text, message):
+    window, panel = two_input_window(qtbot, settings)
+    if field == "schedule":
+        panel.schedule.setText(text)
+    else:
+        panel.restore_best.setChecked(True)
+    panel.start_button.click()
+    assert not window.trainer.running
+    assert message in panel.message.text()
+
+
 def test_drawing_on_the_pad_changes_input_and_prediction(make_window, qtbot):
     window = make_window("mnist-mlp")
     pad = window.results_panel.pad

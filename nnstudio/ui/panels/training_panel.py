@@ -6,6 +6,7 @@ import time
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -27,6 +28,8 @@ from nnstudio.document import Document
 from nnstudio.training import EpochResult, StepProgress, TrainingConfig
 from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.panels.training_plot import TrainingPlot
+from nnstudio.training.schedule import StopRules, parse_schedule
+from nnstudio.ui.panels.rules_dialog import RulesDialog
 from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
 
 DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST", "fashion-mnist"), ("XOR (4 points)", "xor"),
@@ -60,6 +63,8 @@ class TrainingPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         form2 = QFormLayout()
+        for each in (form, form2):  # compact: the window keeps 1280×800 with this dock open
+            each.setVerticalSpacing(3)
         self.dataset = QComboBox()
         self.dataset.setObjectName("dataset")
         for label, name in DATASETS:
@@ -103,6 +108,11 @@ class TrainingPanel(QWidget):
         form2.addRow("Learning rate", self.learning_rate)
         self.l2 = QLineEdit("0")
         form2.addRow("L2 on W", self.l2)
+        # Schedule and stop rules live in a small dialog (the panel keeps its height at 1280×800);
+        # the button beside Start opens it and says what is set.
+        self.rules = RulesDialog(self)
+        self.schedule, self.target_accuracy = self.rules.schedule, self.rules.target_accuracy
+        self.patience, self.restore_best = self.rules.patience, self.rules.restore_best
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         form.addRow("Seed", self.seed)
@@ -118,7 +128,12 @@ class TrainingPanel(QWidget):
         self.pause_button.setObjectName("pauseTraining")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setObjectName("stopTraining")
-        for button in (self.start_button, self.pause_button, self.stop_button):
+        self.rules_button = QPushButton("Rules…")
+        self.rules_button.setObjectName("trainingRules")
+        self.rules_button.setToolTip("Learning-rate schedule and stop rules (target accuracy, early stopping)")
+        self.rules_button.clicked.connect(self.rules.open)
+        self.rules.accepted.connect(self._describe_rules)
+        for button in (self.start_button, self.pause_button, self.stop_button, self.rules_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         self.start_button.clicked.connect(self.start)
@@ -162,6 +177,10 @@ class TrainingPanel(QWidget):
         self._on_dataset_changed()
 
     # ------------------------------------------------------------------ form
+
+    def _describe_rules(self) -> None:
+        self.rules_button.setText("Rules…" if self.rules.is_default() else "Rules ✓…")
+        self.rules_button.setToolTip(self.rules.summary())
 
     def _load_settings(self) -> None:
         config = self.document.project.optimizer
@@ -211,8 +230,17 @@ class TrainingPanel(QWidget):
         if lr <= 0:
             raise NNStudioError("the learning rate must be above 0")
         optimizer = OptimizerConfig(self.optimizer.currentText(), learning_rate=lr, l2=l2)
+        try:
+            schedule = parse_schedule(self.schedule.text())
+        except NNStudioError as error:
+            raise NNStudioError(f"schedule: {error}") from None
+        target = self.target_accuracy.value() / 100 or None
+        patience = self.patience.value() or None
+        if self.restore_best.isChecked() and patience is None:
+            raise NNStudioError("keeping the best epoch goes with early stopping: set Early stop to a number of epochs")
         config = TrainingConfig(epochs=self.epochs.value(), batch_size=self.batch.value(), optimizer=optimizer,
-                                seed=self.seed.value(), report_seconds=PROGRESS_SECONDS, preview_seconds=PREVIEW_SECONDS)
+                                seed=self.seed.value(), report_seconds=PROGRESS_SECONDS, preview_seconds=PREVIEW_SECONDS,
+                                schedule=schedule, stop=StopRules(target, patience, self.restore_best.isChecked()))
         return TrainingRequest(self.document.project, name, config, source, self.normalise.currentData(),
                                self.test_fraction.value())
 
@@ -282,7 +310,8 @@ class TrainingPanel(QWidget):
         seen = self.plot.steps[-1] if self.plot.steps else 0.0
         self.plot.add_epoch(record, seen)
         accuracy = "" if record.test_accuracy is None else f", test accuracy {record.test_accuracy:.2%}"
-        self.status.setText(f"epoch {record.epoch}: test loss {record.test_loss:.4f}{accuracy}")
+        rate = f", learning rate {record.learning_rate:.4g}" if self.schedule.text().strip() not in ("", "constant") else ""
+        self.status.setText(f"epoch {record.epoch}: test loss {record.test_loss:.4f}{accuracy}{rate}")
 
     def _on_ended(self, result) -> None:  # type: ignore[no-untyped-def]
         self._sync_buttons()
@@ -298,7 +327,9 @@ class TrainingPanel(QWidget):
         else:
             last = result.epochs[-1] if result.epochs else None
             tail = "" if last is None or last.test_accuracy is None else f": test accuracy {last.test_accuracy:.2%}"
-            self.status.setText(f"finished {len(result.epochs)} epochs in {result.seconds:.1f} s{tail}. "
+            why = f" — stopped: {result.stop_reason}" if result.stop_reason else ""
+            kept = f"; kept epoch {result.best_epoch}'s parameters (the best test loss)" if result.best_epoch else ""
+            self.status.setText(f"finished {len(result.epochs)} epochs in {result.seconds:.1f} s{tail}{why}{kept}. "
                                 "Undo restores the untrained network.")
         self.progress.setValue(self.progress.maximum())
 
