@@ -110,6 +110,10 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     started = time.perf_counter()
     last_report = last_preview = started - config.report_seconds  # clocks run across epochs: short
     seen = 0                                                          # epochs still report
+    # The loss a step record reports: the mean over the batches since the previous record. (It was
+    # the mean since the epoch began, which restarted at every epoch: the curve jumped down at each
+    # boundary, an artefact of the reset, not of training.)
+    recent_total, recent_count = 0.0, 0
     stopped = False
     error: str | None = None
     for epoch in range(1, config.epochs + 1):
@@ -141,14 +145,17 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
             total += value * (hi - lo)
             count += hi - lo
             seen += hi - lo
+            recent_total += value * (hi - lo)
+            recent_count += hi - lo
             if (step + 1) % config.snapshot_every == 0 and engine.finite():
                 snapshot = engine.snapshot()
             if step % check_every == 0:  # reading the clock every step would cost more than batch 1 itself
                 now = time.perf_counter()
                 if now - last_report >= config.report_seconds:
                     last_report = now
-                    yield StepProgress(epoch, step + 1, steps_per_epoch, seen, total / count,
+                    yield StepProgress(epoch, step + 1, steps_per_epoch, seen, recent_total / recent_count,
                                        count / (now - epoch_start))
+                    recent_total, recent_count = 0.0, 0
                 if config.preview_seconds is not None and now - last_preview >= config.preview_seconds:
                     last_preview = now
                     yield ParameterSnapshot(epoch, step + 1, engine.to_network())

@@ -11,7 +11,8 @@ from nnstudio.core.network import Network
 
 @dataclass(frozen=True)
 class StepProgress:
-    """Within an epoch: where we are and how fast. `loss` is the running mean train loss."""
+    """Within an epoch: where we are and how fast. `loss` is the mean train loss of the batches since
+    the previous record (across epoch boundaries: no reset, so no jump at each new epoch)."""
 
     epoch: int
     step: int

@@ -109,3 +109,31 @@ def test_stop_rules_need_a_test_part():
     network = build_network([2, 3, 2], ["tanh", "softmax"], "xavier", seed=2)
     with pytest.raises(NNStudioError, match="judge the test part"):
         drive(train(network, "cce", train_set, None, TrainingConfig(epochs=2, stop=StopRules(target_accuracy=0.9))))
+
+
+def test_step_records_report_the_loss_since_the_last_record_not_since_the_epoch_began():
+    """Every step reported (batches of 256: the loop reads the clock each step): the records of an epoch,
+    weighted by their batches, average to the epoch's train loss — and they are not running means
+    (a running mean restarts at each epoch and made the curve jump there)."""
+    from nnstudio.training import StepProgress
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 1, (1024, 3))
+    labels = (x[:, 0] > 0).astype(int)
+    data = Dataset("big", x, labels, ("a", "b"))
+    network = build_network([3, 4, 2], ["tanh", "softmax"], "xavier", seed=1)
+    config = TrainingConfig(epochs=2, batch_size=256, dtype="float64", report_seconds=0.0,
+                            optimizer=OptimizerConfig("sgd", learning_rate=0.5))
+    records = []
+    run = train(network, "cce", data, None, config)
+    while True:
+        try:
+            records.append(next(run))
+        except StopIteration as done:
+            result = done.value
+            break
+    for epoch in (1, 2):
+        steps = [r.loss for r in records if isinstance(r, StepProgress) and r.epoch == epoch]
+        assert len(steps) == 4
+        assert np.mean(steps) == pytest.approx(result.epochs[epoch - 1].train_loss, rel=1e-12)
+        assert steps[-1] != pytest.approx(result.epochs[epoch - 1].train_loss, rel=1e-9)  # not a running mean

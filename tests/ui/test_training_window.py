@@ -119,7 +119,9 @@ def test_pause_and_resume(qtbot, settings):
     count = len(panel.plot.steps)
     qtbot.wait(400)
     assert len(panel.plot.steps) == count  # paused: nothing new
+    assert panel.status.text().startswith("Paused at epoch ") and "left" not in panel.status.text()
     panel.pause_button.click()
+    assert panel._paused_for >= 0.5  # the time estimate leaves the pause out
     qtbot.waitUntil(lambda: len(panel.plot.steps) > count, timeout=5000)
     panel.stop_button.click()
     qtbot.waitUntil(lambda: not window.trainer.running, timeout=2000)
@@ -151,6 +153,16 @@ def test_an_error_in_the_worker_is_shown_as_a_message(qtbot, settings, tmp_path)
     assert boxes and "line 2 has 2 values, the header has 3" in boxes[-1].text()
     assert window.actions_by_name["add_layer"].isEnabled()  # the lock is released
     window.document.add_layer(3)
+
+
+def test_the_loss_axis_reads_as_it_is_and_can_be_logarithmic(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings)
+    item = panel.plot.plot.getPlotItem()
+    assert item.getAxis("left").autoSIPrefix is False  # no "loss (×0.001)" with ticks in the hundreds
+    panel.log_loss.setChecked(True)
+    assert item.getViewBox().state["logMode"][1] and item.getAxis("left").labelText == "loss (log scale)"
+    panel.log_loss.setChecked(False)
+    assert not item.getViewBox().state["logMode"][1]
 
 
 def test_bad_settings_are_refused_before_starting(qtbot, settings):

@@ -158,6 +158,11 @@ class TrainingPanel(QWidget):
         csv_button.clicked.connect(self._export_csv)
         png_button = QPushButton("Export plot as PNG…")
         png_button.clicked.connect(self._export_png)
+        self.log_loss = QCheckBox("log loss axis")
+        self.log_loss.setObjectName("logLoss")
+        self.log_loss.setToolTip("Show the loss on a logarithmic axis (a loss that falls over decades)")
+        self.log_loss.toggled.connect(self.plot.set_log_loss)
+        exports.addWidget(self.log_loss)
         exports.addStretch(1)
         exports.addWidget(csv_button)
         exports.addWidget(png_button)
@@ -172,6 +177,8 @@ class TrainingPanel(QWidget):
         controller.failed.connect(self._on_failed)
         document.changed.connect(lambda kind: self._load_settings() if kind == "all" else None)
         document.replaced.connect(self.clear)
+        self._started, self._epochs = time.perf_counter(), 1
+        self._paused_for, self._paused_at, self._where = 0.0, None, ""  # pauses do not count as time spent
         self._load_settings()
         self._sync_buttons()
         self._on_dataset_changed()
@@ -259,6 +266,7 @@ class TrainingPanel(QWidget):
             return
         self.plot.clear()
         self._started = time.perf_counter()
+        self._paused_for, self._paused_at, self._where = 0.0, None, ""
         self._epochs = request.config.epochs
         worker.status.connect(self.status.setText)
         worker.download_progress.connect(self._on_download)
@@ -271,10 +279,14 @@ class TrainingPanel(QWidget):
     def toggle_pause(self) -> None:
         if self.controller.paused:
             self.controller.resume()
+            if self._paused_at is not None:  # the time estimate counts working time only
+                self._paused_for += time.perf_counter() - self._paused_at
+                self._paused_at = None
             self.status.setText("training…")
         else:
             self.controller.pause()
-            self.status.setText("paused")
+            self._paused_at = time.perf_counter()
+            self.status.setText(f"Paused{self._where} — press Resume to go on")
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -300,7 +312,10 @@ class TrainingPanel(QWidget):
         done = (record.epoch - 1 + record.step / record.steps_per_epoch) / self._epochs
         self.progress.setRange(0, 1000)
         self.progress.setValue(int(1000 * done))
-        elapsed = time.perf_counter() - self._started
+        self._where = f" at epoch {record.epoch}, step {record.step}"
+        if self.controller.paused:
+            return  # a record sent just before the pause must not undo "Paused" or restart the clock
+        elapsed = time.perf_counter() - self._started - self._paused_for
         left = elapsed * (1 - done) / done if done > 0 else 0
         self.status.setText(f"epoch {record.epoch}/{self._epochs}, step {record.step}/{record.steps_per_epoch} — "
                             f"loss {record.loss:.4f}, {record.samples_per_second:,.0f} samples/s, "
@@ -311,7 +326,8 @@ class TrainingPanel(QWidget):
         self.plot.add_epoch(record, seen)
         accuracy = "" if record.test_accuracy is None else f", test accuracy {record.test_accuracy:.2%}"
         rate = f", learning rate {record.learning_rate:.4g}" if self.schedule.text().strip() not in ("", "constant") else ""
-        self.status.setText(f"epoch {record.epoch}: test loss {record.test_loss:.4f}{accuracy}{rate}")
+        if not self.controller.paused:  # "Paused" stays until Resume
+            self.status.setText(f"epoch {record.epoch}: test loss {record.test_loss:.4f}{accuracy}{rate}")
 
     def _on_ended(self, result) -> None:  # type: ignore[no-untyped-def]
         self._sync_buttons()

@@ -28,6 +28,11 @@ SMOOTHING = 0.9
 class TrainingPlot(QWidget):
     """Curves for one run; `clear()` starts the next."""
 
+    def set_log_loss(self, on: bool) -> None:
+        """The loss axis logarithmic (losses that fall over decades) or linear; accuracy stays linear."""
+        self.plot.getPlotItem().setLogMode(y=on)
+        self.plot.getPlotItem().setLabel("left", "loss (log scale)" if on else "loss")
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pg.setConfigOptions(antialias=True)
@@ -36,6 +41,8 @@ class TrainingPlot(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "samples seen")
         item.setLabel("left", "loss")
+        # Losses are read as they are: no "×0.001" with ticks in the hundreds (pyqtgraph's SI prefix).
+        item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.2)
         item.addLegend(offset=(-10, 10))
         self.raw = item.plot([], [], pen=pg.mkPen("#93c5fd", width=1), name="train loss")
