@@ -6,6 +6,7 @@ every edit is a Document method, every view listens to the Document.
 
 from __future__ import annotations
 
+import functools
 import html
 from pathlib import Path
 
@@ -65,6 +66,17 @@ MAX_RECENT = 8
 FILE_FILTER = f"nnstudio networks (*{SUFFIX});;All files (*)"
 NEW_LAYER_SIZE = 2
 DOCK_WIDTHS = (220, 290)  # left (input and output), right (inspector): the canvas takes the rest
+
+
+@functools.lru_cache(maxsize=None)
+def _example_info(name: str) -> tuple[str, str]:
+    """An example's title and description, read once per process: the built-in files do not change,
+    and reading them all (mnist-mlp holds 100,000 weights) for every new window cost ~100 ms."""
+    try:
+        project = load_example(name)
+    except NNStudioError:
+        return "", ""
+    return project.name, project.description
 
 
 class MainWindow(QMainWindow):
@@ -244,17 +256,12 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _example_description(name: str) -> str:
         """What the example shows (its file's own description), or ""."""
-        try:
-            return load_example(name).description
-        except NNStudioError:
-            return ""
+        return _example_info(name)[1]
 
     @staticmethod
     def _example_title(name: str) -> str:
-        try:
-            return f"{load_example(name).name}  ({name})"
-        except NNStudioError:
-            return name
+        title = _example_info(name)[0]
+        return f"{title}  ({name})" if title else name
 
     def _build_toolbar(self) -> None:
         a = self.actions_by_name
