@@ -66,6 +66,11 @@ def _header(read: Callable[[int], bytes], source: str) -> tuple[np.dtype, tuple[
     if 4 + 4 * ndim + payload > MAX_BYTES:
         raise IdxError(f"{source}: the header claims {_shape(dims)} values "
                        f"({describe_bytes(payload)}); an IDX file may hold at most {describe_bytes(MAX_BYTES)}")
+    # Each dimension on its own too: 0 × 4294967295 holds nothing, so the product passes, but numpy
+    # refuses to shape it ("array is too big"). Found by the fuzz tests under a newer hypothesis.
+    if max(dims) * dtype.itemsize > MAX_BYTES:
+        raise IdxError(f"{source}: the header claims {_shape(dims)} values; a dimension of {max(dims):,} is more "
+                       f"than an IDX file of at most {describe_bytes(MAX_BYTES)} can hold")
     return dtype, dims, 4 + 4 * ndim
 
 

@@ -37,6 +37,16 @@ def test_dimensions_whose_product_wraps_int64_are_refused_by_the_budget(tmp_path
     assert peak < MiB
 
 
+def test_an_empty_dimension_beside_a_huge_one_is_refused_by_name(tmp_path):
+    """0 × 4294967295 holds nothing, but numpy refuses to even shape it ("array is too big"): found by
+    the fuzz tests under a newer hypothesis."""
+    path = tmp_path / "empty.idx"
+    path.write_bytes(_idx_header(0x08, (0, 2**32 - 1)))
+    with pytest.raises(IdxError, match="the header claims 0×4294967295 values; a dimension of 4,294,967,295 is more "
+                                       "than an IDX file of at most 1 GiB can hold"):
+        read_idx(path)
+
+
 def test_a_header_declaring_more_than_the_file_holds_is_refused_before_allocating(tmp_path, peak_memory):
     path = tmp_path / "short.idx"
     path.write_bytes(_idx_header(0x08, (60000, 28, 28)) + b"\0" * 100)
