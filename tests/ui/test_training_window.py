@@ -224,3 +224,51 @@ def test_drawing_on_the_pad_changes_input_and_prediction(make_window, qtbot):
     assert bars != before_bars
     assert window.results_panel.prediction.text().startswith("→")
     assert window.document.undo_stack.undo_text() == "Draw a digit"
+
+
+def test_the_confusion_matrix_names_its_axes_shows_shares_and_a_click_shows_that_cells_images(qtbot, make_window,
+                                                                                             tmp_path):
+    """MNIST-shaped data (the gallery shows images): after a run, every class is in sight with its count and
+    row share, and clicking a cell leaves exactly that cell's test images in the gallery."""
+    from nnstudio.core import forward
+    from nnstudio.data import write_idx
+    from PySide6.QtWidgets import QLabel
+
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 300), ("t10k", 120)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = (rng.random((n, 28, 28)) * 60).astype(np.uint8)
+        for k in range(10):
+            images[labels == k, 2 * k:2 * k + 4, 4:24] = 255  # a bar per class: learnable
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    window = make_window("mnist-mlp")
+    window.actions_by_name["train"].trigger()
+    panel = window.training_panel
+    panel.dataset.setCurrentIndex(panel.dataset.findData("mnist"))
+    panel.source.setText(str(tmp_path))
+    panel.epochs.setValue(2)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=30000)
+    results = window.results_panel
+    table = results.confusion
+    assert table.rowCount() == table.columnCount() == 10
+    titles = {label.objectName(): label.text() for label in results.findChildren(QLabel)}
+    assert titles["confusionPredicted"].startswith("predicted class →") and titles["confusionTrue"].startswith("true")
+    counts = np.array([[int(table.item(i, j).text().split(" · ")[0] or 0) for j in range(10)] for i in range(10)])
+    row = int(np.argmax(counts.sum(axis=1)))
+    first = table.item(row, row).text()
+    assert first.endswith(f"{counts[row, row] / counts[row].sum():.0%}")  # the share of its row
+    column = int(np.argmax(np.where(np.arange(10) == row, -1, counts[row])))  # the row's biggest mistake, if any
+    if counts[row, column] == 0:
+        column = row
+    table.cellClicked.emit(row, column)
+    assert results.tabs.currentIndex() == 1
+    shown = [results.gallery.item(k).data(Qt.ItemDataRole.UserRole) for k in range(results.gallery.count())]
+    test = results.data.test
+    predicted = np.argmax(forward(window.document.project.network, test.x.astype(np.float32)).output, axis=1)
+    expected = [int(i) for i in np.flatnonzero((test.y == row) & (predicted == column))]
+    assert shown == expected and len(shown) == counts[row, column]
+    assert f"{len(shown)} image" in results.gallery_title.text()
+    results.show_all.click()
+    assert results.gallery.count() == min(len(test), 120)

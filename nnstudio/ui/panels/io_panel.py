@@ -144,10 +144,12 @@ class IOPanel(QWidget):
 
         inputs = QGroupBox("Input x")
         self.input_table = VectorTable(self.document.set_input, self.show_error, self.refresh_values)
+        self.input_table.setMinimumHeight(48)  # two rows at least; it scrolls, and the window keeps 1280×800
         self.input_table.setObjectName("inputTable")
         QVBoxLayout(inputs).addWidget(self.input_table)
         targets = QGroupBox("Target y")
         self.target_table = VectorTable(self.document.set_target, self.show_error, self.refresh_values)
+        self.target_table.setMinimumHeight(48)
         self.target_table.setObjectName("targetTable")
         QVBoxLayout(targets).addWidget(self.target_table)
         layout.addWidget(inputs, 2)
@@ -203,7 +205,10 @@ class IOPanel(QWidget):
             return
         self.prediction_label.setText(shown.predicted())
         self.prediction_label.setVisible(bool(shown.predicted()))
-        self.output_label.setText("\n".join(shown.output_lines()))
+        lines = shown.output_lines()
+        if len(lines) > 4:  # MNIST's ten: two to a line, in order, so the dock fits a 1280×800 window
+            lines = ["  ".join(lines[i:i + 2]) for i in range(0, len(lines), 2)]
+        self.output_label.setText("\n".join(lines))
         self.output_label.setToolTip("" if shown.output is None else "\n".join(
             f"{label} = {fmt.full(v)}" for label, v in zip(shown.labels, shown.output)))
         if shown.loss is not None:

@@ -9,7 +9,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -87,11 +89,51 @@ class ResultsPanel(QWidget):
         self.gallery.setIconSize(QSize(56, 56))
         self.gallery.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.gallery.itemClicked.connect(self._on_gallery_item)
-        self.tabs.addTab(self.gallery, "Gallery")
+        self.gallery_filter: tuple[int, int] | None = None  # (true, predicted) from a confusion cell
+        self.gallery_title = QLabel("Test images, misclassified first (✗); click one to make it the input")
+        self.gallery_title.setObjectName("galleryTitle")
+        self.show_all = QPushButton("Show all")
+        self.show_all.setObjectName("galleryShowAll")
+        self.show_all.clicked.connect(lambda: self.filter_gallery(None))
+        self.show_all.hide()
+        gallery_page = QWidget()
+        gallery_layout = QVBoxLayout(gallery_page)
+        gallery_layout.setContentsMargins(0, 0, 0, 0)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.gallery_title, 1)
+        title_row.addWidget(self.show_all)
+        gallery_layout.addLayout(title_row)
+        gallery_layout.addWidget(self.gallery, 1)
+        self.tabs.addTab(gallery_page, "Gallery")
 
+        # Confusion matrix: rows are the true classes, columns the predicted ones, each cell its count
+        # and its share of the row; a click shows that cell's images in the gallery.
         self.confusion = QTableWidget()
         self.confusion.setObjectName("confusion")
-        self.tabs.addTab(self.confusion, "Confusion")
+        self.confusion.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.confusion.cellClicked.connect(lambda row, column: self.filter_gallery((row, column)))
+        for header in (self.confusion.horizontalHeader(), self.confusion.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)  # every class in sight, no scrolling
+            header.setMinimumSectionSize(12)
+            header.setDefaultSectionSize(16)  # ten rows fit the dock's height at 1280×800
+        self.confusion.setToolTip("Each cell: the test images of the row's true class predicted as the column's "
+                                  "class, and their share of the row. Click a cell to see its images.")
+        predicted = QLabel("predicted class →   (click a cell to see its images)")
+        predicted.setObjectName("confusionPredicted")
+        predicted.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        true = QLabel("true\n↓")
+        true.setObjectName("confusionTrue")
+        true.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        confusion_page = QWidget()
+        grid = QGridLayout(confusion_page)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        grid.addWidget(predicted, 0, 1)
+        grid.addWidget(true, 1, 0)
+        grid.addWidget(self.confusion, 1, 1)
+        grid.setRowStretch(1, 1)
+        grid.setColumnStretch(1, 1)
+        self.tabs.addTab(confusion_page, "Confusion")
 
         self.boundary = pg.PlotWidget(background="w")
         self.boundary.setObjectName("boundary")
@@ -122,6 +164,7 @@ class ResultsPanel(QWidget):
     def clear(self) -> None:
         """Another network was opened: the last run's data, gallery and confusion matrix were not its."""
         self.data = None
+        self.gallery_filter = None
         self.gallery.clear()
         self.confusion.clear()
         self.confusion.setRowCount(0)
@@ -130,6 +173,7 @@ class ResultsPanel(QWidget):
 
     def show_run(self, epochs: list) -> None:  # type: ignore[type-arg]
         """After a run: the confusion matrix of its last epoch and the gallery of test images."""
+        self.gallery_filter = None
         if epochs and epochs[-1].confusion is not None:
             self._fill_confusion(epochs[-1].confusion)
         self.refresh_gallery()
@@ -144,20 +188,27 @@ class ResultsPanel(QWidget):
         labels = self.data.test.classes if self.data and self.data.test.classes else [str(i) for i in range(k)]
         self.confusion.setRowCount(k)
         self.confusion.setColumnCount(k)
-        self.confusion.setHorizontalHeaderLabels([f"→ {c}" for c in labels])
+        self.confusion.setHorizontalHeaderLabels([str(c) for c in labels])
         self.confusion.setVerticalHeaderLabels([str(c) for c in labels])
-        peak = max(int(matrix.max()), 1)
+        rows = np.maximum(matrix.sum(axis=1), 1)
         for i in range(k):
             for j in range(k):
-                item = QTableWidgetItem(str(int(matrix[i, j])))
+                count, share = int(matrix[i, j]), matrix[i, j] / rows[i]
+                item = QTableWidgetItem(f"{count} · {share:.0%}" if count else "")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                strength = matrix[i, j] / peak
                 colour = QColor(37, 99, 235) if i == j else QColor(234, 88, 12)
-                colour.setAlpha(int(30 + 200 * strength) if matrix[i, j] else 0)
+                colour.setAlpha(int(30 + 200 * share) if count else 0)  # shaded by the share of its row
                 item.setBackground(QBrush(colour))
-                item.setToolTip(f"true {labels[i]}, predicted {labels[j]}: {int(matrix[i, j])}")
+                item.setToolTip(f"true {labels[i]}, predicted {labels[j]}: {count} of {int(matrix[i].sum())} "
+                                f"({share:.1%} of the row); click to see them")
                 self.confusion.setItem(i, j, item)
-        self.confusion.resizeColumnsToContents()
+
+    def filter_gallery(self, cell: tuple[int, int] | None) -> None:
+        """Show only the test images of true class `cell[0]` predicted as `cell[1]` (None: all again)."""
+        self.gallery_filter = cell
+        self.refresh_gallery()
+        if cell is not None:
+            self.tabs.setCurrentIndex(1)
 
     def refresh_gallery(self) -> None:
         self.gallery.clear()
@@ -167,12 +218,24 @@ class ResultsPanel(QWidget):
                 or data.test.x.shape[1] != project.network.input_size or not project.network.layers:
             return
         test = data.test
-        count = min(len(test), 2000)
+        cell = self.gallery_filter
+        count = len(test) if cell is not None else min(len(test), 2000)  # a cell: every one of its images
         outputs = forward(project.network, test.x[:count].astype(project.network.dtype)).output
         predicted = np.argmax(outputs, axis=1)
-        wrong = np.flatnonzero(predicted != test.y[:count])
-        right = np.flatnonzero(predicted == test.y[:count])
-        for index in list(wrong) + list(right):
+        if cell is not None:
+            chosen = list(np.flatnonzero((test.y[:count] == cell[0]) & (predicted == cell[1])))
+            names = test.classes
+            self.gallery_title.setText(f"true {names[cell[0]]}, predicted {names[cell[1]]}: {len(chosen)} image"
+                                       f"{'' if len(chosen) == 1 else 's'}"
+                                       + (f" (the first {GALLERY_SIZE} shown)" if len(chosen) > GALLERY_SIZE else ""))
+            self.show_all.show()
+        else:
+            wrong = np.flatnonzero(predicted != test.y[:count])
+            right = np.flatnonzero(predicted == test.y[:count])
+            chosen = list(wrong) + list(right)
+            self.gallery_title.setText("Test images, misclassified first (✗); click one to make it the input")
+            self.show_all.hide()
+        for index in chosen:
             if self.gallery.count() >= GALLERY_SIZE:
                 break
             truth, guess = int(test.y[index]), int(predicted[index])
