@@ -272,3 +272,11 @@ def test_the_confusion_matrix_names_its_axes_shows_shares_and_a_click_shows_that
     assert f"{len(shown)} image" in results.gallery_title.text()
     results.show_all.click()
     assert results.gallery.count() == min(len(test), 120)
+
+
+def test_the_boundary_tab_says_why_when_there_is_no_plane_of_two_inputs(make_window):
+    window = make_window("mnist-mlp")
+    why = window.results_panel.boundary_why.toPlainText()
+    assert "this network takes 784" in why and "2-input network" in why
+    two = make_window("xor")
+    assert two.results_panel.boundary_why.toPlainText() == ""

@@ -137,6 +137,9 @@ class ResultsPanel(QWidget):
 
         self.boundary = pg.PlotWidget(background="w")
         self.boundary.setObjectName("boundary")
+        # Where a decision boundary cannot be drawn, the tab says why instead of showing empty axes.
+        self.boundary_why = pg.TextItem(anchor=(0.5, 0.5), color="#374151")
+        self.boundary.addItem(self.boundary_why, ignoreBounds=True)
         self.boundary_image = pg.ImageItem()
         self.boundary.addItem(self.boundary_image)
         self.boundary_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=0.5))
@@ -151,7 +154,9 @@ class ResultsPanel(QWidget):
         self._boundary_timer.setSingleShot(True)
         self._boundary_timer.setInterval(150)
         self._boundary_timer.timeout.connect(self.refresh_boundary)
+        document.changed.connect(lambda kind: self._boundary_timer.start())  # an edit may change the inputs
         self._refresh_prediction()
+        self.refresh_boundary()
 
     # ------------------------------------------------------------------ data from a run
 
@@ -291,13 +296,30 @@ class ResultsPanel(QWidget):
         if self.tabs.currentWidget() is self.boundary and not self._boundary_timer.isActive():
             self._boundary_timer.start()
 
+    @staticmethod
+    def boundary_reason(network: Network) -> str:
+        """Why there is no decision boundary to draw for `network`."""
+        if not network.layers:
+            return "No boundary yet: add layers to the network."
+        return (f"A decision boundary is drawn over the plane of two inputs;\nthis network takes "
+                f"{network.input_size}. Build a 2-input network (New Network, e.g. 2-8-1)\nand train it on "
+                "circles, spirals or XOR to see one.")
+
     def refresh_boundary(self) -> None:
         """The output over the input plane (two-input networks), with the data points on top."""
         network: Network = self.document.shown_network
         if network.input_size != 2 or not network.layers:
             self.boundary_image.clear()
             self.boundary_points.clear()
+            self.boundary_why.setText(self.boundary_reason(network))
+            self.boundary_why.setPos(0.5, 0.5)
+            self.boundary.getPlotItem().hideAxis("left")
+            self.boundary.getPlotItem().hideAxis("bottom")
+            self.boundary.setRange(xRange=(0, 1), yRange=(0, 1))
             return
+        self.boundary_why.setText("")
+        self.boundary.getPlotItem().showAxis("left")
+        self.boundary.getPlotItem().showAxis("bottom")
         if self.data is not None:
             x = self.data.train.x
             lo, hi = x.min(axis=0) - 0.2, x.max(axis=0) + 0.2
