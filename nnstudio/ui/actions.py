@@ -46,6 +46,11 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut),
     ActionSpec("fit", "&Fit to Window", "Ctrl+0", "Show the whole network"),
     ActionSpec("edge_labels", "Show &Weights on Edges", "Ctrl+L", "Write each weight on its edge", True),
+    ActionSpec("neuron_maps", "Show &Neuron Maps", "Ctrl+M",
+               "Two-input networks: draw each neuron's output over the input plane inside it", True),
+    # Not M alone: on a selected cell a letter starts typing an expression (max(…), min(…)).
+    ActionSpec("map_large", "Neuron Map &Large…", "Ctrl+Shift+M",
+               "The selected neuron's map, large, with axes and the data"),
     ActionSpec("add_layer", "&Add Layer", "Ctrl+Shift+A", "Add a layer after the selected one (or at the end)"),
     ActionSpec("insert_layer", "&Insert Layer Before", "Ctrl+Shift+I", "Insert a layer before the selected one"),
     # Not Ctrl+Shift+=: on a US keyboard that is Ctrl++, Zoom In's key (tests/ui/test_gestures.py).

@@ -11,3 +11,21 @@ def ink_image(values: np.ndarray, shape: tuple[int, int]) -> QImage:
     grid = np.clip(np.asarray(values, dtype=float).reshape(shape), 0.0, 1.0)
     grey = np.ascontiguousarray((255 - grid * 255).astype(np.uint8))
     return QImage(grey.data, shape[1], shape[0], shape[1], QImage.Format.Format_Grayscale8).copy()
+
+
+# A light diverging palette for neuron maps: white at 0, blue for positive, orange for negative, never so
+# dark that the value written on top stops being readable (the canvas's legibility rule).
+_POSITIVE = np.array([37.0, 99.0, 235.0])
+_NEGATIVE = np.array([234.0, 88.0, 12.0])
+MAP_STRENGTH = 0.7  # the strongest colour is 70 % of the way from white
+
+
+def map_image(values: np.ndarray, scale: float) -> QImage:
+    """A neuron's map (rows × cols, row 0 at the top) as a colour image: v/scale in [−1, 1] from orange
+    through white to blue."""
+    t = np.clip(np.asarray(values, dtype=float) / (scale if scale > 0 else 1.0), -1.0, 1.0)[..., None]
+    colour = np.where(t >= 0, _POSITIVE, _NEGATIVE)
+    rgb = 255.0 + (colour - 255.0) * np.abs(t) * MAP_STRENGTH
+    pixels = np.ascontiguousarray(np.round(rgb).astype(np.uint8))
+    rows, cols = pixels.shape[:2]
+    return QImage(pixels.data, cols, rows, 3 * cols, QImage.Format.Format_RGB888).copy()

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from nnstudio import __version__
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.blueprint import build_project
+from nnstudio.core.neuron_maps import DEFAULT_BOUNDS, plane_bounds
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
 from nnstudio.io.examples import list_examples, load_example
@@ -52,6 +53,7 @@ from nnstudio.ui.panels.guide_dialog import GuideDialog
 from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.io_panel import IOPanel
 from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
+from nnstudio.ui.panels.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.panels.memory_panel import MemoryPanel
 from nnstudio.ui.panels.results_panel import ResultsPanel
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
             "reset_steps": self.document.stepping.reset, "stop_stepping": self.document.stepping.stop,
             "build_samples": self.build_from_samples, "train": self.show_training,
             "shortcuts": self.show_shortcuts, "guide": self.show_guide,
+            "neuron_maps": self.scene.set_show_maps, "map_large": self.show_map_large,
         })
         # Delete removes a layer only when the canvas has the keyboard focus; in a table it clears
         # the cell (the table handles the key), and the menu item works from anywhere.
@@ -124,6 +127,11 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(action)
         self.actions_by_name["edge_labels"].setChecked(True)
+        self.actions_by_name["neuron_maps"].setChecked(True)
+        # Ctrl+Shift+M opens the selected neuron's map when the canvas has the keys.
+        map_large = self.actions_by_name["map_large"]
+        map_large.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.view.addAction(map_large)
         edge_modes = QActionGroup(self)
         for mode in ("weight", "gradient", "signal"):
             action = self.actions_by_name[f"edge_{mode}"]
@@ -167,6 +175,8 @@ class MainWindow(QMainWindow):
         self.view.zoom_changed.connect(lambda z: self.zoom_status.setText(f"{z * 100:.0f} %"))
         self.inspector.open_matrix_requested.connect(self.edit_matrix)
         self.inspector.neuron_requested.connect(self._go_to_neuron)
+        self.inspector.map_requested.connect(self.show_map_large)
+        self.document.replaced.connect(lambda: self.scene.set_map_bounds(DEFAULT_BOUNDS))
         self.inspector.copy_matrix_requested.connect(self.copy_weights)
         self.document.modified_changed.connect(lambda _: self._update_title())
         self.document.path_changed.connect(self._update_title)
@@ -228,7 +238,7 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addActions([a["zoom_in"], a["zoom_out"], a["fit"]])
         view.addSeparator()
-        view.addAction(a["edge_labels"])
+        view.addActions([a["edge_labels"], a["neuron_maps"], a["map_large"]])
         view.addSeparator()
         view.addActions([self.actions_by_name[f"edge_{m}"] for m in ("weight", "gradient", "signal")])
         view.addSeparator()
@@ -632,6 +642,23 @@ class MainWindow(QMainWindow):
         editor.raise_()
         editor.activateWindow()
 
+    def show_map_large(self, column: int | None = None, row: int | None = None) -> NeuronMapDialog | None:
+        """The selected (or given) neuron's map, large — for a two-input network."""
+        if column is None or row is None:
+            key = self.scene.selected_key()
+            if key is None or key.kind != "neuron" or key.column == 0:
+                self.report("Select a neuron of a layer to see its map")
+                return None
+            column, row = key.column, key.row
+        if self.document.project.network.input_size != 2:
+            self.report("Neuron maps are drawn over the plane of two inputs; this network takes "
+                        f"{self.document.project.network.input_size}")
+            return None
+        dialog = NeuronMapDialog(self.document, column, row, self.scene.map_bounds, self.results_panel.data, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
     def _go_to_neuron(self, column: int, row: int) -> None:
         """Inspector → Go to neuron: the canvas shows it (paging a large column) and selects it."""
         if self.scene.show_neuron(column, row):
@@ -729,9 +756,15 @@ class MainWindow(QMainWindow):
         worker = self.trainer.worker
         assert worker is not None
         worker.snapshot.connect(self._on_snapshot)
-        worker.data_ready.connect(self.results_panel.set_data)
+        worker.data_ready.connect(self._on_data)
         self.training_dock.raise_()
         self.report("Training… structural edits wait until it stops")
+
+    def _on_data(self, data) -> None:  # type: ignore[no-untyped-def]
+        """A run's data arrived: the results use it, and the neuron maps show the plane it spans."""
+        self.results_panel.set_data(data)
+        if self.results_panel.data is not None and self.results_panel.data.train.x.shape[1] == 2:
+            self.scene.set_map_bounds(plane_bounds(self.results_panel.data.train.x))
 
     def _on_snapshot(self, snapshot) -> None:  # type: ignore[no-untyped-def]
         if self.trainer.running:
@@ -742,7 +775,7 @@ class MainWindow(QMainWindow):
         if result is None:  # it failed before or while running: the message box says why
             self.report("Training did not finish: see the message")
             return
-        self.results_panel.set_data(self.trainer.data)
+        self._on_data(self.trainer.data)
         self.results_panel.show_run(self.trainer.epochs)
         if not result.error:
             self.results_dock.raise_()

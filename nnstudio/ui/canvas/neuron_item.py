@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QPainter, QPen
+from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
@@ -23,6 +23,7 @@ class NeuronItem(QGraphicsItem):
         self.value_text = ""
         self.caption = ""
         self.fill = style.NEURON_FILL
+        self.map: QImage | None = None  # the neuron's activation over the input plane (2-input networks)
         self.dotted = key.kind == "bias_unit"
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setAcceptHoverEvents(True)
@@ -32,6 +33,11 @@ class NeuronItem(QGraphicsItem):
         self.value_text = text
         self.setToolTip(tooltip)
         self.fill = fill if fill is not None else style.NEURON_FILL
+        self.update()
+
+    def set_map(self, image: QImage | None) -> None:
+        """Draw `image` (the neuron map) inside the circle, under the value; None: the plain fill."""
+        self.map = image
         self.update()
 
     def set_caption(self, caption: str) -> None:
@@ -79,4 +85,13 @@ class NeuronItem(QGraphicsItem):
         painter.setPen(pen)
         painter.setBrush(QBrush(self.fill))
         painter.drawEllipse(QPointF(0, 0), r, r)
+        if self.map is not None:
+            clip = QPainterPath()
+            clip.addEllipse(QPointF(0, 0), r - 1, r - 1)
+            painter.save()
+            painter.setClipPath(clip)
+            painter.drawImage(QRectF(-r, -r, 2 * r, 2 * r), self.map)
+            painter.restore()
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(0, 0), r, r)  # the rim again, over the map
         paint_texts(painter, option, self.texts())

@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.activations import get_activation
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.neuron_maps import DEFAULT_BOUNDS, NeuronMaps, neuron_maps
 from nnstudio.document import Document
 from nnstudio.document.edits import auto_layout
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
+from nnstudio.ui.images import map_image
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
 from nnstudio.ui.canvas.edge_item import EdgeItem, label_width
 from nnstudio.ui.canvas.image_item import ImageItem
@@ -38,6 +40,7 @@ from nnstudio.ui.canvas.texts import CanvasText, TextBlockItem
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
+MAP_SIZE = 32  # points a side of each neuron's map on the canvas
 BULK_LIVE_SECONDS = 1.0  # how often the bulk edges take new weights while a run streams them in
 
 
@@ -93,6 +96,10 @@ class NetworkScene(QGraphicsScene):
         self._built_for: tuple = ()
         self._bulk_drawn_at = -math.inf  # when the bulk edges last took live weights (_refresh_weights)
         self.pages: dict[int, int] = {}  # column → first neuron shown, for columns too large to show whole
+        # Neuron maps (two-input networks): each neuron's activation over the input plane, drawn inside it.
+        self.show_maps = True
+        self.map_bounds = DEFAULT_BOUNDS
+        self.maps: NeuronMaps | None = None
         self.output_text: TextBlockItem | None = None
         self.buttons: list[ButtonItem] = []
         self.setBackgroundBrush(style.BACKGROUND)
@@ -306,8 +313,38 @@ class NetworkScene(QGraphicsScene):
             self._refresh_plain()
         for column in range(1, len(self.layers)):
             self._layout_slots(column)  # labels change width with their text
+        self._refresh_maps()
         self._update_output_text()
         self.banner_changed.emit(self.banner_text())
+
+    def set_show_maps(self, on: bool) -> None:
+        self.show_maps = on
+        self._refresh_maps()
+
+    def set_map_bounds(self, bounds) -> None:  # type: ignore[no-untyped-def]
+        """The part of the input plane the maps show (the training data's extent, once there is data)."""
+        self.map_bounds = bounds
+        self._refresh_maps()
+
+    def _refresh_maps(self) -> None:
+        """Each neuron's map for the network on screen, or none (off, or not a two-input network)."""
+        network = self.document.shown_network
+        self.maps = None
+        if self.show_maps and network.input_size == 2 and network.layers:
+            try:
+                self.maps = neuron_maps(network, self.map_bounds, MAP_SIZE)
+            except (NNStudioError, FloatingPointError, ValueError):
+                self.maps = None
+        for key, item in self.items_by_key.items():
+            if not isinstance(item, NeuronItem) or key.kind != "neuron" or key.column == 0:
+                continue
+            if self.maps is None or key.column > len(self.maps.layers):
+                if item.map is not None:  # (most networks have no maps: no repaint for nothing)
+                    item.set_map(None)
+                continue
+            layer = self.maps.layers[key.column - 1]
+            scale = float(np.max(np.abs(layer))) if layer.size else 1.0
+            item.set_map(map_image(layer[key.row], scale if np.isfinite(scale) else 1.0))
 
     MODE_NAMES = {"weight": "w", "gradient": "∂L/∂w", "signal": "w·δ"}
 

@@ -33,6 +33,7 @@ class InspectorPanel(QWidget):
 
     open_matrix_requested = Signal(int)  # column
     neuron_requested = Signal(int, int)  # column, row: show and select that neuron (Go to neuron)
+    map_requested = Signal(int, int)  # column, row: open that neuron's map large
     copy_matrix_requested = Signal(int)
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
@@ -182,6 +183,12 @@ class InspectorPanel(QWidget):
             return
         trace = self.document.trace
         layer = project.network.layers[key.column - 1]
+        if project.network.input_size == 2:  # a neuron map exists: offer it large
+            large = QPushButton("Map large…")
+            large.setObjectName("mapLarge")
+            large.setToolTip("This neuron's output over the input plane, with axes, a colour scale and the data")
+            large.clicked.connect(lambda: self.map_requested.emit(key.column, key.row))
+            form.addRow("Neuron map", large)
         if trace is not None:
             t = trace.layers[key.column - 1]
             form.addRow("z = w·a + b", self._number(float(t.z[key.row])))

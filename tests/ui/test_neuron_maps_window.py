@@ -1,0 +1,63 @@
+"""Neuron maps on the canvas and large, for two-input networks."""
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from nnstudio.core.neuron_maps import DEFAULT_BOUNDS
+from nnstudio.ui.canvas.neuron_item import NeuronItem
+from nnstudio.ui.canvas.scene import MAP_SIZE
+from nnstudio.ui.selection import ItemKey
+
+
+def test_every_neuron_of_a_two_input_network_shows_its_map_in_the_canvas_colours(make_window):
+    window = make_window("xor")  # 2 → 2 tanh → 1 sigmoid
+    network = window.document.project.network
+    (x_lo, x_hi), (y_lo, y_hi) = DEFAULT_BOUNDS
+    xs, ys = np.linspace(x_lo, x_hi, MAP_SIZE), np.linspace(y_hi, y_lo, MAP_SIZE)
+    W1, b1 = network.layers[0].weights, network.layers[0].bias
+    for j in range(2):
+        item = window.scene.items_by_key[ItemKey("neuron", 1, j)]
+        assert isinstance(item, NeuronItem) and item.map is not None
+        assert (item.map.width(), item.map.height()) == (MAP_SIZE, MAP_SIZE)
+        # independently: the neuron's strongest positive and negative points are blue and orange there
+        values = np.tanh(W1[j, 0] * xs[None, :] + W1[j, 1] * ys[:, None] + b1[j])
+        for row, col in (np.unravel_index(np.argmax(values), values.shape),
+                         np.unravel_index(np.argmin(values), values.shape)):
+            colour = item.map.pixelColor(int(col), int(row))
+            if values[row, col] > 0.1:
+                assert colour.blue() > colour.red()
+            elif values[row, col] < -0.1:
+                assert colour.red() > colour.blue()
+    assert window.scene.items_by_key[ItemKey("neuron", 2, 0)].map is not None  # the output too
+    window.actions_by_name["neuron_maps"].trigger()  # View → Show Neuron Maps off
+    assert window.scene.items_by_key[ItemKey("neuron", 1, 0)].map is None
+    wide = make_window("cosine-memory")
+    assert wide.scene.items_by_key[ItemKey("neuron", 1, 0)].map is not None
+    mnist = make_window("mnist-mlp")
+    assert all(item.map is None for key, item in mnist.scene.items_by_key.items() if isinstance(item, NeuronItem))
+
+
+def test_a_map_opens_large_with_its_values_and_follows_edits(qtbot, make_window):
+    window = make_window("xor")
+    window.scene.select_key(ItemKey("neuron", 1, 0))
+    qtbot.wait(10)
+    window.inspector.findChild(QPushButton, "mapLarge").click()
+    from nnstudio.ui.panels.neuron_map_dialog import LARGE_SIZE, NeuronMapDialog
+
+    dialog = next(d for d in window.findChildren(NeuronMapDialog) if d.isVisible())
+    network = window.document.project.network
+    W1, b1 = network.layers[0].weights, network.layers[0].bias
+    (x_lo, x_hi), (y_lo, y_hi) = DEFAULT_BOUNDS
+    xs, ys = np.linspace(x_lo, x_hi, LARGE_SIZE), np.linspace(y_hi, y_lo, LARGE_SIZE)
+    expected = np.tanh(W1[0, 0] * xs[None, :] + W1[0, 1] * ys[:, None] + b1[0])
+    np.testing.assert_allclose(dialog.image.image, expected[::-1].T, rtol=1e-12, atol=1e-15)
+    window.document.set_bias(1, 0, "3")  # an edit: the large map follows
+    expected = np.tanh(W1[0, 0] * xs[None, :] + W1[0, 1] * ys[:, None] + 3)
+    np.testing.assert_allclose(dialog.image.image, expected[::-1].T, rtol=1e-12, atol=1e-15)
+    dialog.close()
+    window.scene.select_key(ItemKey("neuron", 2, 0))
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_M,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # the selected neuron's map
+    assert any(d.isVisible() and d.column == 2 for d in window.findChildren(NeuronMapDialog))
