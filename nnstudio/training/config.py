@@ -23,6 +23,7 @@ class TrainingConfig:
     # core free for the window. benchmarks/bench_train.py measures 1 and 2.
     blas_threads: int | None = 1
     preview_seconds: float | None = None  # if set, yield a ParameterSnapshot this often
+    record_epochs: bool = False  # yield a ParameterSnapshot (epoch_end) after every epoch: the run's path
     schedule: Schedule = field(default_factory=Schedule)  # the learning rate epoch by epoch
     stop: StopRules = field(default_factory=StopRules)  # ending early: a target accuracy, early stopping
 

@@ -158,7 +158,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
                     recent_total, recent_count = 0.0, 0
                 if config.preview_seconds is not None and now - last_preview >= config.preview_seconds:
                     last_preview = now
-                    yield ParameterSnapshot(epoch, step + 1, engine.to_network())
+                    yield ParameterSnapshot(epoch, step + 1, engine.to_network(), seen)
         if error or stopped:
             break
         if not engine.finite():
@@ -181,6 +181,8 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
         if rules.restore_best and watch.best_epoch == epoch:
             best = engine.snapshot()
         yield result
+        if config.record_epochs:
+            yield ParameterSnapshot(epoch, steps_per_epoch, engine.to_network(), seen, epoch_end=True)
         if stop_reason is not None:
             break
     best_epoch = None

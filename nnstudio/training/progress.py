@@ -24,11 +24,14 @@ class StepProgress:
 
 @dataclass(frozen=True, eq=False)
 class ParameterSnapshot:
-    """A copy of the parameters as they are now, for live views (a few per second at most)."""
+    """A copy of the parameters as they are now: for live views (a few per second at most), and at the
+    end of each epoch when the run records its path (`epoch_end`; see TrainingConfig.record_epochs)."""
 
     epoch: int
     step: int
     network: Network
+    samples_seen: int = 0
+    epoch_end: bool = False
 
 
 @dataclass(frozen=True, eq=False)

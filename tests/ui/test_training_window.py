@@ -280,3 +280,35 @@ def test_the_boundary_tab_says_why_when_there_is_no_plane_of_two_inputs(make_win
     assert "this network takes 784" in why and "2-input network" in why
     two = make_window("xor")
     assert two.results_panel.boundary_why.toPlainText() == ""
+
+
+def test_the_rewind_slider_shows_the_network_as_it_was_and_lands_it_as_one_undo_step(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings, epochs=4)
+    panel.batch.setValue(16)
+    start = window.document.project.network
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    path = window.trainer.path
+    ends = [s for s in path if s.epoch_end]
+    assert [s.epoch for s in ends] == [0, 1, 2, 3, 4] and panel.rewind.isEnabled()
+    assert ends[0].network is start
+    trained = window.document.project.network
+    for mine, theirs in zip(trained.layers, ends[-1].network.layers):  # the last snapshot is what landed
+        np.testing.assert_array_equal(mine.weights, theirs.weights)
+    first_epoch = path.index(ends[1])
+    panel.rewind.setValue(first_epoch)
+    assert panel.rewind_label.text().startswith("end of epoch 1")
+    assert window.document.preview is ends[1].network  # canvas, readouts and maps show epoch 1
+    assert window.document.shown().network is ends[1].network
+    panel.use_weights.click()
+    landed = window.document.project.network
+    for mine, theirs in zip(landed.layers, ends[1].network.layers):  # bit for bit
+        np.testing.assert_array_equal(mine.weights, theirs.weights)
+        np.testing.assert_array_equal(mine.bias, theirs.bias)
+    assert window.document.preview is None
+    assert window.document.undo_stack.undo_text().startswith("Use the weights of end of epoch 1")
+    window.document.undo()  # one step back: the trained network again
+    assert window.document.project.network is trained
+    panel.rewind.setValue(0)
+    window.document.set_input(0, "0.5")  # an edit while rewound: the window shows the document again
+    assert window.document.preview is None and panel.rewind.value() == panel.rewind.maximum()

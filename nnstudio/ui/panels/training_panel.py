@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -163,7 +164,23 @@ class TrainingPanel(QWidget):
         self.log_loss.setToolTip("Show the loss on a logarithmic axis (a loss that falls over decades)")
         self.log_loss.toggled.connect(self.plot.set_log_loss)
         exports.addWidget(self.log_loss)
-        exports.addStretch(1)
+        # Rewind: scrub through the finished run's path; the canvas, readouts and maps show the
+        # network as it was; "Use these weights" lands that moment as one undoable edit.
+        self.rewind = QSlider(Qt.Orientation.Horizontal)
+        self.rewind.setObjectName("rewind")
+        self.rewind.setToolTip("Rewind the run: the window shows the network as it was at that moment")
+        self.rewind.setEnabled(False)
+        self.rewind.valueChanged.connect(self._on_rewind)
+        self.rewind_label = QLabel("")
+        self.rewind_label.setObjectName("rewindLabel")
+        self.use_weights = QPushButton("Use these weights")
+        self.use_weights.setObjectName("useRewound")
+        self.use_weights.setEnabled(False)
+        self.use_weights.clicked.connect(self.use_rewound)
+        exports.addWidget(QLabel("Rewind"))
+        exports.addWidget(self.rewind, 1)
+        exports.addWidget(self.rewind_label)
+        exports.addWidget(self.use_weights)
         exports.addWidget(csv_button)
         exports.addWidget(png_button)
         right = QVBoxLayout()
@@ -177,6 +194,9 @@ class TrainingPanel(QWidget):
         controller.failed.connect(self._on_failed)
         document.changed.connect(lambda kind: self._load_settings() if kind == "all" else None)
         document.replaced.connect(self.clear)
+        # An edit while rewound: the window goes back to showing the document (the slider to the end).
+        document.changed.connect(lambda kind: self.rewind.setValue(self.rewind.maximum())
+                                 if self.rewound() is not None else None)
         self._started, self._epochs = time.perf_counter(), 1
         self._paused_for, self._paused_at, self._where = 0.0, None, ""  # pauses do not count as time spent
         self._load_settings()
@@ -247,7 +267,8 @@ class TrainingPanel(QWidget):
             raise NNStudioError("keeping the best epoch goes with early stopping: set Early stop to a number of epochs")
         config = TrainingConfig(epochs=self.epochs.value(), batch_size=self.batch.value(), optimizer=optimizer,
                                 seed=self.seed.value(), report_seconds=PROGRESS_SECONDS, preview_seconds=PREVIEW_SECONDS,
-                                schedule=schedule, stop=StopRules(target, patience, self.restore_best.isChecked()))
+                                schedule=schedule, stop=StopRules(target, patience, self.restore_best.isChecked()),
+                                record_epochs=True)
         return TrainingRequest(self.document.project, name, config, source, self.normalise.currentData(),
                                self.test_fraction.value())
 
@@ -265,6 +286,7 @@ class TrainingPanel(QWidget):
             self.error.emit(str(error))
             return
         self.plot.clear()
+        self._disarm_rewind()
         self._started = time.perf_counter()
         self._paused_for, self._paused_at, self._where = 0.0, None, ""
         self._epochs = request.config.epochs
@@ -331,6 +353,7 @@ class TrainingPanel(QWidget):
 
     def _on_ended(self, result) -> None:  # type: ignore[no-untyped-def]
         self._sync_buttons()
+        self._arm_rewind()
         self.plot.redraw()
         if result is None:
             return
@@ -349,10 +372,61 @@ class TrainingPanel(QWidget):
                                 "Undo restores the untrained network.")
         self.progress.setValue(self.progress.maximum())
 
+    # ------------------------------------------------------------------ rewind
+
+    def _arm_rewind(self) -> None:
+        """After a run: the slider spans its path, resting at the end (the network as it landed)."""
+        path = self.controller.path
+        usable = len(path) > 1 and not self.controller.running
+        self.rewind.blockSignals(True)
+        self.rewind.setRange(0, max(0, len(path) - 1))
+        self.rewind.setValue(len(path) - 1)
+        self.rewind.blockSignals(False)
+        self.rewind.setEnabled(usable)
+        self.use_weights.setEnabled(False)
+        self.rewind_label.setText("end" if usable else "")
+
+    def _disarm_rewind(self) -> None:
+        self.rewind.setEnabled(False)
+        self.use_weights.setEnabled(False)
+        self.rewind_label.setText("")
+
+    def rewound(self):  # type: ignore[no-untyped-def]
+        """The snapshot the slider points at, or None at the end (the document's own network)."""
+        path = self.controller.path
+        index = self.rewind.value()
+        if not self.rewind.isEnabled() or index >= len(path) - 1:
+            return None
+        return path[index]
+
+    def _on_rewind(self, index: int) -> None:
+        snapshot = self.rewound()
+        fits = snapshot is not None and snapshot.network.sizes == self.document.project.network.sizes
+        self.document.set_preview(snapshot.network if fits else None)
+        self.use_weights.setEnabled(fits)
+        if snapshot is None:
+            self.rewind_label.setText("end")
+        else:
+            where = "start" if snapshot.samples_seen == 0 else (
+                f"end of epoch {snapshot.epoch}" if snapshot.epoch_end else f"epoch {snapshot.epoch}, step {snapshot.step}")
+            self.rewind_label.setText(f"{where} ({snapshot.samples_seen:,} samples)")
+
+    def use_rewound(self) -> None:
+        """Land the rewound parameters in the document as one undoable edit."""
+        snapshot = self.rewound()
+        if snapshot is None or snapshot.network.sizes != self.document.project.network.sizes:
+            return
+        project = self.document.project
+        self.document.set_preview(None)
+        self.document.apply(project.replace(network=snapshot.network.astype(project.network.dtype)),
+                            f"Use the weights of {self.rewind_label.text()}", "values")
+        self._arm_rewind()
+
     def clear(self) -> None:
         """Another network was opened: the curves and words of the last run belonged to the old one."""
         if self.controller.running:
             return
+        self._disarm_rewind()
         self.plot.clear()
         self.status.setText("Choose a dataset and press Start.")
         self.message.setText("")

@@ -26,6 +26,7 @@ from nnstudio.training import EpochResult, ParameterSnapshot, StepProgress, Trai
 from nnstudio.training.progress import TrainingResult
 
 STOP_WAIT_MS = 5000
+MAX_WITHIN_EPOCH_SNAPSHOTS = 60
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,10 @@ class TrainingController(QObject):
         self.data: DataSplit | None = None
         self.epochs: list[EpochResult] = []
         self.steps: list[tuple[int, float]] = []
+        # The run's path for the rewind slider: the starting parameters, a snapshot after every epoch,
+        # and the live ones in between, thinned to at most MAX_WITHIN_EPOCH_SNAPSHOTS (each is a copy of
+        # the parameters: 0.4 MB for mnist-mlp).
+        self.path: list[ParameterSnapshot] = []
         self._landed = False
 
     @property
@@ -132,6 +137,7 @@ class TrainingController(QObject):
         if self.running:
             raise NNStudioError("training is already running")
         self.request, self.epochs, self.data, self._landed = request, [], None, False
+        self.path = [ParameterSnapshot(0, 0, request.project.network, 0, epoch_end=True)]
         self.control = TrainingControl(responsive=True)  # the window shares the interpreter
         self.thread = QThread()
         self.thread.setObjectName("nnstudio-training")
@@ -142,6 +148,7 @@ class TrainingController(QObject):
         self.worker.failed.connect(self._on_failed)
         self.worker.data_ready.connect(self._on_data)
         self.worker.epoch_finished.connect(self.epochs.append)
+        self.worker.snapshot.connect(self._record)
         self.steps: list[tuple[int, float]] = []
         self.worker.progressed.connect(lambda record: self.steps.append((record.samples_seen, record.loss)))
         # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
@@ -178,6 +185,14 @@ class TrainingController(QObject):
 
     def _on_data(self, data: DataSplit) -> None:
         self.data = data
+
+    def _record(self, snapshot: ParameterSnapshot) -> None:
+        """Keep a snapshot on the run's path; live ones are thinned (every other one dropped) past the cap."""
+        self.path.append(snapshot)
+        within = [s for s in self.path if not s.epoch_end]
+        if len(within) > MAX_WITHIN_EPOCH_SNAPSHOTS:
+            dropped = {id(s) for s in within[1::2]}
+            self.path = [s for s in self.path if id(s) not in dropped]
 
     def _release(self) -> None:
         self.document.structure_locked = False
