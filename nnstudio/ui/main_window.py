@@ -767,7 +767,9 @@ class MainWindow(QMainWindow):
             self.scene.set_map_bounds(plane_bounds(self.results_panel.data.train.x))
 
     def _on_snapshot(self, snapshot) -> None:  # type: ignore[no-untyped-def]
-        if self.trainer.running:
+        # Live previews come a few times a second; the end-of-epoch snapshots are for the rewind slider
+        # (on a toy set at batch 1 they arrive hundreds of times a second: no preview for each).
+        if self.trainer.running and not snapshot.epoch_end:
             self.document.set_preview(snapshot.network)
 
     def _on_training_ended(self, result) -> None:  # type: ignore[no-untyped-def]

@@ -27,6 +27,7 @@ from nnstudio.training.progress import TrainingResult
 
 STOP_WAIT_MS = 5000
 MAX_WITHIN_EPOCH_SNAPSHOTS = 60
+PATH_BYTES = 256 * 2**20  # parameters kept for the rewind slider, at most
 
 
 @dataclass(frozen=True)
@@ -187,11 +188,18 @@ class TrainingController(QObject):
         self.data = data
 
     def _record(self, snapshot: ParameterSnapshot) -> None:
-        """Keep a snapshot on the run's path; live ones are thinned (every other one dropped) past the cap."""
+        """Keep a snapshot on the run's path. Live ones are thinned (every other one dropped) past
+        MAX_WITHIN_EPOCH_SNAPSHOTS; epoch ends only when all of them together would pass
+        PATH_BYTES (thousands of epochs of a large network), keeping the start and the latest."""
         self.path.append(snapshot)
         within = [s for s in self.path if not s.epoch_end]
         if len(within) > MAX_WITHIN_EPOCH_SNAPSHOTS:
             dropped = {id(s) for s in within[1::2]}
+            self.path = [s for s in self.path if id(s) not in dropped]
+        size = 8 * snapshot.network.parameter_count
+        ends = [s for s in self.path if s.epoch_end]
+        if size * len(self.path) > PATH_BYTES and len(ends) > 2:
+            dropped = {id(s) for s in ends[1:-1:2]}
             self.path = [s for s in self.path if id(s) not in dropped]
 
     def _release(self) -> None:
