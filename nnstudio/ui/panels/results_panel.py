@@ -30,6 +30,7 @@ from nnstudio.data.dataset import DataSplit
 from nnstudio.document import Document
 from nnstudio.ui.images import ink_image
 from nnstudio.ui.panels.digit_pad import DigitPad
+from nnstudio.ui.panels.unit_grid import UnitGrid
 
 GALLERY_SIZE = 120
 GRID = 80
@@ -135,6 +136,9 @@ class ResultsPanel(QWidget):
         grid.setColumnStretch(1, 1)
         self.tabs.addTab(confusion_page, "Confusion")
 
+        self.units = UnitGrid(document)
+        self.tabs.addTab(self.units, "Units")
+
         self.boundary = pg.PlotWidget(background="w")
         self.boundary.setObjectName("boundary")
         # Where a decision boundary cannot be drawn, the tab says why instead of showing empty axes.
@@ -164,6 +168,7 @@ class ResultsPanel(QWidget):
         """Keep a run's data only if it fits the open network (a failed run's data may not)."""
         inputs = self.document.project.network.input_size
         self.data = data if data is not None and data.test.x.shape[1] == inputs else None
+        self.units.set_data(self.data)
         self.refresh_boundary()
 
     def clear(self) -> None:

@@ -1,0 +1,194 @@
+"""UnitGrid: what each hidden unit of an image-input network has learned, as a grid of weight images.
+
+Unit j of the first layer multiplies the image by its weight row W1[j]; drawn as an image of the
+input's shape (28×28 for MNIST) — blue where the weight is positive, orange where negative, white
+at 0, each unit scaled by its own largest |w| — it shows the pattern the unit responds to. The grid
+is sortable by unit number, by ‖w‖, or by the unit's activation for the current input; the size
+slider goes up to a few units filling the panel. Clicking a unit shows it large beside the test
+images that excite it most (the run's test set). It follows the network live during training.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.activations import get_activation
+from nnstudio.core.network import Network
+from nnstudio.data.dataset import DataSplit
+from nnstudio.document import Document
+from nnstudio.ui.images import ink_image, map_image
+
+SORTS = (("unit number", "index"), ("weight norm ‖w‖", "norm"), ("activation for the input", "activation"))
+TOP_IMAGES = 8  # test images shown beside a clicked unit
+LARGE_PX = 96  # the clicked unit's image (the grid's size slider goes larger; the dock keeps 1280×800)
+
+
+def unit_order(network: Network, how: str, x: np.ndarray) -> list[int]:
+    """The first layer's units in the order `how` asks: index, norm (largest first), activation for x."""
+    layer = network.layers[0]
+    if how == "norm":
+        return [int(j) for j in np.argsort(-np.linalg.norm(layer.weights, axis=1), kind="stable")]
+    if how == "activation":
+        z = layer.weights @ x + (0 if layer.bias is None else layer.bias)
+        a = get_activation(layer.activation)(z[None, :], layer.params)[0]
+        return [int(j) for j in np.argsort(-a, kind="stable")]
+    return list(range(layer.n_out))
+
+
+def exciting_images(network: Network, unit: int, test_x: np.ndarray, count: int = TOP_IMAGES) -> list[int]:
+    """The test images that give unit `unit` of the first layer its largest activations, largest first."""
+    layer = network.layers[0]
+    z = test_x @ layer.weights[unit] + (0 if layer.bias is None else layer.bias[unit])
+    return [int(i) for i in np.argsort(-z, kind="stable")[:count]]  # the activations are monotone in z
+
+
+class UnitGrid(QWidget):
+    """The grid, its controls, and the clicked unit with its most exciting test images."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.data: DataSplit | None = None
+        self.sort = QComboBox()
+        self.sort.setObjectName("unitSort")
+        for label, name in SORTS:
+            self.sort.addItem(label, name)
+        self.size = QSlider(Qt.Orientation.Horizontal)
+        self.size.setObjectName("unitSize")
+        self.size.setRange(28, 240)
+        self.size.setValue(56)
+        self.size.setToolTip("The size of each unit's image, up to a few filling the panel")
+        self.grid = QListWidget()
+        self.grid.setObjectName("unitGrid")
+        self.grid.setViewMode(QListWidget.ViewMode.IconMode)
+        self.grid.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.grid.setMovement(QListWidget.Movement.Static)
+        self.grid.itemClicked.connect(lambda item: self.show_unit(item.data(Qt.ItemDataRole.UserRole)))
+        self.detail = QLabel("Click a unit to see it large beside the test images that excite it most.")
+        self.detail.setObjectName("unitDetail")
+        self.detail.setWordWrap(True)
+        self.exciting = QListWidget()
+        self.exciting.setObjectName("unitExciting")
+        self.exciting.setViewMode(QListWidget.ViewMode.IconMode)
+        self.exciting.setIconSize(QSize(40, 40))
+        self.exciting.setMaximumWidth(300)
+        self.exciting.setMinimumHeight(44)
+        self.grid.setMinimumHeight(60)
+        self.large = QLabel()
+        self.large.setObjectName("unitLarge")
+        self.unit: int | None = None
+        self.top: list[int] = []
+        self._stale = True
+        self.images: dict[int, np.ndarray] = {}  # unit → the weight image shown (rows × cols)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Sort by"))
+        controls.addWidget(self.sort)
+        controls.addWidget(QLabel("Size"))
+        controls.addWidget(self.size, 1)
+        side = QVBoxLayout()
+        top = QHBoxLayout()
+        top.addWidget(self.large)
+        top.addWidget(self.detail, 1)
+        side.addLayout(top)
+        side.addWidget(self.exciting, 1)
+        body = QHBoxLayout()
+        body.addWidget(self.grid, 1)
+        body.addLayout(side)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addLayout(body, 1)
+        self.sort.currentIndexChanged.connect(lambda _: self.refresh())
+        self.size.valueChanged.connect(self._resize_icons)
+        self._timer = QTimer(self)  # live weights: at most a few redraws a second, only while on screen
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(300)
+        self._timer.timeout.connect(self.refresh)
+        document.changed.connect(lambda kind: self._timer.start())
+        document.preview_changed.connect(self._timer.start)
+        self.refresh()
+
+    def set_data(self, data: DataSplit | None) -> None:
+        self.data = data
+        if self.unit is not None:
+            self.show_unit(self.unit)
+
+    def _image_shape(self) -> tuple[int, int] | None:
+        project = self.document.project
+        return project.input_image or (self.data.test.image if self.data is not None else None)
+
+    def _resize_icons(self, size: int) -> None:
+        self.grid.setIconSize(QSize(size, size))
+        self.grid.setGridSize(QSize(size + 12, size + 22))
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        if not self.isVisible():  # drawn when next shown: 128 weight images cost tens of ms
+            self._stale = True
+            return
+        self._stale = False
+        network = self.document.shown_network
+        shape = self._image_shape()
+        self.grid.clear()
+        self.images.clear()
+        if shape is None or not network.layers or shape[0] * shape[1] != network.input_size:
+            self.detail.setText("The unit grid shows networks whose input is an image (such as MNIST's 28×28): "
+                                "each first-layer unit's weights drawn as an image.")
+            return
+        order = unit_order(network, self.sort.currentData(), np.asarray(self.document.project.input, float))
+        weights = network.layers[0].weights
+        self._resize_icons(self.size.value())
+        for j in order:
+            image = np.asarray(weights[j], dtype=float).reshape(shape)
+            self.images[j] = image
+            scale = float(np.max(np.abs(image))) or 1.0
+            pixmap = QPixmap.fromImage(map_image(image, scale)).scaled(
+                240, 240, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+            item = QListWidgetItem(QIcon(pixmap), str(j + 1))
+            item.setData(Qt.ItemDataRole.UserRole, j)
+            item.setToolTip(f"unit {j + 1}: ‖w‖ = {np.linalg.norm(image):.3g}; click to see it large")
+            self.grid.addItem(item)
+        if self.unit is not None and self.unit < weights.shape[0]:
+            self.show_unit(self.unit)
+
+    def show_unit(self, unit: int) -> None:
+        """Unit `unit` large, and the test images that excite it most."""
+        network = self.document.shown_network
+        if unit not in self.images:
+            return
+        self.unit = unit
+        image = self.images[unit]
+        scale = float(np.max(np.abs(image))) or 1.0
+        self.large.setPixmap(QPixmap.fromImage(map_image(image, scale)).scaled(
+            LARGE_PX, LARGE_PX, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+        self.exciting.clear()
+        data = self.data
+        if data is None or data.test.x.shape[1] != network.input_size:
+            self.detail.setText(f"Unit {unit + 1}. Train the network to see the test images that excite it most.")
+            self.top = []
+            return
+        self.top = exciting_images(network, unit, np.asarray(data.test.x, dtype=float))
+        shape = data.test.image or self._image_shape()
+        for index in self.top:
+            label = data.test.classes[int(data.test.y[index])] if data.test.classes else ""
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(ink_image(data.test.x[index], shape))), label)
+            item.setData(Qt.ItemDataRole.UserRole, index)
+            self.exciting.addItem(item)
+        self.detail.setText(f"Unit {unit + 1} (blue: positive weights, orange: negative) and the {len(self.top)} "
+                            "test images that excite it most:")
