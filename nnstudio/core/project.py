@@ -16,6 +16,7 @@ from nnstudio.core.errors import ShapeError
 from nnstudio.core.losses import get_loss
 from nnstudio.core.network import Network
 from nnstudio.core.optim import OptimizerConfig
+from nnstudio.core.runs import RunRecord
 
 Texts = tuple["str | None", ...]
 
@@ -70,6 +71,8 @@ class Project:
     # Input normalisation fitted on training data, x ↦ (x − offset)/scale, applied to new
     # data before the network: {"kind": "standard", "offset": array, "scale": array}.
     normalisation: dict | None = None
+    # Training runs of this network, oldest first (core/runs.py): settings, curves, outcome.
+    runs: tuple[RunRecord, ...] = ()
 
     def __post_init__(self) -> None:
         net = self.network

@@ -30,6 +30,7 @@ from nnstudio.core.init import INITIALISERS, initial_weights
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, DenseLayer, Network
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
+from nnstudio.core.runs import MAX_RUNS, run_from_json, run_to_json
 from nnstudio.core.project import Project, Sample
 from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
@@ -44,7 +45,7 @@ MAX_FILE_BYTES = NETWORK_FILE_BYTES
 
 _TOP_KEYS = {
     "format", "version", "name", "description", "precision", "input", "layers", "output",
-    "loss", "optimizer", "current", "samples", "layout", "normalisation",
+    "loss", "optimizer", "current", "samples", "layout", "normalisation", "runs",
 }
 _LAYER_KEYS = {"size", "activation", "params", "weights", "bias"}
 _OPTIMIZER_KEYS = {"name", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "l2"}
@@ -348,6 +349,13 @@ def project_from_json(data: Any, source: str = "") -> Project:
             raise r.fail("normalisation.scale", "every scale must be above 0")
         normalisation = {"kind": kind, "offset": offset, "scale": scale}
 
+    runs = []
+    for i, raw_run in enumerate(r.list(top.get("runs", []), "runs")[:MAX_RUNS]):
+        try:
+            runs.append(run_from_json(raw_run, f"runs[{i}]"))
+        except NNStudioError as error:
+            raise NetworkFileError(str(error), "", source) from None
+
     layout_raw = r.obj(top.get("layout", {}), "layout", {"columns"})
     columns = []
     if "columns" in layout_raw:
@@ -372,6 +380,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
             name=r.string(top.get("name", ""), "name"),
             description=r.string(top.get("description", ""), "description"),
             normalisation=normalisation,
+            runs=tuple(runs),
         )
     except NetworkFileError:
         raise
@@ -449,6 +458,8 @@ def project_to_json(project: Project) -> dict[str, Any]:
     }
     if project.layout:
         data["layout"] = {"columns": [list(p) for p in project.layout]}
+    if project.runs:
+        data["runs"] = [run_to_json(run) for run in project.runs]
     if project.normalisation is not None:
         norm = project.normalisation
         data["normalisation"] = {"kind": norm["kind"], "offset": norm["offset"].tolist(),

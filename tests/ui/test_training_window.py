@@ -312,3 +312,30 @@ def test_the_rewind_slider_shows_the_network_as_it_was_and_lands_it_as_one_undo_
     panel.rewind.setValue(0)
     window.document.set_input(0, "0.5")  # an edit while rewound: the window shows the document again
     assert window.document.preview is None and panel.rewind.value() == panel.rewind.maximum()
+
+
+def test_runs_are_kept_in_the_file_and_overlaid_with_the_setting_that_differs(qtbot, settings, tmp_path):
+    window, panel = two_input_window(qtbot, settings, epochs=3)
+    panel.batch.setValue(16)
+    for rate in ("0.05", "0.1"):
+        panel.learning_rate.setText(rate)
+        panel.start_button.click()
+        count = len(window.document.project.runs)
+        qtbot.waitUntil(lambda: not window.trainer.running and len(window.document.project.runs) > count,
+                        timeout=20000)
+    runs = window.document.project.runs
+    assert [r.settings["learning_rate"] for r in runs] == [0.05, 0.1] and all(len(r.epochs) == 3 for r in runs)
+    assert [row.test_loss for row in runs[1].epochs] == [e.test_loss for e in window.trainer.epochs]
+    view = window.results_panel.runs
+    assert view.list.count() == 2 and view.ticked() == [0, 1]
+    names = [name for _, name in ((s, l.text) for s, l in view.legend.items)]
+    assert names == ["1: lr 0.05", "2: lr 0.1"]
+    x, y = view.curves[1].getData()
+    assert list(x) == [1, 2, 3] and list(y) == [row.test_loss for row in runs[1].epochs]
+    path = tmp_path / "with-runs.nnstudio"
+    assert window.save_to(path)
+    from nnstudio.io import load_project
+
+    assert load_project(path).runs == runs
+    window.document.undo()  # the second run's weights and its record go together
+    assert len(window.document.project.runs) == 1 and view.list.count() == 1

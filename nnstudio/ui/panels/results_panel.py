@@ -30,6 +30,7 @@ from nnstudio.data.dataset import DataSplit
 from nnstudio.document import Document
 from nnstudio.ui.images import ink_image
 from nnstudio.ui.panels.digit_pad import DigitPad
+from nnstudio.ui.panels.runs_panel import RunsPanel
 from nnstudio.ui.panels.unit_grid import UnitGrid
 
 GALLERY_SIZE = 120
@@ -138,6 +139,8 @@ class ResultsPanel(QWidget):
 
         self.units = UnitGrid(document)
         self.tabs.addTab(self.units, "Units")
+        self.runs = RunsPanel(document)
+        self.tabs.addTab(self.runs, "Runs")
 
         self.boundary = pg.PlotWidget(background="w")
         self.boundary.setObjectName("boundary")

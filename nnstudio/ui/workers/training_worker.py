@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
+from nnstudio.core.runs import MAX_RUNS, EpochRow, RunRecord, thin
 from nnstudio.data.dataset import DataSplit, Normalisation, normalise_split
 from nnstudio.data.download import DownloadCancelled
 from nnstudio.data.named import load_named
@@ -28,6 +29,17 @@ from nnstudio.training.progress import TrainingResult
 STOP_WAIT_MS = 5000
 MAX_WITHIN_EPOCH_SNAPSHOTS = 60
 PATH_BYTES = 256 * 2**20  # parameters kept for the rewind slider, at most
+
+
+def _describe_stop(config: TrainingConfig) -> str:
+    """The stop rules of a run in words, for its record."""
+    rules = config.stop
+    parts = []
+    if rules.target_accuracy is not None:
+        parts.append(f"at {rules.target_accuracy:.1%}")
+    if rules.patience is not None:
+        parts.append(f"after {rules.patience} epochs without progress" + (", best kept" if rules.restore_best else ""))
+    return "; ".join(parts) or "none"
 
 
 @dataclass(frozen=True)
@@ -222,11 +234,27 @@ class TrainingController(QObject):
                 changes["normalisation"] = norm.project_field()
             epochs = len(result.epochs)
             verb = "Stopped training" if result.stopped else "Train"
+            changes["runs"] = (project.runs + (self._run_record(result),))[-MAX_RUNS:]
             self.document.apply(project.replace(**changes),
                                 f"{verb} {epochs} epoch{'s' if epochs != 1 else ''} on {request.dataset}", "values")
         self.document.runs.append({"dataset": request.dataset, "config": request.config, "epochs": result.epochs,
                                    "steps": list(self.steps), "stopped": result.stopped, "error": result.error})
         self.ended.emit(result)
+
+    def _run_record(self, result: TrainingResult) -> RunRecord:
+        """What the document keeps of this run (saved with the file): settings, curves, outcome."""
+        request = self.request
+        assert request is not None
+        config = request.config
+        settings = {"epochs": config.epochs, "batch_size": config.batch_size, "optimizer": config.optimizer.name,
+                    "learning_rate": config.optimizer.learning_rate, "l2": config.optimizer.l2, "seed": config.seed,
+                    "schedule": config.schedule.describe(), "stop": _describe_stop(config)}
+        ends = {s.epoch: s.samples_seen for s in self.path if s.epoch_end}
+        rows = tuple(EpochRow(e.epoch, e.train_loss, e.test_loss, e.test_accuracy, e.learning_rate, ends.get(e.epoch, 0))
+                     for e in result.epochs)
+        outcome = result.error or result.stop_reason or ("stopped" if result.stopped else "finished")
+        return RunRecord(request.dataset, settings, rows, thin(self.steps), result.seconds, outcome,
+                         tuple(result.network.sizes))
 
     def _on_failed(self, message: str) -> None:
         self._landed = True

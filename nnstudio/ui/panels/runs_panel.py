@@ -1,0 +1,91 @@
+"""RunsPanel: every training run of the network (kept in the file), and several overlaid for comparison.
+
+Ticking runs overlays their curves — test loss per epoch (with markers) and the thinned train loss —
+each run in its own colour; the legend names each by the settings that differ between the ticked
+runs ("2: lr 0.05", "3: lr 0.1"), so a comparison says what was compared.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from nnstudio.core.runs import RunRecord, differing_settings, legend
+from nnstudio.document import Document
+
+COLOURS = ("#1d4ed8", "#ea580c", "#15803d", "#9333ea", "#be123c", "#0e7490", "#a16207", "#4b5563")
+
+
+class RunsPanel(QWidget):
+    """The list (tick to compare) and the overlay plot."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.list = QListWidget()
+        self.list.setObjectName("runsList")
+        self.list.setMaximumWidth(420)
+        self.list.itemChanged.connect(lambda _: self.redraw())
+        self.note = QLabel("Every run of this network is kept (and saved with the file). Tick runs to overlay "
+                           "their curves.")
+        self.note.setWordWrap(True)
+        self.note.setMaximumWidth(420)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setObjectName("runsPlot")
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "epoch")
+        item.setLabel("left", "test loss")
+        item.getAxis("left").enableAutoSIPrefix(False)
+        item.showGrid(x=True, y=True, alpha=0.2)
+        self.legend = item.addLegend(offset=(-10, 10))
+        left = QVBoxLayout()
+        left.addWidget(self.note)
+        left.addWidget(self.list, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(left)
+        layout.addWidget(self.plot, 1)
+        document.changed.connect(lambda kind: self.refresh())
+        self.refresh()
+
+    def runs(self) -> tuple[RunRecord, ...]:
+        return self.document.project.runs
+
+    def refresh(self) -> None:
+        """The list from the document's runs; the latest two ticked when the list grew."""
+        runs = self.runs()
+        ticked = {i for i in range(self.list.count()) if self.list.item(i).checkState() == Qt.CheckState.Checked}
+        grew = len(runs) != self.list.count()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for number, run in enumerate(runs, start=1):
+            item = QListWidgetItem(run.title(number))
+            item.setToolTip(f"outcome: {run.outcome}; " + "; ".join(f"{k} {v}" for k, v in run.settings.items()))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            wanted = (number - 1 >= len(runs) - 2) if grew else (number - 1 in ticked)
+            item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        self.redraw()
+
+    def ticked(self) -> list[int]:
+        return [i for i in range(self.list.count()) if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def redraw(self) -> None:
+        item = self.plot.getPlotItem()
+        item.clear()
+        self.legend.clear()
+        runs = self.runs()
+        chosen = [i for i in self.ticked() if i < len(runs)]
+        keys = differing_settings([runs[i] for i in chosen]) if len(chosen) > 1 else []
+        self.curves = {}
+        for slot, index in enumerate(chosen):
+            run = runs[index]
+            colour = COLOURS[slot % len(COLOURS)]
+            epochs = [row.epoch for row in run.epochs]
+            test = [row.test_loss for row in run.epochs]
+            name = legend(run, index + 1, keys)
+            curve = item.plot(epochs, test, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
+                              symbolBrush=colour, name=name)
+            self.curves[index] = curve
