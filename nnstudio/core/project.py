@@ -73,6 +73,9 @@ class Project:
     normalisation: dict | None = None
     # Training runs of this network, oldest first (core/runs.py): settings, curves, outcome.
     runs: tuple[RunRecord, ...] = ()
+    # False after an unlabelled drawing replaced the input: the target belongs to an older input, so no
+    # loss is shown against it (a drawn "0" scored against a target of 7). Not saved: a file's target counts.
+    target_known: bool = True
 
     def __post_init__(self) -> None:
         net = self.network

@@ -124,8 +124,8 @@ class Document:
         project = self._project
         try:
             self._trace = forward(project.network, project.input)
-            has_layers = bool(project.network.layers)
-            self._loss = trace_loss(project.network, self._trace, project.target, project.loss) if has_layers else None
+            scored = bool(project.network.layers) and project.target_known
+            self._loss = trace_loss(project.network, self._trace, project.target, project.loss) if scored else None
         except (NNStudioError, FloatingPointError):
             self._trace, self._loss = None, None
 
@@ -333,6 +333,10 @@ class Document:
 
     def set_target(self, index: int, text: str) -> None:
         self._edit(edits.set_vector_value, f"Set target {index + 1}", "input", "target", index, text)
+
+    def draw_input(self, values: np.ndarray, label: int | None) -> None:
+        """A drawing as the input, labelled (its class becomes the target) or not (no loss is shown)."""
+        self._edit(edits.draw_input, "Draw a digit" if label is None else f"Draw a {label}", "input", values, label)
 
     def set_input_vector(self, values: np.ndarray, text: str = "Set input") -> None:
         self._edit(edits.set_vector, text, "input", "input", values)

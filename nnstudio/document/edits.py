@@ -324,7 +324,8 @@ def set_vector_value(project: Project, which: str, index: int, text: str) -> Pro
     values[index] = value
     texts = list(getattr(project, f"{which}_text"))
     texts[index] = kept
-    return project.replace(**{which: values, f"{which}_text": tuple(texts)})
+    known = {"target_known": True} if which == "target" else {}
+    return project.replace(**{which: values, f"{which}_text": tuple(texts)}, **known)
 
 
 def set_vector(project: Project, which: str, values: np.ndarray) -> Project:
@@ -333,7 +334,19 @@ def set_vector(project: Project, which: str, values: np.ndarray) -> Project:
     array = np.asarray(values, dtype=project.network.dtype)
     if array.shape != expected:
         raise ShapeError(f"{which}: expected shape {expected}, got {array.shape}")
-    return project.replace(**{which: array, f"{which}_text": ()})
+    known = {"target_known": True} if which == "target" else {}
+    return project.replace(**{which: array, f"{which}_text": ()}, **known)
+
+
+def draw_input(project: Project, values: np.ndarray, label: int | None) -> Project:
+    """A drawn image as the input, with its class as the target when the person says what it is (`label`);
+    without one the old target no longer belongs to the input: it is marked unknown, and no loss is shown."""
+    drawn = set_vector(project, "input", values)
+    if label is None:
+        return drawn.replace(target_known=False)
+    if not 0 <= label < project.network.output_size:
+        raise EditError(f"class {label} is not one of the network's {project.network.output_size} outputs")
+    return set_vector(drawn, "target", np.eye(project.network.output_size)[label])
 
 
 def use_sample(project: Project, index: int) -> Project:
@@ -341,7 +354,8 @@ def use_sample(project: Project, index: int) -> Project:
     if not 0 <= index < len(project.samples):
         raise EditError(f"there is no sample {index + 1}")
     s = project.samples[index]
-    return project.replace(input=s.input, target=s.target, input_text=s.input_text, target_text=s.target_text)
+    return project.replace(input=s.input, target=s.target, input_text=s.input_text, target_text=s.target_text,
+                           target_known=True)
 
 
 def build_from_samples(project: Project, tau_text: str = "1/sqrt(2)", output_activation: str = "relu") -> Project:

@@ -224,6 +224,16 @@ def test_drawing_on_the_pad_changes_input_and_prediction(make_window, qtbot):
     assert bars != before_bars
     assert window.results_panel.prediction.text().startswith("→")
     assert window.document.undo_stack.undo_text() == "Draw a digit"
+    # no label: the old target (the example's 7) does not belong to this drawing, so no loss is scored
+    assert window.document.loss is None and not window.document.project.target_known
+    assert window.io_panel.loss_label.text().startswith("no loss: the drawing has no label")
+    labels = window.results_panel.draw_label
+    labels.setCurrentIndex(labels.findData(1))  # "it is a 1": scored against class 1
+    project = window.document.project
+    assert project.target.tolist() == [0, 1, 0, 0, 0, 0, 0, 0, 0, 0] and np.array_equal(project.input, image.ravel())
+    p1 = float(window.document.trace.output[1])
+    assert window.document.loss == pytest.approx(-np.log(p1), rel=1e-9)  # cross-entropy against the label
+    assert window.document.undo_stack.undo_text() == "Draw a 1"
 
 
 def test_the_confusion_matrix_names_its_axes_shows_shares_and_a_click_shows_that_cells_images(qtbot, make_window,

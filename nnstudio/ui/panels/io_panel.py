@@ -213,6 +213,8 @@ class IOPanel(QWidget):
             f"{label} = {fmt.full(v)}" for label, v in zip(shown.labels, shown.output)))
         if shown.loss is not None:
             self.loss_label.setText(f"loss ({project.loss}) = {shown.loss:.6g}")
+        elif not project.target_known:
+            self.loss_label.setText("no loss: the drawing has no label (say what it is on the Draw tab)")
         else:
             self.loss_label.setText(f"loss ({project.loss}) = ?  (not reached yet)" if shown.output is None
                                     or shown.source == "step" else "")

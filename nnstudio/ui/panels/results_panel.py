@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -59,6 +60,8 @@ class ResultsPanel(QWidget):
         self.pad.setMinimumSize(140, 140)
         clear = QPushButton("Clear")
         clear.clicked.connect(self.pad.clear)
+        clear.clicked.connect(lambda: setattr(self, "_drawing", None))
+        self._drawing: np.ndarray | None = None  # the last drawing, relabelled when its label changes
         self.prediction = QLabel("Draw a digit")
         self.prediction.setObjectName("padPrediction")
         self.prediction.setStyleSheet("font-size: 16pt; font-weight: bold;")
@@ -75,7 +78,17 @@ class ResultsPanel(QWidget):
         left = QVBoxLayout()
         left.addWidget(self.pad, 1)
         left.addWidget(clear)
+        self.draw_label = QComboBox()
+        self.draw_label.setObjectName("drawLabel")
+        self.draw_label.setToolTip("Say what the drawing is: its class becomes the target, and the loss is scored "
+                                   "against it; with ? no loss is shown")
+        self.draw_label.currentIndexChanged.connect(lambda _: self._relabel())
+        label_row = QHBoxLayout()
+        label_row.addWidget(QLabel("The drawing is a"))
+        label_row.addWidget(self.draw_label)
+        label_row.addStretch(1)
         right = QVBoxLayout()
+        right.addLayout(label_row)
         right.addWidget(self.prediction)
         right.addLayout(bars)
         right.addStretch(1)
@@ -177,6 +190,7 @@ class ResultsPanel(QWidget):
     def clear(self) -> None:
         """Another network was opened: the last run's data, gallery and confusion matrix were not its."""
         self.data = None
+        self._drawing = None
         self.gallery_filter = None
         self.gallery.clear()
         self.confusion.clear()
@@ -269,13 +283,35 @@ class ResultsPanel(QWidget):
 
     # ------------------------------------------------------------------ drawing
 
+    def _drawn_label(self) -> int | None:
+        data = self.draw_label.currentData()
+        return None if data is None or data < 0 else int(data)
+
+    def _fill_draw_labels(self) -> None:
+        labels = self._labels()
+        if [self.draw_label.itemText(i) for i in range(1, self.draw_label.count())] == labels:
+            return
+        self.draw_label.blockSignals(True)
+        self.draw_label.clear()
+        self.draw_label.addItem("?", -1)
+        for k, label in enumerate(labels):
+            self.draw_label.addItem(label, k)
+        self.draw_label.blockSignals(False)
+
     def _on_drawn(self, image: np.ndarray) -> None:
         if self.document.project.network.input_size != 784:
             self.prediction.setText("the network does not take 28×28 images")
             return
-        self.document.set_input_vector(image, "Draw a digit")
+        self._drawing = image
+        self.document.draw_input(image, self._drawn_label())
+
+    def _relabel(self) -> None:
+        """A label chosen after drawing: the same drawing, scored against that class."""
+        if getattr(self, "_drawing", None) is not None and self.document.project.network.input_size == 784:
+            self.document.draw_input(self._drawing, self._drawn_label())
 
     def _refresh_prediction(self) -> None:
+        self._fill_draw_labels()
         trace = self.document.trace
         project = self.document.project
         usable = project.network.input_size == 784 and trace is not None and project.network.layers
