@@ -73,3 +73,20 @@ def test_a_pixel_of_an_image_input_is_selected_by_a_click_and_takes_typing(qtbot
     qtbot.keyClick(window.view.editor, Qt.Key.Key_Return)
     assert window.document.project.input[index] == 1.0
     assert window.scene.selected_key() == ItemKey("neuron", 0, index + 1)  # Enter: the next input
+
+
+def test_every_layer_size_around_the_page_limit_draws(make_window, qtbot):
+    """13 to 16 neurons: paged (only 8 drawn) yet once below the bulk-edge limit — the canvas failed to
+    draw 2-16-16-1 at all. Every size from 1 to 20 into and out of a layer now draws and pages."""
+    from nnstudio.core.blueprint import Blueprint, build_project
+
+    window = make_window()
+    for size in (11, 12, 13, 14, 16, 17, 20):
+        window.document.new_project(build_project(Blueprint.simple(f"2-{size}-{size}-1", "tanh", "sigmoid")))
+        qtbot.wait(1)
+        assert len(window.scene.layers) == 4
+        assert shown(window, 1) == (list(range(size)) if size <= 12 else list(range(8)))
+        if size > 12:
+            window.scene.page(1, 1)
+            start = min(8, size - 8)  # a page always shows 8: the last one ends at the last neuron
+            assert shown(window, 1) == list(range(start, start + 8))

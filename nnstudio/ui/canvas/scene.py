@@ -104,6 +104,7 @@ class NetworkScene(QGraphicsScene):
         self.buttons: list[ButtonItem] = []
         self.setBackgroundBrush(style.BACKGROUND)
         self.selectionChanged.connect(self._on_selection_changed)
+        document.replaced.connect(self.pages.clear)  # another network: every column from its first page
         document.changed.connect(self._on_document_changed)
         document.stepping.changed.connect(self.refresh_values)
         document.preview_changed.connect(self._on_preview_changed)

@@ -13,7 +13,10 @@ NEURON_RADIUS = 30.0
 NEURON_SPACING = 72.0  # at least; a column whose neurons have tall stacks of edge labels gets more
 MAX_SHOWN_NEURONS = 12  # above this a column shows the first few and "⋮ N more"
 SHOWN_WHEN_LARGE = 8
-MAX_EDGE_ITEMS_PER_SIDE = 16  # layers larger than this get one painted item for all their edges
+# Layers larger than this get one painted item for all their edges. It must not exceed
+# MAX_SHOWN_NEURONS: a column that shows only a page of its neurons has no item for the others to
+# draw a single edge from (2-16-16-1 failed to draw: 13 to 16 neurons fell between the two limits).
+MAX_EDGE_ITEMS_PER_SIDE = MAX_SHOWN_NEURONS
 BULK_EDGES_PER_NEURON = 6  # strongest edges drawn into each shown neuron of a large layer
 IMAGE_PIXEL = 5.0
 HEADER_GAP = 44.0
