@@ -11,7 +11,8 @@ late each tick is (median, p99, max). It then trains the same network on the
 same data headless and compares samples/s. The two alternate for --rounds rounds (a
 slow spell on a shared machine then hits both); the figures are medians over rounds,
 the cost the median of each round's own ratio. Targets: p99 < 30 ms, max < 100 ms,
-the window costing < 10 % of throughput at batch 32 and < 25 % at batch 1.
+the window costing < 10 % of throughput at batch 32 and < 25 % at batch 1. --scenes picks what
+is on screen: the memories (default), the unit grid, or neuron maps on a two-input network.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa:
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from nnstudio.core import OptimizerConfig  # noqa: E402
+from nnstudio.core.blueprint import Blueprint, build_project  # noqa: E402
+from nnstudio.core.project import Project  # noqa: E402
+from nnstudio.data.named import load_named  # noqa: E402
 from nnstudio.data.image_sets import load_image_set  # noqa: E402
 from nnstudio.document import Document  # noqa: E402
 from nnstudio.io import load_example  # noqa: E402
@@ -51,19 +55,40 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def in_window(folder: Path, batch: int, seconds: float) -> tuple[list[float], float]:
+SCENES = {
+    # what is on screen while training, all of it drawn live
+    "memories": "mnist-mlp on MNIST, the Memory view's 28×28 memories raised",
+    "units": "mnist-mlp on MNIST, Results → Units (the unit grid) raised",
+    "maps": "a 2-16-16-1 network on circles, every neuron's map on the canvas and the output's map large",
+}
+
+
+def scene_project(scene: str) -> Project:
+    if scene == "maps":
+        return build_project(Blueprint.simple("2-16-16-1", "tanh", "sigmoid", init="xavier", seed=0))
+    return load_example("mnist-mlp")
+
+
+def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories") -> tuple[list[float], float]:
     app = QApplication.instance() or QApplication([])
     settings = QSettings(str(folder / "bench-settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(Document(load_example("mnist-mlp")), settings)
+    window = MainWindow(Document(scene_project(scene)), settings)
     window.resize(1280, 800)
     window.show()
     panel = window.training_panel
-    panel.dataset.setCurrentIndex(panel.dataset.findData("mnist"))
-    panel.source.setText(str(folder))
-    panel.epochs.setValue(1000)
+    panel.dataset.setCurrentIndex(panel.dataset.findData("circles" if scene == "maps" else "mnist"))
+    panel.source.setText("" if scene == "maps" else str(folder))
+    panel.epochs.setValue(100000 if scene == "maps" else 1000)
     panel.batch.setValue(batch)
     panel.learning_rate.setText("0.05")
-    window.memory_dock.raise_()  # the 28×28 memories are drawn live: part of what we measure
+    if scene == "memories":
+        window.memory_dock.raise_()  # the 28×28 memories are drawn live: part of what we measure
+    elif scene == "units":
+        window.results_dock.show()
+        window.results_dock.raise_()
+        window.results_panel.tabs.setCurrentWidget(window.results_panel.units)
+    else:
+        window.show_map_large(3, 0)  # the output's map, large, beside the canvas's small ones
     delays: list[float] = []
     clock = QElapsedTimer()
     state = {"last": 0, "measuring": False}
@@ -108,10 +133,15 @@ def in_window(folder: Path, batch: int, seconds: float) -> tuple[list[float], fl
     return delays, speed
 
 
-def headless(folder: Path, batch: int) -> float:
-    train_set, _ = load_image_set("mnist", folder, allow_download=False)
-    config = TrainingConfig(epochs=4, batch_size=batch, optimizer=OptimizerConfig("sgd", learning_rate=0.05))
-    result = drive(train(load_example("mnist-mlp").network, "cce", train_set, None, config))
+def headless(folder: Path, batch: int, scene: str = "memories") -> float:
+    if scene == "maps":
+        train_set = load_named("circles").train
+        epochs = max(4, 60000 // (len(train_set) * max(1, 32 // batch)))
+    else:
+        train_set, _ = load_image_set("mnist", folder, allow_download=False)
+        epochs = 4
+    config = TrainingConfig(epochs=epochs, batch_size=batch, optimizer=OptimizerConfig("sgd", learning_rate=0.05))
+    result = drive(train(scene_project(scene).network, "bce" if scene == "maps" else "cce", train_set, None, config))
     return statistics.median(e.samples_per_second for e in result.epochs[1:])  # settled epochs
 
 
@@ -121,16 +151,19 @@ def main() -> None:
     parser.add_argument("--batch", type=int, nargs="+", default=[32, 1])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--scenes", nargs="+", choices=list(SCENES), default=["memories"],
+                        help="what is on screen while training: " + "; ".join(f"{k}: {v}" for k, v in SCENES.items()))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = data_folder(args.data, Path(scratch))
         print(f"data: {folder}; network mnist-mlp 784-128-10; event-loop tick {TICK_MS} ms; "
               f"median of {args.rounds} alternating rounds of {args.seconds:g} s")
-        for batch in args.batch:
+        for scene, batch in [(scene, batch) for scene in args.scenes for batch in args.batch]:
+            print(f"{scene}: {SCENES[scene]}")
             p99s, maxima, medians, with_window, alone, costs = [], [], [], [], [], []
             for _ in range(args.rounds):
-                delays, speed_window = in_window(folder, batch, args.seconds)
-                speed_alone = headless(folder, batch)
+                delays, speed_window = in_window(folder, batch, args.seconds, scene)
+                speed_alone = headless(folder, batch, scene)
                 p99s.append(percentile(delays, 99))
                 maxima.append(max(delays))
                 medians.append(statistics.median(delays))

@@ -52,12 +52,15 @@ def test_a_map_opens_large_with_its_values_and_follows_edits(qtbot, make_window)
     xs, ys = np.linspace(x_lo, x_hi, LARGE_SIZE), np.linspace(y_hi, y_lo, LARGE_SIZE)
     expected = np.tanh(W1[0, 0] * xs[None, :] + W1[0, 1] * ys[:, None] + b1[0])
     np.testing.assert_allclose(dialog.image.image, expected[::-1].T, rtol=1e-12, atol=1e-15)
-    window.document.set_bias(1, 0, "3")  # an edit: the large map follows
+    window.document.set_bias(1, 0, "3")  # an edit: the large map follows (drawn in an event of its own)
+    qtbot.wait(10)
     expected = np.tanh(W1[0, 0] * xs[None, :] + W1[0, 1] * ys[:, None] + 3)
     np.testing.assert_allclose(dialog.image.image, expected[::-1].T, rtol=1e-12, atol=1e-15)
     dialog.close()
     window.scene.select_key(ItemKey("neuron", 2, 0))
+    window.activateWindow()
     window.view.setFocus()
+    qtbot.waitUntil(window.view.hasFocus, timeout=2000)  # the shortcut belongs to the canvas
     qtbot.keyClick(window.view, Qt.Key.Key_M,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # the selected neuron's map
     assert any(d.isVisible() and d.column == 2 for d in window.findChildren(NeuronMapDialog))

@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QPoint, QPointF, Signal
+from PySide6.QtCore import QPoint, QPointF, QTimer, Signal
 from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -30,7 +30,7 @@ from nnstudio.document import Document
 from nnstudio.document.edits import auto_layout
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
-from nnstudio.ui.images import map_image
+from nnstudio.ui.images import map_pixels, rgb_image
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
 from nnstudio.ui.canvas.edge_item import EdgeItem, label_width
 from nnstudio.ui.canvas.image_item import ImageItem
@@ -100,6 +100,12 @@ class NetworkScene(QGraphicsScene):
         self.show_maps = True
         self.map_bounds = DEFAULT_BOUNDS
         self.maps: NeuronMaps | None = None
+        # The maps are drawn in an event of their own, coalesced: with a refresh of the values in the
+        # same event, a live update held the event loop for tens of ms (bench_ui_latency.py, maps).
+        self._maps_later = QTimer(self)
+        self._maps_later.setSingleShot(True)
+        self._maps_later.setInterval(0)
+        self._maps_later.timeout.connect(self._refresh_maps)
         self.output_text: TextBlockItem | None = None
         self.buttons: list[ButtonItem] = []
         self.setBackgroundBrush(style.BACKGROUND)
@@ -314,7 +320,7 @@ class NetworkScene(QGraphicsScene):
             self._refresh_plain()
         for column in range(1, len(self.layers)):
             self._layout_slots(column)  # labels change width with their text
-        self._refresh_maps()
+        self._maps_later.start()  # in an event of its own (see _refresh_maps)
         self._update_output_text()
         self.banner_changed.emit(self.banner_text())
 
@@ -336,6 +342,7 @@ class NetworkScene(QGraphicsScene):
                 self.maps = neuron_maps(network, self.map_bounds, MAP_SIZE)
             except (NNStudioError, FloatingPointError, ValueError):
                 self.maps = None
+        pixels: dict[int, np.ndarray] = {}  # column → every neuron's map as RGB, a layer in one pass
         for key, item in self.items_by_key.items():
             if not isinstance(item, NeuronItem) or key.kind != "neuron" or key.column == 0:
                 continue
@@ -343,9 +350,11 @@ class NetworkScene(QGraphicsScene):
                 if item.map is not None:  # (most networks have no maps: no repaint for nothing)
                     item.set_map(None)
                 continue
-            layer = self.maps.layers[key.column - 1]
-            scale = float(np.max(np.abs(layer))) if layer.size else 1.0
-            item.set_map(map_image(layer[key.row], scale if np.isfinite(scale) else 1.0))
+            if key.column not in pixels:
+                layer = self.maps.layers[key.column - 1]
+                scale = float(np.max(np.abs(layer))) if layer.size else 1.0
+                pixels[key.column] = map_pixels(layer, scale if np.isfinite(scale) else 1.0)
+            item.set_map(rgb_image(pixels[key.column][key.row]))
 
     MODE_NAMES = {"weight": "w", "gradient": "∂L/∂w", "signal": "w·δ"}
 

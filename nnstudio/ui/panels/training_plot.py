@@ -23,6 +23,7 @@ from nnstudio.atomic import atomic_write
 from nnstudio.training import EpochResult, StepProgress
 
 SMOOTHING = 0.9
+MAX_MARKED_EPOCHS = 200
 
 
 class TrainingPlot(QWidget):
@@ -114,6 +115,12 @@ class TrainingPlot(QWidget):
         x = np.asarray(self.steps)
         self.raw.setData(x, np.asarray(self.losses))
         self.smooth.setData(x, np.asarray(self.smoothed))
+        # A marker per epoch reads well for tens of epochs; for thousands (a toy set trains an epoch in
+        # milliseconds) the markers cost the window ~80 ms a redraw and merge into a line anyway.
+        marked = len(self.epoch_x) <= MAX_MARKED_EPOCHS
+        for curve, symbol in ((self.test_loss, "o"), (self.accuracy, "s")):
+            if (curve.opts["symbol"] is not None) != marked:
+                curve.setSymbol(symbol if marked else None)
         self.test_loss.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_test_loss))
         self.accuracy.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_accuracy))
         self._sync_views()

@@ -111,14 +111,20 @@ class UnitGrid(QWidget):
         layout.addLayout(controls)
         layout.addLayout(body, 1)
         self.sort.currentIndexChanged.connect(lambda _: self.refresh())
-        self.size.valueChanged.connect(self._resize_icons)
+        self.size.valueChanged.connect(lambda _: self.refresh())  # icons are drawn at the size shown
         self._timer = QTimer(self)  # live weights: at most a few redraws a second, only while on screen
         self._timer.setSingleShot(True)
         self._timer.setInterval(300)
         self._timer.timeout.connect(self.refresh)
         document.changed.connect(lambda kind: self._timer.start())
-        document.preview_changed.connect(self._timer.start)
+        document.preview_changed.connect(self._on_preview)
         self.refresh()
+
+    def _on_preview(self) -> None:
+        """Live weights: redrawn at most once a second (128 images are ~20 ms of the window's thread)."""
+        self._timer.setInterval(1000 if self.document.preview is not None else 300)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def set_data(self, data: DataSplit | None) -> None:
         self.data = data
@@ -145,24 +151,36 @@ class UnitGrid(QWidget):
         self._stale = False
         network = self.document.shown_network
         shape = self._image_shape()
-        self.grid.clear()
         self.images.clear()
         if shape is None or not network.layers or shape[0] * shape[1] != network.input_size:
+            self.grid.clear()
             self.detail.setText("The unit grid shows networks whose input is an image (such as MNIST's 28×28): "
                                 "each first-layer unit's weights drawn as an image.")
             return
         order = unit_order(network, self.sort.currentData(), np.asarray(self.document.project.input, float))
         weights = network.layers[0].weights
-        self._resize_icons(self.size.value())
-        for j in order:
+        size = self.size.value()
+        self._resize_icons(size)
+        # The same units in the same order (live training): new icons in place, no new items to lay out.
+        same = [self.grid.item(k).data(Qt.ItemDataRole.UserRole) for k in range(self.grid.count())] == order
+        if not same:
+            self.grid.clear()
+        for slot, j in enumerate(order):
             image = np.asarray(weights[j], dtype=float).reshape(shape)
             self.images[j] = image
             scale = float(np.max(np.abs(image))) or 1.0
-            pixmap = QPixmap.fromImage(map_image(image, scale)).scaled(
-                240, 240, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
-            item = QListWidgetItem(QIcon(pixmap), str(j + 1))
+            # scaled once to the shown size, pixels kept sharp (a QIcon would smooth them)
+            icon = QIcon(QPixmap.fromImage(map_image(image, scale)).scaled(
+                size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+            tip = f"unit {j + 1}: ‖w‖ = {np.linalg.norm(image):.3g}; click to see it large"
+            if same:
+                item = self.grid.item(slot)
+                item.setIcon(icon)
+                item.setToolTip(tip)
+                continue
+            item = QListWidgetItem(icon, str(j + 1))
             item.setData(Qt.ItemDataRole.UserRole, j)
-            item.setToolTip(f"unit {j + 1}: ‖w‖ = {np.linalg.norm(image):.3g}; click to see it large")
+            item.setToolTip(tip)
             self.grid.addItem(item)
         if self.unit is not None and self.unit < weights.shape[0]:
             self.show_unit(self.unit)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.network import Network
 from nnstudio.core.project import Project
 from nnstudio.core.runs import MAX_RUNS, EpochRow, RunRecord, thin
 from nnstudio.data.dataset import DataSplit, Normalisation, normalise_split
@@ -40,6 +41,30 @@ def _describe_stop(config: TrainingConfig) -> str:
     if rules.patience is not None:
         parts.append(f"after {rules.patience} epochs without progress" + (", best kept" if rules.restore_best else ""))
     return "; ".join(parts) or "none"
+
+
+class RunPath:
+    """A run's path for the rewind slider: the starting parameters, a snapshot after every epoch, and the
+    live ones in between. Live ones are thinned (every other one dropped) past MAX_WITHIN_EPOCH_SNAPSHOTS;
+    epoch ends only when all of them together would pass PATH_BYTES (thousands of epochs of a large
+    network), keeping the start and the latest. Each thinning halves a list: amortised O(1) a snapshot."""
+
+    def __init__(self, start: Network) -> None:
+        self.snapshots: list[ParameterSnapshot] = [ParameterSnapshot(0, 0, start, 0, epoch_end=True)]
+        self._bytes = 8 * start.parameter_count
+        self._within = 0
+
+    def record(self, snapshot: ParameterSnapshot) -> None:
+        self.snapshots.append(snapshot)
+        self._within += not snapshot.epoch_end
+        if self._within > MAX_WITHIN_EPOCH_SNAPSHOTS:
+            dropped = {id(s) for s in [s for s in self.snapshots if not s.epoch_end][1::2]}
+            self.snapshots = [s for s in self.snapshots if id(s) not in dropped]
+            self._within -= len(dropped)
+        if self._bytes * len(self.snapshots) > PATH_BYTES:
+            ends = [s for s in self.snapshots if s.epoch_end]
+            dropped = {id(s) for s in ends[1:-1:2]}
+            self.snapshots = [s for s in self.snapshots if id(s) not in dropped]
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,7 @@ class TrainingWorker(QObject):
         self.control = control
         self.result: TrainingResult | None = None
         self.normalisation: Normalisation | None = None
+        self.path = RunPath(request.project.network)  # kept in this thread: no signal per snapshot
 
     @Slot()
     def run(self) -> None:
@@ -113,7 +139,9 @@ class TrainingWorker(QObject):
             if isinstance(record, StepProgress):
                 self.progressed.emit(record)
             elif isinstance(record, ParameterSnapshot):
-                self.snapshot.emit(record)
+                self.path.record(record)
+                if not record.epoch_end:  # live previews for the window; epoch ends only for the path
+                    self.snapshot.emit(record)
             elif isinstance(record, EpochResult):
                 self.epoch_finished.emit(record)
         self.finished.emit(self.result)
@@ -136,11 +164,12 @@ class TrainingController(QObject):
         self.data: DataSplit | None = None
         self.epochs: list[EpochResult] = []
         self.steps: list[tuple[int, float]] = []
-        # The run's path for the rewind slider: the starting parameters, a snapshot after every epoch,
-        # and the live ones in between, thinned to at most MAX_WITHIN_EPOCH_SNAPSHOTS (each is a copy of
-        # the parameters: 0.4 MB for mnist-mlp).
-        self.path: list[ParameterSnapshot] = []
         self._landed = False
+
+    @property
+    def path(self) -> list[ParameterSnapshot]:
+        """The run's path for the rewind slider (see RunPath); read once the run has ended."""
+        return self.worker.path.snapshots if self.worker is not None else []
 
     @property
     def running(self) -> bool:
@@ -150,7 +179,6 @@ class TrainingController(QObject):
         if self.running:
             raise NNStudioError("training is already running")
         self.request, self.epochs, self.data, self._landed = request, [], None, False
-        self.path = [ParameterSnapshot(0, 0, request.project.network, 0, epoch_end=True)]
         self.control = TrainingControl(responsive=True)  # the window shares the interpreter
         self.thread = QThread()
         self.thread.setObjectName("nnstudio-training")
@@ -161,7 +189,6 @@ class TrainingController(QObject):
         self.worker.failed.connect(self._on_failed)
         self.worker.data_ready.connect(self._on_data)
         self.worker.epoch_finished.connect(self.epochs.append)
-        self.worker.snapshot.connect(self._record)
         self.steps: list[tuple[int, float]] = []
         self.worker.progressed.connect(lambda record: self.steps.append((record.samples_seen, record.loss)))
         # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
@@ -198,21 +225,6 @@ class TrainingController(QObject):
 
     def _on_data(self, data: DataSplit) -> None:
         self.data = data
-
-    def _record(self, snapshot: ParameterSnapshot) -> None:
-        """Keep a snapshot on the run's path. Live ones are thinned (every other one dropped) past
-        MAX_WITHIN_EPOCH_SNAPSHOTS; epoch ends only when all of them together would pass
-        PATH_BYTES (thousands of epochs of a large network), keeping the start and the latest."""
-        self.path.append(snapshot)
-        within = [s for s in self.path if not s.epoch_end]
-        if len(within) > MAX_WITHIN_EPOCH_SNAPSHOTS:
-            dropped = {id(s) for s in within[1::2]}
-            self.path = [s for s in self.path if id(s) not in dropped]
-        size = 8 * snapshot.network.parameter_count
-        ends = [s for s in self.path if s.epoch_end]
-        if size * len(self.path) > PATH_BYTES and len(ends) > 2:
-            dropped = {id(s) for s in ends[1:-1:2]}
-            self.path = [s for s in self.path if id(s) not in dropped]
 
     def _release(self) -> None:
         self.document.structure_locked = False
