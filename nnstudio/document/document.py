@@ -86,6 +86,7 @@ class Document:
         # views show `preview` (the run's parameters now); finished runs are kept in `runs`.
         self.structure_locked = False
         self.preview: Network | None = None
+        self.preview_rewound = ""  # set while the rewind slider shows a moment of a finished run
         self._preview_trace: ForwardTrace | None = None
         self.preview_loss: float | None = None  # the live copy's loss on the current input, once per snapshot
         self.preview_changed = Signal()
@@ -240,9 +241,11 @@ class Document:
         if self.structure_locked:
             raise edits.EditError("the network's shape cannot change while it is training; stop training first")
 
-    def set_preview(self, network: Network | None) -> None:
-        """Show `network` (a copy being trained) in live views without changing the document."""
+    def set_preview(self, network: Network | None, rewound: str = "") -> None:
+        """Show `network` (a copy being trained, or a moment of a finished run: `rewound` says which, as
+        "end of epoch 3") in live views without changing the document."""
         self.preview = network
+        self.preview_rewound = rewound if network is not None else ""
         self._preview_trace, self.preview_loss = None, None
         if network is not None and network.sizes == self._project.network.sizes:
             try:

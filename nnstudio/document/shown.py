@@ -33,7 +33,7 @@ class Shown:
     `loss` is None until the pass reaches the loss (or when there is no output at all).
     """
 
-    source: str  # "document", "step" or "training"
+    source: str  # "document", "step", "training" or "rewind" (a moment of a finished run)
     network: Network
     trace: ForwardTrace | None
     output: np.ndarray | None
@@ -131,7 +131,7 @@ def shown(document: "Document") -> Shown:
                      classifier)
     trace = document.preview_trace
     if document.preview is not None and trace is not None:
-        return Shown("training", document.preview, trace, trace.output, document.preview_loss, labels, "",
+        return Shown("rewind" if document.preview_rewound else "training", document.preview, trace, trace.output, document.preview_loss, labels, "",
                      has_layers, classifier)
     trace = document.trace
     output = trace.output if trace is not None and has_layers else None

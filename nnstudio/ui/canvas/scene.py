@@ -363,6 +363,9 @@ class NetworkScene(QGraphicsScene):
         plan = self.document.stepping.plan
         mode = self.MODE_NAMES[self.edge_mode]
         shown = self.document.shown()
+        if shown.source == "rewind":
+            return (f"Rewound · the network at {self.document.preview_rewound}; 'Use these weights' keeps it, "
+                    "the slider's end returns")
         if shown.source == "training":
             return "Training · the canvas follows the network as it learns"
         if plan is None:

@@ -190,7 +190,8 @@ class IOPanel(QWidget):
         self.use_sample.setEnabled(bool(project.samples))
         self.refresh_output()
 
-    SOURCES = {"document": "Output", "step": "Output of this pass", "training": "Output while training (live)"}
+    SOURCES = {"document": "Output", "step": "Output of this pass", "training": "Output while training (live)",
+               "rewind": "Output of the rewound run"}
 
     def refresh_output(self) -> None:
         """Every output, labelled, and the loss: exactly what the canvas and status bar show."""

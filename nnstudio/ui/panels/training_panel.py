@@ -155,9 +155,11 @@ class TrainingPanel(QWidget):
         self.plot = TrainingPlot()
         self.plot.setMinimumWidth(320)
         exports = QHBoxLayout()
-        csv_button = QPushButton("Export curves as CSV…")
+        csv_button = QPushButton("CSV…")
+        csv_button.setToolTip("Export the curves as CSV")
         csv_button.clicked.connect(self._export_csv)
-        png_button = QPushButton("Export plot as PNG…")
+        png_button = QPushButton("PNG…")
+        png_button.setToolTip("Export the plot as a PNG picture")
         png_button.clicked.connect(self._export_png)
         self.log_loss = QCheckBox("log loss axis")
         self.log_loss.setObjectName("logLoss")
@@ -168,12 +170,14 @@ class TrainingPanel(QWidget):
         # network as it was; "Use these weights" lands that moment as one undoable edit.
         self.rewind = QSlider(Qt.Orientation.Horizontal)
         self.rewind.setObjectName("rewind")
+        self.rewind.setMinimumWidth(180)
         self.rewind.setToolTip("Rewind the run: the window shows the network as it was at that moment")
         self.rewind.setEnabled(False)
         self.rewind.valueChanged.connect(self._on_rewind)
         self.rewind_label = QLabel("")
         self.rewind_label.setObjectName("rewindLabel")
         self.use_weights = QPushButton("Use these weights")
+        self.use_weights.setToolTip("Keep the rewound parameters in the document (one undoable step)")
         self.use_weights.setObjectName("useRewound")
         self.use_weights.setEnabled(False)
         self.use_weights.clicked.connect(self.use_rewound)
@@ -402,14 +406,12 @@ class TrainingPanel(QWidget):
     def _on_rewind(self, index: int) -> None:
         snapshot = self.rewound()
         fits = snapshot is not None and snapshot.network.sizes == self.document.project.network.sizes
-        self.document.set_preview(snapshot.network if fits else None)
+        where = "end" if snapshot is None else "start" if snapshot.samples_seen == 0 else (
+            f"end of epoch {snapshot.epoch}" if snapshot.epoch_end else f"epoch {snapshot.epoch}, step {snapshot.step}")
+        self.document.set_preview(snapshot.network if fits else None, where)
         self.use_weights.setEnabled(fits)
-        if snapshot is None:
-            self.rewind_label.setText("end")
-        else:
-            where = "start" if snapshot.samples_seen == 0 else (
-                f"end of epoch {snapshot.epoch}" if snapshot.epoch_end else f"epoch {snapshot.epoch}, step {snapshot.step}")
-            self.rewind_label.setText(f"{where} ({snapshot.samples_seen:,} samples)")
+        self.rewind_label.setText(where)
+        self.rewind_label.setToolTip("" if snapshot is None else f"{where}: {snapshot.samples_seen:,} samples seen")
 
     def use_rewound(self) -> None:
         """Land the rewound parameters in the document as one undoable edit."""
