@@ -60,21 +60,20 @@ class ButtonItem(QGraphicsItem):
     @override
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self.boundingRect().contains(event.pos()):
-            self.action()
+            self.clicked(event)
         event.accept()
 
+    def clicked(self, event: QGraphicsSceneMouseEvent) -> None:
+        self.action()
 
-class PagerItem(QGraphicsItem):
+
+class PagerItem(ButtonItem):
     """The "1–8 of 128 ▼ more" label of a large column, clickable: the next page of its neurons
     (Shift+click: the previous one). The column draws the text; this item takes the clicks."""
 
     def __init__(self, action: Callable[[int], None], parent: QGraphicsItem) -> None:
-        super().__init__(parent)
-        self.action = action
-        self.setToolTip("Show the next neurons of this column (Page Down); Shift+click or Page Up: the previous")
-        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setZValue(3)
+        super().__init__("", "Show the next neurons of this column (Page Down); Shift+click or Page Up: the previous",
+                         action, parent)  # type: ignore[arg-type]
 
     @override
     def boundingRect(self) -> QRectF:
@@ -85,14 +84,8 @@ class PagerItem(QGraphicsItem):
         pass  # the column paints the label
 
     @override
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        event.accept()
-
-    @override
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self.boundingRect().contains(event.pos()):
-            self.action(-1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
-        event.accept()
+    def clicked(self, event: QGraphicsSceneMouseEvent) -> None:
+        self.action(-1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)  # type: ignore[call-arg]
 
 
 class LayerItem(QGraphicsObject):
