@@ -175,7 +175,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
             test_loss, accuracy, per_class, confusion = evaluate_outputs(outputs, test_set, loss,
                                                                          network.layers[-1].activation)
         result = EpochResult(epoch, total / max(count, 1), test_loss, accuracy, per_class, confusion, speed, seconds,
-                             rate)
+                             rate, seen)
         history.append(result)
         stop_reason = watch.after_epoch(epoch, test_loss, accuracy)
         if rules.restore_best and watch.best_epoch == epoch:

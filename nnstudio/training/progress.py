@@ -47,6 +47,7 @@ class EpochResult:
     samples_per_second: float
     seconds: float
     learning_rate: float = float("nan")  # the rate this epoch trained with (see schedule.py)
+    samples_seen: int = 0  # training samples seen since the run began, at the end of this epoch
 
 
 @dataclass(frozen=True, eq=False)

@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         self.inspector.open_matrix_requested.connect(self.edit_matrix)
         self.inspector.neuron_requested.connect(self._go_to_neuron)
         self.inspector.map_requested.connect(self.show_map_large)
+        self.view.map_requested.connect(self.show_map_large)
         self.document.replaced.connect(lambda: self.scene.set_map_bounds(DEFAULT_BOUNDS))
         self.inspector.copy_matrix_requested.connect(self.copy_weights)
         self.document.modified_changed.connect(lambda _: self._update_title())

@@ -137,3 +137,10 @@ def test_step_records_report_the_loss_since_the_last_record_not_since_the_epoch_
         assert len(steps) == 4
         assert np.mean(steps) == pytest.approx(result.epochs[epoch - 1].train_loss, rel=1e-12)
         assert steps[-1] != pytest.approx(result.epochs[epoch - 1].train_loss, rel=1e-9)  # not a running mean
+
+
+def test_each_epoch_says_how_many_samples_the_run_has_seen():
+    train_set, test_set = _toy()
+    network = build_network([2, 3, 2], ["tanh", "softmax"], "xavier", seed=2)
+    result = drive(train(network, "cce", train_set, test_set, TrainingConfig(epochs=3, batch_size=7)))
+    assert [e.samples_seen for e in result.epochs] == [30, 60, 90]  # 30 training samples an epoch

@@ -64,3 +64,28 @@ def test_a_map_opens_large_with_its_values_and_follows_edits(qtbot, make_window)
     qtbot.keyClick(window.view, Qt.Key.Key_M,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # the selected neuron's map
     assert any(d.isVisible() and d.column == 2 for d in window.findChildren(NeuronMapDialog))
+
+
+def test_clicking_a_selected_neurons_map_opens_it_large_and_a_schedule_shows_on_the_plot(qtbot, make_window):
+    from nnstudio.ui.panels.neuron_map_dialog import NeuronMapDialog
+
+    window = make_window("xor")
+    key = ItemKey("neuron", 1, 1)
+    point = window.view.mapFromScene(window.scene.items_by_key[key].sceneBoundingRect().center())
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert window.scene.selected_key() == key
+    assert not [d for d in window.findChildren(NeuronMapDialog) if d.isVisible()]  # the first click selects
+    qtbot.wait(600)  # not a double-click (which edits)
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    opened = [d for d in window.findChildren(NeuronMapDialog) if d.isVisible()]
+    assert len(opened) == 1 and (opened[0].column, opened[0].row) == (1, 1)
+    opened[0].close()
+
+    from nnstudio.training.progress import EpochResult
+
+    plot = window.training_panel.plot
+    for epoch, rate in enumerate((0.4, 0.4, 0.2, 0.1), start=1):
+        plot.add_epoch(EpochResult(epoch, 1.0, 1.0, 0.5, None, None, 1.0, 1.0, rate), 10.0 * epoch)
+    plot.redraw()
+    x, y = plot.rate.getData()
+    assert list(y) == [1.0, 1.0, 0.5, 0.25]  # the rate as a share of the starting rate, on the 0…1 axis

@@ -99,6 +99,7 @@ class NetworkView(QGraphicsView):
     zoom_changed = Signal(float)
     error_reported = Signal(str)
     resized = Signal()  # overlays (the empty-canvas hint) re-centre
+    map_requested = Signal(int, int)  # column, row: a second click on a neuron showing its map
 
     def __init__(self, scene: NetworkScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -203,7 +204,16 @@ class NetworkView(QGraphicsView):
     def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.itemAt(event.position().toPoint()) is None:
             self.auto_fit = False  # dragging the background pans: the person chose the view
+        key = self.network_scene.key_at(self.mapToScene(event.position().toPoint()))
+        again = key is not None and key == self.network_scene.selected_key()
         super().mousePressEvent(event)
+        # A click on a neuron that is already selected opens its map large (when it shows one).
+        if again and event.button() == Qt.MouseButton.LeftButton and self._has_map(key):
+            self.map_requested.emit(key.column, key.row)
+
+    def _has_map(self, key: ItemKey) -> bool:
+        item = self.network_scene.items_by_key.get(key)
+        return key.kind == "neuron" and key.column > 0 and getattr(item, "map", None) is not None
 
     @override
     def mouseMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -235,6 +245,8 @@ class NetworkView(QGraphicsView):
         if key is None or self.editor is not None:
             return
         lines = card_lines(self.network_scene.document, key)
+        if lines and self._has_map(key):
+            lines.append("(its map: click the neuron again once selected, or Ctrl+Shift+M)")
         if lines:
             self.card.show_card(key, lines, self._hover_at)
 

@@ -348,8 +348,9 @@ class TrainingPanel(QWidget):
                             f"about {left:.0f} s left")
 
     def _on_epoch(self, record: EpochResult) -> None:
-        seen = self.plot.steps[-1] if self.plot.steps else 0.0
-        self.plot.add_epoch(record, seen)
+        # where the epoch ended on the x axis (step records come ten times a second: a toy set's
+        # epochs, milliseconds long, had all been drawn at the last record's x)
+        self.plot.add_epoch(record, float(record.samples_seen))
         accuracy = "" if record.test_accuracy is None else f", test accuracy {record.test_accuracy:.2%}"
         rate = f", learning rate {record.learning_rate:.4g}" if self.schedule.text().strip() not in ("", "constant") else ""
         if not self.controller.paused:  # "Paused" stays until Resume

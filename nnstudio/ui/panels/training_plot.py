@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnstudio.atomic import atomic_write
@@ -65,6 +65,12 @@ class TrainingPlot(QWidget):
                                         symbolBrush="#15803d")
         self.accuracy_view.addItem(self.accuracy)
         item.legend.addItem(self.accuracy, "test accuracy")
+        # A schedule's learning rate, as a share of the starting rate, on the same 0…1 axis; drawn only
+        # when it changes (a constant rate would be a flat line saying nothing).
+        self.rate = pg.PlotDataItem([], [], pen=pg.mkPen("#6b7280", width=1.5, style=Qt.PenStyle.DashLine),
+                                    stepMode=None)
+        self.accuracy_view.addItem(self.rate)
+        self._rate_in_legend = False
         item.getViewBox().sigResized.connect(self._sync_views)
         self.readout = QLabel(" ")
         self.readout.setObjectName("plotReadout")
@@ -89,6 +95,7 @@ class TrainingPlot(QWidget):
         self.epoch_x: list[float] = []
         self.epoch_test_loss: list[float] = []
         self.epoch_accuracy: list[float] = []
+        self.epoch_rate: list[float] = []
         self._ema = 0.0
         self._dirty = True
         self.redraw()
@@ -105,6 +112,7 @@ class TrainingPlot(QWidget):
         self.epoch_x.append(samples_seen)
         self.epoch_test_loss.append(record.test_loss)
         self.epoch_accuracy.append(np.nan if record.test_accuracy is None else record.test_accuracy)
+        self.epoch_rate.append(record.learning_rate)
         self._dirty = True
 
     def redraw(self) -> None:
@@ -123,6 +131,15 @@ class TrainingPlot(QWidget):
                 curve.setSymbol(symbol if marked else None)
         self.test_loss.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_test_loss))
         self.accuracy.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_accuracy))
+        rates = np.asarray(self.epoch_rate, dtype=float)
+        varies = rates.size > 1 and np.all(np.isfinite(rates)) and rates.max() > 0 and np.ptp(rates) > 0
+        self.rate.setData(np.asarray(self.epoch_x), rates / rates.max()) if varies else self.rate.setData([], [])
+        legend = self.plot.getPlotItem().legend
+        if varies and not self._rate_in_legend:
+            legend.addItem(self.rate, "learning rate ÷ α₀")
+        elif not varies and self._rate_in_legend:
+            legend.removeItem(self.rate)
+        self._rate_in_legend = bool(varies)
         self._sync_views()
 
     def _on_mouse(self, event) -> None:  # type: ignore[no-untyped-def]

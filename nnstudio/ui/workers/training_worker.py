@@ -261,8 +261,7 @@ class TrainingController(QObject):
         settings = {"epochs": config.epochs, "batch_size": config.batch_size, "optimizer": config.optimizer.name,
                     "learning_rate": config.optimizer.learning_rate, "l2": config.optimizer.l2, "seed": config.seed,
                     "schedule": config.schedule.describe(), "stop": _describe_stop(config)}
-        ends = {s.epoch: s.samples_seen for s in self.path if s.epoch_end}
-        rows = tuple(EpochRow(e.epoch, e.train_loss, e.test_loss, e.test_accuracy, e.learning_rate, ends.get(e.epoch, 0))
+        rows = tuple(EpochRow(e.epoch, e.train_loss, e.test_loss, e.test_accuracy, e.learning_rate, e.samples_seen)
                      for e in result.epochs)
         outcome = result.error or result.stop_reason or ("stopped" if result.stopped else "finished")
         return RunRecord(request.dataset, settings, rows, thin(self.steps), result.seconds, outcome,
