@@ -10,8 +10,8 @@ transposing while copying cost a quarter of a whole step at batch 128 (325 of 1,
 784-128-10 on dense inputs), a plain row gather a tenth of that.
 
 Sparse data (most MNIST pixels are exactly zero) is split in two. Features nonzero
-in at least one sample in ten (`RARE_BELOW`) stay in the dense block, most often
-nonzero first (`feature_order`); the rest are handed over as lists of their
+in at least one sample in ten (`RARE_BELOW`) stay in the dense block, in their own
+order (`feature_order` lists them, then the rare ones); the rest are handed over as lists of their
 nonzero values per sample (`RareInputs`), the ones row among them, which the
 engine multiplies as a sparse matrix. On the MNIST sample that is 343 dense rows
 and ~8 listed values per image instead of 785 rows. The lists are made once from
@@ -45,22 +45,25 @@ SPLIT_WORTH = 0.10
 # window's thread to take it, and tens of thousands of such releases a second leave it waiting
 # (see RESPONSIVE_RELEASE_GIL_FROM in loop.py). MNIST into 128 neurons: batch 1 and 2 stay dense.
 LISTED_WORK_AT_LEAST = 1 << 12
-SPLIT_SAMPLE = 4096  # rows that judge whether to split (see rare_split)
+SPLIT_SAMPLE = 1024  # rows that judge whether to split (see rare_split)
 CHUNK_SAMPLES = 4096  # samples laid out at a time: a few MB, reused for the whole run
 
 
 class Split(NamedTuple):
-    order: np.ndarray         # the features, most often nonzero first
+    order: np.ndarray         # the features: the dense ones, then the rare ones, each in their own order
     dense: int                # how many of them (the first) are not rare
     listed_per_sample: float  # mean number of nonzero rare values in a sample
+    rare: np.ndarray          # per feature, whether it is rare (listed)
 
 
 def rare_split(x: np.ndarray) -> Split | None:
     """How to split x's features, if the rare ones are worth splitting off; else None.
 
     Judged on at most SPLIT_SAMPLE rows spread evenly over the data: counting every value of
-    Fashion-MNIST's 60,000 images took 46 ms, a tenth of an epoch at batch 128. The judgement
-    only decides speed: every feature is multiplied either way, in the block or from the lists.
+    Fashion-MNIST's 60,000 images took 46 ms, a tenth of an epoch at batch 128, and 4,096 rows still
+    4 ms, a tenth of an epoch on the 7,000-image MNIST sample; a share near RARE_BELOW is known to
+    about ±1 % from 1,024 rows, which is all a speed decision needs. The judgement only decides
+    speed: every feature is multiplied either way, in the block or from the lists.
     """
     n, features = x.shape
     if n == 0 or features == 0:
@@ -70,8 +73,10 @@ def rare_split(x: np.ndarray) -> Split | None:
     rare = used < RARE_BELOW
     if float(np.sum(1 - used[rare] / RARE_BELOW)) < SPLIT_WORTH * features:
         return None
-    return Split(np.argsort(-used, kind="stable"), max(1, features - int(np.count_nonzero(rare))),
-                 float(np.sum(used[rare])))
+    if rare.all():  # keep one dense row: the block is never empty
+        rare[np.argmax(used)] = False
+    return Split(np.concatenate([np.flatnonzero(~rare), np.flatnonzero(rare)]),
+                 features - int(np.count_nonzero(rare)), float(np.sum(used[rare])), rare)
 
 
 class ColumnBatches:
@@ -96,11 +101,13 @@ class ColumnBatches:
                 min(batch, n) * (split.listed_per_sample + bias) * width < LISTED_WORK_AT_LEAST:
             split = None
         self.feature_order, self.dense = (split.order, split.dense) if split is not None else (None, features)
-        if self.feature_order is not None:
-            # np.take, not x[:, order]: fancy indexing of columns is ~4× slower (0.40 s against 0.10 s
-            # for Fashion-MNIST's 60,000 × 679), and this set-up is part of what a person waits for.
-            self._make_rare_lists(np.take(x, self.feature_order[self.dense:], axis=1), dtype, bias)
-            x = np.take(x, self.feature_order[:self.dense], axis=1)
+        if split is not None:
+            # np.compress with a mask, not np.take or x[:, order]: keeping columns in their own order
+            # is a run of short copies, 2.3× faster than a gather (3.2 against 7.1 ms for the MNIST
+            # sample's dense 343 of 784; fancy indexing is slower still), and this set-up is part of
+            # what a person waits for.
+            self._make_rare_lists(np.compress(split.rare, x, axis=1), dtype, bias)
+            x = np.compress(~split.rare, x, axis=1)
         self.x_all, self.y_all = x, y
         self.batch = batch
         self.steps = math.ceil(n / batch)
@@ -125,8 +132,10 @@ class ColumnBatches:
         """Each sample's nonzero rare features (row numbers in the rare block) and values, then a 1
         for the bias row; stored one sample after another."""
         n, count = rare_x.shape
-        samples, features = np.nonzero(rare_x != 0)  # row-major: grouped by sample, as the lists are
-        # (on a boolean mask: nonzero scans bytes, ~2× faster than scanning the float32 values)
+        # Row-major, so grouped by sample as the lists are. Flat positions of a boolean mask, then
+        # divided: the two-dimensional np.nonzero took 8.9 ms on the MNIST sample, this 2.1 ms.
+        flat = np.flatnonzero(rare_x != 0)
+        samples, features = np.divmod(flat, max(count, 1))
         per_sample = np.bincount(samples, minlength=n) + int(bias)
         total = int(per_sample.sum())
         self._index = np.int32 if total < 2**31 and count < 2**31 else np.int64
@@ -137,7 +146,7 @@ class ColumnBatches:
         self._values = np.empty(total, dtype)
         where = np.arange(len(samples)) + (samples if bias else 0)  # each earlier sample's bias entry shifts by one
         self._features[where] = features
-        self._values[where] = rare_x[samples, features]
+        self._values[where] = rare_x.reshape(-1)[flat]
         if bias:
             self._features[self._starts[1:] - 1] = count
             self._values[self._starts[1:] - 1] = 1
