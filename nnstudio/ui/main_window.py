@@ -766,6 +766,8 @@ class MainWindow(QMainWindow):
         self.results_panel.set_data(data)
         if self.results_panel.data is not None and self.results_panel.data.train.x.shape[1] == 2:
             self.scene.set_map_bounds(plane_bounds(self.results_panel.data.train.x))
+            for dialog in self.findChildren(NeuronMapDialog):  # large maps already open follow the data too
+                dialog.set_data(self.results_panel.data, self.scene.map_bounds)
 
     def _on_snapshot(self, snapshot) -> None:  # type: ignore[no-untyped-def]
         # Live previews come a few times a second; the end-of-epoch snapshots are for the rewind slider

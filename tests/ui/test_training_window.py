@@ -349,3 +349,21 @@ def test_runs_are_kept_in_the_file_and_overlaid_with_the_setting_that_differs(qt
     assert load_project(path).runs == runs
     window.document.undo()  # the second run's weights and its record go together
     assert len(window.document.project.runs) == 1 and view.list.count() == 1
+
+
+def test_a_large_map_opened_before_a_run_takes_the_runs_points_and_plane(qtbot, settings):
+    from nnstudio.core.neuron_maps import DEFAULT_BOUNDS, plane_bounds
+
+    window, panel = two_input_window(qtbot, settings, epochs=3)
+    panel.batch.setValue(16)
+    dialog = window.show_map_large(2, 0)  # the output's map, before any data
+    assert dialog.bounds == DEFAULT_BOUNDS and len(dialog.train_points.data) == 0
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    data = window.results_panel.data
+    assert dialog.bounds == plane_bounds(data.train.x) != DEFAULT_BOUNDS
+    shown = np.column_stack([dialog.train_points.data["x"], dialog.train_points.data["y"]])
+    np.testing.assert_array_equal(shown, data.train.x[:1000])
+    hollow = np.column_stack([dialog.test_points.data["x"], dialog.test_points.data["y"]])
+    np.testing.assert_array_equal(hollow, data.test.x[:1000])
+    dialog.close()

@@ -51,13 +51,17 @@ class NeuronItem(QGraphicsItem):
         self.fill = fill if fill is not None else style.NEURON_FILL
         self.update()
 
-    def set_map(self, image: QImage | None) -> None:
+    def set_map(self, image: QImage | None, cut: QImage | None = None) -> None:
         """Draw `image` (the neuron map) inside the circle, under the value; None: the plain fill.
 
-        The map is cut to the circle once, here, into a pixmap the paint just copies: scaling and
-        clipping it on every paint cost ~0.1 ms a neuron a repaint (bench_ui_latency.py, maps)."""
+        The map is cut to the circle once, into a pixmap the paint just copies: scaling and clipping it
+        on every paint cost ~0.1 ms a neuron a repaint (bench_ui_latency.py, maps). `cut`: the map already
+        cut, MAP_PIXMAP_PX a side (the scene cuts a whole layer's in one pass, `images.circle_cut`)."""
         self.map = image
-        self._map_pixmap = None if image is None else _circle_pixmap(image, MAP_PIXMAP_PX)
+        if image is None:
+            self._map_pixmap = None
+        else:
+            self._map_pixmap = QPixmap.fromImage(cut) if cut is not None else _circle_pixmap(image, MAP_PIXMAP_PX)
         self.update()
 
     def set_caption(self, caption: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 
 import numpy as np
 import shiboken6
@@ -30,12 +31,12 @@ from nnstudio.document import Document
 from nnstudio.document.edits import auto_layout
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
-from nnstudio.ui.images import map_pixels, rgb_image
+from nnstudio.ui.images import circle_cut, map_pixels, rgb_image, rgba_image
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
 from nnstudio.ui.canvas.edge_item import EdgeItem, label_width
 from nnstudio.ui.canvas.image_item import ImageItem
 from nnstudio.ui.canvas.layer_item import COLUMN_WIDTH, ButtonItem, LayerItem, PagerItem
-from nnstudio.ui.canvas.neuron_item import NeuronItem
+from nnstudio.ui.canvas.neuron_item import MAP_PIXMAP_PX, NeuronItem
 from nnstudio.ui.canvas.texts import CanvasText, TextBlockItem
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
@@ -100,12 +101,18 @@ class NetworkScene(QGraphicsScene):
         self.show_maps = True
         self.map_bounds = DEFAULT_BOUNDS
         self.maps: NeuronMaps | None = None
-        # The maps are drawn in an event of their own, coalesced: with a refresh of the values in the
-        # same event, a live update held the event loop for tens of ms (bench_ui_latency.py, maps).
+        # The maps are drawn in events of their own, coalesced, a layer an event (`_map_steps`): with a
+        # refresh of the values in the same event, a live update held the event loop for tens of ms, and
+        # all layers in one event still 45 ms (2-16-16-1 while training, bench_ui_latency.py, maps).
         self._maps_later = QTimer(self)
         self._maps_later.setSingleShot(True)
         self._maps_later.setInterval(0)
-        self._maps_later.timeout.connect(self._refresh_maps)
+        self._maps_later.timeout.connect(self._start_map_steps)
+        self._map_job: Iterator[None] | None = None
+        self._map_next = QTimer(self)
+        self._map_next.setSingleShot(True)
+        self._map_next.setInterval(0)
+        self._map_next.timeout.connect(self._next_map_step)
         self.output_text: TextBlockItem | None = None
         self.buttons: list[ButtonItem] = []
         self.setBackgroundBrush(style.BACKGROUND)
@@ -334,7 +341,27 @@ class NetworkScene(QGraphicsScene):
         self._refresh_maps()
 
     def _refresh_maps(self) -> None:
-        """Each neuron's map for the network on screen, or none (off, or not a two-input network)."""
+        """Each neuron's map for the network on screen, or none (off, or not a two-input network), now."""
+        self._map_job = None
+        self._map_next.stop()
+        for _ in self._map_steps():
+            pass
+
+    def _start_map_steps(self) -> None:
+        """Draw the maps a layer an event (a newer request restarts from the network then on screen)."""
+        self._map_job = self._map_steps()
+        self._next_map_step()
+
+    def _next_map_step(self) -> None:
+        if self._map_job is None:
+            return
+        if next(self._map_job, StopIteration) is StopIteration:
+            self._map_job = None
+        else:
+            self._map_next.start()
+
+    def _map_steps(self) -> Iterator[None]:
+        """Compute the maps, then colour and cut one layer's maps a step (see `_maps_later`)."""
         network = self.document.shown_network
         self.maps = None
         if self.show_maps and network.input_size == 2 and network.layers:
@@ -342,19 +369,26 @@ class NetworkScene(QGraphicsScene):
                 self.maps = neuron_maps(network, self.map_bounds, MAP_SIZE)
             except (NNStudioError, FloatingPointError, ValueError):
                 self.maps = None
-        pixels: dict[int, np.ndarray] = {}  # column → every neuron's map as RGB, a layer in one pass
+        maps = self.maps
+        by_column: dict[int, list[NeuronItem]] = {}
         for key, item in self.items_by_key.items():
-            if not isinstance(item, NeuronItem) or key.kind != "neuron" or key.column == 0:
+            if isinstance(item, NeuronItem) and key.kind == "neuron" and key.column > 0:
+                by_column.setdefault(key.column, []).append(item)
+        for column, items in sorted(by_column.items()):
+            if maps is None or column > len(maps.layers):
+                for item in items:
+                    if item.map is not None:  # (most networks have no maps: no repaint for nothing)
+                        item.set_map(None)
                 continue
-            if self.maps is None or key.column > len(self.maps.layers):
-                if item.map is not None:  # (most networks have no maps: no repaint for nothing)
-                    item.set_map(None)
-                continue
-            if key.column not in pixels:
-                layer = self.maps.layers[key.column - 1]
-                scale = float(np.max(np.abs(layer))) if layer.size else 1.0
-                pixels[key.column] = map_pixels(layer, scale if np.isfinite(scale) else 1.0)
-            item.set_map(rgb_image(pixels[key.column][key.row]))
+            yield  # the layers before this one are drawn: let the event loop breathe
+            if self.maps is not maps or not all(shiboken6.isValid(item) for item in items):
+                return  # redrawn or rebuilt meanwhile
+            layer = maps.layers[column - 1]
+            scale = float(np.max(np.abs(layer))) if layer.size else 1.0
+            rgb = map_pixels(layer, scale if np.isfinite(scale) else 1.0)  # a whole layer in one pass
+            cut = circle_cut(rgb, MAP_PIXMAP_PX)
+            for item in items:
+                item.set_map(rgb_image(rgb[item.key.row]), rgba_image(cut[item.key.row]))
 
     MODE_NAMES = {"weight": "w", "gradient": "∂L/∂w", "signal": "w·δ"}
 
