@@ -35,7 +35,7 @@ from nnstudio.core.trace import backward, forward, trace_loss
 from nnstudio.io.examples import list_examples, load_file_or_example
 from nnstudio.io.network_file import save_project
 
-COMMANDS = ("eval", "step", "examples", "train", "new")
+COMMANDS = ("eval", "step", "examples", "train", "new", "export", "import")
 VECTOR_OPTIONS = ("--input", "--target")
 _SEPARATOR = "\x1f"
 EXIT_USAGE = 2
@@ -201,7 +201,57 @@ def _make_parser() -> _Parser:
     new.add_argument("--image", action="store_true", help="draw the input as a square image (e.g. 784 = 28 × 28)")
     new.add_argument("--seed", type=_whole(0), default=0)
     new.add_argument("--out", metavar="NEW_FILE", required=True)
+
+    from nnstudio.io.interop import EXPORT_NAMES
+
+    export = sub.add_parser("export", help="write the network as a PyTorch or NumPy script, ONNX or safetensors")
+    export.add_argument("network", metavar="FILE|EXAMPLE")
+    export.add_argument("--to", required=True, choices=EXPORT_NAMES)
+    export.add_argument("--out", metavar="PATH", required=True)
+    export.add_argument("--dtype", choices=["float32", "float64"], default=None,
+                        help="precision of ONNX and safetensors values (default: float32 for ONNX, the file's for "
+                             "safetensors)")
+    imported = sub.add_parser("import", help="make a .nnstudio file from an ONNX or safetensors model")
+    imported.add_argument("model", metavar="MODEL", help="a .onnx or .safetensors file")
+    imported.add_argument("--out", metavar="FILE.nnstudio", required=True)
+    imported.add_argument("--activations", help="one per layer, comma-separated (safetensors without our "
+                                                "metadata), e.g. relu,softmax")
+    imported.add_argument("--loss", help="default: the file's, else cce after softmax, bce after sigmoid, else mse")
     return parser
+
+
+def _export(args: argparse.Namespace) -> int:
+    """`nnstudio export`: the network in another tool's format (see io/interop.py)."""
+    from nnstudio.io.interop import export_project
+
+    project = load_file_or_example(args.network)
+    check_can_write(args.out)
+    if args.dtype and args.to not in ("onnx", "safetensors"):
+        raise UsageError(f"--dtype is for onnx and safetensors; a {args.to} script keeps the file's precision")
+    written = export_project(project, args.to, args.out, args.dtype)
+    print(f"wrote {', '.join(map(str, written))}: {'-'.join(map(str, project.network.sizes))} as {args.to}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    """`nnstudio import`: a .nnstudio file from an ONNX or safetensors model."""
+    from nnstudio.core.losses import get_loss
+    from nnstudio.io.interop import import_model
+
+    activations = None
+    if args.activations is not None:
+        activations = [name.strip() for name in args.activations.split(",")]
+        if not all(activations):
+            raise UsageError("--activations: give one name per layer, comma-separated, e.g. relu,softmax")
+    if args.loss:
+        get_loss(args.loss)
+    check_can_write(args.out)
+    project = import_model(args.model, activations, args.loss)
+    save_project(project, args.out)
+    layers = ", ".join(f"{layer.n_out} {layer.activation}" + ("" if layer.has_bias else " (no bias)")
+                       for layer in project.network.layers)
+    print(f"saved {args.out}: {project.network.input_size} inputs → {layers}; {project.loss} loss")
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -515,6 +565,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return _train(args)
         if args.command == "new":
             return _new(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "import":
+            return _import(args)
         if args.command == "eval" and args.dataset is not None:
             if not args.dataset.strip():
                 raise UsageError("--dataset is empty; give a dataset name, e.g. --dataset mnist")

@@ -1,0 +1,110 @@
+"""Export to and import from other tools' formats: one table of formats, shared by the CLI and the window.
+
+Exports: a PyTorch script, a NumPy script, ONNX, safetensors. Imports: ONNX and safetensors. ONNX needs
+the optional `onnx` package (and onnxruntime to run what is written); the scripts and safetensors need
+nothing extra. A PyTorch checkpoint (.pt, .pth) is never unpickled: unpickling runs code the file names.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import Project
+from nnstudio.io.errors import NetworkFileError
+
+INSTALL_HINT = 'pip install -e ".[interop]"  (onnx, onnxruntime, safetensors)'
+PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle", ".bin")
+
+
+class MissingExtraError(NNStudioError):
+    """A format needs a package that is not installed; the message says what to install."""
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str          # as --to takes it
+    label: str         # as a menu shows it
+    suffix: str
+    needs: tuple[str, ...] = ()
+
+
+EXPORTS = (
+    ExportFormat("pytorch", "PyTorch script", ".py"),
+    ExportFormat("numpy", "NumPy script", ".py"),
+    ExportFormat("onnx", "ONNX model", ".onnx", ("onnx",)),
+    ExportFormat("safetensors", "safetensors weights", ".safetensors"),
+)
+EXPORT_NAMES = tuple(f.name for f in EXPORTS)
+IMPORT_SUFFIXES = (".onnx", ".safetensors")
+
+
+def require(modules: Sequence[str], what: str) -> None:
+    """Refuse, naming the install command, when a package `what` needs is missing."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise MissingExtraError(f"{what} needs {', '.join(missing)}, which is not installed: {INSTALL_HINT}")
+
+
+def export_format(name: str) -> ExportFormat:
+    for fmt in EXPORTS:
+        if fmt.name == name:
+            return fmt
+    raise NNStudioError(f"unknown export format {name!r}; choose {', '.join(EXPORT_NAMES)}")
+
+
+def export_project(project: Project, name: str, path: str | os.PathLike[str], dtype: str | None = None) -> list[Path]:
+    """Write the project in format `name` to `path` (atomically); the files written (a script's large
+    weights go in a file beside it)."""
+    fmt = export_format(name)
+    require(fmt.needs, f"exporting {fmt.label}")
+    if not project.network.layers:
+        raise NNStudioError("the network has no layers to export")
+    if name == "onnx":
+        from nnstudio.io.onnx_export import save_onnx
+
+        save_onnx(project, path, dtype)
+    elif name == "safetensors":
+        from nnstudio.io.safetensors_file import save_safetensors
+
+        save_safetensors(project, path, dtype)
+    elif name == "numpy":
+        from nnstudio.io.numpy_script import save_numpy_script
+
+        return save_numpy_script(project, path)
+    else:
+        from nnstudio.io.pytorch_script import save_pytorch_script
+
+        return save_pytorch_script(project, path)
+    return [Path(path)]
+
+
+def import_model(path: str | os.PathLike[str], activations: Sequence[str] | None = None,
+                 loss: str | None = None) -> Project:
+    """The network in an ONNX or safetensors file; PyTorch checkpoints are refused (never unpickled)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in PICKLE_SUFFIXES:
+        raise NetworkFileError("is a PyTorch checkpoint (a pickle), which is never opened: unpickling runs code "
+                               "the file names. Save the weights with safetensors "
+                               "(safetensors.torch.save_file(model.state_dict(), 'model.safetensors')) "
+                               "or export ONNX (torch.onnx.export), and import that", "", str(path))
+    if suffix == ".onnx":
+        if activations:
+            raise NNStudioError("--activations is for safetensors files; an ONNX graph names its own")
+        require(("onnx",), "importing ONNX")
+        from nnstudio.io.onnx_import import load_onnx
+
+        project = load_onnx(path)
+        if loss:
+            project = project.replace(loss=loss)
+        return project
+    if suffix == ".safetensors":
+        from nnstudio.io.safetensors_file import load_safetensors
+
+        return load_safetensors(path, activations, loss)
+    raise NetworkFileError(f"is not a model file nnstudio imports: expected {' or '.join(IMPORT_SUFFIXES)}", "",
+                           str(path))

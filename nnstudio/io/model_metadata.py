@@ -1,0 +1,101 @@
+"""What a model file from elsewhere cannot say by its arrays alone: activations, loss, labels.
+
+ONNX and safetensors exports carry it as text metadata (ONNX `metadata_props`, the safetensors
+header's `__metadata__`), under the key `nnstudio`, so a round trip gives back the same project.
+Reading it is as strict as reading a `.nnstudio` file: every field is checked, and a model without
+it still imports (ONNX from its operators; safetensors with activations given by the user).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from nnstudio.core.activations import get_activation
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.losses import get_loss
+from nnstudio.core.project import Project
+from nnstudio.io.errors import NetworkFileError
+
+KEY = "nnstudio"
+MAX_METADATA_BYTES = 1 << 20  # activations and labels of the largest network fit in far less
+MAX_LABEL_CHARS = 200
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """The project's facts a model file keeps beside its arrays."""
+
+    activations: tuple[str, ...] = ()
+    params: tuple[dict[str, float], ...] = ()
+    loss: str = ""
+    input_labels: tuple[str, ...] = ()
+    output_labels: tuple[str, ...] = ()
+    input_image: tuple[int, int] | None = None
+    name: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @staticmethod
+    def of(project: Project) -> "ModelMetadata":
+        layers = project.network.layers
+        return ModelMetadata(tuple(layer.activation for layer in layers),
+                             tuple(dict(layer.params) for layer in layers), project.loss, project.input_labels,
+                             project.output_labels, project.input_image, project.name)
+
+    def to_text(self) -> str:
+        return json.dumps({"activations": list(self.activations), "params": [dict(p) for p in self.params],
+                           "loss": self.loss, "input_labels": list(self.input_labels),
+                           "output_labels": list(self.output_labels),
+                           "input_image": list(self.input_image) if self.input_image else None, "name": self.name})
+
+
+def _strings(value: object, what: str, source: str, count: int | None = None) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= MAX_LABEL_CHARS for v in value):
+        raise NetworkFileError(f"expected a list of texts (each at most {MAX_LABEL_CHARS} characters)",
+                               f"{KEY} metadata: {what}", source)
+    if count is not None and value and len(value) != count:
+        raise NetworkFileError(f"expected {count}, got {len(value)}", f"{KEY} metadata: {what}", source)
+    return tuple(value)
+
+
+def parse_metadata(text: str, layers: int, inputs: int, outputs: int, source: str) -> ModelMetadata:
+    """The metadata a model file carries, each field checked against the network's shape."""
+    if len(text.encode("utf-8", "replace")) > MAX_METADATA_BYTES:
+        raise NetworkFileError(f"is larger than {MAX_METADATA_BYTES} bytes", f"{KEY} metadata", source)
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise NetworkFileError(f"is not JSON ({error})", f"{KEY} metadata", source) from None
+    if not isinstance(data, dict):
+        raise NetworkFileError("expected a JSON object", f"{KEY} metadata", source)
+    activations = _strings(data.get("activations", []), "activations", source, layers)
+    for name in activations:
+        try:
+            get_activation(name)
+        except NNStudioError as error:
+            raise NetworkFileError(str(error), f"{KEY} metadata: activations", source) from None
+    params = data.get("params", [])
+    if not isinstance(params, list) or (params and len(params) != layers) or not all(
+            isinstance(p, dict) and all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+                                        for k, v in p.items()) for p in params):
+        raise NetworkFileError(f"expected {layers} objects of named numbers", f"{KEY} metadata: params", source)
+    loss = data.get("loss", "")
+    if not isinstance(loss, str):
+        raise NetworkFileError("expected a loss name", f"{KEY} metadata: loss", source)
+    if loss:
+        try:
+            get_loss(loss)
+        except NNStudioError as error:
+            raise NetworkFileError(str(error), f"{KEY} metadata: loss", source) from None
+    image = data.get("input_image")
+    if image is not None:
+        if not (isinstance(image, list) and len(image) == 2 and all(isinstance(v, int) and v > 0 for v in image)
+                and image[0] * image[1] == inputs):
+            raise NetworkFileError(f"expected [rows, columns] with rows × columns = {inputs}",
+                                   f"{KEY} metadata: input_image", source)
+        image = (image[0], image[1])
+    name = data.get("name", "")
+    return ModelMetadata(activations, tuple({k: float(v) for k, v in p.items()} for p in params), loss,
+                         _strings(data.get("input_labels", []), "input_labels", source, inputs),
+                         _strings(data.get("output_labels", []), "output_labels", source, outputs),
+                         image, name if isinstance(name, str) else "")

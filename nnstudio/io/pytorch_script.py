@@ -1,0 +1,214 @@
+"""A network as one readable PyTorch script: `torch.nn` modules with the exact weights, the same loss and
+optimiser settings, a `train(...)` loop, and a check that prints the output for the file's input.
+
+It needs nothing but torch. Weights are inline for small networks, else in a `.safetensors` file beside
+the script, which the script reads with a dozen lines of its own (so not even the safetensors package is
+needed). The loss is nnstudio's (MSE is ½Σ(y − ŷ)² per sample, averaged over a batch), L2 applies to W
+only, and ReLU′(0) = 0 as in torch, so `python script.py --step --json` prints the output, loss and
+updated parameters `nnstudio step --json` prints (the tests compare them when torch is installed).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from nnstudio.atomic import atomic_write
+from nnstudio.core.losses import get_loss
+from nnstudio.core.project import Project
+from nnstudio.io.safetensors_file import save_safetensors
+from nnstudio.io.script_text import INLINE_PARAMETERS, docstring_text, literal, number
+
+MODULES = {
+    "identity": "nn.Identity()",
+    "relu": "nn.ReLU()",
+    "sigmoid": "nn.Sigmoid()",
+    "tanh": "nn.Tanh()",
+    "gelu": "nn.GELU()  # exact: z·Φ(z)",
+    "swish": "nn.SiLU()",
+    "softmax": "nn.Softmax(dim=-1)",
+    "sign": "Elementwise(lambda z: torch.where(z >= 0, 1.0, -1.0).to(z.dtype))  # +1 at 0; g′ = 0",
+    "step": "Elementwise(lambda z: (z >= 0).to(z.dtype))  # g′ = 0",
+    "softplus": "Elementwise(lambda z: torch.logaddexp(torch.zeros_like(z), z))  # ln(1 + eᶻ), no threshold",
+}
+LOSSES = {
+    "mse": "0.5 * ((y - y_hat) ** 2).sum(dim=-1).mean()  # ½Σ(y − ŷ)² per sample",
+    "bce": "-(y * torch.log(p) + (1 - y) * torch.log1p(-p)).sum(dim=-1).mean()",
+    "cce": "-(y * torch.log(p)).sum(dim=-1).mean()",
+}
+CLIPS = {"bce": "p = y_hat.clamp(EPS, 1 - EPS)", "cce": "p = y_hat.clamp(EPS, 1.0)"}
+
+
+def _module(layer) -> str:  # type: ignore[no-untyped-def]
+    if layer.activation == "leaky_relu":
+        return f"nn.LeakyReLU({number(layer.params['slope'])})"
+    if layer.activation == "elu":
+        return f"nn.ELU({number(layer.params['alpha'])})"
+    return MODULES[layer.activation]
+
+
+def pytorch_script(project: Project, values_file: str | None = None) -> str:
+    """The script's text; `values_file`: the sibling `.safetensors` holding W1, b1, … (large networks)."""
+    network = project.network
+    loss = get_loss(project.loss)
+    loss_name = "cce" if loss.name == "sparse_cce" else loss.name
+    import numpy as np
+
+    target = loss.targets(project.target, np.zeros(network.output_size)) if loss.sparse else project.target
+    config = project.optimizer
+    dtype = "torch.float64" if network.dtype == np.float64 else "torch.float32"
+    lines = [
+        '"""' + docstring_text(f"{project.name or 'network'} ({'-'.join(map(str, network.sizes))}) in PyTorch."),
+        "",
+        "Exported by nnstudio; needs only torch. `python this.py` prints the output for the file's input;",
+        "`--step` also takes one optimiser step on (input, target) and prints the loss and updated parameters",
+        "(`--json`: as `nnstudio step --json` names them). `train(inputs, targets)` trains on your data.",
+        "",
+        "nn.Linear keeps W as (neurons × inputs), one row per neuron, as nnstudio does: z = W·a + b.",
+        '"""',
+        "",
+        "import json",
+        "import sys",
+        "",
+        "import torch",
+        "from torch import nn",
+        "",
+        f"DTYPE = {dtype}",
+        "EPS = torch.finfo(DTYPE).eps  # probabilities are clipped to [ε, 1 − ε]",
+        "",
+        "",
+        "class Elementwise(nn.Module):",
+        '    """An activation torch has no module for, as nnstudio defines it."""',
+        "",
+        "    def __init__(self, function):",
+        "        super().__init__()",
+        "        self.function = function",
+        "",
+        "    def forward(self, z):",
+        "        return self.function(z)",
+        "",
+        "",
+        "def build():",
+        f'    """The network: {"-".join(map(str, network.sizes))}."""',
+        "    model = nn.Sequential(",
+    ]
+    for layer in network.layers:
+        lines.append(f"        nn.Linear({layer.n_in}, {layer.n_out}, bias={layer.bias is not None}, dtype=DTYPE),")
+        lines.append(f"        {_module(layer)},")
+    lines += ["    )", "    with torch.no_grad():"]
+    if values_file is None:
+        for index, layer in enumerate(network.layers):
+            lines.append(f"        model[{2 * index}].weight.copy_(torch.tensor({literal(layer.weights, '        ')}, "
+                         "dtype=DTYPE))")
+            if layer.bias is not None:
+                lines.append(f"        model[{2 * index}].bias.copy_(torch.tensor({literal(layer.bias)}, dtype=DTYPE))")
+    else:
+        lines += ["        values = read_safetensors(__file__, " + repr(values_file) + ")"]
+        for index, layer in enumerate(network.layers):
+            lines.append(f"        model[{2 * index}].weight.copy_(values['W{index + 1}'].to(DTYPE))")
+            if layer.bias is not None:
+                lines.append(f"        model[{2 * index}].bias.copy_(values['b{index + 1}'].to(DTYPE))")
+    lines += ["    return model", "", ""]
+    if values_file is not None:
+        lines += [
+            "def read_safetensors(script, name):",
+            '    """W1, b1, … from the .safetensors file beside this script (the format is a length, a JSON',
+            '    header, then the bytes; read here so that nothing but torch is needed)."""',
+            "    import os",
+            "    with open(os.path.join(os.path.dirname(os.path.abspath(script)), name), 'rb') as handle:",
+            "        length = int.from_bytes(handle.read(8), 'little')",
+            "        header = json.loads(handle.read(length))",
+            "        data = handle.read()",
+            "    kinds = {'F32': torch.float32, 'F64': torch.float64}",
+            "    return {key: torch.frombuffer(bytearray(data[e['data_offsets'][0]:e['data_offsets'][1]]),",
+            "                                  dtype=kinds[e['dtype']]).reshape(e['shape'])",
+            "            for key, e in header.items() if key != '__metadata__'}",
+            "",
+            "",
+        ]
+    lines += [
+        "def loss_fn(y_hat, y):",
+        f'    """{get_loss(loss_name).label}, as nnstudio computes it (the mean over a batch)."""',
+    ]
+    if loss_name in CLIPS:
+        lines.append(f"    {CLIPS[loss_name]}")
+    lines += [f"    return {LOSSES[loss_name]}", "", "", "def optimiser(model):",
+              '    """The file\'s optimiser; L2 (weight decay) on W only, as in nnstudio."""',
+              "    weights = [m.weight for m in model if isinstance(m, nn.Linear)]",
+              "    biases = [m.bias for m in model if isinstance(m, nn.Linear) and m.bias is not None]",
+              f"    groups = [{{'params': weights, 'weight_decay': {number(config.l2)}}}, "
+              "{'params': biases, 'weight_decay': 0.0}]"]
+    if config.name == "sgd":
+        lines.append(f"    return torch.optim.SGD(groups, lr={number(config.learning_rate)})")
+    elif config.name == "momentum":
+        lines.append("    # nnstudio's v ← μv − α·g, w ← w + v is torch's momentum for a constant learning rate")
+        lines.append(f"    return torch.optim.SGD(groups, lr={number(config.learning_rate)}, "
+                     f"momentum={number(config.momentum)})")
+    else:
+        lines.append(f"    return torch.optim.Adam(groups, lr={number(config.learning_rate)}, "
+                     f"betas=({number(config.beta1)}, {number(config.beta2)}), eps={number(config.epsilon)})")
+    lines += [
+        "",
+        "",
+        "def train(model, inputs, targets, epochs=5, batch_size=32, seed=0):",
+        '    """Mini-batch training on tensors (samples × inputs, samples × outputs); the mean loss per epoch."""',
+        "    generator = torch.Generator().manual_seed(seed)",
+        "    step = optimiser(model)",
+        "    losses = []",
+        "    for epoch in range(epochs):",
+        "        order = torch.randperm(len(inputs), generator=generator)",
+        "        total = 0.0",
+        "        for start in range(0, len(inputs), batch_size):",
+        "            batch = order[start:start + batch_size]",
+        "            step.zero_grad()",
+        "            loss = loss_fn(model(inputs[batch]), targets[batch])",
+        "            loss.backward()",
+        "            step.step()",
+        "            total += loss.item() * len(batch)",
+        "        losses.append(total / len(inputs))",
+        "        print(f'epoch {epoch + 1}: loss {losses[-1]:.6g}')",
+        "    return losses",
+        "",
+        "",
+        "if __name__ == '__main__':",
+        "    model = build()",
+        f"    x = torch.tensor([{literal(project.input)}], dtype=DTYPE)",
+        f"    y = torch.tensor([{literal(target)}], dtype=DTYPE)",
+        "    y_hat = model(x)",
+        "    result = {'output': y_hat[0].tolist()}",
+        "    if '--step' in sys.argv[1:]:",
+        "        step = optimiser(model)",
+        "        step.zero_grad()",
+        "        loss = loss_fn(y_hat, y)",
+        "        loss.backward()",
+        "        step.step()",
+        "        result['loss'] = loss.item()",
+        "        linears = [m for m in model if isinstance(m, nn.Linear)]",
+        "        result['layers'] = [{'new_weights': m.weight.tolist(),",
+        "                             'new_bias': None if m.bias is None else m.bias.tolist()} for m in linears]",
+        "    if '--json' in sys.argv[1:]:",
+        "        print(json.dumps(result))",
+        "    else:",
+        "        print('output ŷ =', result['output'])",
+        "        if 'loss' in result:",
+        "            print('loss L =', result['loss'])",
+        "            for index, layer in enumerate(result['layers'], start=1):",
+        "                print(f'W{index} =', layer['new_weights'])",
+        "                if layer['new_bias'] is not None:",
+        "                    print(f'b{index} =', layer['new_bias'])",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def save_pytorch_script(project: Project, path: str | os.PathLike[str]) -> list[Path]:
+    """Write the script (and, for a large network, its `.safetensors` beside it); the files written."""
+    target = Path(path)
+    written = [target]
+    values_file = None
+    if project.network.parameter_count > INLINE_PARAMETERS:
+        values_file = target.with_suffix(".safetensors").name
+        save_safetensors(project, target.with_suffix(".safetensors"))
+        written.append(target.with_suffix(".safetensors"))
+    atomic_write(target, pytorch_script(project, values_file).encode("utf-8"))
+    return written

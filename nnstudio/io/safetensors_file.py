@@ -1,0 +1,177 @@
+"""Weights as safetensors (`W1`, `b1`, … as in the `.npz`), the format PyTorch and Hugging Face share.
+
+The format is small enough to read and write by hand (8 bytes of header length, a JSON header
+naming each tensor's dtype, shape and byte range, then the bytes), and by hand is how we read it:
+every figure the header claims is checked against the file's real size and the network budget
+before one array is made, so a header claiming terabytes costs nothing. The `safetensors` package
+(the reference implementation) reads what we write and writes what we read in the tests.
+
+The sizes follow from the arrays; the activations, loss and labels travel in the header's
+`__metadata__` under `nnstudio` (see model_metadata.py). A file without them (a `state_dict` saved
+by PyTorch) imports when the activations are given (`nnstudio import … --activations relu,softmax`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import struct
+from collections.abc import Sequence
+
+import numpy as np
+
+from nnstudio.atomic import atomic_write
+from nnstudio.core.limits import NETWORK_FILE_BYTES, describe_bytes
+from nnstudio.core.project import Project
+from nnstudio.io.errors import NetworkFileError
+from nnstudio.io.imported_project import build_imported, check_declared_shapes
+from nnstudio.io.model_metadata import KEY, ModelMetadata, parse_metadata
+from nnstudio.io.reading import check_size, open_regular, read_at_most
+
+MAX_HEADER_BYTES = 1 << 24  # names, shapes and offsets of a few hundred tensors and our metadata: far less
+DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
+_NAME = re.compile(r"^([Wb])([1-9][0-9]{0,3})$")
+
+
+def safetensors_bytes(project: Project, dtype: str | None = None) -> bytes:
+    """The file: W1, b1, … in `dtype` (default the network's), with our metadata."""
+    network = project.network
+    kind = np.dtype(dtype or network.dtype).newbyteorder("<")
+    code = {np.dtype("<f4"): "F32", np.dtype("<f8"): "F64"}[kind]
+    header: dict[str, object] = {"__metadata__": {KEY: ModelMetadata.of(project).to_text(), "format": "pt"}}
+    blobs: list[bytes] = []
+    offset = 0
+    for index, layer in enumerate(network.layers, start=1):
+        for name, values in ((f"W{index}", layer.weights), (f"b{index}", layer.bias)):
+            if values is None:
+                continue
+            blob = np.ascontiguousarray(values, dtype=kind).tobytes()
+            header[name] = {"dtype": code, "shape": list(values.shape), "data_offsets": [offset, offset + len(blob)]}
+            blobs.append(blob)
+            offset += len(blob)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned, as the reference writer does
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
+
+
+def save_safetensors(project: Project, path: str | os.PathLike[str], dtype: str | None = None) -> None:
+    atomic_write(path, safetensors_bytes(project, dtype))
+
+
+def _header(handle, size: int, source: str) -> tuple[dict, int]:  # type: ignore[no-untyped-def]
+    """The parsed JSON header and where the data starts, every claim checked against `size`."""
+    head = read_at_most(handle, 8)
+    if len(head) < 8:
+        raise NetworkFileError(f"is {size} bytes, too short for a safetensors header", "", source)
+    (length,) = struct.unpack("<Q", head)
+    if length > min(MAX_HEADER_BYTES, size - 8):
+        raise NetworkFileError(f"its header claims {describe_bytes(length)}, but the file holds "
+                               f"{describe_bytes(size - 8)} after it (and a header may be at most "
+                               f"{describe_bytes(MAX_HEADER_BYTES)})", "header", source)
+    try:
+        header = json.loads(read_at_most(handle, length).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise NetworkFileError(f"is not JSON ({error})", "header", source) from None
+    if not isinstance(header, dict):
+        raise NetworkFileError("expected a JSON object", "header", source)
+    return header, 8 + length
+
+
+def _entry(header: dict, name: str, data_bytes: int, source: str) -> tuple[np.dtype, tuple[int, ...], int, int]:
+    entry = header[name]
+    if not isinstance(entry, dict):
+        raise NetworkFileError("expected an object with dtype, shape and data_offsets", name, source)
+    dtype = DTYPES.get(entry.get("dtype"))  # type: ignore[arg-type]
+    if dtype is None:
+        raise NetworkFileError(f"dtype {entry.get('dtype')!r}: only F32 and F64 are read", name, source)
+    shape, offsets = entry.get("shape"), entry.get("data_offsets")
+    if not (isinstance(shape, list) and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31
+                                            for v in shape)):
+        raise NetworkFileError(f"shape {shape!r}: expected positive whole numbers", name, source)
+    if not (isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                                     for v in offsets)):
+        raise NetworkFileError(f"data_offsets {offsets!r}: expected [begin, end]", name, source)
+    begin, end = offsets
+    needed = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if not 0 <= begin <= end <= data_bytes:
+        raise NetworkFileError(f"its bytes {begin}…{end} lie outside the file's {data_bytes} bytes of data",
+                               name, source)
+    if end - begin != needed:
+        raise NetworkFileError(f"shape {tuple(shape)} needs {needed} bytes, its range holds {end - begin}", name,
+                               source)
+    return dtype, tuple(shape), begin, end
+
+
+def _canonical_names(names: list[str], source: str) -> dict[str, str]:
+    """Our name (W1, b1, …) → the file's: ours as they are, or a PyTorch MLP's `state_dict` names
+    (`0.weight`, `0.bias`, `2.weight`, … or `fc1.weight`, …), layers in the order of their prefixes."""
+    if all(_NAME.match(name) for name in names):
+        return {name: name for name in names}
+    prefixes: list[str] = []
+    for name in names:
+        prefix, _, kind = name.rpartition(".")
+        if kind not in ("weight", "bias") or not prefix:
+            raise NetworkFileError("is not a layer's weights or bias: expected W1, b1, W2, … or a plain MLP's "
+                                   "state_dict (…weight, …bias of its Linear layers)", name, source)
+        if prefix not in prefixes:
+            prefixes.append(prefix)
+    prefixes.sort(key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p)])
+    mapping = {}
+    for index, prefix in enumerate(prefixes, start=1):
+        if f"{prefix}.weight" not in names:
+            raise NetworkFileError("a bias without its weight", f"{prefix}.bias", source)
+        mapping[f"W{index}"] = f"{prefix}.weight"
+        if f"{prefix}.bias" in names:
+            mapping[f"b{index}"] = f"{prefix}.bias"
+    return mapping
+
+
+def load_safetensors(path: str | os.PathLike[str], activations: Sequence[str] | None = None,
+                     loss: str | None = None) -> Project:
+    """The network in a safetensors file of W1, b1, …; `activations` (one per layer) when the file has no
+    metadata of ours, or to override it; `loss` likewise."""
+    source = str(path)
+    fd = open_regular(path, lambda message: NetworkFileError(message), "safetensors file")
+    with os.fdopen(fd, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        check_size(path, size, NETWORK_FILE_BYTES, lambda message: NetworkFileError(message), "safetensors file")
+        header, start = _header(handle, size, source)
+        metadata_block = header.pop("__metadata__", {}) or {}
+        canonical = _canonical_names(list(header), source)
+        count = max((int(_NAME.match(n).group(2)) for n in canonical), default=0)  # type: ignore[union-attr]
+        entries = {ours: _entry(header, theirs, size - start, source) for ours, theirs in canonical.items()}
+        names = list(canonical)
+        missing = [f"W{i}" for i in range(1, count + 1) if f"W{i}" not in entries]
+        if missing or not count:
+            raise NetworkFileError(f"has no {missing[0] if missing else 'W1'}: layers are W1, b1, W2, … in order",
+                                   "", source)
+        w_shapes = [entries[f"W{i}"][1] for i in range(1, count + 1)]
+        b_shapes = [entries[f"b{i}"][1] if f"b{i}" in entries else None for i in range(1, count + 1)]
+        sizes = check_declared_shapes(w_shapes, b_shapes, source)
+        metadata = None
+        if isinstance(metadata_block, dict) and isinstance(metadata_block.get(KEY), str):
+            metadata = parse_metadata(metadata_block[KEY], count, sizes[0], sizes[-1], source)
+        chosen = list(activations) if activations else list(metadata.activations) if metadata else []
+        if len(chosen) != count:
+            raise NetworkFileError(
+                f"holds {count} layers but " + (f"{len(chosen)} activations were given" if chosen else
+                                                "no activations: give them, e.g. --activations "
+                                                + ",".join(["relu"] * (count - 1) + ["softmax"])), "", source)
+        params = list(metadata.params) if metadata and metadata.params and not activations else [{}] * count
+        if metadata is not None and loss:
+            metadata = ModelMetadata(metadata.activations, metadata.params, loss, metadata.input_labels,
+                                     metadata.output_labels, metadata.input_image, metadata.name)
+        elif loss:
+            metadata = ModelMetadata(loss=loss)
+        arrays: dict[str, np.ndarray] = {}
+        for name in sorted(names, key=lambda n: entries[n][2]):  # in file order of their bytes, each read once
+            dtype, shape, begin, end = entries[name]
+            handle.seek(start + begin)
+            data = read_at_most(handle, end - begin)
+            if len(data) != end - begin:
+                raise NetworkFileError(f"the file ends {end - begin - len(data)} bytes early", name, source)
+            arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape)
+    weights = [arrays[f"W{i}"] for i in range(1, count + 1)]
+    biases = [arrays.get(f"b{i}") for i in range(1, count + 1)]
+    return build_imported(weights, biases, chosen, params, metadata, source)

@@ -1,0 +1,36 @@
+"""Pieces the exported scripts share: numbers written so they read back bit for bit, and the rule for
+when a network's values go in a sibling file instead of inline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Above this many weights and biases the values go in a file beside the script (a 784-128-10 network
+# inline is ~2 MB of digits: no longer a script a person reads).
+INLINE_PARAMETERS = 5_000
+
+
+def number(value: float) -> str:
+    """The shortest text that reads back as exactly this double (repr), with inf/nan spelled for Python."""
+    value = float(value)
+    if np.isnan(value):
+        return "float('nan')"
+    if np.isinf(value):
+        return "float('inf')" if value > 0 else "-float('inf')"
+    return repr(value)
+
+
+def literal(values: np.ndarray | None, indent: str = "    ") -> str:
+    """A nested Python list of the array's values, one row a line."""
+    if values is None:
+        return "None"
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        return "[" + ", ".join(number(v) for v in array) + "]"
+    rows = [literal(row, indent) for row in array]
+    return "[\n" + "".join(f"{indent}    {row},\n" for row in rows) + f"{indent}]"
+
+
+def docstring_text(text: str) -> str:
+    """Text safe inside a triple-quoted docstring (no closing quotes, no backslash escapes)."""
+    return text.replace("\\", "\\\\").replace('"""', "'''")
