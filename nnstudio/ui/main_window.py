@@ -53,6 +53,7 @@ from nnstudio.ui.panels.guide_dialog import GuideDialog
 from nnstudio.ui.panels.inspector import InspectorPanel
 from nnstudio.ui.panels.io_panel import IOPanel
 from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
+from nnstudio.ui.model_exchange import export_dialog, import_dialog
 from nnstudio.ui.panels.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.panels.memory_panel import MemoryPanel
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_actions(self, {
             "new": self.new_network, "open": self.open_dialog, "save": self.save, "save_as": self.save_as,
             "export_png": self.export_png_dialog, "export_svg": self.export_svg_dialog, "close": self.close_document,
+            "export_model": lambda: export_dialog(self), "import_model": lambda: import_dialog(self),
             "quit": self.close, "undo": self.document.undo, "redo": self.document.redo,
             "delete": self.delete_selected, "copy_weights": self.copy_weights,
             "copy_layer": self.copy_layer, "paste_layer": self.paste_layer, "zoom_in": self.view.zoom_in,
@@ -226,7 +228,8 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addActions([a["save"], a["save_as"]])
         file.addSeparator()
-        file.addActions([a["export_png"], a["export_svg"]])
+        file.addActions([a["export_png"], a["export_svg"], a["export_model"]])
+        file.addAction(a["import_model"])
         file.addSeparator()
         file.addActions([a["close"], a["quit"]])
         self._refresh_recent_menu()
@@ -731,7 +734,7 @@ class MainWindow(QMainWindow):
             menu.addActions([a["neuron_more"], a["neuron_fewer"]])
         menu.popup(screen_pos)
 
-    STRUCTURAL_ACTIONS = ("new", "open", "close", "add_layer", "insert_layer", "delete", "paste_layer", "neuron_more",
+    STRUCTURAL_ACTIONS = ("new", "open", "import_model", "close", "add_layer", "insert_layer", "delete", "paste_layer", "neuron_more",
                           "neuron_fewer", "build_samples")
 
     def show_training(self) -> None:

@@ -1,0 +1,89 @@
+"""File → Export Network… and File → Import Model…: the window's side of `io/interop.py`.
+
+The format follows the file-type filter chosen in the dialog (or the name's suffix). Everything is
+read and checked before the unsaved-changes question, and a refused file leaves the open document as
+it was; a missing optional package is said with the command that installs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.io.interop import EXPORTS, IMPORT_SUFFIXES, export_project, import_model
+
+if TYPE_CHECKING:
+    from nnstudio.ui.main_window import MainWindow
+
+EXPORT_FILTERS = {f"{fmt.label} (*{fmt.suffix})": fmt.name for fmt in EXPORTS}
+IMPORT_FILTER = "Models (*.onnx *.safetensors);;ONNX model (*.onnx);;safetensors weights (*.safetensors)"
+
+
+def export_dialog(window: "MainWindow") -> None:
+    """Ask where and in which format, then export."""
+    stem = window.document.path.stem if window.document.path else window.document.display_name
+    path, chosen = QFileDialog.getSaveFileName(window, "Export network", str(Path(window.last_folder()) / stem),
+                                               ";;".join(EXPORT_FILTERS))
+    if path:
+        export_to(window, EXPORT_FILTERS.get(chosen, "onnx"), path)
+
+
+def export_to(window: "MainWindow", name: str, path: str | Path) -> bool:
+    """Write the network on screen in format `name` to `path`; a message says what went wrong, if anything."""
+    suffix = next(fmt.suffix for fmt in EXPORTS if fmt.name == name)
+    path = Path(path)
+    if not path.suffix:
+        path = path.with_suffix(suffix)
+    try:
+        written = export_project(window.document.project, name, path)
+    except (NNStudioError, OSError, ValueError) as error:
+        window.show_error("Could not export", f"{path}: {getattr(error, 'strerror', None) or error}")
+        return False
+    except Exception as error:  # an exporter's fault: the document is untouched (nothing was changed)
+        window.show_unexpected("Could not export", str(path), error)
+        return False
+    window._remember_folder(path)
+    window.report(f"Exported {', '.join(p.name for p in written)}")
+    return True
+
+
+def import_dialog(window: "MainWindow") -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Import model", window.last_folder(), IMPORT_FILTER)
+    if path:
+        import_from(window, path)
+
+
+def import_from(window: "MainWindow", path: str | Path) -> bool:
+    """Open the model at `path` as a new, unsaved network (after asking about unsaved changes)."""
+    path = Path(path)
+    if window.trainer.running:
+        window.report("Training… stop it before importing a model")
+        return False
+    try:
+        project = import_model(path)
+    except (NNStudioError, OSError) as error:
+        message = str(error)
+        if "--activations" in message:  # the command-line hint, said for the window
+            message += ". In the window, import a safetensors file saved by nnstudio, or use the command line."
+        window.show_error("Could not import the model", message)
+        return False
+    except Exception as error:  # a fault no check foresaw: the open document stays as it was
+        window.show_unexpected("Could not import the model", str(path), error)
+        return False
+    if not window.maybe_save():
+        return False
+    if not project.name:
+        project = project.replace(name=path.stem)
+    window.document.new_project(project)
+    window._remember_folder(path)
+    window.view.fit()
+    window.report(f"Imported {path.name}: {' → '.join(map(str, project.network.sizes))}; save it as a .nnstudio "
+                  "file to keep it")
+    return True
+
+
+__all__ = ["EXPORT_FILTERS", "IMPORT_FILTER", "IMPORT_SUFFIXES", "export_dialog", "export_to", "import_dialog",
+           "import_from"]
