@@ -297,7 +297,7 @@ class TrainingPanel(QWidget):
         worker.status.connect(self.status.setText)
         worker.download_progress.connect(self._on_download)
         worker.progressed.connect(self._on_progress)
-        worker.epoch_finished.connect(self._on_epoch)
+        worker.epochs_finished.connect(self._on_epochs)
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self._sync_buttons()
@@ -347,10 +347,13 @@ class TrainingPanel(QWidget):
                             f"loss {record.loss:.4f}, {record.samples_per_second:,.0f} samples/s, "
                             f"about {left:.0f} s left")
 
-    def _on_epoch(self, record: EpochResult) -> None:
-        # where the epoch ended on the x axis (step records come ten times a second: a toy set's
-        # epochs, milliseconds long, had all been drawn at the last record's x)
-        self.plot.add_epoch(record, float(record.samples_seen))
+    def _on_epochs(self, records: list[EpochResult]) -> None:
+        """The epochs finished since the last batch (the worker sends them a few times a second)."""
+        for record in records:
+            # where the epoch ended on the x axis (step records come ten times a second: a toy set's
+            # epochs, milliseconds long, had all been drawn at the last record's x)
+            self.plot.add_epoch(record, float(record.samples_seen))
+        record = records[-1]
         accuracy = "" if record.test_accuracy is None else f", test accuracy {record.test_accuracy:.2%}"
         rate = f", learning rate {record.learning_rate:.4g}" if self.schedule.text().strip() not in ("", "constant") else ""
         if not self.controller.paused:  # "Paused" stays until Resume

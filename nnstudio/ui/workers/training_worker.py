@@ -30,6 +30,7 @@ from nnstudio.training.progress import TrainingResult
 STOP_WAIT_MS = 5000
 MAX_WITHIN_EPOCH_SNAPSHOTS = 60
 PATH_BYTES = 256 * 2**20  # parameters kept for the rewind slider, at most
+EPOCH_SIGNAL_SECONDS = 0.1  # epoch results are sent in batches at most this often (a slow epoch: at once)
 
 
 def _describe_stop(config: TrainingConfig) -> str:
@@ -87,7 +88,7 @@ class TrainingWorker(QObject):
     data_ready = Signal(object)  # DataSplit (after normalisation)
     progressed = Signal(object)  # StepProgress
     snapshot = Signal(object)  # ParameterSnapshot
-    epoch_finished = Signal(object)  # EpochResult
+    epochs_finished = Signal(object)  # list[EpochResult], at most every EPOCH_SIGNAL_SECONDS (see run)
     finished = Signal(object)  # TrainingResult (also after Stop)
     failed = Signal(str)
 
@@ -130,6 +131,10 @@ class TrainingWorker(QObject):
         self.status.emit("training…")
         run = train(request.project.network, request.project.loss, data.train, data.test, request.config,
                     self.control)
+        # Epoch results go out in batches: a toy set finishes hundreds of epochs a second, and each
+        # queued signal is an event the window's thread wakes for and a GIL hand-over the trainer pays.
+        finished_epochs: list[EpochResult] = []
+        sent_at = time.perf_counter()
         while True:
             try:
                 record = next(run)
@@ -143,7 +148,13 @@ class TrainingWorker(QObject):
                 if not record.epoch_end:  # live previews for the window; epoch ends only for the path
                     self.snapshot.emit(record)
             elif isinstance(record, EpochResult):
-                self.epoch_finished.emit(record)
+                finished_epochs.append(record)
+                now = time.perf_counter()
+                if now - sent_at >= EPOCH_SIGNAL_SECONDS:
+                    self.epochs_finished.emit(finished_epochs)
+                    finished_epochs, sent_at = [], now
+        if finished_epochs:
+            self.epochs_finished.emit(finished_epochs)
         self.finished.emit(self.result)
 
 
@@ -188,7 +199,7 @@ class TrainingController(QObject):
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.data_ready.connect(self._on_data)
-        self.worker.epoch_finished.connect(self.epochs.append)
+        self.worker.epochs_finished.connect(self.epochs.extend)
         self.steps: list[tuple[int, float]] = []
         self.worker.progressed.connect(lambda record: self.steps.append((record.samples_seen, record.loss)))
         # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
