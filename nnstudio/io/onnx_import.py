@@ -244,8 +244,11 @@ def _evaluate(nodes, z_name: str, out_name: str, initializers, opset, z: np.ndar
                                   "an activation's constants are single numbers", _describe(node), source)
                 constants.append(tensor)
         if node.op_type == "Constant":
+            kinds = {attribute.name for attribute in node.attribute}
             value = _attribute(node, "value", None)
-            if value is None or int(np.prod(_tensor_shape(value), dtype=object)) > MAX_CONSTANT_VALUES:
+            scalar = kinds <= {"value_float", "value_int"} and kinds
+            small = value is not None and int(np.prod(_tensor_shape(value), dtype=object)) <= MAX_CONSTANT_VALUES
+            if not (scalar or small):
                 raise _refuse("an activation's constants are single numbers", _describe(node), source)
     elem = 11 if z.dtype == np.float64 else 1
     graph = helper.make_graph(list(nodes), "activation", [helper.make_tensor_value_info(z_name, elem, list(z.shape))],

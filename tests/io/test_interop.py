@@ -237,3 +237,44 @@ def test_without_the_extra_the_commands_say_what_to_install(tmp_path, capsys, mo
     assert status == 2 and 'pip install -e ".[interop]"' in err
     with pytest.raises(MissingExtraError, match="interop"):
         import_model(DATA / "torch_mlp.onnx")
+
+
+def test_matmul_add_graphs_and_hand_written_activations_import_and_an_approximate_gelu_is_refused(tmp_path):
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(4)
+    w1, b1, w2 = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2))  # MatMul: inputs × neurons
+
+    def model(activation_nodes, extra=()):
+        nodes = [helper.make_node("MatMul", ["x", "w1"], ["mm"]), helper.make_node("Add", ["b1", "mm"], ["z"]),
+                 *activation_nodes, helper.make_node("MatMul", ["h", "w2"], ["z2"]),
+                 helper.make_node("LeakyRelu", ["z2"], ["y"], alpha=0.25)]
+        inits = [numpy_helper.from_array(v, n) for v, n in ((w1, "w1"), (b1, "b1"), (w2, "w2"), *extra)]
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["n", 3])],
+                                  [helper.make_tensor_value_info("y", TensorProto.DOUBLE, None)], inits)
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+    swish = [helper.make_node("Constant", [], ["k"], value=numpy_helper.from_array(np.array(1.0), "k")),
+             helper.make_node("Mul", ["z", "k"], ["zk"]), helper.make_node("Sigmoid", ["zk"], ["s"]),
+             helper.make_node("Mul", ["z", "s"], ["h"])]
+    project = import_model(_write(tmp_path / "swish.onnx", model(swish)))
+    assert [layer.activation for layer in project.network.layers] == ["swish", "leaky_relu"]
+    assert project.network.layers[1].params["slope"] == pytest.approx(0.25, rel=1e-7)  # fitted, then checked
+    np.testing.assert_array_equal(project.network.layers[0].weights, w1.T)
+    np.testing.assert_array_equal(project.network.layers[0].bias, b1)
+    assert project.network.layers[1].bias is None
+    x = rng.normal(size=(5, 3))
+    z = x @ w1 + b1
+    h = z / (1 + np.exp(-z))
+    expected = np.where(h @ w2 > 0, h @ w2, 0.25 * (h @ w2))
+    np.testing.assert_allclose(forward(project.network, x).output, expected, rtol=1e-6)
+
+    c = np.array(0.044715)
+    tanh_gelu = [helper.make_node("Mul", ["z", "z"], ["z2_"]), helper.make_node("Mul", ["z2_", "z"], ["z3"]),
+                 helper.make_node("Mul", ["z3", "c"], ["cz3"]), helper.make_node("Add", ["z", "cz3"], ["inner"]),
+                 helper.make_node("Tanh", ["inner"], ["t"]), helper.make_node("Add", ["t", "one"], ["t1"]),
+                 helper.make_node("Mul", ["z", "t1"], ["zt"]), helper.make_node("Mul", ["zt", "half"], ["h"])]
+    path = _write(tmp_path / "approx.onnx", model(tanh_gelu, ((c, "c"), (np.array(1.0), "one"), (np.array(0.5), "half"))))
+    with pytest.raises(Exception, match=r"layer 1: the activation after it \(Mul, Mul, Mul, Add, Tanh, Add, Mul, Mul\) "
+                                        "matches none"):
+        import_model(path)
