@@ -58,8 +58,13 @@ def _strings(value: object, what: str, source: str, count: int | None = None) ->
     return tuple(value)
 
 
-def parse_metadata(text: str, layers: int, inputs: int, outputs: int, source: str) -> ModelMetadata:
+def parse_metadata(text: str | bytes, layers: int, inputs: int, outputs: int, source: str) -> ModelMetadata:
     """The metadata a model file carries, each field checked against the network's shape."""
+    if isinstance(text, bytes):  # protobuf hands over a string field that is not UTF-8 as bytes
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise NetworkFileError("is not UTF-8 text", f"{KEY} metadata", source) from None
     if len(text.encode("utf-8", "replace")) > MAX_METADATA_BYTES:
         raise NetworkFileError(f"is larger than {MAX_METADATA_BYTES} bytes", f"{KEY} metadata", source)
     try:
