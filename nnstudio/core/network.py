@@ -70,6 +70,12 @@ class DenseLayer:
         object.__setattr__(self, "weight_text", dict(self.weight_text))
         object.__setattr__(self, "bias_text", dict(self.bias_text))
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickled (to and from the training process) as its constructor's arguments, so an unpickled layer
+        is checked and frozen like any other (pickle's default would bring back writable arrays)."""
+        return (DenseLayer, (self.weights, self.bias, self.activation, dict(self.params), dict(self.weight_text),
+                             dict(self.bias_text)))
+
     @property
     def n_out(self) -> int:
         return int(self.weights.shape[0])
@@ -126,6 +132,10 @@ class Network:
         dtypes = {layer.weights.dtype for layer in layers}
         if len(dtypes) > 1:
             raise ShapeError(f"all layers must share one precision, got {sorted(map(str, dtypes))}")
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickled as its constructor's arguments: checked again when unpickled (see DenseLayer)."""
+        return (Network, (self.input_size, self.layers))
 
     @property
     def sizes(self) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 
 class TrainingControl:
@@ -15,6 +16,9 @@ class TrainingControl:
 
     def __init__(self, responsive: bool = False) -> None:
         self.responsive = responsive
+        # Told "stop", "pause" or "resume" as they happen, when the run is in a child process
+        # (training/child_process.py): the child keeps its own flags, fed by these messages.
+        self.forward: Callable[[str], None] | None = None
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -22,12 +26,19 @@ class TrainingControl:
     def stop(self) -> None:
         self._stop.set()
         self._running.set()  # a paused loop must wake up to see the stop
+        self._tell("stop")
 
     def pause(self) -> None:
         self._running.clear()
+        self._tell("pause")
 
     def resume(self) -> None:
         self._running.set()
+        self._tell("resume")
+
+    def _tell(self, message: str) -> None:
+        if self.forward is not None:
+            self.forward(message)
 
     @property
     def stop_requested(self) -> bool:

@@ -301,7 +301,7 @@ def test_the_rewind_slider_shows_the_network_as_it_was_and_lands_it_as_one_undo_
     path = window.trainer.path
     ends = [s for s in path if s.epoch_end]
     assert [s.epoch for s in ends] == [0, 1, 2, 3, 4] and panel.rewind.isEnabled()
-    assert ends[0].network is start
+    assert ends[0].network.same_as(start)  # the start, bit for bit (it came back from the training process)
     trained = window.document.project.network
     for mine, theirs in zip(trained.layers, ends[-1].network.layers):  # the last snapshot is what landed
         np.testing.assert_array_equal(mine.weights, theirs.weights)
@@ -367,3 +367,23 @@ def test_a_large_map_opened_before_a_run_takes_the_runs_points_and_plane(qtbot, 
     hollow = np.column_stack([dialog.test_points.data["x"], dialog.test_points.data["y"]])
     np.testing.assert_array_equal(hollow, data.test.x[:1000])
     dialog.close()
+
+
+def test_the_window_trains_in_a_process_of_its_own_or_in_a_thread_when_asked(qtbot, settings, monkeypatch):
+    import os
+
+    window, panel = two_input_window(qtbot, settings, epochs=3)
+    panel.batch.setValue(16)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: window.trainer.worker.child is not None, timeout=5000)
+    assert window.trainer.worker.child.process.pid != os.getpid()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    in_process = window.document.project.network
+    assert window.trainer.worker.child.process.returncode == 0  # it ended with the run
+    window.document.undo()
+    monkeypatch.setenv("NNSTUDIO_TRAIN_IN_THREAD", "1")  # the old road, for comparison and sandboxes
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    assert window.trainer.worker.child is None
+    for mine, theirs in zip(window.document.project.network.layers, in_process.layers):  # the same run
+        np.testing.assert_allclose(mine.weights, theirs.weights, rtol=1e-5, atol=1e-6)

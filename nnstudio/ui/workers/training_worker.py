@@ -10,8 +10,10 @@ the finished (or stopped) run as one undoable command on the document.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -25,11 +27,12 @@ from nnstudio.data.download import DownloadCancelled
 from nnstudio.data.named import load_named
 from nnstudio.document import Document
 from nnstudio.training import EpochResult, ParameterSnapshot, StepProgress, TrainingConfig, TrainingControl, train
+from nnstudio.training.child_process import ChildRun
+from nnstudio.training.run_path import RunPath
+from nnstudio.training.loop import Record
 from nnstudio.training.progress import TrainingResult
 
 STOP_WAIT_MS = 5000
-MAX_WITHIN_EPOCH_SNAPSHOTS = 60
-PATH_BYTES = 256 * 2**20  # parameters kept for the rewind slider, at most
 EPOCH_SIGNAL_SECONDS = 0.1  # epoch results are sent in batches at most this often (a slow epoch: at once)
 
 
@@ -42,30 +45,6 @@ def _describe_stop(config: TrainingConfig) -> str:
     if rules.patience is not None:
         parts.append(f"after {rules.patience} epochs without progress" + (", best kept" if rules.restore_best else ""))
     return "; ".join(parts) or "none"
-
-
-class RunPath:
-    """A run's path for the rewind slider: the starting parameters, a snapshot after every epoch, and the
-    live ones in between. Live ones are thinned (every other one dropped) past MAX_WITHIN_EPOCH_SNAPSHOTS;
-    epoch ends only when all of them together would pass PATH_BYTES (thousands of epochs of a large
-    network), keeping the start and the latest. Each thinning halves a list: amortised O(1) a snapshot."""
-
-    def __init__(self, start: Network) -> None:
-        self.snapshots: list[ParameterSnapshot] = [ParameterSnapshot(0, 0, start, 0, epoch_end=True)]
-        self._bytes = 8 * start.parameter_count
-        self._within = 0
-
-    def record(self, snapshot: ParameterSnapshot) -> None:
-        self.snapshots.append(snapshot)
-        self._within += not snapshot.epoch_end
-        if self._within > MAX_WITHIN_EPOCH_SNAPSHOTS:
-            dropped = {id(s) for s in [s for s in self.snapshots if not s.epoch_end][1::2]}
-            self.snapshots = [s for s in self.snapshots if id(s) not in dropped]
-            self._within -= len(dropped)
-        if self._bytes * len(self.snapshots) > PATH_BYTES:
-            ends = [s for s in self.snapshots if s.epoch_end]
-            dropped = {id(s) for s in ends[1:-1:2]}
-            self.snapshots = [s for s in self.snapshots if id(s) not in dropped]
 
 
 @dataclass(frozen=True)
@@ -98,7 +77,11 @@ class TrainingWorker(QObject):
         self.control = control
         self.result: TrainingResult | None = None
         self.normalisation: Normalisation | None = None
-        self.path = RunPath(request.project.network)  # kept in this thread: no signal per snapshot
+        self.path = RunPath(request.project.network)  # a child process keeps its own and hands it over
+        self.child: ChildRun | None = None  # the child process training, while it runs
+        # NNSTUDIO_TRAIN_IN_THREAD=1: the old road (a thread sharing the GIL), for comparison and debugging
+        self.in_thread = bool(os.environ.get("NNSTUDIO_TRAIN_IN_THREAD"))
+        control.responsive = self.in_thread  # the child has nothing to share its GIL with
 
     @Slot()
     def run(self) -> None:
@@ -110,6 +93,54 @@ class TrainingWorker(QObject):
             self.failed.emit(str(error))
         except Exception as error:  # a bug: report it instead of dying silently in a thread
             self.failed.emit(f"training failed: {error!r}\n{traceback.format_exc(limit=3)}")
+
+    def _records(self, data: DataSplit) -> Iterator[Record]:
+        """The run's records as `train` yields them, from a child process (see training/child_process.py),
+        or in this thread (NNSTUDIO_TRAIN_IN_THREAD=1, or when no process can be started). Sets
+        self.result at the end; a failure in the child raises NNStudioError with its message."""
+        request = self.request
+        args = (request.project.network, request.project.loss, data.train, data.test, request.config)
+        child = None
+        if not self.in_thread:
+            try:
+                child = ChildRun(*args)
+            except OSError as error:  # a sandbox that forbids processes: train here, and say so
+                self.status.emit(f"could not start a training process ({error.strerror or error}); training in "
+                                 "the window's own process")
+                self.control.responsive = True
+        if child is None:
+            run = train(*args, self.control)
+            while True:
+                try:
+                    yield next(run)
+                except StopIteration as done:
+                    self.result = done.value
+                    return
+        self.child = child
+        self.control.forward = child.send
+        if self.control.stop_requested:  # Stop (or Pause) came while the child was starting
+            child.send("stop")
+        elif self.control.paused:
+            child.send("pause")
+        try:
+            while True:
+                try:
+                    kind, payload = child.receive()
+                except (EOFError, OSError):
+                    child.close(1.0)
+                    raise NNStudioError(f"the training process ended unexpectedly (exit status "
+                                        f"{child.process.returncode}); the network in the window is "
+                                        "unchanged") from None
+                if kind == "records":
+                    yield from payload
+                elif kind == "done":
+                    self.result, self.path.snapshots = payload  # the child kept the run's path
+                    return
+                else:
+                    raise NNStudioError(payload)
+        finally:
+            self.control.forward = None
+            child.close(STOP_WAIT_MS / 1000)
 
     def _run(self) -> None:
         request = self.request
@@ -129,18 +160,11 @@ class TrainingWorker(QObject):
         data, self.normalisation = normalise_split(data, request.normalise)
         self.data_ready.emit(data)
         self.status.emit("training…")
-        run = train(request.project.network, request.project.loss, data.train, data.test, request.config,
-                    self.control)
         # Epoch results go out in batches: a toy set finishes hundreds of epochs a second, and each
-        # queued signal is an event the window's thread wakes for and a GIL hand-over the trainer pays.
+        # queued signal is an event the window's thread wakes for.
         finished_epochs: list[EpochResult] = []
         sent_at = time.perf_counter()
-        while True:
-            try:
-                record = next(run)
-            except StopIteration as done:
-                self.result = done.value
-                break
+        for record in self._records(data):
             if isinstance(record, StepProgress):
                 self.progressed.emit(record)
             elif isinstance(record, ParameterSnapshot):
@@ -190,7 +214,7 @@ class TrainingController(QObject):
         if self.running:
             raise NNStudioError("training is already running")
         self.request, self.epochs, self.data, self._landed = request, [], None, False
-        self.control = TrainingControl(responsive=True)  # the window shares the interpreter
+        self.control = TrainingControl(responsive=True)  # (the worker turns it off for a child process)
         self.thread = QThread()
         self.thread.setObjectName("nnstudio-training")
         self.worker = TrainingWorker(request, self.control)
