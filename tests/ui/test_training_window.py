@@ -387,3 +387,13 @@ def test_the_window_trains_in_a_process_of_its_own_or_in_a_thread_when_asked(qtb
     assert window.trainer.worker.child is None
     for mine, theirs in zip(window.document.project.network.layers, in_process.layers):  # the same run
         np.testing.assert_allclose(mine.weights, theirs.weights, rtol=1e-5, atol=1e-6)
+
+
+def test_after_a_run_of_a_two_input_network_the_results_open_on_its_boundary(qtbot, settings):
+    window, panel = two_input_window(qtbot, settings, epochs=2)
+    panel.batch.setValue(16)
+    assert window.results_panel.tabs.currentIndex() == 0  # Draw: for 28 × 28 inputs only
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    assert window.results_panel.tabs.currentWidget() is window.results_panel.boundary
+    assert window.results_panel.boundary_image.image is not None  # the decision boundary drawn

@@ -148,6 +148,7 @@ class ResultsPanel(QWidget):
         grid.setRowStretch(1, 1)
         grid.setColumnStretch(1, 1)
         self.tabs.addTab(confusion_page, "Confusion")
+        self.confusion_page = confusion_page
 
         self.units = UnitGrid(document)
         self.tabs.addTab(self.units, "Units")
@@ -204,6 +205,10 @@ class ResultsPanel(QWidget):
             self._fill_confusion(epochs[-1].confusion)
         self.refresh_gallery()
         self.refresh_boundary()
+        # The Draw tab is for 28 × 28 inputs: after a run of any other network, open a tab that applies.
+        project = self.document.project
+        if self.tabs.currentIndex() == 0 and project.input_image is None:
+            self.tabs.setCurrentWidget(self.boundary if project.network.input_size == 2 else self.confusion_page)
 
     def _labels(self) -> list[str]:
         project = self.document.project
