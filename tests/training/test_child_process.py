@@ -8,6 +8,7 @@ from nnstudio.core.optim import OptimizerConfig
 from nnstudio.data.named import load_named
 from nnstudio.training import TrainingConfig, drive, train
 from nnstudio.training.child_process import ChildRun
+from nnstudio.training.progress import EpochResult
 
 
 def _run_to_end(child: ChildRun) -> tuple[list, object]:
@@ -49,8 +50,11 @@ def test_stop_and_pause_reach_the_child_and_a_failure_comes_back_as_its_message(
                             report_seconds=0.01)
     child = ChildRun(network, "bce", data.train, data.test, config)
     assert child.process.pid is not None
-    kind, first = child.receive()  # running: records arrive
-    assert kind == "records" and first
+    seen: list = []
+    while not any(isinstance(r, EpochResult) for r in seen):  # running: records arrive, an epoch ends
+        kind, batch = child.receive()
+        assert kind == "records"
+        seen += batch
     child.send("pause")
     child.send("resume")
     child.send("stop")
