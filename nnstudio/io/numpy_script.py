@@ -13,11 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.atomic import atomic_write
-from nnstudio.core.losses import get_loss
 from nnstudio.core.project import Project
 from nnstudio.io.npz import save_npz
-from nnstudio.io.script_text import INLINE_PARAMETERS, docstring_text, literal, number
+from nnstudio.io.script_text import docstring_text, literal, loss_and_target, number, save_script
 
 ACTIVATION_CODE = {
     "identity": ("z.copy()", "np.ones_like(z)"),
@@ -53,9 +51,7 @@ FUSED = {"bce": ("sigmoid", "np.sum(np.maximum(z_out, 0.0) - z_out * y + np.log1
 def numpy_script(project: Project, values_file: str | None = None) -> str:
     """The script's text; `values_file`: the name of the sibling `.npz` holding W1, b1, … (large networks)."""
     network = project.network
-    loss = get_loss(project.loss)
-    loss_name = "cce" if loss.name == "sparse_cce" else loss.name
-    target = loss.targets(project.target, np.zeros(network.output_size)) if loss.sparse else project.target
+    loss_name, target = loss_and_target(project)
     last = network.layers[-1].activation
     fused = loss_name in FUSED and FUSED[loss_name][0] == last
     config = project.optimizer
@@ -238,12 +234,4 @@ def _update_lines(config) -> list[str]:  # type: ignore[no-untyped-def]
 
 def save_numpy_script(project: Project, path: str | os.PathLike[str]) -> list[Path]:
     """Write the script (and, for a large network, its `.npz` beside it); the files written."""
-    target = Path(path)
-    written = [target]
-    values_file = None
-    if project.network.parameter_count > INLINE_PARAMETERS:
-        values_file = target.with_suffix(".npz").name
-        save_npz(project.network, target.with_suffix(".npz"))
-        written.append(target.with_suffix(".npz"))
-    atomic_write(target, numpy_script(project, values_file).encode("utf-8"))
-    return written
+    return save_script(project, path, numpy_script, ".npz", lambda p, values: save_npz(p.network, values))

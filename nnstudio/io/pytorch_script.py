@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from nnstudio.atomic import atomic_write
+import numpy as np
+
 from nnstudio.core.losses import get_loss
 from nnstudio.core.project import Project
 from nnstudio.io.safetensors_file import save_safetensors
-from nnstudio.io.script_text import INLINE_PARAMETERS, docstring_text, literal, number
+from nnstudio.io.script_text import docstring_text, literal, loss_and_target, number, save_script
 
 MODULES = {
     "identity": "nn.Identity()",
@@ -50,13 +51,9 @@ def _module(layer) -> str:  # type: ignore[no-untyped-def]
 def pytorch_script(project: Project, values_file: str | None = None) -> str:
     """The script's text; `values_file`: the sibling `.safetensors` holding W1, b1, … (large networks)."""
     network = project.network
-    loss = get_loss(project.loss)
-    loss_name = "cce" if loss.name == "sparse_cce" else loss.name
-    import numpy as np
-
-    target = loss.targets(project.target, np.zeros(network.output_size)) if loss.sparse else project.target
+    loss_name, target = loss_and_target(project)
     config = project.optimizer
-    dtype = "torch.float64" if network.dtype == np.float64 else "torch.float32"
+    dtype = "torch.float64" if network.dtype == np.dtype(np.float64) else "torch.float32"
     lines = [
         '"""' + docstring_text(f"{project.name or 'network'} ({'-'.join(map(str, network.sizes))}) in PyTorch."),
         "",
@@ -203,12 +200,4 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
 
 def save_pytorch_script(project: Project, path: str | os.PathLike[str]) -> list[Path]:
     """Write the script (and, for a large network, its `.safetensors` beside it); the files written."""
-    target = Path(path)
-    written = [target]
-    values_file = None
-    if project.network.parameter_count > INLINE_PARAMETERS:
-        values_file = target.with_suffix(".safetensors").name
-        save_safetensors(project, target.with_suffix(".safetensors"))
-        written.append(target.with_suffix(".safetensors"))
-    atomic_write(target, pytorch_script(project, values_file).encode("utf-8"))
-    return written
+    return save_script(project, path, pytorch_script, ".safetensors", save_safetensors)
