@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 
 from nnstudio.core.runs import RunRecord, differing_settings, legend
 from nnstudio.document import Document
+from nnstudio.ui.panels.loss_plots import loss_plot
 
 COLOURS = ("#1d4ed8", "#ea580c", "#15803d", "#9333ea", "#be123c", "#0e7490", "#a16207", "#4b5563")
 
@@ -31,14 +32,8 @@ class RunsPanel(QWidget):
                            "their curves.")
         self.note.setWordWrap(True)
         self.note.setMaximumWidth(420)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setObjectName("runsPlot")
-        item = self.plot.getPlotItem()
-        item.setLabel("bottom", "epoch")
-        item.setLabel("left", "test loss")
-        item.getAxis("left").enableAutoSIPrefix(False)
-        item.showGrid(x=True, y=True, alpha=0.2)
-        self.legend = item.addLegend(offset=(-10, 10))
+        self.plot = loss_plot("runsPlot", "epoch", "test loss")
+        self.legend = self.plot.getPlotItem().legend
         left = QVBoxLayout()
         left.addWidget(self.note)
         left.addWidget(self.list, 1)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from nnstudio.atomic import atomic_write
 from nnstudio.training import EpochResult, StepProgress
+from nnstudio.ui.panels.loss_plots import loss_plot
 
 SMOOTHING = 0.9
 MAX_MARKED_EPOCHS = 200
@@ -37,15 +38,8 @@ class TrainingPlot(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         pg.setConfigOptions(antialias=True)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setObjectName("trainingPlot")
+        self.plot = loss_plot("trainingPlot", "samples seen", "loss")
         item = self.plot.getPlotItem()
-        item.setLabel("bottom", "samples seen")
-        item.setLabel("left", "loss")
-        # Losses are read as they are: no "×0.001" with ticks in the hundreds (pyqtgraph's SI prefix).
-        item.getAxis("left").enableAutoSIPrefix(False)
-        item.showGrid(x=True, y=True, alpha=0.2)
-        item.addLegend(offset=(-10, 10))
         self.raw = item.plot([], [], pen=pg.mkPen("#93c5fd", width=1), name="train loss")
         self.smooth = item.plot([], [], pen=pg.mkPen("#1d4ed8", width=2), name="train loss (smoothed)")
         self.test_loss = item.plot([], [], pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=6,
