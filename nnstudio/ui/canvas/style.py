@@ -50,6 +50,14 @@ BACKGROUND = QColor("#f8fafc")
 LABEL_BACKGROUND = QColor(255, 255, 255, 230)
 
 
+def over_background(colour: QColor) -> QColor:
+    """The opaque colour a translucent one shows over the canvas's background. Qt's raster engine
+    strokes a translucent antialiased wide line ~25× slower than an opaque one (0.3 ms a line)."""
+    a = colour.alphaF()
+    return QColor.fromRgbF(*(a * c + (1 - a) * b for c, b in zip(
+        (colour.redF(), colour.greenF(), colour.blueF()), (BACKGROUND.redF(), BACKGROUND.greenF(), BACKGROUND.blueF()))))
+
+
 def value_colour(value: float, scale: float, alpha_floor: int = 70) -> QColor:
     """Blue for positive, orange for negative; stronger the larger |value| / scale."""
     if value == 0 or scale <= 0:
