@@ -126,6 +126,8 @@ def test_equations_panel_for_hidden_neuron_1_of_the_worked_example(make_window, 
 def test_memory_view_lists_the_cosines(make_window, qtbot):
     window = make_window("cosine-memory")
     table = window.memory_panel.table
+    window.memory_dock.raise_()  # as a person chooses its tab (a tab behind the Inspector is not drawn)
+    qtbot.waitUntil(lambda: table.rowCount() == 3 and table.item(0, 4) is not None, timeout=2000)
     x = np.array([5 / 6, 1 / 3])
     memories = np.array([[1, 0], [1 / R2, 1 / R2], [0, 1]])
     cosines = memories @ x / (np.linalg.norm(memories, axis=1) * np.linalg.norm(x))

@@ -118,6 +118,10 @@ class MemoryPanel(QWidget):
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().showEvent(event)
+        if self._stale:  # after the dock has said whether its tab is the one shown (opening a window
+            QTimer.singleShot(0, self._refresh_if_stale)  # filled 256 hidden rows: 120 of its 310 ms)
+
+    def _refresh_if_stale(self) -> None:
         if self._stale:
             self.refresh_rows()
 
