@@ -397,3 +397,12 @@ def test_after_a_run_of_a_two_input_network_the_results_open_on_its_boundary(qtb
     qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
     assert window.results_panel.tabs.currentWidget() is window.results_panel.boundary
     assert window.results_panel.boundary_image.image is not None  # the decision boundary drawn
+
+
+def test_the_runs_overlay_ticks_epochs_at_whole_numbers(make_window):
+    window = make_window("xor")
+    axis = window.results_panel.runs.plot.getPlotItem().getAxis("bottom")
+    for low, high in ((1, 5), (1, 3), (0.8, 2.2), (1, 300)):
+        ticks = [v for _, values in axis.tickValues(low, high, 600) for v in values]
+        assert ticks and all(float(v).is_integer() for v in ticks), (low, high, ticks)
+    assert [v for _, values in axis.tickValues(1, 5, 600) for v in values] == [1.0, 2.0, 3.0, 4.0, 5.0]

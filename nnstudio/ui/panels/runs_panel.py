@@ -32,7 +32,7 @@ class RunsPanel(QWidget):
                            "their curves.")
         self.note.setWordWrap(True)
         self.note.setMaximumWidth(420)
-        self.plot = loss_plot("runsPlot", "epoch", "test loss")
+        self.plot = loss_plot("runsPlot", "epoch", "test loss", whole_x=True)
         self.legend = self.plot.getPlotItem().legend
         left = QVBoxLayout()
         left.addWidget(self.note)
