@@ -153,7 +153,7 @@ class ColumnBatches:
 
     def shuffle(self, order: np.ndarray) -> None:
         """Take this epoch's order (a permutation of the samples); batches are laid out as they are reached."""
-        features, batch = self.x_all.shape[1], self.batch
+        batch = self.batch
         self._order = order
         self._chunk_index = -1
         if self._rest_x is not None:
@@ -175,7 +175,7 @@ class ColumnBatches:
 
     def _lay_out(self, chunk: int) -> None:
         """Write the rows of chunk `chunk` (consecutive batches of this epoch's order) into the buffer."""
-        features, batch = self.x_all.shape[1], self.batch
+        batch = self.batch
         start = chunk * self._per_chunk
         count = min(self._per_chunk, self._full - start)
         picked = self._order[start * batch:(start + count) * batch]

@@ -87,7 +87,6 @@ def run_child(inbox: Connection, outbox: Connection) -> None:
     try:
         kind, args = inbox.recv()
         from nnstudio.training.loop import train
-
         from nnstudio.training.progress import ParameterSnapshot
         from nnstudio.training.run_path import RunPath
 
@@ -142,7 +141,7 @@ class ChildRun:
         self._from_child = Connection(os.dup(self.process.stdout.fileno()), writable=False)
         self.process.stdin.close()
         self.process.stdout.close()
-        self._lock = threading.Lock()  # steer() comes from the window's thread, send() from the worker's
+        self._lock = threading.Lock()  # send() comes from the window's thread (stop, pause) and the worker's
         self.send(("train", (network, loss, train_set, test_set, config)))
 
     def send(self, message: object) -> None:

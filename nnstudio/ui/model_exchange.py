@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.io.interop import EXPORTS, IMPORT_SUFFIXES, export_project, import_model
+from nnstudio.io.interop import EXPORTS, export_project, import_model
 
 if TYPE_CHECKING:
     from nnstudio.ui.main_window import MainWindow
@@ -83,7 +83,3 @@ def import_from(window: "MainWindow", path: str | Path) -> bool:
     window.report(f"Imported {path.name}: {' → '.join(map(str, project.network.sizes))}; save it as a .nnstudio "
                   "file to keep it")
     return True
-
-
-__all__ = ["EXPORT_FILTERS", "IMPORT_FILTER", "IMPORT_SUFFIXES", "export_dialog", "export_to", "import_dialog",
-           "import_from"]

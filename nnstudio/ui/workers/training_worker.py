@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network import Network
 from nnstudio.core.project import Project
 from nnstudio.core.runs import MAX_RUNS, EpochRow, RunRecord, thin
 from nnstudio.data.dataset import DataSplit, Normalisation, normalise_split
@@ -109,13 +108,8 @@ class TrainingWorker(QObject):
                                  "the window's own process")
                 self.control.responsive = True
         if child is None:
-            run = train(*args, self.control)
-            while True:
-                try:
-                    yield next(run)
-                except StopIteration as done:
-                    self.result = done.value
-                    return
+            self.result = yield from train(*args, self.control)
+            return
         self.child = child
         self.control.forward = child.send
         if self.control.stop_requested:  # Stop (or Pause) came while the child was starting
@@ -168,7 +162,8 @@ class TrainingWorker(QObject):
             if isinstance(record, StepProgress):
                 self.progressed.emit(record)
             elif isinstance(record, ParameterSnapshot):
-                self.path.record(record)
+                if self.child is None:  # a child process keeps the path itself and hands it over at the end
+                    self.path.record(record)
                 if not record.epoch_end:  # live previews for the window; epoch ends only for the path
                     self.snapshot.emit(record)
             elif isinstance(record, EpochResult):
