@@ -105,6 +105,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
                             width=engine.n_out[0] if control.responsive else None)
     if batches.feature_order is not None:
         engine.order_inputs(batches.feature_order)
+        engine.split_inputs(batches.dense)
     history: list[EpochResult] = []
     snapshot = engine.snapshot()
     started = time.perf_counter()

@@ -1,7 +1,7 @@
 """Mini-batches in the column layout, and rarely-nonzero inputs as a sparse matrix, against plain numpy.
 
-The engine lays a batch out one sample per column, folds each bias into its weight
-matrix as a row fed by ones, and updates W with one BLAS call. For sparse data the
+The engine lays a batch out one sample per column, stores each W as neurons × inputs with
+its bias apart, and updates W with one BLAS call. For sparse data the
 first layer reads the often-nonzero inputs as a dense block and the rest as lists of
 their nonzero values per sample. These tests write the textbook mini-batch loop out by
 hand and hold the engine to it.
@@ -231,6 +231,26 @@ def test_a_dense_block_and_listed_values_train_like_the_whole_block(first_bias):
         told.train_columns(x[:3].copy(), y, _listed(x[3:8, :2], first_bias))
     with pytest.raises(ValueError, match="fewer than the first layer"):
         told.train_columns(x[:5].copy(), y)
+
+
+@pytest.mark.parametrize("first_bias", [True, False])
+def test_switching_a_first_layer_between_split_and_whole_keeps_parameters_and_adams_memory(first_bias):
+    """Two Adam steps on the whole block, two on the split one, one on the whole again: the same
+    five steps as the whole block throughout (the first layer's storage and Adam's m and v move
+    between one and two blocks in between)."""
+    network = _network(features=8, first_bias=first_bias)
+    rng = np.random.default_rng(7)
+    x = np.vstack([rng.random((3, 4)), np.where(rng.random((5, 4)) < 0.3, rng.random((5, 4)), 0.0), np.ones((1, 4))])
+    y = np.eye(3)[[0, 2, 1, 1]].T.copy()
+    adam = OptimizerConfig("adam", 0.05)
+    switching = FastMLP(network, "cce", adam, "float64")
+    whole = FastMLP(network, "cce", adam, "float64")
+    for step in range(5):
+        listed = _listed(x[3:8], first_bias) if step in (2, 3) else None
+        mine = switching.train_columns(x[:3].copy() if listed else x.copy(), y, listed)
+        assert mine == pytest.approx(whole.train_columns(x.copy(), y), abs=1e-14)
+        _assert_same_parameters(switching.to_network(), whole.to_network(), atol=1e-14)
+    assert not np.allclose(whole.to_network().layers[0].weights, network.layers[0].weights)
 
 
 def test_a_batch_of_zeros_into_a_layer_without_bias_trains_like_the_full_product():
