@@ -68,8 +68,10 @@ def rare_split(x: np.ndarray) -> Split | None:
     n, features = x.shape
     if n == 0 or features == 0:
         return None
-    rows = x if n <= SPLIT_SAMPLE else x[np.linspace(0, n - 1, SPLIT_SAMPLE).astype(np.intp)]
-    used = np.count_nonzero(rows, axis=0) / len(rows)
+    # every k-th row: a view, where picking rows copied them (1.1 of the 2.1 ms this took on the MNIST
+    # sample); counted as a sum of the comparison (count_nonzero along an axis was 3× slower)
+    rows = x[::-(-n // SPLIT_SAMPLE)]
+    used = np.add.reduce(rows != 0, axis=0, dtype=np.int64) / len(rows)
     rare = used < RARE_BELOW
     if float(np.sum(1 - used[rare] / RARE_BELOW)) < SPLIT_WORTH * features:
         return None
@@ -106,7 +108,7 @@ class ColumnBatches:
             # is a run of short copies, 2.3× faster than a gather (3.2 against 7.1 ms for the MNIST
             # sample's dense 343 of 784; fancy indexing is slower still), and this set-up is part of
             # what a person waits for.
-            self._make_rare_lists(np.compress(split.rare, x, axis=1), dtype, bias)
+            self._make_rare_lists(x, split.rare, dtype, bias)
             x = np.compress(~split.rare, x, axis=1)
         self.x_all, self.y_all = x, y
         self.batch = batch
@@ -128,25 +130,30 @@ class ColumnBatches:
         self._order = np.arange(n)
         self._epoch: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def _make_rare_lists(self, rare_x: np.ndarray, dtype: np.dtype, bias: bool) -> None:
+    def _make_rare_lists(self, x: np.ndarray, rare: np.ndarray, dtype: np.dtype, bias: bool) -> None:
         """Each sample's nonzero rare features (row numbers in the rare block) and values, then a 1
         for the bias row; stored one sample after another."""
-        n, count = rare_x.shape
-        # Row-major, so grouped by sample as the lists are. Flat positions of a boolean mask, then
-        # divided: the two-dimensional np.nonzero took 8.9 ms on the MNIST sample, this 2.1 ms.
-        flat = np.flatnonzero(rare_x != 0)
-        samples, features = np.divmod(flat, max(count, 1))
+        n, width = x.shape
+        count = int(np.count_nonzero(rare))
+        # Row-major, so grouped by sample as the lists are. Flat positions in the whole data, then
+        # divided: no copy of the rare columns first (it cost more than the scan of the others), and
+        # the two-dimensional np.nonzero took 8.9 ms on the MNIST sample, this 2.7 ms.
+        used = x != 0
+        used &= rare
+        flat = np.flatnonzero(used)
+        samples, columns = np.divmod(flat, max(width, 1))
         per_sample = np.bincount(samples, minlength=n) + int(bias)
         total = int(per_sample.sum())
         self._index = np.int32 if total < 2**31 and count < 2**31 else np.int64
         self.rare_rows = count + int(bias)
         self._starts = np.zeros(n + 1, np.int64)
         np.cumsum(per_sample, out=self._starts[1:])
+        rare_row = np.cumsum(rare) - 1  # column → its row in the rare block
         self._features = np.empty(total, self._index)
         self._values = np.empty(total, dtype)
         where = np.arange(len(samples)) + (samples if bias else 0)  # each earlier sample's bias entry shifts by one
-        self._features[where] = features
-        self._values[where] = rare_x.reshape(-1)[flat]
+        self._features[where] = rare_row[columns]
+        self._values[where] = x.reshape(-1)[flat]
         if bias:
             self._features[self._starts[1:] - 1] = count
             self._values[self._starts[1:] - 1] = 1
