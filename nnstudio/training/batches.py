@@ -12,7 +12,7 @@ transposing while copying cost a quarter of a whole step at batch 128 (325 of 1,
 Sparse data (most MNIST pixels are exactly zero) is split in two. Features nonzero
 in at least one sample in ten (`RARE_BELOW`) stay in the dense block, in their own
 order (`feature_order` lists them, then the rare ones); the rest are handed over as lists of their
-nonzero values per sample (`RareInputs`), the ones row among them, which the
+nonzero values per sample (`RareInputs`), a 1 for the bias among them, which the
 engine multiplies as a sparse matrix. On the MNIST sample that is 343 dense rows
 and ~8 listed values per image instead of 785 rows. The lists are made once from
 the data and permuted with each epoch's shuffle, so a step only slices them.
@@ -94,7 +94,7 @@ class ColumnBatches:
 
     def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, bias: bool = True,
                  width: int | None = None) -> None:
-        """`bias`: whether the first layer has one (fed by the ones row); `width`: its neurons, given
+        """`bias`: whether the first layer has one (when split, fed by a listed 1 per sample); `width`: its neurons, given
         when training beside a window (the split then needs batches whose sparse products are long
         enough to let the window's thread take the GIL)."""
         n, features = x.shape
