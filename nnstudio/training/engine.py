@@ -186,7 +186,6 @@ class FastMLP:
         self._lay_out([(w.copy(), None if b is None else b.copy()) for w, b in self._layers_of(self.arrays)], dense)
         self._m, self._v = [None if m is None else self._arrays_of(m, dense)[0] for m in memory]
         self._grads = self._scratch = None
-        self._columns.clear()
 
     def order_inputs(self, order: np.ndarray) -> None:
         """Store the first layer's weights for input `order[r]` in column r; from now on the input
