@@ -183,7 +183,8 @@ class FastMLP:
         if dense == self._layout.split:
             return
         memory = [None if m is None else self._layers_of(m) for m in (self._m, self._v)]
-        self._lay_out([(w.copy(), None if b is None else b.copy()) for w, b in self._layers_of(self.arrays)], dense)
+        # no copies needed: the old arrays are dropped, and _arrays_of makes new ones where the blocks change
+        self._lay_out(self._layers_of(self.arrays), dense)
         self._m, self._v = [None if m is None else self._arrays_of(m, dense)[0] for m in memory]
         self._grads = self._scratch = None
 
@@ -197,14 +198,9 @@ class FastMLP:
             raise ValueError(f"an input order must list each of the {self.n_in[0]} inputs once")
         split = self._layout.split
         self.split_inputs(None)
-        self.W[0][...] = self._first_weights()[:, order]
+        self.W[0][...] = self._own_order_layers()[0][0][:, order]
         self.input_order, self._input_home = order, np.argsort(order)
         self.split_inputs(split)
-
-    def _first_weights(self) -> np.ndarray:
-        """The first layer's W with columns in the inputs' own order (a new array unless stored so)."""
-        w = self._layers_of(self.arrays)[0][0]
-        return w if self._input_home is None else w[:, self._input_home]
 
     # ------------------------------------------------------------------ activations (samples are columns)
 
@@ -393,11 +389,10 @@ class FastMLP:
         if self._m is None:
             self._m = [np.zeros_like(p) for p in self.arrays]
             self._v = [np.zeros_like(p) for p in self.arrays]
-        if self._scratch is None or len(self._scratch) != len(self.arrays):
+        if self._scratch is None:  # split_inputs drops it when the arrays change shape
             self._scratch = [np.empty_like(p) for p in self.arrays]
-        scratch = self._scratch
         t = self.step_count + 1
-        for p, g, m, v, tmp in zip(self.arrays, grads, self._m, self._v, scratch):  # type: ignore[arg-type]
+        for p, g, m, v, tmp in zip(self.arrays, grads, self._m, self._v, self._scratch):  # type: ignore[arg-type]
             if c.name == "sgd":
                 np.multiply(g, c.learning_rate, out=tmp)
                 p -= tmp
