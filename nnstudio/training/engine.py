@@ -49,7 +49,7 @@ from nnstudio.core.activations import get_activation
 from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
-from nnstudio.training.blas import RELEASE_GIL_FROM, gemm
+from nnstudio.training.blas import RELEASE_GIL_FROM, Product
 from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_products
 
 
@@ -66,6 +66,18 @@ class _ColumnBuffers:
     delta: list[np.ndarray]
     mask: list[np.ndarray]
     sums: list[np.ndarray]  # Σ_batch δ per layer: the bias gradient (at batch 1, views of δ)
+
+
+@dataclass(frozen=True)
+class _StepProducts:
+    """A step's BLAS products for one batch shape, prepared once (see `blas.Product`): per layer the
+    forward z (+)= W·a_prev, the signal back δ_{i−1} = W_iᵀ·δ_i (None for the first layer) and the
+    update or gradient of W from δ·a_prevᵀ. The first layer's inputs move each step and are given
+    at the call."""
+
+    forward: list[Product]
+    backward: list[Product | None]
+    update: list[Product]
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,8 @@ class FastMLP:
         """Store (W, b) per layer (the first layer's columns in the engine's input order) as
         `arrays`, its first layer in two blocks when `split` gives a number of dense inputs."""
         self.arrays, self._layout = self._arrays_of(layers, split)
+        # prepared products point into the arrays they were made with: new arrays, new products
+        self._products: dict[tuple[tuple[int, ...], tuple[int, ...], bool], _StepProducts] = {}
         layout = self._layout
         self.W = [self.arrays[index] for index in layout.weights]
         self.b = [None if index is None else self.arrays[index] for index in layout.biases]
@@ -317,40 +331,64 @@ class FastMLP:
         self.step_count += 1
         return loss
 
+    def _step_products(self, inputs: np.ndarray, buf: _ColumnBuffers, rare: RareInputs | None,
+                       target: list[np.ndarray]) -> _StepProducts:
+        """This batch shape's products (made on first use; `_lay_out` forgets them)."""
+        key = (inputs.shape, inputs.strides, rare is not None)
+        products = self._products.get(key)
+        if products is None:
+            last = len(self.W) - 1
+            release = self.release_gil_from
+            plain = self.plain_sgd
+            layout = self._layout
+            forward, backward, update = [], [], []
+            for index in range(last + 1):
+                a_prev = inputs if index == 0 else buf.a[index - 1]
+                adds_to_bias = self.b[index] is not None and not (index == 0 and rare is not None)
+                forward.append(Product(buf.z[index], self.W[index], a_prev, beta=1.0 if adds_to_bias else 0.0,
+                                       release_gil_from=release))
+                backward.append(None if index == 0 else
+                                Product(buf.delta[index - 1], self.W[index].T, buf.delta[index],
+                                        release_gil_from=release))
+                update.append(Product(target[layout.weights[index]], buf.delta[index], a_prev.T,
+                                      alpha=-1.0 if plain else 1.0, beta=1.0 if plain else 0.0,
+                                      release_gil_from=release))
+            products = self._products[key] = _StepProducts(forward, backward, update)
+        return products
+
     def _step(self, inputs: np.ndarray, y: np.ndarray, buf: _ColumnBuffers, rare: RareInputs | None) -> float:
         """Forward, backward and update; a split first layer's listed inputs come in `rare`."""
         last = len(self.W) - 1
-        release = self.release_gil_from
+        plain = self.plain_sgd
+        layout = self._layout
+        target = self.arrays if plain else self._gradient_arrays()
+        products = self._step_products(inputs, buf, rare, target)
         # forward: z = W·a_prev + b (z starts as b; the product adds W·a_prev)
-        a_prev = inputs
         for index in range(last + 1):
             z = buf.z[index]
             bias = self.b[index]
             listed = index == 0 and rare is not None
             if bias is not None and not listed:
                 z[...] = bias[:, None]
-            gemm(z, self.W[index], a_prev, beta=1.0 if bias is not None and not listed else 0.0,
-                 release_gil_from=release)
-            if listed:
-                add_products(z.T, rare, self.rare_W)
+            if index == 0:
+                products.forward[0](b=inputs)
+                if listed:
+                    add_products(z.T, rare, self.rare_W)
+            else:
+                products.forward[index]()
             self._activate(index, z, buf.a[index])
-            a_prev = buf.a[index]
         output = buf.a[last]
         loss = self._loss(output, y, buf.z[last])
-        plain = self.plain_sgd
         self._output_delta(output, buf.z[last], y, buf.mask[last], buf.delta[last],
                            self.config.learning_rate if plain else 1.0)
         # backward: every δ, with W as it is before any update
         for index in range(last, 0, -1):
             below = buf.delta[index - 1]
-            gemm(below, self.W[index].T, buf.delta[index], release_gil_from=release)
+            products.backward[index]()  # type: ignore[misc]
             self._through_activation(index - 1, buf.z[index - 1], buf.a[index - 1], buf.mask[index - 1], below, below)
         # update: with plain SGD W −= (lr·δ)·a_prevᵀ and b −= Σ lr·δ in place; else gradients, then the optimiser
-        layout = self._layout
-        target = self.arrays if plain else self._gradient_arrays()
         for index in range(last + 1):
             delta = buf.delta[index]
-            a_prev = inputs if index == 0 else buf.a[index - 1]
             if index == 0 and rare is not None:
                 block = target[layout.rare]
                 if not plain:
@@ -362,8 +400,10 @@ class FastMLP:
                     target[layout.biases[index]] -= sums
                 else:
                     target[layout.biases[index]][...] = sums
-            gemm(target[layout.weights[index]], delta, a_prev.T, alpha=-1.0 if plain else 1.0,
-                 beta=1.0 if plain else 0.0, release_gil_from=release)
+            if index == 0:
+                products.update[0](b=inputs.T)
+            else:
+                products.update[index]()
         if not plain:
             self._optimiser_update()
         return loss
@@ -373,6 +413,7 @@ class FastMLP:
     def _gradient_arrays(self) -> list[np.ndarray]:
         if self._grads is None:
             self._grads = [np.empty_like(array) for array in self.arrays]
+            self._products.clear()  # any made before wrote into other arrays
         return self._grads
 
     def _optimiser_update(self) -> None:

@@ -364,9 +364,13 @@ def test_a_run_beside_a_window_releases_the_gil_in_mid_sized_products_and_learns
     from nnstudio.training.loop import RESPONSIVE_RELEASE_GIL_FROM
 
     thresholds = []
-    original = engine_module.gemm
-    monkeypatch.setattr(engine_module, "gemm", lambda *args, **kwargs: (thresholds.append(kwargs["release_gil_from"]),
-                                                                        original(*args, **kwargs)))
+    original = engine_module.Product
+
+    def product(*args, **kwargs):
+        thresholds.append(kwargs["release_gil_from"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "Product", product)
     data = _sparse_set(skew=0.3)
     network = _network()
     config = TrainingConfig(epochs=2, batch_size=4, optimizer=OptimizerConfig("sgd", learning_rate=0.5), seed=1,
@@ -438,6 +442,55 @@ def test_gemm_writes_in_place_for_every_operand_layout(dtype, transpose_a, trans
     out[...] = np.nan  # β = 0 must not read the old contents
     gemm(out, a, b)
     np.testing.assert_allclose(out, a @ b, rtol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("a_order, b_order, out_order", [("C", "C", "C"), ("F", "C", "F"), ("C", "F", "F"),
+                                                         ("F", "F", "C")])
+@pytest.mark.parametrize("m, k, n", [(7, 3, 4), (120, 100, 90), (300, 300, 1), (300, 1, 300)])
+@pytest.mark.parametrize("release_gil_from", [0, RELEASE_GIL_FROM])  # ctypes road (prepared), gemm's road
+def test_a_prepared_product_computes_with_present_values_and_stand_in_operands(dtype, a_order, b_order, out_order,
+                                                                                m, k, n, release_gil_from,
+                                                                                blas_library):
+    """A Product is made once and called every step: with the arrays' values at the call, and with
+    another array (a batch's inputs) in place of an operand when given one."""
+    rng = np.random.default_rng(3)
+
+    def matrix(rows, cols, order):
+        return np.asarray(rng.random((rows, cols)), dtype, order=order)
+
+    a, b, out = matrix(m, k, a_order), matrix(k, n, b_order), matrix(m, n, out_order)
+    product = blas.Product(out, a, b, alpha=-0.5, beta=1.0, release_gil_from=release_gil_from)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-13
+    for _ in range(2):  # values changed in place between calls are the ones multiplied
+        a[...], b[...] = rng.random((m, k)), rng.random((k, n))
+        before = out.astype(np.float64)
+        product()
+        np.testing.assert_allclose(out, before - 0.5 * (a.astype(np.float64) @ b), rtol=tolerance, atol=tolerance * k)
+    other_a, other_b = matrix(m, k, a_order), matrix(k, n, b_order)
+    before = out.astype(np.float64)
+    product(a=other_a)
+    np.testing.assert_allclose(out, before - 0.5 * (other_a.astype(np.float64) @ b), rtol=tolerance,
+                               atol=tolerance * k)
+    before = out.astype(np.float64)
+    product(b=other_b)  # the stand-in a was for that call only
+    np.testing.assert_allclose(out, before - 0.5 * (a.astype(np.float64) @ other_b), rtol=tolerance,
+                               atol=tolerance * k)
+
+
+def test_a_prepared_product_refuses_a_stand_in_of_another_shape_or_layout(blas_library):
+    """BLAS would read past a stand-in that is smaller or laid out otherwise than the prepared operand."""
+    a, b, out = np.ones((200, 100), np.float32), np.ones((100, 64), np.float32), np.zeros((200, 64), np.float32)
+    product = blas.Product(out, a, b, release_gil_from=0)
+    with pytest.raises(ValueError, match="operand b must be"):
+        product(b=np.ones((100, 32), np.float32))
+    with pytest.raises(ValueError, match="operand a must be"):
+        product(a=np.asfortranarray(a))
+    with pytest.raises(ValueError, match="operand a must be"):
+        product(a=a.astype(np.float64))
+    np.testing.assert_array_equal(out, 0)  # nothing was computed
+    with pytest.raises(ValueError, match="cannot multiply"):
+        blas.Product(out, a, np.ones((99, 64), np.float32))
 
 
 def test_a_small_product_asked_to_release_the_gil_takes_the_ctypes_road_and_is_right(monkeypatch, blas_library):
