@@ -21,7 +21,7 @@ starved the window's thread during training (event-loop p99 went from ~20 to
 per call. Large products take the ctypes road, small ones (batch 1) the cheap one.
 
 A training step repeats the same products on the same arrays, so the engine prepares each
-large one once (`Product`: routine, layout and ctypes arguments worked out when it is made)
+one once (`Product`: routine, layout and ctypes arguments worked out when it is made)
 and then only calls BLAS.
 
 The ctypes road calls Intel's MKL when the optional `mkl` package is installed
@@ -166,27 +166,6 @@ def use(name: str) -> BlasLibrary:
     return chosen
 
 
-class _Arguments(threading.local):
-    """The ctypes scalars of one call, made once per thread and refilled on every call
-    (making thirteen new ones each time cost more than a mid-sized product)."""
-
-    def __init__(self) -> None:
-        self.ints = [ctypes.c_int() for _ in range(6)]  # m, n, k, lda, ldb, ldc (gemv/ger use the first)
-        self.int_refs = [ctypes.byref(value) for value in self.ints]
-        self.scalars = {"f": (ctypes.c_float(), ctypes.c_float()), "d": (ctypes.c_double(), ctypes.c_double())}
-        self.scalar_refs = {kind: tuple(ctypes.byref(value) for value in pair) for kind, pair in self.scalars.items()}
-
-    def fill(self, kind: str, alpha: float, beta: float, *ints: int) -> tuple[list[Any], Any, Any]:
-        """Set the integers (in order) and α, β; return their references."""
-        for holder, value in zip(self.ints, ints):
-            holder.value = value
-        alpha_value, beta_value = self.scalars[kind]
-        alpha_value.value, beta_value.value = alpha, beta
-        alpha_ref, beta_ref = self.scalar_refs[kind]
-        return self.int_refs, alpha_ref, beta_ref
-
-
-_ARGUMENTS = _Arguments()
 _TRANSPOSE = (ctypes.c_char(b"N"), ctypes.c_char(b"T"))
 _TRANSPOSE_REFS = tuple(ctypes.byref(flag) for flag in _TRANSPOSE)
 _ONE = ctypes.c_int(1)
@@ -215,32 +194,20 @@ def _is_vector(array: np.ndarray) -> bool:
 
 def gemm(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float = 1.0, beta: float = 0.0,
          release_gil_from: int = RELEASE_GIL_FROM) -> None:
-    """out ← alpha·a·b + beta·out, in place; out, a and b contiguous either way, all of one dtype
-    (float32 or float64). Products of at least `release_gil_from` multiply-adds run without the GIL.
-
-    Computed as outᵀ = bᵀ·aᵀ, which is the Fortran-ordered view of `out`. A product with a
-    vector in it — batch 1: z = W·a and W_nextᵀ·δ are matrix × vector, W −= a·δᵀ is a rank-one
-    update — goes to ?gemv or ?ger instead: OpenBLAS's ?gemm is 2–10× slower on a vector than
-    those (measured at 784–1024 neurons: 654 against 63 µs for z = W·a; benchmarks/bench_train.py's
-    scaling table). (That BLAS really writes into `out` for every layout is checked by the tests,
-    not on each call: this runs tens of thousands of times a second at batch 1.)
-    """
-    if not out.flags.c_contiguous:
-        if not out.flags.f_contiguous:
-            raise ValueError("the result of a BLAS product must be a contiguous array")
-        out, a, b = out.T, b.T, a.T  # out = a·b ⟺ outᵀ = bᵀ·aᵀ, and outᵀ is C-ordered
-    release = out.size * a.shape[1] >= release_gil_from
-    route = _route(out, a, b, beta)
-    if route == "gemv":
-        _matrix_vector(out, a, b, alpha, beta, release)
-    elif route == "ger":
-        _rank_one(out, a, b, alpha, release)
-    else:
-        _matrix_matrix(out, a, b, alpha, beta, release)
+    """out ← alpha·a·b + beta·out, in place, once; out, a and b contiguous either way, all of one
+    dtype (float32 or float64). Products of at least `release_gil_from` multiply-adds run without
+    the GIL. A product made again and again is a `Product`, prepared once."""
+    Product(out, a, b, alpha, beta, release_gil_from)()
 
 
 def _route(out: np.ndarray, a: np.ndarray, b: np.ndarray, beta: float) -> str:
-    """Which routine computes out ← α·a·b + β·out (out C-ordered): "gemv", "ger" or "gemm"."""
+    """Which routine computes out ← α·a·b + β·out (out C-ordered): "gemv", "ger" or "gemm".
+
+    A product with a vector in it — batch 1: z = W·a and W_nextᵀ·δ are matrix × vector,
+    W −= a·δᵀ is a rank-one update — goes to ?gemv or ?ger: OpenBLAS's ?gemm is 2–10× slower on a
+    vector than those (measured at 784–1024 neurons: 654 against 63 µs for z = W·a;
+    benchmarks/bench_train.py's scaling table).
+    """
     if out.size * a.shape[1] < VECTOR_ROUTINES_FROM:
         return "gemm"
     if out.shape[1] == 1 and _is_vector(b) and (a.flags.c_contiguous or a.flags.f_contiguous):
@@ -250,61 +217,17 @@ def _route(out: np.ndarray, a: np.ndarray, b: np.ndarray, beta: float) -> str:
     return "gemm"
 
 
-def _matrix_vector(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float, beta: float, release: bool) -> None:
-    """out (m × 1) ← α·a·b + β·out by ?gemv. a as stored in Fortran order: itself (trans N) or aᵀ (trans T)."""
-    matrix, transpose = (a, 0) if a.flags.f_contiguous else (a.T, 1)
-    rows, cols = matrix.shape
-    if release:
-        routine = _library_routine("gemv", out.dtype.char, a, b)
-        refs, alpha_ref, beta_ref = _ARGUMENTS.fill(out.dtype.char, alpha, beta, rows, cols, max(1, rows))
-        routine(_TRANSPOSE_REFS[transpose], refs[0], refs[1], alpha_ref, _address(matrix), refs[2],
-                _address(b), _ONE_REF, beta_ref, _address(out), _ONE_REF)
-        return
-    # positional (alpha, a, x, beta, y, offx, incx, offy, incy, trans, overwrite_y)
-    _f2py("gemv", out)(alpha, matrix, b.reshape(-1), beta, out.reshape(-1), 0, 1, 0, 1, transpose, 1)
-
-
-def _rank_one(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float, release: bool) -> None:
-    """out (m × n, C-ordered) += α·a·b for a column a and a row b, by ?ger on outᵀ (Fortran n × m)."""
-    matrix = out.T
-    rows, cols = matrix.shape
-    if release:
-        routine = _library_routine("ger", out.dtype.char, a, b)
-        refs, alpha_ref, _ = _ARGUMENTS.fill(out.dtype.char, alpha, 0.0, rows, cols, max(1, rows))
-        routine(refs[0], refs[1], alpha_ref, _address(b), _ONE_REF, _address(a), _ONE_REF, _address(matrix), refs[2])
-        return
-    # positional (alpha, x, y, incx, incy, a, overwrite_x, overwrite_y, overwrite_a)
-    _f2py("ger", out)(alpha, b.reshape(-1), a.reshape(-1), 1, 1, matrix, 0, 0, 1)
-
-
-def _matrix_matrix(out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float, beta: float, release: bool) -> None:
-    """out (C-ordered) ← α·a·b + β·out by ?gemm on outᵀ = bᵀ·aᵀ."""
-    first, trans_first = _fortran(b)
-    second, trans_second = _fortran(a)
-    kind = out.dtype.char
-    rows, cols = out.shape[1], out.shape[0]  # of outᵀ
-    inner = a.shape[1]
-    if release:
-        routine = _library_routine("gemm", kind, a, b)
-        refs, alpha_ref, beta_ref = _ARGUMENTS.fill(kind, alpha, beta, rows, cols, inner, max(1, first.shape[0]),
-                                                     max(1, second.shape[0]), max(1, rows))
-        routine(_TRANSPOSE_REFS[trans_first], _TRANSPOSE_REFS[trans_second], refs[0], refs[1], refs[2], alpha_ref,
-                _address(first), refs[3], _address(second), refs[4], beta_ref, _address(out), refs[5])
-        return
-    # positional (alpha, a, b, beta, c, trans_a, trans_b, overwrite_c): keywords cost more than BLAS at batch 1
-    _f2py("gemm", out)(alpha, first, second, beta, out.T, trans_first, trans_second, 1)
-
-
 class Product:
     """One product a training step repeats, out ← α·a·b + β·out, with its call into BLAS prepared once.
 
-    A step makes the same products on the same arrays every time; `gemm` works out each large
-    product's routine, layout and thirteen ctypes arguments on every call, which cost 5–10 µs a
-    call (measured: 784 → 128 at batch 32, 104 µs through `gemm` against 94 µs called with
-    prepared arguments, OpenBLAS; 85 against 78, MKL) — 5–10 % of a batch-32 step. A Product does
-    that work when it is made; calling it only calls BLAS. Products too small to release the GIL
-    (under `release_gil_from` multiply-adds) are passed on to `gemm`, whose road for them (scipy's
-    wrappers, a few µs) was no slower than a prepared ctypes call, measured.
+    A step makes the same products on the same arrays every time. Working out each one's routine,
+    layout and arguments on every call cost 5–10 µs a call on the ctypes road (measured: 784 → 128
+    at batch 32, 104 µs against 94 µs called with prepared arguments, OpenBLAS; 85 against 78,
+    MKL) — 5–10 % of a batch-32 step — and 1–2 µs on scipy's, a tenth of a batch-1 step on MNIST.
+    A Product does that work when it is made; calling it only calls BLAS. Products of at least
+    `release_gil_from` multiply-adds take the ctypes road into the library in use, which runs
+    without the GIL; smaller ones scipy's wrappers (a few µs, no slower than a prepared ctypes
+    call, measured), which hold it.
 
     `product()` computes with the arrays' present values. `product(a=x)` or `product(b=x)` uses
     another array in that operand's place for that call (a batch's inputs, which move each step); it must have
@@ -320,9 +243,6 @@ class Product:
         self._given = (out, a, b, alpha, beta, release_gil_from)
         self._shapes = {"a": (a.shape, a.strides), "b": (b.shape, b.strides)}
         self._dtype = out.dtype
-        self._routine: Callable[..., None] | None = None
-        if out.size * a.shape[1] < release_gil_from:
-            return  # gemm's road (see above)
         names = {"a": "a", "b": "b"}  # the caller's name of each operand below
         if not out.flags.c_contiguous:
             if not out.flags.f_contiguous:
@@ -330,54 +250,27 @@ class Product:
             out, a, b = out.T, b.T, a.T  # as in gemm: outᵀ = bᵀ·aᵀ
             names = {"a": "b", "b": "a"}
         route = _route(out, a, b, beta)
-        kind = out.dtype.char
-        self._routine = _library_routine(route, kind, out, a, b)
-        scalar = ctypes.c_float if kind == "f" else ctypes.c_double
-        ref = ctypes.byref
-
-        def ints(*values: int) -> list[Any]:
-            return [ref(ctypes.c_int(value)) for value in values]
-
-        if route == "gemv":
-            matrix, transpose = (a, 0) if a.flags.f_contiguous else (a.T, 1)
-            rows, cols = matrix.shape
-            m, n, lda = ints(rows, cols, max(1, rows))
-            args = [_TRANSPOSE_REFS[transpose], m, n, ref(scalar(alpha)), _address(matrix), lda,
-                    _address(b), _ONE_REF, ref(scalar(beta)), _address(out), _ONE_REF]
-            slots = {"a": 4, "b": 6}
-        elif route == "ger":
-            matrix = out.T
-            rows, cols = matrix.shape
-            m, n, lda = ints(rows, cols, max(1, rows))
-            args = [m, n, ref(scalar(alpha)), _address(b), _ONE_REF, _address(a), _ONE_REF, _address(matrix), lda]
-            slots = {"a": 5, "b": 3}
+        if out.size * a.shape[1] < release_gil_from:
+            routine, args, slots = _scipy_call(route, out, a, b, alpha, beta)
         else:
-            first, trans_first = _fortran(b)
-            second, trans_second = _fortran(a)
-            rows = out.shape[1]
-            m, n, k, lda, ldb, ldc = ints(rows, out.shape[0], a.shape[1], max(1, first.shape[0]),
-                                          max(1, second.shape[0]), max(1, rows))
-            args = [_TRANSPOSE_REFS[trans_first], _TRANSPOSE_REFS[trans_second], m, n, k, ref(scalar(alpha)),
-                    _address(first), lda, _address(second), ldb, ref(scalar(beta)), _address(out), ldc]
-            slots = {"a": 8, "b": 6}
-        self._args = args  # holds the ctypes values the references point to; the arrays are in _given
-        self._slots = {names[name]: slot for name, slot in slots.items()}  # the caller's operand → its slot
+            routine, args, slots = _ctypes_call(route, out, a, b, alpha, beta)
+        self._routine = routine
+        self._args = args  # holds the ctypes values (or arrays) the call reads; the arrays are in _given
+        if names["a"] == "b":  # a caller's operand is the transpose of the one the call was made with
+            slots = {name: (place, lambda array, view=view: view(array.T)) for name, (place, view) in slots.items()}
+        # the caller's operand → (its place among the arguments, what goes there for an array)
+        self._slots = {names[name]: slot for name, slot in slots.items()}
 
     def __call__(self, a: np.ndarray | None = None, b: np.ndarray | None = None) -> None:
-        if self._routine is None:  # scipy's wrappers check the shapes themselves
-            out, given_a, given_b, alpha, beta, release_gil_from = self._given
-            gemm(out, given_a if a is None else a, given_b if b is None else b, alpha, beta, release_gil_from)
-            return
         if a is None and b is None:
             self._routine(*self._args)
             return
         args = self._args.copy()  # a stand-in is for this call only: the Product keeps no pointer into it
-        if a is not None:
-            self._check("a", a)
-            args[self._slots["a"]] = _address(a)
-        if b is not None:
-            self._check("b", b)
-            args[self._slots["b"]] = _address(b)
+        for name, array in (("a", a), ("b", b)):
+            if array is not None:
+                self._check(name, array)
+                place, argument = self._slots[name]
+                args[place] = argument(array)
         self._routine(*args)
 
     def _check(self, name: str, array: np.ndarray) -> None:
@@ -385,3 +278,76 @@ class Product:
             shape, strides = self._shapes[name]
             raise ValueError(f"operand {name} must be {shape} with strides {strides} and dtype {self._dtype}, "
                              f"not {array.shape}, {array.strides}, {array.dtype}")
+
+
+_Slots = dict[str, tuple[int, Callable[[np.ndarray], Any]]]
+
+
+def _flat(array: np.ndarray) -> np.ndarray:
+    return array.reshape(-1)
+
+
+def _transposed(array: np.ndarray) -> np.ndarray:
+    return array.T
+
+
+def _itself(array: np.ndarray) -> np.ndarray:
+    return array
+
+
+def _scipy_call(route: str, out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float,
+                beta: float) -> tuple[Callable[..., Any], list[Any], _Slots]:
+    """out (C-ordered) ← α·a·b + β·out as one call of scipy's wrapper (on outᵀ, Fortran-ordered, in
+    place); per operand its place and the view of it passed. Positional, as keywords cost more
+    than BLAS at batch 1: gemv (alpha, a, x, beta, y, offx, incx, offy, incy, trans, overwrite_y),
+    ger (alpha, x, y, incx, incy, a, overwrite_x, overwrite_y, overwrite_a), gemm (alpha, a, b,
+    beta, c, trans_a, trans_b, overwrite_c)."""
+    if route == "gemv":
+        matrix, transpose = (a, 0) if a.flags.f_contiguous else (a.T, 1)
+        return (_f2py("gemv", out), [alpha, matrix, _flat(b), beta, _flat(out), 0, 1, 0, 1, transpose, 1],
+                {"a": (1, _itself if transpose == 0 else _transposed), "b": (2, _flat)})
+    if route == "ger":
+        return (_f2py("ger", out), [alpha, _flat(b), _flat(a), 1, 1, out.T, 0, 0, 1],
+                {"a": (2, _flat), "b": (1, _flat)})
+    first, trans_first = _fortran(b)
+    second, trans_second = _fortran(a)
+    return (_f2py("gemm", out), [alpha, first, second, beta, out.T, trans_first, trans_second, 1],
+            {"a": (2, _transposed if trans_second == 0 else _itself),
+             "b": (1, _transposed if trans_first == 0 else _itself)})
+
+
+def _ctypes_call(route: str, out: np.ndarray, a: np.ndarray, b: np.ndarray, alpha: float,
+                 beta: float) -> tuple[Callable[..., Any], list[Any], _Slots]:
+    """out (C-ordered) ← α·a·b + β·out as one ctypes call into the library in use, every argument
+    made now; per operand its place (it goes there as its address)."""
+    kind = out.dtype.char
+    routine = _library_routine(route, kind, out, a, b)
+    scalar = ctypes.c_float if kind == "f" else ctypes.c_double
+    ref = ctypes.byref
+
+    def ints(*values: int) -> list[Any]:
+        return [ref(ctypes.c_int(value)) for value in values]
+
+    if route == "gemv":
+        matrix, transpose = (a, 0) if a.flags.f_contiguous else (a.T, 1)
+        rows, cols = matrix.shape
+        m, n, lda = ints(rows, cols, max(1, rows))
+        args = [_TRANSPOSE_REFS[transpose], m, n, ref(scalar(alpha)), _address(matrix), lda,
+                _address(b), _ONE_REF, ref(scalar(beta)), _address(out), _ONE_REF]
+        places = {"a": 4, "b": 6}
+    elif route == "ger":
+        matrix = out.T
+        rows, cols = matrix.shape
+        m, n, lda = ints(rows, cols, max(1, rows))
+        args = [m, n, ref(scalar(alpha)), _address(b), _ONE_REF, _address(a), _ONE_REF, _address(matrix), lda]
+        places = {"a": 5, "b": 3}
+    else:
+        first, trans_first = _fortran(b)
+        second, trans_second = _fortran(a)
+        rows = out.shape[1]
+        m, n, k, lda, ldb, ldc = ints(rows, out.shape[0], a.shape[1], max(1, first.shape[0]),
+                                      max(1, second.shape[0]), max(1, rows))
+        args = [_TRANSPOSE_REFS[trans_first], _TRANSPOSE_REFS[trans_second], m, n, k, ref(scalar(alpha)),
+                _address(first), lda, _address(second), ldb, ref(scalar(beta)), _address(out), ldc]
+        places = {"a": 8, "b": 6}
+    return routine, args, {name: (place, _address) for name, place in places.items()}
