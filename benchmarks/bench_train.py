@@ -229,9 +229,9 @@ TORCH_SIDES = ("PyTorch autograd", "PyTorch by hand")
 
 
 def rounds(libraries: list[str], sizes: list[int], data: DataSplit, batch: int, epochs: int, threads: int,
-           repeats: int) -> tuple[dict[str, list[Timing]], dict[str, float]]:
-    """Each side's Timings over alternating rounds, and per library the median per-round ratio of
-    the faster PyTorch side's wall time to nnstudio's."""
+           repeats: int) -> tuple[dict[str, list[Timing]], dict[str, list[float]]]:
+    """Each side's Timings over alternating rounds, and per library the per-round ratios of the
+    faster PyTorch side's wall time to nnstudio's."""
     import torch
 
     torch.set_num_threads(threads)
@@ -249,7 +249,7 @@ def rounds(libraries: list[str], sizes: list[int], data: DataSplit, batch: int, 
         best_torch = min(sides[side][-1].wall for side in TORCH_SIDES)
         for name in libraries:
             ratios[name].append(best_torch / sides[name][-1].wall)
-    return sides, {name: statistics.median(values) for name, values in ratios.items()}
+    return sides, ratios
 
 
 LABELS = {"openblas": "nnstudio OpenBLAS", "mkl": "nnstudio MKL"}
@@ -259,7 +259,8 @@ def print_header(libraries: list[str]) -> None:
     sides = [LABELS[name] for name in libraries] + list(TORCH_SIDES)
     print(f"{'data':13s} {'network':16s} {'batch':>5s} {'ep':>2s} | "
           + " | ".join(f"{side:>17s}" for side in sides)
-          + " | " + " ".join(f"{'ratio ' + name[:4]:>10s}" for name in libraries) + f" {'of limit':>8s} {'acc':>5s}")
+          + " | " + " ".join(f"{'ratio ' + name[:4] + ' (range)':>22s}" for name in libraries)
+          + f" {'of limit':>8s} {'acc':>5s}")
     print(" " * 40 + "   ".join("end to end/epoch" for _ in sides))
 
 
@@ -276,7 +277,8 @@ def print_row(name: str, sizes: list[int], part: DataSplit, batch: int, epochs: 
     limit = rate / training_flops(sizes, inputs_used(part.train.x))
     accuracy = statistics.median(t.accuracy for t in sides[libraries[0]])
     print(f"{name:13s} {'-'.join(map(str, sizes)):16s} {batch:5d} {epochs:2d} | " + " | ".join(cells)
-          + " | " + " ".join(f"{ratios[lib]:9.2f}×" for lib in libraries) + f" {best / limit:8.0%} {accuracy:5.1%}",
+          + " | " + " ".join(f"{statistics.median(ratios[lib]):9.2f}× ({min(ratios[lib]):4.2f}–{max(ratios[lib]):4.2f})"
+                             for lib in libraries) + f" {best / limit:8.0%} {accuracy:5.1%}",
           flush=True)
 
 
@@ -339,7 +341,8 @@ def main() -> None:
             for batch in args.batches:
                 part = first(data, args.scaling_samples if batch > 1 else args.scaling_batch1_samples)
                 print_row("dense", sizes, part, batch, 5, libraries, args.threads, args.repeats, rate)
-    print("\n(ratio: the faster PyTorch side's wall time over nnstudio's with that library, per round, median; "
+    print("\n(ratio: the faster PyTorch side's wall time over nnstudio's with that library, per round, median "
+          "and (lowest–highest round); "
           "of limit: the faster nnstudio's end-to-end rate over the best matmul rate divided by the FLOPs per "
           "sample the trainer does — skipped zeros not counted)")
 
