@@ -240,7 +240,7 @@ class Product:
                  release_gil_from: int = RELEASE_GIL_FROM) -> None:
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or out.shape != (a.shape[0], b.shape[1]):
             raise ValueError(f"cannot multiply {a.shape} by {b.shape} into {out.shape}")
-        self._given = (out, a, b, alpha, beta, release_gil_from)
+        self._operands = (out, a, b)  # kept alive: the ctypes road holds only their addresses
         self._shapes = {"a": (a.shape, a.strides), "b": (b.shape, b.strides)}
         self._dtype = out.dtype
         names = {"a": "a", "b": "b"}  # the caller's name of each operand below
@@ -255,7 +255,7 @@ class Product:
         else:
             routine, args, slots = _ctypes_call(route, out, a, b, alpha, beta)
         self._routine = routine
-        self._args = args  # holds the ctypes values (or arrays) the call reads; the arrays are in _given
+        self._args = args  # holds the ctypes values (or arrays) the call reads
         if names["a"] == "b":  # a caller's operand is the transpose of the one the call was made with
             slots = {name: (place, lambda array, view=view: view(array.T)) for name, (place, view) in slots.items()}
         # the caller's operand → (its place among the arguments, what goes there for an array)
