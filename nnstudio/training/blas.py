@@ -21,7 +21,7 @@ starved the window's thread during training (event-loop p99 went from ~20 to
 per call. Large products take the ctypes road, small ones (batch 1) the cheap one.
 
 A training step repeats the same products on the same arrays, so the engine prepares each
-one once (`Product`: routine, layout and ctypes arguments worked out when it is made)
+one once (`Product`: routine, layout and arguments worked out when it is made)
 and then only calls BLAS.
 
 The ctypes road calls Intel's MKL when the optional `mkl` package is installed
@@ -243,12 +243,11 @@ class Product:
         self._operands = (out, a, b)  # kept alive: the ctypes road holds only their addresses
         self._shapes = {"a": (a.shape, a.strides), "b": (b.shape, b.strides)}
         self._dtype = out.dtype
-        names = {"a": "a", "b": "b"}  # the caller's name of each operand below
-        if not out.flags.c_contiguous:
+        swapped = not out.flags.c_contiguous
+        if swapped:
             if not out.flags.f_contiguous:
                 raise ValueError("the result of a BLAS product must be a contiguous array")
-            out, a, b = out.T, b.T, a.T  # as in gemm: outᵀ = bᵀ·aᵀ
-            names = {"a": "b", "b": "a"}
+            out, a, b = out.T, b.T, a.T  # out = a·b ⟺ outᵀ = bᵀ·aᵀ, and outᵀ is C-ordered
         route = _route(out, a, b, beta)
         if out.size * a.shape[1] < release_gil_from:
             routine, args, slots = _scipy_call(route, out, a, b, alpha, beta)
@@ -256,10 +255,10 @@ class Product:
             routine, args, slots = _ctypes_call(route, out, a, b, alpha, beta)
         self._routine = routine
         self._args = args  # holds the ctypes values (or arrays) the call reads
-        if names["a"] == "b":  # a caller's operand is the transpose of the one the call was made with
-            slots = {name: (place, lambda array, view=view: view(array.T)) for name, (place, view) in slots.items()}
-        # the caller's operand → (its place among the arguments, what goes there for an array)
-        self._slots = {names[name]: slot for name, slot in slots.items()}
+        if swapped:  # the call's a is the caller's bᵀ and its b the caller's aᵀ
+            slots = {"a": (slots["b"][0], lambda array, view=slots["b"][1]: view(array.T)),
+                     "b": (slots["a"][0], lambda array, view=slots["a"][1]: view(array.T))}
+        self._slots = slots  # the caller's operand → (its place among the arguments, what goes there for an array)
 
     def __call__(self, a: np.ndarray | None = None, b: np.ndarray | None = None) -> None:
         if a is None and b is None:
