@@ -8,9 +8,7 @@ Runs offscreen (no display needed). Networks: the cosine-memory example and a
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from offscreen import application  # noqa: E402  (benchmarks/offscreen.py: sets QT_QPA_PLATFORM before Qt loads)
 
 from PySide6.QtCore import QRectF  # noqa: E402
 from PySide6.QtGui import QImage, QPainter  # noqa: E402
@@ -57,7 +55,7 @@ def measure(name: str, project: Project) -> None:
 
 
 def main() -> None:
-    app = QApplication.instance() or QApplication([])
+    app = application()
     measure("cosine-memory (2-3-1)", load_example("cosine-memory"))
     measure("mnist-mlp (784-128-10)", load_example("mnist-mlp"))
     big = build_network([784, 256, 128, 10], ["relu", "relu", "softmax"], "he", seed=0)

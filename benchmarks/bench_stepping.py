@@ -18,13 +18,12 @@ Targets (issue 14): a step p99 < 50 ms on mnist-mlp and < 100 ms on 784-256-128-
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from offscreen import application  # noqa: E402  (benchmarks/offscreen.py: sets QT_QPA_PLATFORM before Qt loads)
 
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -90,7 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=60)
     args = parser.parse_args()
-    app = QApplication.instance() or QApplication([])
+    app = application()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         measure(app, "mnist-mlp (784-128-10)", load_example("mnist-mlp"), args.steps, folder)

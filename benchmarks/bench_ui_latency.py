@@ -18,7 +18,6 @@ is on screen: the memories (default), the unit grid, or neuron maps on a two-inp
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -26,10 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from offscreen import application  # noqa: E402  (benchmarks/offscreen.py: sets QT_QPA_PLATFORM before Qt loads)
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from nnstudio.core import OptimizerConfig  # noqa: E402
 from nnstudio.core.blueprint import Blueprint, build_project  # noqa: E402
@@ -72,7 +70,7 @@ def scene_project(scene: str) -> Project:
 
 
 def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories") -> tuple[list[float], float]:
-    app = QApplication.instance() or QApplication([])
+    app = application()
     settings = QSettings(str(folder / "bench-settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(Document(scene_project(scene)), settings)
     window.resize(1280, 800)
