@@ -184,6 +184,25 @@ def run_torch_autograd(sizes: list[int], data: DataSplit, batch: int, epochs: in
     return Timing(time.perf_counter() - start, epochs * len(x) / loop, accuracy)
 
 
+def torch_step_by_hand(weights, biases, eye, xb, yb) -> None:  # type: ignore[no-untyped-def]
+    """One plain-SGD step of softmax + cross-entropy on a batch (rows), in place, without autograd (call
+    under torch.no_grad): z = a·Wᵀ + b by addmm, δ with the learning rate folded in, W −= δᵀ·a by addmm_."""
+    import torch
+
+    activations = [xb]
+    for index, (w, b) in enumerate(zip(weights, biases)):
+        z = torch.addmm(b, activations[-1], w.t())
+        activations.append(z.clamp_(min=0) if index < len(weights) - 1 else z)
+    delta = torch.softmax(activations[-1], dim=1).sub_(eye[yb]).mul_(LEARNING_RATE / len(xb))
+    for index in range(len(weights) - 1, -1, -1):
+        previous = activations[index]
+        back = delta @ weights[index] if index > 0 else None  # before W changes
+        weights[index].addmm_(delta.t(), previous, alpha=-1.0)
+        biases[index].sub_(delta.sum(0))
+        if back is not None:
+            delta = back.mul_(previous > 0)
+
+
 def run_torch_by_hand(sizes: list[int], data: DataSplit, batch: int, epochs: int, seed: int) -> Timing:
     """The stronger peer: no autograd, W updated in place by addmm_ with the learning rate folded into δ, and
     each batch gathered by index (an epoch-sized shuffled copy of 60,000 images made the whole call up
@@ -211,19 +230,7 @@ def run_torch_by_hand(sizes: list[int], data: DataSplit, batch: int, epochs: int
             begin = time.perf_counter()
             for lo in range(0, len(x), batch):
                 picked = order[lo:lo + batch]
-                xb, yb = x[picked], y[picked]
-                activations = [xb]
-                for index, (w, b) in enumerate(zip(weights, biases)):
-                    z = torch.addmm(b, activations[-1], w.t())
-                    activations.append(z.clamp_(min=0) if index < len(weights) - 1 else z)
-                delta = torch.softmax(activations[-1], dim=1).sub_(eye[yb]).mul_(LEARNING_RATE / len(xb))
-                for index in range(len(weights) - 1, -1, -1):
-                    previous = activations[index]
-                    back = delta @ weights[index] if index > 0 else None  # before W changes
-                    weights[index].addmm_(delta.t(), previous, alpha=-1.0)
-                    biases[index].sub_(delta.sum(0))
-                    if back is not None:
-                        delta = back.mul_(previous > 0)
+                torch_step_by_hand(weights, biases, eye, x[picked], y[picked])
             loop += time.perf_counter() - begin
             accuracy = _evaluate(forward, tx, ty)
     return Timing(time.perf_counter() - start, epochs * len(x) / loop, accuracy)
