@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bench_train import LEARNING_RATE, load, torch_step_by_hand  # benchmarks/bench_train.py, beside this
+from bench_train import LEARNING_RATE, libraries_to_time, load, torch_step_by_hand  # benchmarks/bench_train.py, beside this
 from nnstudio.core import OptimizerConfig, build_network
 from nnstudio.training import blas
 from nnstudio.training.batches import CHUNK_SAMPLES, ColumnBatches
@@ -135,15 +135,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--libraries", nargs="+", choices=["openblas", "mkl"], default=None)
     args = parser.parse_args()
-    try:
-        import torch
-    except ImportError:
-        sys.exit("bench_step_floor: PyTorch is needed for the comparison: pip install torch==2.13.0")
-    libraries = args.libraries or ["openblas"] + (["mkl"] if blas._mkl() is not None else [])
-    try:
-        names = [blas.use(name).name for name in libraries]
-    except LookupError as error:
-        sys.exit(f"bench_step_floor: {error}")
+    libraries, names = libraries_to_time("bench_step_floor", args.libraries)
+    import torch
     data = load("fashion-mnist", Path(), args.fashion)
     n = min(args.samples, CHUNK_SAMPLES, len(data.train))  # one chunk of the trainer's layout: all blocks valid
     x = np.ascontiguousarray(data.train.x[:n], np.float32)

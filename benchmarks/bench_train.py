@@ -301,6 +301,20 @@ def first(data: DataSplit, samples: int) -> DataSplit:
     return DataSplit(data.train.subset(np.arange(train)), data.test.subset(np.arange(test)))
 
 
+def libraries_to_time(script: str, requested: list[str] | None) -> tuple[list[str], list[str]]:
+    """nnstudio's BLAS libraries to time (`requested`, else OpenBLAS and MKL when installed) and their
+    names; exits with a message naming what is missing when PyTorch or a requested library is."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        sys.exit(f"{script}: PyTorch is needed for the comparison: pip install torch==2.13.0")
+    libraries = requested or ["openblas"] + (["mkl"] if blas._mkl() is not None else [])
+    try:
+        return libraries, [blas.use(name).name for name in libraries]
+    except LookupError as error:
+        sys.exit(f"{script}: {error}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tables", nargs="+", default=["main", "scaling"], choices=["main", "scaling"])
@@ -318,15 +332,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    try:
-        import torch
-    except ImportError:
-        sys.exit("bench_train: PyTorch is needed for the comparison: pip install torch==2.13.0")
-    libraries = args.libraries or ["openblas"] + (["mkl"] if blas._mkl() is not None else [])
-    try:
-        names = [blas.use(name).name for name in libraries]
-    except LookupError as error:
-        sys.exit(f"bench_train: {error}")
+    libraries, names = libraries_to_time("bench_train", args.libraries)
+    import torch
     torch_blas = "MKL" if "Math Kernel Library" in torch.__config__.show() else "its own BLAS"
     rate = best_matmul_rate(args.threads, libraries)
     print(f"nnstudio multiplies with {' and '.join(names)}; PyTorch {torch.__version__} with {torch_blas}; "
