@@ -8,14 +8,16 @@ every implementation of the textbook step makes the same products per layer: z =
 laid out in memory (the first --samples training images, at most 4,096, so everything is warm):
 
 - nnstudio: `FastMLP.train_columns`, the trainer's whole step;
-- products alone: those products and nothing else, each prepared once (`blas.Product`) on arrays
-  of the trainer's layouts — no activation, loss, δ of the output or bias fill;
+- nnstudio's products alone: those products and nothing else, each prepared once (`blas.Product`)
+  on arrays of the trainer's layout (one sample per column) — no activation, loss, output δ or bias fill;
+- PyTorch's products alone: the same products in PyTorch's layout (one sample per row: addmm, mm,
+  addmm_, addmv_ into buffers made once), with PyTorch's MKL;
 - PyTorch by hand: `bench_train.torch_step_by_hand`, the stronger peer of bench_train.py.
 
-"ceiling" is PyTorch's step over the products alone: the most any trainer that makes these
-products with this library can lead PyTorch by, per step, however little else it does. A target
-above it cannot be met by removing overhead; only less arithmetic (skipping zeros, as the trainer
-does on MNIST) or a faster product could. Figures are printed, never asserted.
+"ceiling" is PyTorch's step over the faster of the two products-alone times: the most a trainer
+making these products, in either layout, can lead PyTorch by per step, however little else it does.
+A target above it cannot be met by removing overhead; only less arithmetic (skipping zeros, as the
+trainer does on MNIST) or a faster product could. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from nnstudio.training import blas
 from nnstudio.training.batches import CHUNK_SAMPLES, ColumnBatches
 from nnstudio.training.engine import FastMLP
 
-CASES = (([784, 128, 10], 32), ([784, 128, 10], 128), ([784, 256, 128, 10], 32), ([784, 256, 128, 10], 128))
+CASES = (([784, 128, 10], 32), ([784, 128, 10], 128), ([784, 256, 128, 10], 32), ([784, 256, 128, 10], 128),
+         ([784, 512, 512, 10], 32), ([784, 1024, 1024, 10], 32), ([784, 1024, 1024, 10], 128))
 
 
 def products_alone(sizes: list[int], block: np.ndarray) -> Callable[[np.ndarray], None]:
@@ -68,6 +71,31 @@ def products_alone(sizes: list[int], block: np.ndarray) -> Callable[[np.ndarray]
                 call(b=inputs.T)
             else:
                 call()
+
+    return step
+
+
+def torch_products_alone(sizes: list[int], batch: int) -> Callable[[object], None]:
+    """One step's products in PyTorch's layout (samples as rows), into buffers made once; the returned
+    step takes the batch (B × inputs)."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    weights = [torch.randn(b, a, generator=generator) * (2.0 / a) ** 0.5 for a, b in zip(sizes[:-1], sizes[1:])]
+    biases = [torch.zeros(b) for b in sizes[1:]]
+    a = [None] + [torch.rand(batch, n, generator=generator) for n in sizes[1:]]
+    delta = [None] + [torch.randn(batch, n, generator=generator) * 1e-3 for n in sizes[1:]]
+    ones = torch.ones(batch)
+
+    def step(inputs) -> None:  # type: ignore[no-untyped-def]
+        a[0] = inputs
+        for layer, (w, b) in enumerate(zip(weights, biases)):
+            torch.addmm(b, a[layer], w.t(), out=a[layer + 1])
+        for layer in range(len(weights) - 1, -1, -1):
+            if layer > 0:
+                torch.mm(delta[layer + 1], weights[layer], out=delta[layer])
+            weights[layer].addmm_(delta[layer + 1].t(), a[layer], alpha=-1.0)
+            biases[layer].addmv_(delta[layer + 1].t(), ones, alpha=-1.0)
 
     return step
 
@@ -116,16 +144,23 @@ def measure(library: str, sizes: list[int], batch: int, x: np.ndarray, labels: n
             for lo in range(0, steps * batch, batch):
                 torch_step_by_hand(weights, biases, eye, tx[lo:lo + batch], ty[lo:lo + batch])
 
-    sides = {"nnstudio": nnstudio, "products": products, "pytorch": pytorch}
+    torch_floor = torch_products_alone(sizes, batch)
+
+    def torch_products() -> None:
+        with torch.no_grad():
+            for lo in range(0, steps * batch, batch):
+                torch_floor(tx[lo:lo + batch])
+
+    sides = {"nnstudio": nnstudio, "products": products, "torch products": torch_products, "pytorch": pytorch}
     for side in sides.values():  # warm: buffers made, products prepared, caches filled
         side()
     times: dict[str, list[float]] = {name: [] for name in sides}
     for _ in range(repeats):  # alternating, so a slow spell hits every side
         for name, side in sides.items():
             times[name] += per_step(side, steps, 1)
-    ours, alone, peer = (statistics.median(times[name]) * 1e6 for name in sides)
-    print(f"{library:8s} {'-'.join(map(str, sizes)):16s} {batch:5d} | {ours:9.0f} {alone:9.0f} {peer:9.0f} µs | "
-          f"{alone / ours:8.0%} {peer / ours:8.2f}× {peer / alone:8.2f}×", flush=True)
+    ours, alone, torch_alone, peer = (statistics.median(times[name]) * 1e6 for name in sides)
+    print(f"{library:8s} {'-'.join(map(str, sizes)):16s} {batch:5d} | {ours:9.0f} {alone:9.0f} {torch_alone:9.0f} "
+          f"{peer:9.0f} µs | {alone / ours:8.0%} {peer / ours:8.2f}× {peer / min(alone, torch_alone):8.2f}×", flush=True)
 
 
 def main() -> None:
@@ -145,10 +180,11 @@ def main() -> None:
     torch.set_num_threads(1)
     print(f"Fashion-MNIST, first {n:,} images, laid out once; 1 thread; float32; {' and '.join(names)}; "
           f"PyTorch {torch.__version__}; median of {args.repeats} alternating rounds; µs per step")
-    print(f"{'library':8s} {'network':16s} {'batch':>5s} | {'nnstudio':>9s} {'products':>9s} {'PyTorch':>9s}    | "
-          f"{'products':>8s} {'lead':>9s} {'ceiling':>9s}")
-    print(" " * 33 + "whole step     alone   by hand    | share of  over PyTorch  PyTorch")
-    print(" " * 67 + "the step                over products")
+    print("columns: nnstudio's whole step | nnstudio's products alone | PyTorch's products alone | PyTorch's step by "
+          "hand; share = nnstudio's products in its step; lead = nnstudio over PyTorch; ceiling = PyTorch's step over "
+          "the faster products alone")
+    print(f"{'library':8s} {'network':16s} {'batch':>5s} | {'step':>9s} {'products':>9s} {'torch pr.':>9s} "
+          f"{'PyTorch':>9s}    | {'share':>8s} {'lead':>9s} {'ceiling':>9s}")
     with threadpool_limits(1):
         for library in libraries:
             for sizes, batch in CASES:
