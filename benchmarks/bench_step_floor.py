@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from bench_train import LEARNING_RATE, libraries_to_time, load, torch_step_by_hand  # benchmarks/bench_train.py, beside this
+from bench_train import LEARNING_RATE, libraries_to_time, load, torch_parameters, torch_step_by_hand  # benchmarks/bench_train.py, beside this
 from nnstudio.core import OptimizerConfig, build_network
 from nnstudio.training import blas
 from nnstudio.training.batches import CHUNK_SAMPLES, ColumnBatches
@@ -81,8 +81,7 @@ def torch_products_alone(sizes: list[int], batch: int) -> Callable[[object], Non
     import torch
 
     generator = torch.Generator().manual_seed(0)
-    weights = [torch.randn(b, a, generator=generator) * (2.0 / a) ** 0.5 for a, b in zip(sizes[:-1], sizes[1:])]
-    biases = [torch.zeros(b) for b in sizes[1:]]
+    weights, biases = torch_parameters(sizes, generator)
     a = [None] + [torch.rand(batch, n, generator=generator) for n in sizes[1:]]
     delta = [None] + [torch.randn(batch, n, generator=generator) * 1e-3 for n in sizes[1:]]
     ones = torch.ones(batch)
@@ -100,14 +99,11 @@ def torch_products_alone(sizes: list[int], batch: int) -> Callable[[object], Non
     return step
 
 
-def per_step(function: Callable[[], None], steps: int, repeats: int) -> list[float]:
-    """Seconds per step of each of `repeats` runs of `function` (which makes `steps` steps)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) / steps)
-    return times
+def per_step(function: Callable[[], None], steps: int) -> float:
+    """Seconds per step of one run of `function` (which makes `steps` steps)."""
+    start = time.perf_counter()
+    function()
+    return (time.perf_counter() - start) / steps
 
 
 def measure(library: str, sizes: list[int], batch: int, x: np.ndarray, labels: np.ndarray, targets: np.ndarray,
@@ -134,8 +130,7 @@ def measure(library: str, sizes: list[int], batch: int, x: np.ndarray, labels: n
             floor(inputs)
 
     generator = torch.Generator().manual_seed(0)
-    weights = [torch.randn(b, a, generator=generator) * (2.0 / a) ** 0.5 for a, b in zip(sizes[:-1], sizes[1:])]
-    biases = [torch.zeros(b) for b in sizes[1:]]
+    weights, biases = torch_parameters(sizes, generator)
     eye = torch.eye(sizes[-1])
     tx, ty = torch.from_numpy(x), torch.from_numpy(labels.astype(np.int64))
 
@@ -157,7 +152,7 @@ def measure(library: str, sizes: list[int], batch: int, x: np.ndarray, labels: n
     times: dict[str, list[float]] = {name: [] for name in sides}
     for _ in range(repeats):  # alternating, so a slow spell hits every side
         for name, side in sides.items():
-            times[name] += per_step(side, steps, 1)
+            times[name].append(per_step(side, steps))
     ours, alone, torch_alone, peer = (statistics.median(times[name]) * 1e6 for name in sides)
     print(f"{library:8s} {'-'.join(map(str, sizes)):16s} {batch:5d} | {ours:9.0f} {alone:9.0f} {torch_alone:9.0f} "
           f"{peer:9.0f} µs | {alone / ours:8.0%} {peer / ours:8.2f}× {peer / min(alone, torch_alone):8.2f}×", flush=True)

@@ -184,6 +184,14 @@ def run_torch_autograd(sizes: list[int], data: DataSplit, batch: int, epochs: in
     return Timing(time.perf_counter() - start, epochs * len(x) / loop, accuracy)
 
 
+def torch_parameters(sizes: list[int], generator):  # type: ignore[no-untyped-def]
+    """He-initialised weights (neurons × inputs) and zero biases, drawn from `generator`."""
+    import torch
+
+    weights = [torch.randn(b, a, generator=generator) * (2.0 / a) ** 0.5 for a, b in zip(sizes[:-1], sizes[1:])]
+    return weights, [torch.zeros(b) for b in sizes[1:]]
+
+
 def torch_step_by_hand(weights, biases, eye, xb, yb) -> None:  # type: ignore[no-untyped-def]
     """One plain-SGD step of softmax + cross-entropy on a batch (rows), in place, without autograd (call
     under torch.no_grad): z = a·Wᵀ + b by addmm, δ with the learning rate folded in, W −= δᵀ·a by addmm_."""
@@ -212,8 +220,7 @@ def run_torch_by_hand(sizes: list[int], data: DataSplit, batch: int, epochs: int
     start = time.perf_counter()
     x, y, tx, ty = _torch_data(data)
     generator = torch.Generator().manual_seed(seed)
-    weights = [torch.randn(b, a, generator=generator) * (2.0 / a) ** 0.5 for a, b in zip(sizes[:-1], sizes[1:])]
-    biases = [torch.zeros(b) for b in sizes[1:]]
+    weights, biases = torch_parameters(sizes, generator)
 
     def forward(a):  # type: ignore[no-untyped-def]
         for index, (w, b) in enumerate(zip(weights, biases)):
