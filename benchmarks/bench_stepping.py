@@ -80,7 +80,7 @@ def measure(app: QApplication, name: str, project: Project, steps: int, folder: 
           f"p99 {percentile(step_times, 99) * 1e3:5.0f} ms  max {max(step_times) * 1e3:5.0f} ms "
           f"({len(step_times)} steps) | update {update} | full repaint {statistics.median(repaints) * 1e3:5.1f} ms",
           flush=True)
-    window.document.undo_stack.set_clean()
+    window.document.mark_clean()
     window.close()
     settle(app)
 

@@ -129,7 +129,7 @@ def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories")
     speed = statistics.median(rates[len(rates) // 2:]) if rates else float("nan")  # settled rates
     window.trainer.stop(wait=True)
     timer.stop()
-    window.document.undo_stack.set_clean()
+    window.document.mark_clean()
     window.close()
     app.processEvents()
     return delays, speed

@@ -108,7 +108,7 @@ def training(app: QApplication, settings: QSettings, out: Path) -> None:
     window.training_dock.raise_()  # the plot, rather than the results that come up when a run ends
     settle(app, 0.2)
     shot(window, out / "training.png")
-    window.document.undo_stack.set_clean()
+    window.document.mark_clean()
     window.close()
 
 
@@ -129,7 +129,7 @@ def main(argv: list[str]) -> int:
         settle(app)
     for window in app.topLevelWidgets():
         if isinstance(window, MainWindow):
-            window.document.undo_stack.set_clean()
+            window.document.mark_clean()
     print(f"wrote {len(list(out.glob('*.png')))} pictures to {out}")
     return 0
 

@@ -64,7 +64,7 @@ def main(argv: list[str]) -> int:
                 save(window, out / f"{name}-step{step}-{mode}.png")
             window.document.stepping.reset()
             window.document.stepping.stop()
-        window.document.undo_stack.set_clean()
+        window.document.mark_clean()
         window.settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
         window.close()
     print(f"screenshots in {out}")

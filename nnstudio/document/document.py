@@ -33,11 +33,41 @@ from nnstudio.core.project import Project
 from nnstudio.core.trace import ForwardTrace, forward, trace_loss
 from nnstudio.document import edits
 from nnstudio.document.shown import Shown, shown
-from nnstudio.document.signals import Signal
-from nnstudio.document.stepping import Stepping
-from nnstudio.document.undo import UndoStack
+from nnstudio.document.signals import Signal, failures_collected
+from nnstudio.document.stepping import Stepping, SteppingState
+from nnstudio.document.undo import UndoStack, UndoState
 from nnstudio.io.examples import load_example
 from nnstudio.io.network_file import load_project, save_project
+
+
+class ViewsFailed(NNStudioError):
+    """Another network could not be shown: a view failed to follow it, and the one before is back.
+
+    `failures` are the views' exceptions (for the log); `again` those raised while putting the old
+    network back (none, normally: then it is back whole, and the message says so).
+    """
+
+    def __init__(self, failures: list[BaseException], again: list[BaseException]) -> None:
+        self.failures, self.again = failures, again
+        first = failures[0]
+        what = f"{type(first).__name__}: {first}".strip().rstrip(":")
+        back = ("the network that was open is back as it was" if not again else
+                "putting the network that was open back failed too; save it under a new name and restart")
+        super().__init__(f"the window could not show it ({what}); {back}")
+
+
+@dataclass(frozen=True)
+class _DocumentState:
+    """What `Document._reset` replaces, kept to put back if the replacement fails."""
+
+    project: Project
+    saved_project: Project | None
+    path: Path | None
+    runs: list[dict]
+    preview: Network | None
+    preview_rewound: str
+    undo: UndoState
+    stepping: SteppingState
 
 
 @dataclass
@@ -72,10 +102,11 @@ class Document:
         # (a gradient check, a worker's reply) can tell that it no longer applies.
         self.version = 0
         self.undo_stack = UndoStack()
-        self.undo_stack.changed.connect(self._on_stack_changed)
+        self.undo_stack.changed.connect(self._sync_modified)
         self.initialiser = "xavier"
         self._rng = np.random.default_rng()
         self._project = project if project is not None else edits.empty_project()
+        self._saved_project: Project | None = self._project  # see `modified`
         self._path: Path | None = None
         self._was_modified = False
         self._trace: ForwardTrace | None = None
@@ -105,7 +136,28 @@ class Document:
 
     @property
     def modified(self) -> bool:
-        return not self.undo_stack.is_clean()
+        """Unsaved changes: the project on screen is not the one last opened or saved.
+
+        Judged by identity, not by the undo stack's clean mark: projects are immutable and every
+        edit makes a new one, while Undo puts the very object back. So the answer holds even if an
+        edit failed half-way (the project changed, the command was never recorded): the question
+        before quitting still comes (issue 27: after an internal error Ctrl+Q quit without asking).
+        An imported model has no saved project at all.
+        """
+        return self._project is not self._saved_project
+
+    def mark_clean(self) -> None:
+        """The network as it is now counts as saved (after Save; scripts and tests that close without asking)."""
+        self._saved_project = self._project
+        self.undo_stack.set_clean()
+        self._sync_modified()
+
+    def listener_count(self) -> int:
+        """How many listeners the document's signals reach now (a closed view must not stay among them)."""
+        signals = (self.changed, self.trace_changed, self.path_changed, self.modified_changed, self.replaced,
+                   self.shown_changed, self.message, self.preview_changed, self.stepping.changed,
+                   self.undo_stack.changed)
+        return sum(signal.listener_count() for signal in signals)
 
     @property
     def display_name(self) -> str:
@@ -137,6 +189,7 @@ class Document:
     def _set_project(self, project: Project, kind: str) -> None:
         self._project = project
         self.version += 1
+        self._sync_modified()
         self._recompute()
         if kind != "layout":
             self.stepping.on_project_changed()
@@ -144,26 +197,62 @@ class Document:
         self.trace_changed.emit()
         self.shown_changed.emit()
 
-    def _on_stack_changed(self) -> None:
+    def _sync_modified(self) -> None:
         modified = self.modified
         if modified != self._was_modified:
             self._was_modified = modified
             self.modified_changed.emit(modified)
 
-    def _reset(self, project: Project, path: Path | None) -> None:
+    def _reset(self, project: Project, path: Path | None, saved: bool = True) -> None:
+        """Put another network in this one's place, as one transaction: every view follows, or none does.
+
+        If a view fails to follow (its listener raises), the network that was open comes back whole —
+        project, file, undo history, runs, step — every view is told again, and ViewsFailed says so
+        (issue 27: a half-opened example showed the new canvas beside the old tables, title and run).
+        """
+        before = self._state()
+        with failures_collected() as failures:
+            self._land(project, path, saved)
+        if not failures:
+            return
+        with failures_collected() as again:
+            self._land_state(before)
+        raise ViewsFailed(failures, again)
+
+    def _land(self, project: Project, path: Path | None, saved: bool) -> None:
         self._project = project
+        self._saved_project = project if saved else None
         self._path = path
         self.version += 1
         self.runs = []
-        self.preview, self._preview_trace, self.preview_loss = None, None, None
+        self.preview, self._preview_trace, self.preview_loss, self.preview_rewound = None, None, None, ""
         self._recompute()  # first: listeners of the signals below read the new trace
         self.undo_stack.clear()
         self.stepping.stop()
+        self._announce_replaced()
+
+    def _announce_replaced(self) -> None:
+        self._sync_modified()
         self.replaced.emit()
         self.changed.emit("all")
         self.trace_changed.emit()
         self.path_changed.emit()
         self.shown_changed.emit()
+
+    def _state(self) -> "_DocumentState":
+        return _DocumentState(self._project, self._saved_project, self._path, list(self.runs), self.preview,
+                              self.preview_rewound, self.undo_stack.state(), self.stepping.state())
+
+    def _land_state(self, state: "_DocumentState") -> None:
+        """Everything as it was in `state`, every view told (the way back from a failed opening)."""
+        self._project, self._saved_project, self._path = state.project, state.saved_project, state.path
+        self.version += 1
+        self.runs = state.runs
+        self._recompute()
+        self.undo_stack.restore(state.undo)
+        self.stepping.restore(state.stepping)
+        self._announce_replaced()
+        self.set_preview(state.preview, state.preview_rewound)
 
     # ------------------------------------------------------------------ undo and redo
 
@@ -188,10 +277,11 @@ class Document:
         self._check_unlocked()
         self._reset(edits.empty_project(input_size), None)
 
-    def new_project(self, project: Project) -> None:
-        """Start over on a project made in memory (File → New Network…): untitled, nothing to undo."""
+    def new_project(self, project: Project, saved: bool = True) -> None:
+        """Start over on a project made in memory: untitled, nothing to undo. `saved=False` for a model
+        imported from another format: it exists nowhere as a network file yet, so it has unsaved changes."""
         self._check_unlocked()
-        self._reset(project, None)
+        self._reset(project, None, saved)
 
     def open(self, path: str | os.PathLike[str]) -> None:
         """Load `path`; on any error (raised as NetworkFileError) the document is unchanged."""
@@ -223,7 +313,7 @@ class Document:
         if target != self._path:
             self._path = target
             self.path_changed.emit()
-        self.undo_stack.set_clean()
+        self.mark_clean()
 
     # ------------------------------------------------------------------ edits
 

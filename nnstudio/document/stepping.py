@@ -10,6 +10,7 @@ again; Undo and Redo leave the pass altogether (see Document.undo).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nnstudio.core.errors import NNStudioError
@@ -18,6 +19,17 @@ from nnstudio.document.signals import Signal
 
 if TYPE_CHECKING:
     from nnstudio.document.document import Document
+
+
+@dataclass(frozen=True)
+class SteppingState:
+    """Where a pass stood, to put back exactly (see Document._reset)."""
+
+    plan: StepPlan | None
+    index: int
+    use_samples: bool
+    coarse: bool
+    updates: tuple[object, ...]
 
 
 class Stepping:
@@ -35,6 +47,18 @@ class Stepping:
     @property
     def active(self) -> bool:
         return self.plan is not None
+
+    def state(self) -> SteppingState:
+        plan = self.plan
+        return SteppingState(plan, plan.index if plan is not None else 0, self.use_samples, self.coarse,
+                             tuple(self._updates))
+
+    def restore(self, state: SteppingState) -> None:
+        self.plan, self.use_samples, self.coarse = state.plan, state.use_samples, state.coarse
+        if self.plan is not None:
+            self.plan.index = state.index
+        self._updates = list(state.updates)
+        self.changed.emit()
 
     def start(self, use_samples: bool = False, coarse: bool = False) -> None:
         """Build a plan for the current project (or its samples) and stand at its start."""

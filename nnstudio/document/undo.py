@@ -7,6 +7,7 @@ whether it has unsaved changes even after undoing past a save.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from nnstudio.document.signals import Signal
@@ -18,6 +19,15 @@ class Command(Protocol):
     def redo(self) -> None: ...
 
     def undo(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class UndoState:
+    """A stack's commands, position and clean mark, to put back exactly (see Document._reset)."""
+
+    commands: tuple[Command, ...]
+    index: int
+    clean: int | None
 
 
 class UndoStack:
@@ -103,6 +113,13 @@ class UndoStack:
             self._clean = None
         self.changed.emit()
         return True
+
+    def state(self) -> UndoState:
+        return UndoState(tuple(self._commands), self._index, self._clean)
+
+    def restore(self, state: UndoState) -> None:
+        self._commands, self._index, self._clean = list(state.commands), state.index, state.clean
+        self.changed.emit()
 
     def clear(self) -> None:
         self._commands.clear()

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import functools
 import html
+import weakref
 from pathlib import Path
+from typing import Callable
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QActionGroup,
@@ -38,7 +41,8 @@ from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.blueprint import build_project
 from nnstudio.core.neuron_maps import DEFAULT_BOUNDS, plane_bounds
 from nnstudio.core.errors import NNStudioError
-from nnstudio.document import Document
+from nnstudio.crash_log import describe, log_file, write_log
+from nnstudio.document import Document, ViewsFailed
 from nnstudio.io.examples import list_examples, load_example
 from nnstudio.io.layer_clipboard import layer_from_text, layer_to_text
 from nnstudio.io.network_file import SUFFIX, load_project
@@ -62,8 +66,9 @@ from nnstudio.ui.panels.shortcuts_dialog import ShortcutsDialog
 from nnstudio.ui.panels.step_panel import StepPanel
 from nnstudio.ui.panels.training_panel import TrainingPanel
 from nnstudio.ui.workers.training_worker import TrainingController
-from nnstudio.ui.panels.weights_model import WeightsTableModel
+from nnstudio.ui.panels.weights_model import weights_tsv
 from nnstudio.ui.selection import ItemKey
+from nnstudio.ui.lifetimes import listen
 
 MAX_RECENT = 8
 FILE_FILTER = f"nnstudio networks (*{SUFFIX});;All files (*)"
@@ -179,17 +184,17 @@ class MainWindow(QMainWindow):
         self.inspector.neuron_requested.connect(self._go_to_neuron)
         self.inspector.map_requested.connect(self.show_map_large)
         self.view.map_requested.connect(self.show_map_large)
-        self.document.replaced.connect(lambda: self.scene.set_map_bounds(DEFAULT_BOUNDS))
+        listen(self, self.document.replaced, lambda: self.scene.set_map_bounds(DEFAULT_BOUNDS))
         self.inspector.copy_matrix_requested.connect(self.copy_weights)
-        self.document.modified_changed.connect(lambda _: self._update_title())
-        self.document.path_changed.connect(self._update_title)
-        self.document.changed.connect(self._on_document_changed)
-        self.document.shown_changed.connect(self._update_output_status)
-        self.document.message.connect(self.report)
-        self.document.undo_stack.changed.connect(self._update_undo_actions)
+        listen(self, self.document.modified_changed, lambda _: self._update_title())
+        listen(self, self.document.path_changed, self._update_title)
+        listen(self, self.document.changed, self._on_document_changed)
+        listen(self, self.document.shown_changed, self._update_output_status)
+        listen(self, self.document.message, self.report)
+        listen(self, self.document.undo_stack.changed, self._update_undo_actions)
         self.empty_hint = EmptyCanvasHint(self.view, self.actions_by_name["new"], self.actions_by_name["add_layer"])
         self.view.resized.connect(self._update_empty_hint)
-        self.document.changed.connect(lambda _: self._update_empty_hint())
+        listen(self, self.document.changed, lambda _: self._update_empty_hint())
 
         self.resize(1280, 800)
         self._first_show = True
@@ -342,20 +347,23 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 8000)
 
     def show_internal_error(self, summary: str) -> None:
-        """An exception nobody caught (see errors.py): say so, and put the window back to the truth."""
-        from nnstudio.crash_log import log_file
+        """An exception nobody caught (see errors.py): say so, and put the window back to the truth.
 
+        The message claims nothing it cannot know (whether the network changed depends on where the
+        fault was); what holds in every case is said: the network is kept, every other view went on,
+        and quitting still asks about unsaved changes (Document.modified does not rely on the edit
+        having finished).
+        """
         self.show_error("Something went wrong",
-                        f"nnstudio hit an error it did not expect:\n{summary}\n\nThe open network is unchanged. "
-                        f"Details for a bug report are in {log_file()}.")
+                        f"nnstudio hit an error it did not expect:\n{summary}\n\nYour network is kept as the canvas "
+                        "shows it, and nnstudio asks before closing it unsaved. Details for a bug report are in "
+                        f"{log_file()}.")
         self.report(f"Error: {summary}")
         if not self.trainer.running:
             self._set_structure_enabled(True)
 
     def show_unexpected(self, title: str, what: str, error: Exception) -> QMessageBox:
         """A failure no check foresaw, while doing `what`: a message box, one log entry, nothing changed."""
-        from nnstudio.crash_log import describe, log_file, write_log
-
         write_log(type(error), error, error.__traceback__)
         self.report(f"Error: {describe(error)}")
         return self.show_error(title, f"{what}: {describe(error)}\n\nNothing was changed. Details for a bug "
@@ -381,7 +389,10 @@ class MainWindow(QMainWindow):
                           | QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("unsavedBox")
         box.setDefaultButton(QMessageBox.StandardButton.Save)
-        answer = box.exec()
+        try:
+            answer = box.exec()
+        finally:
+            box.deleteLater()  # asked once, then gone (each prompt left its box behind)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QMessageBox.StandardButton.Discard
@@ -406,7 +417,8 @@ class MainWindow(QMainWindow):
             return
         if not self.maybe_save():
             return
-        self.document.new_project(project)
+        if not self.replace_document("Could not build the network", lambda: self.document.new_project(project)):
+            return
         # The first weight is selected and the canvas has the keys: typing sets it at once (cell by cell).
         self.scene.select_key(ItemKey("edge", 1, 0, 0))
         self.view.setFocus()
@@ -416,7 +428,7 @@ class MainWindow(QMainWindow):
     def new_document(self) -> None:
         """An empty canvas (after asking about unsaved changes)."""
         if self.maybe_save():
-            self.document.new()
+            self.replace_document("Could not close the network", self.document.new)
 
     def close_document(self) -> None:
         self.new_document()
@@ -463,10 +475,7 @@ class MainWindow(QMainWindow):
             return False
         if ask and not self.maybe_save():
             return False
-        try:
-            self.document.open_project(project, path)
-        except NNStudioError as error:
-            self.show_error("Could not open the file", str(error))
+        if not self.replace_document("Could not open the file", lambda: self.document.open_project(project, path)):
             return False
         self._remember_folder(path)
         self._add_recent(str(Path(path).resolve()))
@@ -476,10 +485,25 @@ class MainWindow(QMainWindow):
     def open_example(self, name: str, ask: bool = True) -> bool:
         if ask and not self.maybe_save():
             return False
+        return self.replace_document("Could not open the example", lambda: self.document.open_example(name))
+
+    def replace_document(self, title: str, replace: Callable[[], None]) -> bool:
+        """Put another network in the window (open, example, import, new, close) as one transaction.
+
+        The document lands the new network whole or puts the old one back (Document._reset); here
+        a refusal becomes one message that says which, and a view's failure goes to the log as the
+        internal error it is. True if the new network is shown.
+        """
         try:
-            self.document.open_example(name)
+            replace()
+        except ViewsFailed as error:
+            for failure in error.failures + error.again:
+                write_log(type(failure), failure, failure.__traceback__)
+            self.show_error(title, f"{error}.\n\nDetails for a bug report are in {log_file()}.")
+            self.report(f"{title}: {error}")
+            return False
         except NNStudioError as error:
-            self.show_error("Could not open the example", str(error))
+            self.show_error(title, str(error))
             return False
         return True
 
@@ -639,12 +663,20 @@ class MainWindow(QMainWindow):
             self.report("Select a layer (not the input) to edit its weights")
             return
         editor = self.matrix_editors.get(column)
-        if editor is None or not editor.isVisible():
+        if editor is None or not shiboken6.isValid(editor):
+            # Deleted when closed (a hidden editor would still follow every edit): a new one each time.
             editor = MatrixEditorDialog(self.document, column, self)
+            editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.matrix_editors[column] = editor
+            editor.destroyed.connect(functools.partial(self._forget_editor, column, weakref.ref(editor)))
         editor.show()
         editor.raise_()
         editor.activateWindow()
+
+    def _forget_editor(self, column: int, editor: "weakref.ref[MatrixEditorDialog]", *_: object) -> None:
+        """A closed matrix editor is gone: the dict no longer names it (a newer one may stand there)."""
+        if self.matrix_editors.get(column) is editor():
+            del self.matrix_editors[column]
 
     def show_map_large(self, column: int | None = None, row: int | None = None) -> NeuronMapDialog | None:
         """The selected (or given) neuron's map, large — for a two-input network."""
@@ -703,12 +735,13 @@ class MainWindow(QMainWindow):
         if not column:
             self.report("Select a layer (not the input) to copy its W")
             return
-        QGuiApplication.clipboard().setText(WeightsTableModel(self.document, column).as_tsv())
+        QGuiApplication.clipboard().setText(weights_tsv(self.document.project.network.layers[column - 1]))
         self.report(f"Copied W{column} as tab-separated text")
 
     def _on_context_menu(self, column: int, screen_pos) -> None:  # type: ignore[no-untyped-def]
         a = self.actions_by_name
         menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right-click, gone once closed
         menu.addAction(a["add_layer"])
         if column >= 1:
             menu.addAction(a["insert_layer"])
@@ -809,6 +842,7 @@ class MainWindow(QMainWindow):
             return
         dialog = BuildFromSamplesDialog(self.document, self)
         dialog.setObjectName("buildDialog")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def _on_digits_changed(self, digits: int) -> None:
@@ -865,7 +899,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.save_settings()
-        for editor in self.matrix_editors.values():
+        for editor in list(self.matrix_editors.values()):
             editor.close()
         self.training_panel.plot.timer.stop()  # a closed window does no more periodic work
         event.accept()

@@ -77,7 +77,9 @@ def import_from(window: "MainWindow", path: str | Path) -> bool:
         return False
     if not project.name:
         project = project.replace(name=path.stem)
-    window.document.new_project(project)
+    # Unsaved: the model exists nowhere as a network file yet (the title says so with its *).
+    if not window.replace_document("Could not import the model", lambda: window.document.new_project(project, False)):
+        return False
     window._remember_folder(path)
     window.view.fit()
     window.report(f"Imported {path.name}: {' → '.join(map(str, project.network.sizes))}; save it as a .nnstudio "

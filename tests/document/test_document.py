@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.document import Document, EditError
+from nnstudio.core.trace import forward
+from nnstudio.document import Document, EditError, ViewsFailed
 from nnstudio.io import NetworkFileError, load_example
 
 R2 = math.sqrt(2)
@@ -115,12 +116,22 @@ def test_paste_block_with_bias_column_is_one_command():
     assert doc.project.network.same_as(load_example("backprop-4-2-3").network)
 
 
+class Heard:
+    """A listener whose bound method the signal holds weakly (the test keeps the object alive)."""
+
+    def __init__(self) -> None:
+        self.values: list = []
+
+    def hear(self, value) -> None:
+        self.values.append(value)
+
+
 def test_modified_state_follows_saves_and_undo(tmp_path):
     doc = Document(load_example("xor"))
-    seen = []
-    doc.modified_changed.connect(seen.append)
+    seen = Heard()
+    doc.modified_changed.connect(seen.hear)
     doc.set_input(0, "0")
-    assert doc.modified and seen == [True]
+    assert doc.modified and seen.values == [True]
     doc.save(tmp_path / "x.nnstudio")
     assert not doc.modified and doc.display_name == "x.nnstudio"
     doc.undo_stack.undo()
@@ -154,11 +165,67 @@ def test_open_save_reopen_is_identical(tmp_path):
 
 def test_signals_tell_views_what_changed():
     doc = Document(load_example("cosine-memory"))
-    kinds = []
-    doc.changed.connect(kinds.append)
+    kinds = Heard()
+    doc.changed.connect(kinds.hear)
     doc.set_weight(1, 0, 0, "2")
     doc.resize_column(1, 4)
     doc.set_input(0, "1")
     doc.use_sample(1)
-    assert kinds == ["values", "structure", "input", "input"]
+    assert kinds.values == ["values", "structure", "input", "input"]
     np.testing.assert_array_equal(doc.project.input, [1 / R2, 1 / R2])
+
+
+class Fussy:
+    """A view that cannot show one particular network (its listener raises for it)."""
+
+    def __init__(self, doc: Document, refuses: str) -> None:
+        self.doc, self.refuses, self.seen = doc, refuses, []
+
+    def on_changed(self, kind) -> None:
+        self.seen.append(self.doc.project.name)
+        if self.doc.project.name == self.refuses:
+            raise RuntimeError("this view cannot draw it")
+
+
+def test_opening_is_one_transaction_a_view_that_fails_brings_the_old_network_back(tmp_path):
+    doc = Document(load_example("cosine-memory"))
+    doc.save(tmp_path / "mine.nnstudio")
+    doc.set_input(0, "1")
+    doc.runs.append({"dataset": "xor"})
+    before, undo_text = doc.project, doc.undo_stack.undo_text()
+    xor_name = load_example("xor").name
+    view = Fussy(doc, xor_name)
+    doc.changed.connect(view.on_changed)
+    with pytest.raises(ViewsFailed, match="cannot draw it.*the network that was open is back as it was"):
+        doc.open_example("xor")
+    # Everything as it was: the project (the very object), file, unsaved state, undo history and runs,
+    # and the views were told of it again (the last thing the fussy view saw was the old network).
+    assert doc.project is before and doc.path == tmp_path / "mine.nnstudio" and doc.modified
+    assert doc.undo_stack.undo_text() == undo_text and doc.runs == [{"dataset": "xor"}]
+    assert view.seen[-2:] == [xor_name, before.name]
+    np.testing.assert_array_equal(doc.trace.output, forward(before.network, before.input).output)
+    doc.undo()  # the history still works
+    assert doc.project.input_text[0] == "5/6" and not doc.modified
+
+
+def test_an_edit_that_fails_half_way_still_counts_as_unsaved(monkeypatch):
+    doc = Document(load_example("cosine-memory"))
+    assert not doc.modified
+
+    def broken() -> None:
+        raise RuntimeError("a bug after the project changed")
+
+    monkeypatch.setattr(doc.stepping, "on_project_changed", broken)
+    with pytest.raises(RuntimeError):
+        doc.set_input(0, "1")
+    # The command was never recorded (nothing to undo), yet the network differs from the opened one:
+    assert len(doc.undo_stack) == 0 and doc.project.input[0] == 1.0
+    assert doc.modified
+
+
+def test_an_imported_model_is_unsaved_until_saved(tmp_path):
+    doc = Document()
+    doc.new_project(load_example("xor"), saved=False)
+    assert doc.modified and len(doc.undo_stack) == 0
+    doc.save(tmp_path / "imported.nnstudio")
+    assert not doc.modified

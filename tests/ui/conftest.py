@@ -18,7 +18,7 @@ def settle(window) -> None:
     """Before teardown closes a window: stop any run and forget unsaved changes (if it still exists)."""
     if shiboken6.isValid(window):
         window.trainer.stop(wait=True)
-        window.document.undo_stack.set_clean()
+        window.document.mark_clean()
 
 
 @pytest.fixture

@@ -227,7 +227,7 @@ def test_closing_clears_the_last_runs_docks_and_gradient_check(make_window, qtbo
     window.results_panel.gallery.addItem("stale")
     window.training_panel.status.setText("finished 3 epochs. Undo restores the untrained network.")
     window.training_panel.plot.steps.append(1.0)
-    window.document.undo_stack.set_clean()
+    window.document.mark_clean()
     window.actions_by_name["close"].trigger()
     assert window.results_panel.gallery.count() == 0 and window.results_panel.data is None
     assert "Undo restores" not in window.training_panel.status.text()

@@ -120,10 +120,10 @@ def random_operation(window, rng, log: list[str]) -> None:
     elif choice == "redo":
         window.actions_by_name["redo"].trigger()
     elif choice == "example":
-        document.undo_stack.set_clean()
+        document.mark_clean()
         window.open_example(str(rng.choice(EXAMPLES)))
     elif choice == "close":
-        document.undo_stack.set_clean()
+        document.mark_clean()
         window.actions_by_name["close"].trigger()
         window.open_example(str(rng.choice(EXAMPLES)))  # something to work on again
     elif choice == "train" and net.layers and document.stepping.plan is None:

@@ -40,6 +40,7 @@ from nnstudio.ui.canvas.neuron_item import MAP_PIXMAP_PX, NeuronItem
 from nnstudio.ui.canvas.texts import CanvasText, TextBlockItem
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
+from nnstudio.ui.lifetimes import listen
 
 MAP_SIZE = 32  # points a side of each neuron's map on the canvas
 BULK_LIVE_SECONDS = 1.0  # how often the bulk edges take new weights while a run streams them in
@@ -117,10 +118,10 @@ class NetworkScene(QGraphicsScene):
         self.buttons: list[ButtonItem] = []
         self.setBackgroundBrush(style.BACKGROUND)
         self.selectionChanged.connect(self._on_selection_changed)
-        document.replaced.connect(self.pages.clear)  # another network: every column from its first page
-        document.changed.connect(self._on_document_changed)
-        document.stepping.changed.connect(self.refresh_values)
-        document.preview_changed.connect(self._on_preview_changed)
+        listen(self, document.replaced, self.pages.clear)  # another network: every column from its first page
+        listen(self, document.changed, self._on_document_changed)
+        listen(self, document.stepping.changed, self.refresh_values)
+        listen(self, document.preview_changed, self._on_preview_changed)
         self.rebuild()
 
     # ------------------------------------------------------------------ building

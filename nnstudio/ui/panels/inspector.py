@@ -26,6 +26,7 @@ from nnstudio.document import Document
 from nnstudio.ui import format as fmt
 from nnstudio.ui.panels.expression_edit import ExpressionEdit
 from nnstudio.ui.selection import ItemKey
+from nnstudio.ui.lifetimes import listen
 
 
 class InspectorPanel(QWidget):
@@ -48,7 +49,7 @@ class InspectorPanel(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
-        document.changed.connect(self._on_document_changed)
+        listen(self, document.changed, self._on_document_changed)
         self.refresh()
 
     def show_key(self, key: ItemKey | None) -> None:

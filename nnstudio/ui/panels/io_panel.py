@@ -31,6 +31,7 @@ from nnstudio.document import Document
 from nnstudio.ui import format as fmt
 from nnstudio.ui.compat import override
 from nnstudio.ui.panels.expression_edit import error_label
+from nnstudio.ui.lifetimes import listen
 
 MAX_ROWS_SHOWN = 1024
 
@@ -155,8 +156,8 @@ class IOPanel(QWidget):
         layout.addWidget(inputs, 2)
         layout.addWidget(targets, 1)
 
-        document.changed.connect(self._on_document_changed)
-        document.shown_changed.connect(self.refresh_output)
+        listen(self, document.changed, self._on_document_changed)
+        listen(self, document.shown_changed, self.refresh_output)
         self.refresh_values()
 
     def _on_document_changed(self, kind: str) -> None:

@@ -21,6 +21,7 @@ from nnstudio.document import Document
 from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.compat import override
 from nnstudio.ui.panels.weights_model import LiteralError, WeightsTableModel, parse_block
+from nnstudio.ui.lifetimes import listen
 
 #: The longest clipboard text a paste reads: a 4096×4096 block of full-precision numbers fits.
 MAX_PASTE_CHARACTERS = 512 * 2**20
@@ -52,7 +53,7 @@ class MatrixEditorDialog(QDialog):
         self.document = document
         self.column = column
         self.setWindowTitle(f"W{column} and b{column} — layer {column}")
-        self.model = WeightsTableModel(document, column)
+        self.model = WeightsTableModel(document, column, self)  # deleted with the dialog
         self.table = MatrixTable()
         self.table.setObjectName("matrixTable")
         self.table.setModel(self.model)
@@ -93,7 +94,7 @@ class MatrixEditorDialog(QDialog):
         layout.addLayout(row)
         QShortcut(QKeySequence.StandardKey.Paste, self.table, self.paste_clipboard)
         QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy_selection)
-        document.changed.connect(self._on_document_changed)
+        listen(self, document.changed, self._on_document_changed)
         self.resize(560, 360)
 
     def show_row(self, number: int) -> None:

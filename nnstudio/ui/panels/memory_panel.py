@@ -26,6 +26,7 @@ from nnstudio.core.memory import memory_rows, most_similar
 from nnstudio.document import Document
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
+from nnstudio.ui.lifetimes import listen
 
 COLUMNS = ["memory w", "‖w‖", "‖x‖", "w·x", "cos θ", "a"]
 
@@ -96,14 +97,14 @@ class MemoryPanel(QWidget):
         layout.addWidget(self.table, 1)
         self._stale = True
         self._shown = True
-        document.changed.connect(lambda kind: self.refresh())
-        document.stepping.changed.connect(self.refresh_rows)
+        listen(self, document.changed, lambda kind: self.refresh())
+        listen(self, document.stepping.changed, self.refresh_rows)
         # Live memories while training, at most twice a second and only when visible.
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(500)
         self._preview_timer.timeout.connect(self.refresh_rows)
-        document.preview_changed.connect(self._on_preview)
+        listen(self, document.preview_changed, self._on_preview)
         self.refresh()
 
     def set_shown(self, shown: bool) -> None:

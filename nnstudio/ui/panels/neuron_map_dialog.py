@@ -16,6 +16,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.neuron_maps import neuron_maps
 from nnstudio.data.dataset import DataSplit
 from nnstudio.document import Document
+from nnstudio.ui.lifetimes import listen
 
 LARGE_SIZE = 100  # points a side (160 cost ~10 ms of the window's thread at every live update)
 
@@ -60,9 +61,9 @@ class NeuronMapDialog(QDialog):
         self._later.setSingleShot(True)
         self._later.setInterval(0)
         self._later.timeout.connect(self.refresh)
-        document.changed.connect(lambda kind: self._later.start())
-        document.preview_changed.connect(self._later.start)
-        document.stepping.changed.connect(self._later.start)
+        listen(self, document.changed, lambda kind: self._later.start())
+        listen(self, document.preview_changed, self._later.start)
+        listen(self, document.stepping.changed, self._later.start)
         self.refresh()
 
     def set_data(self, data: DataSplit | None, bounds) -> None:  # type: ignore[no-untyped-def]

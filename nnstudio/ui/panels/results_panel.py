@@ -33,6 +33,7 @@ from nnstudio.ui.images import ink_image
 from nnstudio.ui.panels.digit_pad import DigitPad
 from nnstudio.ui.panels.runs_panel import RunsPanel
 from nnstudio.ui.panels.unit_grid import UnitGrid
+from nnstudio.ui.lifetimes import listen
 
 GALLERY_SIZE = 120
 GRID = 80
@@ -167,14 +168,14 @@ class ResultsPanel(QWidget):
         self.boundary.setAspectLocked(True)
         self.tabs.addTab(self.boundary, "Boundary")
 
-        document.trace_changed.connect(self._refresh_prediction)
-        document.replaced.connect(self.clear)
-        document.preview_changed.connect(self._on_preview)
+        listen(self, document.trace_changed, self._refresh_prediction)
+        listen(self, document.replaced, self.clear)
+        listen(self, document.preview_changed, self._on_preview)
         self._boundary_timer = QTimer(self)
         self._boundary_timer.setSingleShot(True)
         self._boundary_timer.setInterval(150)
         self._boundary_timer.timeout.connect(self.refresh_boundary)
-        document.changed.connect(lambda kind: self._boundary_timer.start())  # an edit may change the inputs
+        listen(self, document.changed, lambda kind: self._boundary_timer.start())  # an edit may change the inputs
         self._refresh_prediction()
         self.refresh_boundary()
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 from nnstudio.core.runs import RunRecord, differing_settings, legend
 from nnstudio.document import Document
 from nnstudio.ui.panels.loss_plots import loss_plot
+from nnstudio.ui.lifetimes import listen
 
 COLOURS = ("#1d4ed8", "#ea580c", "#15803d", "#9333ea", "#be123c", "#0e7490", "#a16207", "#4b5563")
 
@@ -41,7 +42,7 @@ class RunsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(left)
         layout.addWidget(self.plot, 1)
-        document.changed.connect(lambda kind: self.refresh())
+        listen(self, document.changed, lambda kind: self.refresh())
         self.refresh()
 
     def runs(self) -> tuple[RunRecord, ...]:

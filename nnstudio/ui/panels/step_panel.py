@@ -24,6 +24,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.gradcheck import check_gradients
 from nnstudio.document import Document
 from nnstudio.ui.selection import ItemKey
+from nnstudio.ui.lifetimes import listen
 
 
 class StepPanel(QWidget):
@@ -98,8 +99,8 @@ class StepPanel(QWidget):
         layout.addWidget(check)
         layout.addWidget(self.check_result)
 
-        document.stepping.changed.connect(self.refresh)
-        document.changed.connect(lambda kind: self.refresh())
+        listen(self, document.stepping.changed, self.refresh)
+        listen(self, document.changed, lambda kind: self.refresh())
         self.refresh()
 
     def _restart(self) -> None:

@@ -32,6 +32,7 @@ from nnstudio.ui.panels.training_plot import TrainingPlot
 from nnstudio.training.schedule import StopRules, parse_schedule
 from nnstudio.ui.panels.rules_dialog import RulesDialog
 from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
+from nnstudio.ui.lifetimes import listen
 
 DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST", "fashion-mnist"), ("XOR (4 points)", "xor"),
             ("x1·x2 quadrants", "product"), ("Circles", "circles"), ("Two spirals", "spirals"),
@@ -196,10 +197,10 @@ class TrainingPanel(QWidget):
         controller.started.connect(self._sync_buttons)
         controller.ended.connect(self._on_ended)
         controller.failed.connect(self._on_failed)
-        document.changed.connect(lambda kind: self._load_settings() if kind == "all" else None)
-        document.replaced.connect(self.clear)
+        listen(self, document.changed, lambda kind: self._load_settings() if kind == "all" else None)
+        listen(self, document.replaced, self.clear)
         # An edit while rewound: the window goes back to showing the document (the slider to the end).
-        document.changed.connect(lambda kind: self.rewind.setValue(self.rewind.maximum())
+        listen(self, document.changed, lambda kind: self.rewind.setValue(self.rewind.maximum())
                                  if self.rewound() is not None else None)
         self._started, self._epochs = time.perf_counter(), 1
         self._paused_for, self._paused_at, self._where = 0.0, None, ""  # pauses do not count as time spent

@@ -29,6 +29,7 @@ from nnstudio.core.network import Network
 from nnstudio.data.dataset import DataSplit
 from nnstudio.document import Document
 from nnstudio.ui.images import ink_image, map_image
+from nnstudio.ui.lifetimes import listen
 
 SORTS = (("unit number", "index"), ("weight norm ‖w‖", "norm"), ("activation for the input", "activation"))
 TOP_IMAGES = 8  # test images shown beside a clicked unit
@@ -116,8 +117,8 @@ class UnitGrid(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(300)
         self._timer.timeout.connect(self.refresh)
-        document.changed.connect(lambda kind: self._timer.start())
-        document.preview_changed.connect(self._on_preview)
+        listen(self, document.changed, lambda kind: self._timer.start())
+        listen(self, document.preview_changed, self._on_preview)
         self.refresh()
 
     def _on_preview(self) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QObject, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.network import DenseLayer
 from nnstudio.document import Document
 from nnstudio.ui import format as fmt
+from nnstudio.ui.lifetimes import listen
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -22,12 +24,12 @@ class WeightsTableModel(QAbstractTableModel):
 
     error_reported = Signal(str)
 
-    def __init__(self, document: Document, column: int) -> None:
-        super().__init__()
+    def __init__(self, document: Document, column: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.document = document
         self.column = column
         self._shape = (self.rowCount(), self.columnCount())
-        document.changed.connect(self._on_document_changed)
+        listen(self, document.changed, self._on_document_changed)
 
     @property
     def valid(self) -> bool:
@@ -97,11 +99,7 @@ class WeightsTableModel(QAbstractTableModel):
 
     def as_tsv(self, rows: range | None = None, cols: range | None = None, include_bias: bool = False) -> str:
         """W (optionally with b) as tab-separated full-precision numbers, one line per neuron."""
-        layer = self._layer()
-        rows = rows if rows is not None else range(layer.n_out)
-        last = layer.n_in + (1 if include_bias and layer.has_bias else 0)
-        cols = cols if cols is not None else range(last)
-        return "\n".join("\t".join(fmt.full(self._cell(r, c)[0]) for c in cols) for r in rows) + "\n"
+        return weights_tsv(self._layer(), rows, cols, include_bias)
 
     def _on_document_changed(self, kind: str) -> None:
         shape = (self.rowCount(), self.columnCount())
@@ -185,3 +183,17 @@ def parse_block(text: str) -> list[list[str]]:
     """Pasted text as rows of cells: a Python/NumPy literal, else spreadsheet text."""
     literal = parse_literal(text)
     return literal if literal is not None else parse_tsv(text)
+
+
+def weights_tsv(layer: DenseLayer, rows: range | None = None, cols: range | None = None,
+                include_bias: bool = False) -> str:
+    """A layer's W (optionally with b as the last column) as tab-separated full-precision numbers, one
+    line per neuron: what a spreadsheet pastes. A function, so copying needs no table model (one made
+    just to copy stayed connected to the document)."""
+    rows = rows if rows is not None else range(layer.n_out)
+    cols = cols if cols is not None else range(layer.n_in + (1 if include_bias and layer.has_bias else 0))
+
+    def cell(r: int, c: int) -> float:
+        return float(layer.weights[r, c]) if c < layer.n_in else float(layer.bias[r])
+
+    return "\n".join("\t".join(fmt.full(cell(r, c)) for c in cols) for r in rows) + "\n"
