@@ -87,6 +87,19 @@ def _example_info(name: str) -> tuple[str, str]:
     return project.name, project.description
 
 
+def run_words(result) -> str:  # type: ignore[no-untyped-def]
+    """How a run ended, as the network it left: the moment the results panel names."""
+    done = len(result.epochs)
+    epochs = f"{done} epoch{'' if done == 1 else 's'}"
+    if result.error:
+        return f"the network the run left when it failed after {epochs}"
+    if result.stopped:
+        return f"the network when Stop was pressed ({epochs} done)"
+    if result.best_epoch:
+        return f"the network of epoch {result.best_epoch} (the best of {epochs})"
+    return f"the network after {epochs} of training"
+
+
 class MainWindow(QMainWindow):
     """The studio window around one document."""
 
@@ -817,7 +830,7 @@ class MainWindow(QMainWindow):
             self.report("Training did not finish: see the message")
             return
         self._on_data(self.trainer.data)
-        self.results_panel.show_run(self.trainer.epochs)
+        self.results_panel.show_run(run_words(result))
         if not result.error:
             self.results_dock.raise_()
         self.report("Training stopped" if result.stopped or result.error else "Training finished")

@@ -238,6 +238,8 @@ def test_a_stale_gallery_image_cannot_fail(make_window, qtbot):
     from nnstudio.data.dataset import Dataset, DataSplit
 
     window = make_window("mnist-mlp")
+    window.show_training()
+    window.results_dock.raise_()  # the results are computed for the panel on screen
     images = np.zeros((4, 784))
     split = Dataset("digits", images, np.array([0, 1, 2, 3]), classes=tuple(str(k) for k in range(10)), image=(28, 28))
     window.results_panel.set_data(DataSplit(split, split))
@@ -281,6 +283,8 @@ def test_matrix_editor_tab_stops_at_the_last_cell_and_shows_what_was_typed(make_
     editor.close()
 
 
+# On purpose: a ValueError goes through the installed sys.excepthook; the window's report is under test.
+@pytest.mark.injects_error
 def test_an_uncaught_exception_becomes_a_message_not_a_traceback(make_window, qtbot, capsys, monkeypatch, tmp_path):
     import sys as system
 

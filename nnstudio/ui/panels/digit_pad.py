@@ -29,9 +29,15 @@ class DigitPad(QWidget):
         self._last: QPointF | None = None
 
     def clear(self) -> None:
-        self.image.fill(0)
-        self.update()
+        """The person cleared the pad: an empty drawing is the input."""
+        self.reset()
         self.drawn.emit(np.zeros(784))
+
+    def reset(self) -> None:
+        """Blank the pad without drawing anything as the input (its drawing no longer applies)."""
+        self.image.fill(0)
+        self._last = None
+        self.update()
 
     def ink(self) -> np.ndarray:
         """The drawing as floats 0…1 (CANVAS × CANVAS)."""
@@ -51,7 +57,10 @@ class DigitPad(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(QColor(255, 255, 255), 9, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         target = self._to_canvas(point)
-        painter.drawLine(self._last or target, target)
+        if self._last is None:
+            painter.drawPoint(target)  # a tap leaves a dot (a line of no length draws nothing)
+        else:
+            painter.drawLine(self._last, target)
         painter.end()
         self._last = target
         self.update()

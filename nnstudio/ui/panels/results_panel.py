@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from nnstudio.core.network import Network
 from nnstudio.core.trace import forward
 from nnstudio.data.dataset import DataSplit
+from nnstudio.training.metrics import Verdicts, verdicts
+from nnstudio.ui.compat import override
 from nnstudio.document import Document
 from nnstudio.ui.images import ink_image
 from nnstudio.ui.panels.digit_pad import DigitPad
@@ -36,6 +38,8 @@ from nnstudio.ui.panels.unit_grid import UnitGrid
 from nnstudio.ui.lifetimes import listen
 
 GALLERY_SIZE = 120
+CONFUSION_HINT = "predicted class →   (after a run: click a cell to see its images)"
+GALLERY_HINT = "After a run, the test images appear here, misclassified first (✗); click one to make it the input"
 GRID = 80
 
 
@@ -105,8 +109,9 @@ class ResultsPanel(QWidget):
         self.gallery.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.gallery.itemClicked.connect(self._on_gallery_item)
         self.gallery_filter: tuple[int, int] | None = None  # (true, predicted) from a confusion cell
-        self.gallery_title = QLabel("Test images, misclassified first (✗); click one to make it the input")
+        self.gallery_title = QLabel(GALLERY_HINT)
         self.gallery_title.setObjectName("galleryTitle")
+        self.gallery_title.setWordWrap(True)  # it names the moment too: long lines wrap, the dock keeps its width
         self.show_all = QPushButton("Show all")
         self.show_all.setObjectName("galleryShowAll")
         self.show_all.clicked.connect(lambda: self.filter_gallery(None))
@@ -133,9 +138,12 @@ class ResultsPanel(QWidget):
             header.setDefaultSectionSize(16)  # ten rows fit the dock's height at 1280×800
         self.confusion.setToolTip("Each cell: the test images of the row's true class predicted as the column's "
                                   "class, and their share of the row. Click a cell to see its images.")
-        predicted = QLabel("predicted class →   (click a cell to see its images)")
+        # Above the matrix: which network, at which moment, the matrix (and the gallery of a cell) is of.
+        predicted = QLabel(CONFUSION_HINT)
         predicted.setObjectName("confusionPredicted")
         predicted.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        predicted.setWordWrap(True)
+        self.confusion_caption = predicted
         true = QLabel("true\n↓")
         true.setObjectName("confusionTrue")
         true.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -168,7 +176,18 @@ class ResultsPanel(QWidget):
         self.boundary.setAspectLocked(True)
         self.tabs.addTab(self.boundary, "Boundary")
 
-        listen(self, document.trace_changed, self._refresh_prediction)
+        # The matrix and the gallery follow the network on screen (an edit, Undo, a rewound moment, the
+        # end of a run), computed once per network in an event of their own.
+        self.verdicts: Verdicts | None = None
+        self.moment = ""  # the network and moment the verdicts are of, in words
+        self._run_network: Network | None = None  # what the last run left in the document …
+        self._run_words = ""  # … and how it ended, in words
+        self._verdicts_stale = False
+        self._verdicts_timer = QTimer(self)
+        self._verdicts_timer.setSingleShot(True)
+        self._verdicts_timer.setInterval(100)
+        self._verdicts_timer.timeout.connect(self.refresh_verdicts)
+        listen(self, document.shown_changed, self._on_shown_changed)
         listen(self, document.replaced, self.clear)
         listen(self, document.preview_changed, self._on_preview)
         self._boundary_timer = QTimer(self)
@@ -186,25 +205,29 @@ class ResultsPanel(QWidget):
         inputs = self.document.project.network.input_size
         self.data = data if data is not None and data.test.x.shape[1] == inputs else None
         self.units.set_data(self.data)
+        self.verdicts = None
+        self.refresh_verdicts()
         self.refresh_boundary()
 
     def clear(self) -> None:
-        """Another network was opened: the last run's data, gallery and confusion matrix were not its."""
+        """Another network was opened: the last run's data, gallery, confusion matrix and drawing were
+        not its."""
         self.data = None
-        self._drawing = None
+        self.units.set_data(None)
+        self.verdicts, self._run_network, self._run_words = None, None, ""
         self.gallery_filter = None
-        self.gallery.clear()
-        self.confusion.clear()
-        self.confusion.setRowCount(0)
-        self.confusion.setColumnCount(0)
+        self.pad.reset()
+        self._drawing = None
+        self._show_verdicts(None, "")
+        self._refresh_prediction()
         self.refresh_boundary()
 
-    def show_run(self, epochs: list) -> None:  # type: ignore[type-arg]
-        """After a run: the confusion matrix of its last epoch and the gallery of test images."""
+    def show_run(self, words: str) -> None:
+        """After a run: the matrix and gallery of the network it left (`words`: how it ended)."""
+        self._run_network, self._run_words = self.document.project.network, words
         self.gallery_filter = None
-        if epochs and epochs[-1].confusion is not None:
-            self._fill_confusion(epochs[-1].confusion)
-        self.refresh_gallery()
+        self.verdicts = None
+        self.refresh_verdicts()
         self.refresh_boundary()
         # The Draw tab is for 28 × 28 inputs: after a run of any other network, open a tab that applies.
         project = self.document.project
@@ -214,6 +237,67 @@ class ResultsPanel(QWidget):
     def _labels(self) -> list[str]:
         project = self.document.project
         return [project.output_label(i) for i in range(project.network.output_size)]
+
+    # ------------------------------------------------------------------ one network, one moment
+
+    def _on_shown_changed(self) -> None:
+        self._refresh_prediction()
+        if self.data is not None and not self._verdicts_timer.isActive():
+            self._verdicts_timer.start()
+
+    def _moment_words(self, shown) -> str:  # type: ignore[no-untyped-def]
+        """The network on screen named as a moment: the run's end, a rewound epoch, or the network now."""
+        if shown.source == "rewind":
+            return f"the network rewound to {self.document.preview_rewound}"
+        if shown.network is self._run_network:
+            return self._run_words
+        return "the network as it is now" + (" (changed since the run)" if self._run_network is not None else "")
+
+    def refresh_verdicts(self) -> None:
+        """The confusion matrix and gallery of the network on screen, on the run's test images.
+
+        While a run trains, the copy changes under the eye: the matrix waits for the run to end (or a
+        rewound moment). Hidden, the work waits until the panel is shown.
+        """
+        self._verdicts_timer.stop()
+        data, shown = self.data, self.document.shown()
+        if data is None or not data.test.is_classification or not shown.has_layers \
+                or data.test.x.shape[1] != shown.network.input_size:
+            self._show_verdicts(None, "" if data is None else "This run's data has no classes to confuse.")
+            return
+        if shown.source == "training":
+            self._show_verdicts(None, "Training… the matrix and its images show the network once the run stops.")
+            return
+        if not self.isVisible():
+            self._verdicts_stale = True
+            return
+        self._verdicts_stale = False
+        words = self._moment_words(shown)
+        if self.verdicts is not None and self.verdicts.network is shown.network and self.verdicts.dataset is data.test:
+            if words != self.moment:
+                self._show_verdicts(self.verdicts, words)
+            return
+        self._show_verdicts(verdicts(shown.network, data.test), words)
+
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._verdicts_stale:
+            self.refresh_verdicts()
+
+    def _show_verdicts(self, found: Verdicts | None, words: str) -> None:
+        """Fill the matrix and the gallery from `found` (None: empty, `words` saying why)."""
+        self.verdicts, self.moment = found, words
+        if found is None:
+            self.confusion.clear()
+            self.confusion.setRowCount(0)
+            self.confusion.setColumnCount(0)
+            self.confusion_caption.setText(words or CONFUSION_HINT)
+        else:
+            self._fill_confusion(found.confusion)
+            self.confusion_caption.setText(f"predicted class →   of {words} on {len(found.dataset):,} test images   "
+                                           "(click a cell to see its images)")
+        self.refresh_gallery()
 
     def _fill_confusion(self, matrix: np.ndarray) -> None:
         k = matrix.shape[0]
@@ -236,55 +320,56 @@ class ResultsPanel(QWidget):
                 self.confusion.setItem(i, j, item)
 
     def filter_gallery(self, cell: tuple[int, int] | None) -> None:
-        """Show only the test images of true class `cell[0]` predicted as `cell[1]` (None: all again)."""
+        """Show only the test images of true class `cell[0]` predicted as `cell[1]` (None: all again):
+        the very images the matrix counted in that cell."""
         self.gallery_filter = cell
         self.refresh_gallery()
         if cell is not None:
             self.tabs.setCurrentIndex(1)
 
     def refresh_gallery(self) -> None:
+        """The test images of the verdicts on screen: a clicked cell's, or all, misclassified first."""
         self.gallery.clear()
-        data = self.data
-        project = self.document.project
-        if data is None or data.test.image is None or not data.test.is_classification \
-                or data.test.x.shape[1] != project.network.input_size or not project.network.layers:
+        found = self.verdicts
+        test = found.dataset if found is not None else None
+        if found is None or test is None or test.image is None:
+            self.gallery_title.setText(GALLERY_HINT if found is None else "These test inputs are not images.")
+            self.show_all.setVisible(self.gallery_filter is not None)
             return
-        test = data.test
         cell = self.gallery_filter
-        count = len(test) if cell is not None else min(len(test), 2000)  # a cell: every one of its images
-        outputs = forward(project.network, test.x[:count].astype(project.network.dtype)).output
-        predicted = np.argmax(outputs, axis=1)
-        if cell is not None:
-            chosen = list(np.flatnonzero((test.y[:count] == cell[0]) & (predicted == cell[1])))
-            names = test.classes
-            self.gallery_title.setText(f"true {names[cell[0]]}, predicted {names[cell[1]]}: {len(chosen)} image"
-                                       f"{'' if len(chosen) == 1 else 's'}"
-                                       + (f" (the first {GALLERY_SIZE} shown)" if len(chosen) > GALLERY_SIZE else ""))
+        names = test.classes or tuple(str(k) for k in range(found.confusion.shape[0]))
+        if cell is not None and max(cell) < found.confusion.shape[0]:
+            chosen = found.cell(*cell)
+            count = len(chosen)
+            self.gallery_title.setText(f"true {names[cell[0]]}, predicted {names[cell[1]]}: {count} image"
+                                       f"{'' if count == 1 else 's'}"
+                                       + (f" (the first {GALLERY_SIZE} shown)" if count > GALLERY_SIZE else "")
+                                       + f" — {self.moment}")
             self.show_all.show()
         else:
-            wrong = np.flatnonzero(predicted != test.y[:count])
-            right = np.flatnonzero(predicted == test.y[:count])
-            chosen = list(wrong) + list(right)
-            self.gallery_title.setText("Test images, misclassified first (✗); click one to make it the input")
+            chosen = found.wrong_first()
+            wrong = int(np.count_nonzero(found.predicted != test.y))
+            self.gallery_title.setText(f"{len(test):,} test images of {self.moment}, the {wrong:,} misclassified "
+                                       "first (✗); click one to make it the input")
             self.show_all.hide()
-        for index in chosen:
-            if self.gallery.count() >= GALLERY_SIZE:
-                break
-            truth, guess = int(test.y[index]), int(predicted[index])
-            item = QListWidgetItem(image_icon(test.x[index], test.image), f"{guess}" + ("" if truth == guess else " ✗"))
+        for index in chosen[:GALLERY_SIZE]:
+            truth, guess = int(test.y[index]), int(found.predicted[index])
+            item = QListWidgetItem(image_icon(test.x[index], test.image), f"{names[guess]}" + ("" if truth == guess else " ✗"))
             item.setData(Qt.ItemDataRole.UserRole, int(index))
-            item.setToolTip(f"true {test.classes[truth]}, predicted {test.classes[guess]} "
-                            f"(p = {outputs[index, guess]:.3f}); click to make it the input")
+            p = found.outputs[index, guess] if found.outputs.shape[1] > 1 else found.outputs[index, 0]
+            item.setToolTip(f"true {names[truth]}, predicted {names[guess]} "
+                            f"({'p' if found.outputs.shape[1] > 1 else 'output'} = {p:.3f}); click to make it the input")
             if truth != guess:
                 item.setForeground(QBrush(QColor("#b91c1c")))
             self.gallery.addItem(item)
 
     def _on_gallery_item(self, item: QListWidgetItem) -> None:
-        if self.data is None or self.data.test.x.shape[1] != self.document.project.network.input_size:
+        found = self.verdicts
+        if found is None or found.dataset.x.shape[1] != self.document.project.network.input_size:
             self.gallery.clear()  # made for another network: nothing here applies any more
             return
         index = item.data(Qt.ItemDataRole.UserRole)
-        self.document.set_input_vector(self.data.test.x[index].astype(float), "Use a test image as input")
+        self.document.set_input_vector(found.dataset.x[index].astype(float), "Use a test image as input")
 
     # ------------------------------------------------------------------ drawing
 
@@ -310,24 +395,35 @@ class ResultsPanel(QWidget):
         self._drawing = image
         self.document.draw_input(image, self._drawn_label())
 
+    def _drawing_is_the_input(self) -> bool:
+        """Does the pad still show the network's input? (A test image picked, a value typed, another
+        network opened: then the drawing is not what the bars are about.)"""
+        drawing, x = self._drawing, self.document.project.input
+        return drawing is not None and drawing.shape == x.shape and np.array_equal(drawing.astype(x.dtype), x)
+
     def _relabel(self) -> None:
         """A label chosen after drawing: the same drawing, scored against that class."""
         if getattr(self, "_drawing", None) is not None and self.document.project.network.input_size == 784:
             self.document.draw_input(self._drawing, self._drawn_label())
 
     def _refresh_prediction(self) -> None:
+        """The bars: the output on screen (as the readout and the canvas show it) for the input, and the
+        pad cleared when it no longer shows that input."""
         self._fill_draw_labels()
-        trace = self.document.trace
-        project = self.document.project
-        usable = project.network.input_size == 784 and trace is not None and project.network.layers
+        if self._drawing is not None and not self._drawing_is_the_input():
+            self._drawing = None
+            self.pad.reset()
+        shown = self.document.shown()
+        usable = shown.has_layers and shown.network.input_size == 784
         self.pad.setEnabled(bool(usable))
-        if not usable:
-            self.prediction.setText("needs a network with 784 inputs")
+        if not usable or shown.output is None:
+            self.prediction.setText("needs a network with 784 inputs" if not usable else
+                                    "ŷ = ? (the pass has not reached the output)")
             for bar in self.bars:
                 bar.setValue(0)
                 bar.setFormat("")
             return
-        out = trace.output
+        out = shown.output
         labels = self._labels()
         best = int(np.argmax(out))
         self.prediction.setText(f"→ {labels[best]}  ({out[best]:.0%})")

@@ -93,6 +93,11 @@ class TrainingPlot(QWidget):
         self._ema = 0.0
         self._dirty = True
         self.redraw()
+        # Axes of their own too: with no points pyqtgraph keeps the last run's range (a new network
+        # showed the old run's 0…60,000 samples), so start from an empty unit square, scaling again.
+        item = self.plot.getPlotItem()
+        item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        item.enableAutoRange()
 
     def add_step(self, record: StepProgress) -> None:
         self.steps.append(float(record.samples_seen))
