@@ -177,6 +177,9 @@ class MainWindow(QMainWindow):
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.training_dock.hide()  # shown by Network → Train… (the window opens on the canvas)
         self.results_dock.hide()  # tabified when first shown: hidden tabified docks leave their tab bar behind
+        self._reported_at: tuple | None = None  # the moment the status message belongs to (see report)
+        self.trainer.started.connect(self._on_moment_changed)
+        self.trainer.ended.connect(self._on_moment_changed)
         self.trainer.started.connect(self._on_training_started)
         self.trainer.ended.connect(self._on_training_ended)
         self.trainer.failed.connect(lambda message: self.show_error("Training failed", message))
@@ -203,6 +206,8 @@ class MainWindow(QMainWindow):
         listen(self, self.document.path_changed, self._update_title)
         listen(self, self.document.changed, self._on_document_changed)
         listen(self, self.document.shown_changed, self._update_output_status)
+        listen(self, self.document.shown_changed, self._on_moment_changed)
+        listen(self, self.document.undo_stack.changed, self._on_moment_changed)
         listen(self, self.document.message, self.report)
         listen(self, self.document.undo_stack.changed, self._update_undo_actions)
         self.empty_hint = EmptyCanvasHint(self.view, self.actions_by_name["new"], self.actions_by_name["add_layer"])
@@ -356,8 +361,31 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(key.describe().capitalize(), 3000)
 
     def report(self, message: str) -> None:
-        """A short message in the status bar (errors of in-place edits land here too)."""
+        """A short message in the status bar (errors of in-place edits land here too).
+
+        A message belongs to the moment it was said in: once the network, the step or the run moves
+        on, it goes ("Undo left step-through" stayed after Redo; "structural edits wait until it
+        stops" after the run had ended). The moment is taken once the action that reported it has
+        finished, so the change the message tells of does not clear it.
+        """
         self.statusBar().showMessage(message, 8000)
+        self._reported_at = None
+        QTimer.singleShot(0, self._pin_report)
+
+    def _moment(self) -> tuple:
+        plan = self.document.stepping.plan
+        return (self.document.version, None if plan is None else plan.index, self.trainer.running,
+                self.document.preview_rewound)
+
+    def _pin_report(self) -> None:
+        if self.statusBar().currentMessage():
+            self._reported_at = self._moment()
+
+    def _on_moment_changed(self, *_: object) -> None:
+        """The network, the step or the run moved on: a message about the moment before goes."""
+        if self._reported_at is not None and self._moment() != self._reported_at:
+            self._reported_at = None
+            self.statusBar().clearMessage()
 
     def show_internal_error(self, summary: str) -> None:
         """An exception nobody caught (see errors.py): say so, and put the window back to the truth.

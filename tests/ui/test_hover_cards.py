@@ -72,3 +72,35 @@ def test_resting_the_pointer_opens_a_card_that_stays_while_the_pointer_is_on_it(
     qtbot.mouseMove(view.viewport(), QPoint(5, 5))  # empty canvas
     view.card.leaveEvent(None)
     qtbot.waitUntil(lambda: not view.card.isVisible(), timeout=2000)
+
+
+def hover(qtbot, window, key: ItemKey) -> None:
+    view = window.view
+    point = view.mapFromScene(window.scene.edge_label_point(key))
+    qtbot.mouseMove(view.viewport(), point)
+    qtbot.waitUntil(lambda: view.card.isVisible() and view.card.key == key, timeout=2000)
+
+
+def test_the_card_stands_in_a_corner_away_from_what_the_pointer_is_on(qtbot, make_window):
+    window = make_window("cosine-memory")
+    view = window.view
+    for key in (ItemKey("neuron", 1, 1), ItemKey("bias_edge", 1, 0), ItemKey("edge", 2, 0, 1)):
+        hover(qtbot, window, key)
+        item_rect = view.mapFromScene(window.scene.items_by_key[key].sceneBoundingRect()).boundingRect()
+        card = view.card.geometry()
+        assert card.left() == 8 or card.right() == view.width() - 9  # in a corner
+        assert not card.intersects(item_rect.translated(view.viewport().pos()))  # not over the item
+        pointer = view.mapFromScene(window.scene.edge_label_point(key)) + view.viewport().pos()
+        assert not card.contains(pointer)
+
+
+def test_the_card_follows_the_numbers_and_ends_with_its_network(qtbot, make_window):
+    window = make_window("cosine-memory")
+    view = window.view
+    hover(qtbot, window, ItemKey("bias_edge", 1, 0))
+    assert "b = -1/sqrt(2) = −0.7071" in view.card.label.text()
+    window.document.set_bias(1, 0, "1/4")
+    assert "b = 1/4 = 0.25" in view.card.label.text() and "0.7071" not in view.card.label.text()
+    window.document.mark_clean()
+    window.actions_by_name["close"].trigger()  # Ctrl+W: an empty canvas, the card's item is gone
+    assert not view.card.isVisible()

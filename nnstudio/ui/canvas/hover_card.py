@@ -11,7 +11,7 @@ while the pointer is on it, so numbers can be copied.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QEnterEvent, QFont
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
@@ -25,6 +25,7 @@ from nnstudio.ui.selection import ItemKey
 DIGITS = 4
 SHOW_AFTER_MS = 450   # resting this long on an item opens its card
 HIDE_AFTER_MS = 350   # leaving item and card for this long closes it (time to move onto the card)
+CORNER_MARGIN = 8     # px between the card and the canvas's edges
 
 
 def _passes(document: Document) -> tuple[ForwardTrace, Gradients | None, bool] | None:
@@ -132,18 +133,49 @@ class HoverCard(QFrame):
         self._hide_timer.timeout.connect(self._hide_unless_pointed_at)
         self.hide()
 
-    def show_card(self, key: ItemKey, lines: list[str], at: QPoint) -> None:
-        """Show `lines` near `at` (parent coordinates), kept inside the parent."""
+    def show_card(self, key: ItemKey, lines: list[str], at: QPoint, item: QRect | None = None) -> None:
+        """Show `lines` for the item under `at` (parent coordinates) in a corner of the canvas.
+
+        Beside the pointer the card covered the very labels and edges a person moves on to (the
+        stacks of weights run down the canvas). It takes the corner that leaves the item (`item`,
+        parent coordinates) free and lies farthest from the pointer.
+        """
         self._hide_timer.stop()
         self.key = key
-        self.label.setText("\n".join(lines))
-        self.adjustSize()
-        parent = self.parentWidget()
-        x = min(at.x() + 16, parent.width() - self.width() - 4)
-        y = min(at.y() + 16, parent.height() - self.height() - 4)
-        self.move(max(4, x), max(4, y))
+        self.set_lines(lines)
+        self.move(self._corner(at, item or QRect(at, at)))
         self.show()
         self.raise_()
+
+    def _corner(self, at: QPoint, item: QRect) -> QPoint:
+        parent, m = self.parentWidget(), CORNER_MARGIN
+        right, bottom = parent.width() - self.width() - m, parent.height() - self.height() - m
+        top = parent.height() // 3 if bottom > parent.height() // 3 else m  # below the phase banner
+        corners = [QPoint(max(m, right), max(m, bottom)), QPoint(m, max(m, bottom)),
+                   QPoint(max(m, right), top), QPoint(m, top)]
+
+        def cost(corner: QPoint) -> tuple[bool, int]:
+            placed = QRect(corner, self.size())
+            return placed.intersects(item), -(placed.center() - at).manhattanLength()
+
+        return min(corners, key=cost)
+
+    def set_lines(self, lines: list[str]) -> None:
+        """New text for the card shown (its item's numbers changed), keeping its corner."""
+        bottom_right = self.geometry().bottomRight()
+        left = self.x()
+        self.label.setText("\n".join(lines))
+        self.adjustSize()
+        if self.isVisible():  # grow upwards from the same corner
+            parent = self.parentWidget()
+            x = left if left <= CORNER_MARGIN else parent.width() - self.width() - CORNER_MARGIN
+            self.move(max(CORNER_MARGIN, x), max(CORNER_MARGIN, bottom_right.y() - self.height() + 1))
+
+    def heading_for(self, before: QPoint, after: QPoint) -> bool:
+        """Is the pointer moving from `before` to `after` (parent coordinates) towards the card? Then it
+        stays open while the pointer crosses the canvas to reach it."""
+        centre = self.geometry().center()
+        return (after - centre).manhattanLength() < (before - centre).manhattanLength()
 
     def hide_soon(self) -> None:
         if self.isVisible() and not self._hide_timer.isActive():

@@ -13,6 +13,7 @@ from nnstudio.ui.canvas.cell_moves import move
 from nnstudio.ui.canvas.hover_card import SHOW_AFTER_MS, HoverCard, card_lines
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.compat import override
+from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.selection import ItemKey
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 8.0
@@ -134,6 +135,9 @@ class NetworkView(QGraphicsView):
         self._hover_timer.setInterval(SHOW_AFTER_MS)
         self._hover_timer.timeout.connect(self._show_card)
         self.viewport().setMouseTracking(True)
+        # The card's numbers follow the network (an edit, a step); another network ends it.
+        listen(self, scene.document.shown_changed, self._refresh_card)
+        listen(self, scene.document.replaced, self._end_card)
 
     @property
     def network_scene(self) -> NetworkScene:
@@ -226,7 +230,12 @@ class NetworkView(QGraphicsView):
         key = self.network_scene.key_at(self.mapToScene(point))
         if key is not None and key.kind not in ("neuron", "edge", "bias_edge"):
             key = None
-        self._hover_at = self.viewport().mapTo(self, point)
+        before, self._hover_at = self._hover_at, self.viewport().mapTo(self, point)
+        if key is None and self.card.isVisible() and self.card.heading_for(before, self._hover_at):
+            self.card.keep()  # on the way to the card in its corner
+            self._hover_key = None
+            self._hover_timer.stop()
+            return
         if key == self._hover_key:
             if key is not None and self.card.key == key:
                 self.card.keep()
@@ -244,11 +253,37 @@ class NetworkView(QGraphicsView):
         key = self._hover_key
         if key is None or self.editor is not None:
             return
+        lines = self._card_lines(key)
+        if lines:
+            item = self.network_scene.items_by_key[key]
+            rect = self.mapFromScene(item.sceneBoundingRect()).boundingRect().translated(self.viewport().pos())
+            self.card.show_card(key, lines, self._hover_at, rect)
+
+    def _card_lines(self, key: ItemKey) -> list[str]:
+        """The card of `key` now, or [] if the network no longer has that item."""
+        if key not in self.network_scene.items_by_key:
+            return []
         lines = card_lines(self.network_scene.document, key)
         if lines and self._has_map(key):
             lines.append("(its map: click the neuron again once selected, or Ctrl+Shift+M)")
+        return lines
+
+    def _refresh_card(self) -> None:
+        """The card on screen shows its item's numbers as they are now ("b = 0" stayed after b was set)."""
+        if not self.card.isVisible() or self.card.key is None:
+            return
+        lines = self._card_lines(self.card.key)
         if lines:
-            self.card.show_card(key, lines, self._hover_at)
+            self.card.set_lines(lines)
+        else:
+            self._end_card()
+
+    def _end_card(self) -> None:
+        """Another network (or none): the card's item is gone."""
+        self._hover_timer.stop()
+        self._hover_key = None
+        self.card.hide()
+        self.card.key = None
 
     @override
     def viewportEvent(self, event: QEvent) -> bool:
