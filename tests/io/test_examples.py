@@ -9,6 +9,7 @@ import pytest
 
 from nnstudio.core import forward
 from nnstudio.io import NetworkFileError, list_examples, load_example
+from tests.conftest import user_cache_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = {"cosine-memory": [2, 3, 1], "backprop-4-2-3": [4, 2, 3], "xor": [2, 2, 1], "mnist-mlp": [784, 128, 10]}
@@ -57,7 +58,8 @@ def test_example_loads_from_a_freshly_built_wheel(tmp_path):
         "print(nnstudio.__file__); print(round(float(forward(p.network, p.input).output[0]), 4))"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=120)
+                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", **user_cache_environment()},
+                         timeout=120)
     assert run.returncode == 0, run.stderr
     location, value = run.stdout.split()
     assert location.startswith(str(site))

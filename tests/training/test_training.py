@@ -1,7 +1,6 @@
 """The training loop: it learns, it equals the textbook loop, it stops, pauses and survives divergence."""
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -108,23 +107,43 @@ def test_stop_ends_between_batches_and_keeps_a_usable_network():
     assert result.network.sizes == [20, 8, 3]
 
 
+class WatchedControl(TrainingControl):
+    """A TrainingControl that tells the test when the loop has reached its pause, and records whether
+    each wait ended paused (held by nothing) or resumed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = threading.Event()
+        self.still_paused_on_release: list[bool] = []
+
+    def wait_while_paused(self, timeout: float | None = None) -> None:
+        self.waiting.set()
+        super().wait_while_paused(timeout)
+        self.still_paused_on_release.append(self.paused)
+
+
 def test_pause_holds_the_loop_and_resume_continues():
     data = _big_set(4000)
-    control = TrainingControl()
+    control = WatchedControl()
     records = []
 
     def consume():
-        records.extend(train(build_network([20, 8, 3], ["relu", "softmax"]), "cce", data, None,
-                             TrainingConfig(epochs=2, batch_size=8, report_seconds=0.0), control))
+        try:
+            records.extend(train(build_network([20, 8, 3], ["relu", "softmax"]), "cce", data, None,
+                                 TrainingConfig(epochs=2, batch_size=8, report_seconds=0.0), control))
+        finally:
+            control.waiting.set()  # a loop that never pauses ends the wait below too (and fails the asserts)
 
     control.pause()
     worker = threading.Thread(target=consume)
     worker.start()
-    time.sleep(0.3)
+    # The event meant: the loop has reached its pause (the timeout only bounds that wait).
+    assert control.waiting.wait(timeout=120), "the loop neither paused nor ended"
     assert records == [] and worker.is_alive()  # paused before the first batch
     control.resume()
     worker.join(timeout=30)
     assert not worker.is_alive()
+    assert control.still_paused_on_release == [False]  # held once, and let go by resume() alone
     assert [r.epoch for r in records if isinstance(r, EpochResult)] == [1, 2]
 
 

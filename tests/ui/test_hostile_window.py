@@ -84,6 +84,8 @@ def test_a_fifo_or_a_device_opened_in_the_window_is_refused_at_once(make_window,
     qtbot.waitUntil(lambda: any("/dev/zero: is a device" in box.text() for box in _error_boxes()))
 
 
+# On purpose: save_project is replaced by one that raises; the unexpected-failure path is under test.
+@pytest.mark.injects_error
 def test_a_save_that_fails_unexpectedly_is_a_message_and_nothing_is_lost(make_window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     window = make_window("cosine-memory")
@@ -153,19 +155,37 @@ def test_an_enormous_paste_is_refused_before_it_is_split(make_window, qtbot, mon
     assert editor.error.text() == "the clipboard holds 1,200 characters; a paste may hold at most 1,000"
 
 
+WINDOW_UP = "test: the window is up and its event loop running"
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="SIGINT to a child is POSIX")
 def test_ctrl_c_in_the_terminal_closes_the_window_with_status_130(tmp_path):
     import signal
     import subprocess
     import sys
-    import time
 
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    process = subprocess.Popen([sys.executable, "-m", "nnstudio", "cosine-memory"], stdout=subprocess.PIPE,
+    from tests.waiting import wait_for_line
+
+    # The real command (nnstudio.launch.main, as `python -m nnstudio cosine-memory` runs it), plus one line on
+    # stdout once the window is shown and its event loop runs: a timer queued by show() fires only inside
+    # app.exec(), which starts after run() has installed its Ctrl-C handler. (The app prints no such line
+    # itself; the child's stdout is not otherwise checked.)
+    code = ("import sys\n"
+            "from PySide6.QtCore import QTimer\n"
+            "from nnstudio.ui.main_window import MainWindow\n"
+            "show = MainWindow.show\n"
+            "def show_and_tell(self):\n"
+            "    show(self)\n"
+            f"    QTimer.singleShot(0, lambda: print({WINDOW_UP!r}, flush=True))\n"
+            "MainWindow.show = show_and_tell\n"
+            "from nnstudio.launch import main\n"
+            "sys.exit(main())\n")
+    # The user cache is the per-test one tests/conftest.py set (inherited), so a logged internal error fails the test.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    process = subprocess.Popen([sys.executable, "-c", code, "cosine-memory"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(4)  # the window is up and its event loop running
+    wait_for_line(process, lambda line: line.strip() == WINDOW_UP, "the window being up")
     assert process.poll() is None
     process.send_signal(signal.SIGINT)
     _, errors = process.communicate(timeout=30)
