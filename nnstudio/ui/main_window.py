@@ -461,7 +461,10 @@ class MainWindow(QMainWindow):
         if not self.replace_document("Could not build the network", lambda: self.document.new_project(project)):
             return
         # The first weight is selected and the canvas has the keys: typing sets it at once (cell by cell).
+        # The window takes the keys back from the closed dialog itself: not every platform hands them
+        # back, and an inactive window's shortcuts (Ctrl+E, Ctrl+S) do nothing.
         self.scene.select_key(ItemKey("edge", 1, 0, 0))
+        self.activateWindow()
         self.view.setFocus()
         self.report(f"New network {' → '.join(map(str, project.network.sizes))}: type a value to set the selected "
                     "weight; Enter and Tab move on")

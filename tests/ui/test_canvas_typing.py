@@ -34,7 +34,7 @@ def test_typing_on_a_selected_weight_sets_it_and_enter_moves_to_the_next_weight_
     type_and(qtbot, window, "2/8", Qt.Key.Key_Tab)
     layer = window.document.project.network.layers[0]
     assert layer.weights[1, 1] == 0.25 and layer.weight_text[(1, 1)] == "2/8"
-    assert window.scene.selected_key() == ItemKey("edge", 1, 2, 0)  # Tab: on to row 3
+    assert window.scene.selected_key() == ItemKey("bias_edge", 1, 1)  # Tab: on to b2, the last cell of neuron 2
     qtbot.keyClick(window.view, Qt.Key.Key_Backtab)  # Shift+Tab without typing: back one cell
     assert window.scene.selected_key() == ItemKey("edge", 1, 1, 1)
     window.document.undo()

@@ -1,15 +1,26 @@
 """Rebuild the cosine-memory example from an empty window with real clicks and keys, counted.
 
-No call goes into the document: the New Network dialog, typing on the canvas cell by cell
-(Enter and Tab move on, a selected layer takes every bias at once) and Save do it all.
-Budget from the issue: at most 10 clicks and 70 keystrokes (a key with its modifiers is one).
+Acceptance (issue 27): by real key and mouse events, the inputs are typed in the Input table
+(Enter moving down) and the weights and biases on the canvas in Tab order, within 10 clicks
+and 70 keys (a key with its modifiers counts as one). No call goes into the document.
+
+The route, every click and key counted (the counts are printed):
+  New Network (clicks: the empty canvas's button, the output's activation and a ReLU, its bias
+  box off, the first weights and Zeros, Create; keys: "2-3-1"), then on the canvas from the first
+  weight, in Tab order w11 w12 b1 w21 w22 b2 w31 w32 b3 | w11 w12 w13 of layer 2: type each
+  weight that is not zero and Enter, Tab over each zero and each bias. The three equal biases
+  b1 = −1/√2 then go in at once: a click on layer 1's title and "-1/sqrt(2)" Enter (a selected
+  layer takes every bias; typing "-1/sqrt(2)" on each bias in turn would not fit in 70 keys).
+  Then a click on x1's value in the Input table, "5/6" Enter "1/3" Enter, and Ctrl+S.
+That is 9 clicks (7 in the dialog, layer 1's title, x1) and 69 keys (5 in the dialog, 44 for the
+weights in Tab order, 11 for the biases, 8 for the inputs, Ctrl+S).
 """
 
 import math
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QFileDialog
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialogButtonBox, QFileDialog
 
 from nnstudio.io import load_example, load_project
 from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
@@ -17,7 +28,12 @@ from nnstudio.ui.selection import ItemKey
 
 
 class Counted:
-    """Real mouse and key events through qtbot, counted as a person would count them."""
+    """Real mouse and key events through qtbot, counted as a person would count them.
+
+    Keys go to the widget that has the keyboard focus in its window (checked, so no key reaches
+    a widget a person could not have typed into), one at a time with the event loop turning in
+    between, as it does between a person's keys.
+    """
 
     def __init__(self, qtbot):
         self.qtbot, self.clicks, self.keys = qtbot, 0, 0
@@ -30,14 +46,27 @@ class Counted:
             self.qtbot.mouseMove(widget, pos)  # a pointer moves before it clicks (popups follow it)
             self.qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=pos)
             self.qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=pos)
+        QApplication.processEvents()
 
     def key(self, widget, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+        assert has_keys(widget), f"{widget} does not have the keyboard focus"
         self.keys += 1
         self.qtbot.keyClick(widget, key, modifier)
+        QApplication.processEvents()
 
     def type(self, widget, text: str) -> None:
-        self.keys += len(text)
-        self.qtbot.keyClicks(widget, text)
+        for character in text:
+            self.key(focused(widget), character)
+
+
+def focused(widget):
+    """The widget of `widget`'s window that has the keyboard focus (an editor opened by the first key)."""
+    return widget.window().focusWidget()
+
+
+def has_keys(widget) -> bool:
+    """Would a key typed now reach `widget`: its window is the active one and it has that window's focus?"""
+    return widget.window().isActiveWindow() and widget is focused(widget) and widget.isVisible()
 
 
 def pick(person: Counted, combo: QComboBox, name: str) -> None:
@@ -48,14 +77,6 @@ def pick(person: Counted, combo: QComboBox, name: str) -> None:
     assert combo.currentData() == name
 
 
-def click_item(person: Counted, window, key: ItemKey) -> None:
-    """Click a canvas item where it is drawn once the window has settled (panels relayout after an
-    edit, and the view refits to them), as a person clicks what they see."""
-    person.qtbot.wait(20)
-    person.click(window.view.viewport(), canvas_point(window, key))
-    assert window.scene.selected_key() == key
-
-
 def canvas_point(window, key: ItemKey) -> QPoint:
     scene = window.scene
     if key.kind == "layer":  # its title
@@ -64,11 +85,24 @@ def canvas_point(window, key: ItemKey) -> QPoint:
     return window.view.mapFromScene(scene.edge_label_point(key))
 
 
-def type_cell(person: Counted, window, text: str) -> None:
-    """Typing on the selected cell opens its editor; Enter commits and moves on."""
-    person.type(window.view, text[0])
-    person.type(window.view.editor, text[1:])
+def type_cell(person: Counted, window, text: str, then: ItemKey | None) -> None:
+    """Typing on the selected cell opens its editor; Enter commits and moves on to `then`."""
+    person.type(window.view, text)
     person.key(window.view.editor, Qt.Key.Key_Return)
+    assert window.view.editor is None and window.scene.selected_key() == then
+
+
+def tab(person: Counted, window, then: ItemKey) -> None:
+    person.key(window.view, Qt.Key.Key_Tab)
+    assert window.scene.selected_key() == then
+
+
+def edge(column, row, col):
+    return ItemKey("edge", column, row, col)
+
+
+def bias(column, row):
+    return ItemKey("bias_edge", column, row)
 
 
 def test_cosine_memory_rebuilt_from_an_empty_window_within_10_clicks_and_70_keys(qtbot, make_window, tmp_path,
@@ -85,46 +119,51 @@ def test_cosine_memory_rebuilt_from_an_empty_window_within_10_clicks_and_70_keys
     person.click(dialog.findChild(QCheckBox, "bias2"))
     pick(person, dialog.findChild(QComboBox, "init"), "zeros")
     person.click(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok))
-    assert window.scene.selected_key() == ItemKey("edge", 1, 0, 0)  # the first weight, ready for typing
+    assert window.scene.selected_key() == edge(1, 0, 0)  # the first weight, ready for typing
 
-    # W1 = [[1, 0], [1/√2, 1/√2], [0, 1]], cell by cell (Tab leaves a zero as it is)
-    type_cell(person, window, "1")
-    person.key(view, Qt.Key.Key_Tab)
-    type_cell(person, window, "1/sqrt(2)")
-    type_cell(person, window, "1/sqrt(2)")
-    person.key(view, Qt.Key.Key_Tab)
-    type_cell(person, window, "1")
-    # b1 = −1/√2 for all three: select the layer, type once
-    click_item(person, window, ItemKey("layer", 1))
+    # W1 = [[1, 0], [1/√2, 1/√2], [0, 1]] and W2 = [0, (2+√2)/2, 0] in Tab order; Tab leaves a zero as
+    # it is and steps over each bias (typed below, all three at once)
+    type_cell(person, window, "1", then=edge(1, 0, 1))
+    tab(person, window, then=bias(1, 0))
+    tab(person, window, then=edge(1, 1, 0))
+    type_cell(person, window, "1/sqrt(2)", then=edge(1, 1, 1))
+    type_cell(person, window, "1/sqrt(2)", then=bias(1, 1))
+    tab(person, window, then=edge(1, 2, 0))
+    tab(person, window, then=edge(1, 2, 1))
+    type_cell(person, window, "1", then=bias(1, 2))
+    tab(person, window, then=edge(2, 0, 0))  # on from layer 1's last cell into W2
+    tab(person, window, then=edge(2, 0, 1))
+    type_cell(person, window, "(2+sqrt(2))/2", then=edge(2, 0, 2))
+
+    # b1 = −1/√2 for all three: select the layer by its title, type once
+    person.click(view.viewport(), canvas_point(window, ItemKey("layer", 1)))
     assert window.scene.selected_key() == ItemKey("layer", 1)
-    type_cell(person, window, "-1/sqrt(2)")
-    # W2 = [0, (2+√2)/2, 0]
-    click_item(person, window, ItemKey("edge", 2, 0, 1))
-    type_cell(person, window, "(2+sqrt(2))/2")
-    # the input (5/6, 1/3)
-    click_item(person, window, ItemKey("neuron", 0, 0))
-    type_cell(person, window, "5/6")
-    type_cell(person, window, "1/3")
+    type_cell(person, window, "-1/sqrt(2)", then=ItemKey("layer", 2))  # Enter: on to the next layer
+
+    # the input (5/6, 1/3) in the Input table: Enter moves down
+    table = window.io_panel.input_table
+    person.click(table.viewport(), table.visualItemRect(table.item(0, 1)).center())
+    for text in ("5/6", "1/3"):
+        person.type(table, text)
+        person.key(focused(table), Qt.Key.Key_Return)
+    assert window.document.project.input_text == ("5/6", "1/3")
     output = window.document.trace.output[0]
     assert output == np.float64(output) and abs(output - 0.2011844635) < 5e-11
     r2 = math.sqrt(2)  # by hand: h2 = ReLU((5/6 + 1/3)/√2 − 1/√2) = (7/6 − 1)/√2; ŷ = h2·(2+√2)/2
     assert math.isclose(output, (7 / 6 - 1) / r2 * (2 + r2) / 2, rel_tol=1e-12)
-    # the far point (0, 2): back to x1 and type both
-    person.key(view, Qt.Key.Key_Backtab)
-    type_cell(person, window, "0")
-    type_cell(person, window, "2")
-    assert abs(window.document.trace.output[0] - 1.2071067812) < 5e-11
 
     # Save (the file dialog answers with a path)
     path = tmp_path / "rebuilt.nnstudio"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kw: (str(path), ""))
-    person.key(view, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    person.key(table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert path.exists() and not window.document.modified
 
-    print(f"cosine-memory rebuilt with {person.clicks} clicks and {person.keys} keystrokes")
+    print(f"cosine-memory rebuilt with {person.clicks} clicks and {person.keys} keys")
     assert person.clicks <= 10 and person.keys <= 70, (person.clicks, person.keys)
     saved, example = load_project(path), load_example("cosine-memory")
     assert saved.loss == example.loss == "mse"
+    np.testing.assert_array_equal(saved.input, example.input)
+    assert saved.input_text == example.input_text
     for mine, theirs in zip(saved.network.layers, example.network.layers, strict=True):
         assert mine.activation == theirs.activation
         np.testing.assert_array_equal(mine.weights, theirs.weights)

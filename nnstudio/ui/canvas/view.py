@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent, QTransform, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPainter, QResizeEvent, QTransform, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QWidget
 
 from nnstudio.core.errors import NNStudioError
@@ -28,14 +28,20 @@ class InlineEditor(QLineEdit):
     Enter or Tab commits and asks to move on (`done("next")`), Shift+Tab commits and moves
     back (`done("previous")`), Escape cancels (`done(None)`). Bad text keeps the editor open,
     shows the parser's message as its tooltip and in the status line, and changes nothing.
+
+    Clicking elsewhere keeps what was typed, as a spreadsheet does: the text is committed when
+    the focus leaves (`done("away")`: the selection and the focus are where the person put
+    them). Text that cannot be kept is not dropped in silence: the status line names it and
+    says why.
     """
 
     def __init__(self, parent: QWidget, commit: Callable[[str], None], report: Callable[[str], None],
-                 done: Callable[[str | None], None] | None = None) -> None:
+                 done: Callable[[str | None], None] | None = None, name: str = "the value") -> None:
         super().__init__(parent)
         self._commit = commit
         self._report = report
         self._done = done or (lambda direction: None)
+        self._name = name
         self._finished = False
         self.setObjectName("inlineEditor")
         self.setMinimumWidth(120)
@@ -61,9 +67,20 @@ class InlineEditor(QLineEdit):
             return
         self._finish(direction)
 
+    def commit_on_leaving(self) -> None:
+        """The focus went elsewhere: keep the text if it is a value, else say which text was not kept and why."""
+        if self._finished:
+            return
+        try:
+            self._commit(self.text())
+        except NNStudioError as error:
+            self._report(f"{self._name[:1].upper()}{self._name[1:]} not changed: “{self.text()}” is not a value "
+                         f"({error})")
+        self._finish("away")
+
     @override
     def event(self, event: QEvent) -> bool:
-        # Tab and Shift+Tab would move the keyboard focus away (and so cancel); here they commit and move.
+        # Tab and Shift+Tab would move the keyboard focus away; here they commit and move to the next cell.
         if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):  # type: ignore[attr-defined]
             self.commit_and_move("previous" if event.key() == Qt.Key.Key_Backtab else "next")  # type: ignore[attr-defined]
             return True
@@ -80,12 +97,14 @@ class InlineEditor(QLineEdit):
         super().keyPressEvent(event)
 
     @override
-    def focusOutEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
-        if self.isVisible() and not self._finished:
-            self._finished = True
-            self.close()
-            self.deleteLater()
+        # The editor's own context menu, or another window coming to the front, only lends the focus:
+        # the person comes back to the text as it was.
+        if event.reason() in (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason):
+            return
+        if self.isVisible():
+            self.commit_on_leaving()
 
 
 # Keys that start typing into the selected cell (the first character of a number or expression).
@@ -316,22 +335,35 @@ class NetworkView(QGraphicsView):
 
     def move_selection(self, direction: str) -> bool:
         """Select the cell `direction` of the selected one (see cell_moves); False at an edge."""
-        key = self.network_scene.selected_key()
+        scene = self.network_scene
+        key = scene.selected_key()
         if key is None:
             return False
-        target = move(key, direction, self.network_scene.document.project.network.sizes)
+        network = scene.document.project.network
+        target = move(key, direction, network.sizes, [layer.has_bias for layer in network.layers],
+                      bulk={bulk.column for bulk in scene.bulk_edges})
         if target is None:
             return False
-        if target not in self.network_scene.items_by_key:
-            # a neuron on another page of a large column, or a pixel of an image input
-            if target.kind != "neuron" or not self.network_scene.show_neuron(target.column, target.row):
-                return False
-            if target not in self.network_scene.items_by_key:
-                return True  # a pixel: selected on the image
-        self.network_scene.select_key(target)
-        item = self.network_scene.items_by_key[target]
-        self.ensureVisible(item.sceneBoundingRect(), 24, 24)
+        if target not in scene.items_by_key:
+            return self._reveal(key, target)
+        scene.select_key(target)
+        self.ensureVisible(scene.items_by_key[target].sceneBoundingRect(), 24, 24)
         return True
+
+    def _reveal(self, key: ItemKey, target: ItemKey) -> bool:
+        """Select a cell that is not drawn now: a neuron or bias on another page of a large column
+        (the page turns), or a pixel of an image input (selected on the image). Anything else is
+        not shown, so the selection stays on `key` rather than on something invisible."""
+        scene = self.network_scene
+        if target.kind not in ("neuron", "bias_edge") or not scene.show_neuron(target.column, target.row):
+            return False
+        if target.kind == "neuron" and target not in scene.items_by_key:
+            return True  # a pixel: selected on the image
+        scene.select_key(target if target in scene.items_by_key else key)
+        item = scene.items_by_key.get(target)
+        if item is not None:
+            self.ensureVisible(item.sceneBoundingRect(), 24, 24)
+        return item is not None
 
     @override
     def event(self, event: QEvent) -> bool:
@@ -378,15 +410,15 @@ class NetworkView(QGraphicsView):
         """An in-place editor over the edge label or neuron: starting from the typed text, or from
         `initial` (the first key typed on a selected cell)."""
         scene = self.network_scene
+        if self.editor is not None:
+            self.editor.commit_on_leaving()  # another cell's editor keeps its text, as when clicking away
         try:
             text = scene.edit_text(key)
         except NNStudioError as error:
             self.error_reported.emit(str(error))
             return
-        if self.editor is not None:
-            self.editor.close()
         editor = InlineEditor(self.viewport(), lambda t: scene.commit_edit(key, t), self.error_reported.emit,
-                              lambda direction: self._after_edit(key, direction))
+                              lambda direction: self._after_edit(key, direction), key.describe())
         if initial is None:
             editor.setText(text)
             editor.setSelection(len(text), -len(text))  # all selected, cursor at the start: a long number shows its beginning
@@ -403,8 +435,11 @@ class NetworkView(QGraphicsView):
         editor.destroyed.connect(lambda: setattr(self, "editor", None))
 
     def _after_edit(self, key: ItemKey, direction: str | None) -> None:
-        """Back to the canvas, on the next cell after a commit (the same cell after Escape)."""
+        """Back to the canvas, on the next cell after a commit (the same cell after Escape). After a
+        click elsewhere ("away") the focus and the selection stay where the person put them."""
         self.editor = None
+        if direction == "away":
+            return
         self.setFocus()
         if key in self.network_scene.items_by_key:
             self.network_scene.select_key(key)  # the edit may have rebuilt the items

@@ -12,9 +12,11 @@ from typing import Callable
 
 import numpy as np
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -37,11 +39,18 @@ MAX_ROWS_SHOWN = 1024
 
 
 class VectorTable(QTableWidget):
-    """Two columns: a label and a value (typed text kept).
+    """Two columns: a label and a value (typed text kept), typed on like a spreadsheet's column.
 
     An edited cell calls `commit(index, text)`; the outcome (an error message, or
     "" for success) goes to `report`. A refused edit is put back to the valid value.
+
+    Only the values take the keys, so nothing typed lands on a name and vanishes: typing over a
+    selected value replaces it, Enter commits and moves down, Tab and Shift+Tab go to the next
+    and previous value, and a click on a name selects its value. At the last (first) row the
+    cell stays: nothing wraps round to the other end. A refused value keeps its cell.
     """
+
+    VALUE = 1  # the column that takes the keys; column 0 names the entry
 
     def __init__(self, commit: Callable[[int, str], None], report: Callable[[str], None],
                  restore: Callable[[], None], parent: QWidget | None = None) -> None:
@@ -50,10 +59,13 @@ class VectorTable(QTableWidget):
         self._report = report
         self._restore = restore
         self._filling = False
+        self._refused = False  # the editor's text was refused: closing it leaves the cell where it is
         self._shown: tuple | None = None
         self.setHorizontalHeaderLabels(["", "value"])
         self.horizontalHeader().setStretchLastSection(True)
         self.verticalHeader().hide()
+        Trigger = QAbstractItemView.EditTrigger
+        self.setEditTriggers(Trigger.DoubleClicked | Trigger.EditKeyPressed | Trigger.AnyKeyPressed)
         self.itemChanged.connect(self._on_item_changed)
 
     def fill(self, labels: list[str], values: np.ndarray, texts: tuple[str | None, ...]) -> None:
@@ -67,34 +79,102 @@ class VectorTable(QTableWidget):
         count = min(len(labels), MAX_ROWS_SHOWN)
         self.setRowCount(count)
         for row in range(count):
-            name = QTableWidgetItem(labels[row])
-            name.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            self.setItem(row, 0, name)
+            self._show(row, 0, labels[row], "")
             typed = texts[row]
-            cell = QTableWidgetItem(typed if typed else fmt.short(float(values[row]), 6))
-            cell.setToolTip(f"{typed + ' = ' if typed else ''}{fmt.full(float(values[row]))}")
-            self.setItem(row, 1, cell)
+            self._show(row, self.VALUE, typed if typed else fmt.short(float(values[row]), 6),
+                       f"{typed + ' = ' if typed else ''}{fmt.full(float(values[row]))}")
         self.resizeColumnToContents(0)
         self._filling = False
 
+    def _show(self, row: int, column: int, text: str, tip: str) -> None:
+        """Put `text` in a cell, touching it only if it differs: the refill after one value's Enter
+        arrives while the next value's editor is open, and a changed cell resets its editor (the
+        keys typed into it would be lost)."""
+        item = self.item(row, column)
+        if item is None:
+            item = QTableWidgetItem(text)
+            if column != self.VALUE:
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a name: read, not typed on
+            self.setItem(row, column, item)
+        elif item.text() != text:
+            item.setText(text)
+        if item.toolTip() != tip:
+            item.setToolTip(tip)
+
+    def go_to_value(self, step: int) -> None:
+        """Select the value `step` rows away (a name's own value first); past the first or last row, stay."""
+        row = self.currentRow()
+        if self.currentColumn() != self.VALUE:
+            row += 0 if step > 0 else -1
+        else:
+            row += step
+        if 0 <= row < self.rowCount():
+            self.setCurrentCell(row, self.VALUE)
+
     @override
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Delete or Backspace clears the selected values to 0 (one undoable edit each)."""
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.state() != self.State.EditingState:
+        """Delete or Backspace clears the selected values to 0 (one undoable edit each); Enter moves
+        down, Tab and Shift+Tab to the next and previous value, as they do from the editor."""
+        if self.state() == self.State.EditingState:
+            super().keyPressEvent(event)
+            return
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             for index in self.selectedIndexes():
-                if index.column() == 1:
-                    self.item(index.row(), 1).setText("0")
+                if index.column() == self.VALUE:
+                    self.item(index.row(), self.VALUE).setText("0")
+            event.accept()
+            return
+        step = self._step_of(event)
+        if step:
+            self.go_to_value(step)
             event.accept()
             return
         super().keyPressEvent(event)
 
+    @staticmethod
+    def _step_of(event: QKeyEvent) -> int:
+        """+1 for Enter and Tab, −1 for Shift+Tab, 0 for any other key (or one held with Ctrl, Alt or Meta,
+        which stay Qt's)."""
+        held = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+        if event.modifiers() & held:
+            return 0
+        return {Qt.Key.Key_Return: 1, Qt.Key.Key_Enter: 1, Qt.Key.Key_Tab: 1,
+                Qt.Key.Key_Backtab: -1}.get(Qt.Key(event.key()), 0)
+
+    @override
+    def commitData(self, editor: QWidget) -> None:
+        self._refused = False  # _on_item_changed says otherwise if the document refuses the text
+        super().commitData(editor)
+
+    @override
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        """The editor's Enter (SubmitModelCache) moves down, its Tab and Shift+Tab to the next and
+        previous value, as on a value not being edited. A refused value keeps its cell, and the valid
+        value is back in it at once: the next key typed there must not be overwritten by it later."""
+        Hint = QAbstractItemDelegate.EndEditHint
+        super().closeEditor(editor, Hint.NoHint)  # Qt's own next item would be a name, and wraps round
+        refused, self._refused = self._refused, False
+        step = {Hint.SubmitModelCache: 1, Hint.EditNextItem: 1, Hint.EditPreviousItem: -1}.get(hint, 0)
+        if refused:
+            self._restore()
+        elif step:
+            self.go_to_value(step)
+
+    @override
+    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
+        """A name is never the current cell (typing there would vanish): its value is."""
+        super().currentChanged(current, previous)
+        if current.isValid() and current.column() != self.VALUE:
+            self.setCurrentCell(current.row(), self.VALUE)
+
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
-        if self._filling or item.column() != 1:
+        if self._filling or item.column() != self.VALUE:
             return
         self._shown = None  # the table now shows what was typed: the next fill must redraw it
         try:
             self._commit(item.row(), item.text())
         except NNStudioError as error:
+            self._refused = True
             self._report(str(error))
             QTimer.singleShot(0, self._restore)
             return
