@@ -151,3 +151,32 @@ def test_every_panel_agrees_with_an_independent_evaluation(make_window, qtbot, s
         check(window, f"operation {n}: {log[-1]} (after {log[-6:-1]})")
     assert len(log) == OPERATIONS
     assert {"weight", "step", "back", "undo", "redo", "example", "close", "train"} <= set(log)
+
+
+def test_a_rewound_moment_is_what_every_panel_shows(qtbot, make_window):
+    """The Step dock, the Inspector and the hover card read the network the canvas shows (here a
+    rewound moment of a run), not the document's: computed by hand for cosine-memory with w11 = 3."""
+    window = make_window("cosine-memory")
+    net = window.document.project.network
+    first = net.layers[0]
+    weights = first.weights.copy()
+    weights[0, 0] = 3.0
+    rewound = net.with_layers([first.replace(weights=weights, weight_text={})] + list(net.layers[1:]))
+    window.document.set_preview(rewound, "end of epoch 1")
+    window.step_dock.raise_()
+    key = ItemKey("neuron", 1, 0)
+    window.scene.select_key(key)
+    qtbot.wait(10)
+    z = 3 * 5 / 6 - 2**-0.5  # neuron 1: 3·x1 + 0·x2 + b1 with x = (5/6, 1/3), b1 = −1/√2
+    equations = window.step_panel.equations.toPlainText().splitlines()
+    assert equations[0].startswith("z = 3·0.8333 + 0·0.3333 + (−0.7071) = ") and \
+        float(equations[0].rsplit(" = ", 1)[1].replace("−", "-")) == pytest.approx(z, abs=5e-5)
+    window.inspector_dock.raise_()
+    qtbot.wait(10)
+    assert float(window.inspector._z.text()) == pytest.approx(z, abs=1e-12)
+    assert float(window.inspector._a.text()) == pytest.approx(z, abs=1e-12)  # ReLU of a positive z
+    from nnstudio.ui.canvas.hover_card import card_lines
+
+    assert card_lines(window.document, ItemKey("edge", 1, 0, 0))[1] == "w = 3"
+    item = window.scene.items_by_key[key]
+    assert float(item.value_text.replace("−", "-")) == pytest.approx(z, abs=5e-4)  # the canvas: 3 digits

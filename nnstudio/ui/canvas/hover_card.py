@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.equations import delta_equation, forward_equations, neuron_equations, num
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.network import Network
 from nnstudio.core.trace import ForwardTrace, Gradients, backward
 from nnstudio.document import Document
 from nnstudio.ui.compat import override
@@ -28,38 +29,38 @@ HIDE_AFTER_MS = 350   # leaving item and card for this long closes it (time to m
 CORNER_MARGIN = 8     # px between the card and the canvas's edges
 
 
-def _passes(document: Document) -> tuple[ForwardTrace, Gradients | None, bool] | None:
-    """The forward trace and gradients the card reads, and whether they come from the stepping pass."""
+def _passes(document: Document) -> tuple[Network, ForwardTrace, Gradients | None, bool] | None:
+    """The network, forward trace and gradients the card reads — those the canvas shows (a step of the
+    pass, a rewound moment, the run's live copy, the document) — and whether they come from a pass."""
     plan = document.stepping.plan
     if plan is not None:
         current = plan.current
-        return current.trace, current.gradients, True
-    trace = document.trace
-    if trace is None:
+        return current.before, current.trace, current.gradients, True
+    shown = document.shown()
+    if shown.trace is None:
         return None
     project = document.project
     try:
-        grads = backward(project.network, trace, project.target, project.loss)
+        grads = backward(shown.network, shown.trace, project.target, project.loss)
     except (NNStudioError, FloatingPointError, ValueError):
         grads = None
-    return trace, grads, False
+    return shown.network, shown.trace, grads, False
 
 
 def card_lines(document: Document, key: ItemKey) -> list[str]:
     """The card's text for `key`: a title, then one formula per line with the numbers substituted."""
     project = document.project
-    network = project.network
     title = key.describe()
     if key.kind == "neuron" and key.column == 0:
         typed = project.input_text[key.row]
         value = num(float(project.input[key.row]), DIGITS)
         return [title, f"x = {typed} = {value}" if typed else f"x = {value}"]
-    if key.column < 1 or key.column > len(network.layers) or key.kind not in ("neuron", "edge", "bias_edge"):
+    if key.column < 1 or key.column > len(project.network.layers) or key.kind not in ("neuron", "edge", "bias_edge"):
         return []
     passes = _passes(document)
     if passes is None:
         return [title, "(no output yet: every layer needs its values)"]
-    trace, grads, stepping = passes
+    network, trace, grads, stepping = passes
     layer_index = key.column - 1
     layer = network.layers[layer_index]
     plan = document.stepping.plan

@@ -6,6 +6,7 @@ itself from the document whenever the document or the selection changes.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -49,7 +50,11 @@ class InspectorPanel(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.refresh)
+        self._values_of: ItemKey | None = None  # the neuron whose z and a the labels below show
+        self._z: QLabel | None = None
+        self._a: QLabel | None = None
         listen(self, document.changed, self._on_document_changed)
+        listen(self, document.shown_changed, self._refresh_values)
         self.refresh()
 
     def show_key(self, key: ItemKey | None) -> None:
@@ -59,9 +64,28 @@ class InspectorPanel(QWidget):
     def _on_document_changed(self, kind: str) -> None:
         self._refresh_timer.start()  # later: never destroy the widget that is emitting right now
 
+    def _refresh_values(self) -> None:
+        """z and a of the selected neuron as the canvas shows them now (a step of a pass, a rewound
+        moment, the run's live copy): set in place, so an editor being typed in is never rebuilt."""
+        key, z_label, a_label = self._values_of, self._z, self._a
+        if key is None or z_label is None or a_label is None or not shiboken6.isValid(z_label) \
+                or not shiboken6.isValid(a_label):
+            return
+        shown, plan, layer = self.document.shown(), self.document.stepping.plan, key.column - 1
+        if shown.trace is None or layer >= len(shown.trace.layers):
+            z_label.setText("—")
+            a_label.setText("—")
+            return
+        t = shown.trace.layers[layer]
+        z_seen = plan is None or shown.source != "step" or plan.z_visible(layer)
+        a_seen = plan is None or shown.source != "step" or plan.a_visible(layer)
+        z_label.setText(fmt.full(float(t.z[key.row])) if z_seen else "? (not reached yet)")
+        a_label.setText(fmt.full(float(t.a[key.row])) if a_seen else "? (not reached yet)")
+
     # ------------------------------------------------------------------ building
 
     def refresh(self) -> None:
+        self._values_of, self._z, self._a = None, None, None
         if self._body is not None:
             self._layout.removeWidget(self._body)
             self._body.deleteLater()
@@ -182,7 +206,6 @@ class InspectorPanel(QWidget):
             editor.setObjectName("valueEditor")
             form.addRow("Value", editor)
             return
-        trace = self.document.trace
         layer = project.network.layers[key.column - 1]
         if project.network.input_size == 2:  # a neuron map exists: offer it large
             large = QPushButton("Map large…")
@@ -190,10 +213,11 @@ class InspectorPanel(QWidget):
             large.setToolTip("This neuron's output over the input plane, with axes, a colour scale and the data")
             large.clicked.connect(lambda: self.map_requested.emit(key.column, key.row))
             form.addRow("Neuron map", large)
-        if trace is not None:
-            t = trace.layers[key.column - 1]
-            form.addRow("z = w·a + b", self._number(float(t.z[key.row])))
-            form.addRow(f"a = {layer.activation}(z)", self._number(float(t.a[key.row])))
+        self._z, self._a = self._number(0.0), self._number(0.0)
+        form.addRow("z = w·a + b", self._z)
+        form.addRow(f"a = {layer.activation}(z)", self._a)
+        self._values_of = key
+        self._refresh_values()
         if layer.bias is not None:
             editor = ExpressionEdit(layer.bias_text.get(key.row) or fmt.full(layer.bias[key.row]),
                                     lambda t: self.document.set_bias(key.column, key.row, t))

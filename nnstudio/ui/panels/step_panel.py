@@ -99,8 +99,8 @@ class StepPanel(QWidget):
         layout.addWidget(check)
         layout.addWidget(self.check_result)
 
-        listen(self, document.stepping.changed, self.refresh)
-        listen(self, document.changed, lambda kind: self.refresh())
+        # Whatever changes what is shown (an edit, a step, a training snapshot, a rewound moment).
+        listen(self, document.shown_changed, self.refresh)
         self.refresh()
 
     def _restart(self) -> None:
@@ -133,7 +133,8 @@ class StepPanel(QWidget):
         key = self.key
         lines: list[str] = []
         if key is not None and key.kind == "neuron" and 1 <= key.column <= len(project.network.layers):
-            lines = neuron_equations(plan, self.document.trace, project.network, key.column - 1, key.row,
+            shown = self.document.shown()  # the network the canvas shows: a rewound moment, a live run
+            lines = neuron_equations(plan, shown.trace, shown.network, key.column - 1, key.row,
                                      project.loss, project.target, self.digits.value() + 1)
             if not lines and plan is not None:
                 lines = ["(not reached yet at this step)"]
