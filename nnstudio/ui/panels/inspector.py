@@ -72,7 +72,8 @@ class InspectorPanel(QWidget):
                 or not shiboken6.isValid(a_label):
             return
         shown, plan, layer = self.document.shown(), self.document.stepping.plan, key.column - 1
-        if shown.trace is None or layer >= len(shown.trace.layers):
+        sizes = shown.network.sizes  # the key may name a neuron of the network before another was opened
+        if shown.trace is None or not 1 <= key.column < len(sizes) or key.row >= sizes[key.column]:
             z_label.setText("—")
             a_label.setText("—")
             return

@@ -177,16 +177,13 @@ class ResultsPanel(QWidget):
         self.tabs.addTab(self.boundary, "Boundary")
 
         # The matrix and the gallery follow the network on screen (an edit, Undo, a rewound moment, the
-        # end of a run), computed once per network in an event of their own.
+        # end of a run) at once, so a cell clicked is always the network the canvas shows; computed once
+        # per network (a step or a new input changes nothing here), and only while on screen.
         self.verdicts: Verdicts | None = None
         self.moment = ""  # the network and moment the verdicts are of, in words
         self._run_network: Network | None = None  # what the last run left in the document …
         self._run_words = ""  # … and how it ended, in words
         self._verdicts_stale = False
-        self._verdicts_timer = QTimer(self)
-        self._verdicts_timer.setSingleShot(True)
-        self._verdicts_timer.setInterval(100)
-        self._verdicts_timer.timeout.connect(self.refresh_verdicts)
         listen(self, document.shown_changed, self._on_shown_changed)
         listen(self, document.replaced, self.clear)
         listen(self, document.preview_changed, self._on_preview)
@@ -242,8 +239,8 @@ class ResultsPanel(QWidget):
 
     def _on_shown_changed(self) -> None:
         self._refresh_prediction()
-        if self.data is not None and not self._verdicts_timer.isActive():
-            self._verdicts_timer.start()
+        if self.data is not None:
+            self.refresh_verdicts()
 
     def _moment_words(self, shown) -> str:  # type: ignore[no-untyped-def]
         """The network on screen named as a moment: the run's end, a rewound epoch, or the network now."""
@@ -259,7 +256,6 @@ class ResultsPanel(QWidget):
         While a run trains, the copy changes under the eye: the matrix waits for the run to end (or a
         rewound moment). Hidden, the work waits until the panel is shown.
         """
-        self._verdicts_timer.stop()
         data, shown = self.data, self.document.shown()
         if data is None or not data.test.is_classification or not shown.has_layers \
                 or data.test.x.shape[1] != shown.network.input_size:

@@ -132,7 +132,10 @@ class StepPanel(QWidget):
                 self.losses.addItem(f"{passed.name}: L = {'…' if loss is None else f'{loss:.6g}'}")
         key = self.key
         lines: list[str] = []
-        if key is not None and key.kind == "neuron" and 1 <= key.column <= len(project.network.layers):
+        sizes = project.network.sizes
+        if key is not None and key.kind == "neuron" and 1 <= key.column < len(sizes) and key.row < sizes[key.column]:
+            # (the key may name a neuron of the network before: another one was opened, the canvas
+            # selects again right after)
             shown = self.document.shown()  # the network the canvas shows: a rewound moment, a live run
             lines = neuron_equations(plan, shown.trace, shown.network, key.column - 1, key.row,
                                      project.loss, project.target, self.digits.value() + 1)
