@@ -17,6 +17,10 @@ every listener after it):
   handed to `sys.excepthook` (which the window turns into a message and the tests into a
   failure), or to the collector a caller set up with `failures_collected()` to decide what
   to do about it (the document rolls an opening back: see `Document._reset`).
+
+Why not psygnal (napari's signal library): it too holds bound methods weakly, but it keeps lambdas
+alive and knows nothing of Qt lifetimes, and the guarantees above would have to be added around it;
+they fit in this module, with no dependency.
 """
 
 from __future__ import annotations
