@@ -16,6 +16,8 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.neuron_maps import neuron_maps
 from nnstudio.data.dataset import DataSplit
 from nnstudio.document import Document
+from nnstudio.ui.images import class_rgb
+from nnstudio.ui.panels.boundary_view import hex_colour
 from nnstudio.ui.lifetimes import listen
 
 LARGE_SIZE = 100  # points a side (160 cost ~10 ms of the window's thread at every live update)
@@ -115,7 +117,8 @@ class NeuronMapDialog(QDialog):
             return
         for split, item, hollow in ((data.train, self.train_points, False), (data.test, self.test_points, True)):
             x, y = split.x[:1000], split.y[:1000]
-            colours = ["#1d4ed8" if float(label) > 0.5 else "#ea580c" for label in y]
+            # the Boundary tab's and the canvas's class colours: class 1 blue, class 0 orange
+            colours = [hex_colour(class_rgb(int(float(label) > 0.5))) for label in y]
             if hollow:
                 item.setData(x[:, 0], x[:, 1], pen=[pg.mkPen(c, width=1.6) for c in colours], brush=None)
             else:

@@ -5,7 +5,6 @@ for two-input networks. Picking an image makes it the input, ready to step throu
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.network import Network
-from nnstudio.core.trace import forward
 from nnstudio.data.dataset import DataSplit
 from nnstudio.training.metrics import Verdicts, verdicts
 from nnstudio.ui.compat import override
@@ -36,6 +34,10 @@ from nnstudio.ui.panels.digit_pad import DigitPad
 from nnstudio.ui.panels.runs_panel import RunsPanel
 from nnstudio.ui.panels.unit_grid import UnitGrid
 from nnstudio.ui.lifetimes import listen
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.neuron_maps import neuron_maps, plane_bounds
+from nnstudio.ui.images import ZERO_RGB, class_pixels, class_rgb, map_pixels
+from nnstudio.ui.panels.boundary_view import MAX_POINTS, BoundaryView, class_words, swatch, value_scale
 
 GALLERY_SIZE = 120
 CONFUSION_HINT = "predicted class →   (after a run: click a cell to see its images)"
@@ -164,16 +166,10 @@ class ResultsPanel(QWidget):
         self.runs = RunsPanel(document)
         self.tabs.addTab(self.runs, "Runs")
 
-        self.boundary = pg.PlotWidget(background="w")
+        self.boundary = BoundaryView()
         self.boundary.setObjectName("boundary")
-        # Where a decision boundary cannot be drawn, the tab says why instead of showing empty axes.
-        self.boundary_why = pg.TextItem(anchor=(0.5, 0.5), color="#374151")
-        self.boundary.addItem(self.boundary_why, ignoreBounds=True)
-        self.boundary_image = pg.ImageItem()
-        self.boundary.addItem(self.boundary_image)
-        self.boundary_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen("k", width=0.5))
-        self.boundary.addItem(self.boundary_points)
-        self.boundary.setAspectLocked(True)
+        self.boundary_why, self.boundary_image = self.boundary.why, self.boundary.image
+        self.boundary_points = self.boundary.points
         self.tabs.addTab(self.boundary, "Boundary")
 
         # The matrix and the gallery follow the network on screen (an edit, Undo, a rewound moment, the
@@ -447,33 +443,61 @@ class ResultsPanel(QWidget):
                 "circles, spirals or XOR to see one.")
 
     def refresh_boundary(self) -> None:
-        """The output over the input plane (two-input networks), with the data points on top."""
+        """The network's answer over the input plane (two-input networks), the training data on top: in
+        the canvas's colours, over the plane the canvas's maps show (see boundary_view.py)."""
         network: Network = self.document.shown_network
         if network.input_size != 2 or not network.layers:
-            self.boundary_image.clear()
-            self.boundary_points.clear()
-            self.boundary_why.setText(self.boundary_reason(network))
-            self.boundary_why.setPos(0.5, 0.5)
-            self.boundary.getPlotItem().hideAxis("left")
-            self.boundary.getPlotItem().hideAxis("bottom")
-            self.boundary.setRange(xRange=(0, 1), yRange=(0, 1))
+            self.boundary.say_why(self.boundary_reason(network))
             return
-        self.boundary_why.setText("")
-        self.boundary.getPlotItem().showAxis("left")
-        self.boundary.getPlotItem().showAxis("bottom")
-        if self.data is not None:
-            x = self.data.train.x
-            lo, hi = x.min(axis=0) - 0.2, x.max(axis=0) + 0.2
+        data = self.data if self.data is not None and self.data.train.x.shape[1] == 2 else None
+        shown = None if data is None else data.train.x[:MAX_POINTS]
+        bounds = plane_bounds(None if data is None else data.train.x)
+        try:
+            output = neuron_maps(network, bounds, GRID).layers[-1]
+        except (NNStudioError, FloatingPointError, ValueError) as error:
+            self.boundary.say_why(f"The network's output cannot be drawn: {error}")
+            return
+        classes = self._boundary_classes(network, data)
+        if classes is not None:
+            self.boundary.show_plane(class_pixels(output), bounds, self._class_legend(classes, data is not None))
+            if shown is not None:
+                self.boundary.set_points(data, None, shown, class_rgb(data.train.y[:MAX_POINTS]))
         else:
-            lo, hi = np.array([-1.5, -1.5]), np.array([1.5, 1.5])
-        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], GRID), np.linspace(lo[1], hi[1], GRID))
-        out = forward(network, np.stack([gx.ravel(), gy.ravel()], axis=1).astype(network.dtype)).output
-        value = out[:, 0] if out.shape[1] == 1 else out[:, 1] if out.shape[1] == 2 else np.argmax(out, axis=1)
-        self.boundary_image.setImage(value.reshape(GRID, GRID).T, autoLevels=True)
-        self.boundary_image.setColorMap(pg.colormap.get("CET-D1"))
-        self.boundary_image.setRect(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
-        if self.data is not None:
-            labels = self.data.train.y
-            brushes = [pg.mkBrush("#1d4ed8" if (lab > 0.5 if not self.data.train.classes else lab == 1) else "#ea580c")
-                       for lab in labels[:1000]]
-            self.boundary_points.setData(self.data.train.x[:1000, 0], self.data.train.x[:1000, 1], brush=brushes)
+            targets = None if data is None else np.asarray(data.train.y[:MAX_POINTS], dtype=float)
+            scale = value_scale(output[0], targets)
+            self.boundary.show_plane(map_pixels(output[0], scale), bounds, self._value_legend(scale, data is not None))
+            if shown is not None:
+                self.boundary.set_points(data, scale, shown, map_pixels(targets, scale, strength=1.0))
+        if shown is None:
+            self.boundary.clear_points()
+
+    def _boundary_classes(self, network: Network, data: DataSplit | None) -> list[str] | None:
+        """The names of the classes the output stands for, or None when it is a value (regression): the
+        data says which; without data, the loss does (cross-entropy is a classifier's)."""
+        if data is not None:
+            return [str(c) for c in data.train.classes] if data.train.classes else None
+        project = self.document.project
+        if project.loss not in ("bce", "cce"):
+            return None
+        if network.output_size == 1:
+            return [f"{project.output_label(0)} ≈ 0", f"{project.output_label(0)} ≈ 1"]
+        return [project.output_label(k) for k in range(network.output_size)]
+
+    @staticmethod
+    def _class_legend(classes: list[str], with_data: bool) -> str:
+        lines = ["<b>Colour: the class the network picks there</b>, paler where it is less sure; white "
+                 "where it cannot decide (the boundary)."]
+        lines += [swatch(class_rgb(k), class_words(k, name)) for k, name in enumerate(classes)]
+        lines.append("Dots: the training data in the colour of its true class; a dot on another colour is "
+                     "misclassified." if with_data else "Train it on a two-input set (circles, spirals, XOR) "
+                     "to see the data here.")
+        return "<br>".join(lines)
+
+    @staticmethod
+    def _value_legend(scale: float, with_data: bool) -> str:
+        lines = [f"<b>Colour: the network's output there</b>, strongest at ±{scale:.3g}.",
+                 swatch(class_rgb(1), "positive"), swatch(class_rgb(0), "negative"),
+                 swatch(ZERO_RGB, "exactly 0 (white: near 0)")]
+        if with_data:
+            lines.append("Dots: the training data, coloured by its target on the same scale (in full colour).")
+        return "<br>".join(lines)
