@@ -38,3 +38,31 @@ def test_the_shortcut_list_is_every_action_with_keys_and_nothing_else(qtbot, mak
     assert listed == expected
     assert listed["Step"] == "F10" and listed["Step Back"] == "Shift+F10" and listed["Keyboard Shortcuts"] == "Ctrl+/"
     assert "About nnstudio" not in listed  # no keys, not listed
+
+
+def test_every_shortcut_description_reads_without_scrolling_sideways_within_the_screen(qtbot, make_window):
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QStyle
+
+    window = make_window("cosine-memory")  # 1280×800
+    dialog = window.show_shortcuts()
+    qtbot.waitExposed(dialog)
+    table = dialog.table
+    screen = window.screen().availableGeometry()
+    assert dialog.frameGeometry().width() <= screen.width() and dialog.frameGeometry().height() <= screen.height()
+    assert table.horizontalScrollBar().maximum() == 0  # nothing lies beyond the right edge
+    for column in range(3):
+        assert table.columnViewportPosition(column) + table.columnWidth(column) <= table.viewport().width(), column
+    # each description, wrapped at its column's width, fits the height of its row: none is cut off
+    margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, table) + 1)
+    metrics = table.fontMetrics()
+    described = 0
+    for row in range(table.rowCount()):
+        text = table.item(row, 2).text()
+        if not text:
+            continue
+        described += 1
+        needed = metrics.boundingRect(QRect(0, 0, table.columnWidth(2) - margin, 10_000),
+                                      int(Qt.TextFlag.TextWordWrap), text)
+        assert needed.width() <= table.columnWidth(2) - margin and needed.height() <= table.rowHeight(row), text
+    assert described > 20
