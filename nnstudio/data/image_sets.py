@@ -1,11 +1,14 @@
 """MNIST and Fashion-MNIST: find the four IDX files, or download them safely.
 
 Where we look, in order:
-  1. a folder the person chose;
+  1. a folder the person chose (--data-dir, the Training panel's Data field), or its mnist/
+     (resp. fashion-mnist/) subfolder;
   2. the user cache folder (e.g. ~/.cache/nnstudio/datasets/mnist/);
-  3. $NNSTUDIO_DATA/mnist/ (resp. fashion-mnist/) when that variable is set;
+  3. $NNSTUDIO_DATA/mnist/ (resp. fashion-mnist/), else $NNSTUDIO_DATA itself, when that variable is set;
   4. known system locations (Debian's dataset-fashion-mnist package);
 then we download from the mirrors, verified by the published MD5 checksums.
+A folder that holds the four files itself is taken as the set that was asked for: the files of
+MNIST and Fashion-MNIST have the same names, so nothing else could tell them apart.
 Files found locally are trusted as they are (a subset need not match the
 published checksums); only what we download ourselves is verified.
 """
@@ -86,15 +89,37 @@ def _file_in(folder: Path, role: str) -> Path | None:
     return None
 
 
+def _data_folders(root: Path, image_set: ImageSet, own_first: bool) -> list[Path]:
+    """A data folder a person names and its subfolder named after the set (mnist/, fashion-mnist/).
+
+    People point at either: the folder the four files were unpacked into, or one that keeps each set
+    in a folder of its name (the layout $NNSTUDIO_DATA documents). `own_first`: which wins if both
+    hold the files."""
+    pair = [root, root / image_set.name]
+    return pair if own_first else pair[::-1]
+
+
 def candidate_folders(image_set: ImageSet, folder: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Where the set's files are looked for, in order (see the module docstring)."""
     places = []
     if folder is not None:
-        places.append(Path(folder))
+        places += _data_folders(Path(folder), image_set, own_first=True)
     places.append(cache_folder() / image_set.name)
     if os.environ.get("NNSTUDIO_DATA"):
-        places.append(Path(os.environ["NNSTUDIO_DATA"]) / image_set.name)
+        places += _data_folders(Path(os.environ["NNSTUDIO_DATA"]), image_set, own_first=False)
     places += [Path(p) for p in image_set.system_folders]
     return places
+
+
+def _check_chosen(image_set: ImageSet, folder: Path) -> None:
+    """A folder the person chose must hold the files (itself or in its subfolder named after the set):
+    falling back on another copy, or downloading, would train on data they did not choose."""
+    if any(_has_files(place) for place in _data_folders(folder, image_set, own_first=True)):
+        return
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: no such folder")
+    missing = [FILE_NAMES[r] for r in ROLES if _file_in(folder, r) is None]
+    raise DatasetError(f"{folder}: missing {', '.join(missing)} (nor are they in its {image_set.name}/ folder)")
 
 
 def locate(image_set: ImageSet, folder: str | os.PathLike[str] | None = None, allow_download: bool = True,
@@ -102,15 +127,14 @@ def locate(image_set: ImageSet, folder: str | os.PathLike[str] | None = None, al
            mirrors: tuple[str, ...] | None = None) -> Path:
     """The folder holding the four files: found locally, else downloaded into the cache."""
     places = candidate_folders(image_set, folder)
-    if folder is not None and not _has_files(Path(folder)):
-        missing = [FILE_NAMES[r] for r in ROLES if _file_in(Path(folder), r) is None]
-        raise DatasetError(f"{folder}: missing {', '.join(missing)}")
+    if folder is not None:
+        _check_chosen(image_set, Path(folder))
     for place in places:
         if _has_files(place):
             return place
     target = cache_folder() / image_set.name
     hint = (f"Put the four files ({', '.join(FILE_NAMES.values())}) in {target} "
-            f"or in $NNSTUDIO_DATA/{image_set.name}/, or choose their folder.")
+            f"or in $NNSTUDIO_DATA (or its {image_set.name}/ folder), or choose their folder.")
     if not allow_download:
         raise DatasetError(f"{image_set.title} not found. {hint}")
     try:
