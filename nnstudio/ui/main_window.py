@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
         self.inspector_dock.raise_()
         self.memory_panel.build_button.clicked.connect(self.build_from_samples)
         self.trainer = TrainingController(self.document, self)
-        self.training_panel = TrainingPanel(self.document, self.trainer)
+        self.training_panel = TrainingPanel(self.document, self.trainer,
+                                            folders=self.last_folder, remember=self._remember_folder)
         self.results_panel = ResultsPanel(self.document)
         self.training_dock = self._dock("Training", "trainingDock", self.training_panel,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)

@@ -53,7 +53,7 @@ def test_training_runs_in_a_thread_and_stop_lands_the_network_undoably(qtbot, se
     assert len(result.epochs) < 2000  # ended by Stop, not by running out of epochs
     qtbot.waitUntil(lambda: not window.trainer.running, timeout=60000)  # the thread is done
     assert not window.document.structure_locked
-    assert panel.status.text().startswith(f"stopped after {len(result.epochs)} epoch(s)")
+    assert panel.status.text().startswith(f"stopped after {len(result.epochs)} epoch")
     assert window.document.undo_stack.can_undo()
     trained = window.document.project
     assert trained is not before
@@ -188,8 +188,9 @@ def test_the_panel_runs_a_schedule_and_stops_on_its_rules(qtbot, settings):
     qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
     epochs = panel.plot.epoch_x
     assert 3 <= len(epochs) < 40  # halving every epoch, the test loss soon stops improving
-    assert "stopped: the test loss has not improved for 2 epochs" in panel.status.text() or \
-        "stopped: reached the target test accuracy" in panel.status.text()
+    assert panel.status.text().startswith(f"stopped early after {len(epochs)} epochs in ")
+    assert "Stopped: the test loss has not improved for 2 epochs" in panel.status.toolTip() or \
+        "Stopped: reached the target test accuracy" in panel.status.toolTip()
 
 
 @pytest.mark.parametrize("field, text, message", [("schedule", "step:x", "schedule: write a step schedule"),

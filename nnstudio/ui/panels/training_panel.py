@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -48,15 +50,50 @@ PROGRESS_SECONDS = 1 / 10
 PREVIEW_SECONDS = 0.5
 
 
+def _epochs(count: int) -> str:
+    return f"{count} epoch{'' if count == 1 else 's'}"
+
+
+def ending_words(result) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """(the status line, its tooltip) for a run that ended without an error.
+
+    The line is kept to one line of the panel at 1280×800: the whole story in two or three lines was
+    cut to the middle of its lines ("mished 1 epochs…") where the dock had no room for them, and the
+    dock must not grow the window. The tooltip tells it all: why a stop rule ended the run, which
+    epoch's parameters were kept, and that Undo restores the network."""
+    count = len(result.epochs)
+    if result.stopped:
+        line = f"stopped after {_epochs(count)}: the network so far is in the document"
+        return line, f"{line}.\nUndo restores the network from before the run."
+    last = result.epochs[-1] if result.epochs else None
+    score = "" if last is None else (f": test accuracy {last.test_accuracy:.2%}" if last.test_accuracy is not None
+                                     else f": test loss {last.test_loss:.4g}")
+    verb = "stopped early after" if result.stop_reason else "finished"
+    line = f"{verb} {_epochs(count)} in {result.seconds:.1f} s{score}"
+    details = [f"{line}."]
+    if result.stop_reason:
+        details.append(f"Stopped: {result.stop_reason}.")
+    if result.best_epoch:
+        details.append(f"Kept epoch {result.best_epoch}'s parameters (the best test loss).")
+    details.append("Undo restores the untrained network.")
+    return line, "\n".join(details)
+
+
 class TrainingPanel(QWidget):
     """The form builds a TrainingRequest; the controller runs it; records come back as signals."""
 
     error = Signal(str)
 
-    def __init__(self, document: Document, controller: TrainingController, parent: QWidget | None = None) -> None:
+    def __init__(self, document: Document, controller: TrainingController, parent: QWidget | None = None, *,
+                 folders: Callable[[], str] | None = None, remember: Callable[[str], None] | None = None) -> None:
+        """`folders()`: the folder the person last used, where the "…" dialog starts when the Data field
+        names none (MainWindow.last_folder); `remember(path)`: told the file or folder chosen there
+        (MainWindow._remember_folder). Without them the dialog starts where Qt starts it (home)."""
         super().__init__(parent)
         self.document = document
         self.controller = controller
+        self._last_folder = folders or (lambda: "")
+        self._remember_folder = remember or (lambda path: None)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(8, 4, 8, 4)
         controls = QWidget()
@@ -77,6 +114,7 @@ class TrainingPanel(QWidget):
         self.source.setObjectName("datasetSource")
         self.source.setPlaceholderText("folder with the IDX files (optional)")
         browse = QPushButton("…")
+        browse.setObjectName("browseSource")
         browse.setFixedWidth(28)
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -235,12 +273,31 @@ class TrainingPanel(QWidget):
         self.source.setEnabled(name in ("mnist", "fashion-mnist", "csv", "function"))
 
     def _browse(self) -> None:
-        if self.dataset.currentData() == "csv":
-            path, _ = QFileDialog.getOpenFileName(self, "CSV file", "", "CSV files (*.csv);;All files (*)")
+        """Choose the CSV file or the folder of IDX files. The dialog starts at what the field names, else
+        in the folder the person last used: it opened in the home folder, however deep the data lay."""
+        csv = self.dataset.currentData() == "csv"
+        start = self._browse_start(files=csv)
+        if csv:
+            path, _ = QFileDialog.getOpenFileName(self, "CSV file", start, "CSV files (*.csv);;All files (*)")
         else:
-            path = QFileDialog.getExistingDirectory(self, "Folder with the IDX files")
+            path = QFileDialog.getExistingDirectory(self, "Folder with the IDX files", start)
         if path:
             self.source.setText(path)
+            self._remember_folder(path)
+
+    def _browse_start(self, files: bool) -> str:
+        """The folder typed in the field if it exists (a typed file: itself when choosing a file, so the
+        dialog shows it chosen, else its folder); otherwise the last folder used."""
+        text = self.source.text().strip()
+        try:
+            typed = Path(text).expanduser().absolute() if text else None
+        except RuntimeError:  # "~someone" whose home is unknown: no folder typed
+            typed = None
+        if typed is not None and typed.is_dir():
+            return str(typed)
+        if typed is not None and typed.is_file():
+            return str(typed if files else typed.parent)
+        return self._last_folder()
 
     def request(self) -> TrainingRequest:
         """The run the form describes; raises NNStudioError naming a bad field."""
@@ -281,6 +338,7 @@ class TrainingPanel(QWidget):
 
     def start(self) -> None:
         self.message.setText("")
+        self.status.setToolTip("")  # the last run's details
         try:
             request = self.request()
             if not request.project.network.layers:
@@ -369,16 +427,10 @@ class TrainingPanel(QWidget):
         if result.error:
             self.message.setText(result.error)
             self.error.emit(result.error)
-        elif result.stopped:
-            self.status.setText(f"stopped after {len(result.epochs)} epoch(s); the network so far is in the "
-                                "document (Undo restores the old one)")
         else:
-            last = result.epochs[-1] if result.epochs else None
-            tail = "" if last is None or last.test_accuracy is None else f": test accuracy {last.test_accuracy:.2%}"
-            why = f" — stopped: {result.stop_reason}" if result.stop_reason else ""
-            kept = f"; kept epoch {result.best_epoch}'s parameters (the best test loss)" if result.best_epoch else ""
-            self.status.setText(f"finished {len(result.epochs)} epochs in {result.seconds:.1f} s{tail}{why}{kept}. "
-                                "Undo restores the untrained network.")
+            line, details = ending_words(result)
+            self.status.setText(line)
+            self.status.setToolTip(details)
         self.progress.setValue(self.progress.maximum())
 
     # ------------------------------------------------------------------ rewind
@@ -436,6 +488,7 @@ class TrainingPanel(QWidget):
         self._disarm_rewind()
         self.plot.clear()
         self.status.setText("Choose a dataset and press Start.")
+        self.status.setToolTip("")
         self.message.setText("")
         self.message.hide()
         self.progress.setValue(0)
