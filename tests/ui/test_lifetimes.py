@@ -7,7 +7,7 @@ import threading
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 import pytest
 
 from nnstudio.io import load_example
@@ -134,8 +134,10 @@ def test_an_opening_a_view_cannot_follow_lands_not_at_all_and_says_so(qtbot, mak
     FussyView(window, load_example("xor").name)
     qtbot.waitUntil(lambda: window.io_panel.input_table.item(0, 1).text() == "1")
     title, inputs = window.windowTitle(), window.io_panel.input_table.item(0, 1).text()
-    answer_next_message_box(QMessageBox.StandardButton.Discard, seen := [])
+    seen: list[str] = []
+    answer_next_message_box(QMessageBox.StandardButton.Discard, seen)
     assert not window.open_example("xor")
+    assert seen and "unsaved changes" in seen[0]  # asked first, as for any opening
     # The old network in every view: document, canvas, tables, title; the message says it is back.
     assert window.document.project.name == load_example("cosine-memory").name and window.document.modified
     assert window.windowTitle() == title and window.isWindowModified()

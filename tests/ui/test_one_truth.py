@@ -23,10 +23,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from nnstudio.core.stepper import Phase
-from nnstudio.data.named import load_named
 from nnstudio.io.interop import export_project
 from nnstudio.ui.model_exchange import import_from
-from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.selection import ItemKey
 from tests.support import reference
 from tests.support.digits import write_digits
