@@ -41,19 +41,25 @@ def make_window(qtbot, settings):
 
 @pytest.fixture(autouse=True)
 def no_thread_left_running(monkeypatch):
-    """Fail any test that leaves a QThread running (napari's _dangling_qthreads, simplified)."""
+    """Fail any test that leaves a QThread running (napari's _dangling_qthreads, simplified).
+
+    The threads are watched through weak references: a strong list kept every run's thread alive to
+    the end of the test, one more QThread a cycle, which the soak test (test_soak.py) counts."""
+    import weakref
+
     from PySide6.QtCore import QThread
 
-    started: list[QThread] = []
+    started: list[weakref.ref] = []
     original = QThread.start
 
     def recording_start(self, *args):
-        started.append(self)
+        started.append(weakref.ref(self))
         return original(self, *args)
 
     monkeypatch.setattr(QThread, "start", recording_start)
     yield
-    running = [t for t in started if t.isRunning()]
+    alive = [thread for thread in (ref() for ref in started) if thread is not None and shiboken6.isValid(thread)]
+    running = [thread for thread in alive if thread.isRunning()]
     for thread in running:  # do not leave it to crash later tests
         thread.quit()
         thread.wait(5000)
