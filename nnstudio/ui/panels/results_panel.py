@@ -24,20 +24,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import Network
+from nnstudio.core.neuron_maps import neuron_maps, plane_bounds
 from nnstudio.data.dataset import DataSplit
+from nnstudio.document import Document
 from nnstudio.training.metrics import Verdicts, verdicts
 from nnstudio.ui.compat import override
-from nnstudio.document import Document
-from nnstudio.ui.images import ink_image
+from nnstudio.ui.images import ZERO_RGB, class_pixels, class_rgb, ink_image, map_pixels
+from nnstudio.ui.lifetimes import listen
+from nnstudio.ui.panels.boundary_view import MAX_POINTS, BoundaryView, class_words, swatch, value_scale
 from nnstudio.ui.panels.digit_pad import DigitPad
 from nnstudio.ui.panels.runs_panel import RunsPanel
 from nnstudio.ui.panels.unit_grid import UnitGrid
-from nnstudio.ui.lifetimes import listen
-from nnstudio.core.errors import NNStudioError
-from nnstudio.core.neuron_maps import neuron_maps, plane_bounds
-from nnstudio.ui.images import ZERO_RGB, class_pixels, class_rgb, map_pixels
-from nnstudio.ui.panels.boundary_view import MAX_POINTS, BoundaryView, class_words, swatch, value_scale
 
 GALLERY_SIZE = 120
 CONFUSION_HINT = "predicted class →   (after a run: click a cell to see its images)"
