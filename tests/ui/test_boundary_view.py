@@ -43,6 +43,13 @@ def boundary_of(qtbot, window, data=None):
     return results
 
 
+def boundary_for(qtbot, settings, sizes, activations, loss, dataset, seed=0):
+    """A new network of `sizes` (Xavier, seeded) and the Boundary tab with `dataset` as its last run's data."""
+    window = window_on(qtbot, settings, Project(build_network(sizes, activations, "xavier", seed=seed), loss=loss))
+    data = load_named(dataset)
+    return window, data, boundary_of(qtbot, window, data)
+
+
 def plane(results):
     """The grid's x1 and x2 values, and the image as [x1 index, x2 index] → RGB (x2 upwards)."""
     (x_lo, x_hi), (y_lo, y_hi) = results.boundary.bounds
@@ -86,10 +93,8 @@ def test_the_ground_where_the_network_says_class_1_is_the_blue_of_the_class_1_do
 
 
 def test_three_classes_each_have_their_colour_and_the_blue_and_orange_of_classes_1_and_0(qtbot, settings):
-    window = window_on(qtbot, settings, Project(build_network([2, 5, 3], ["tanh", "softmax"], "xavier", seed=1),
-                                                loss="cce"))
-    data = load_named("clusters")
-    results = boundary_of(qtbot, window, data)
+    window, data, results = boundary_for(qtbot, settings, [2, 5, 3], ["tanh", "softmax"], "cce", "clusters",
+                                         seed=1)
     xs, ys, image = plane(results)
     picked = np.argmax(outputs(window.document.project.network, xs, ys), axis=-1)
     brushes = {int(label): QColor(b.color()) for label, b in zip(data.train.y, results.boundary_points.data["brush"])}
@@ -103,10 +108,8 @@ def test_three_classes_each_have_their_colour_and_the_blue_and_orange_of_classes
 
 
 def test_the_plane_fits_the_data_with_a_small_margin_and_fills_the_plot(qtbot, settings):
-    window = window_on(qtbot, settings, Project(build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0),
-                                                loss="cce"))
-    data = load_named("circles")
-    results = boundary_of(qtbot, window, data)
+    window, data, results = boundary_for(qtbot, settings, [2, 6, 2], ["tanh", "softmax"], "cce", "circles",
+                                         seed=0)
     (x_lo, x_hi), (y_lo, y_hi) = results.boundary.bounds
     points = data.train.x
     for lo, hi, axis in ((x_lo, x_hi, 0), (y_lo, y_hi, 1)):
@@ -137,10 +140,8 @@ def test_a_value_output_reads_as_the_canvas_reads_it_grey_where_exactly_0(qtbot,
 
 
 def test_a_regressions_dots_are_coloured_by_their_target_on_the_grounds_scale(qtbot, settings):
-    window = window_on(qtbot, settings, Project(build_network([2, 4, 1], ["tanh", "identity"], "xavier", seed=0),
-                                                loss="mse"))
-    data = load_named("function:x1 - x2")
-    results = boundary_of(qtbot, window, data)
+    window, data, results = boundary_for(qtbot, settings, [2, 4, 1], ["tanh", "identity"], "mse", "function:x1 - x2",
+                                         seed=0)
     colours = [QColor(b.color()) for b in results.boundary_points.data["brush"]]
     targets = data.train.y
     for target, colour in zip(targets[:50], colours[:50]):
