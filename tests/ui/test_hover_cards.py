@@ -4,7 +4,7 @@ import math
 
 from PySide6.QtCore import QPoint
 
-from nnstudio.ui.canvas.hover_card import card_lines
+from nnstudio.ui.canvas.hover_card import HIDE_AFTER_MS, card_lines
 from nnstudio.ui.selection import ItemKey
 
 R2 = math.sqrt(2)
@@ -67,7 +67,7 @@ def test_resting_the_pointer_opens_a_card_that_stays_while_the_pointer_is_on_it(
     card_point = view.card.geometry().center()
     qtbot.mouseMove(view.viewport(), view.viewport().mapFrom(view, card_point))
     qtbot.mouseMove(view.card, QPoint(5, 5))
-    qtbot.wait(500)
+    qtbot.wait(HIDE_AFTER_MS + 150)  # longer than a card left alone lasts
     assert view.card.isVisible()  # the pointer is on it: it stays, its text can be selected
     qtbot.mouseMove(view.viewport(), QPoint(5, 5))  # empty canvas
     view.card.leaveEvent(None)

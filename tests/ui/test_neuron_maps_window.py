@@ -2,7 +2,7 @@
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from nnstudio.core.neuron_maps import DEFAULT_BOUNDS
 from nnstudio.ui.canvas.neuron_item import NeuronItem
@@ -75,7 +75,8 @@ def test_clicking_a_selected_neurons_map_opens_it_large_and_a_schedule_shows_on_
     qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert window.scene.selected_key() == key
     assert not [d for d in window.findChildren(NeuronMapDialog) if d.isVisible()]  # the first click selects
-    qtbot.wait(600)  # not a double-click (which edits)
+    # Not a double-click (which edits): the second click comes after the platform's double-click interval.
+    qtbot.wait(QApplication.doubleClickInterval() + 100)
     qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     opened = [d for d in window.findChildren(NeuronMapDialog) if d.isVisible()]
     assert len(opened) == 1 and (opened[0].column, opened[0].row) == (1, 1)

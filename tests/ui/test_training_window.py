@@ -113,22 +113,45 @@ def test_a_run_on_raw_inputs_drops_stale_normalisation(qtbot, settings):
     assert saved["kind"] == "standard" and saved["offset"].shape == (2,)
 
 
-def test_pause_and_resume(qtbot, settings):
+def test_pause_and_resume(qtbot, settings, monkeypatch):
+    """Pause holds the run (no record comes while it waits) and the time estimate leaves the pause out.
+
+    No guessed waits: the run trains in the window's own thread (NNSTUDIO_TRAIN_IN_THREAD) so the test
+    can see the loop reach its pause (an Event), and the panel's clock is a clock the test moves."""
+    import threading
+    from types import SimpleNamespace
+
+    from nnstudio.training.control import TrainingControl
+    from nnstudio.ui.panels import training_panel
+
+    monkeypatch.setenv("NNSTUDIO_TRAIN_IN_THREAD", "1")
+    reached = threading.Event()
+    hold = TrainingControl.wait_while_paused
+
+    def waiting(self, timeout=None):
+        reached.set()  # the loop is at its pause: from here it makes no record until resumed
+        return hold(self, timeout)
+
+    monkeypatch.setattr(TrainingControl, "wait_while_paused", waiting)
+    clock = [1000.0]
+    monkeypatch.setattr(training_panel, "time", SimpleNamespace(perf_counter=lambda: clock[0]))  # the panel's alone
     window, panel = two_input_window(qtbot, settings)
     panel.start_button.click()
     qtbot.waitUntil(lambda: len(panel.plot.steps) >= 2, timeout=10000)
     panel.pause_button.click()
     assert panel.pause_button.text() == "Resume"
-    qtbot.wait(150)  # a record already on its way may still arrive
+    assert reached.wait(timeout=60), "the run never reached its pause"
+    QApplication.processEvents()  # the records sent before the pause are delivered …
     count = len(panel.plot.steps)
-    qtbot.wait(400)
-    assert len(panel.plot.steps) == count  # paused: nothing new
+    QApplication.processEvents()
+    assert len(panel.plot.steps) == count  # … and then nothing new while paused
     assert panel.status.text().startswith("Paused at epoch ") and "left" not in panel.status.text()
+    clock[0] += 100.0  # a hundred seconds paused
     panel.pause_button.click()
-    assert panel._paused_for >= 0.5  # the time estimate leaves the pause out
+    assert panel._paused_for == pytest.approx(100.0)  # the time estimate leaves the pause out
     qtbot.waitUntil(lambda: len(panel.plot.steps) > count, timeout=5000)
-    panel.stop_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running, timeout=2000)
+    with qtbot.waitSignal(window.trainer.ended, timeout=60000):
+        panel.stop_button.click()
 
 
 def test_closing_the_window_mid_run_stops_and_asks(qtbot, settings):
