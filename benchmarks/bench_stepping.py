@@ -95,7 +95,8 @@ def main() -> None:
         measure(app, "mnist-mlp (784-128-10)", load_example("mnist-mlp"), args.steps, folder)
         big = build_network([784, 256, 128, 10], ["relu", "relu", "softmax"], "he", seed=0)
         reference = load_example("mnist-mlp")
-        project = Project(big, loss="cce", input_image=(28, 28), input=reference.input)
+        project = Project(big, loss="cce", input_image=(28, 28), input=reference.input,
+                          target=reference.target)  # a target, so the pass runs through the loss to the update
         measure(app, "784-256-128-10", project, args.steps, folder)
 
 

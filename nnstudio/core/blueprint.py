@@ -113,7 +113,7 @@ class Blueprint:
             except NNStudioError as error:
                 raise BlueprintError(f"layer {index}: {error}") from None
         try:
-            get_loss(self.chosen_loss)
+            get_loss(self.chosen_loss).check_output(self.activations[-1])  # cross-entropy after ReLU: refused
             initialiser = get_initialiser(self.init)
             check_network_size(list(self.sizes), list(self.biases or [True] * layers))
         except NNStudioError as error:
@@ -131,7 +131,9 @@ class Blueprint:
 
 
 def build_project(blueprint: Blueprint) -> Project:
-    """The new network, with its loss, ready to hand-set, step and train. Raises BlueprintError."""
+    """The new network, with its loss, ready to hand-set, step and train. Raises BlueprintError.
+
+    It has no target yet (Project.target_known): its loss reads "—" until one is typed."""
     blueprint.check()
     network = build_network(list(blueprint.sizes), list(blueprint.activations), blueprint.init, seed=blueprint.seed,
                             bias=list(blueprint.biases) or True, params=blueprint.init_params)

@@ -78,7 +78,8 @@ def delta_equation(network: Network, trace: ForwardTrace, grads: Gradients, loss
         rule = get_loss(loss)
         a = float(trace.layers[layer].a[j])
         if rule.is_fused_with(spec.activation):
-            return f"δ = ŷ − y = {num(a, digits)} − {_signed(float(y[j]), digits)} = {num(delta, digits)}"
+            return _closed_form_equation(rule.name, spec.activation, a, rule.targets(y, trace.layers[layer].a),
+                                         j, delta, digits)
         if rule.name == "mse" and g_prime is not None:
             return (f"δ = −(y − ŷ)·g′(z) = −({num(float(y[j]), digits)} − {_signed(a, digits)})·"
                     f"{num(g_prime, digits)} = {num(delta, digits)}")
@@ -91,6 +92,20 @@ def delta_equation(network: Network, trace: ForwardTrace, grads: Gradients, loss
         return f"δ = J_softmaxᵀ·(Σ_k w_kj δ_k) = {num(delta, digits)}"
     return (f"δ = (Σ_k w_kj δ_k) · g′(z_j) = ({_sum(terms, len(terms))}) · {num(g_prime, digits)} "
             f"= {num(signal, digits)} · {num(g_prime, digits)} = {num(delta, digits)}")
+
+
+def _closed_form_equation(loss: str, activation: str, a: float, y: np.ndarray, j: int, delta: float,
+                          digits: int) -> str:
+    """The output δ_j of a loss written out for its activation (core/losses.py): ŷ − y where that is the
+    derivative, ŷ·Σy − y for softmax + cross-entropy with targets not summing to 1, −y(1 − ŷ) after sigmoid."""
+    y_j = float(y[j])
+    if activation == "sigmoid" and loss != "bce":
+        return f"δ = −y·(1 − ŷ) = −{_signed(y_j, digits)}·(1 − {num(a, digits)}) = {num(delta, digits)}"
+    total = float(np.sum(y))
+    if activation == "softmax" and total != 1.0:
+        return (f"δ = ŷ·Σy − y = {num(a, digits)}·{_signed(total, digits)} − {_signed(y_j, digits)} "
+                f"= {num(delta, digits)}")
+    return f"δ = ŷ − y = {num(a, digits)} − {_signed(y_j, digits)} = {num(delta, digits)}"
 
 
 def gradient_equations(network: Network, trace: ForwardTrace, grads: Gradients, layer: int, j: int,

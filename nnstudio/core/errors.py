@@ -45,3 +45,9 @@ class UnknownNameError(NNStudioError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the whole message otherwise
         return str(self.args[0])
+
+
+class LossError(NNStudioError, ValueError):
+    """A loss that nnstudio refuses to compute, named: a target outside the loss's domain (binary
+    cross-entropy of −1), an output activation the loss cannot take (cross-entropy after ReLU), or
+    no target at all. See docs/losses.md for the whole table."""

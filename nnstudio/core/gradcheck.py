@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnstudio.core.project import Project
+from nnstudio.core.errors import LossError
+from nnstudio.core.project import NO_TARGET, Project
 from nnstudio.core.trace import backward, forward, trace_loss
 
 MAX_CHECKED = 2000
@@ -27,7 +28,11 @@ def _loss(project: Project, network) -> float:  # type: ignore[no-untyped-def]
 
 
 def check_gradients(project: Project, h: float = 1e-6, seed: int = 0) -> GradientCheck:
-    """Compare every ∂L/∂w (a random MAX_CHECKED of them for big networks) with a central difference."""
+    """Compare every ∂L/∂w (a random MAX_CHECKED of them for big networks) with a central difference.
+
+    Without a target there is no loss to differentiate: refused with what to do (LossError)."""
+    if not project.target_known:
+        raise LossError(NO_TARGET)
     network = project.network.astype("float64")
     grads = backward(network, forward(network, project.input), project.target, project.loss)
     places = [(l, i, j) for l, layer in enumerate(network.layers) for i in range(layer.n_out) for j in range(layer.n_in)]

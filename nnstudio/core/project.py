@@ -20,6 +20,13 @@ from nnstudio.core.runs import RunRecord
 
 Texts = tuple["str | None", ...]
 
+# How a saved normalisation was made: fitted by training (--normalise minmax or standard), or read from
+# another tool's model file ("imported": any offsets and scales above 0, such as a StandardScaler's).
+NORMALISATION_KINDS = ("minmax", "standard", "imported")
+
+# What the step plan, the window and `nnstudio step` say when there is no target to score against.
+NO_TARGET = "type a target to compute the loss and δ"
+
 
 def _vector(values: object, size: int, what: str, dtype: np.dtype) -> np.ndarray:
     array = np.array(values, dtype=dtype)
@@ -69,19 +76,24 @@ class Project:
     name: str = ""
     description: str = ""
     # Input normalisation fitted on training data, x ↦ (x − offset)/scale, applied to new
-    # data before the network: {"kind": "standard", "offset": array, "scale": array}.
+    # data before the network: {"kind": "standard", "offset": array, "scale": array}. The kind is one of
+    # NORMALISATION_KINDS: "imported" when it was read from another tool's model (an ONNX Scaler).
     normalisation: dict | None = None
     # Training runs of this network, oldest first (core/runs.py): settings, curves, outcome.
     runs: tuple[RunRecord, ...] = ()
-    # False after an unlabelled drawing replaced the input: the target belongs to an older input, so no
-    # loss is shown against it (a drawn "0" scored against a target of 7). Not saved: a file's target counts.
-    target_known: bool = True
+    # Whether there is a target to score against. No target is a state of its own, not a target of zeros:
+    # the loss shows "—" and no step can be taken until one is typed (NO_TARGET). It is the state of a new
+    # network (built without a target: None, the default, means "known if a target was given") and after
+    # an unlabelled drawing replaced the input (the old target belongs to another input: a drawn "0" is not
+    # scored against a target of 7). Typing a target makes it known. Saved as `current.target: null`.
+    target_known: bool | None = None
 
     def __post_init__(self) -> None:
         net = self.network
         dtype = net.dtype
         get_loss(self.loss)
         set_ = object.__setattr__
+        set_(self, "target_known", self.target is not None if self.target_known is None else bool(self.target_known))
         set_(self, "input", _vector(np.zeros(net.input_size) if self.input is None else self.input,
                                     net.input_size, "input", dtype))
         set_(self, "target", _vector(np.zeros(net.output_size) if self.target is None else self.target,
@@ -120,9 +132,9 @@ class Project:
             kind = self.normalisation.get("kind")
             offset = np.asarray(self.normalisation.get("offset"), dtype=float)
             scale = np.asarray(self.normalisation.get("scale"), dtype=float)
-            if kind not in ("minmax", "standard") or offset.shape != (net.input_size,) or scale.shape != offset.shape:
-                raise ShapeError(f"normalisation: expected kind minmax or standard with {net.input_size} offsets "
-                                 "and scales")
+            if kind not in NORMALISATION_KINDS or offset.shape != (net.input_size,) or scale.shape != offset.shape:
+                raise ShapeError(f"normalisation: expected kind {', '.join(NORMALISATION_KINDS)} with "
+                                 f"{net.input_size} offsets and scales")
             if not (np.all(np.isfinite(offset)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
                 raise ShapeError("normalisation: offsets and scales must be finite, scales above 0")
             set_(self, "normalisation", {"kind": kind, "offset": offset, "scale": scale})

@@ -11,6 +11,12 @@ For each sample the steps are:
     LOSS
     backward  for each layer l from the output back:  DELTA (δ)  then  GRADIENTS (∂L/∂W, ∂L/∂b)
     UPDATE    every parameter changes at once, with the optimiser of the project
+
+Without a target (a new network, an unlabelled drawing), or with one the loss refuses
+(binary cross-entropy of −1: core/losses.py), the plan stops after the forward pass:
+that sample has no LOSS, backward or UPDATE steps, and `stopped` says what to do
+("type a target to compute the loss and δ", or the refusal). No update is ever taken
+against a target that is not there.
 """
 
 from __future__ import annotations
@@ -20,10 +26,10 @@ from enum import Enum
 
 import numpy as np
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import LossError, NNStudioError
 from nnstudio.core.network import Network
 from nnstudio.core.optim import OptimizerConfig, OptimizerState, apply_update
-from nnstudio.core.project import Project
+from nnstudio.core.project import NO_TARGET, Project
 from nnstudio.core.trace import ForwardTrace, Gradients, backward, forward
 
 
@@ -61,15 +67,29 @@ class Step:
 
 @dataclass(frozen=True, eq=False)
 class SamplePass:
-    """Everything computed for one sample: the network before, trace, gradients, network after."""
+    """Everything computed for one sample: the network before, trace, gradients, network after.
+
+    `gradients` is None (and `after` is `before`) for a sample the plan stops at before its loss."""
 
     name: str
     x: np.ndarray
     y: np.ndarray
     before: Network
     trace: ForwardTrace
-    gradients: Gradients
+    gradients: Gradients | None
     after: Network
+
+
+def _gradients_or_why_not(network: Network, trace: ForwardTrace, y: np.ndarray, loss: str,
+                          known: bool) -> Gradients | str:
+    """The sample's gradients, or in words why the pass stops before its loss: no target (what to do),
+    or the loss's refusal by name. Other errors (a shape, an overflow) are not a stop: they propagate."""
+    if not known:
+        return NO_TARGET
+    try:
+        return backward(network, trace, y, loss)
+    except LossError as error:
+        return str(error)
 
 
 class StepPlan:
@@ -81,28 +101,36 @@ class StepPlan:
             raise NNStudioError("the network has no layers to step through")
         if use_samples and not project.samples:
             raise NNStudioError("the file has no named samples to step through")
-        pairs = ([(s.name, s.input, s.target) for s in project.samples] if use_samples
-                 else [("current input", project.input, project.target)])
+        pairs = ([(s.name, s.input, s.target, True) for s in project.samples] if use_samples
+                 else [("current input", project.input, project.target, project.target_known)])
         self.project = project
         self.use_samples = use_samples
         self.coarse = coarse
         self.config: OptimizerConfig = project.optimizer
         self.passes: list[SamplePass] = []
+        # Why the plan ends after a forward pass, in words that say what to do; None if it runs to the update.
+        self.stopped: str | None = None
         state: OptimizerState | None = None
-        for name, x, y in pairs:
+        for name, x, y, known in pairs:
             trace = forward(network, x)
-            grads = backward(network, trace, y, project.loss)
+            grads = _gradients_or_why_not(network, trace, y, project.loss, known)
+            if isinstance(grads, str):
+                self.stopped = grads if not use_samples else f"{name}: {grads}"
+                self.passes.append(SamplePass(name, np.asarray(x), np.asarray(y), network, trace, None, network))
+                break
             after, state = apply_update(network, grads, self.config, state)
             self.passes.append(SamplePass(name, np.asarray(x), np.asarray(y), network, trace, grads, after))
             network = after
         self.steps: list[Step] = []
-        for k in range(len(self.passes)):
+        for k, passed in enumerate(self.passes):
             self.steps.append(Step(k, Phase.START))
             for layer in range(len(project.network.layers)):
                 if coarse:
                     self.steps.append(Step(k, Phase.FORWARD, layer))
                 else:
                     self.steps += [Step(k, Phase.Z, layer), Step(k, Phase.A, layer)]
+            if passed.gradients is None:
+                break
             self.steps.append(Step(k, Phase.LOSS))
             for layer in range(len(project.network.layers) - 1, -1, -1):
                 self.steps += [Step(k, Phase.DELTA, layer), Step(k, Phase.GRADIENTS, layer)]
@@ -123,10 +151,11 @@ class StepPlan:
         return self.index == len(self.steps) - 1
 
     def _last_index(self, predicate) -> int:  # type: ignore[no-untyped-def]
-        """Index of the last step of the current sample for which `predicate(step)` holds."""
+        """Index of the last step of the current sample for which `predicate(step)` holds
+        (its last step if none does: a sample the plan stops at has no backward steps)."""
         sample = self.step.sample
         indexes = [i for i, s in enumerate(self.steps) if s.sample == sample and predicate(s)]
-        return indexes[-1]
+        return indexes[-1] if indexes else max(i for i, s in enumerate(self.steps) if s.sample == sample)
 
     def end_of_forward(self) -> int:
         return self._last_index(lambda s: s.phase in FORWARD_PHASES or s.phase == Phase.START)
@@ -177,5 +206,9 @@ class StepPlan:
         out: list[float | None] = []
         for k, p in enumerate(self.passes):
             seen = any(s.sample == k and s.phase == Phase.LOSS for s in self.steps[: self.index + 1])
-            out.append(p.gradients.loss if seen else None)
+            out.append(p.gradients.loss if seen and p.gradients is not None else None)
         return out
+
+    def stops_here(self) -> bool:
+        """True for the sample the plan stops at before its loss (see `stopped`)."""
+        return self.current.gradients is None

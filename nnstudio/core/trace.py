@@ -1,7 +1,7 @@
 """Forward and backward passes, written out so they can be read in one sitting.
 
 forward:  for each layer l,   z_l = W_l·a_{l−1} + b_l,   a_l = g_l(z_l)
-backward: output layer        δ_L = ∂L/∂z_L = g′(z_L) ∘ ∂L/∂ŷ   (or ŷ − y for a fused pair)
+backward: output layer        δ_L = ∂L/∂z_L = g′(z_L) ∘ ∂L/∂ŷ   (or its closed form, e.g. ŷ·Σy − y)
           hidden layers       δ_l = (W_{l+1}ᵀ δ_{l+1}) ∘ g′_l(z_l)  (softmax: its Jacobian)
           every layer         ∂L/∂W_l = δ_l·a_{l−1}ᵀ,  ∂L/∂b_l = δ_l,  signal back W_lᵀ δ_l
 
@@ -47,6 +47,14 @@ def _overflow_shows_as_inf(function: Callable[P, R]) -> Callable[P, R]:
 def _ro(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
+
+
+def _no_negative_zero(array: np.ndarray) -> np.ndarray:
+    """A read-only copy with −0.0 made +0.0 (x + 0.0 changes nothing else): a zero gradient reads "0", not "−0".
+
+    Why: −(y − ŷ) with y = ŷ, or 0·(−a), is −0.0 in IEEE arithmetic, and every view prints it.
+    """
+    return _ro(array + 0.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,28 +122,41 @@ def forward(network: Network, x: np.ndarray | list[float]) -> ForwardTrace:
     return ForwardTrace(first, tuple(traces))
 
 
+def _checked_targets(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], rule: Loss) -> np.ndarray:
+    """y as dense rows, after refusing by name what the loss cannot take (core/losses.py, docs/losses.md)."""
+    dense = rule.targets(np.asarray(y), trace.layers[-1].a)
+    rule.check(network.layers[-1].activation, dense)
+    return dense
+
+
 @_overflow_shows_as_inf
 def trace_loss(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], loss: Loss | str) -> float:
-    """The loss of the traced output against y (from the logits for a fused pair, so stable)."""
+    """The loss of the traced output against y (from the logits where there is a closed form, so stable).
+
+    Raises LossError for a target or output activation the loss refuses; never returns −0.0."""
     rule = get_loss(loss) if isinstance(loss, str) else loss
     out = trace.layers[-1]
-    return rule.evaluate(out.a, np.asarray(y), out.z, network.layers[-1].activation)
+    dense = _checked_targets(network, trace, y, rule)
+    return rule.evaluate(out.a, dense, out.z, network.layers[-1].activation)
 
 
 @_overflow_shows_as_inf
 def backward(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], loss: Loss | str) -> Gradients:
-    """All gradients of the loss for the traced input and target y; changes nothing."""
+    """All gradients of the loss for the traced input and target y; changes nothing.
+
+    δ of the output is the true ∂L/∂z for every target the loss accepts (a closed form where
+    there is one, else ∂L/∂ŷ through g′ or the softmax Jacobian); what it refuses raises LossError."""
     if not network.layers:
         raise ShapeError("the network has no layers to train")
     loss = get_loss(loss) if isinstance(loss, str) else loss
     out = trace.layers[-1]
     last = network.layers[-1]
-    target = np.asarray(y)
-    value = trace_loss(network, trace, target, loss)
+    target = _checked_targets(network, trace, y, loss)
+    value = loss.evaluate(out.a, target, out.z, last.activation)
 
     delta = loss.output_delta(out.a, target, last.activation)
     if delta is None:
-        grad_a = loss.grad(out.a, loss.targets(target, out.a))
+        grad_a = loss.grad(out.a, target)
         delta = get_activation(last.activation).backward(out.z, out.a, grad_a, last.params)
 
     grads: list[LayerGradients] = []
@@ -151,10 +172,10 @@ def backward(network: Network, trace: ForwardTrace, y: np.ndarray | list[float],
         signal = delta @ layer.weights  # = Wᵀδ per sample
         grads.append(
             LayerGradients(
-                delta=_ro(delta),
-                grad_weights=_ro(grad_w),
-                grad_bias=_ro(grad_b) if layer.bias is not None else None,
-                signal=_ro(signal),
+                delta=_no_negative_zero(delta),
+                grad_weights=_no_negative_zero(grad_w),
+                grad_bias=_no_negative_zero(grad_b) if layer.bias is not None else None,
+                signal=_no_negative_zero(signal),
             )
         )
         if index > 0:

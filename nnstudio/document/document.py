@@ -27,9 +27,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import LossError, NNStudioError
 from nnstudio.core.network import DenseLayer, Network
-from nnstudio.core.project import Project
+from nnstudio.core.project import NO_TARGET, Project
 from nnstudio.core.trace import ForwardTrace, forward, trace_loss
 from nnstudio.document import edits
 from nnstudio.document.shown import Shown, shown
@@ -38,6 +38,22 @@ from nnstudio.document.stepping import Stepping, SteppingState
 from nnstudio.document.undo import UndoStack, UndoState
 from nnstudio.io.examples import load_example
 from nnstudio.io.network_file import load_project, save_project
+
+
+def _scored(project: Project, network: Network, trace: ForwardTrace) -> tuple[float | None, str]:
+    """(loss, "") of `trace` against the project's target, or (None, why not): no layers, no target
+    (NO_TARGET), or the loss's refusal by name. A refusal is a state to show, not an error: the
+    forward pass and its output stay on screen."""
+    if not network.layers:
+        return None, ""
+    if not project.target_known:
+        return None, NO_TARGET
+    try:
+        return trace_loss(network, trace, project.target, project.loss), ""
+    except LossError as error:
+        return None, str(error)
+    except (NNStudioError, FloatingPointError):
+        return None, ""
 
 
 class ViewsFailed(NNStudioError):
@@ -111,6 +127,7 @@ class Document:
         self._was_modified = False
         self._trace: ForwardTrace | None = None
         self._loss: float | None = None
+        self._loss_note = ""
         self.stepping = Stepping(self)
         self.stepping.changed.connect(self.shown_changed.emit)
         # Training: structural edits wait while a run works on a copy of the network; live
@@ -170,17 +187,24 @@ class Document:
 
     @property
     def loss(self) -> float | None:
-        """The loss of the current output against the current target."""
+        """The loss of the current output against the current target (None without one: see loss_note)."""
         return self._loss
+
+    @property
+    def loss_note(self) -> str:
+        """Why there is no loss although there is an output: no target, or the loss refuses the target or
+        the output activation (by name, core/losses.py); "" otherwise."""
+        return self._loss_note
 
     def _recompute(self) -> None:
         project = self._project
+        self._loss_note = ""
         try:
             self._trace = forward(project.network, project.input)
-            scored = bool(project.network.layers) and project.target_known
-            self._loss = trace_loss(project.network, self._trace, project.target, project.loss) if scored else None
         except (NNStudioError, FloatingPointError):
             self._trace, self._loss = None, None
+            return
+        self._loss, self._loss_note = _scored(project, project.network, self._trace)
 
     def shown(self) -> Shown:
         """What the window shows now (project, step or live training copy): see shown.py."""
@@ -340,10 +364,10 @@ class Document:
         if network is not None and network.sizes == self._project.network.sizes:
             try:
                 self._preview_trace = forward(network, self._project.input.astype(network.dtype))
-                self.preview_loss = trace_loss(network, self._preview_trace, self._project.target,
-                                               self._project.loss)
             except (NNStudioError, FloatingPointError):
-                self._preview_trace, self.preview_loss = None, None
+                self._preview_trace = None
+            else:
+                self.preview_loss = _scored(self._project, network, self._preview_trace)[0]
         self.preview_changed.emit()
         self.shown_changed.emit()
 

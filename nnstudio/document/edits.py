@@ -18,9 +18,10 @@ from typing import Sequence
 import numpy as np
 
 from nnstudio.core.activations import get_activation
-from nnstudio.core.errors import NNStudioError, ShapeError
+from nnstudio.core.errors import LossError, NNStudioError, ShapeError
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.init import initial_weights
+from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network, check_size
 from nnstudio.core.project import Project, Sample
 
@@ -98,6 +99,7 @@ def conform(project: Project, network: Network, layout: Sequence[tuple[float, fl
         name=project.name,
         description=project.description,
         normalisation=project.normalisation if n_in == project.network.input_size else None,
+        target_known=project.target_known,
     )
 
 
@@ -321,6 +323,11 @@ def set_vector_value(project: Project, which: str, index: int, text: str) -> Pro
         value, kept = parse_value(text)
     except NNStudioError as error:
         raise EditError(f"{which} {index + 1}: {error}") from None
+    if which == "target":
+        try:  # a value the loss can never take is refused as it is typed, by name (docs/losses.md)
+            get_loss(project.loss).check_value(value)
+        except LossError as error:
+            raise EditError(str(error)) from None
     values[index] = value
     texts = list(getattr(project, f"{which}_text"))
     texts[index] = kept

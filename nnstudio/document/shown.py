@@ -31,6 +31,8 @@ class Shown:
 
     `output` is None while the pass has not reached the output layer (the window says ŷ = ?);
     `loss` is None until the pass reaches the loss (or when there is no output at all).
+    `loss_note` says why there is no loss to reach (no target: "type a target to compute the loss
+    and δ", or the loss's refusal of the target); the loss then reads "—", never a number.
     """
 
     source: str  # "document", "step", "training" or "rewind" (a moment of a finished run)
@@ -42,6 +44,7 @@ class Shown:
     phase: str  # "" when not stepping, else e.g. "Backward · layer 2 · δ"
     has_layers: bool
     classifier: bool = False  # softmax, or more than four outputs: the readout names the winner
+    loss_note: str = ""
 
     def __post_init__(self) -> None:
         if self.loss is not None:  # −0.0 (a zero target times a log) would read "−0" on screen
@@ -75,7 +78,10 @@ class Shown:
             head = self.predicted()
         else:
             head = "  ".join(self.output_lines())
-        loss = "loss ?" if self.loss is None else f"loss {self.loss:.4g}"
+        if self.loss is not None:
+            loss = f"loss {self.loss:.4g}"
+        else:
+            loss = "loss —" if self.loss_note else "loss ?"
         return f"{head}   {loss}"
 
 
@@ -110,6 +116,8 @@ def phase_text(document: "Document") -> str:
         parts.append(f"L = {plan.current.gradients.loss:.6g}")
     elif step.phase == Phase.UPDATE:
         parts.append(f"old → new, α = {plan.config.learning_rate:g}")
+    if plan.at_end() and plan.stopped:
+        parts.append(plan.stopped)  # the pass ends before its loss: say what would let it go on
     return " · ".join(parts)
 
 
@@ -126,13 +134,15 @@ def shown(document: "Document") -> Shown:
         passed = plan.current
         last = len(net.layers) - 1
         output = passed.trace.output if plan.a_visible(last) else None
-        loss = float(passed.gradients.loss) if plan.loss_visible() else None
+        loss = float(passed.gradients.loss) if plan.loss_visible() and passed.gradients is not None else None
+        note = (plan.stopped or "") if plan.stops_here() else ""
         return Shown("step", passed.before, passed.trace, output, loss, labels, phase_text(document), has_layers,
-                     classifier)
+                     classifier, note)
     trace = document.preview_trace
     if document.preview is not None and trace is not None:
         return Shown("rewind" if document.preview_rewound else "training", document.preview, trace, trace.output, document.preview_loss, labels, "",
-                     has_layers, classifier)
+                     has_layers, classifier, document.loss_note)
     trace = document.trace
     output = trace.output if trace is not None and has_layers else None
-    return Shown("document", net, trace, output, document.loss, labels, "", has_layers, classifier)
+    return Shown("document", net, trace, output, document.loss, labels, "", has_layers, classifier,
+                 document.loss_note)

@@ -31,7 +31,7 @@ from nnstudio.core.losses import LOSSES
 from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, DenseLayer, Network
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.core.runs import MAX_RUNS, run_from_json, run_to_json
-from nnstudio.core.project import Project, Sample
+from nnstudio.core.project import NORMALISATION_KINDS, Project, Sample
 from nnstudio.atomic import atomic_write
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
 from nnstudio.core.limits import (MAX_FILE_SAMPLES, MAX_LAYERS, MAX_PARAMETERS, MAX_SAMPLE_VALUES,
@@ -320,7 +320,11 @@ def project_from_json(data: Any, source: str = "") -> Project:
 
     current = r.obj(top.get("current", {}), "current", {"input", "target"})
     x, x_text = r.vector(current["input"], "current.input", n_in, dtype) if "input" in current else (None, ())
-    y, y_text = r.vector(current["target"], "current.target", n_out, dtype) if "target" in current else (None, ())
+    # `"target": null` is "no target yet" (Project.target_known); a file without the field keeps its old
+    # meaning, a target of zeros that counts.
+    target_known = current.get("target", ()) is not None
+    y, y_text = (r.vector(current["target"], "current.target", n_out, dtype) if current.get("target") is not None
+                 else (None, ()))
 
     samples = []
     raw_samples = r.list(top.get("samples", []), "samples")
@@ -340,7 +344,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
     normalisation = None
     if top.get("normalisation") is not None:
         raw_norm = r.obj(top["normalisation"], "normalisation", {"kind", "offset", "scale"}, {"kind", "offset", "scale"})
-        kind = r.choice(raw_norm["kind"], "normalisation.kind", ["minmax", "standard"])
+        kind = r.choice(raw_norm["kind"], "normalisation.kind", list(NORMALISATION_KINDS))
         offset = [r.number(v, f"normalisation.offset[{i}]") for i, v in
                   enumerate(r.list(raw_norm["offset"], "normalisation.offset", n_in))]
         scale = [r.number(v, f"normalisation.scale[{i}]") for i, v in
@@ -372,6 +376,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
             target=y,
             input_text=x_text,
             target_text=y_text,
+            target_known=target_known,
             samples=tuple(samples),
             input_labels=_read_labels(r, inp.get("labels"), "input.labels", n_in),
             output_labels=_read_labels(r, out.get("labels"), "output.labels", n_out),
@@ -449,7 +454,7 @@ def project_to_json(project: Project) -> dict[str, Any]:
         "optimizer": {k: getattr(project.optimizer, k) for k in sorted(_OPTIMIZER_KEYS)},
         "current": {
             "input": vector(project.input, project.input_text),
-            "target": vector(project.target, project.target_text),
+            "target": vector(project.target, project.target_text) if project.target_known else None,
         },
         "samples": [
             {"name": s.name, "input": vector(s.input, s.input_text), "target": vector(s.target, s.target_text)}

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.atomic import atomic_write
+from nnstudio.core.errors import LossError
 from nnstudio.core.losses import get_loss
 from nnstudio.core.project import Project
 
@@ -47,9 +48,41 @@ def docstring_text(text: str) -> str:
 def loss_and_target(project: Project) -> tuple[str, np.ndarray]:
     """The loss a script writes out (sparse CCE as CCE on a one-hot target) and that target."""
     loss = get_loss(project.loss)
-    if loss.sparse:
+    if loss.sparse and project.target_known and refusal(project) is None:
         return "cce", loss.targets(project.target, np.zeros(project.network.output_size))
-    return loss.name, project.target
+    return ("cce" if loss.sparse else loss.name), project.target
+
+
+# What a script says when it is run on a project nnstudio would not step (its message follows).
+NO_TARGET_IN_SCRIPT = "the network was exported without a target; type one in nnstudio and export again to compute " \
+                      "the loss and δ"
+
+
+def refusal(project: Project) -> str | None:
+    """Why `nnstudio step` refuses this project's step, in its words (no target, a target or an output
+    activation the loss refuses: core/losses.py), or None. A script exported from such a project refuses
+    its step too, with this message and exit status 2, so it never takes a step nnstudio would not."""
+    if not project.network.layers:
+        return None
+    if not project.target_known:
+        return NO_TARGET_IN_SCRIPT
+    loss = get_loss(project.loss)
+    try:
+        loss.check(project.network.layers[-1].activation,
+                   loss.targets(project.target, np.zeros(project.network.output_size, project.network.dtype)))
+    except LossError as error:
+        return str(error)
+    return None
+
+
+def refusal_lines(project: Project, indent: str = "") -> list[str]:
+    """The script lines that end it as `nnstudio step` ends on this project: the message on stderr, status 2
+    (none when nnstudio computes the step)."""
+    why = refusal(project)
+    if why is None:
+        return []
+    return [f"{indent}print('nnstudio: error: ' + {why!r}, file=sys.stderr)  # as `nnstudio step` refuses it",
+            f"{indent}raise SystemExit(2)"]
 
 
 def save_script(project: Project, path: str | os.PathLike[str], render: Callable[[Project, str | None], str],

@@ -8,7 +8,9 @@ weight matrix is touched once per step. The maths is the textbook's, as in
 `core.trace`:
 
     z = W·a_prev + b,  a = g(z)
-    δ_L = (ŷ − y)/B for softmax+CE and sigmoid+BCE, else g′(z) ∘ ∂L/∂ŷ
+    δ_L = (ŷ − y)/B for softmax+CE with one-hot rows and for sigmoid+BCE, (ŷ·Σy − y)/B for
+          softmax+CE with other rows (soft, multi-label, all-zero), else the core's closed
+          form or g′(z) ∘ ∂L/∂ŷ — the true ∂L/∂z for every target the loss accepts
     δ_l = (W_{l+1}ᵀ·δ_{l+1}) ∘ g′(z_l)        — from W_{l+1} before it changes
     ∂L/∂W = δ·a_prevᵀ,  ∂L/∂b = Σ_batch δ
 
@@ -55,6 +57,11 @@ from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.training.blas import RELEASE_GIL_FROM, Product
 from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_products
+
+
+def _one_hot(y: np.ndarray, axis: int) -> bool:
+    """Every target along `axis` one 1 and the rest 0 (then Σy = 1, and softmax + CE's δ is ŷ − y)."""
+    return bool(np.all((y == 0) | (y == 1)) and np.all(np.sum(y, axis=axis) == 1))
 
 
 @dataclass
@@ -108,6 +115,7 @@ class FastMLP:
         self.release_gil_from = release_gil_from
         self.template = network
         rule = get_loss(loss)
+        rule.check_output(network.layers[-1].activation)  # cross-entropy after ReLU: refused by name, now
         self.loss = get_loss("cce") if rule.sparse else rule  # the engine is always fed one-hot rows
         self.config = optimizer
         self.activations = [layer.activation for layer in network.layers]
@@ -125,6 +133,9 @@ class FastMLP:
         self._lay_out([(np.array(layer.weights, self.dtype), None if layer.bias is None else
                         np.array(layer.bias, self.dtype)) for layer in network.layers], None)
         self.fused = self.loss.is_fused_with(self.activations[-1])
+        # Softmax + cross-entropy reads the loss off ŷ and takes δ = ŷ − y only for one-hot target rows
+        # (Σy = 1); `expect_targets` says once whether a run's targets all are. None: each batch is looked at.
+        self.one_hot: bool | None = None
         self.plain_sgd = optimizer.name == "sgd" and optimizer.l2 == 0
         self._columns: dict[tuple[int, bool], _ColumnBuffers] = {}  # by (batch size, split)
         self._tiny = float(np.finfo(self.dtype).tiny)
@@ -134,6 +145,13 @@ class FastMLP:
         self._m: list[np.ndarray] | None = None
         self._v: list[np.ndarray] | None = None
         self._scratch: list[np.ndarray] | None = None
+
+    def expect_targets(self, y: np.ndarray) -> None:
+        """Check a run's targets (samples × outputs) once, before it starts: those the loss refuses raise
+        LossError by name (binary cross-entropy of −1), and whether every row is one-hot is noted, so
+        the steps of a classifier keep their fast path without looking at each batch."""
+        self.loss.check_targets(y)
+        self.one_hot = _one_hot(y, axis=-1)
 
     def set_learning_rate(self, rate: float) -> None:
         """The learning rate from the next step on (a schedule changes it between epochs)."""
@@ -264,26 +282,42 @@ class FastMLP:
 
     # ------------------------------------------------------------------ loss and output δ
 
-    def _loss(self, a: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
+    def _one_hot_softmax(self, y: np.ndarray) -> bool:
+        """True for softmax + cross-entropy with one-hot target columns (told by `expect_targets`, or seen)."""
+        if not (self.fused and self.activations[-1] == "softmax"):
+            return False
+        return self.one_hot if self.one_hot is not None else _one_hot(y, axis=0)
+
+    def _loss(self, a: np.ndarray, y: np.ndarray, z: np.ndarray, one_hot: bool) -> float:
         """Mean loss of the last forward pass.
 
         Softmax + cross-entropy with one-hot y: −ln(ŷ_class), read off the softmax output
         (clipped at the smallest normal float, so never inf); otherwise the core's loss.
         """
         last = len(self.W) - 1
-        if self.fused and self.activations[last] == "softmax":
+        if one_hot:
             p = np.einsum("ij,ij->j", a, y)
             np.maximum(p, self._tiny, out=p)
             np.log(p, out=p)
-            return -float(p.sum()) / len(p)
+            return -float(p.sum()) / len(p) + 0.0  # + 0.0: a perfect batch's loss is 0, not −0
         return self.loss.evaluate(a.T, y.T, z.T, self.activations[last])
 
     def _output_delta(self, a: np.ndarray, z: np.ndarray, y: np.ndarray, mask: np.ndarray, out: np.ndarray,
-                      scale: float) -> None:
+                      scale: float, one_hot: bool) -> None:
         """δ of the output layer times `scale` (the learning rate for plain SGD, else 1)."""
-        if self.fused:
-            np.subtract(a, y, out=out)
+        name = self.activations[-1]
+        if one_hot or self.fused and name == "sigmoid" and self.loss.name == "bce":
+            np.subtract(a, y, out=out)  # the textbook's ŷ − y, exact here
             out *= scale / a.shape[1]
+            return
+        if self.fused and name == "softmax":  # soft, multi-label or all-zero rows: δ = ŷ·Σy − y
+            np.multiply(a, y.sum(axis=0, keepdims=True), out=out)
+            out -= y
+            out *= scale / a.shape[1]
+            return
+        closed = self.loss.output_delta(a.T, y.T, name)  # sigmoid + cce: the core's −y(1 − ŷ)/B
+        if closed is not None:
+            np.multiply(closed.T, scale, out=out)
             return
         grad_a = self.loss.grad(a.T, self.loss.targets(y.T, a.T)).T
         self._through_activation(len(self.W) - 1, z, a, mask, grad_a.astype(self.dtype, copy=False), out)
@@ -396,9 +430,10 @@ class FastMLP:
                 products.forward[index]()
             self._activate(index, z, buf.a[index])
         output = buf.a[last]
-        loss = self._loss(output, y, buf.z[last])
+        one_hot = self._one_hot_softmax(y)
+        loss = self._loss(output, y, buf.z[last], one_hot)
         self._output_delta(output, buf.z[last], y, buf.mask[last], buf.delta[last],
-                           self.config.learning_rate if plain else 1.0)
+                           self.config.learning_rate if plain else 1.0, one_hot)
         # backward, each layer's W updated (or its gradient written) right after δ below it is computed from W
         # as it was: W is then still in cache (a rank-B update of a cold W ran 1.5–2× slower, MKL worst). Every
         # δ still comes from W before any update: δ_{i−1} needs W_i only, and W_i changes after it.

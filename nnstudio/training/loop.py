@@ -20,7 +20,7 @@ from typing import Generator
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nnstudio.core.errors import ShapeError
+from nnstudio.core.errors import LossError, ShapeError
 from nnstudio.core.network import Network
 from nnstudio.data.dataset import Dataset
 from nnstudio.training import blas
@@ -54,6 +54,21 @@ def check_fits(network: Network, dataset: Dataset) -> None:
     if network.output_size != dataset.n_outputs and not binary:
         raise ShapeError(f"the network gives {network.output_size} outputs but {dataset.name} needs "
                          f"{dataset.n_outputs}")
+
+
+def _check_targets(engine: FastMLP, train_set: Dataset, y_all: np.ndarray, test_set: Dataset | None,
+                   outputs: int) -> None:
+    """Refuse, before the first step and by name, targets the loss cannot take (a regression set's −1 with
+    binary cross-entropy), in the training part and the test part alike."""
+    try:
+        engine.expect_targets(y_all)
+    except LossError as error:
+        raise LossError(f"{train_set.name}: {error}") from None
+    if test_set is not None and len(test_set):
+        try:
+            engine.loss.check_targets(test_set.targets(engine.dtype, outputs))
+        except LossError as error:
+            raise LossError(f"{test_set.name} (test part): {error}") from None
 
 
 def train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | None, config: TrainingConfig,
@@ -96,6 +111,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     dtype = engine.dtype
     x_all = np.ascontiguousarray(train_set.x, dtype=dtype)
     y_all = np.ascontiguousarray(train_set.targets(dtype, network.output_size))
+    _check_targets(engine, train_set, y_all, test_set, network.output_size)
     n = len(train_set)
     batch = min(config.batch_size, n)
     steps_per_epoch = math.ceil(n / batch)

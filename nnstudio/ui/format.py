@@ -24,7 +24,7 @@ def short(value: float, digits: int = 3) -> str:
 
 def full(value: float) -> str:
     """Every digit: the shortest text that reads back as exactly this float ("1", not "1.0")."""
-    text = repr(float(value))
+    text = repr(float(value) + 0.0)  # + 0.0: −0.0 reads "0", never "-0"
     return text[:-2] if text.endswith(".0") else text
 
 

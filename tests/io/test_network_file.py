@@ -259,3 +259,26 @@ def test_npz_round_trip_and_errors(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(NetworkFileError, match="not a readable .npz"):
         load_npz(project.network, tmp_path / "junk.npz")
+
+
+def test_no_target_is_kept_as_null_and_a_typed_target_as_its_values(tmp_path):
+    net = Network(2, (DenseLayer(np.array([[1.0, -1.0], [0.5, 0.25]]), np.zeros(2), "softmax"),))
+    unknown = Project(net, loss="cce")
+    path = tmp_path / "new.nnstudio"
+    save_project(unknown, path)
+    assert json.loads(path.read_text())["current"]["target"] is None
+    assert not load_project(path).target_known
+    zeros = unknown.replace(target=np.zeros(2), target_known=True)  # typed zeros are a target, and stay one
+    save_project(zeros, path)
+    assert json.loads(path.read_text())["current"]["target"] == [0.0, 0.0]
+    assert load_project(path).target_known
+
+
+def test_a_file_without_a_target_keeps_its_old_meaning_a_target_of_zeros(tmp_path):
+    text = {"format": "nnstudio.network", "version": 1, "input": {"size": 2}, "loss": "mse",
+            "layers": [{"size": 1, "activation": "identity", "weights": [[1, 2]], "bias": [0]}],
+            "current": {"input": [1, 1]}}
+    path = tmp_path / "old.nnstudio"
+    path.write_text(json.dumps(text))
+    project = load_project(path)
+    assert project.target_known and project.target.tolist() == [0.0]

@@ -40,8 +40,8 @@ def _passes(document: Document) -> tuple[Network, ForwardTrace, Gradients | None
     if shown.trace is None:
         return None
     project = document.project
-    try:
-        grads = backward(shown.network, shown.trace, project.target, project.loss)
+    try:  # no target: no δ to show (never gradients against a target that is not there)
+        grads = backward(shown.network, shown.trace, project.target, project.loss) if project.target_known else None
     except (NNStudioError, FloatingPointError, ValueError):
         grads = None
     return shown.network, shown.trace, grads, False

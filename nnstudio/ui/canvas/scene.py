@@ -481,6 +481,8 @@ class NetworkScene(QGraphicsScene):
             return new, f"{self._short(old)} → {self._short(new)}"
         if self.edge_mode == "weight":
             return old, self._short(old)
+        if passed.gradients is None:  # the pass stops before its loss (no target): nothing flows back
+            return None, ""
         grads = passed.gradients.layers[layer_index]
         if self.edge_mode == "gradient":
             if not plan.gradients_visible(layer_index):

@@ -68,10 +68,11 @@ class VectorTable(QTableWidget):
         self.setEditTriggers(Trigger.DoubleClicked | Trigger.EditKeyPressed | Trigger.AnyKeyPressed)
         self.itemChanged.connect(self._on_item_changed)
 
-    def fill(self, labels: list[str], values: np.ndarray, texts: tuple[str | None, ...]) -> None:
+    def fill(self, labels: list[str], values: np.ndarray, texts: tuple[str | None, ...], unset: bool = False) -> None:
         """Show these values; nothing is redone when they are what the table already shows (a weight
-        update leaves a 784-value input as it was, and refilling it took ~15 ms of each step)."""
-        shown = (tuple(labels), np.asarray(values).tobytes(), tuple(texts))
+        update leaves a 784-value input as it was, and refilling it took ~15 ms of each step).
+        `unset`: there are no values yet (no target): each cell shows "—" until one is typed."""
+        shown = (tuple(labels), np.asarray(values).tobytes(), tuple(texts), unset)
         if shown == self._shown and self.rowCount() == min(len(labels), MAX_ROWS_SHOWN):
             return
         self._shown = shown
@@ -81,6 +82,9 @@ class VectorTable(QTableWidget):
         for row in range(count):
             self._show(row, 0, labels[row], "")
             typed = texts[row]
+            if unset:
+                self._show(row, self.VALUE, "—", "no target yet: type one (the other values become 0)")
+                continue
             self._show(row, self.VALUE, typed if typed else fmt.short(float(values[row]), 6),
                        f"{typed + ' = ' if typed else ''}{fmt.full(float(values[row]))}")
         self.resizeColumnToContents(0)
@@ -202,6 +206,7 @@ class IOPanel(QWidget):
         self.output_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.loss_label = QLabel()
         self.loss_label.setObjectName("lossLabel")
+        self.loss_label.setWordWrap(True)  # a refused loss says why in a sentence (core/losses.py)
         layout.addWidget(self.source_label)
         layout.addWidget(self.prediction_label)
         layout.addWidget(self.output_label)
@@ -249,7 +254,7 @@ class IOPanel(QWidget):
         self.input_table.fill([project.input_label(i) for i in range(net.input_size)], project.input,
                               project.input_text)
         self.target_table.fill([project.target_label(i) for i in range(net.output_size)], project.target,
-                               project.target_text)
+                               project.target_text, unset=not project.target_known)
         self.samples.blockSignals(True)
         self.samples.clear()
         for sample in project.samples:
@@ -295,8 +300,10 @@ class IOPanel(QWidget):
             f"{label} = {fmt.full(v)}" for label, v in zip(shown.labels, shown.output)))
         if shown.loss is not None:
             self.loss_label.setText(f"loss ({project.loss}) = {shown.loss:.6g}")
-        elif not project.target_known:
+        elif not project.target_known and project.input_image is not None:
             self.loss_label.setText("no loss: the drawing has no label (say what it is on the Draw tab)")
+        elif shown.loss_note:  # no target, or the loss refuses it: "—" and what to do, never a number
+            self.loss_label.setText(f"loss ({project.loss}) = —  ({shown.loss_note})")
         else:
             self.loss_label.setText(f"loss ({project.loss}) = ?  (not reached yet)" if shown.output is None
                                     or shown.source == "step" else "")

@@ -124,8 +124,10 @@ class StepPanel(QWidget):
             self.losses.clear()
         else:
             text = f"Step {plan.index} of {len(plan.steps) - 1} — {plan.step.describe(len(plan.passes))}"
-            if plan.loss_visible():
+            if plan.loss_visible() and plan.current.gradients is not None:
                 text += f"\nloss of this sample L = {plan.current.gradients.loss:.6g}"
+            elif plan.stops_here() and plan.stopped:
+                text += f"\nthe pass stops before the loss: {plan.stopped}"
             self.step_label.setText(text)
             self.losses.clear()
             for passed, loss in zip(plan.passes, plan.losses()):
