@@ -1,7 +1,8 @@
 """A dataset in memory, its train/test/validation split, and input normalisation.
 
-x is (n, features) float32; y is (n,) class indices for classification or
-(n, outputs) floats for regression. Normalisation statistics are kept so they
+x is (n, features) float32, or float64 when loaded for a float64 run (so such a
+run reads its data unrounded; see data/named.py); y is (n,) class indices for
+classification or (n, outputs) floats for regression. Normalisation statistics are kept so they
 can be saved with a network and applied again to new data.
 """
 
@@ -112,9 +113,9 @@ class Normalisation:
         """Statistics from training inputs; a constant feature keeps scale 1 (never a division by 0)."""
         if kind not in NORMALISATIONS:
             raise DatasetError(f"unknown normalisation {kind!r}; expected one of {', '.join(NORMALISATIONS)}")
-        x = np.asarray(x, dtype=np.float64)
-        if kind == "none":
+        if kind == "none":  # before the float64 copy below: raw inputs need no statistics
             return Normalisation()
+        x = np.asarray(x, dtype=np.float64)
         if kind == "minmax":
             offset, span = x.min(axis=0), x.max(axis=0) - x.min(axis=0)
         else:
@@ -139,12 +140,46 @@ class Normalisation:
             return Normalisation()
         return Normalisation(field["kind"], np.asarray(field["offset"]), np.asarray(field["scale"]))
 
+    def rounded(self, dtype: np.dtype | str) -> tuple[np.ndarray, np.ndarray]:
+        """Offset and scale in `dtype`, as an exported model stores them (ONNX initialisers, the scripts'
+        arrays). Refused when rounding would break them: an offset beyond the dtype's range, or a scale
+        that becomes 0 or infinite there (float32 holds neither 1e-50 nor 1e300), which would turn every
+        input into inf or NaN without a word."""
+        kind = np.dtype(dtype)
+        with np.errstate(over="ignore", under="ignore"):
+            offset, scale = self.offset.astype(kind), self.scale.astype(kind)
+        for name, values, ok in (("offset", offset, np.isfinite(offset)),
+                                 ("scale", scale, np.isfinite(scale) & (scale > 0))):
+            if not np.all(ok):
+                index = int(np.argmin(ok))
+                original = (self.offset if name == "offset" else self.scale)[index]
+                raise DatasetError(f"normalisation.{name}[{index}] = {original:.6g} becomes {values[index]:g} in "
+                                   f"{kind.name}; it needs float64")
+        return offset, scale
+
+    def apply_in(self, x: np.ndarray, dtype: np.dtype | str) -> np.ndarray:
+        """The network's input for raw `x`: (x − offset) / scale computed in `dtype` from the rounded offset
+        and scale. This is exactly the Sub and Div every export runs before the first layer (ONNX, the
+        PyTorch and NumPy scripts), so `nnstudio eval` and they agree bit for bit up to the first layer;
+        `apply` (float64, then rounded) differs in the last bit, which a small scale magnifies."""
+        x = np.asarray(x).astype(dtype, copy=False)
+        if self.kind == "none":
+            return x
+        if x.shape[-1] != self.offset.shape[0]:
+            raise DatasetError(f"normalisation is for {self.offset.shape[0]} features, data has {x.shape[-1]}")
+        offset, scale = self.rounded(dtype)
+        return (x - offset) / scale
+
 
 def normalise_split(data: DataSplit, kind: str) -> tuple[DataSplit, Normalisation]:
-    """Fit `kind` on the training inputs and apply it to train and test (float32)."""
+    """Fit `kind` on the training inputs and apply it to train and test, keeping their precision:
+    float64 inputs (data loaded for a float64 run) stay float64, anything else becomes float32.
+    Inputs already so (and left as they are, "none") are shared, not copied: datasets are never
+    changed in place, and a copy of MNIST's training images is 188 MB in float32, 376 MB in float64."""
     norm = Normalisation.fit(data.train.x, kind)
 
     def apply(part: Dataset) -> Dataset:
-        return replace(part, x=norm.apply(part.x).astype(np.float32))
+        kept = np.float64 if part.x.dtype == np.float64 else np.float32
+        return replace(part, x=norm.apply(part.x).astype(kept, copy=False))
 
     return DataSplit(apply(data.train), apply(data.test)), norm

@@ -47,8 +47,13 @@ def check_declared_shapes(shapes: Sequence[tuple[int, ...]], biases: Sequence[tu
 
 
 def build_imported(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | None], activations: Sequence[str],
-                   params: Sequence[dict[str, float]], metadata: ModelMetadata | None, source: str) -> Project:
-    """The project the arrays and activations describe; metadata (when the file had ours) adds the rest."""
+                   params: Sequence[dict[str, float]], metadata: ModelMetadata | None, source: str,
+                   normalisation: dict | None = None) -> Project:
+    """The project the arrays and activations describe; metadata (when the file had ours) adds the rest.
+
+    `normalisation` ({"kind", "offset", "scale"}, as Project.normalisation) is passed by the importer from
+    where its format keeps it (the safetensors metadata; an ONNX graph's nodes before the first layer),
+    never taken from `metadata` here, so a format whose graph computes it is not normalised twice."""
     dtype = np.float64 if any(w.dtype == np.float64 for w in weights) else np.float32
     layers = []
     for index, (w, b, activation, p) in enumerate(zip(weights, biases, activations, params), start=1):
@@ -65,6 +70,6 @@ def build_imported(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | 
     loss = meta.loss or loss_after(network.layers[-1].activation)
     try:
         return Project(network, loss=loss, input_labels=meta.input_labels, output_labels=meta.output_labels,
-                       input_image=meta.input_image, name=meta.name)
+                       input_image=meta.input_image, name=meta.name, normalisation=normalisation)
     except NNStudioError as error:
         raise NetworkFileError(str(error), "", source) from None

@@ -83,9 +83,25 @@ def export_project(project: Project, name: str, path: str | os.PathLike[str], dt
     return [Path(path)]
 
 
+@dataclass(frozen=True)
+class ImportedModel:
+    """An imported project and what the import left out or read in a form of its own, one sentence each
+    (a converter's predicted-class output, a ZipMap, scikit-learn's two-class [1 − p, p], a normaliser),
+    for the CLI and the window to say."""
+
+    project: Project
+    notes: tuple[str, ...] = ()
+
+
 def import_model(path: str | os.PathLike[str], activations: Sequence[str] | None = None,
                  loss: str | None = None) -> Project:
     """The network in an ONNX or safetensors file; PyTorch checkpoints are refused (never unpickled)."""
+    return import_model_with_notes(path, activations, loss).project
+
+
+def import_model_with_notes(path: str | os.PathLike[str], activations: Sequence[str] | None = None,
+                       loss: str | None = None) -> ImportedModel:
+    """`import_model`, with the notes on what the import left out."""
     suffix = Path(path).suffix.lower()
     if suffix in PICKLE_SUFFIXES:
         raise NetworkFileError("is a PyTorch checkpoint (a pickle), which is never opened: unpickling runs code "
@@ -96,15 +112,15 @@ def import_model(path: str | os.PathLike[str], activations: Sequence[str] | None
         if activations:
             raise NNStudioError("--activations is for safetensors files; an ONNX graph names its own")
         require(("onnx",), "importing ONNX")
-        from nnstudio.io.onnx_import import load_onnx
+        from nnstudio.io.onnx_import import read_onnx
 
-        project = load_onnx(path)
+        project, notes = read_onnx(path)
         if loss:
             project = project.replace(loss=loss)
-        return project
+        return ImportedModel(project, notes)
     if suffix == ".safetensors":
         from nnstudio.io.safetensors_file import load_safetensors
 
-        return load_safetensors(path, activations, loss)
+        return ImportedModel(load_safetensors(path, activations, loss))
     raise NetworkFileError(f"is not a model file nnstudio imports: expected {' or '.join(IMPORT_SUFFIXES)}", "",
                            str(path))

@@ -1,4 +1,5 @@
-"""What a model file from elsewhere cannot say by its arrays alone: activations, loss, labels.
+"""What a model file from elsewhere cannot say by its arrays alone: activations, loss, labels, and (for
+safetensors, which has no graph to hold it) the input normalisation.
 
 ONNX and safetensors exports carry it as text metadata (ONNX `metadata_props`, the safetensors
 header's `__metadata__`), under the key `nnstudio`, so a round trip gives back the same project.
@@ -9,12 +10,13 @@ it still imports (ONNX from its operators; safetensors with activations given by
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 from nnstudio.core.activations import get_activation
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.losses import get_loss
-from nnstudio.core.project import Project
+from nnstudio.core.project import NORMALISATION_KINDS, Project
 from nnstudio.io.errors import NetworkFileError
 
 KEY = "nnstudio"
@@ -34,19 +36,30 @@ class ModelMetadata:
     input_image: tuple[int, int] | None = None
     name: str = ""
     extra: dict = field(default_factory=dict)
+    # Project.normalisation: {"kind", "offset", "scale"}, the arrays as lists of float64 (exact in JSON).
+    normalisation: dict | None = None
 
     @staticmethod
-    def of(project: Project) -> "ModelMetadata":
+    def of(project: Project, normalisation: bool = True) -> "ModelMetadata":
+        """The project's metadata; `normalisation=False` leaves the normalisation out, for a format whose
+        graph computes it (ONNX), so the file has one record of it and an edited graph cannot contradict it."""
         layers = project.network.layers
+        norm = project.normalisation if normalisation else None
         return ModelMetadata(tuple(layer.activation for layer in layers),
                              tuple(dict(layer.params) for layer in layers), project.loss, project.input_labels,
-                             project.output_labels, project.input_image, project.name)
+                             project.output_labels, project.input_image, project.name,
+                             normalisation=None if norm is None else {
+                                 "kind": norm["kind"], "offset": [float(v) for v in norm["offset"]],
+                                 "scale": [float(v) for v in norm["scale"]]})
 
     def to_text(self) -> str:
-        return json.dumps({"activations": list(self.activations), "params": [dict(p) for p in self.params],
-                           "loss": self.loss, "input_labels": list(self.input_labels),
-                           "output_labels": list(self.output_labels),
-                           "input_image": list(self.input_image) if self.input_image else None, "name": self.name})
+        data = {"activations": list(self.activations), "params": [dict(p) for p in self.params],
+                "loss": self.loss, "input_labels": list(self.input_labels),
+                "output_labels": list(self.output_labels),
+                "input_image": list(self.input_image) if self.input_image else None, "name": self.name}
+        if self.normalisation is not None:
+            data["normalisation"] = self.normalisation
+        return json.dumps(data)
 
 
 def _strings(value: object, what: str, source: str, count: int | None = None) -> tuple[str, ...]:
@@ -103,4 +116,38 @@ def parse_metadata(text: str | bytes, layers: int, inputs: int, outputs: int, so
     return ModelMetadata(activations, tuple({k: float(v) for k, v in p.items()} for p in params), loss,
                          _strings(data.get("input_labels", []), "input_labels", source, inputs),
                          _strings(data.get("output_labels", []), "output_labels", source, outputs),
-                         image, name if isinstance(name, str) else "")
+                         image, name if isinstance(name, str) else "",
+                         normalisation=_normalisation(data.get("normalisation"), inputs, source))
+
+
+def _shown(value: object) -> str:
+    """A value quoted in a message, cut short: a hostile file's megabyte string stays out of the one line."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _normalisation(value: object, inputs: int, source: str) -> dict | None:
+    """The metadata's input normalisation, checked as a `.nnstudio` file's is: a kind, and one finite offset
+    and one scale above 0 per input (a scale of 0 would divide by zero; a short list would silently shift
+    every input after the gap)."""
+    if value is None:
+        return None
+    where = f"{KEY} metadata: normalisation"
+    if not isinstance(value, dict) or set(value) != {"kind", "offset", "scale"}:
+        raise NetworkFileError("expected an object with kind, offset and scale", where, source)
+    if value["kind"] not in NORMALISATION_KINDS:
+        raise NetworkFileError(f"kind {_shown(value['kind'])}: expected {', '.join(NORMALISATION_KINDS)}", where,
+                               source)
+    arrays = {}
+    for part in ("offset", "scale"):
+        values = value[part]
+        if not isinstance(values, list) or len(values) != inputs:
+            got = f"{len(values)}" if isinstance(values, list) else "no list"
+            raise NetworkFileError(f"expected {inputs} numbers, one per input; got {got}", f"{where}.{part}", source)
+        for index, v in enumerate(values):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (
+                    part == "scale" and v <= 0):
+                rule = "a finite number above 0" if part == "scale" else "a finite number"
+                raise NetworkFileError(f"{_shown(v)}: expected {rule}", f"{where}.{part}[{index}]", source)
+        arrays[part] = [float(v) for v in values]
+    return {"kind": value["kind"], **arrays}

@@ -15,9 +15,13 @@ and onnxruntime has no float64 Elu or Softplus, so those three are written out t
 Exp/Sub, Max/Abs/Neg/Exp/Add/Log). GELU needs Erf, which onnxruntime runs in float32 only: a float64
 GELU model is valid ONNX that onnxruntime refuses to run.
 
-The input is `input` (batch × inputs, images flattened row by row), the output `output`; the project's
-labels, loss and activations also travel as metadata (`nnstudio`), so an import gives back the same
-project. Needs the `onnx` package (pip install -e ".[interop]").
+The input is `input` (batch × inputs, images flattened row by row, raw: as the dataset holds them), the
+output `output`. A network trained on normalised inputs takes raw inputs all the same: its normalisation
+x ↦ (x − offset)/scale is the first two nodes, `Sub(input, normalise_offset)` then
+`Div(·, normalise_scale)` (initialisers of shape (inputs,) in the model's dtype), so onnxruntime on raw
+pixels gives `nnstudio eval`'s answer; the graph is its only record (it is not repeated in the metadata).
+The project's labels, loss and activations also travel as metadata (`nnstudio`), so an import gives back
+the same project. Needs the `onnx` package (pip install -e ".[interop]").
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import numpy as np
 
 from nnstudio.atomic import atomic_write
 from nnstudio.core.project import Project
+from nnstudio.data.dataset import Normalisation
 from nnstudio.io.model_metadata import KEY, ModelMetadata
 
 OPSET = 17
@@ -52,7 +57,7 @@ def onnx_model(project: Project, dtype: str | None = None):  # type: ignore[no-u
         initializers.append(numpy_helper.from_array(np.array(value, dtype=kind), name))
         return name
 
-    current = "input"
+    current = _normalisation(project, kind, nodes, initializers)
     for index, layer in enumerate(network.layers, start=1):
         initializers.append(numpy_helper.from_array(np.ascontiguousarray(layer.weights, dtype=kind), f"W{index}"))
         inputs = [current, f"W{index}"]
@@ -72,9 +77,29 @@ def onnx_model(project: Project, dtype: str | None = None):  # type: ignore[no-u
         initializers, doc_string=project.description or None)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name=PRODUCER)
     model.ir_version = 8  # opset 17's IR version: readable by every onnxruntime since 1.13
-    helper.set_model_props(model, {KEY: ModelMetadata.of(project).to_text()})
+    helper.set_model_props(model, {KEY: ModelMetadata.of(project, normalisation=False).to_text()})
     onnx.checker.check_model(model)
     return model
+
+
+def _normalisation(project: Project, kind: np.dtype, nodes: list, initializers: list) -> str:
+    """Append the nodes normalising the graph's input, Sub(input, normalise_offset) then Div(·, normalise_scale),
+    in `kind` (so they compute what Normalisation.apply_in computes, to the bit); the tensor the first layer
+    reads: `normalised`, or `input` itself for a network without normalisation. Sub and Div, not Mul by 1/scale:
+    a reciprocal would round once more than `nnstudio eval` does."""
+    from onnx import helper, numpy_helper
+
+    if project.normalisation is None:
+        return "input"
+    offset, scale = Normalisation.from_project_field(project.normalisation).rounded(kind)
+    initializers.append(numpy_helper.from_array(offset, "normalise_offset"))
+    initializers.append(numpy_helper.from_array(scale, "normalise_scale"))
+    node, note = helper.make_node, f"input normalisation ({project.normalisation['kind']}): x ↦ (x − offset)/scale"
+    nodes.append(node("Sub", ["input", "normalise_offset"], ["normalise_centred"], name="normalise_sub",
+                      doc_string=note))
+    nodes.append(node("Div", ["normalise_centred", "normalise_scale"], ["normalised"], name="normalise_div",
+                      doc_string=note))
+    return "normalised"
 
 
 def _activation(name: str, params: dict[str, float], z: str, a: str, prefix: str, constant, elem: int) -> list:  # type: ignore[no-untyped-def]

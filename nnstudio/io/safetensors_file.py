@@ -6,13 +6,15 @@ every figure the header claims is checked against the file's real size and the n
 before one array is made, so a header claiming terabytes costs nothing. The `safetensors` package
 (the reference implementation) reads what we write and writes what we read in the tests.
 
-The sizes follow from the arrays; the activations, loss and labels travel in the header's
-`__metadata__` under `nnstudio` (see model_metadata.py). A file without them (a `state_dict` saved
-by PyTorch) imports when the activations are given (`nnstudio import … --activations relu,softmax`).
+The sizes follow from the arrays; the activations, loss, labels and input normalisation (offset and
+scale as exact float64 numbers) travel in the header's `__metadata__` under `nnstudio` (see
+model_metadata.py). A file without them (a `state_dict` saved by PyTorch) imports when the activations
+are given (`nnstudio import … --activations relu,softmax`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -160,8 +162,7 @@ def load_safetensors(path: str | os.PathLike[str], activations: Sequence[str] | 
                                                 + ",".join(["relu"] * (count - 1) + ["softmax"])), "", source)
         params = list(metadata.params) if metadata and metadata.params and not activations else [{}] * count
         if metadata is not None and loss:
-            metadata = ModelMetadata(metadata.activations, metadata.params, loss, metadata.input_labels,
-                                     metadata.output_labels, metadata.input_image, metadata.name)
+            metadata = dataclasses.replace(metadata, loss=loss)
         elif loss:
             metadata = ModelMetadata(loss=loss)
         arrays: dict[str, np.ndarray] = {}
@@ -174,4 +175,5 @@ def load_safetensors(path: str | os.PathLike[str], activations: Sequence[str] | 
             arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape)
     weights = [arrays[f"W{i}"] for i in range(1, count + 1)]
     biases = [arrays.get(f"b{i}") for i in range(1, count + 1)]
-    return build_imported(weights, biases, chosen, params, metadata, source)
+    return build_imported(weights, biases, chosen, params, metadata, source,
+                          normalisation=metadata.normalisation if metadata else None)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.io.interop import EXPORTS, export_project, import_model
+from nnstudio.io.interop import EXPORTS, export_project, import_model_with_notes
 
 if TYPE_CHECKING:
     from nnstudio.ui.main_window import MainWindow
@@ -63,7 +63,7 @@ def import_from(window: "MainWindow", path: str | Path) -> bool:
         window.report("Training… stop it before importing a model")
         return False
     try:
-        project = import_model(path)
+        imported = import_model_with_notes(path)
     except (NNStudioError, OSError) as error:
         message = str(error)
         if "--activations" in message:  # the command-line hint, said for the window
@@ -75,6 +75,7 @@ def import_from(window: "MainWindow", path: str | Path) -> bool:
         return False
     if not window.maybe_save():
         return False
+    project = imported.project
     if not project.name:
         project = project.replace(name=path.stem)
     # Unsaved: the model exists nowhere as a network file yet (the title says so with its *).
@@ -82,6 +83,8 @@ def import_from(window: "MainWindow", path: str | Path) -> bool:
         return False
     window._remember_folder(path)
     window.view.fit()
-    window.report(f"Imported {path.name}: {' → '.join(map(str, project.network.sizes))}; save it as a .nnstudio "
-                  "file to keep it")
+    # What the file held beyond the network (a predicted-class output, a ZipMap) is said, not dropped silently.
+    notes = "".join(f"{note}; " for note in imported.notes)
+    window.report(f"Imported {path.name}: {' → '.join(map(str, project.network.sizes))}; {notes}save it as a "
+                  ".nnstudio file to keep it")
     return True

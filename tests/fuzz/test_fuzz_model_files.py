@@ -107,3 +107,49 @@ def onnx_files(draw: st.DrawFn) -> bytes:
 @given(onnx_files())
 def test_mutated_onnx_files_import_or_are_refused_by_name(data: bytes) -> None:
     _import(data, ".onnx", "onnx")
+
+
+SKLEARN = (Path(__file__).parent.parent / "data" / "sklearn_mlp" / "classifier2_relu.onnx").read_bytes()
+
+
+@st.composite
+def sklearn_onnx_files(draw: st.DrawFn) -> bytes:
+    """A skl2onnx file (Cast, label branch, ZipMap, [1 − p, p]) with one part changed: outputs, ops, wiring."""
+    model = onnx.load_model_from_string(SKLEARN)
+    nodes = model.graph.node
+    change = draw(st.sampled_from(["drop output", "op", "input", "attribute", "initializer", "flip", "none"]))
+    if change == "drop output":
+        del model.graph.output[draw(st.integers(0, len(model.graph.output) - 1))]
+    elif change == "op":
+        node = nodes[draw(st.integers(0, len(nodes) - 1))]
+        node.op_type = draw(st.sampled_from(["ZipMap", "Concat", "Sub", "Cast", "Reshape", "Dropout", "ArgMax",
+                                             "Scaler", "Identity", "Flatten", "Softmax", ""]))
+    elif change == "input":
+        node = nodes[draw(st.integers(0, len(nodes) - 1))]
+        names = [t.name for t in model.graph.initializer] + [n.output[0] for n in nodes] + ["X", "nothing"]
+        if node.input:
+            node.input[draw(st.integers(0, len(node.input) - 1))] = draw(st.sampled_from(names))
+    elif change == "attribute":
+        node = nodes[draw(st.integers(0, len(nodes) - 1))]
+        del node.attribute[:]
+        node.attribute.extend([onnx.helper.make_attribute(draw(st.sampled_from(["to", "axis", "scale", "offset",
+                                                                                 "classlabels_int64s"])),
+                                                          draw(st.sampled_from([0, 1, -1, 7, [0.0, 1.0], "x"])))])
+    elif change == "initializer":
+        tensor = model.graph.initializer[draw(st.integers(0, len(model.graph.initializer) - 1))]
+        tensor.data_type = draw(st.integers(0, 16))
+        del tensor.dims[:]
+        tensor.dims.extend(draw(st.lists(st.integers(0, 2**33), max_size=3)))
+    data = model.SerializeToString()
+    if change == "flip":
+        blob = bytearray(data)
+        for _ in range(draw(st.integers(1, 6))):
+            blob[draw(st.integers(0, len(blob) - 1))] = draw(st.integers(0, 255))
+        return bytes(blob)
+    return data
+
+
+@examples(150)
+@given(sklearn_onnx_files())
+def test_mutated_skl2onnx_files_import_or_are_refused_by_name(data: bytes) -> None:
+    _import(data, ".onnx", "onnx (skl2onnx)")

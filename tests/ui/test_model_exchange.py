@@ -54,3 +54,19 @@ def test_a_refused_model_leaves_the_open_network_as_it_was(make_window, qtbot, t
     assert any("never opened" in b.text() for b in window.findChildren(QMessageBox, "errorBox"))
     assert window.document.project is before
     assert load_example("cosine-memory").network.same_as(before.network)
+
+
+def test_importing_a_scikit_learn_model_says_what_was_left_out(make_window, qtbot, monkeypatch):
+    from pathlib import Path
+
+    model = Path(__file__).parent.parent / "data" / "sklearn_mlp" / "classifier10_relu.onnx"
+    window = make_window("cosine-memory")
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: QMessageBox.StandardButton.Discard)
+    answer(monkeypatch, "getOpenFileName", model)
+    window.actions_by_name["import_model"].trigger()
+    assert window.document.project.network.sizes == [8, 12, 10]
+    assert window.document.project.output_labels == tuple(str(c) for c in range(10))  # the ZipMap's classes
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Imported classifier10_relu.onnx: 8 → 12 → 10; read output 'output_probability' "
+                              "before its ZipMap")
+    assert "left out output 'output_label', the predicted class" in message
