@@ -6,7 +6,7 @@
     nnstudio eval FILE|EXAMPLE      forward pass: z and a of every layer, the output
     nnstudio step FILE|EXAMPLE      forward, loss, backward, update: every number
     nnstudio new 784-256-128-10 --out FILE    a new network file, seeded weights
-    nnstudio train FILE|EXAMPLE --dataset NAME --out FILE    train and save
+    nnstudio train FILE|EXAMPLE --dataset NAME --out FILE    train and save, the run recorded in the file
 
 This module never imports Qt: the window is imported only when it is asked for.
 User errors end with exit status 2 and one line on stderr, never a traceback.
@@ -27,10 +27,10 @@ import numpy as np
 from nnstudio import __version__
 from nnstudio.atomic import check_can_write
 from nnstudio.crash_log import describe, log_file, write_log
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import LossError, NNStudioError
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.optim import apply_update
-from nnstudio.core.project import Project
+from nnstudio.core.project import NO_TARGET, Project
 from nnstudio.core.trace import backward, forward, trace_loss
 from nnstudio.io.examples import list_examples, load_file_or_example
 from nnstudio.io.network_file import save_project
@@ -165,8 +165,8 @@ def _make_parser() -> _Parser:
     train = sub.add_parser("train", help="train on a dataset and save the trained network")
     train.add_argument("network", metavar="FILE|EXAMPLE")
     train.add_argument("--dataset", required=True,
-                       help="mnist, fashion-mnist, xor, product, circles, spirals, clusters, quadratic, PATH.csv, "
-                            "or function:EXPRESSION")
+                       help="mnist, fashion-mnist, xor, product, circles, spirals, clusters, quadratic, PATH.csv "
+                            "(a last column of only 0 and 1 is two classes), or function:EXPRESSION")
     train.add_argument("--data-dir", help="folder holding the dataset's files")
     train.add_argument("--epochs", type=_whole(1), default=5)
     train.add_argument("--batch-size", type=_whole(1), default=32)
@@ -176,7 +176,9 @@ def _make_parser() -> _Parser:
     train.add_argument("--seed", type=_whole(0), default=0)
     train.add_argument("--normalise", choices=["none", "minmax", "standard"], default="none",
                        help="input normalisation fitted on the training split and saved with the network")
-    train.add_argument("--precision", choices=["float32", "float64"], default="float32")
+    train.add_argument("--precision", choices=["float32", "float64"], default="float32",
+                       help="the arithmetic of the run (default float32, the faster); float64 also reads the data "
+                            "in float64: MNIST pixels as k/255 and CSV values as written, not rounded to float32")
     train.add_argument("--schedule", type=_schedule, default=None, metavar="SCHEDULE",
                        help="learning rate by epoch: constant (default), cosine, or step:EVERY:FACTOR (e.g. step:10:0.5)")
     train.add_argument("--early-stop", type=_whole(1), default=None, metavar="EPOCHS",
@@ -185,7 +187,8 @@ def _make_parser() -> _Parser:
                        help="end on the parameters of the epoch with the best test loss")
     train.add_argument("--target-accuracy", type=_fraction, default=None, metavar="FRACTION",
                        help="stop once the test accuracy reaches this (0.98, or 98%%)")
-    train.add_argument("--out", metavar="TRAINED_FILE", required=True)
+    train.add_argument("--out", metavar="TRAINED_FILE", required=True,
+                       help="the trained network, with this run added to its record of runs (the window's Runs)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     new = sub.add_parser("new", help="write a new network file with the given layer sizes")
@@ -236,7 +239,7 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     """`nnstudio import`: a .nnstudio file from an ONNX or safetensors model."""
     from nnstudio.core.losses import get_loss
-    from nnstudio.io.interop import import_model
+    from nnstudio.io.interop import import_model_with_notes
 
     activations = None
     if args.activations is not None:
@@ -246,11 +249,14 @@ def _import(args: argparse.Namespace) -> int:
     if args.loss:
         get_loss(args.loss)
     check_can_write(args.out)
-    project = import_model(args.model, activations, args.loss)
+    imported = import_model_with_notes(args.model, activations, args.loss)
+    project = imported.project
     save_project(project, args.out)
     layers = ", ".join(f"{layer.n_out} {layer.activation}" + ("" if layer.has_bias else " (no bias)")
                        for layer in project.network.layers)
     print(f"saved {args.out}: {project.network.input_size} inputs → {layers}; {project.loss} loss")
+    for note in imported.notes:  # what the model file held that the network does not: said, not dropped silently
+        print(f"  {note}")
     return 0
 
 
@@ -294,6 +300,7 @@ def _with_overrides(project: Project, args: argparse.Namespace) -> Project:
     given = _vector(getattr(args, "target", None), net.output_size, "target")
     if given is not None:
         changes["target"], changes["target_text"] = given
+        changes["target_known"] = True  # a typed target counts, as in the window
     return project.replace(**changes) if changes else project
 
 
@@ -301,51 +308,82 @@ def _with_overrides(project: Project, args: argparse.Namespace) -> Project:
 
 
 def _fmt(value: np.ndarray | float, digits: int) -> str:
-    array = np.atleast_1d(np.asarray(value, dtype=float))
+    array = np.atleast_1d(np.asarray(value, dtype=float)) + 0.0  # + 0.0: −0.0 prints as 0, never "-0"
     if array.ndim == 2:
         return "[" + ",\n       ".join(_fmt(row, digits) for row in array) + "]"
     return "[" + ", ".join(f"{v:.{digits}g}" for v in array) + "]"
 
 
 def _list(value: np.ndarray | None) -> Any:
-    return None if value is None else np.asarray(value, dtype=float).tolist()
+    """Plain lists for JSON, −0.0 made 0.0 (JSON would write "-0.0")."""
+    return None if value is None else (np.asarray(value, dtype=float) + 0.0).tolist()
+
+
+def _loss_text(loss: float | None, digits: int) -> str:
+    """The loss as `eval` and `step` print it: "—" when there is no target, never "-0"."""
+    return "—" if loss is None else f"{loss + 0.0:.{digits}g}"
 
 
 def _neurons(n: int) -> str:
     return f"{n} neuron" + ("" if n == 1 else "s")
 
 
+def _network_input(project: Project) -> np.ndarray:
+    """What the network sees for the project's input, which is raw (pixels as the dataset holds them): the
+    stored normalisation applied as `eval --dataset` and every export apply it (Normalisation.apply_in)."""
+    from nnstudio.data.dataset import Normalisation
+
+    return Normalisation.from_project_field(project.normalisation).apply_in(project.input, project.network.dtype)
+
+
 def _eval(project: Project, args: argparse.Namespace) -> dict[str, Any]:
-    trace = forward(project.network, project.input)
+    trace = forward(project.network, _network_input(project))
     last = project.network.layers[-1] if project.network.layers else None
-    result: dict[str, Any] = {
-        "input": _list(trace.input),
+    result: dict[str, Any] = {"input": _list(project.input)}
+    if project.normalisation is not None:
+        result["normalised_input"] = _list(trace.input)
+    result.update({
         "layers": [{"activation": layer.activation, "z": _list(t.z), "a": _list(t.a)}
                    for layer, t in zip(project.network.layers, trace.layers)],
         "output": _list(trace.output),
-    }
-    if last is not None:
-        result["target"] = _list(project.target)
-        result["loss"] = trace_loss(project.network, trace, project.target, project.loss)
+    })
+    if last is not None:  # no target: both null, as the window shows "—"; a refused loss says why, by name
+        known = project.target_known
+        result["target"] = _list(project.target) if known else None
+        result["loss"] = None
+        if known:
+            try:
+                result["loss"] = trace_loss(project.network, trace, project.target, project.loss)
+            except LossError as error:  # the forward pass still prints; `step` refuses (exit status 2)
+                result["loss_refused"] = str(error)
     return result
 
 
 def _print_eval(project: Project, result: dict[str, Any], digits: int) -> None:
     print(f"{project.name or 'network'}: {'-'.join(map(str, project.network.sizes))}")
     print(f"input        x = {_fmt(result['input'], digits)}")
+    if "normalised_input" in result:
+        kind = project.normalisation["kind"]  # type: ignore[index]
+        print(f"normalised   x′ = (x − offset)/scale = {_fmt(result['normalised_input'], digits)}  ({kind})")
     for index, (layer, values) in enumerate(zip(project.network.layers, result["layers"]), start=1):
         print(f"layer {index} ({_neurons(layer.n_out)}, {layer.activation})")
         print(f"  z = W·a + b = {_fmt(values['z'], digits)}")
         print(f"  a = g(z)    = {_fmt(values['a'], digits)}")
     print(f"output       ŷ = {_fmt(result['output'], digits)}")
     if "loss" in result:
-        print(f"target       y = {_fmt(result['target'], digits)}")
-        print(f"loss ({project.loss}) L = {result['loss']:.{digits}g}")
+        target = "— (none: give one with nnstudio step --target)" if result["target"] is None else \
+            _fmt(result["target"], digits)
+        print(f"target       y = {target}")
+        refused = f"  ({result['loss_refused']})" if "loss_refused" in result else ""
+        print(f"loss ({project.loss}) L = {_loss_text(result['loss'], digits)}{refused}")
 
 
 def _step(project: Project, args: argparse.Namespace) -> tuple[dict[str, Any], Project]:
     if not project.network.layers:
         raise UsageError("the network has no layers to step through")
+    if not project.target_known:  # never a step against a target that is not there (core/project.py)
+        raise UsageError(f"{getattr(args, 'network', 'the network')} has no target: {NO_TARGET} (--target with "
+                         f"{project.network.output_size} values)")
     config = project.optimizer
     if args.lr is not None:
         try:
@@ -353,7 +391,7 @@ def _step(project: Project, args: argparse.Namespace) -> tuple[dict[str, Any], P
         except NNStudioError as error:
             raise UsageError(f"--lr: {error}") from None
         config = dataclasses.replace(config, learning_rate=lr)
-    trace = forward(project.network, project.input)
+    trace = forward(project.network, _network_input(project))
     grads = backward(project.network, trace, project.target, project.loss)
     updated, _ = apply_update(project.network, grads, config)
     result = _eval(project, args)
@@ -418,22 +456,25 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
     return draw
 
 
-def _load_data(args: argparse.Namespace, show: bool):  # type: ignore[no-untyped-def]
+def _load_data(args: argparse.Namespace, show: bool, dtype: str = "float32"):  # type: ignore[no-untyped-def]
+    """The dataset's train/test split, its values in `dtype` (the precision of the run it is for)."""
     from nnstudio.data.named import load_named
 
     bar = _progress_bar(show)
     split_data = load_named(args.dataset, args.data_dir, seed=args.seed,
-                            progress=lambda name, done, total: bar(f"downloading {name}", done, total))
+                            progress=lambda name, done, total: bar(f"downloading {name}", done, total), dtype=dtype)
     return split_data
 
 
 def _train(args: argparse.Namespace) -> int:
+    from nnstudio.core.runs import with_run
     from nnstudio.data.dataset import normalise_split
     from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, train
+    from nnstudio.training.run_record import run_record, step_point
 
     project = load_file_or_example(args.network)
     check_can_write(args.out)  # before minutes of training, not after
-    data = _load_data(args, not args.quiet)
+    data = _load_data(args, not args.quiet, args.precision)
     config = project.optimizer
     changes: dict[str, Any] = {}
     if args.lr is not None:
@@ -447,6 +488,7 @@ def _train(args: argparse.Namespace) -> int:
         changes["l2"] = args.l2
     config = dataclasses.replace(config, **changes)
     normalised, norm = normalise_split(data, args.normalise)
+    del data  # the raw inputs: a second copy of the data once normalised
     train_set, test_set = normalised.train, normalised.test
     from nnstudio.training.schedule import Schedule, StopRules
 
@@ -465,6 +507,7 @@ def _train(args: argparse.Namespace) -> int:
           + (f" ({settings.schedule.describe()})" if settings.schedule.kind != "constant" else "")
           + f"; large products by {blas.library().name}", flush=True)
     run = train(project.network, project.loss, train_set, test_set, settings)
+    steps: list[tuple[int, float]] = []  # the train-loss curve of the run's record, as the window keeps it
     while True:
         try:
             record = next(run)
@@ -472,6 +515,7 @@ def _train(args: argparse.Namespace) -> int:
             result = done.value
             break
         if isinstance(record, StepProgress):
+            steps.append(step_point(record))
             bar(f"epoch {record.epoch}/{args.epochs}", record.step, record.steps_per_epoch)
         elif isinstance(record, EpochResult):
             _end_progress_line()
@@ -483,13 +527,16 @@ def _train(args: argparse.Namespace) -> int:
         print(f"stopped: {result.stop_reason}")
     if result.best_epoch is not None:
         print(f"kept the parameters of epoch {result.best_epoch} (the best test loss)")
-    trained = project.replace(network=result.network, optimizer=config, normalisation=norm.project_field())
+    # The run's record, built as the window builds it, so Results → Runs lists it beside the window's runs.
+    runs = with_run(project.runs, run_record(args.dataset, settings, result, steps))
+    trained = project.replace(network=result.network, optimizer=config, normalisation=norm.project_field(),
+                              runs=runs)
     save_project(trained, args.out)
     if result.error:
         print(f"nnstudio: {result.error}", file=sys.stderr)
-        print(f"saved the last finite parameters to {args.out}")
+        print(f"saved the last finite parameters to {args.out}; the run is recorded in it (Runs, run {len(runs)})")
         return 1
-    print(f"saved {args.out}")
+    print(f"saved {args.out}; the run is recorded in it (Runs, run {len(runs)})")
     return 0
 
 
@@ -503,7 +550,7 @@ def _eval_dataset(args: argparse.Namespace) -> int:
     net = project.network
     check_fits(net, test)
     norm = Normalisation.from_project_field(project.normalisation)
-    outputs = np.concatenate([forward(net, norm.apply(test.x[lo:lo + 1024]).astype(net.dtype)).output
+    outputs = np.concatenate([forward(net, norm.apply_in(test.x[lo:lo + 1024], net.dtype)).output
                               for lo in range(0, len(test), 1024)])
     loss, accuracy, _, _ = evaluate_outputs(outputs, test, project.loss, net.layers[-1].activation)
     if args.json:

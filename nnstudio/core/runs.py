@@ -62,6 +62,11 @@ def thin(points: list[tuple[int, float]], limit: int = MAX_CURVE_POINTS) -> tupl
     return tuple(points[i] for i in picks)
 
 
+def with_run(runs: tuple[RunRecord, ...], run: RunRecord) -> tuple[RunRecord, ...]:
+    """`runs` with `run` added last; beyond MAX_RUNS the oldest go, so a file cannot grow without end."""
+    return (tuple(runs) + (run,))[-MAX_RUNS:]
+
+
 def differing_settings(runs: list[RunRecord]) -> list[str]:
     """The settings (and the dataset) whose values differ between `runs`: what tells them apart."""
     keys = ["dataset"] + [key for key in SETTINGS]

@@ -151,8 +151,11 @@ def locate(image_set: ImageSet, folder: str | os.PathLike[str] | None = None, al
 
 def load_image_set(name: str, folder: str | os.PathLike[str] | None = None, allow_download: bool = True,
                    progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
-                   ) -> tuple[Dataset, Dataset]:
-    """(train, test) of MNIST or Fashion-MNIST, pixels scaled to [0, 1] as float32."""
+                   dtype: str = "float32") -> tuple[Dataset, Dataset]:
+    """(train, test) of MNIST or Fashion-MNIST, pixels k/255 in [0, 1] computed in `dtype`.
+
+    A float64 run gets k/255 in float64, not float32's rounding of it (which differs from k/255 by up
+    to 3e-8); a float32 run gets float32 pixels only, so it holds no second, wider copy."""
     image_set = IMAGE_SETS[name]
     place = locate(image_set, folder, allow_download, progress, cancelled)
     parts = {}
@@ -161,11 +164,13 @@ def load_image_set(name: str, folder: str | os.PathLike[str] | None = None, allo
     out = []
     for split_name in ("train", "test"):
         images, labels = parts[f"{split_name}_images"], parts[f"{split_name}_labels"]
-        out.append(_split(f"{name} ({split_name})", f"{place}: {split_name}", images, labels, image_set.classes))
+        out.append(_split(f"{name} ({split_name})", f"{place}: {split_name}", images, labels, image_set.classes,
+                          dtype))
     return out[0], out[1]
 
 
-def _split(name: str, where: str, images: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]) -> Dataset:
+def _split(name: str, where: str, images: np.ndarray, labels: np.ndarray, classes: tuple[str, ...],
+           dtype: str = "float32") -> Dataset:
     """One split from its IDX arrays, every fault refused by name: shapes, budget, label type and range, pixels."""
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise DatasetError(f"{where} images {images.shape} and labels {labels.shape} do not match")
@@ -179,7 +184,8 @@ def _split(name: str, where: str, images: np.ndarray, labels: np.ndarray, classe
     if labels.min() < 0 or labels.max() >= len(classes):
         raise DatasetError(f"{where} labels outside 0…{len(classes) - 1} (found {labels.min()}…{labels.max()})")
     with np.errstate(over="ignore", invalid="ignore"):
-        x = images.reshape(len(images), h * w).astype(np.float32) / np.float32(255.0)
+        x = images.reshape(len(images), h * w).astype(dtype)
+        x /= np.dtype(dtype).type(255.0)  # in place: one array of the run's precision, not two
     if not np.all(np.isfinite(x)):
         raise DatasetError(f"{where} images hold NaN, infinite or out-of-range pixels")
     return Dataset(name, x, labels.astype(np.int64), classes, (h, w))

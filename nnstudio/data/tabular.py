@@ -17,6 +17,7 @@ from nnstudio.core.limits import CSV_BYTES, check_dataset_size
 from nnstudio.io.reading import read_capped
 
 MAX_CSV_BYTES = CSV_BYTES
+BINARY_CLASSES = ("0", "1")  # the classes of a numeric target that holds only 0s and 1s
 
 
 def _column(header: list[str], wanted: str | int, path: str) -> int:
@@ -31,11 +32,16 @@ def _column(header: list[str], wanted: str | int, path: str) -> int:
 
 
 def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
-             inputs: Sequence[str | int] | None = None, classification: bool | None = None) -> Dataset:
+             inputs: Sequence[str | int] | None = None, classification: bool | None = None,
+             dtype: str = "float32") -> Dataset:
     """Read a CSV with a header row. `target` defaults to the last column, `inputs` to all others.
 
     A target column with any non-numeric value, or `classification=True`, is read as class
-    labels (sorted names); otherwise as numbers. Input columns must be numeric.
+    labels (sorted names). A numeric target holding only 0s and 1s is two classes, "0" and "1"
+    (unless `classification=False`): such a column is a yes/no label, and as classes it gets an
+    accuracy, a confusion matrix and the class colours; a one-output network trains on the same
+    0/1 column as before (`Dataset.targets`). Any other numeric target is a regression. Input
+    columns must be numeric. Values are kept in `dtype` (float64 for a float64 run).
     """
     p = Path(path)
     data = read_capped(p, MAX_CSV_BYTES, DatasetError, "CSV file")
@@ -80,10 +86,18 @@ def load_csv(path: str | os.PathLike[str], target: str | int | None = None,
         names = tuple(sorted(set(raw)))
         index = {name: i for i, name in enumerate(names)}
         y = np.array([index[v] for v in raw], dtype=np.int64)
-        return Dataset(p.stem, x.astype(np.float32), y, names, feature_names=tuple(header[i] for i in chosen))
+        return Dataset(p.stem, x.astype(dtype), y, names, feature_names=tuple(header[i] for i in chosen))
     _check_float32(values[:, None], lambda r, c: f"{p}: line {r + 2}, target column {header[t]!r}")
-    return Dataset(p.stem, x.astype(np.float32), values.astype(np.float32), None,
+    if classification is None and _zeros_and_ones(values):
+        return Dataset(p.stem, x.astype(dtype), values.astype(np.int64), BINARY_CLASSES,
+                       feature_names=tuple(header[i] for i in chosen))
+    return Dataset(p.stem, x.astype(dtype), values.astype(dtype), None,
                    feature_names=tuple(header[i] for i in chosen))
+
+
+def _zeros_and_ones(values: np.ndarray) -> bool:
+    """True when every value is 0 or 1 (1.0 and 0.0 too): a yes/no label rather than a quantity."""
+    return bool(np.all((values == 0) | (values == 1)))
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -106,11 +120,11 @@ def _check_float32(values: np.ndarray, where: Callable[[int, int], str]) -> None
 
 
 def from_function(text: str, n: int = 400, low: float = -1.0, high: float = 1.0, inputs: int = 2,
-                  noise: float = 0.0, seed: int = 0) -> Dataset:
+                  noise: float = 0.0, seed: int = 0, dtype: str = "float32") -> Dataset:
     """Regression data y = f(x1, x2, …) for a typed function such as `sin(x1) + x2^2`.
 
     Inputs are drawn uniformly from [low, high]; optional Gaussian noise is added to y.
-    The function goes through the safe expression parser, never `eval`.
+    The function goes through the safe expression parser, never `eval`. Values are kept in `dtype`.
     """
     check_dataset_size("function", n, inputs, DatasetError)
     names = [f"x{i + 1}" for i in range(inputs)]
@@ -136,4 +150,4 @@ def from_function(text: str, n: int = 400, low: float = -1.0, high: float = 1.0,
             f"is {y[bad][0]:.3g}, beyond float32's ±{_FLOAT32_MAX:.3g}"
         raise DatasetError(f"function {shorten(text)!r} {reason} at ({', '.join(f'{v:.3g}' for v in at)}); "
                            "choose another function or range")
-    return Dataset(f"f = {text}", x.astype(np.float32), y.astype(np.float32), None, feature_names=tuple(names))
+    return Dataset(f"f = {text}", x.astype(dtype), y.astype(dtype), None, feature_names=tuple(names))

@@ -3,7 +3,9 @@ update written out in the textbook's notation, printing what `nnstudio step` pri
 
 Only the activations, loss and optimiser the network uses are written, each as nnstudio computes it,
 so the script's numbers equal `nnstudio step --json` (the tests run it and compare). Weights are
-inline for small networks, else in an `.npz` beside the script (read with allow_pickle=False).
+inline for small networks, else in an `.npz` beside the script (read with allow_pickle=False). A stored
+input normalisation is written inline whatever the size (one offset and one scale per input, a line
+each), so the `.npz` stays the W1, b1, … that `load_npz` reads, and the script takes raw inputs.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from nnstudio.core.project import Project
+from nnstudio.data.dataset import Normalisation
 from nnstudio.io.npz import save_npz
-from nnstudio.io.script_text import docstring_text, literal, loss_and_target, number, save_script
+from nnstudio.io.script_text import docstring_text, literal, loss_and_target, number, refusal_lines, save_script
 
 ACTIVATION_CODE = {
     "identity": ("z.copy()", "np.ones_like(z)"),
@@ -43,9 +46,16 @@ LOSS_CODE = {
     "cce": ("-np.sum(y * np.log(p))", "-y / p", "L = −Σ y ln ŷ"),
 }
 CLIP = {"bce": "p = np.clip(y_hat, EPS, 1 - EPS)", "cce": "p = np.clip(y_hat, EPS, 1.0)"}
-# The loss from the output's z when the pair fuses (stable), in terms of z_out and y.
-FUSED = {"bce": ("sigmoid", "np.sum(np.maximum(z_out, 0.0) - z_out * y + np.log1p(np.exp(-np.abs(z_out))))"),
-         "cce": ("softmax", "-np.sum(y * ((z_out - np.max(z_out)) - np.log(np.sum(np.exp(z_out - np.max(z_out))))))")}
+# (loss, output activation) with a closed form, as core/losses.py computes it: the loss from the output's z
+# (stable; in terms of z_out and y), δ = ∂L/∂z (in terms of y_hat and y), and δ in words.
+FUSED = {
+    ("bce", "sigmoid"): ("np.sum(np.maximum(z_out, 0.0) - z_out * y + np.log1p(np.exp(-np.abs(z_out))))",
+                         "y_hat - y", "ŷ − y"),
+    ("cce", "softmax"): ("-np.sum(y * ((z_out - np.max(z_out)) - np.log(np.sum(np.exp(z_out - np.max(z_out))))))",
+                         "y_hat * np.sum(y) - y", "ŷ·Σy − y (ŷ − y when the target sums to 1)"),
+    ("cce", "sigmoid"): ("np.sum(y * (np.maximum(-z_out, 0.0) + np.log1p(np.exp(-np.abs(z_out)))))",
+                         "-y * (1.0 - y_hat)", "−y·(1 − ŷ)"),
+}
 
 
 def numpy_script(project: Project, values_file: str | None = None) -> str:
@@ -53,7 +63,7 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
     network = project.network
     loss_name, target = loss_and_target(project)
     last = network.layers[-1].activation
-    fused = loss_name in FUSED and FUSED[loss_name][0] == last
+    fused = (loss_name, last) in FUSED
     config = project.optimizer
     count = len(network.layers)
     used = sorted({layer.activation for layer in network.layers})
@@ -104,7 +114,7 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
     lines += [
         f"g = [None, {', '.join(repr(layer.activation) for layer in network.layers)}]",
         f"params = [None, {', '.join(repr(dict(layer.params)) for layer in network.layers)}]",
-        f"x = np.array({literal(project.input)}, dtype=DTYPE)",
+        *_input_lines(project),
         f"y = np.array({literal(target)}, dtype=DTYPE)",
         f"learning_rate = {number(config.learning_rate)}",
         f"l2 = {number(config.l2)}  # L2 adds ½λ‖W‖² to the loss (biases are not regularised)",
@@ -122,7 +132,7 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
             lines += [f"    if name == {name!r}:", f"        return {ACTIVATION_CODE[name][1]}"]
     value, gradient, formula = LOSS_CODE[loss_name]
     lines += ["    raise ValueError(name)", "", "",
-              "L_LAYERS = len(W) - 1", "",
+              "L_LAYERS = len(W) - 1", *refusal_lines(project), "",
               "# Forward pass: z[l] = W[l]·a[l−1] + b[l], a[l] = g(z[l]), a[0] = x.",
               "a, z = [x], [None]",
               "for l in range(1, L_LAYERS + 1):",
@@ -134,15 +144,16 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
               "y_hat = a[L_LAYERS]", "",
               f"# Loss ({loss_name}): {formula}"]
     if fused:
+        from_z, delta_code, in_words = FUSED[(loss_name, last)]
         lines += ["z_out = z[L_LAYERS]",
-                  f"loss = float({FUSED[loss_name][1]})  # from z: stable",
+                  f"loss = float({from_z}) + 0.0  # from z: stable (+ 0.0: a zero loss is 0, not -0)",
                   "",
-                  f"# Output error term: with {last} and this loss, δ = ∂L/∂z = ŷ − y.",
+                  f"# Output error term: with {last} and this loss, δ = ∂L/∂z = {in_words}.",
                   "delta = [None] * (L_LAYERS + 1)",
-                  "delta[L_LAYERS] = y_hat - y"]
+                  f"delta[L_LAYERS] = {delta_code}"]
     else:
         lines += ([CLIP[loss_name]] if loss_name in CLIP else []) + [
-                  f"loss = float({value})",
+                  f"loss = float({value}) + 0.0",
                   "",
                   "# Output error term: δ = ∂L/∂ŷ ∘ g′(z) (for softmax, its Jacobian times ∂L/∂ŷ).",
                   f"grad_a = {gradient}",
@@ -169,11 +180,12 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
         "",
         "",
         "def as_list(values):",
-        "    return None if values is None else np.asarray(values, dtype=float).tolist()",
+        "    return None if values is None else (np.asarray(values, dtype=float) + 0.0).tolist()  # no -0.0",
         "",
         "",
         "result = {",
-        '    "input": as_list(x),',
+        *(['    "input": as_list(x_raw),', '    "normalised_input": as_list(x),']
+          if project.normalisation is not None else ['    "input": as_list(x),']),
         '    "layers": [{"activation": g[l], "z": as_list(z[l]), "a": as_list(a[l]), "delta": as_list(delta[l]),',
         '                "grad_weights": as_list(grad_W[l]), "grad_bias": as_list(grad_b[l]),',
         '                "new_weights": as_list(new_W[l]), "new_bias": as_list(new_b[l])}',
@@ -194,7 +206,7 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
         "        print(f'  a = g(z)    = {np.array(layer[\"a\"])}')",
         "    print(f'output ŷ = {y_hat}, target y = {y}, loss L = {loss:.10g}')",
         "    for l in range(L_LAYERS, 0, -1):",
-        "        print(f'layer {l}: δ = {delta[l]}')",
+        "        print(f'layer {l}: δ = {delta[l] + 0.0}')  # + 0.0: a zero δ prints 0, not -0",
         "    print(f'updated parameters ({result[\"optimizer\"]}, learning rate {learning_rate:g})')",
         "    for l in range(1, L_LAYERS + 1):",
         "        print(f'  W{l} =', new_W[l].tolist())",
@@ -203,6 +215,25 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _input_lines(project: Project) -> list[str]:
+    """`x`, the input the forward pass starts from: the file's input, or for a network trained on normalised
+    inputs, that input raw (`x_raw`) normalised by the stored offset and scale in DTYPE, as `nnstudio eval`
+    computes it (Normalisation.apply_in), so the script's answer equals nnstudio's on the same raw input."""
+    raw = f"np.array({literal(project.input)}, dtype=DTYPE)"
+    if project.normalisation is None:
+        return [f"x = {raw}"]
+    offset, scale = Normalisation.from_project_field(project.normalisation).rounded(project.network.dtype)
+    return [
+        f"# Input normalisation ({project.normalisation['kind']}), kept with the network: it sees "
+        "x = (x_raw − offset)/scale,",
+        "# so x_raw is an input as the dataset holds it (pixels, measurements).",
+        f"x_raw = {raw}",
+        f"offset = np.array({literal(offset)}, dtype=DTYPE)",
+        f"scale = np.array({literal(scale)}, dtype=DTYPE)",
+        "x = (x_raw - offset) / scale",
+    ]
 
 
 def _update_lines(config) -> list[str]:  # type: ignore[no-untyped-def]

@@ -6,6 +6,10 @@ the script, which the script reads with a dozen lines of its own (so not even th
 needed). The loss is nnstudio's (MSE is ½Σ(y − ŷ)² per sample, averaged over a batch), L2 applies to W
 only, and ReLU′(0) = 0 as in torch, so `python script.py --step --json` prints the output, loss and
 updated parameters `nnstudio step --json` prints (the tests compare them when torch is installed).
+
+A network trained on normalised inputs starts with a `Normalise` module, x ↦ (x − offset)/scale in the
+network's precision (offset and scale inline, as buffers: saved with the model, never trained), so the
+model, its `train` loop and the check all take raw inputs and give `nnstudio eval`'s answer.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import numpy as np
 
 from nnstudio.core.losses import get_loss
 from nnstudio.core.project import Project
+from nnstudio.data.dataset import Normalisation
 from nnstudio.io.safetensors_file import save_safetensors
-from nnstudio.io.script_text import docstring_text, literal, loss_and_target, number, save_script
+from nnstudio.io.script_text import docstring_text, literal, loss_and_target, number, refusal_lines, save_script
 
 MODULES = {
     "identity": "nn.Identity()",
@@ -85,26 +90,36 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
         "        return self.function(z)",
         "",
         "",
+        *_normalise_class(project),
         "def build():",
         f'    """The network: {"-".join(map(str, network.sizes))}."""',
         "    model = nn.Sequential(",
     ]
+    first = 0 if project.normalisation is None else 1  # model[first] is the first nn.Linear
+    if first:
+        lines.append(f"        Normalise({network.input_size}),")
     for layer in network.layers:
         lines.append(f"        nn.Linear({layer.n_in}, {layer.n_out}, bias={layer.bias is not None}, dtype=DTYPE),")
         lines.append(f"        {_module(layer)},")
     lines += ["    )", "    with torch.no_grad():"]
+    if project.normalisation is not None:
+        offset, scale = Normalisation.from_project_field(project.normalisation).rounded(network.dtype)
+        lines.append(f"        model[0].offset.copy_(torch.tensor({literal(offset)}, dtype=DTYPE))")
+        lines.append(f"        model[0].scale.copy_(torch.tensor({literal(scale)}, dtype=DTYPE))")
     if values_file is None:
         for index, layer in enumerate(network.layers):
-            lines.append(f"        model[{2 * index}].weight.copy_(torch.tensor({literal(layer.weights, '        ')}, "
+            at = first + 2 * index
+            lines.append(f"        model[{at}].weight.copy_(torch.tensor({literal(layer.weights, '        ')}, "
                          "dtype=DTYPE))")
             if layer.bias is not None:
-                lines.append(f"        model[{2 * index}].bias.copy_(torch.tensor({literal(layer.bias)}, dtype=DTYPE))")
+                lines.append(f"        model[{at}].bias.copy_(torch.tensor({literal(layer.bias)}, dtype=DTYPE))")
     else:
         lines += ["        values = read_safetensors(__file__, " + repr(values_file) + ")"]
         for index, layer in enumerate(network.layers):
-            lines.append(f"        model[{2 * index}].weight.copy_(values['W{index + 1}'].to(DTYPE))")
+            at = first + 2 * index
+            lines.append(f"        model[{at}].weight.copy_(values['W{index + 1}'].to(DTYPE))")
             if layer.bias is not None:
-                lines.append(f"        model[{2 * index}].bias.copy_(values['b{index + 1}'].to(DTYPE))")
+                lines.append(f"        model[{at}].bias.copy_(values['b{index + 1}'].to(DTYPE))")
     lines += ["    return model", "", ""]
     if values_file is not None:
         lines += [
@@ -174,12 +189,13 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
         "    y_hat = model(x)",
         "    result = {'output': y_hat[0].tolist()}",
         "    if '--step' in sys.argv[1:]:",
+        *refusal_lines(project, "        "),
         "        step = optimiser(model)",
         "        step.zero_grad()",
         "        loss = loss_fn(y_hat, y)",
         "        loss.backward()",
         "        step.step()",
-        "        result['loss'] = loss.item()",
+        "        result['loss'] = loss.item() + 0.0  # + 0.0: a zero loss is 0, not -0 (an all-zero target)",
         "        linears = [m for m in model if isinstance(m, nn.Linear)]",
         "        result['layers'] = [{'new_weights': m.weight.tolist(),",
         "                             'new_bias': None if m.bias is None else m.bias.tolist()} for m in linears]",
@@ -196,6 +212,30 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _normalise_class(project: Project) -> list[str]:
+    """The `Normalise` module's source for a network with a stored normalisation (else nothing): the first
+    module of the model, so whatever is fed to the model (the check, `train`, the user's data) is raw."""
+    if project.normalisation is None:
+        return []
+    return [
+        "class Normalise(nn.Module):",
+        f'    """x ↦ (x − offset)/scale: the input normalisation kept with the network '
+        f'({project.normalisation["kind"]}), so',
+        "    the model takes raw inputs. offset and scale are buffers: saved in the state_dict, never trained.",
+        '    """',
+        "",
+        "    def __init__(self, size):",
+        "        super().__init__()",
+        "        self.register_buffer('offset', torch.zeros(size, dtype=DTYPE))",
+        "        self.register_buffer('scale', torch.ones(size, dtype=DTYPE))",
+        "",
+        "    def forward(self, x):",
+        "        return (x - self.offset) / self.scale",
+        "",
+        "",
+    ]
 
 
 def save_pytorch_script(project: Project, path: str | os.PathLike[str]) -> list[Path]:

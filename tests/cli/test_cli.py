@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 import subprocess
 import sys
 
@@ -98,3 +99,67 @@ def test_examples_lists_names():
     result = run("examples")
     assert result.stdout.split() == sorted(result.stdout.split())
     assert "cosine-memory" in result.stdout.split()
+
+
+def _negative_zero(text: str) -> bool:
+    """A "-0", "-0.0" printed as a number of its own (not the start of -0.138)."""
+    return re.search(r"-0(\.0*)?(?![.\d])", text) is not None
+
+
+def _new_classifier(tmp_path):
+    path = tmp_path / "sm.nnstudio"
+    made = run("new", "2-3", "--output", "softmax", "--seed", "0", "--out", str(path))
+    assert made.returncode == 0, made.stderr
+    return str(path)
+
+
+def test_a_new_network_has_no_target_so_step_refuses_and_eval_shows_a_dash(tmp_path):
+    path = _new_classifier(tmp_path)
+    step = run("step", path, "--input", "1", "2")
+    assert step.returncode == 2 and step.stdout == ""
+    assert step.stderr.strip() == (f"nnstudio: error: {path} has no target: type a target to compute the loss and δ "
+                                   "(--target with 3 values)")
+    text = run("eval", path, "--input", "1", "2")
+    assert text.returncode == 0, text.stderr
+    assert "loss (cce) L = —" in text.stdout and "target       y = —" in text.stdout
+    data = json.loads(run("eval", path, "--json").stdout)
+    assert data["target"] is None and data["loss"] is None
+
+
+def test_an_all_zero_target_with_cross_entropy_gives_a_loss_of_0_and_takes_no_step(tmp_path):
+    path = _new_classifier(tmp_path)
+    text = run("step", path, "--input", "1", "2", "--target", "0", "0", "0")
+    assert text.returncode == 0, text.stderr
+    assert "loss (cce) L = 0\n" in text.stdout and not _negative_zero(text.stdout)
+    assert "δ     = [0, 0, 0]" in text.stdout
+    raw = run("step", path, "--input", "1", "2", "--target", "0", "0", "0", "--json").stdout
+    assert not _negative_zero(raw) and _negative_zero("[-0.0, 1]") and not _negative_zero("-0.05")
+    data = json.loads(raw)
+    assert data["loss"] == 0.0 and data["layers"][0]["delta"] == [0.0, 0.0, 0.0]
+    assert data["layers"][0]["new_weights"] == load_project(path).network.layers[0].weights.tolist()
+
+
+def test_a_soft_or_heavy_target_steps_on_the_true_derivative(tmp_path):
+    path = _new_classifier(tmp_path)
+    for target in ([0.2, 0.5, 0.3], [0.0, 2.0, 1.0]):
+        data = json.loads(run("step", path, "--input", "1", "2", "--target", *map(str, target), "--json").stdout)
+        y_hat = data["output"]
+        # −Σ y ln softmax(z) differentiated by hand: ∂L/∂z_i = ŷ_i·Σy − y_i
+        assert data["layers"][0]["delta"] == pytest.approx([a * sum(target) - y for a, y in zip(y_hat, target)],
+                                                           rel=1e-12, abs=1e-15)
+        assert data["loss"] == pytest.approx(-sum(y * math.log(a) for a, y in zip(y_hat, target)), rel=1e-12)
+
+
+def test_eval_prints_the_forward_pass_of_a_target_the_loss_refuses_and_step_refuses_it(tmp_path):
+    path = tmp_path / "refused.nnstudio"
+    saved = json.loads(open(_new_classifier(tmp_path), encoding="utf-8").read())
+    saved["current"]["target"] = [0, -1, 0]
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    why = "target −1 for categorical cross-entropy: a target may not be negative"
+    text = run("eval", str(path))
+    assert text.returncode == 0, text.stderr
+    assert "output       ŷ = [" in text.stdout and f"loss (cce) L = —  ({why}" in text.stdout
+    data = json.loads(run("eval", str(path), "--json").stdout)
+    assert data["loss"] is None and data["loss_refused"].startswith(why) and len(data["output"]) == 3
+    step = run("step", str(path))
+    assert step.returncode == 2 and step.stderr.startswith(f"nnstudio: error: {why}")

@@ -87,7 +87,8 @@ def test_train_out_to_a_folder_is_refused_before_training(tmp_path):
     (["eval", "xor", "--dataset", ""], "--dataset is empty; give a dataset name"),
     (["eval", "xor", "--dataset", "xor", "--seed", "-5"], "argument --seed: expected a whole number ≥ 0, got -5"),
     (["eval", "/dev/zero"], "/dev/zero: is a device, not a network file; only regular files are read"),
-    (["step", "xor", "--lr", "1e308", "--target", "1e308"], "the update would make"),
+    (["step", "cosine-memory", "--lr", "1e308", "--target", "1e308"], "the update would make"),
+    (["step", "xor", "--target", "1e308"], "target 1e+308 for binary cross-entropy: each target must lie in [0, 1]"),
     (["train", "xor", "--dataset", "function:2^1023", "--out", "x.nnstudio"], "beyond float32's"),
 ])
 def test_bad_arguments_are_one_line_and_status_2(tmp_path, args, message):

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.project import Project
-from nnstudio.core.runs import MAX_RUNS, EpochRow, RunRecord, thin
+from nnstudio.core.runs import with_run
 from nnstudio.data.dataset import DataSplit, Normalisation, normalise_split
 from nnstudio.data.download import DownloadCancelled
 from nnstudio.data.named import load_named
@@ -28,22 +28,12 @@ from nnstudio.document import Document
 from nnstudio.training import EpochResult, ParameterSnapshot, StepProgress, TrainingConfig, TrainingControl, train
 from nnstudio.training.child_process import ChildRun
 from nnstudio.training.run_path import RunPath
+from nnstudio.training.run_record import run_record, step_point
 from nnstudio.training.loop import Record
 from nnstudio.training.progress import TrainingResult
 
 STOP_WAIT_MS = 5000
 EPOCH_SIGNAL_SECONDS = 0.1  # epoch results are sent in batches at most this often (a slow epoch: at once)
-
-
-def _describe_stop(config: TrainingConfig) -> str:
-    """The stop rules of a run in words, for its record."""
-    rules = config.stop
-    parts = []
-    if rules.target_accuracy is not None:
-        parts.append(f"at {rules.target_accuracy:.1%}")
-    if rules.patience is not None:
-        parts.append(f"after {rules.patience} epochs without progress" + (", best kept" if rules.restore_best else ""))
-    return "; ".join(parts) or "none"
 
 
 @dataclass(frozen=True)
@@ -148,7 +138,7 @@ class TrainingWorker(QObject):
                 self.download_progress.emit(name, done, total or 0)
 
         data = load_named(request.dataset, request.data_dir, seed=request.config.seed,
-                          test_fraction=request.test_fraction, progress=on_download)
+                          test_fraction=request.test_fraction, progress=on_download, dtype=request.config.dtype)
         if self.control.stop_requested:
             raise DownloadCancelled("cancelled")
         data, self.normalisation = normalise_split(data, request.normalise)
@@ -220,7 +210,7 @@ class TrainingController(QObject):
         self.worker.data_ready.connect(self._on_data)
         self.worker.epochs_finished.connect(self.epochs.extend)
         self.steps: list[tuple[int, float]] = []
-        self.worker.progressed.connect(lambda record: self.steps.append((record.samples_seen, record.loss)))
+        self.worker.progressed.connect(lambda record: self.steps.append(step_point(record)))
         # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
         self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self.worker.failed.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
@@ -276,26 +266,12 @@ class TrainingController(QObject):
                 changes["normalisation"] = norm.project_field()
             epochs = len(result.epochs)
             verb = "Stopped training" if result.stopped else "Train"
-            changes["runs"] = (project.runs + (self._run_record(result),))[-MAX_RUNS:]
+            changes["runs"] = with_run(project.runs, run_record(request.dataset, request.config, result, self.steps))
             self.document.apply(project.replace(**changes),
                                 f"{verb} {epochs} epoch{'s' if epochs != 1 else ''} on {request.dataset}", "values")
         self.document.runs.append({"dataset": request.dataset, "config": request.config, "epochs": result.epochs,
                                    "steps": list(self.steps), "stopped": result.stopped, "error": result.error})
         self.ended.emit(result)
-
-    def _run_record(self, result: TrainingResult) -> RunRecord:
-        """What the document keeps of this run (saved with the file): settings, curves, outcome."""
-        request = self.request
-        assert request is not None
-        config = request.config
-        settings = {"epochs": config.epochs, "batch_size": config.batch_size, "optimizer": config.optimizer.name,
-                    "learning_rate": config.optimizer.learning_rate, "l2": config.optimizer.l2, "seed": config.seed,
-                    "schedule": config.schedule.describe(), "stop": _describe_stop(config)}
-        rows = tuple(EpochRow(e.epoch, e.train_loss, e.test_loss, e.test_accuracy, e.learning_rate, e.samples_seen)
-                     for e in result.epochs)
-        outcome = result.error or result.stop_reason or ("stopped" if result.stopped else "finished")
-        return RunRecord(request.dataset, settings, rows, thin(self.steps), result.seconds, outcome,
-                         tuple(result.network.sizes))
 
     def _on_failed(self, message: str) -> None:
         self._landed = True
