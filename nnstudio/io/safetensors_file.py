@@ -34,6 +34,7 @@ from nnstudio.io.reading import check_size, open_regular, read_at_most
 MAX_HEADER_BYTES = 1 << 24  # names, shapes and offsets of a few hundred tensors and our metadata: far less
 DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
 _NAME = re.compile(r"^([Wb])([1-9][0-9]{0,3})$")
+OFFSET, SCALE = "normalisation offset", "normalisation scale"  # a state_dict's Normalise buffers, by our names
 
 
 def safetensors_bytes(project: Project, dtype: str | None = None) -> bytes:
@@ -107,19 +108,39 @@ def _entry(header: dict, name: str, data_bytes: int, source: str) -> tuple[np.dt
 
 def _canonical_names(names: list[str], source: str) -> dict[str, str]:
     """Our name (W1, b1, …) → the file's: ours as they are, or a PyTorch MLP's `state_dict` names
-    (`0.weight`, `0.bias`, `2.weight`, … or `fc1.weight`, …), layers in the order of their prefixes."""
+    (`0.weight`, `0.bias`, `2.weight`, … or `fc1.weight`, …), layers in the order of their prefixes.
+
+    The model nnstudio's PyTorch export writes for a network trained on normalised inputs starts
+    with a `Normalise` module whose buffers are `0.offset` and `0.scale`: they map to OFFSET and
+    SCALE, the input normalisation, when they come before every layer."""
     if all(_NAME.match(name) for name in names):
         return {name: name for name in names}
     prefixes: list[str] = []
+    normalise: str | None = None
     for name in names:
         prefix, _, kind = name.rpartition(".")
+        if kind in ("offset", "scale") and prefix:
+            normalise = prefix
+            continue
         if kind not in ("weight", "bias") or not prefix:
             raise NetworkFileError("is not a layer's weights or bias: expected W1, b1, W2, … or a plain MLP's "
-                                   "state_dict (…weight, …bias of its Linear layers)", name, source)
+                                   "state_dict (…weight, …bias of its Linear layers, and the offset and scale "
+                                   "of a Normalise module before them)", name, source)
         if prefix not in prefixes:
             prefixes.append(prefix)
     prefixes.sort(key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p)])
     mapping = {}
+    if normalise is not None:
+        for kind, ours in (("offset", OFFSET), ("scale", SCALE)):
+            if f"{normalise}.{kind}" not in names:
+                raise NetworkFileError(f"an input normalisation needs both {normalise}.offset and {normalise}.scale",
+                                       f"{normalise}.{kind}", source)
+            mapping[ours] = f"{normalise}.{kind}"
+        order = sorted(prefixes + [normalise], key=lambda p: [int(t) if t.isdigit() else t
+                                                                for t in re.split(r"(\d+)", p)])
+        if order[0] != normalise:
+            raise NetworkFileError("an input normalisation (offset and scale) must come before the first layer",
+                                   f"{normalise}.offset", source)
     for index, prefix in enumerate(prefixes, start=1):
         if f"{prefix}.weight" not in names:
             raise NetworkFileError("a bias without its weight", f"{prefix}.bias", source)
@@ -141,7 +162,7 @@ def load_safetensors(path: str | os.PathLike[str], activations: Sequence[str] | 
         header, start = _header(handle, size, source)
         metadata_block = header.pop("__metadata__", {}) or {}
         canonical = _canonical_names(list(header), source)
-        count = max((int(_NAME.match(n).group(2)) for n in canonical), default=0)  # type: ignore[union-attr]
+        count = max((int(m.group(2)) for m in map(_NAME.match, canonical) if m), default=0)
         entries = {ours: _entry(header, theirs, size - start, source) for ours, theirs in canonical.items()}
         names = list(canonical)
         missing = [f"W{i}" for i in range(1, count + 1) if f"W{i}" not in entries]
@@ -175,5 +196,25 @@ def load_safetensors(path: str | os.PathLike[str], activations: Sequence[str] | 
             arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape)
     weights = [arrays[f"W{i}"] for i in range(1, count + 1)]
     biases = [arrays.get(f"b{i}") for i in range(1, count + 1)]
-    return build_imported(weights, biases, chosen, params, metadata, source,
-                          normalisation=metadata.normalisation if metadata else None)
+    normalisation = metadata.normalisation if metadata else None
+    if OFFSET in arrays:
+        normalisation = _normalisation_buffers(arrays[OFFSET], arrays[SCALE], sizes[0], canonical, source)
+    return build_imported(weights, biases, chosen, params, metadata, source, normalisation=normalisation)
+
+
+def _normalisation_buffers(offset: np.ndarray, scale: np.ndarray, inputs: int, canonical: dict[str, str],
+                           source: str) -> dict:
+    """A Normalise module's buffers as the input normalisation, checked as a file's would be: one finite
+    offset and one scale above 0 per input. They are what the model computes, so they win over metadata."""
+    for ours, values in ((OFFSET, offset), (SCALE, scale)):
+        if values.shape != (inputs,):
+            raise NetworkFileError(f"has shape {values.shape}; an input normalisation has one value per input "
+                                   f"({inputs},)", canonical[ours], source)
+        if not np.all(np.isfinite(values)):
+            raise NetworkFileError("holds a value that is not finite (NaN or infinite)", canonical[ours], source)
+    if np.any(scale <= 0):
+        index = int(np.argmax(scale <= 0))
+        raise NetworkFileError(f"scale[{index}] is {scale[index]:g}; every scale must be above 0",
+                               canonical[SCALE], source)
+    return {"kind": "imported", "offset": np.array(offset, dtype=np.float64),
+            "scale": np.array(scale, dtype=np.float64)}

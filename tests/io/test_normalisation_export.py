@@ -7,6 +7,7 @@ and in float32, where nnstudio and every export compute the normalisation in flo
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -323,3 +324,69 @@ def test_safetensors_metadata_with_a_bad_normalisation_is_refused_naming_the_fie
     line = _one_line(err)
     assert status == 2 and "nnstudio metadata: normalisation" in line and says in line, line
     assert not (tmp_path / "bad.nnstudio").exists()
+
+
+def _state_dict_file(tmp_path, tensors: dict) -> Path:
+    from safetensors.numpy import save_file
+
+    path = tmp_path / "state_dict.safetensors"
+    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(path))
+    return path
+
+
+def test_a_state_dict_with_a_normalise_module_imports_with_its_normalisation(tmp_path):
+    """What the exported PyTorch model's state_dict holds (0.offset, 0.scale, then its Linear layers), saved
+    with safetensors.numpy here (no torch needed): its buffers come back as the input normalisation, and
+    the network computes what the PyTorch model computes, by hand."""
+    rng = np.random.default_rng(3)
+    offset, scale = rng.normal(size=3), rng.uniform(0.5, 2.0, size=3)
+    w1, b1, w2, b2 = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=(2, 4)), rng.normal(size=2)
+    path = _state_dict_file(tmp_path, {"0.offset": offset, "0.scale": scale, "1.weight": w1, "1.bias": b1,
+                                       "3.weight": w2, "3.bias": b2})
+    project = import_model(path, activations=["tanh", "identity"])
+    assert project.normalisation["kind"] == "imported"
+    np.testing.assert_array_equal(project.normalisation["offset"], offset)
+    np.testing.assert_array_equal(project.normalisation["scale"], scale)
+    raw = rng.normal(size=3)
+    expected = w2 @ np.tanh(w1 @ ((raw - offset) / scale) + b1) + b2
+    from nnstudio.data.dataset import Normalisation
+
+    got = forward(project.network, Normalisation.from_project_field(project.normalisation).apply(raw)).output
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("tensors, says", [
+    ({"0.offset": np.zeros(3), "1.weight": np.ones((2, 3))}, "needs both 0.offset and 0.scale"),
+    ({"2.offset": np.zeros(2), "2.scale": np.ones(2), "0.weight": np.ones((2, 3)), "2.weight": np.ones((1, 2))},
+     "must come before the first layer"),
+    ({"0.offset": np.zeros(3), "0.scale": np.array([1.0, 0.0, 1.0]), "1.weight": np.ones((2, 3))},
+     "scale[1] is 0; every scale must be above 0"),
+    ({"0.offset": np.zeros(2), "0.scale": np.ones(2), "1.weight": np.ones((2, 3))}, "one value per input (3,)"),
+])
+def test_a_state_dicts_unusable_normalisation_is_refused_naming_it(tmp_path, tensors, says):
+    path = _state_dict_file(tmp_path, tensors)
+    with pytest.raises(NetworkFileError, match=re.escape(says)):
+        import_model(path, activations=["relu"] * sum(k.endswith(".weight") for k in tensors))
+
+
+def test_the_pytorch_models_own_state_dict_imports_back_with_the_normalisation(trained, tmp_path, capsys):
+    pytest.importorskip("torch", reason="torch is not installed (pip install torch); the script needs it")
+    path, x, _ = trained
+    project = load_project(path)
+    script = tmp_path / "digits.py"
+    assert cli(capsys, "export", path, "--to", "pytorch", "--out", script)[0] == 0
+    code = ("import importlib.util, sys\nfrom safetensors.torch import save_file\n"
+            "spec = importlib.util.spec_from_file_location('digits', sys.argv[1])\n"
+            "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)\n"
+            "save_file({k: v.contiguous() for k, v in module.build().state_dict().items()}, sys.argv[2])\n")
+    weights = tmp_path / "trained_in_torch.safetensors"
+    run = subprocess.run([sys.executable, "-c", code, str(script), str(weights)], capture_output=True, text=True,
+                         timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    back = tmp_path / "back.nnstudio"
+    assert cli(capsys, "import", weights, "--activations", "relu,softmax", "--out", back)[0] == 0
+    imported = load_project(back)  # the buffers hold the values in the model's precision
+    np.testing.assert_allclose(imported.normalisation["scale"], project.normalisation["scale"], rtol=1e-6)
+    np.testing.assert_allclose(imported.normalisation["offset"], project.normalisation["offset"], rtol=1e-6)
+    np.testing.assert_allclose(eval_json(capsys, back, x[0])["output"], eval_json(capsys, path, x[0])["output"],
+                               rtol=0, atol=TOLERANCE)
