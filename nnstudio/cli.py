@@ -147,13 +147,13 @@ def _make_parser() -> _Parser:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("network", metavar="FILE|EXAMPLE", help="a .nnstudio file or a built-in example name")
         p.add_argument("--input", help="input values (expressions allowed), e.g. --input 5/6 1/3")
+        p.add_argument("--target", help="target values (expressions allowed): the loss is scored against them")
         p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
         p.add_argument("--digits", type=int, default=10, help="significant digits in text output (default 10)")
 
     common(sub.add_parser("eval", help="forward pass: z and a of every layer and the output"))
     step = sub.add_parser("step", help="one forward pass, loss, backward pass and update")
     common(step)
-    step.add_argument("--target", help="target values (expressions allowed)")
     step.add_argument("--lr", help="learning rate (overrides the file's)")
     step.add_argument("--out", metavar="NEW_FILE", help="save the updated network to NEW_FILE")
 

@@ -163,3 +163,16 @@ def test_eval_prints_the_forward_pass_of_a_target_the_loss_refuses_and_step_refu
     assert data["loss"] is None and data["loss_refused"].startswith(why) and len(data["output"]) == 3
     step = run("step", str(path))
     assert step.returncode == 2 and step.stderr.startswith(f"nnstudio: error: {why}")
+
+
+def test_eval_scores_against_a_target_given_on_the_command_line(tmp_path):
+    """A network with no target has no loss; --target gives it one, in eval as in step (by hand:
+    cosine-memory's ŷ = 0.2011844635 against y = 1 is ½(1 − ŷ)²)."""
+    assert run("new", "2-3-1", "--out", str(tmp_path / "new.nnstudio")).returncode == 0
+    result = run("eval", str(tmp_path / "new.nnstudio"), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["loss"] is None
+    result = run("eval", "cosine-memory", "--target", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    y_hat = (7 / 6 - 1) / 2**0.5 * (2 + 2**0.5) / 2
+    assert json.loads(result.stdout)["loss"] == pytest.approx(0.5 * (1 - y_hat) ** 2, rel=1e-12)
