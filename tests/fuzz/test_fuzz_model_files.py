@@ -96,11 +96,16 @@ def onnx_files(draw: st.DrawFn) -> bytes:
     if change == "truncate":
         return data[:draw(st.integers(0, len(data)))]
     if change == "flip":
-        blob = bytearray(data)
-        for _ in range(draw(st.integers(1, 6))):
-            blob[draw(st.integers(0, len(blob) - 1))] = draw(st.integers(0, 255))
-        return bytes(blob)
+        return flipped(draw, data)
     return data
+
+
+def flipped(draw: st.DrawFn, data: bytes) -> bytes:
+    """`data` with one to six of its bytes changed at random."""
+    blob = bytearray(data)
+    for _ in range(draw(st.integers(1, 6))):
+        blob[draw(st.integers(0, len(blob) - 1))] = draw(st.integers(0, 255))
+    return bytes(blob)
 
 
 @examples(150)
@@ -142,10 +147,7 @@ def sklearn_onnx_files(draw: st.DrawFn) -> bytes:
         tensor.dims.extend(draw(st.lists(st.integers(0, 2**33), max_size=3)))
     data = model.SerializeToString()
     if change == "flip":
-        blob = bytearray(data)
-        for _ in range(draw(st.integers(1, 6))):
-            blob[draw(st.integers(0, len(blob) - 1))] = draw(st.integers(0, 255))
-        return bytes(blob)
+        return flipped(draw, data)
     return data
 
 

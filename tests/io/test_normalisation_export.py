@@ -121,12 +121,17 @@ def test_eval_input_on_one_raw_image_agrees_with_eval_dataset_on_it(trained, tmp
     assert report["accuracy"] == float(np.argmax(output) == label)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_the_onnx_graph_normalises_first_with_sub_then_div_in_the_models_dtype(trained, tmp_path, capsys, dtype):
-    path, _, _ = trained
-    norm = load_project(path).normalisation
+def onnx_export_of(trained, tmp_path, capsys, dtype: str) -> tuple[dict, Path]:
+    """The trained network's normalisation, and its ONNX export in `dtype`."""
+    path = trained[0]
     model_path = tmp_path / "digits.onnx"
     assert cli(capsys, "export", path, "--to", "onnx", "--dtype", dtype, "--out", model_path)[0] == 0
+    return load_project(path).normalisation, model_path
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_onnx_graph_normalises_first_with_sub_then_div_in_the_models_dtype(trained, tmp_path, capsys, dtype):
+    norm, model_path = onnx_export_of(trained, tmp_path, capsys, dtype)
     model = onnx.load(str(model_path))
     first, second, third = model.graph.node[:3]
     assert (first.op_type, list(first.input), list(first.output)) == ("Sub", ["input", "normalise_offset"],
@@ -231,16 +236,8 @@ def test_safetensors_carries_the_normalisation_and_imports_it_back_exactly(train
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_onnx_imports_back_with_the_normalisation(trained, tmp_path, capsys, dtype):
     path, x, _ = trained
-    norm = load_project(path).normalisation
-    model_path = tmp_path / "digits.onnx"
-    assert cli(capsys, "export", path, "--to", "onnx", "--dtype", dtype, "--out", model_path)[0] == 0
-    try:
-        imported = import_model(model_path)
-    except NetworkFileError as error:
-        if "'normalise_sub' (operator Sub): comes before the first dense layer" in str(error):
-            pytest.skip("onnx_import.py does not read Sub → Div before the first layer as the input normalisation "
-                        "yet (issue 28, the ONNX-import side)")
-        raise
+    norm, model_path = onnx_export_of(trained, tmp_path, capsys, dtype)
+    imported = import_model(model_path)
     assert imported.normalisation is not None
     np.testing.assert_array_equal(imported.normalisation["offset"], norm["offset"].astype(dtype))
     np.testing.assert_array_equal(imported.normalisation["scale"], norm["scale"].astype(dtype))
