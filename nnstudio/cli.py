@@ -328,16 +328,8 @@ def _neurons(n: int) -> str:
     return f"{n} neuron" + ("" if n == 1 else "s")
 
 
-def _network_input(project: Project) -> np.ndarray:
-    """What the network sees for the project's input, which is raw (pixels as the dataset holds them): the
-    stored normalisation applied as `eval --dataset` and every export apply it (Normalisation.apply_in)."""
-    from nnstudio.data.dataset import Normalisation
-
-    return Normalisation.from_project_field(project.normalisation).apply_in(project.input, project.network.dtype)
-
-
 def _eval(project: Project, args: argparse.Namespace) -> dict[str, Any]:
-    trace = forward(project.network, _network_input(project))
+    trace = forward(project.network, project.network_input())
     last = project.network.layers[-1] if project.network.layers else None
     result: dict[str, Any] = {"input": _list(project.input)}
     if project.normalisation is not None:
@@ -391,7 +383,7 @@ def _step(project: Project, args: argparse.Namespace) -> tuple[dict[str, Any], P
         except NNStudioError as error:
             raise UsageError(f"--lr: {error}") from None
         config = dataclasses.replace(config, learning_rate=lr)
-    trace = forward(project.network, _network_input(project))
+    trace = forward(project.network, project.network_input())
     grads = backward(project.network, trace, project.target, project.loss)
     updated, _ = apply_update(project.network, grads, config)
     result = _eval(project, args)

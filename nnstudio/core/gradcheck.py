@@ -24,7 +24,7 @@ class GradientCheck:
 
 
 def _loss(project: Project, network) -> float:  # type: ignore[no-untyped-def]
-    return trace_loss(network, forward(network, project.input), project.target, project.loss)
+    return trace_loss(network, forward(network, project.network_input()), project.target, project.loss)
 
 
 def check_gradients(project: Project, h: float = 1e-6, seed: int = 0) -> GradientCheck:
@@ -34,7 +34,7 @@ def check_gradients(project: Project, h: float = 1e-6, seed: int = 0) -> Gradien
     if not project.target_known:
         raise LossError(NO_TARGET)
     network = project.network.astype("float64")
-    grads = backward(network, forward(network, project.input), project.target, project.loss)
+    grads = backward(network, forward(network, project.network_input()), project.target, project.loss)
     places = [(l, i, j) for l, layer in enumerate(network.layers) for i in range(layer.n_out) for j in range(layer.n_in)]
     total = len(places)
     if total > MAX_CHECKED:

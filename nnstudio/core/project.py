@@ -15,6 +15,7 @@ import numpy as np
 from nnstudio.core.errors import ShapeError
 from nnstudio.core.losses import get_loss
 from nnstudio.core.network import Network
+from nnstudio.core.normalisation import network_input
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.core.runs import RunRecord
 
@@ -138,6 +139,11 @@ class Project:
             if not (np.all(np.isfinite(offset)) and np.all(np.isfinite(scale)) and np.all(scale > 0)):
                 raise ShapeError("normalisation: offsets and scales must be finite, scales above 0")
             set_(self, "normalisation", {"kind": kind, "offset": offset, "scale": scale})
+
+    def network_input(self, x: np.ndarray | None = None) -> np.ndarray:
+        """What the network sees for raw `x` (default: the current input): the stored input normalisation
+        applied (core/normalisation.py); without one, `x` as it is. The input a person gives is raw."""
+        return network_input(self.input if x is None else x, self.normalisation, self.network.dtype)
 
     def replace(self, **changes: object) -> "Project":
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -72,7 +72,7 @@ class SamplePass:
     `gradients` is None (and `after` is `before`) for a sample the plan stops at before its loss."""
 
     name: str
-    x: np.ndarray
+    x: np.ndarray  # the input as given (raw); the network's own input, normalised, is trace.input
     y: np.ndarray
     before: Network
     trace: ForwardTrace
@@ -112,7 +112,7 @@ class StepPlan:
         self.stopped: str | None = None
         state: OptimizerState | None = None
         for name, x, y, known in pairs:
-            trace = forward(network, x)
+            trace = forward(network, project.network_input(x))  # x is raw (as given); the network sees x′
             grads = _gradients_or_why_not(network, trace, y, project.loss, known)
             if isinstance(grads, str):
                 self.stopped = grads if not use_samples else f"{name}: {grads}"

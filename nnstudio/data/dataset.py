@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.normalisation import normalised, rounded
 
 
 class DatasetError(NNStudioError, ValueError):
@@ -140,35 +141,31 @@ class Normalisation:
             return Normalisation()
         return Normalisation(field["kind"], np.asarray(field["offset"]), np.asarray(field["scale"]))
 
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """The raw input that normalises to `x` (x·scale + offset, in float64): a normalised test image
+        given back to the window as an input, which the network normalises again."""
+        x = np.asarray(x, dtype=np.float64)
+        return x if self.kind == "none" else x * self.scale + self.offset
+
     def rounded(self, dtype: np.dtype | str) -> tuple[np.ndarray, np.ndarray]:
-        """Offset and scale in `dtype`, as an exported model stores them (ONNX initialisers, the scripts'
-        arrays). Refused when rounding would break them: an offset beyond the dtype's range, or a scale
-        that becomes 0 or infinite there (float32 holds neither 1e-50 nor 1e300), which would turn every
-        input into inf or NaN without a word."""
-        kind = np.dtype(dtype)
-        with np.errstate(over="ignore", under="ignore"):
-            offset, scale = self.offset.astype(kind), self.scale.astype(kind)
-        for name, values, ok in (("offset", offset, np.isfinite(offset)),
-                                 ("scale", scale, np.isfinite(scale) & (scale > 0))):
-            if not np.all(ok):
-                index = int(np.argmin(ok))
-                original = (self.offset if name == "offset" else self.scale)[index]
-                raise DatasetError(f"normalisation.{name}[{index}] = {original:.6g} becomes {values[index]:g} in "
-                                   f"{kind.name}; it needs float64")
-        return offset, scale
+        """Offset and scale in `dtype`, as an exported model stores them (see core/normalisation.py);
+        refused when that precision cannot hold them."""
+        try:
+            return rounded(self.offset, self.scale, dtype)
+        except NNStudioError as error:
+            raise DatasetError(str(error)) from None
 
     def apply_in(self, x: np.ndarray, dtype: np.dtype | str) -> np.ndarray:
         """The network's input for raw `x`: (x − offset) / scale computed in `dtype` from the rounded offset
-        and scale. This is exactly the Sub and Div every export runs before the first layer (ONNX, the
-        PyTorch and NumPy scripts), so `nnstudio eval` and they agree bit for bit up to the first layer;
-        `apply` (float64, then rounded) differs in the last bit, which a small scale magnifies."""
-        x = np.asarray(x).astype(dtype, copy=False)
+        and scale — exactly what the window, `nnstudio eval` and every export compute before the first
+        layer (core/normalisation.py); `apply` (float64, then rounded) differs in the last bit, which a
+        small scale magnifies."""
         if self.kind == "none":
-            return x
-        if x.shape[-1] != self.offset.shape[0]:
-            raise DatasetError(f"normalisation is for {self.offset.shape[0]} features, data has {x.shape[-1]}")
-        offset, scale = self.rounded(dtype)
-        return (x - offset) / scale
+            return np.asarray(x).astype(dtype, copy=False)
+        try:
+            return normalised(x, self.offset, self.scale, dtype)
+        except NNStudioError as error:
+            raise DatasetError(str(error)) from None
 
 
 def normalise_split(data: DataSplit, kind: str) -> tuple[DataSplit, Normalisation]:

@@ -29,6 +29,7 @@ import numpy as np
 
 from nnstudio.core.errors import LossError, NNStudioError
 from nnstudio.core.network import DenseLayer, Network
+from nnstudio.core.normalisation import network_input
 from nnstudio.core.project import NO_TARGET, Project
 from nnstudio.core.trace import ForwardTrace, forward, trace_loss
 from nnstudio.document import edits
@@ -200,7 +201,7 @@ class Document:
         project = self._project
         self._loss_note = ""
         try:
-            self._trace = forward(project.network, project.input)
+            self._trace = forward(project.network, project.network_input())  # the input is raw
         except (NNStudioError, FloatingPointError):
             self._trace, self._loss = None, None
             return
@@ -363,7 +364,8 @@ class Document:
         self._preview_trace, self.preview_loss = None, None
         if network is not None and network.sizes == self._project.network.sizes:
             try:
-                self._preview_trace = forward(network, self._project.input.astype(network.dtype))
+                x = network_input(self._project.input, self._project.normalisation, network.dtype)
+                self._preview_trace = forward(network, x.astype(network.dtype, copy=False))
             except (NNStudioError, FloatingPointError):
                 self._preview_trace = None
             else:

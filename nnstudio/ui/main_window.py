@@ -844,7 +844,8 @@ class MainWindow(QMainWindow):
 
     def _on_data(self, data) -> None:  # type: ignore[no-untyped-def]
         """A run's data arrived: the results use it, and the neuron maps show the plane it spans."""
-        self.results_panel.set_data(data)
+        worker = self.trainer.worker
+        self.results_panel.set_data(data, worker.normalisation if worker is not None else None)
         if self.results_panel.data is not None and self.results_panel.data.train.x.shape[1] == 2:
             self.scene.set_map_bounds(plane_bounds(self.results_panel.data.train.x))
             for dialog in self.findChildren(NeuronMapDialog):  # large maps already open follow the data too

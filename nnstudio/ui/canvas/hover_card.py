@@ -54,7 +54,13 @@ def card_lines(document: Document, key: ItemKey) -> list[str]:
     if key.kind == "neuron" and key.column == 0:
         typed = project.input_text[key.row]
         value = num(float(project.input[key.row]), DIGITS)
-        return [title, f"x = {typed} = {value}" if typed else f"x = {value}"]
+        lines = [title, f"x = {typed} = {value}" if typed else f"x = {value}"]
+        if project.normalisation is not None:  # the network sees the input normalised
+            offset, scale = (float(project.normalisation[k][key.row]) for k in ("offset", "scale"))
+            seen = float(project.network_input()[key.row])
+            lines.append(f"x′ = (x − {num(offset, DIGITS)})/{num(scale, DIGITS)} = {num(seen, DIGITS)}  "
+                         "(the input normalisation the network was trained with)")
+        return lines
     if key.column < 1 or key.column > len(project.network.layers) or key.kind not in ("neuron", "edge", "bias_edge"):
         return []
     passes = _passes(document)

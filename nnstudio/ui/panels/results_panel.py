@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import Network
 from nnstudio.core.neuron_maps import neuron_maps, plane_bounds
-from nnstudio.data.dataset import DataSplit
+from nnstudio.data.dataset import DataSplit, Normalisation
 from nnstudio.document import Document
 from nnstudio.training.metrics import Verdicts, verdicts
 from nnstudio.ui.compat import override
@@ -174,6 +174,7 @@ class ResultsPanel(QWidget):
         # The matrix and the gallery follow the network on screen (an edit, Undo, a rewound moment, the
         # end of a run) at once, so a cell clicked is always the network the canvas shows; computed once
         # per network (a step or a new input changes nothing here), and only while on screen.
+        self._normalisation = Normalisation()  # how the run's data was normalised (see set_data)
         self.verdicts: Verdicts | None = None
         self.moment = ""  # the network and moment the verdicts are of, in words
         self._run_network: Network | None = None  # what the last run left in the document …
@@ -192,10 +193,12 @@ class ResultsPanel(QWidget):
 
     # ------------------------------------------------------------------ data from a run
 
-    def set_data(self, data: DataSplit | None) -> None:
-        """Keep a run's data only if it fits the open network (a failed run's data may not)."""
+    def set_data(self, data: DataSplit | None, normalisation: Normalisation | None = None) -> None:
+        """Keep a run's data only if it fits the open network (a failed run's data may not). The data is
+        as the network saw it, normalised by `normalisation` (the run's; None: raw)."""
         inputs = self.document.project.network.input_size
         self.data = data if data is not None and data.test.x.shape[1] == inputs else None
+        self._normalisation = normalisation or Normalisation()
         self.units.set_data(self.data)
         self.verdicts = None
         self.refresh_verdicts()
@@ -360,7 +363,8 @@ class ResultsPanel(QWidget):
             self.gallery.clear()  # made for another network: nothing here applies any more
             return
         index = item.data(Qt.ItemDataRole.UserRole)
-        self.document.set_input_vector(found.dataset.x[index].astype(float), "Use a test image as input")
+        # The input is raw, as typed or drawn (the network normalises it): the run's data is normalised.
+        self.document.set_input_vector(self._normalisation.raw(found.dataset.x[index]), "Use a test image as input")
 
     # ------------------------------------------------------------------ drawing
 
