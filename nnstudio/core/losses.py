@@ -134,9 +134,16 @@ def _cce_target_problem(y: np.ndarray) -> str | None:
     return None
 
 
+def one_hot_rows(y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """For each row along `axis`: one 1 and the rest 0? (Then Σy = 1, and softmax + cross-entropy's δ is
+    ŷ − y: the trainer's fast path asks this of a run's targets.)"""
+    y = np.asarray(y)
+    return np.all((y == 0) | (y == 1), axis=axis) & (np.sum(y, axis=axis) == 1)
+
+
 def _sparse_target_problem(y: np.ndarray) -> str | None:
     rows = np.atleast_2d(y)
-    ok = np.all((rows == 0) | (rows == 1), axis=-1) & (np.sum(rows, axis=-1) == 1)
+    ok = one_hot_rows(rows)
     if not np.all(ok):
         row = rows[int(np.argmin(ok))]
         shown = shorten("[" + ", ".join(_show(v) for v in row) + "]", 60)

@@ -52,16 +52,11 @@ from functools import partial
 import numpy as np
 
 from nnstudio.core.activations import get_activation
-from nnstudio.core.losses import get_loss
+from nnstudio.core.losses import get_loss, one_hot_rows
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.training.blas import RELEASE_GIL_FROM, Product
 from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_products
-
-
-def _one_hot(y: np.ndarray, axis: int) -> bool:
-    """Every target along `axis` one 1 and the rest 0 (then Σy = 1, and softmax + CE's δ is ŷ − y)."""
-    return bool(np.all((y == 0) | (y == 1)) and np.all(np.sum(y, axis=axis) == 1))
 
 
 @dataclass
@@ -151,7 +146,7 @@ class FastMLP:
         LossError by name (binary cross-entropy of −1), and whether every row is one-hot is noted, so
         the steps of a classifier keep their fast path without looking at each batch."""
         self.loss.check_targets(y)
-        self.one_hot = _one_hot(y, axis=-1)
+        self.one_hot = bool(np.all(one_hot_rows(y, axis=-1)))
 
     def set_learning_rate(self, rate: float) -> None:
         """The learning rate from the next step on (a schedule changes it between epochs)."""
@@ -286,7 +281,7 @@ class FastMLP:
         """True for softmax + cross-entropy with one-hot target columns (told by `expect_targets`, or seen)."""
         if not (self.fused and self.activations[-1] == "softmax"):
             return False
-        return self.one_hot if self.one_hot is not None else _one_hot(y, axis=0)
+        return self.one_hot if self.one_hot is not None else bool(np.all(one_hot_rows(y, axis=0)))
 
     def _loss(self, a: np.ndarray, y: np.ndarray, z: np.ndarray, one_hot: bool) -> float:
         """Mean loss of the last forward pass.
