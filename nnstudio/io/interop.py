@@ -101,7 +101,19 @@ def import_model(path: str | os.PathLike[str], activations: Sequence[str] | None
 
 def import_model_with_notes(path: str | os.PathLike[str], activations: Sequence[str] | None = None,
                        loss: str | None = None) -> ImportedModel:
-    """`import_model`, with the notes on what the import left out."""
+    """`import_model`, with the notes on what the import left out. What it returns opens again: the loss
+    given suits the network (`with_loss`) and the project passes the file reader's rules (`check_reopens`),
+    so neither `nnstudio import` nor the window ever holds a network it could not save and read back."""
+    from nnstudio.io.imported_project import check_reopens, with_loss
+
+    imported = _import_model(path, activations, loss)
+    project = with_loss(imported.project, loss) if loss else imported.project
+    check_reopens(project, str(path))
+    return ImportedModel(project, imported.notes)
+
+
+def _import_model(path: str | os.PathLike[str], activations: Sequence[str] | None,
+                  loss: str | None) -> ImportedModel:
     suffix = Path(path).suffix.lower()
     if suffix in PICKLE_SUFFIXES:
         raise NetworkFileError("is a PyTorch checkpoint (a pickle), which is never opened: unpickling runs code "
@@ -115,8 +127,6 @@ def import_model_with_notes(path: str | os.PathLike[str], activations: Sequence[
         from nnstudio.io.onnx_import import read_onnx
 
         project, notes = read_onnx(path)
-        if loss:
-            project = project.replace(loss=loss)
         return ImportedModel(project, notes)
     if suffix == ".safetensors":
         from nnstudio.io.safetensors_file import load_safetensors

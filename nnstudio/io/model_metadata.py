@@ -62,13 +62,37 @@ class ModelMetadata:
         return json.dumps(data)
 
 
+def _text(value: str, where: str, source: str) -> str:
+    """`value`, refused when it holds a lone surrogate: JSON's "\\ud800" parses to one, and no file (nor the
+    `.nnstudio` file an import writes) can hold it, so it is refused here rather than when saving."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise NetworkFileError(f"holds an unpaired surrogate \\u{ord(value[error.start]):04x} at character "
+                               f"{error.start + 1}, which is not text", where, source) from None
+    return value
+
+
+def _number(value: object, where: str, source: str) -> float:
+    """A finite number: JSON gives NaN, Infinity, 1e400 (as inf) and 10^400 (as an int no float holds)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise NetworkFileError(f"{_shown(value)}: expected a finite number", where, source)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise NetworkFileError(f"{_shown(value)}: expected a finite number", where, source)
+    return number
+
+
 def _strings(value: object, what: str, source: str, count: int | None = None) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= MAX_LABEL_CHARS for v in value):
         raise NetworkFileError(f"expected a list of texts (each at most {MAX_LABEL_CHARS} characters)",
                                f"{KEY} metadata: {what}", source)
     if count is not None and value and len(value) != count:
         raise NetworkFileError(f"expected {count}, got {len(value)}", f"{KEY} metadata: {what}", source)
-    return tuple(value)
+    return tuple(_text(v, f"{KEY} metadata: {what}[{index}]", source) for index, v in enumerate(value))
 
 
 def parse_metadata(text: str | bytes, layers: int, inputs: int, outputs: int, source: str) -> ModelMetadata:
@@ -97,26 +121,31 @@ def parse_metadata(text: str | bytes, layers: int, inputs: int, outputs: int, so
             isinstance(p, dict) and all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
                                         for k, v in p.items()) for p in params):
         raise NetworkFileError(f"expected {layers} objects of named numbers", f"{KEY} metadata: params", source)
+    params = [{_text(k, f"{KEY} metadata: params[{index}]", source): _number(v, f"{KEY} metadata: params[{index}].{k}",
+                                                                              source) for k, v in p.items()}
+              for index, p in enumerate(params)]
     loss = data.get("loss", "")
     if not isinstance(loss, str):
         raise NetworkFileError("expected a loss name", f"{KEY} metadata: loss", source)
     if loss:
         try:
-            get_loss(loss)
+            loss = get_loss(loss).name  # an alias (cross_entropy) as the name a network file holds (cce)
         except NNStudioError as error:
             raise NetworkFileError(str(error), f"{KEY} metadata: loss", source) from None
     image = data.get("input_image")
     if image is not None:
-        if not (isinstance(image, list) and len(image) == 2 and all(isinstance(v, int) and v > 0 for v in image)
+        if not (isinstance(image, list) and len(image) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                                    and v > 0 for v in image)
                 and image[0] * image[1] == inputs):
             raise NetworkFileError(f"expected [rows, columns] with rows × columns = {inputs}",
                                    f"{KEY} metadata: input_image", source)
         image = (image[0], image[1])
     name = data.get("name", "")
-    return ModelMetadata(activations, tuple({k: float(v) for k, v in p.items()} for p in params), loss,
+    name = _text(name, f"{KEY} metadata: name", source) if isinstance(name, str) else ""
+    return ModelMetadata(activations, tuple(params), loss,
                          _strings(data.get("input_labels", []), "input_labels", source, inputs),
                          _strings(data.get("output_labels", []), "output_labels", source, outputs),
-                         image, name if isinstance(name, str) else "",
+                         image, name,
                          normalisation=_normalisation(data.get("normalisation"), inputs, source))
 
 
@@ -144,10 +173,10 @@ def _normalisation(value: object, inputs: int, source: str) -> dict | None:
         if not isinstance(values, list) or len(values) != inputs:
             got = f"{len(values)}" if isinstance(values, list) else "no list"
             raise NetworkFileError(f"expected {inputs} numbers, one per input; got {got}", f"{where}.{part}", source)
-        for index, v in enumerate(values):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (
-                    part == "scale" and v <= 0):
-                rule = "a finite number above 0" if part == "scale" else "a finite number"
-                raise NetworkFileError(f"{_shown(v)}: expected {rule}", f"{where}.{part}[{index}]", source)
-        arrays[part] = [float(v) for v in values]
+        numbers = [_number(v, f"{where}.{part}[{index}]", source) for index, v in enumerate(values)]
+        for index, v in enumerate(numbers):
+            if part == "scale" and v <= 0:
+                raise NetworkFileError(f"{_shown(values[index])}: expected a finite number above 0",
+                                       f"{where}.{part}[{index}]", source)
+        arrays[part] = numbers
     return {"kind": value["kind"], **arrays}

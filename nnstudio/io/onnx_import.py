@@ -4,7 +4,10 @@ Read in four passes, each refusing with a message that names the node or tensor 
 there is one, the way forward:
 
 1. The file: at most NETWORK_FILE_BYTES, a protobuf onnx can parse, no external data files, at most
-   MAX_NODES nodes.
+   MAX_NODES nodes, and a valid graph (onnx_graph.py): every node reads what a graph input, an
+   initializer or an earlier node gives (never its own output), is an operator of ONNX or ONNX-ML
+   with the inputs, outputs and attributes its schema declares, and every element type is one ONNX
+   defines. The nodes the network is read from compute numbers (no Cast to STRING).
 2. The output: converters write more than the network. The one output that holds numbers is kept
    (a ZipMap's input stands for the ZipMap, which only pairs each probability with its class), a
    predicted-class branch beside it (ArgMax, ArrayFeatureExtractor, …) is left out and said so, and
@@ -48,6 +51,7 @@ from nnstudio.io.model_metadata import (
     ModelMetadata,
     parse_metadata,
 )
+from nnstudio.io.onnx_graph import check_graph, check_read_nodes, type_name
 from nnstudio.io.reading import read_capped
 
 MAX_NODES = 10_000
@@ -131,6 +135,7 @@ def _read_model(path: str | os.PathLike[str]):  # type: ignore[no-untyped-def]
         raise _refuse(f"has {len(model.graph.node):,} nodes; a dense network read here has at most {MAX_NODES:,}",
                       "", source)
     _check_names(model, source)
+    check_graph(model, source)  # inputs defined before use, known operators, attributes as declared
     return model
 
 
@@ -163,8 +168,7 @@ def _check_initializer(tensor, source: str) -> np.dtype:  # type: ignore[no-unty
         raise _refuse("its values are in an external file; save the model with its data inside", name, source)
     dtype = _FLOAT_TYPES.get(tensor.data_type)
     if dtype is None:
-        raise _refuse(f"data type {TensorProto.DataType.Name(tensor.data_type)}: weights must be FLOAT or DOUBLE",
-                      name, source)
+        raise _refuse(f"data type {type_name(tensor.data_type)}: weights must be FLOAT or DOUBLE", name, source)
     shape = _tensor_shape(tensor)
     if any(d < 0 for d in shape):
         raise _refuse(f"declares a negative size {shape}", name, source)
@@ -808,6 +812,7 @@ def _read_onnx(path: str | os.PathLike[str], source: str) -> tuple[Project, tupl
     model = _read_model(path)
     g = _read_graph(model, source)
     chosen = _choose_output(g)
+    check_read_nodes(model, _needed_indices(g, chosen.tensor), source)
     layers, image, steps = _layers(g, _needed(g, chosen.tensor), chosen.tensor)
     initializers = g.initializers
     for layer in layers:  # every claim checked before anything is decoded

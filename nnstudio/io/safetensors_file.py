@@ -3,7 +3,8 @@
 The format is small enough to read and write by hand (8 bytes of header length, a JSON header
 naming each tensor's dtype, shape and byte range, then the bytes), and by hand is how we read it:
 every figure the header claims is checked against the file's real size and the network budget
-before one array is made, so a header claiming terabytes costs nothing. The `safetensors` package
+before one array is made, so a header claiming terabytes costs nothing, and the tensors' byte ranges
+must tile the data exactly (no overlap, no gap, nothing after the last), as the reference requires. The `safetensors` package
 (the reference implementation) reads what we write and writes what we read in the tests.
 
 The sizes follow from the arrays; the activations, loss, labels and input normalisation (offset and
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nnstudio.atomic import atomic_write
+from nnstudio.core.errors import shorten
 from nnstudio.core.limits import NETWORK_FILE_BYTES, describe_bytes
 from nnstudio.core.project import Project
 from nnstudio.io.errors import NetworkFileError
@@ -85,9 +87,10 @@ def _entry(header: dict, name: str, data_bytes: int, source: str) -> tuple[np.dt
     entry = header[name]
     if not isinstance(entry, dict):
         raise NetworkFileError("expected an object with dtype, shape and data_offsets", name, source)
-    dtype = DTYPES.get(entry.get("dtype"))  # type: ignore[arg-type]
+    code = entry.get("dtype")
+    dtype = DTYPES.get(code) if isinstance(code, str) else None  # a list or object is no dtype (nor hashable)
     if dtype is None:
-        raise NetworkFileError(f"dtype {entry.get('dtype')!r}: only F32 and F64 are read", name, source)
+        raise NetworkFileError(f"dtype {_shown(code)}: only F32 and F64 are read", name, source)
     shape, offsets = entry.get("shape"), entry.get("data_offsets")
     if not (isinstance(shape, list) and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31
                                             for v in shape)):
@@ -104,6 +107,30 @@ def _entry(header: dict, name: str, data_bytes: int, source: str) -> tuple[np.dt
         raise NetworkFileError(f"shape {tuple(shape)} needs {needed} bytes, its range holds {end - begin}", name,
                                source)
     return dtype, tuple(shape), begin, end
+
+
+def _shown(value: object) -> str:
+    """A header value quoted in a message, cut so a hostile megabyte list stays out of the one line."""
+    return shorten(repr(value), 40)
+
+
+def _check_ranges(entries: dict[str, tuple[np.dtype, tuple[int, ...], int, int]], names: dict[str, str],
+                  data_bytes: int, source: str) -> None:
+    """The tensors' byte ranges tile the data exactly, as the reference library requires: in order of their
+    begin, each starts where the one before ends (no overlap: two tensors sharing bytes; no gap), the first
+    at 0, and the last ends at the end of the file. Anything else is a corrupt or crafted file."""
+    end, before = 0, ""
+    for ours in sorted(entries, key=lambda n: (entries[n][2], entries[n][3])):
+        begin, stop = entries[ours][2], entries[ours][3]
+        if begin != end:
+            what = (f"overlap {before}'s bytes (which end at {end})" if begin < end else
+                    f"leave bytes {end}…{begin} unused after {before or 'the header'}")
+            raise NetworkFileError(f"its bytes {begin}…{stop} {what}; tensors' byte ranges must follow one another "
+                                   "without gaps or overlaps", names[ours], source)
+        end, before = stop, names[ours]
+    if end != data_bytes:
+        raise NetworkFileError(f"the file holds {data_bytes - end} bytes after the last tensor ({before}, which ends "
+                               f"at {end}); the tensors must cover the data exactly", "", source)
 
 
 def _canonical_names(names: list[str], source: str) -> dict[str, str]:
@@ -164,6 +191,7 @@ def load_safetensors(path: str | os.PathLike[str], activations: Sequence[str] | 
         canonical = _canonical_names(list(header), source)
         count = max((int(m.group(2)) for m in map(_NAME.match, canonical) if m), default=0)
         entries = {ours: _entry(header, theirs, size - start, source) for ours, theirs in canonical.items()}
+        _check_ranges(entries, canonical, size - start, source)
         names = list(canonical)
         missing = [f"W{i}" for i in range(1, count + 1) if f"W{i}" not in entries]
         if missing or not count:
