@@ -13,6 +13,8 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+from nnstudio.atomic import OutputPathError, open_regular_for_writing
+
 
 def cache_root() -> Path:
     """The platform's user cache folder for nnstudio."""
@@ -41,7 +43,9 @@ def write_log(kind: type[BaseException], error: BaseException, tb: TracebackType
     try:
         path = log_file()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a", encoding="utf-8", errors="backslashreplace") as out:
+        # Appended only to a regular file: a FIFO planted at the log's name would block the open forever.
+        with os.fdopen(open_regular_for_writing(path, append=True), "a", encoding="utf-8",
+                       errors="backslashreplace") as out:
             out.write("".join(traceback.format_exception(kind, error, tb)))
-    except OSError:
+    except (OSError, OutputPathError):
         pass

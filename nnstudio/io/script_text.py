@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnstudio.atomic import atomic_write
+from nnstudio.atomic import atomic_write, check_can_write
 from nnstudio.core.errors import LossError
 from nnstudio.core.losses import get_loss
 from nnstudio.core.project import Project
@@ -92,8 +92,10 @@ def save_script(project: Project, path: str | os.PathLike[str], render: Callable
     target = Path(path)
     written = [target]
     values_file = None
+    check_can_write(target)
     if project.network.parameter_count > INLINE_PARAMETERS:
         values = target.with_suffix(values_suffix)
+        check_can_write(values)  # both names before either file is written, not the script refused after its values
         save_values(project, values)
         values_file = values.name
         written.append(values)

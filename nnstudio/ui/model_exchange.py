@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from nnstudio.atomic import OutputPathError, check_can_write
 from nnstudio.core.errors import NNStudioError
 from nnstudio.io.interop import EXPORTS, export_project, import_model_with_notes
 
@@ -38,7 +39,11 @@ def export_to(window: "MainWindow", name: str, path: str | Path) -> bool:
     if not path.suffix:
         path = path.with_suffix(suffix)
     try:
+        check_can_write(path)  # a FIFO, device, socket, folder or link: refused before the model is built
         written = export_project(window.document.project, name, path)
+    except OutputPathError as error:  # its message names the path (or the script's values file) and what it is
+        window.show_error("Could not export", str(error))
+        return False
     except (NNStudioError, OSError, ValueError) as error:
         window.show_error("Could not export", f"{path}: {getattr(error, 'strerror', None) or error}")
         return False

@@ -19,12 +19,23 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from nnstudio.atomic import atomic_write
+from nnstudio.atomic import atomic_write, check_can_write
+from nnstudio.core.limits import MAX_RUN_ROWS
 from nnstudio.training import EpochResult, StepProgress
 from nnstudio.ui.panels.loss_plots import loss_plot
+from nnstudio.ui.saving import save_picture
 
 SMOOTHING = 0.9
 MAX_MARKED_EPOCHS = 200
+#: Points kept of each curve: past this, every other one goes (the first and the latest stay), so a run of a
+#: million epochs costs the window what one of twenty thousand does, not a list growing without end.
+MAX_PLOT_POINTS = 2 * MAX_RUN_ROWS
+
+
+def _thin(series: tuple[list, ...]) -> None:
+    """Every other point of these parallel lists dropped in place, the first and the last kept."""
+    for points in series:
+        points[1:-1] = points[1:-1:2]
 
 
 class TrainingPlot(QWidget):
@@ -90,6 +101,8 @@ class TrainingPlot(QWidget):
         self.epoch_test_loss: list[float] = []
         self.epoch_accuracy: list[float] = []
         self.epoch_rate: list[float] = []
+        self.epoch_numbers: list[int] = []  # which epoch each point is (the lists are thinned on a long run)
+        self._step_count = 0
         self._ema = 0.0
         self._dirty = True
         self.redraw()
@@ -104,7 +117,10 @@ class TrainingPlot(QWidget):
         self.losses.append(record.loss)
         # Exponential moving average with bias correction, so it does not lag from a start at 0.
         self._ema = SMOOTHING * self._ema + (1 - SMOOTHING) * record.loss
-        self.smoothed.append(self._ema / (1 - SMOOTHING ** len(self.losses)))
+        self._step_count += 1
+        self.smoothed.append(self._ema / (1 - SMOOTHING ** self._step_count))
+        if len(self.steps) > MAX_PLOT_POINTS:
+            _thin((self.steps, self.losses, self.smoothed))
         self._dirty = True
 
     def add_epoch(self, record: EpochResult, samples_seen: float) -> None:
@@ -112,6 +128,9 @@ class TrainingPlot(QWidget):
         self.epoch_test_loss.append(record.test_loss)
         self.epoch_accuracy.append(np.nan if record.test_accuracy is None else record.test_accuracy)
         self.epoch_rate.append(record.learning_rate)
+        self.epoch_numbers.append(record.epoch)
+        if len(self.epoch_x) > MAX_PLOT_POINTS:
+            _thin((self.epoch_x, self.epoch_test_loss, self.epoch_accuracy, self.epoch_rate, self.epoch_numbers))
         self._dirty = True
 
     def redraw(self) -> None:
@@ -152,12 +171,14 @@ class TrainingPlot(QWidget):
         if self.epoch_x:
             k = int(np.argmin(np.abs(np.asarray(self.epoch_x) - x)))
             accuracy = self.epoch_accuracy[k]
-            text += f"; epoch {k + 1}: test loss {self.epoch_test_loss[k]:.4f}"
+            text += f"; epoch {self.epoch_numbers[k]}: test loss {self.epoch_test_loss[k]:.4f}"
             text += "" if np.isnan(accuracy) else f", accuracy {accuracy:.2%}"
         self.readout.setText(text)
 
     def export_csv(self, path: str | Path) -> None:
-        """Every point of every curve, one row each, written atomically."""
+        """Every point of every curve, one row each, written atomically; a target that is not a regular file
+        or a new name is refused (OutputPathError) before the rows are made."""
+        check_can_write(path)
         handle = io.StringIO(newline="")
         writer = csv.writer(handle)
         writer.writerow(["kind", "samples_seen", "train_loss", "train_loss_smoothed", "test_loss", "test_accuracy"])
@@ -168,4 +189,7 @@ class TrainingPlot(QWidget):
         atomic_write(path, handle.getvalue().encode("utf-8"))
 
     def export_png(self, path: str | Path) -> bool:
-        return self.plot.grab().save(str(path), "PNG")
+        """The plot as a PNG picture, checked and written atomically (ui/saving.py); raises on a refusal."""
+        check_can_write(path)  # before the plot is grabbed
+        save_picture(path, self.plot.grab())
+        return True
