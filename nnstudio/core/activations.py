@@ -18,7 +18,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from nnstudio.core.errors import UnknownNameError
+from nnstudio.core.errors import NNStudioError, UnknownNameError
 
 Params = Mapping[str, float]
 _ERF = np.vectorize(math.erf, otypes=[float])
@@ -27,6 +27,19 @@ _ERF = np.vectorize(math.erf, otypes=[float])
 def _erf(x: np.ndarray) -> np.ndarray:
     """erf without scipy: math.erf per element (exact to double precision)."""
     return _ERF(x).astype(x.dtype, copy=False)
+
+
+class ParameterError(NNStudioError, ValueError):
+    """An activation parameter that is not a finite number, or that the network's precision cannot hold.
+
+    Why: ELU's α = 1e308 in a float32 network becomes inf, and every output below zero −inf (or NaN at
+    z = 0); a NaN slope makes every output NaN, and a network holding one cannot be saved. `key` names the
+    parameter, so a file reader can say `layers[0].params.alpha`; `reason` is the message without it."""
+
+    def __init__(self, activation: str, key: str, reason: str) -> None:
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{activation} parameter {key}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -42,13 +55,30 @@ class Activation:
     formula: str = ""
 
     def params(self, given: Params | None = None) -> dict[str, float]:
-        """The defaults overlaid with `given`; unknown keys are refused by name."""
+        """The defaults overlaid with `given`; unknown keys, and values that are not finite numbers, are
+        refused by name."""
         merged = dict(self.defaults)
         for key, value in (given or {}).items():
             if key not in self.defaults:
                 raise UnknownNameError(f"parameter of {self.name}", key, sorted(self.defaults) or ["(none)"])
-            merged[key] = float(value)
+            try:
+                number = float(value)
+            except (TypeError, ValueError, OverflowError):  # text, None, or an integer of 400 digits
+                raise ParameterError(self.name, key, f"expected a finite number, got {str(value)[:40]!r}") from None
+            if not math.isfinite(number):
+                raise ParameterError(self.name, key, f"expected a finite number, got {number}")
+            merged[key] = number
         return merged
+
+    def check_fits(self, params: Params, dtype: np.dtype | type) -> None:
+        """Refuse a parameter the network's precision cannot hold: cast, it would be ±inf, and the outputs
+        it scales infinite or NaN. Within it every output stays finite for finite z: ELU's lies in
+        [−α, 0] below zero (and g′ = a + α in [0, α]), a leaky slope scales z as a weight does."""
+        limit = float(np.finfo(dtype).max)
+        for key, value in params.items():
+            if abs(value) > limit:
+                raise ParameterError(self.name, key, f"{value:g} does not fit in {np.dtype(dtype)} (limit "
+                                                     f"±{limit:.4g}); use precision float64 or a smaller value")
 
     def __call__(self, z: np.ndarray, params: Params | None = None) -> np.ndarray:
         return self.function(z, self.params(params))

@@ -19,10 +19,19 @@ MAX_SIZE = 4096
 
 #: Bytes read from a `.nnstudio` file (JSON text).
 NETWORK_FILE_BYTES = 256 * 2**20
+#: Memory reading one `.nnstudio` file may take at its peak: READ_MEMORY_FACTOR × its size +
+#: READ_MEMORY_OVERHEAD. A file whose reading would take more is refused, with the figures, before it
+#: is parsed (nnstudio/io/bounded_json.py); every file nnstudio writes reads well within it.
+READ_MEMORY_FACTOR = 4
+READ_MEMORY_OVERHEAD = 64 * 2**20
 #: Weights and biases in one network, all layers together (64 MiB as float64). Chosen so that the
 #: largest network, saved with every value at full precision (≤ 26 bytes each), still fits in a file
 #: of NETWORK_FILE_BYTES and so opens again; tests/io/test_hostile_files.py checks the arithmetic.
 MAX_PARAMETERS = 2**23
+#: Weights a network file may ask to be drawn by an initialiser (`"weights": {"init": "he"}`) rather than
+#: hold: 32 MiB as float64, so a file of a few hundred bytes stays within what reading may cost for any
+#: file (4× its size + 64 MiB, see io/bounded_json.py). A larger network is saved with its weights.
+MAX_DRAWN_WEIGHTS = 2**22
 #: Layers in one network.
 MAX_LAYERS = 128
 #: Named samples kept in one network file, and the numbers they hold together.
@@ -40,10 +49,23 @@ MAX_DATASET_SAMPLES = 1_000_000
 MAX_FEATURES = MAX_SIZE
 #: Numbers in one dataset's inputs (samples × features): 1 GiB as float32.
 MAX_DATASET_VALUES = 2**28
+#: Training runs kept in one document and file, and the epoch rows one run keeps (a longer run is
+#: thinned to this many, first and last kept), so a run history costs what its file size says.
+MAX_RUNS = 64
+MAX_RUN_ROWS = 10_000
+#: Epochs of one training run (the command line's --epochs, the window's spin box, a file's records).
+MAX_EPOCHS = 1_000_000
+#: Characters of typed expressions (not plain numbers) evaluated from one file or one paste: each
+#: costs microseconds a character in the safe parser, so this bounds how long a file takes to load.
+MAX_EXPRESSION_CHARACTERS = 200_000
+#: Working memory one forward-and-backward step may need; a larger step is refused before it starts.
+STEP_MEMORY_BYTES = 2**30
 
 __all__ = [
-    "CSV_BYTES", "IDX_BYTES", "MAX_DATASET_SAMPLES", "MAX_DATASET_VALUES", "MAX_FEATURES", "MAX_FILE_SAMPLES",
-    "MAX_LAYERS", "MAX_PARAMETERS", "MAX_SAMPLE_VALUES", "MAX_SIZE", "NETWORK_FILE_BYTES", "NPZ_FILE_BYTES",
+    "CSV_BYTES", "IDX_BYTES", "MAX_DATASET_SAMPLES", "MAX_DATASET_VALUES", "MAX_DRAWN_WEIGHTS", "MAX_EPOCHS", "MAX_EXPRESSION_CHARACTERS",
+    "MAX_FEATURES", "MAX_FILE_SAMPLES", "MAX_LAYERS", "MAX_PARAMETERS", "MAX_RUNS", "MAX_RUN_ROWS",
+    "MAX_SAMPLE_VALUES", "MAX_SIZE", "NETWORK_FILE_BYTES", "NPZ_FILE_BYTES", "READ_MEMORY_FACTOR",
+    "READ_MEMORY_OVERHEAD", "STEP_MEMORY_BYTES",
     "check_dataset_size", "check_network_size", "count_parameters", "describe_bytes",
 ]
 

@@ -121,7 +121,7 @@ class ClosedForm:
 
 
 def _bce_target_problem(y: np.ndarray) -> str | None:
-    bad = (y < 0) | (y > 1)
+    bad = ~((y >= 0) & (y <= 1))  # so NaN, which no comparison holds for, is outside [0, 1] too
     if np.any(bad):
         return f"target {_show(y[bad].flat[0])} for binary cross-entropy: each target must lie in [0, 1]"
     return None

@@ -24,6 +24,11 @@ FLOAT_TYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32)}
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
+    """A read-only array of these values. One that is read-only already and owns its memory (not a view of
+    something writable) is shared, not copied: nobody can change it, and a 64 MiB layer edited in one bias, or
+    read from a file, must not cost a second 64 MiB."""
+    if isinstance(array, np.ndarray) and not array.flags.writeable and array.base is None:
+        return array
     array = np.array(array, copy=True)
     array.setflags(write=False)
     return array
@@ -60,7 +65,9 @@ class DenseLayer:
             object.__setattr__(self, "bias", _frozen(b))
         activation = get_activation(self.activation)
         object.__setattr__(self, "activation", activation.name)
-        object.__setattr__(self, "params", activation.params(self.params))
+        params = activation.params(self.params)
+        activation.check_fits(params, w.dtype)  # ELU α = 1e308 in float32 would give −inf: refused here
+        object.__setattr__(self, "params", params)
         for (i, j) in self.weight_text:
             if not (0 <= i < w.shape[0] and 0 <= j < w.shape[1]):
                 raise ShapeError(f"typed text for weight ({i}, {j}) lies outside W of shape {w.shape}")

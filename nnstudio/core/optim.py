@@ -54,8 +54,10 @@ class OptimizerState:
     second: tuple[np.ndarray | None, ...] = field(default_factory=tuple)
 
 
-def _zeros_like(params: list[np.ndarray | None]) -> tuple[np.ndarray | None, ...]:
-    return tuple(None if p is None else np.zeros_like(p) for p in params)
+def _zeros_like(params: list[np.ndarray | None], used: bool = True) -> tuple[np.ndarray | None, ...]:
+    """Zeros shaped like each parameter, or only Nones when the rule keeps no such moment (`used` False):
+    SGD keeps none and momentum one, and zeros for them cost two copies of the parameters for nothing."""
+    return tuple(None if p is None or not used else np.zeros_like(p) for p in params)
 
 
 def apply_update(
@@ -70,7 +72,8 @@ def apply_update(
         params += [layer.weights, layer.bias]
         grads += [grad_w, g.grad_bias]
 
-    state = state if state is not None and state.first else OptimizerState(0, _zeros_like(params), _zeros_like(params))
+    state = state if state is not None and state.first else OptimizerState(
+        0, _zeros_like(params, config.name != "sgd"), _zeros_like(params, config.name == "adam"))
     t = state.step + 1
     lr = config.learning_rate
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, by name
@@ -106,7 +109,10 @@ def _step_all(params: list[np.ndarray | None], grads: list[np.ndarray | None], s
             new_params.append(p - lr * g)
             first.append(m)
             second.append(v)
-        elif config.name == "momentum":
+            continue
+        m = np.zeros_like(p) if m is None else m  # a state kept by a rule with fewer moments (sgd's)
+        v = np.zeros_like(p) if v is None and config.name == "adam" else v
+        if config.name == "momentum":
             velocity = config.momentum * m - lr * g
             new_params.append(p + velocity)
             first.append(velocity)

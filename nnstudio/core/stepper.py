@@ -17,6 +17,9 @@ Without a target (a new network, an unlabelled drawing), or with one the loss re
 that sample has no LOSS, backward or UPDATE steps, and `stopped` says what to do
 ("type a target to compute the loss and δ", or the refusal). No update is ever taken
 against a target that is not there.
+
+Because every pass is kept, a plan's memory grows with the samples: one whose passes would not fit in
+STEP_MEMORY_BYTES is refused before anything is computed, with the figure (core/step_memory.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from nnstudio.core.errors import LossError, NNStudioError
 from nnstudio.core.network import Network
 from nnstudio.core.optim import OptimizerConfig, OptimizerState, apply_update
 from nnstudio.core.project import NO_TARGET, Project
+from nnstudio.core.step_memory import check_step_memory
 from nnstudio.core.trace import ForwardTrace, Gradients, backward, forward
 
 
@@ -103,6 +107,9 @@ class StepPlan:
             raise NNStudioError("the file has no named samples to step through")
         pairs = ([(s.name, s.input, s.target, True) for s in project.samples] if use_samples
                  else [("current input", project.input, project.target, project.target_known)])
+        # Every pass below is kept (Back restores it exactly): refused at once if they would not fit.
+        check_step_memory(network, len(pairs), project.optimizer.name,
+                          what=f"stepping through {len(pairs)} samples" if len(pairs) > 1 else "one step")
         self.project = project
         self.use_samples = use_samples
         self.coarse = coarse

@@ -57,6 +57,13 @@ def _no_negative_zero(array: np.ndarray) -> np.ndarray:
     return _ro(array + 0.0)
 
 
+def _no_negative_zero_in_place(fresh: np.ndarray) -> np.ndarray:
+    """`_no_negative_zero` for an array made here and used nowhere else (∂L/∂W, as large as W): changed in
+    place and made read-only, so the largest layer's gradient is not held twice while it is made."""
+    np.add(fresh, 0.0, out=fresh)
+    return _ro(fresh)
+
+
 @dataclass(frozen=True, eq=False)
 class LayerTrace:
     """What one layer computed: its input a_prev, z = W·a_prev + b, and a = g(z)."""
@@ -173,7 +180,7 @@ def backward(network: Network, trace: ForwardTrace, y: np.ndarray | list[float],
         grads.append(
             LayerGradients(
                 delta=_no_negative_zero(delta),
-                grad_weights=_no_negative_zero(grad_w),
+                grad_weights=_no_negative_zero_in_place(grad_w),
                 grad_bias=_no_negative_zero(grad_b) if layer.bias is not None else None,
                 signal=_no_negative_zero(signal),
             )

@@ -23,6 +23,7 @@ from nnstudio.core.expr import evaluate_number
 from nnstudio.core.init import initial_weights
 from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network, check_size
+from nnstudio.core.paste_budget import check_expression_characters
 from nnstudio.core.project import Project, Sample
 
 COLUMN_SPACING = 260.0
@@ -285,6 +286,8 @@ def paste_block(project: Project, column: int, row: int, col: int, block: Sequen
             f"a {len(block)}×{width} block at row {row + 1}, column {col + 1} does not fit "
             f"W{column} ({layer.n_out}×{layer.n_in}{' + bias' if layer.has_bias else ''})"
         )
+    # The expressions' characters are counted before any is evaluated (each costs microseconds a character).
+    check_expression_characters((cell for cells in block for cell in cells), f"W{column}")
     weights = np.array(layer.weights)
     bias = None if layer.bias is None else np.array(layer.bias)
     weight_text = dict(layer.weight_text)

@@ -61,9 +61,11 @@ class Stepping:
         self.changed.emit()
 
     def start(self, use_samples: bool = False, coarse: bool = False) -> None:
-        """Build a plan for the current project (or its samples) and stand at its start."""
+        """Build a plan for the current project (or its samples) and stand at its start. A plan the core
+        refuses (no samples, or passes over the step memory budget) raises and leaves stepping as it was."""
+        plan = StepPlan(self.document.project, use_samples, coarse)
         self.use_samples, self.coarse = use_samples, coarse
-        self.plan = StepPlan(self.document.project, use_samples, coarse)
+        self.plan = plan
         self._updates = []
         self.changed.emit()
 

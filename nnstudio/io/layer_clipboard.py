@@ -16,15 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.limits import MAX_PARAMETERS
+from nnstudio.core.limits import MAX_PARAMETERS, MAX_SIZE
 from nnstudio.core.network import DenseLayer
+from nnstudio.core.paste_budget import (LAYER_OVERHEAD_CHARACTERS, PasteTooLargeError, check_expression_characters,
+                                       check_paste_size)
 from nnstudio.io.network_file import NetworkFileError, _parse_json, _read_layer, _Reader, layer_to_json
 
 FORMAT = "nnstudio.layer"
 VERSION = 1
 SOURCE = "the clipboard"
-# A pasted layer's text: a 4096 × 2048 layer of full-precision numbers fits.
-MAX_TEXT_CHARACTERS = 256 * 2**20
 
 
 def layer_to_text(layer: DenseLayer) -> str:
@@ -43,24 +43,48 @@ def layer_to_text(layer: DenseLayer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def layer_from_text(text: str, dtype: np.dtype) -> DenseLayer:
-    """The layer in clipboard text; raises NetworkFileError naming what is wrong."""
-    if len(text) > MAX_TEXT_CHARACTERS:
-        raise NetworkFileError(f"holds {len(text):,} characters; a pasted layer may hold at most "
-                               f"{MAX_TEXT_CHARACTERS:,}", "", SOURCE)
+def _texts(values: Any) -> list[str]:
+    """The strings (typed expressions) among a layer's weights (rows) or bias, whatever else they hold."""
+    if not isinstance(values, list):
+        return []
+    rows = [row if isinstance(row, list) else [row] for row in values]
+    return [item for row in rows for item in row if isinstance(item, str)]
+
+
+def layer_cells(inputs: int | None = None) -> int:
+    """The most weights and biases a pasted layer may hold: up to MAX_SIZE neurons of `inputs` inputs and a
+    bias each (any input count when None), within the parameter budget."""
+    return MAX_PARAMETERS if inputs is None else min(MAX_SIZE * (inputs + 1), MAX_PARAMETERS)
+
+
+def layer_from_text(text: str, dtype: np.dtype, inputs: int | None = None) -> DenseLayer:
+    """The layer in clipboard text; raises NetworkFileError naming what is wrong. `inputs`: the neurons of
+    the column it is pasted after, which bounds the text's length (core/paste_budget.py), checked on the raw
+    length before any of it is parsed."""
+    target = "a layer" if inputs is None else f"a layer after {inputs} neuron{'s' if inputs != 1 else ''}"
+    try:
+        check_paste_size(len(text), layer_cells(inputs), target, LAYER_OVERHEAD_CHARACTERS)
+    except PasteTooLargeError as error:
+        raise NetworkFileError(str(error).removeprefix(f"{SOURCE} "), "", SOURCE) from None  # "the clipboard: holds …"
     data: Any = _parse_json(text.encode("utf-8"), SOURCE)
     r = _Reader(SOURCE)
-    if isinstance(data, dict) and data.get("format") != FORMAT:  # say first what kind of text this is
+    # Say first what kind of text this is. (isinstance first: a long list of numbers is read as a numpy array,
+    # which compares item by item.)
+    if isinstance(data, dict) and not (isinstance(data.get("format"), str) and data["format"] == FORMAT):
         raise r.fail("format", f"expected {FORMAT!r} (a layer copied with Ctrl+C), got {r.show(data.get('format'))}")
     top = r.obj(data, "", {"format", "version", "inputs", "size", "activation", "params", "weights", "bias"},
                 {"format", "version", "inputs", "size", "activation", "weights"})
-    if top["version"] != VERSION:
+    if not isinstance(top["version"], int) or top["version"] != VERSION:
         raise r.fail("version", f"expected {VERSION}, got {r.show(top['version'])}")
     n_in = r.size(top["inputs"], "inputs")
     n_out = r.size(top["size"], "size")
     if n_in * n_out + n_out > MAX_PARAMETERS:
         raise r.fail("size", f"{n_out}×{n_in} weights are more than the {MAX_PARAMETERS:,} a network may hold")
     layer = {key: value for key, value in top.items() if key not in ("format", "version", "inputs")}
+    try:  # the expressions' characters, counted before any is evaluated (the paste's expression budget)
+        check_expression_characters(_texts(layer.get("weights")) + _texts(layer.get("bias")), target)
+    except PasteTooLargeError as error:
+        raise NetworkFileError(str(error), "", SOURCE) from None
     try:
         return _read_layer(r, layer, 0, n_in, np.dtype(dtype))
     except NetworkFileError as error:  # the file's "layers[0].weights" is this text's "weights"

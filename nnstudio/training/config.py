@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import NNStudioError, shorten
+from nnstudio.core.limits import MAX_EPOCHS
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.training.schedule import Schedule, StopRules
 
@@ -28,8 +29,8 @@ class TrainingConfig:
     stop: StopRules = field(default_factory=StopRules)  # ending early: a target accuracy, early stopping
 
     def __post_init__(self) -> None:
-        if not isinstance(self.epochs, int) or self.epochs < 1:
-            raise NNStudioError(f"epochs must be a whole number ≥ 1, got {self.epochs!r}")
+        if not isinstance(self.epochs, int) or isinstance(self.epochs, bool) or not 1 <= self.epochs <= MAX_EPOCHS:
+            raise NNStudioError(f"epochs must be a whole number from 1 to {MAX_EPOCHS:,}, got {shorten(repr(self.epochs))}")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise NNStudioError(f"batch size must be a whole number ≥ 1, got {self.batch_size!r}")
         if self.dtype not in ("float32", "float64"):

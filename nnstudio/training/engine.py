@@ -51,7 +51,7 @@ from functools import partial
 
 import numpy as np
 
-from nnstudio.core.activations import get_activation
+from nnstudio.core.activations import ParameterError, get_activation
 from nnstudio.core.losses import get_loss, one_hot_rows
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
@@ -115,6 +115,12 @@ class FastMLP:
         self.config = optimizer
         self.activations = [layer.activation for layer in network.layers]
         self.params = [dict(layer.params) for layer in network.layers]
+        for number, (name, params) in enumerate(zip(self.activations, self.params), start=1):
+            try:  # a float64 network's ELU α = 1e300 trained in float32 would make every loss NaN: refused now
+                get_activation(name).check_fits(params, self.dtype)
+            except ParameterError as error:
+                raise ParameterError(name, error.key, f"{error.reason} (layer {number}; training in "
+                                                      f"{self.dtype})") from None
         self.n_in = [layer.n_in for layer in network.layers]
         self.n_out = [layer.n_out for layer in network.layers]
         self.has_bias = [layer.has_bias for layer in network.layers]

@@ -21,6 +21,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from nnstudio.core.errors import LossError, ShapeError
+from nnstudio.core.limits import MAX_RUN_ROWS
 from nnstudio.core.network import Network
 from nnstudio.data.dataset import Dataset
 from nnstudio.training import blas
@@ -31,6 +32,7 @@ from nnstudio.training.engine import FastMLP
 from nnstudio.training.metrics import evaluate_outputs
 from nnstudio.training.progress import EpochResult, ParameterSnapshot, StepProgress, TrainingResult
 from nnstudio.training.schedule import StopWatch
+from nnstudio.training.thinned import Thinned
 
 Record = StepProgress | EpochResult | ParameterSnapshot
 
@@ -122,7 +124,9 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     if batches.feature_order is not None:
         engine.order_inputs(batches.feature_order)
         engine.split_inputs(batches.dense)
-    history: list[EpochResult] = []
+    # Every epoch's result, thinned on a long run (first and last kept): thousands of XOR epochs a second
+    # kept whole grew without end. The run's record keeps at most MAX_RUN_ROWS rows, so nothing is lost.
+    history: Thinned[EpochResult] = Thinned(MAX_RUN_ROWS)
     snapshot = engine.snapshot()
     started = time.perf_counter()
     last_report = last_preview = started - config.report_seconds  # clocks run across epochs: short
@@ -193,7 +197,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
                                                                          network.layers[-1].activation)
         result = EpochResult(epoch, total / max(count, 1), test_loss, accuracy, per_class, confusion, speed, seconds,
                              rate, seen)
-        history.append(result)
+        history.add(result)
         stop_reason = watch.after_epoch(epoch, test_loss, accuracy)
         if rules.restore_best and watch.best_epoch == epoch:
             best = engine.snapshot()
@@ -203,10 +207,12 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
         if stop_reason is not None:
             break
     best_epoch = None
-    if rules.restore_best and best is not None and watch.best_epoch != len(history) and not error:
+    epochs = history.items()
+    last_epoch = epochs[-1].epoch if epochs else 0
+    if rules.restore_best and best is not None and watch.best_epoch != last_epoch and not error:
         engine.restore(best)  # early stopping ends on the best epoch's parameters
         best_epoch = watch.best_epoch
-    return TrainingResult(engine.to_network(), history, stopped, error, time.perf_counter() - started,
+    return TrainingResult(engine.to_network(), epochs, stopped, error, time.perf_counter() - started,
                           stop_reason, best_epoch)
 
 

@@ -52,7 +52,8 @@ class EpochResult:
 
 @dataclass(frozen=True, eq=False)
 class TrainingResult:
-    """The trained network and how the run ended."""
+    """The trained network and how the run ended. `epochs` holds every epoch's result, thinned evenly on a
+    long run (the first and the last kept; see training/thinned.py): `epochs_done` counts them all."""
 
     network: Network
     epochs: list[EpochResult] = field(default_factory=list)
@@ -61,3 +62,8 @@ class TrainingResult:
     seconds: float = 0.0
     stop_reason: str | None = None  # a stop rule ended the run early: which, in words
     best_epoch: int | None = None   # the parameters are this epoch's (early stopping with restore_best)
+
+    @property
+    def epochs_done(self) -> int:
+        """Epochs the run finished: the last one's number, not len(epochs), which is thinned."""
+        return self.epochs[-1].epoch if self.epochs else 0

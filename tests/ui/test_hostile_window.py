@@ -147,12 +147,17 @@ def test_hostile_expressions_typed_or_pasted_into_the_weight_editor_are_refused_
 def test_an_enormous_paste_is_refused_before_it_is_split(make_window, qtbot, monkeypatch):
     import nnstudio.ui.panels.matrix_editor as matrix_editor
 
-    monkeypatch.setattr(matrix_editor, "MAX_PASTE_CHARACTERS", 1000)
+    split = []
+    monkeypatch.setattr(matrix_editor, "parse_block", lambda text: split.append(text) or [["1"]])
     window = make_window("backprop-4-2-3")
     window.edit_matrix(1)
     editor = window.matrix_editors[1]
-    assert not editor.paste_text("1\t" * 600)
-    assert editor.error.text() == "the clipboard holds 1,200 characters; a paste may hold at most 1,000"
+    # W1 and b1 from the first cell: 2 × 5 = 10 cells of at most 40 characters, and 200,000 of expressions.
+    assert not editor.paste_text("1\t" * 100_201)
+    assert editor.error.text() == ("the clipboard holds 200,402 characters; a paste into W1 from row 1, column 1 may "
+                                   "hold at most 200,400 (10 values of up to 40 characters, and 200,000 of "
+                                   "expressions); nothing was changed")
+    assert split == [] and len(window.document.undo_stack) == 0
 
 
 WINDOW_UP = "test: the window is up and its event loop running"

@@ -48,17 +48,19 @@ def epoch(accuracy: float | None, loss: float = 0.25) -> SimpleNamespace:
 
 
 def test_the_line_says_how_the_run_ended_and_the_tooltip_the_rest():
-    ruled = SimpleNamespace(stopped=False, epochs=[epoch(0.5)] * 3, seconds=1.5, best_epoch=2,
+    # epochs_done counts the epochs (TrainingResult's; `epochs` is thinned on a long run)
+    ruled = SimpleNamespace(stopped=False, epochs=[epoch(0.5)] * 3, epochs_done=3, seconds=1.5, best_epoch=2,
                             stop_reason="the test loss has not improved for 1 epoch (best 0.2 at epoch 2)")
     line, details = ending_words(ruled)
     assert line == "stopped early after 3 epochs in 1.5 s: test accuracy 50.00%"
     assert details.splitlines() == [f"{line}.", f"Stopped: {ruled.stop_reason}.",
                                     "Kept epoch 2's parameters (the best test loss).",
                                     "Undo restores the untrained network."]
-    regression = SimpleNamespace(stopped=False, epochs=[epoch(None, 0.0123)], seconds=0.04, best_epoch=None,
+    regression = SimpleNamespace(stopped=False, epochs=[epoch(None, 0.0123)], epochs_done=1, seconds=0.04, best_epoch=None,
                                  stop_reason=None)
     assert ending_words(regression)[0] == "finished 1 epoch in 0.0 s: test loss 0.0123"
-    stopped = SimpleNamespace(stopped=True, epochs=[epoch(0.5)] * 2, seconds=3.0, best_epoch=None, stop_reason=None)
+    stopped = SimpleNamespace(stopped=True, epochs=[epoch(0.5)] * 2, epochs_done=2, seconds=3.0, best_epoch=None,
+                              stop_reason=None)
     line, details = ending_words(stopped)
     assert line == "stopped after 2 epochs: the network so far is in the document"
     assert details.endswith("Undo restores the network from before the run.")

@@ -17,15 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.paste_budget import check_paste_size
 from nnstudio.document import Document
 from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.compat import override
 from nnstudio.ui.panels.weights_model import LiteralError, WeightsTableModel, parse_block
 from nnstudio.ui.lifetimes import listen
-
-#: The longest clipboard text a paste reads: a 4096×4096 block of full-precision numbers fits.
-MAX_PASTE_CHARACTERS = 512 * 2**20
-
 
 class MatrixTable(QTableView):
     """A table whose Tab stops at the last cell (and Shift+Tab at the first) instead of wrapping
@@ -116,9 +114,13 @@ class MatrixEditorDialog(QDialog):
         """Paste tab/newline separated text at the current cell (top-left of the block)."""
         current = self.table.currentIndex()
         row, col = (current.row(), current.column()) if current.isValid() else (0, 0)
-        if len(text) > MAX_PASTE_CHARACTERS:  # checked before splitting: a stray 1 GB clipboard costs nothing
-            self._show_error(f"the clipboard holds {len(text):,} characters; a paste may hold at most "
-                             f"{MAX_PASTE_CHARACTERS:,}")
+        # Checked on the raw length before anything is split or read: no paste can hold more than the cells
+        # from here to the table's end (core/paste_budget.py), so a stray 4 MB clipboard costs nothing.
+        cells = max(0, self.model.rowCount() - row) * max(0, self.model.columnCount() - col)
+        try:
+            check_paste_size(len(text), cells, f"W{self.column} from row {row + 1}, column {col + 1}")
+        except NNStudioError as error:
+            self._show_error(str(error))
             return False
         try:
             block = parse_block(text)

@@ -31,6 +31,7 @@ class StepPanel(QWidget):
     """Buttons bound to the window's step actions, the current step, per-sample losses, equations."""
 
     digits_changed = Signal(int)
+    refused = Signal(str)  # a mode changed while stepping, and the core refused the new plan: why
 
     def __init__(self, document: Document, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,8 +105,14 @@ class StepPanel(QWidget):
         self.refresh()
 
     def _restart(self) -> None:
+        """A mode changed while stepping: start again in it; a plan the core refuses (no samples, or more
+        samples than the step memory budget holds) ends stepping and says why, and nothing else changes."""
         if self.document.stepping.active:
-            self.start()
+            try:
+                self.start()
+            except NNStudioError as error:
+                self.document.stepping.stop()
+                self.refused.emit(str(error))
 
     def start(self) -> None:
         self.document.stepping.start(self.samples_mode.isChecked(), self.coarse_mode.isChecked())
