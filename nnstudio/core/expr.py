@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping, Union
+from typing import Callable, Mapping, NamedTuple, Union
 
 import numpy as np
 
@@ -77,8 +77,9 @@ _TOKEN = re.compile(
 _OP_ALIASES = {"−": "-", "×": "*", "·": "*", "÷": "/", "^": "**"}
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):
+    """A tuple, not a frozen dataclass: made once a character at worst, it was a third of a parse's time."""
+
     kind: str  # "number", "name", "op", "end"
     text: str
     pos: int
@@ -86,19 +87,19 @@ class _Token:
 
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
+    append, aliases = tokens.append, _OP_ALIASES
     pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if match is None:
-            raise ExpressionError(f"unexpected character {text[pos]!r}", text, pos)
+    for match in _TOKEN.finditer(text):
+        if match.start() != pos:  # finditer skipped a character no token begins with
+            break
         kind = match.lastgroup or ""
         if kind != "space":
             value = match.group()
-            if kind == "op":
-                value = _OP_ALIASES.get(value, value)
-            tokens.append(_Token(kind, value, pos))
+            append(_Token(kind, aliases.get(value, value) if kind == "op" else value, pos))
         pos = match.end()
-    tokens.append(_Token("end", "", len(text)))
+    if pos != len(text):
+        raise ExpressionError(f"unexpected character {text[pos]!r}", text, pos)
+    append(_Token("end", "", len(text)))
     return tokens
 
 
@@ -256,12 +257,9 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.index = 0
+        self.token = self.tokens[0]  # the current token: an attribute, read many times a token
         self.depth = 0
         self.variables = variables
-
-    @property
-    def token(self) -> _Token:
-        return self.tokens[self.index]
 
     def fail(self, message: str, pos: int | None = None) -> ExpressionError:
         return ExpressionError(message, self.text, self.token.pos if pos is None else pos)
@@ -269,6 +267,7 @@ class _Parser:
     def advance(self) -> _Token:
         token = self.token
         self.index += 1
+        self.token = self.tokens[min(self.index, len(self.tokens) - 1)]
         return token
 
     def expect(self, op: str) -> None:

@@ -2,22 +2,48 @@
 
 Kept with the project (`Project.runs`) and saved in the `.nnstudio` file, so a run can be compared
 with the previous ones after the file is opened again. A record is small: the settings, one row of
-numbers per epoch, and the train-loss curve thinned to at most MAX_CURVE_POINTS points. The
-parameters along the way (the rewind slider's snapshots) are not saved: they can be large, and the
-file keeps the network as it is.
+numbers per epoch (at most MAX_RUN_ROWS, kept as one array), and the train-loss curve thinned to at most
+MAX_CURVE_POINTS points. The parameters along the way (the rewind slider's snapshots) are not saved:
+they can be large, and the file keeps the network as it is.
+
+A record read from a file is checked field by field where it enters (`run_from_json`): every number
+typed, finite and in range, every text real text and cut to a length, so nothing unbounded reaches
+the window (an epoch of 1e20 once crashed the runs plot) and a fault is named by its field.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, overload
 
-from nnstudio.core.errors import NNStudioError
+import numpy as np
+
+from nnstudio.core.errors import NNStudioError, shorten
+from nnstudio.core.limits import (
+    MAX_DATASET_SAMPLES,
+    MAX_EPOCHS,
+    MAX_LAYERS,
+    MAX_RUN_ROWS,
+    MAX_RUNS,
+    MAX_SIZE,
+)
 
 MAX_CURVE_POINTS = 500
-MAX_RUNS = 50  # kept per document: the oldest go first
 SETTINGS = ("epochs", "batch_size", "optimizer", "learning_rate", "l2", "seed", "schedule", "stop")
+#: Samples one run can have seen: every sample of the largest dataset in every epoch (below 2^53, so a
+#: float holds it exactly).
+MAX_SAMPLES_SEEN = MAX_EPOCHS * MAX_DATASET_SAMPLES
+#: Seconds one run can have taken (about 31 years).
+MAX_SECONDS = 10**9
+#: Characters kept of a run's texts (dataset, optimizer, schedule, stop) and of its outcome; longer is cut.
+MAX_TEXT = 200
+MAX_OUTCOME = 500
+#: What each column of an epoch row holds, as a file's messages name it.
+COLUMNS = ("epoch", "train loss", "test loss", "accuracy", "learning rate", "samples seen")
+_RUN_KEYS = ("dataset", "settings", "seconds", "outcome", "sizes", "epochs", "train_curve")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -30,17 +56,95 @@ class EpochRow:
     samples_seen: int
 
 
+def _row_values(row: EpochRow) -> tuple[float, ...]:
+    def number(value: float | None) -> float:
+        return math.nan if value is None else float(value)
+
+    return (float(row.epoch), number(row.train_loss), number(row.test_loss), number(row.accuracy),
+            number(row.learning_rate), float(row.samples_seen))
+
+
+def _row(values: Sequence[float]) -> EpochRow:
+    epoch, train, test, accuracy, rate, seen = values
+    return EpochRow(int(epoch), float(train), float(test), None if math.isnan(accuracy) else float(accuracy),
+                    float(rate), int(seen))
+
+
+class EpochRows(Sequence[EpochRow]):
+    """A run's epoch rows as one read-only (rows × 6) float64 array, in the order of COLUMNS.
+
+    Why an array: as EpochRow objects a row took about 250 bytes, so the 64 runs × 10,000 rows a file
+    may hold cost 160 MB however short their text; as an array 48 bytes a row, 31 MB. Indexing and
+    iterating give EpochRow values; NaN is "none" (no test part, no accuracy, no learning rate).
+    """
+
+    __slots__ = ("table",)
+    table: np.ndarray
+
+    def __init__(self, rows: Iterable[EpochRow] | np.ndarray = ()) -> None:
+        if isinstance(rows, EpochRows):
+            table = rows.table
+        elif isinstance(rows, np.ndarray):
+            table = np.asarray(rows, dtype=np.float64).reshape(-1, len(COLUMNS))
+            if table.flags.writeable:  # a caller's array: copied, so no one can change the record
+                table = table.copy()
+        else:
+            table = np.array([_row_values(row) for row in rows], dtype=np.float64).reshape(-1, len(COLUMNS))
+        table.setflags(write=False)
+        self.table = table
+
+    def __len__(self) -> int:
+        return int(self.table.shape[0])
+
+    @overload
+    def __getitem__(self, index: int) -> EpochRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> EpochRows: ...
+
+    def __getitem__(self, index: int | slice) -> EpochRow | EpochRows:
+        if isinstance(index, slice):
+            return EpochRows(self.table[index])
+        return _row(self.table[index].tolist())
+
+    def __iter__(self) -> Iterator[EpochRow]:
+        return (_row(values) for values in self.table.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (tuple, list)):
+            try:
+                other = EpochRows(other)
+            except (AttributeError, TypeError, ValueError):
+                return False
+        if not isinstance(other, EpochRows):
+            return NotImplemented
+        return bool(np.array_equal(self.table, other.table, equal_nan=True))
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, like the tuple it replaces
+
+    def __repr__(self) -> str:
+        return f"EpochRows({list(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (EpochRows, (self.table,))
+
+
 @dataclass(frozen=True)
 class RunRecord:
-    """One run: `settings` maps each of SETTINGS to a number or text; curves are plain lists."""
+    """One run: `settings` maps each of SETTINGS to a number or text; `epochs` is given as any sequence of
+    EpochRow and kept as EpochRows; the train curve is a tuple of (samples seen, loss) points."""
 
     dataset: str
     settings: dict[str, Any]
-    epochs: tuple[EpochRow, ...]
+    epochs: Sequence[EpochRow]
     train_curve: tuple[tuple[int, float], ...] = ()  # (samples seen, train loss), thinned
     seconds: float = 0.0
     outcome: str = "finished"  # finished, stopped, or the stop rule / error in words
     sizes: tuple[int, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.epochs, EpochRows):
+            object.__setattr__(self, "epochs", EpochRows(self.epochs))
 
     @property
     def final_accuracy(self) -> float | None:
@@ -49,13 +153,14 @@ class RunRecord:
     def title(self, number: int) -> str:
         s = self.settings
         accuracy = "" if self.final_accuracy is None else f" · test accuracy {self.final_accuracy:.1%}"
+        epochs = self.epochs[-1].epoch if self.epochs else 0  # the epochs trained, though a long run's rows are thinned
         return (f"{number}. {self.dataset} · {s.get('optimizer', '?')} lr {s.get('learning_rate', 0):g} · batch "
-                f"{s.get('batch_size', '?')} · {len(self.epochs)} epoch{'s' if len(self.epochs) != 1 else ''}"
+                f"{s.get('batch_size', '?')} · {epochs} epoch{'s' if epochs != 1 else ''}"
                 f"{accuracy} · {self.seconds:.1f} s")
 
 
-def thin(points: list[tuple[int, float]], limit: int = MAX_CURVE_POINTS) -> tuple[tuple[int, float], ...]:
-    """At most `limit` points, evenly spread, always keeping the first and the last."""
+def thin(points: Sequence[T], limit: int = MAX_CURVE_POINTS) -> tuple[T, ...]:
+    """At most `limit` points (curve points, epoch rows), evenly spread, always keeping the first and the last."""
     if len(points) <= limit:
         return tuple(points)
     picks = sorted({round(i * (len(points) - 1) / (limit - 1)) for i in range(limit)})
@@ -63,7 +168,8 @@ def thin(points: list[tuple[int, float]], limit: int = MAX_CURVE_POINTS) -> tupl
 
 
 def with_run(runs: tuple[RunRecord, ...], run: RunRecord) -> tuple[RunRecord, ...]:
-    """`runs` with `run` added last; beyond MAX_RUNS the oldest go, so a file cannot grow without end."""
+    """`runs` with `run` added last; beyond MAX_RUNS (core/limits.py) the oldest go, so a file cannot grow
+    without end and always opens again."""
     return (tuple(runs) + (run,))[-MAX_RUNS:]
 
 
@@ -84,62 +190,195 @@ def legend(run: RunRecord, number: int, keys: list[str]) -> str:
 
 # ------------------------------------------------------------------ JSON (the file's "runs" list)
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise NNStudioError(f"{where}: expected a finite number, got {value!r}"[:200])
-    return float(value)
+
+class RunFieldError(NNStudioError):
+    """A run record's field at fault: `field` names it (`runs[2].epochs[7][0]`), `reason` says what is wrong."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
 
 
 def run_to_json(run: RunRecord) -> dict[str, Any]:
+    def none(value: float) -> float | None:
+        return None if math.isnan(value) else value
+
+    epochs = run.epochs if isinstance(run.epochs, EpochRows) else EpochRows(run.epochs)
     return {
         "dataset": run.dataset, "settings": dict(run.settings), "seconds": run.seconds,
         "outcome": run.outcome, "sizes": list(run.sizes),
-        "epochs": [[e.epoch, e.train_loss, None if math.isnan(e.test_loss) else e.test_loss, e.accuracy,
-                    None if math.isnan(e.learning_rate) else e.learning_rate, e.samples_seen] for e in run.epochs],
+        "epochs": [[int(epoch), train, none(test), none(accuracy), none(rate), int(seen)]
+                   for epoch, train, test, accuracy, rate, seen in epochs.table.tolist()],
         "train_curve": [list(point) for point in run.train_curve],
     }
 
 
+def _kind(value: Any) -> str:
+    if value is None or isinstance(value, float) and math.isnan(value):  # NaN in a parsed file is null
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {dict: "an object", list: "a list", np.ndarray: "a list", str: "text"}.get(type(value), type(value).__name__)
+
+
+def _show(value: Any) -> str:
+    """A number as a message quotes it: 1e+20, 2, null; an integer of 400 digits cut to one line."""
+    if isinstance(value, (float, np.floating)):
+        return "null" if math.isnan(value) else f"{float(value):g}"
+    return shorten(repr(value), 40)
+
+
+def _text(value: Any, where: str, limit: int) -> str:
+    """Text, cut to `limit` characters; a lone surrogate (which no file or terminal can hold) is refused."""
+    if not isinstance(value, str):
+        raise RunFieldError(where, f"expected text, got {_kind(value)}")
+    value = value[:limit]
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RunFieldError(where, f"holds an unpaired surrogate \\u{ord(value[error.start]):04x}, which is not "
+                                   "text") from None
+    return value
+
+
+def _whole(value: Any, where: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high` (2 or 2.0; never true, text, 2.5 or 10^400)."""
+    rule = f"expected a whole number from {low:,} to {high:,}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RunFieldError(where, f"{rule}, got {_kind(value)}")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()) or not low <= value <= high:
+        raise RunFieldError(where, f"{rule}, got {_show(value)}")
+    return int(value)
+
+
+def _finite(value: Any, where: str, minimum: float | None = None, maximum: float | None = None) -> float:
+    """A finite number within the bounds given (10^400, which JSON allows and no float holds, is refused)."""
+    rule = ("expected a finite number" + ("" if minimum is None else f" ≥ {minimum:g}")
+            + ("" if maximum is None else f" ≤ {maximum:g}"))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RunFieldError(where, f"{rule}, got {_kind(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise RunFieldError(where, f"{rule}, got {_show(value)}") from None
+    if not math.isfinite(number) or minimum is not None and number < minimum or \
+            maximum is not None and number > maximum:
+        raise RunFieldError(where, f"{rule}, got {_show(value)}")
+    return number
+
+
+_SETTING_CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    "epochs": lambda value, where: _whole(value, where, 1, MAX_EPOCHS),
+    "batch_size": lambda value, where: _whole(value, where, 1, MAX_DATASET_SAMPLES),
+    "seed": lambda value, where: _whole(value, where, 0, 2**64 - 1),
+    "learning_rate": lambda value, where: _finite(value, where, 0.0),
+    "l2": lambda value, where: _finite(value, where, 0.0),
+    "optimizer": lambda value, where: _text(value, where, MAX_TEXT),
+    "schedule": lambda value, where: _text(value, where, MAX_TEXT),
+    "stop": lambda value, where: _text(value, where, MAX_TEXT),
+}
+
+def _whole_column(low: float, high: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda column: np.isfinite(column) & (column == np.floor(column)) & (column >= low) & (column <= high)
+
+
+# Per column of an epoch row: what it must be (in words), and the test of it. NaN is null.
+_EPOCH_RULES: tuple[tuple[str, Callable[[np.ndarray], np.ndarray]], ...] = (
+    (f"a whole number from 1 to {MAX_EPOCHS:,}", _whole_column(1, MAX_EPOCHS)),
+    ("a finite number", np.isfinite),
+    ("a finite number or null", lambda column: np.isfinite(column) | np.isnan(column)),
+    ("a number from 0 to 1 or null", lambda column: (column >= 0) & (column <= 1) | np.isnan(column)),
+    ("a finite number ≥ 0 or null", lambda column: np.isfinite(column) & (column >= 0) | np.isnan(column)),
+    (f"a whole number from 0 to {MAX_SAMPLES_SEEN:,}", _whole_column(0, MAX_SAMPLES_SEEN)),
+)
+_CURVE_RULES = (_EPOCH_RULES[5], _EPOCH_RULES[1])
+_CURVE_COLUMNS = ("samples seen", "train loss")
+
+
+def _table(raw: Any, where: str, columns: tuple[str, ...], limit: int) -> np.ndarray:
+    """A list of rows of `len(columns)` numbers (a list of lists, or the array the file reader made of it)
+    as a (rows × columns) float64 array, null as NaN; any other value, or more than `limit` rows, refused."""
+    width, shape = len(columns), f"[{', '.join(columns)}]"
+    if isinstance(raw, np.ndarray):
+        if raw.ndim != 2 or raw.shape[1] != width:
+            raise RunFieldError(f"{where}[0]", f"expected {shape}")
+        rows = raw
+    elif isinstance(raw, list):
+        rows = raw
+    else:
+        raise RunFieldError(where, f"expected a list of rows {shape}, got {_kind(raw)}")
+    if len(rows) > limit:
+        raise RunFieldError(where, f"holds {len(rows):,} rows; a run keeps at most {limit:,}")
+    if isinstance(rows, np.ndarray):
+        return rows
+    table = np.empty((len(rows), width))
+    for i, row in enumerate(rows):
+        if not isinstance(row, (list, np.ndarray)) or len(row) != width or \
+                isinstance(row, np.ndarray) and row.ndim != 1:
+            raise RunFieldError(f"{where}[{i}]", f"expected {shape}")
+        for j, cell in enumerate(row):
+            if cell is None:
+                table[i, j] = math.nan
+                continue
+            if isinstance(cell, bool) or not isinstance(cell, (int, float)):
+                raise RunFieldError(f"{where}[{i}][{j}]", f"{columns[j]}: expected a number, got {_kind(cell)}")
+            try:
+                table[i, j] = float(cell)
+            except OverflowError:  # an integer of 400 digits: no float holds it
+                table[i, j] = math.inf
+    table.setflags(write=False)
+    return table
+
+
+def _check_rows(table: np.ndarray, where: str, columns: tuple[str, ...],
+                rules: tuple[tuple[str, Callable[[np.ndarray], np.ndarray]], ...]) -> None:
+    """Refuse the first cell (row by row) that breaks its column's rule, naming it: epochs[7][0]."""
+    with np.errstate(invalid="ignore"):
+        bad = np.column_stack([~rule(table[:, j]) for j, (_, rule) in enumerate(rules)]) if len(table) else None
+    if bad is not None and bad.any():
+        i, j = (int(k) for k in np.argwhere(bad)[0])
+        if np.isinf(table[i, j]):  # JSON has no infinity: the file's number was too large for a float (10^400)
+            raise RunFieldError(f"{where}[{i}][{j}]", f"{columns[j]} must be a finite number, got a number too "
+                                                      "large for a float")
+        raise RunFieldError(f"{where}[{i}][{j}]", f"{columns[j]} must be {rules[j][0]}, got {_show(table[i, j])}")
+
+
 def run_from_json(data: Any, where: str) -> RunRecord:
-    """A run read back from a file; raises NNStudioError naming the field at fault."""
+    """A run read back from a file; raises RunFieldError (an NNStudioError) naming the field at fault.
+
+    Lists of numbers may come as numpy arrays (nnstudio/io/bounded_json.py reads long ones so), null as NaN."""
     if not isinstance(data, dict):
-        raise NNStudioError(f"{where}: expected an object")
-    unknown = set(data) - {"dataset", "settings", "seconds", "outcome", "sizes", "epochs", "train_curve"}
+        raise RunFieldError(where, f"expected an object, got {_kind(data)}")
+    unknown = sorted(str(key) for key in data if key not in _RUN_KEYS)
     if unknown:
-        raise NNStudioError(f"{where}: unknown key {sorted(unknown)[0]!r}")
-    dataset, settings, outcome = data.get("dataset", ""), data.get("settings", {}), data.get("outcome", "finished")
-    if not isinstance(dataset, str) or not isinstance(outcome, str) or not isinstance(settings, dict):
-        raise NNStudioError(f"{where}: dataset and outcome are text, settings an object")
+        raise RunFieldError(where, f"unknown key {shorten(unknown[0], 40)!r}")
+    dataset = _text(data.get("dataset", ""), f"{where}.dataset", MAX_TEXT)
+    outcome = _text(data.get("outcome", "finished"), f"{where}.outcome", MAX_OUTCOME)
+    settings = data.get("settings", {})
+    if not isinstance(settings, dict):
+        raise RunFieldError(f"{where}.settings", f"expected an object, got {_kind(settings)}")
     clean: dict[str, Any] = {}
     for key, value in settings.items():
-        if key not in SETTINGS or not (isinstance(value, (str, int, float)) or value is None) or \
-                isinstance(value, bool):
-            raise NNStudioError(f"{where}.settings.{str(key)[:40]}: not a setting nnstudio records")
-        clean[key] = value
-    rows = []
-    raw_epochs = data.get("epochs", [])
-    if not isinstance(raw_epochs, list) or len(raw_epochs) > 100_000:
-        raise NNStudioError(f"{where}.epochs: expected a list of at most 100,000 epochs")
-    for i, row in enumerate(raw_epochs):
-        at = f"{where}.epochs[{i}]"
-        if not isinstance(row, list) or len(row) != 6:
-            raise NNStudioError(f"{at}: expected [epoch, train loss, test loss, accuracy, learning rate, samples]")
-        epoch, train, test, accuracy, rate, seen = row
-        rows.append(EpochRow(int(_number(epoch, at)), _number(train, at),
-                             math.nan if test is None else _number(test, at),
-                             None if accuracy is None else _number(accuracy, at),
-                             math.nan if rate is None else _number(rate, at), int(_number(seen, at))))
-    raw_curve = data.get("train_curve", [])
-    if not isinstance(raw_curve, list) or len(raw_curve) > MAX_CURVE_POINTS:
-        raise NNStudioError(f"{where}.train_curve: expected at most {MAX_CURVE_POINTS} points")
-    curve = []
-    for i, point in enumerate(raw_curve):
-        if not isinstance(point, list) or len(point) != 2:
-            raise NNStudioError(f"{where}.train_curve[{i}]: expected [samples seen, loss]")
-        curve.append((int(_number(point[0], where)), _number(point[1], where)))
-    sizes = data.get("sizes", [])
-    if not isinstance(sizes, list) or len(sizes) > 200:
-        raise NNStudioError(f"{where}.sizes: expected a list of layer sizes")
-    return RunRecord(dataset[:200], clean, tuple(rows), tuple(curve), _number(data.get("seconds", 0.0), where),
-                     outcome[:500], tuple(int(_number(s, where)) for s in sizes))
+        if key not in _SETTING_CHECKS:
+            raise RunFieldError(f"{where}.settings.{shorten(str(key), 40)}", "not a setting nnstudio records")
+        clean[key] = _SETTING_CHECKS[key](value, f"{where}.settings.{key}")
+    seconds = _finite(data.get("seconds", 0.0), f"{where}.seconds", 0.0, MAX_SECONDS)
 
+    epochs = _table(data.get("epochs", []), f"{where}.epochs", COLUMNS, MAX_RUN_ROWS)
+    _check_rows(epochs, f"{where}.epochs", COLUMNS, _EPOCH_RULES)
+    curve = _table(data.get("train_curve", []), f"{where}.train_curve", _CURVE_COLUMNS, MAX_CURVE_POINTS)
+    _check_rows(curve, f"{where}.train_curve", _CURVE_COLUMNS, _CURVE_RULES)
+
+    raw_sizes = data.get("sizes", [])
+    if not isinstance(raw_sizes, (list, np.ndarray)) or isinstance(raw_sizes, np.ndarray) and raw_sizes.ndim != 1:
+        raise RunFieldError(f"{where}.sizes", f"expected a list of layer sizes, got {_kind(raw_sizes)}")
+    if len(raw_sizes) > MAX_LAYERS + 1:
+        raise RunFieldError(f"{where}.sizes", f"holds {len(raw_sizes):,} sizes; a network has at most "
+                                              f"{MAX_LAYERS + 1} (its input and {MAX_LAYERS} layers)")
+    sizes = tuple(_whole(size.item() if isinstance(size, np.generic) else size, f"{where}.sizes[{i}]", 1, MAX_SIZE)
+                  for i, size in enumerate(raw_sizes))
+    points = tuple((int(seen), float(loss)) for seen, loss in curve.tolist())
+    return RunRecord(dataset, clean, EpochRows(epochs), points, seconds, outcome, sizes)

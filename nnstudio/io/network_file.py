@@ -1,8 +1,10 @@
 """The `.nnstudio` network file: JSON with a format name and a version.
 
 Reading goes in three stages, as in Orange's readwrite: parse the JSON (refusing
-NaN/Infinity tokens and invalid UTF-8), validate every field against what is
-expected, then build the immutable `Project`. Every fault raises
+NaN/Infinity tokens and invalid UTF-8, and any file whose reading would take more
+than READ_MEMORY_FACTOR × its size + READ_MEMORY_OVERHEAD: see bounded_json.py, which
+also reads long lists of numbers straight into numpy arrays), validate every field
+against what is expected, then build the immutable `Project`. Every fault raises
 `NetworkFileError` whose message names the field, e.g.
 ``layers[1].weights: expected 1×3, got 1×2``. A file of a newer version is refused
 by name. Writing is atomic. `docs/file-format.md` describes the format.
@@ -19,23 +21,26 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from nnstudio.core.activations import ACTIVATIONS, get_activation
+from nnstudio.core.activations import ACTIVATIONS, ParameterError, get_activation
 from nnstudio.core.errors import NNStudioError, shorten
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.init import INITIALISERS, initial_weights
 from nnstudio.core.losses import LOSSES
 from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, DenseLayer, Network
+from nnstudio.core.paste_budget import expression_characters
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
-from nnstudio.core.runs import MAX_RUNS, run_from_json, run_to_json
+from nnstudio.core.runs import MAX_CURVE_POINTS, RunFieldError, run_from_json, run_to_json
 from nnstudio.core.project import NORMALISATION_KINDS, Project, Sample
-from nnstudio.atomic import atomic_write
+from nnstudio.atomic import atomic_write, check_target
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
-from nnstudio.core.limits import (MAX_FILE_SAMPLES, MAX_LAYERS, MAX_PARAMETERS, MAX_SAMPLE_VALUES,
-                                  NETWORK_FILE_BYTES, count_parameters, describe_bytes)
+from nnstudio.core.limits import (MAX_DRAWN_WEIGHTS, MAX_EXPRESSION_CHARACTERS, MAX_FILE_SAMPLES, MAX_LAYERS,
+                                  MAX_PARAMETERS, MAX_RUN_ROWS, MAX_RUNS, MAX_SAMPLE_VALUES, NETWORK_FILE_BYTES,
+                                  READ_MEMORY_FACTOR, READ_MEMORY_OVERHEAD, count_parameters, describe_bytes)
+from nnstudio.io.bounded_json import JsonBudget, read_json
 from nnstudio.io.reading import read_capped
 
 FORMAT = "nnstudio.network"
@@ -49,6 +54,14 @@ _TOP_KEYS = {
 }
 _LAYER_KEYS = {"size", "activation", "params", "weights", "bias"}
 _OPTIMIZER_KEYS = {"name", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "l2"}
+#: The most numbers a valid file holds in lists: weights and biases, samples, the current input and
+#: target, the normalisation, the layout, and the runs' rows, curves and sizes. More is refused unread.
+MAX_FILE_NUMBERS = (MAX_PARAMETERS + MAX_SAMPLE_VALUES + 4 * MAX_SIZE + 2 * (MAX_LAYERS + 1)
+                    + MAX_RUNS * (6 * MAX_RUN_ROWS + 2 * MAX_CURVE_POINTS + MAX_LAYERS + 1))
+#: The most lists a valid file holds: per layer its weights, their rows and its bias; per sample its input
+#: and target; per run its rows, curve points and sizes; and the few lists beside (labels, layout, …).
+MAX_FILE_LISTS = (MAX_LAYERS * (MAX_SIZE + 2) + 2 * MAX_FILE_SAMPLES + MAX_RUNS * (MAX_RUN_ROWS + MAX_CURVE_POINTS + 3)
+                  + (MAX_LAYERS + 1) + 16)
 
 
 # ----------------------------------------------------------------------------- validation helpers
@@ -59,6 +72,7 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.evaluated: dict[str, float] = {}  # each distinct expression is evaluated once
 
     def fail(self, field: str, message: str) -> NetworkFileError:
         return NetworkFileError(message, field, self.source)
@@ -69,8 +83,10 @@ class _Reader:
         return shorten(repr(value), 40)
 
     def kind(self, value: Any) -> str:
-        if value is None:
+        if value is None or isinstance(value, float) and math.isnan(value):  # NaN in a read file is null
             return "null"
+        if isinstance(value, np.ndarray):  # a list of numbers, as bounded_json reads it
+            return "a list"
         if isinstance(value, bool):
             return "true/false"
         return {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}.get(
@@ -89,8 +105,9 @@ class _Reader:
                 raise self.fail(f"{field}.{key}" if field else key, "missing")
         return value
 
-    def list(self, value: Any, field: str, length: int | None = None) -> list[Any]:
-        if not isinstance(value, list):
+    def list(self, value: Any, field: str, length: int | None = None) -> list[Any] | np.ndarray:
+        """A list, or the array a list of numbers was read as (its items are then floats or rows)."""
+        if not isinstance(value, (list, np.ndarray)) or isinstance(value, np.ndarray) and value.ndim == 0:
             raise self.fail(field, f"expected a list, got {self.kind(value)}")
         if length is not None and len(value) != length:
             raise self.fail(field, f"expected {length} entries, got {len(value)}")
@@ -114,7 +131,8 @@ class _Reader:
         return value
 
     def number(self, value: Any, field: str, minimum: float | None = None) -> float:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or isinstance(value, float) and \
+                math.isnan(value):
             raise self.fail(field, f"expected a number, got {self.kind(value)}")
         try:
             result = float(value)
@@ -129,25 +147,45 @@ class _Reader:
     def value(self, value: Any, field: str) -> tuple[float, str | None]:
         """A number, or an expression string evaluated with the safe parser (text kept)."""
         if isinstance(value, str):
+            known = self.evaluated.get(value)
+            if known is not None:
+                return known, value
             try:
-                return evaluate_number(value), value
+                known = self.evaluated[value] = evaluate_number(value)
             except NNStudioError as error:
                 raise self.fail(field, f"invalid expression: {error}") from None
+            return known, value
         return self.number(value, field), None
 
     def vector(self, value: Any, field: str, length: int,
                dtype: np.dtype = np.dtype(np.float64)) -> tuple[np.ndarray, tuple[str | None, ...]]:
         items = self.list(value, field, length)
+        if isinstance(items, np.ndarray):  # plain numbers, read by numpy
+            if items.ndim != 1:
+                raise self.fail(f"{field}[0]", "expected a number, got a list")
+            values = self.finite(items, field)
+            self.fits(values, dtype, field)
+            return values, (None,) * length
         pairs = [self.value(item, f"{field}[{i}]") for i, item in enumerate(items)]
         values = np.array([p[0] for p in pairs], dtype=float)
         self.fits(values, dtype, field)
         return values, tuple(p[1] for p in pairs)
+
+    def finite(self, values: np.ndarray, field: str) -> np.ndarray:
+        """An array read from the file's numbers, refused at its first null (NaN) or overflow (inf), by index."""
+        finite = np.isfinite(values)
+        if not finite.all():
+            where = tuple(int(i) for i in np.argwhere(~finite)[0])
+            self.number(float(values[where]), f"{field}{''.join(f'[{i}]' for i in where)}")
+        return values
 
     def fits(self, values: np.ndarray, dtype: np.dtype, field: str) -> None:
         """Refuse a value the file's precision cannot hold (1e300 in float32 would become inf)."""
         if np.dtype(dtype) == np.float64:
             return
         limit = float(np.finfo(dtype).max)
+        if values.size == 0 or values.max() <= limit and values.min() >= -limit:  # no temporary array as large
+            return
         too_large = np.abs(values) > limit
         if np.any(too_large):
             where = np.argwhere(too_large)[0]
@@ -171,30 +209,26 @@ class _Reader:
 # ----------------------------------------------------------------------------- reading
 
 
-def _parse_json(data: bytes, source: str) -> Any:
-    if len(data) > MAX_FILE_BYTES:
-        raise NetworkFileError(f"is {describe_bytes(len(data))}; a network file may be at most "
+def read_memory(size: int) -> int:
+    """The most memory reading a file of `size` bytes may take (core/limits.py)."""
+    return READ_MEMORY_FACTOR * size + READ_MEMORY_OVERHEAD
+
+
+def _parse_owned(owned: list[bytes], source: str) -> Any:
+    """The JSON of the bytes in `owned`, taken out of it so they are freed as soon as the parse is done;
+    long lists of numbers come back as read-only numpy arrays (null as NaN). See bounded_json.py."""
+    size = len(owned[0])
+    if size > MAX_FILE_BYTES:
+        raise NetworkFileError(f"is {describe_bytes(size)}; a network file may be at most "
                                f"{describe_bytes(MAX_FILE_BYTES)}", "", source)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise NetworkFileError(f"not valid UTF-8 text (byte {error.start})", "", source) from None
+    budget = JsonBudget(read_memory(size), f"{READ_MEMORY_FACTOR} × its size + {describe_bytes(READ_MEMORY_OVERHEAD)}",
+                        MAX_FILE_NUMBERS, MAX_FILE_LISTS)
+    return read_json(owned, budget, lambda message: NetworkFileError(message, "", source))
 
-    def refuse_constant(token: str) -> Any:
-        raise NetworkFileError(f"{token} is not allowed; every number must be finite", "", source)
 
-    try:
-        return json.loads(text, parse_constant=refuse_constant)
-    except json.JSONDecodeError as error:
-        raise NetworkFileError(f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
-                               "", source) from None
-    except RecursionError:
-        raise NetworkFileError("JSON nested too deeply", "", source) from None
-    except NetworkFileError:
-        raise
-    except ValueError as error:  # Python's own limit on integer digits (int_max_str_digits)
-        raise NetworkFileError(f"not valid JSON: a number has thousands of digits ({str(error).split(':')[0]})",
-                               "", source) from None
+def _parse_json(data: bytes, source: str) -> Any:
+    """The JSON of `data`, read as `_parse_owned` reads it, for a caller that keeps its bytes (a paste)."""
+    return _parse_owned([data], source)
 
 
 def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) -> DenseLayer:
@@ -205,6 +239,10 @@ def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) ->
                           lambda name: get_activation(name).name)
     params_raw = r.obj(spec.get("params", {}), f"{field}.params", set(ACTIVATIONS[activation].defaults))
     params = {k: r.number(v, f"{field}.params.{k}") for k, v in params_raw.items()}
+    try:  # a parameter the file's precision cannot hold (ELU α = 1e308 in float32 gives −inf), by field
+        ACTIVATIONS[activation].check_fits(params, dtype)
+    except ParameterError as error:
+        raise r.fail(f"{field}.params.{error.key}", error.reason) from None
 
     weight_text: dict[tuple[int, int], str] = {}
     raw_w = spec["weights"]
@@ -220,15 +258,26 @@ def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) ->
             weights = initial_weights((n_out, n_in), name, np.random.default_rng(seed), values)
         except NNStudioError as error:
             raise r.fail(f"{field}.weights.params", str(error)) from None
+    elif isinstance(raw_w, np.ndarray) and raw_w.ndim == 2:  # rows of plain numbers, read by numpy at once
+        if raw_w.shape != (n_out, n_in):
+            raise r.fail(f"{field}.weights", f"expected {n_out}×{n_in}, got {raw_w.shape[0]}×{raw_w.shape[1]}")
+        weights = r.finite(raw_w, f"{field}.weights")
     else:
         rows = r.list(raw_w, f"{field}.weights")
-        shape_ok = len(rows) == n_out and all(isinstance(row, list) and len(row) == n_in for row in rows)
+
+        def is_row(row: Any) -> bool:
+            return isinstance(row, list) or isinstance(row, np.ndarray) and row.ndim == 1
+
+        shape_ok = len(rows) == n_out and all(is_row(row) and len(row) == n_in for row in rows)
         if not shape_ok:
-            got_cols = {len(row) for row in rows if isinstance(row, list)}
-            cols = str(got_cols.pop()) if len(got_cols) == 1 and all(isinstance(x, list) for x in rows) else "?"
+            got_cols = {len(row) for row in rows if is_row(row)}
+            cols = str(got_cols.pop()) if len(got_cols) == 1 and all(is_row(x) for x in rows) else "?"
             raise r.fail(f"{field}.weights", f"expected {n_out}×{n_in}, got {len(rows)}×{cols}")
         weights = np.empty((n_out, n_in))
         for i, row in enumerate(rows):
+            if isinstance(row, np.ndarray):  # a row of plain numbers, read by numpy
+                weights[i] = r.finite(row, f"{field}.weights[{i}]")
+                continue
             if all(type(item) is float or type(item) is int for item in row):  # fast path: plain numbers
                 try:
                     weights[i] = row
@@ -247,9 +296,13 @@ def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) ->
     if spec.get("bias") is not None:
         bias, texts = r.vector(spec["bias"], f"{field}.bias", n_out, dtype)
         bias_text = {i: t for i, t in enumerate(texts) if t is not None}
-    return DenseLayer(
-        weights.astype(dtype), None if bias is None else bias.astype(dtype), activation, params, weight_text, bias_text
-    )
+    # No copy when the precision is float64, and a float32 copy replaces the float64 one at once (a drawn layer
+    # may be 32 MiB); frozen here, so DenseLayer adopts it rather than keeping a copy of its own.
+    weights = weights.astype(dtype, copy=False)
+    if weights.base is None:
+        weights.setflags(write=False)
+    return DenseLayer(weights, None if bias is None else bias.astype(dtype, copy=False), activation, params,
+                      weight_text, bias_text)
 
 
 def _check_budget(r: _Reader, raw_layers: list[Any], n_in: int) -> None:
@@ -265,6 +318,48 @@ def _check_budget(r: _Reader, raw_layers: list[Any], n_in: int) -> None:
     if total > MAX_PARAMETERS:
         raise r.fail("layers", f"the network would hold {total:,} weights and biases; "
                                f"a network may hold at most {MAX_PARAMETERS:,}")
+    drawn = sum(sizes[i] * sizes[i + 1] for i, raw in enumerate(raw_layers) if isinstance(raw.get("weights"), dict))
+    if drawn > MAX_DRAWN_WEIGHTS:
+        raise r.fail("layers", f"asks for {drawn:,} weights drawn by an initialiser; a file may ask for at most "
+                               f"{MAX_DRAWN_WEIGHTS:,} (a file costs what its size allows: save a larger network "
+                               f"with its weights written out)")
+
+
+def _expression_cells(top: dict[str, Any], raw_layers: list[Any] | np.ndarray) -> Iterator[str]:
+    """The text cells where numbers go (weights, biases, inputs, targets), found before any is evaluated."""
+    def cells(value: Any) -> Iterator[str]:
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    yield item
+                elif isinstance(item, list):
+                    yield from (cell for cell in item if isinstance(cell, str))
+
+    for raw in raw_layers:
+        if isinstance(raw, dict):
+            yield from cells(raw.get("weights"))
+            yield from cells(raw.get("bias"))
+    current = top.get("current")
+    if isinstance(current, dict):
+        yield from cells(current.get("input"))
+        yield from cells(current.get("target"))
+    samples = top.get("samples")
+    for sample in samples if isinstance(samples, list) else ():
+        if isinstance(sample, dict):
+            yield from cells(sample.get("input"))
+            yield from cells(sample.get("target"))
+
+
+def _check_expressions(r: _Reader, top: dict[str, Any], raw_layers: list[Any] | np.ndarray) -> None:
+    """Refuse a file whose expressions pass MAX_EXPRESSION_CHARACTERS, before any is evaluated.
+
+    Each costs a few microseconds a character in the safe parser (benchmarks/bench_load.py), so the budget
+    bounds how long a file takes to load. A text met again is not evaluated again (_Reader.value), so each
+    distinct text counts once; plain numbers written as text do not count, as in a paste."""
+    total = expression_characters(set(_expression_cells(top, raw_layers)))
+    if total > MAX_EXPRESSION_CHARACTERS:
+        raise r.fail("", f"holds {total:,} characters of expressions (each distinct one counted once); a file "
+                         f"may hold at most {MAX_EXPRESSION_CHARACTERS:,} (plain numbers do not count)")
 
 
 def _read_labels(r: _Reader, value: Any, field: str, size: int) -> tuple[str, ...]:
@@ -277,7 +372,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
     """Validate parsed JSON and build the Project; raises NetworkFileError."""
     r = _Reader(source)
     top = r.obj(data, "", _TOP_KEYS, {"format", "version", "input", "layers"})
-    if top["format"] != FORMAT:
+    if not isinstance(top["format"], str) or top["format"] != FORMAT:  # (an array would compare item by item)
         raise r.fail("format", f"expected {FORMAT!r}, got {r.show(top['format'])}")
     version = top["version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
@@ -301,6 +396,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
 
     raw_layers = r.list(top["layers"], "layers")
     _check_budget(r, raw_layers, n_in)
+    _check_expressions(r, top, raw_layers)
     layers = []
     previous = n_in
     for index, raw in enumerate(raw_layers):
@@ -353,12 +449,15 @@ def project_from_json(data: Any, source: str = "") -> Project:
             raise r.fail("normalisation.scale", "every scale must be above 0")
         normalisation = {"kind": kind, "offset": offset, "scale": scale}
 
+    raw_runs = r.list(top.get("runs", []), "runs")
+    if len(raw_runs) > MAX_RUNS:  # refused, not cut: a file nnstudio writes never holds more
+        raise r.fail("runs", f"holds {len(raw_runs):,} runs; a file may hold at most {MAX_RUNS}")
     runs = []
-    for i, raw_run in enumerate(r.list(top.get("runs", []), "runs")[:MAX_RUNS]):
+    for i, raw_run in enumerate(raw_runs):
         try:
             runs.append(run_from_json(raw_run, f"runs[{i}]"))
-        except NNStudioError as error:
-            raise NetworkFileError(str(error), "", source) from None
+        except RunFieldError as error:
+            raise r.fail(error.field, error.reason) from None
 
     layout_raw = r.obj(top.get("layout", {}), "layout", {"columns"})
     columns = []
@@ -395,15 +494,16 @@ def project_from_json(data: Any, source: str = "") -> Project:
 
 def loads(data: bytes | str, source: str = "") -> Project:
     """Read a project from the bytes (or text) of a `.nnstudio` file."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    return project_from_json(_parse_json(raw, source), source)
+    owned = [data.encode("utf-8") if isinstance(data, str) else data]
+    return project_from_json(_parse_owned(owned, source), source)
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:
-    """Read a `.nnstudio` file; raises NetworkFileError naming the file on any fault."""
+    """Read a `.nnstudio` file; raises NetworkFileError naming the file on any fault. The bytes read are
+    handed over to the parser, which drops them once they are parsed."""
     source = Path(path).name or str(path)
-    data = read_capped(path, MAX_FILE_BYTES, NetworkFileError, "network file")
-    return loads(data, source)
+    return project_from_json(_parse_owned([read_capped(path, MAX_FILE_BYTES, NetworkFileError, "network file")],
+                                          source), source)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -494,8 +594,11 @@ def dumps(project: Project) -> str:
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     """Write `project` to `path` atomically (temp file in the same folder, then rename).
 
-    A file nnstudio could not open again (over the size budget) is refused, not written.
+    A file nnstudio could not open again (over the size budget) is refused, not written; so is a target
+    that is not a regular file or a new name (a FIFO, device, socket, folder or symbolic link), before
+    the text is made.
     """
+    check_target(path)
     data = dumps(project).encode("utf-8")
     if len(data) > MAX_FILE_BYTES:
         raise NetworkFileError(f"would be {describe_bytes(len(data))}; a network file may be at most "

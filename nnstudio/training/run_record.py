@@ -4,14 +4,16 @@ window's Training panel and for `nnstudio train`.
 Both drive the same loop and see the same records, so one function turns them into the record:
 the settings, one row per epoch (from the `EpochResult`s), the train-loss curve (from the
 `StepProgress` records the loop yields, at most one per `TrainingConfig.report_seconds`, thinned to
-`MAX_CURVE_POINTS`), the seconds, the outcome and the layer sizes. Whoever drives the loop keeps the
-step points it saw; nothing is invented for steps the loop did not report.
+`MAX_CURVE_POINTS`; the epoch rows are thinned to MAX_RUN_ROWS), the seconds, the outcome and the layer
+sizes. Whoever drives the loop keeps the step points it saw; nothing is invented for steps the loop did
+not report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nnstudio.core.limits import MAX_RUN_ROWS
 from nnstudio.core.runs import EpochRow, RunRecord, thin
 from nnstudio.training.config import TrainingConfig
 from nnstudio.training.progress import StepProgress, TrainingResult
@@ -40,8 +42,9 @@ def run_record(dataset: str, config: TrainingConfig, result: TrainingResult,
     settings = {"epochs": config.epochs, "batch_size": config.batch_size, "optimizer": config.optimizer.name,
                 "learning_rate": config.optimizer.learning_rate, "l2": config.optimizer.l2, "seed": config.seed,
                 "schedule": config.schedule.describe(), "stop": describe_stop(config.stop)}
-    rows = tuple(EpochRow(e.epoch, e.train_loss, e.test_loss, e.test_accuracy, e.learning_rate, e.samples_seen)
-                 for e in result.epochs)
+    # At most MAX_RUN_ROWS rows, first and last kept, so a long run always saves a file that opens again.
+    rows = thin([EpochRow(e.epoch, e.train_loss, e.test_loss, e.test_accuracy, e.learning_rate, e.samples_seen)
+                 for e in result.epochs], MAX_RUN_ROWS)
     outcome = result.error or result.stop_reason or ("stopped" if result.stopped else "finished")
     return RunRecord(dataset, settings, rows, thin(list(steps)), result.seconds, outcome,
                      tuple(result.network.sizes))

@@ -116,10 +116,12 @@ def test_a_5_kb_file_asking_for_64_layers_of_4096_squared_is_refused_before_allo
 
 def test_the_parameter_budget_admits_a_network_just_under_it_and_refuses_one_over():
     def sizes(hidden: int) -> bytes:
-        return json.dumps({"format": "nnstudio.network", "version": 1, "precision": "float32",
-                           "input": {"size": 4096},
-                           "layers": [{"size": hidden, "activation": "relu", "weights": {"init": "zeros"}, "bias": None},
-                                      {"size": 1, "activation": "identity", "weights": {"init": "zeros"}}]}).encode()
+        # The wide layer's weights are written out (rows of 0.0, read by numpy; 32 MiB of text): a file may ask
+        # for at most MAX_DRAWN_WEIGHTS drawn by an initialiser, fewer than the parameter budget.
+        rows = "[" + ",".join(["[" + ",".join(["0.0"] * 4096) + "]"] * hidden) + "]"
+        return ('{"format": "nnstudio.network", "version": 1, "precision": "float32", "input": {"size": 4096}, '
+                '"layers": [{"size": %d, "activation": "relu", "weights": %s, "bias": null}, '
+                '{"size": 1, "activation": "identity", "weights": {"init": "zeros"}}]}' % (hidden, rows)).encode()
 
     # 4096 → 2047 → 1, no biases (none given): 4096·2047 + 2047 = 8,386,559 ≤ 2^23
     assert loads(sizes(2047), "under.nnstudio").network.parameter_count == 8_386_559 <= MAX_PARAMETERS == 2**23

@@ -62,9 +62,28 @@ def test_stop_rules_in_words():
     assert describe_stop(StopRules(patience=3)) == "after 3 epochs without progress"
 
 
-def test_a_documents_runs_keep_the_latest_fifty():
+def test_a_documents_runs_keep_the_latest_sixty_four():
+    assert MAX_RUNS == 64  # the limit a file's runs are read against (core/limits.py)
     runs: tuple[RunRecord, ...] = ()
-    for number in range(MAX_RUNS + 3):
+    for number in range(67):
         runs = with_run(runs, RunRecord(f"run {number}", {}, ()))
-    assert len(runs) == MAX_RUNS
-    assert [run.dataset for run in runs[:2]] == ["run 3", "run 4"] and runs[-1].dataset == f"run {MAX_RUNS + 2}"
+    assert len(runs) == 64
+    assert [run.dataset for run in runs[:2]] == ["run 3", "run 4"] and runs[-1].dataset == "run 66"
+
+
+def test_a_long_runs_rows_are_thinned_to_ten_thousand_first_and_last_kept_and_the_file_opens_again():
+    from nnstudio.io import dumps, load_example, loads
+    from nnstudio.training.progress import EpochResult
+
+    config = TrainingConfig(epochs=25_000, batch_size=4)
+    network = build_network([2, 2, 1], ["tanh", "sigmoid"], seed=0)
+    epochs = [EpochResult(n, 1.0 / n, 2.0 / n, 0.5, None, None, 0.0, 0.0, 0.1, 4 * n) for n in range(1, 25_001)]
+    record = run_record("xor", config, TrainingResult(network, epochs), [])
+    assert len(record.epochs) == 10_000  # MAX_RUN_ROWS, evenly spread over the 25,000 epochs
+    assert record.epochs[0].epoch == 1 and record.epochs[-1].epoch == 25_000
+    assert record.epochs[-1].train_loss == 1.0 / 25_000 and record.epochs[-1].samples_seen == 100_000
+    gaps = {b.epoch - a.epoch for a, b in zip(record.epochs[:-1], record.epochs[1:])}
+    assert gaps <= {2, 3}  # 24,999 epochs between the first and last, in 9,999 even steps
+    assert " · 25000 epochs · " in record.title(1)  # the epochs trained, not the rows kept
+    back = loads(dumps(load_example("xor").replace(runs=(record,)))).runs[0]
+    assert back == record and len(back.epochs) == 10_000
