@@ -6,19 +6,27 @@ The loop itself throttles them (the Training panel asks for ~10 progress records
 2 parameter snapshots a second), so the UI thread never drowns. Stop and pause go through
 a thread-safe TrainingControl checked between batches. The controller applies
 the finished (or stopped) run as one undoable command on the document.
+
+A child that does not answer Stop is ended at its deadline (training/child_process.py); the worker
+then lands what it received (`_salvage`) and its thread ends. Close waits for the thread at most
+STOP_WAIT_MS; a thread still running then (blocked before any child) is kept until it has finished,
+never destroyed while it runs (`_keep_until_finished`).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.limits import MAX_RUN_ROWS
 from nnstudio.core.project import Project
 from nnstudio.core.runs import with_run
 from nnstudio.data.dataset import DataSplit, Normalisation, normalise_split
@@ -31,9 +39,16 @@ from nnstudio.training.run_path import RunPath
 from nnstudio.training.run_record import run_record, step_point
 from nnstudio.training.loop import Record
 from nnstudio.training.progress import TrainingResult
+from nnstudio.training.thinned import Thinned
 
+# The window's Close waits at most this long for a run's thread. A child told to stop is ended by its own
+# deadline (child_process.STOP_DEADLINE_SECONDS, 2 s) and reaped well within it.
 STOP_WAIT_MS = 5000
 EPOCH_SIGNAL_SECONDS = 0.1  # epoch results are sent in batches at most this often (a slow epoch: at once)
+
+
+def _epochs(count: int) -> str:
+    return f"{count} epoch{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,8 @@ class TrainingWorker(QObject):
         self.result: TrainingResult | None = None
         self.normalisation: Normalisation | None = None
         self.path = RunPath(request.project.network)  # a child process keeps its own and hands it over
-        self.child: ChildRun | None = None  # the child process training, while it runs
+        self.child: ChildRun | None = None  # the child process training (kept after the run: its exit status)
+        self.failure: str | None = None  # the message `failed` carried, for a caller that waited on the thread
         # NNSTUDIO_TRAIN_IN_THREAD=1: the old road (a thread sharing the GIL), for comparison and debugging
         self.in_thread = bool(os.environ.get("NNSTUDIO_TRAIN_IN_THREAD"))
         control.responsive = self.in_thread  # the child has nothing to share its GIL with
@@ -77,11 +93,20 @@ class TrainingWorker(QObject):
         try:
             self._run()
         except DownloadCancelled:
-            self.failed.emit("the dataset download was cancelled")
+            self._fail("the dataset download was cancelled")
         except NNStudioError as error:
-            self.failed.emit(str(error))
+            self._fail(str(error))
         except Exception as error:  # a bug: report it instead of dying silently in a thread
-            self.failed.emit(f"training failed: {error!r}\n{traceback.format_exc(limit=3)}")
+            self._fail(f"training failed: {error!r}\n{traceback.format_exc(limit=3)}")
+
+    def _fail(self, message: str) -> None:
+        self.failure = message
+        self.failed.emit(message)
+
+    def _adopt(self, child: ChildRun) -> None:
+        """The child exists (its run not sent yet): from now on Stop reaches it, and its deadline applies."""
+        self.child = child
+        self.control.forward = child.send
 
     def _records(self, data: DataSplit) -> Iterator[Record]:
         """The run's records as `train` yields them, from a child process (see training/child_process.py),
@@ -92,7 +117,7 @@ class TrainingWorker(QObject):
         child = None
         if not self.in_thread:
             try:
-                child = ChildRun(*args)
+                child = ChildRun(*args, spawned=self._adopt)
             except OSError as error:  # a sandbox that forbids processes: train here, and say so
                 self.status.emit(f"could not start a training process ({error.strerror or error}); training in "
                                  "the window's own process")
@@ -100,22 +125,31 @@ class TrainingWorker(QObject):
         if child is None:
             self.result = yield from train(*args, self.control)
             return
-        self.child = child
-        self.control.forward = child.send
-        if self.control.stop_requested:  # Stop (or Pause) came while the child was starting
+        if self.control.stop_requested:  # Stop (or Pause) came while the run was being sent
             child.send("stop")
         elif self.control.paused:
             child.send("pause")
+        started = time.perf_counter()
+        epochs: Thinned[EpochResult] = Thinned(MAX_RUN_ROWS)  # what the window has, should the child be ended
+        latest: ParameterSnapshot | None = None
         try:
             while True:
                 try:
                     kind, payload = child.receive()
                 except (EOFError, OSError):
                     child.close(1.0)
+                    if child.killed_at_deadline:
+                        self.result = self._salvage(child, epochs.items(), latest, time.perf_counter() - started)
+                        return
                     raise NNStudioError(f"the training process ended unexpectedly (exit status "
                                         f"{child.process.returncode}); the network in the window is "
                                         "unchanged") from None
                 if kind == "records":
+                    for record in payload:
+                        if isinstance(record, EpochResult):
+                            epochs.add(record)
+                        elif isinstance(record, ParameterSnapshot) and not record.epoch_end:
+                            latest = record
                     yield from payload
                 elif kind == "done":
                     self.result, self.path.snapshots = payload  # the child kept the run's path
@@ -123,8 +157,25 @@ class TrainingWorker(QObject):
                 else:
                     raise NNStudioError(payload)
         finally:
+            child.close()  # a Stop or Close meanwhile still reaches it: a child hung at its exit meets the deadline
             self.control.forward = None
-            child.close(STOP_WAIT_MS / 1000)
+
+    def _salvage(self, child: ChildRun, epochs: list[EpochResult], latest: ParameterSnapshot | None,
+                 seconds: float) -> TrainingResult:
+        """The run of a child ended for not answering Stop in time, as far as the window received it: the
+        last live parameters it sent, with the epochs finished before them. Landed as a stopped run whose
+        `error` says so (the document's undo can take it back). None received, or not finite: nothing lands."""
+        ended = f"the training process did not answer Stop within {child.deadline_seconds:g} s and was ended"
+        if latest is None or not all(np.isfinite(array).all() for layer in latest.network.layers
+                                     for array in (layer.weights, layer.bias) if array is not None):
+            raise NNStudioError(f"{ended} before it sent any weights; the network in the window is unchanged")
+        kept = [e for e in epochs if e.epoch < latest.epoch]  # the epochs these parameters have been through
+        self.path.record(latest)
+        done = latest.epoch - 1
+        before = f"the {_epochs(done)} finished before them" if done else "no epoch finished before them"
+        return TrainingResult(latest.network, kept, stopped=True, seconds=seconds,
+                              error=f"{ended}; the network has the last weights it sent (epoch {latest.epoch}, "
+                                    f"step {latest.step}), and the run is kept with {before}")
 
     def _run(self) -> None:
         request = self.request
@@ -132,6 +183,8 @@ class TrainingWorker(QObject):
         last = [0.0]
 
         def on_download(name: str, done: int, total: int | None) -> None:
+            if self.control.stop_requested:  # Stop (or Close) cancels a download at its next chunk
+                raise DownloadCancelled(f"download of {name} cancelled")
             now = time.perf_counter()
             if now - last[0] > 0.05 or (total and done == total):
                 last[0] = now
@@ -182,9 +235,21 @@ class TrainingController(QObject):
         self.worker: TrainingWorker | None = None
         self.request: TrainingRequest | None = None
         self.data: DataSplit | None = None
-        self.epochs: list[EpochResult] = []
-        self.steps: list[tuple[int, float]] = []
+        # What the run reported, thinned on a long run (first and last kept): a toy set's thousands of epochs
+        # a second, kept whole, grew without end. A run's record keeps at most MAX_RUN_ROWS rows anyway.
+        self._epoch_results: Thinned[EpochResult] = Thinned(MAX_RUN_ROWS)
+        self._step_points: Thinned[tuple[int, float]] = Thinned(MAX_RUN_ROWS)
         self._landed = False
+
+    @property
+    def epochs(self) -> list[EpochResult]:
+        """The run's epoch results so far, in order (thinned evenly on a long run; the latest kept)."""
+        return self._epoch_results.items()
+
+    @property
+    def steps(self) -> list[tuple[int, float]]:
+        """The run's train-loss points (`step_point`s) so far, thinned as `epochs` is."""
+        return self._step_points.items()
 
     @property
     def path(self) -> list[ParameterSnapshot]:
@@ -198,7 +263,8 @@ class TrainingController(QObject):
     def start(self, request: TrainingRequest) -> TrainingWorker:
         if self.running:
             raise NNStudioError("training is already running")
-        self.request, self.epochs, self.data, self._landed = request, [], None, False
+        self.request, self.data, self._landed = request, None, False
+        self._epoch_results, self._step_points = Thinned(MAX_RUN_ROWS), Thinned(MAX_RUN_ROWS)
         self.control = TrainingControl(responsive=True)  # (the worker turns it off for a child process)
         self.thread = QThread()
         self.thread.setObjectName("nnstudio-training")
@@ -208,9 +274,8 @@ class TrainingController(QObject):
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.data_ready.connect(self._on_data)
-        self.worker.epochs_finished.connect(self.epochs.extend)
-        self.steps: list[tuple[int, float]] = []
-        self.worker.progressed.connect(lambda record: self.steps.append(step_point(record)))
+        self.worker.epochs_finished.connect(self._epoch_results.extend)
+        self.worker.progressed.connect(lambda record: self._step_points.add(step_point(record)))
         # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
         self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self.worker.failed.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
@@ -233,20 +298,29 @@ class TrainingController(QObject):
 
     def stop(self, wait: bool = False) -> bool:
         """Ask the run to stop after its current batch; with `wait`, block until the thread is done
-        and land the result now (used when the window closes). True if the thread has ended."""
+        (at most STOP_WAIT_MS: a child that does not answer is ended by its deadline well before) and
+        land the result or the failure now (used when the window closes). True if the thread has ended;
+        a thread that has not is kept until it has, wherever this controller goes (`_keep_until_finished`)."""
         if self.control is not None:
             self.control.stop()
         if not wait or self.thread is None:
             return not self.running
         ended = self.thread.wait(STOP_WAIT_MS)
-        if ended and self.worker is not None and self.worker.result is not None:
-            self._on_finished(self.worker.result)
+        worker = self.worker
+        if not ended:
+            _keep_until_finished(self.thread, worker)
+        elif worker is not None and worker.result is not None:
+            self._on_finished(worker.result)
+        elif worker is not None and worker.failure is not None:
+            self._on_failed(worker.failure)
         return ended
 
     def _on_data(self, data: DataSplit) -> None:
         self.data = data
 
     def _release(self) -> None:
+        if self.thread is not None:  # it has sent its last signal and is ending: `ended` finds it idle
+            self.thread.wait(STOP_WAIT_MS)
         self.document.structure_locked = False
         self.document.set_preview(None)
 
@@ -264,7 +338,7 @@ class TrainingController(QObject):
                              "optimizer": request.config.optimizer}
             if norm is not None:  # the statistics of this run's inputs; None when they were used raw
                 changes["normalisation"] = norm.project_field()
-            epochs = len(result.epochs)
+            epochs = result.epochs_done  # not len(result.epochs): a long run's results are thinned
             verb = "Stopped training" if result.stopped else "Train"
             changes["runs"] = with_run(project.runs, run_record(request.dataset, request.config, result, self.steps))
             self.document.apply(project.replace(**changes),
@@ -274,7 +348,44 @@ class TrainingController(QObject):
         self.ended.emit(result)
 
     def _on_failed(self, message: str) -> None:
+        if self._landed:  # already told (Close waited for the thread and landed it then)
+            return
         self._landed = True
         self._release()
         self.failed.emit(message)
         self.ended.emit(None)
+
+
+class _Outliving(QObject):
+    """Threads of runs that had not ended when their window closed (a download blocked in a read until
+    its timeout), each kept with its worker until it has finished. Qt aborts the whole process when a
+    QThread object is destroyed while its thread runs, and a closed window's controller may go at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: dict[QThread, QObject | None] = {}
+
+    def keep(self, thread: QThread, worker: QObject | None) -> None:
+        if thread not in self.kept:
+            self.kept[thread] = worker
+            thread.finished.connect(self._finished)  # queued: runs here, once the thread is done
+
+    @Slot()
+    def _finished(self) -> None:
+        self.kept.pop(self.sender(), None)  # type: ignore[call-overload]
+
+    def wait_all(self) -> None:
+        """At exit: a kept thread ends before the interpreter tears its objects down."""
+        for thread in list(self.kept):
+            thread.wait()
+
+
+_outliving: _Outliving | None = None
+
+
+def _keep_until_finished(thread: QThread, worker: QObject | None) -> None:
+    global _outliving
+    if _outliving is None:
+        _outliving = _Outliving()
+        atexit.register(_outliving.wait_all)
+    _outliving.keep(thread, worker)
