@@ -26,11 +26,15 @@ import numpy as np
 
 from nnstudio import __version__
 from nnstudio.atomic import check_can_write
+from nnstudio.cli_values import PRINTED_WEIGHTS, omitted_note, write_json, write_matrix
 from nnstudio.crash_log import describe, log_file, write_log
-from nnstudio.core.errors import LossError, NNStudioError
+from nnstudio.core.errors import LossError, NNStudioError, shorten, terminal_text
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.optim import apply_update
+from nnstudio.core.limits import MAX_EPOCHS
+from nnstudio.core.network import DenseLayer
 from nnstudio.core.project import NO_TARGET, Project
+from nnstudio.core.step_memory import check_step_memory, samples_within_budget
 from nnstudio.core.trace import backward, forward, trace_loss
 from nnstudio.io.examples import list_examples, load_file_or_example
 from nnstudio.io.network_file import save_project
@@ -49,8 +53,27 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse whose refusals ("invalid choice: …") take the route of every other one: a UsageError,
+    written by `_error_line` (one line, escaped, cut) with exit status 2."""
+
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
+
+
+#: Characters of one report line on stdout ("saved …", "training … on …"): longer than an error line, as
+#: import lists up to MAX_LAYERS layers, but never unbounded whatever a file or option holds.
+REPORT_LINE = 4000
+
+
+def _say(text: str, *, flush: bool = False) -> None:
+    """One report line on stdout that may hold names from files or options: escaped and cut (terminal_text)."""
+    print(terminal_text(text, REPORT_LINE), flush=flush)
+
+
+def _error_line(text: str) -> None:
+    """The one place a message reaches stderr: one line, its control characters shown as escapes, cut
+    to TERMINAL_LINE characters, so a file name holding ESC or a 100,000-character value stays harmless."""
+    print(terminal_text(text), file=sys.stderr)
 
 
 def _join_vectors(argv: list[str]) -> list[str]:
@@ -91,15 +114,19 @@ def _vector(text: str | None, size: int, what: str) -> tuple[np.ndarray, tuple[s
     return np.array(values), tuple(words)
 
 
-def _whole(minimum: int):  # type: ignore[no-untyped-def]
-    """An argparse type: a whole number ≥ `minimum`, refused by argparse's own one-line error otherwise."""
+def _whole(minimum: int, maximum: int | None = None):  # type: ignore[no-untyped-def]
+    """An argparse type: a whole number ≥ `minimum` (and ≤ `maximum`, when given), refused by argparse's own
+    one-line error otherwise."""
     def convert(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {shorten(text)!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"expected a whole number ≥ {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {minimum} to {maximum:,}, "
+                                             f"got {shorten(str(value))}")
         return value
     convert.__name__ = "whole number"
     return convert
@@ -131,9 +158,9 @@ def _fraction(text: str) -> float:
     try:
         value = float(text[:-1]) / 100 if text.strip().endswith("%") else float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.98 or 98%, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.98 or 98%, got {shorten(text)!r}") from None
     if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1] such as 0.98 or 98%, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1] such as 0.98 or 98%, got {shorten(text)!r}")
     return value
 
 
@@ -156,6 +183,9 @@ def _make_parser() -> _Parser:
     common(step)
     step.add_argument("--lr", help="learning rate (overrides the file's)")
     step.add_argument("--out", metavar="NEW_FILE", help="save the updated network to NEW_FILE")
+    step.add_argument("--all-weights", action="store_true",
+                      help=f"print ∂L/∂W and the updated W of every edge however many (by default only for networks "
+                           f"of at most {PRINTED_WEIGHTS:,} weights; larger ones show each matrix's shape)")
 
     evaluate = sub.choices["eval"]
     evaluate.add_argument("--dataset", help="evaluate on this dataset's test split instead of one input")
@@ -168,7 +198,8 @@ def _make_parser() -> _Parser:
                        help="mnist, fashion-mnist, xor, product, circles, spirals, clusters, quadratic, PATH.csv "
                             "(a last column of only 0 and 1 is two classes), or function:EXPRESSION")
     train.add_argument("--data-dir", help="folder holding the dataset's files")
-    train.add_argument("--epochs", type=_whole(1), default=5)
+    train.add_argument("--epochs", type=_whole(1, MAX_EPOCHS), default=5,
+                       help=f"epochs to train, at most {MAX_EPOCHS:,} (default 5)")
     train.add_argument("--batch-size", type=_whole(1), default=32)
     train.add_argument("--lr", help="learning rate (expressions allowed; default: the file's)")
     train.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], help="default: the file's")
@@ -227,12 +258,12 @@ def _export(args: argparse.Namespace) -> int:
     """`nnstudio export`: the network in another tool's format (see io/interop.py)."""
     from nnstudio.io.interop import export_project
 
+    check_can_write(args.out)  # before anything is read or built
     project = load_file_or_example(args.network)
-    check_can_write(args.out)
     if args.dtype and args.to not in ("onnx", "safetensors"):
         raise UsageError(f"--dtype is for onnx and safetensors; a {args.to} script keeps the file's precision")
     written = export_project(project, args.to, args.out, args.dtype)
-    print(f"wrote {', '.join(map(str, written))}: {'-'.join(map(str, project.network.sizes))} as {args.to}")
+    _say(f"wrote {', '.join(map(str, written))}: {'-'.join(map(str, project.network.sizes))} as {args.to}")
     return 0
 
 
@@ -254,9 +285,9 @@ def _import(args: argparse.Namespace) -> int:
     save_project(project, args.out)
     layers = ", ".join(f"{layer.n_out} {layer.activation}" + ("" if layer.has_bias else " (no bias)")
                        for layer in project.network.layers)
-    print(f"saved {args.out}: {project.network.input_size} inputs → {layers}; {project.loss} loss")
+    _say(f"saved {args.out}: {project.network.input_size} inputs → {layers}; {project.loss} loss")
     for note in imported.notes:  # what the model file held that the network does not: said, not dropped silently
-        print(f"  {note}")
+        _say(f"  {note}")
     return 0
 
 
@@ -286,8 +317,8 @@ def _new(args: argparse.Namespace) -> int:
                                  seed=args.seed, image=image)
     project = build_project(blueprint)
     save_project(project, args.out)
-    print(f"saved {args.out}: {'-'.join(map(str, sizes))}, {args.hidden} hidden, {args.output} output, "
-          f"{project.loss} loss, {args.init} weights (seed {args.seed})")
+    _say(f"saved {args.out}: {'-'.join(map(str, sizes))}, {args.hidden} hidden, {args.output} output, "
+         f"{project.loss} loss, {args.init} weights (seed {args.seed})")
     return 0
 
 
@@ -329,6 +360,8 @@ def _neurons(n: int) -> str:
 
 
 def _eval(project: Project, args: argparse.Namespace) -> dict[str, Any]:
+    if args.command == "eval":  # a step counts its own, larger, working memory first (_step)
+        check_step_memory(project.network, backward=False, what="an evaluation")
     trace = forward(project.network, project.network_input())
     last = project.network.layers[-1] if project.network.layers else None
     result: dict[str, Any] = {"input": _list(project.input)}
@@ -352,7 +385,7 @@ def _eval(project: Project, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _print_eval(project: Project, result: dict[str, Any], digits: int) -> None:
-    print(f"{project.name or 'network'}: {'-'.join(map(str, project.network.sizes))}")
+    _say(f"{project.name or 'network'}: {'-'.join(map(str, project.network.sizes))}")
     print(f"input        x = {_fmt(result['input'], digits)}")
     if "normalised_input" in result:
         kind = project.normalisation["kind"]  # type: ignore[index]
@@ -383,21 +416,35 @@ def _step(project: Project, args: argparse.Namespace) -> tuple[dict[str, Any], P
         except NNStudioError as error:
             raise UsageError(f"--lr: {error}") from None
         config = dataclasses.replace(config, learning_rate=lr)
+    check_step_memory(project.network, 1, config.name)  # before anything is computed, with the figure
     trace = forward(project.network, project.network_input())
     grads = backward(project.network, trace, project.target, project.loss)
     updated, _ = apply_update(project.network, grads, config)
     result = _eval(project, args)
     result["learning_rate"] = config.learning_rate
     result["optimizer"] = config.name
+    # Per-edge values stay arrays (written a row at a time), and are left out of a large network's output
+    # unless asked for: they were 157 MB of text for 2048-2048-2048 (nnstudio/cli_values.py).
+    omitted = None if args.all_weights else omitted_note(project.network.sizes)
     for values, g, new in zip(result["layers"], grads.layers, updated.layers):
         values.update({
             "delta": _list(g.delta),
-            "grad_weights": _list(g.grad_weights),
+            "grad_weights": None if omitted else g.grad_weights,
             "grad_bias": _list(g.grad_bias),
-            "new_weights": _list(new.weights),
+            "new_weights": None if omitted else new.weights,
             "new_bias": _list(new.bias),
         })
+    if omitted:
+        result["weights_omitted"] = omitted
     return result, project.replace(network=updated, optimizer=config)
+
+
+def _print_weights(label: str, layer: DenseLayer, values: np.ndarray | None, digits: int) -> None:
+    """One per-edge matrix of `step`'s text, a row at a time; its shape alone when it was left out."""
+    if values is None:
+        print(f"{label}{layer.n_out}×{layer.n_in} values (not printed)")
+    else:
+        write_matrix(sys.stdout, label, values, digits)
 
 
 def _print_step(project: Project, result: dict[str, Any], digits: int) -> None:
@@ -407,14 +454,16 @@ def _print_step(project: Project, result: dict[str, Any], digits: int) -> None:
         values = result["layers"][index - 1]
         print(f"layer {index}")
         print(f"  δ     = {_fmt(values['delta'], digits)}")
-        print(f"  ∂L/∂W = {_fmt(values['grad_weights'], digits)}")
+        _print_weights("  ∂L/∂W = ", project.network.layers[index - 1], values["grad_weights"], digits)
         if values["grad_bias"] is not None:
             print(f"  ∂L/∂b = {_fmt(values['grad_bias'], digits)}")
     print("updated parameters")
     for index, values in enumerate(result["layers"], start=1):
-        print(f"  W{index} = {_fmt(values['new_weights'], digits)}")
+        _print_weights(f"  W{index} = ", project.network.layers[index - 1], values["new_weights"], digits)
         if values["new_bias"] is not None:
             print(f"  b{index} = {_fmt(values['new_bias'], digits)}")
+    if "weights_omitted" in result:
+        print(f"({result['weights_omitted']})")
 
 
 # ----------------------------------------------------------------------------- datasets
@@ -441,9 +490,10 @@ def _progress_bar(enabled: bool):  # type: ignore[no-untyped-def]
         if total:
             width = 30
             filled = int(width * min(done / total, 1.0))
-            sys.stderr.write(f"\r{label[:40]:40s} [{'#' * filled}{'.' * (width - filled)}] {done / total:6.1%}")
+            sys.stderr.write(f"\r{terminal_text(label, 40):40s} [{'#' * filled}{'.' * (width - filled)}] "
+                             f"{done / total:6.1%}")
         else:
-            sys.stderr.write(f"\r{label[:40]:40s} {done:,.0f}")
+            sys.stderr.write(f"\r{terminal_text(label, 40):40s} {done:,.0f}")
         sys.stderr.flush()
     return draw
 
@@ -459,13 +509,15 @@ def _load_data(args: argparse.Namespace, show: bool, dtype: str = "float32"):  #
 
 
 def _train(args: argparse.Namespace) -> int:
+    from nnstudio.core.limits import MAX_RUN_ROWS
     from nnstudio.core.runs import with_run
     from nnstudio.data.dataset import normalise_split
     from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, train
     from nnstudio.training.run_record import run_record, step_point
+    from nnstudio.training.thinned import Thinned
 
+    check_can_write(args.out)  # before minutes of training (and before the network is read), not after
     project = load_file_or_example(args.network)
-    check_can_write(args.out)  # before minutes of training, not after
     data = _load_data(args, not args.quiet, args.precision)
     config = project.optimizer
     changes: dict[str, Any] = {}
@@ -493,13 +545,14 @@ def _train(args: argparse.Namespace) -> int:
                               dtype=args.precision, schedule=args.schedule or Schedule(),
                               stop=StopRules(args.target_accuracy, args.early_stop, args.restore_best))
     bar = _progress_bar(not args.quiet)
-    print(f"training {'-'.join(map(str, project.network.sizes))} on {args.dataset}: {len(train_set)} training and "
-          f"{len(test_set)} test samples, {args.epochs} epochs, batch {args.batch_size}, {config.name} "
-          f"α = {config.learning_rate:g}"
-          + (f" ({settings.schedule.describe()})" if settings.schedule.kind != "constant" else "")
-          + f"; large products by {blas.library().name}", flush=True)
+    _say(f"training {'-'.join(map(str, project.network.sizes))} on {args.dataset}: {len(train_set)} training and "
+         f"{len(test_set)} test samples, {args.epochs} epochs, batch {args.batch_size}, {config.name} "
+         f"α = {config.learning_rate:g}"
+         + (f" ({settings.schedule.describe()})" if settings.schedule.kind != "constant" else "")
+         + f"; large products by {blas.library().name}", flush=True)
     run = train(project.network, project.loss, train_set, test_set, settings)
-    steps: list[tuple[int, float]] = []  # the train-loss curve of the run's record, as the window keeps it
+    # The train-loss curve of the run's record, as the window keeps it: thinned, so a long run stays bounded.
+    steps: Thinned[tuple[int, float]] = Thinned(MAX_RUN_ROWS)
     while True:
         try:
             record = next(run)
@@ -507,7 +560,7 @@ def _train(args: argparse.Namespace) -> int:
             result = done.value
             break
         if isinstance(record, StepProgress):
-            steps.append(step_point(record))
+            steps.add(step_point(record))
             bar(f"epoch {record.epoch}/{args.epochs}", record.step, record.steps_per_epoch)
         elif isinstance(record, EpochResult):
             _end_progress_line()
@@ -520,15 +573,15 @@ def _train(args: argparse.Namespace) -> int:
     if result.best_epoch is not None:
         print(f"kept the parameters of epoch {result.best_epoch} (the best test loss)")
     # The run's record, built as the window builds it, so Results → Runs lists it beside the window's runs.
-    runs = with_run(project.runs, run_record(args.dataset, settings, result, steps))
+    runs = with_run(project.runs, run_record(args.dataset, settings, result, steps.items()))
     trained = project.replace(network=result.network, optimizer=config, normalisation=norm.project_field(),
                               runs=runs)
     save_project(trained, args.out)
     if result.error:
-        print(f"nnstudio: {result.error}", file=sys.stderr)
-        print(f"saved the last finite parameters to {args.out}; the run is recorded in it (Runs, run {len(runs)})")
+        _error_line(f"nnstudio: {result.error}")
+        _say(f"saved the last finite parameters to {args.out}; the run is recorded in it (Runs, run {len(runs)})")
         return 1
-    print(f"saved {args.out}; the run is recorded in it (Runs, run {len(runs)})")
+    _say(f"saved {args.out}; the run is recorded in it (Runs, run {len(runs)})")
     return 0
 
 
@@ -542,14 +595,16 @@ def _eval_dataset(args: argparse.Namespace) -> int:
     net = project.network
     check_fits(net, test)
     norm = Normalisation.from_project_field(project.normalisation)
-    outputs = np.concatenate([forward(net, norm.apply_in(test.x[lo:lo + 1024], net.dtype)).output
-                              for lo in range(0, len(test), 1024)])
+    check_step_memory(net, backward=False, what="an evaluation")
+    chunk = min(1024, samples_within_budget(net))  # the samples one forward pass takes within the step budget
+    outputs = np.concatenate([forward(net, norm.apply_in(test.x[lo:lo + chunk], net.dtype)).output
+                              for lo in range(0, len(test), chunk)])
     loss, accuracy, _, _ = evaluate_outputs(outputs, test, project.loss, net.layers[-1].activation)
     if args.json:
         print(json.dumps({"loss": loss, "accuracy": accuracy, "n": len(test)}))
     else:
         shown = "—" if accuracy is None else f"{accuracy:.2%}"
-        print(f"{args.dataset} test split: n = {len(test)}  loss ({project.loss}) = {loss:.6g}  accuracy = {shown}")
+        _say(f"{args.dataset} test split: n = {len(test)}  loss ({project.loss}) = {loss:.6g}  accuracy = {shown}")
     return 0
 
 
@@ -560,7 +615,7 @@ def _run_gui(path: str | None) -> int:
     try:
         from nnstudio.ui.app import run
     except ImportError as error:  # PySide6 missing or broken: say so plainly
-        print(f"nnstudio: error: the window needs PySide6 and pyqtgraph ({error})", file=sys.stderr)
+        _error_line(f"nnstudio: error: the window needs PySide6 and pyqtgraph ({error})")
         return EXIT_USAGE
     return run(path)
 
@@ -575,12 +630,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _main(argv)
     except KeyboardInterrupt:
         _end_progress_line()
-        print("nnstudio: interrupted", file=sys.stderr)
+        _error_line("nnstudio: interrupted")
         return EXIT_INTERRUPTED
     except Exception as error:  # a bug: one line for the person, the traceback for a report
         write_log(type(error), error, error.__traceback__)
         _end_progress_line()
-        print(f"nnstudio: internal error: {describe(error)} (details in {log_file()})", file=sys.stderr)
+        _error_line(f"nnstudio: internal error: {describe(error)} (details in {log_file()})")
         return EXIT_INTERNAL
 
 
@@ -590,8 +645,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return _run_gui(None)
     if args_list[0] not in COMMANDS and not args_list[0].startswith("-"):
         if len(args_list) > 1:
-            print(f"nnstudio: error: unknown command {args_list[0]!r}; commands: {', '.join(COMMANDS)}",
-                  file=sys.stderr)
+            _error_line(f"nnstudio: error: unknown command {shorten(args_list[0])!r}; commands: {', '.join(COMMANDS)}")
             return EXIT_USAGE
         return _run_gui(args_list[0])
     try:
@@ -614,9 +668,9 @@ def _main(argv: Sequence[str] | None) -> int:
             return _eval_dataset(args)
         if args.digits < 1 or args.digits > 17:
             raise UsageError("--digits must be from 1 to 17")
-        project = _with_overrides(load_file_or_example(args.network), args)
         if getattr(args, "out", None):
-            check_can_write(args.out)
+            check_can_write(args.out)  # before the network is even read
+        project = _with_overrides(load_file_or_example(args.network), args)
         if args.command == "eval":
             result = _eval(project, args)
             printer = _print_eval
@@ -626,12 +680,13 @@ def _main(argv: Sequence[str] | None) -> int:
             if args.out:
                 save_project(updated, args.out)
         if args.json:
-            print(json.dumps(result))
+            write_json(result, sys.stdout)  # per-edge arrays a row at a time, never one string of it all
+            print()
         else:
             printer(project, result, args.digits)
         return 0
     except (UsageError, NNStudioError) as error:
-        print(f"nnstudio: error: {error}", file=sys.stderr)
+        _error_line(f"nnstudio: error: {error}")
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`nnstudio … | head`): stop quietly, as other command-line tools do.
@@ -639,7 +694,7 @@ def _main(argv: Sequence[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except OSError as error:
-        print(f"nnstudio: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        _error_line(f"nnstudio: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "))
         return EXIT_USAGE
 
 

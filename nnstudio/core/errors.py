@@ -6,10 +6,49 @@ message as it is, without a traceback.
 
 from __future__ import annotations
 
+import re
+
 
 def shorten(text: str, limit: int = 60) -> str:
     """`text` cut to `limit` characters with an ellipsis, so a hostile 1,000-character input stays one line."""
     return text if len(text) <= limit else text[:limit - 3] + "…"
+
+
+#: Characters of one line written to a terminal (an error, a "saved …" line): a longer one is cut.
+TERMINAL_LINE = 300
+#: What a terminal would act on rather than show: C0 and C1 controls, DEL, bidirectional overrides
+#: (which reorder what is shown), line and paragraph separators, and lone surrogates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def terminal_text(text: object, limit: int = TERMINAL_LINE) -> str:
+    """`text` safe for a terminal: every control character shown as an escape (ESC as `\\x1b`), and at
+    most `limit` characters, cut with an ellipsis.
+
+    Why: file names and option values reach the terminal inside messages; a name holding ESC [ 31 m
+    would recolour (or retitle, or worse) the person's terminal, and a 100,000-character value would
+    be a 100,000-character "line". Only the first `limit` characters are looked at, so the cost is
+    bounded whatever the length.
+    """
+    text = str(text)
+    shown = _UNSAFE.sub(_visible, text[:limit])
+    if len(shown) <= limit and len(text) <= limit:
+        return shown
+    pieces, length = [], 0
+    for match in re.finditer(r"\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt])|.", shown, re.DOTALL):
+        piece = match.group()
+        if length + len(piece) > limit - 1:
+            break
+        pieces.append(piece)
+        length += len(piece)
+    return "".join(pieces) + "…"
 
 
 class NNStudioError(Exception):

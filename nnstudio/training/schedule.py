@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import NNStudioError, shorten
 
 SCHEDULES = ("constant", "step", "cosine")
 
@@ -33,7 +33,7 @@ class Schedule:
 
     def __post_init__(self) -> None:
         if self.kind not in SCHEDULES:
-            raise NNStudioError(f"unknown schedule {self.kind!r}; expected one of: {', '.join(SCHEDULES)}")
+            raise NNStudioError(f"unknown schedule {shorten(self.kind)!r}; expected one of: {', '.join(SCHEDULES)}")
         if self.kind == "step":
             if not isinstance(self.every, int) or self.every < 1:
                 raise NNStudioError(f"a step schedule decays every whole number ≥ 1 of epochs, got {self.every!r}")
@@ -59,16 +59,16 @@ def parse_schedule(text: str) -> Schedule:
     kind = parts[0] or "constant"
     if kind != "step":
         if len(parts) > 1:
-            raise NNStudioError(f"the {kind} schedule takes no numbers, got {text!r}")
+            raise NNStudioError(f"the {kind} schedule takes no numbers, got {shorten(text)!r}")
         return Schedule(kind)
     if len(parts) not in (1, 3):
-        raise NNStudioError(f"write a step schedule as step:EVERY:FACTOR, for example step:10:0.5, got {text!r}")
+        raise NNStudioError(f"write a step schedule as step:EVERY:FACTOR, for example step:10:0.5, got {shorten(text)!r}")
     if len(parts) == 1:
         return Schedule("step")
     try:
         every, factor = int(parts[1]), float(parts[2])
     except ValueError:
-        raise NNStudioError(f"step:EVERY:FACTOR needs a whole number and a number, got {text!r}") from None
+        raise NNStudioError(f"step:EVERY:FACTOR needs a whole number and a number, got {shorten(text)!r}") from None
     return Schedule("step", every, factor)
 
 

@@ -16,6 +16,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from nnstudio.core.errors import terminal_text
 from nnstudio.crash_log import describe, log_file, write_log
 
 
@@ -37,7 +38,7 @@ def install(show: Callable[[str], None]) -> ErrorRelay:
             return
         write_log(kind, error, tb)
         summary = describe(error)
-        print(f"nnstudio: internal error: {summary} (details in {log_file()})", file=sys.stderr)
+        print(terminal_text(f"nnstudio: internal error: {summary} (details in {log_file()})"), file=sys.stderr)
         relay.raised.emit(summary)
 
     sys.excepthook = hook

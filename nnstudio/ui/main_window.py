@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QMarginsF, QRectF, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QBuffer, QByteArray, QMarginsF, QRectF, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import (
     QActionGroup,
     QCloseEvent,
@@ -40,6 +40,7 @@ from nnstudio import __version__
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.blueprint import build_project
 from nnstudio.core.neuron_maps import DEFAULT_BOUNDS, plane_bounds
+from nnstudio.atomic import OutputPathError, check_can_write
 from nnstudio.core.errors import NNStudioError
 from nnstudio.crash_log import describe, log_file, write_log
 from nnstudio.document import Document, ViewsFailed
@@ -67,6 +68,7 @@ from nnstudio.ui.panels.step_panel import StepPanel
 from nnstudio.ui.panels.training_panel import TrainingPanel
 from nnstudio.ui.workers.training_worker import TrainingController
 from nnstudio.ui.panels.weights_model import weights_tsv
+from nnstudio.ui.saving import save_drawing, save_picture
 from nnstudio.ui.selection import ItemKey
 from nnstudio.ui.lifetimes import listen
 
@@ -89,7 +91,7 @@ def _example_info(name: str) -> tuple[str, str]:
 
 def run_words(result) -> str:  # type: ignore[no-untyped-def]
     """How a run ended, as the network it left: the moment the results panel names."""
-    done = len(result.epochs)
+    done = result.epochs_done  # not len(result.epochs): a long run's results are thinned
     epochs = f"{done} epoch{'' if done == 1 else 's'}"
     if result.error:
         return f"the network the run left when it failed after {epochs}"
@@ -183,8 +185,9 @@ class MainWindow(QMainWindow):
         self.trainer.ended.connect(self._on_moment_changed)
         self.trainer.started.connect(self._on_training_started)
         self.trainer.ended.connect(self._on_training_ended)
-        self.trainer.failed.connect(lambda message: self.show_error("Training failed", message))
+        self.trainer.failed.connect(lambda message: self._tell_about_training("Training failed", message))
         self.step_panel.digits_changed.connect(self._on_digits_changed)
+        self.step_panel.refused.connect(lambda message: self.show_error("Cannot step", message))
         self._build_menus()
         self._build_toolbar()
         self.output_status = QLabel()
@@ -218,6 +221,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._first_show = True
         self._restored_state = False
+        self._closing = False  # from the start of an accepted close until the window is shown again
         self._restore_settings()
         self._update_title()
         self._update_undo_actions()
@@ -568,7 +572,11 @@ class MainWindow(QMainWindow):
 
     def save_to(self, path: str | Path) -> bool:
         try:
+            check_can_write(path)  # a FIFO, device, socket, folder or link: refused before anything is written
             self.document.save(path)
+        except OutputPathError as error:  # its message names the path and what it is
+            self.show_error("Could not save", str(error))
+            return False
         except (NNStudioError, OSError) as error:
             self.show_error("Could not save", f"{path}: {getattr(error, 'strerror', None) or error}")
             return False
@@ -622,7 +630,21 @@ class MainWindow(QMainWindow):
         finally:
             self.scene.set_export_mode(False)
 
+    def _write_picture(self, path: str | Path, write: Callable[[], None]) -> bool:
+        """Run `write` (ui/saving.py: checked target, atomic write); a refusal or a disk error is one message."""
+        try:
+            write()
+        except NNStudioError as error:  # OutputPathError names the path and what it is
+            self.show_error("Could not export", str(error))
+            return False
+        except OSError as error:
+            self.show_error("Could not export", f"{path}: {error.strerror or error}")
+            return False
+        return True
+
     def export_png(self, path: str | Path, scale: float = 2.0) -> bool:
+        if not self._write_picture(path, lambda: check_can_write(path)):  # before the canvas is drawn
+            return False
         rect = self._export_rect()
         image = QImage(QSize(int(rect.width() * scale), int(rect.height() * scale)), QImage.Format.Format_ARGB32)
         image.fill(Qt.GlobalColor.white)
@@ -630,25 +652,25 @@ class MainWindow(QMainWindow):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._render_scene(painter, QRectF(image.rect()), rect)
         painter.end()
-        if not image.save(str(path), "PNG"):
-            self.show_error("Could not export", f"{path}: the image could not be written")
-            return False
-        return True
+        return self._write_picture(path, lambda: save_picture(path, image))
 
     def export_svg(self, path: str | Path) -> bool:
         rect = self._export_rect()
         generator = QSvgGenerator()
-        generator.setFileName(str(path))
         generator.setSize(rect.size().toSize())
         generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
         generator.setTitle(self.document.display_name)
-        painter = QPainter()
-        if not painter.begin(generator):
-            self.show_error("Could not export", f"{path}: the file could not be written")
-            return False
-        self._render_scene(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        painter.end()
-        return True
+
+        def draw(buffer: QBuffer) -> bool:  # into memory; only save_drawing touches the disk
+            generator.setOutputDevice(buffer)
+            painter = QPainter()
+            if not painter.begin(generator):
+                return False
+            self._render_scene(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+            painter.end()
+            return True
+
+        return self._write_picture(path, lambda: save_drawing(path, draw))
 
     # ------------------------------------------------------------------ network edits
 
@@ -760,13 +782,14 @@ class MainWindow(QMainWindow):
 
     def paste_layer(self) -> None:
         """Ctrl+V on the canvas: the copied layer inserted after the selected column (or at the end)."""
-        try:
-            layer = layer_from_text(QGuiApplication.clipboard().text(), self.document.project.network.dtype)
+        column = self.selected_column()
+        at = len(self.document.project.network.layers) + 1 if column is None else column + 1
+        network = self.document.project.network
+        try:  # the column it goes after bounds the text's length, checked before any of it is parsed
+            layer = layer_from_text(QGuiApplication.clipboard().text(), network.dtype, inputs=network.sizes[at - 1])
         except NNStudioError as error:
             self.show_error("Could not paste a layer", str(error))
             return
-        column = self.selected_column()
-        at = len(self.document.project.network.layers) + 1 if column is None else column + 1
         try:
             self.document.paste_layer(at, layer)
         except NNStudioError as error:
@@ -860,7 +883,8 @@ class MainWindow(QMainWindow):
     def _on_training_ended(self, result) -> None:  # type: ignore[no-untyped-def]
         self._set_structure_enabled(True)
         if result is None:  # it failed before or while running: the message box says why
-            self.report("Training did not finish: see the message")
+            if not self._closing:  # (closing, the status bar says it: _tell_about_training)
+                self.report("Training did not finish: see the message")
             return
         self._on_data(self.trainer.data)
         self.results_panel.show_run(run_words(result))
@@ -868,7 +892,16 @@ class MainWindow(QMainWindow):
             self.results_dock.raise_()
         self.report("Training stopped" if result.stopped or result.error else "Training finished")
         if result is not None and result.error:
-            self.show_error("Training stopped", result.error)
+            self._tell_about_training("Training stopped", result.error)
+
+    def _tell_about_training(self, title: str, message: str) -> None:
+        """A message box, or while the window closes (a stuck trainer ended by Close, a run ending after
+        it) the status bar and the Training panel's own line: a box outliving its window would keep the
+        application from quitting until someone answered it."""
+        if self._closing:
+            self.report(f"{title}: {message.splitlines()[0]}")
+        else:
+            self.show_error(title, message)
 
     def step(self) -> None:
         """One step on, starting a plan (with the panel's modes) when not stepping yet."""
@@ -938,10 +971,13 @@ class MainWindow(QMainWindow):
 
     @override
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
         if self.trainer.running:
-            # Stop cleanly first: the run lands in the document, then we ask about unsaved work.
+            # Stop cleanly first: the run lands in the document, then we ask about unsaved work. A trainer
+            # that does not answer is ended by its deadline; Close waits at most STOP_WAIT_MS in all.
             self.trainer.stop(wait=True)
         if not self.maybe_save():
+            self._closing = False
             event.ignore()
             return
         self.save_settings()
@@ -953,6 +989,7 @@ class MainWindow(QMainWindow):
     @override
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._closing = False
         if self._first_show:
             # Dock sizes only take once the window has its size; the canvas gets what is left,
             # and Fit runs again once the docks have taken their room.

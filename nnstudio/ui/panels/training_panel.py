@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSlider,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
+from nnstudio.core.limits import MAX_EPOCHS
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.document import Document
 from nnstudio.training import EpochResult, StepProgress, TrainingConfig
@@ -61,7 +63,7 @@ def ending_words(result) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     cut to the middle of its lines ("mished 1 epochs…") where the dock had no room for them, and the
     dock must not grow the window. The tooltip tells it all: why a stop rule ended the run, which
     epoch's parameters were kept, and that Undo restores the network."""
-    count = len(result.epochs)
+    count = result.epochs_done  # not len(result.epochs): a long run's results are thinned
     if result.stopped:
         line = f"stopped after {_epochs(count)}: the network so far is in the document"
         return line, f"{line}.\nUndo restores the network from before the run."
@@ -132,7 +134,7 @@ class TrainingPanel(QWidget):
         form.addRow("Normalise", self.normalise)
         self.epochs = QSpinBox()
         self.epochs.setObjectName("epochs")
-        self.epochs.setRange(1, 100000)
+        self.epochs.setRange(1, MAX_EPOCHS)  # as the command line's --epochs and TrainingConfig allow
         self.epochs.setValue(5)
         form2.addRow("Epochs", self.epochs)
         self.batch = QSpinBox()
@@ -496,15 +498,28 @@ class TrainingPanel(QWidget):
     def _export_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export curves", "training.csv", "CSV files (*.csv)")
         if path:
-            try:
-                self.plot.export_csv(path)
-            except OSError as error:
-                self.message.setText(f"{path}: {error.strerror or error}")
+            self._export(path, self.plot.export_csv)
 
     def _export_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plot", "training.png", "PNG images (*.png)")
-        if path and not self.plot.export_png(path):
-            self.message.setText(f"{path}: the image could not be written")
+        if path:
+            self._export(path, self.plot.export_png)
+
+    def _export(self, path: str, write: Callable[[str], object]) -> bool:
+        """Run one curve export; a refused target (a FIFO, device, folder, link) or a disk error is said in a
+        message box and under the plot, and the run's curves stay as they are."""
+        try:
+            write(path)
+        except (NNStudioError, OSError) as error:
+            text = str(error) if isinstance(error, NNStudioError) else f"{path}: {error.strerror or error}"
+            self.message.setText(text)
+            self.message.show()
+            box = QMessageBox(QMessageBox.Icon.Warning, "Could not export", text, QMessageBox.StandardButton.Ok, self)
+            box.setObjectName("errorBox")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+            return False
+        return True
 
     def _on_failed(self, message: str) -> None:
         self.message.setText(message.splitlines()[0])
