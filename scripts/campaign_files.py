@@ -471,7 +471,10 @@ def mutated_runs(draw: st.DrawFn, base: dict) -> tuple[str, str]:
     data = copy.deepcopy(base)
     notes = []
     for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from([p for p in _paths(data["runs"]) if p]))
+        places = [p for p in _paths(data["runs"]) if p]
+        if not places:  # everything deleted by an earlier mutation: the empty list is the case
+            break
+        path = draw(st.sampled_from(places))
         parent = _parent(data["runs"], path)
         action = draw(st.sampled_from(["hostile", "number", "number", "delete", "grow"]))
         if action == "hostile":

@@ -5,25 +5,15 @@ the epochs box goes as far as a run may, no further. Each refusal leaves the doc
 from __future__ import annotations
 
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core import step_memory
 from nnstudio.core.limits import MAX_EPOCHS
 from nnstudio.io import layer_clipboard
 from nnstudio.ui.panels import matrix_editor
 from nnstudio.ui.selection import ItemKey
+from tests.ui.helpers import error_shown
 
 FOUR_MB = "1\t" * (2 * 2**20)
-
-
-def _error_box(window) -> str:
-    """The text of the error box the last action opened (closed after reading)."""
-    boxes = [box for box in window.findChildren(QMessageBox, "errorBox") if box.isVisible()]
-    assert boxes, "no error box"
-    text = boxes[-1].text()
-    for box in boxes:
-        box.close()
-    return text
 
 
 def test_a_4_mb_paste_into_the_weights_table_is_refused_before_it_is_split(make_window, monkeypatch):
@@ -50,7 +40,7 @@ def test_a_4_mb_layer_on_the_clipboard_is_refused_before_it_is_parsed(make_windo
     window.scene.select_key(ItemKey("layer", 1))  # pasted after layer 1: at most 4,096 neurons of 2 inputs + a bias
     QGuiApplication.clipboard().setText('{"format": "nnstudio.layer", "weights": [' + "1, " * (2 * 2**20) + "1]}")
     window.actions_by_name["paste_layer"].trigger()
-    message = _error_box(window)
+    message = error_shown(window)
     # 41 + 3 × 2,097,152 + 3 characters; 4,096 × (2 + 1) = 12,288 cells × 40 + 200,000 + 4,096 for the keys.
     assert message.startswith("the clipboard: holds 6,291,500 characters; a paste into a layer after 2 neurons may "
                               "hold at most 695,616 (12,288 values")
@@ -69,14 +59,14 @@ def test_stepping_through_more_samples_than_the_budget_holds_is_refused_with_the
     window.actions_by_name["step"].trigger()
     expected = ("stepping through 3 samples of 2-3-1 would need about 1.2 KiB of working memory; a step may use at "
                 "most 1000 bytes; step through fewer samples")
-    assert _error_box(window) == expected
+    assert error_shown(window) == expected
     assert not window.document.stepping.active and window.document.project is before
     # Stepping the current input alone fits; asking for the samples while stepping is refused the same way.
     window.step_panel.samples_mode.setChecked(False)
     window.actions_by_name["step"].trigger()
     assert window.document.stepping.active
     window.step_panel.samples_mode.setChecked(True)
-    assert _error_box(window) == expected
+    assert error_shown(window) == expected
     assert not window.document.stepping.active and window.document.project is before
 
 

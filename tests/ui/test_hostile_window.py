@@ -8,10 +8,10 @@ import os
 import threading
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.io import dumps, load_example, save_project
+from tests.ui.helpers import error_boxes
 
 NASTY = {
     "precision object": ('"precision": "float64"', '"precision": {"a": 1}', "precision: expected text"),
@@ -48,10 +48,6 @@ def _nasty_file(tmp_path, case: str):
     return path
 
 
-def _error_boxes():
-    return [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
-
-
 @pytest.mark.parametrize("case", sorted(NASTY))
 def test_a_nasty_file_is_a_message_and_the_open_document_stays(make_window, qtbot, tmp_path, case):
     window = make_window("backprop-4-2-3")
@@ -60,8 +56,8 @@ def test_a_nasty_file_is_a_message_and_the_open_document_stays(make_window, qtbo
     path = _nasty_file(tmp_path, case)
     on_disk = path.read_bytes()
     assert window.open_path(path) is False
-    qtbot.waitUntil(lambda: bool(_error_boxes()))
-    message = _error_boxes()[-1].text()
+    qtbot.waitUntil(lambda: bool(error_boxes()))
+    message = error_boxes()[-1].text()
     assert NASTY[case][2] in message and path.name in message, message
     assert window.document.project is before and window.document.modified
     assert path.read_bytes() == on_disk
@@ -78,10 +74,10 @@ def test_a_fifo_or_a_device_opened_in_the_window_is_refused_at_once(make_window,
         assert window.open_path(fifo) is False
     finally:
         watchdog.cancel()
-    qtbot.waitUntil(lambda: bool(_error_boxes()))
-    assert "is a pipe (FIFO), not a network file" in _error_boxes()[-1].text()
+    qtbot.waitUntil(lambda: bool(error_boxes()))
+    assert "is a pipe (FIFO), not a network file" in error_boxes()[-1].text()
     assert window.open_path("/dev/zero") is False
-    qtbot.waitUntil(lambda: any("/dev/zero: is a device" in box.text() for box in _error_boxes()))
+    qtbot.waitUntil(lambda: any("/dev/zero: is a device" in box.text() for box in error_boxes()))
 
 
 # On purpose: save_project is replaced by one that raises; the unexpected-failure path is under test.
@@ -99,8 +95,8 @@ def test_a_save_that_fails_unexpectedly_is_a_message_and_nothing_is_lost(make_wi
 
     monkeypatch.setattr("nnstudio.document.document.save_project", broken)
     assert window.save_to(target) is False
-    qtbot.waitUntil(lambda: bool(_error_boxes()))
-    text = _error_boxes()[-1].text()
+    qtbot.waitUntil(lambda: bool(error_boxes()))
+    text = error_boxes()[-1].text()
     assert "ValueError: Out of range float values" in text and "Nothing was changed" in text
     assert window.document.modified and window.document.project.network.layers[0].weights[0, 0] == 3.0
     assert target.read_bytes() == on_disk
@@ -110,8 +106,8 @@ def test_a_save_that_fails_unexpectedly_is_a_message_and_nothing_is_lost(make_wi
 def test_a_save_into_a_folder_that_is_gone_is_a_message(make_window, qtbot, tmp_path):
     window = make_window("cosine-memory")
     assert window.save_to(tmp_path / "gone" / "x.nnstudio") is False
-    qtbot.waitUntil(lambda: bool(_error_boxes()))
-    assert "gone" in _error_boxes()[-1].text()
+    qtbot.waitUntil(lambda: bool(error_boxes()))
+    assert "gone" in error_boxes()[-1].text()
 
 
 def test_stepping_into_an_overflowing_update_is_a_message_and_nothing_changes(make_window, qtbot):
@@ -121,8 +117,8 @@ def test_stepping_into_an_overflowing_update_is_a_message_and_nothing_changes(ma
                                           target=project.target + 1e300), "hostile settings", "values")
     before = window.document.project
     window.step()
-    qtbot.waitUntil(lambda: bool(_error_boxes()))
-    assert "the update would make" in _error_boxes()[-1].text()
+    qtbot.waitUntil(lambda: bool(error_boxes()))
+    assert "the update would make" in error_boxes()[-1].text()
     assert window.document.project is before
 
 

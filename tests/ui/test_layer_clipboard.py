@@ -6,22 +6,12 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.io import load_example
 from nnstudio.io.layer_clipboard import layer_from_text, layer_to_text
 from nnstudio.io.network_file import NetworkFileError
 from nnstudio.ui.selection import ItemKey
-
-
-def error_shown(window) -> str:
-    """The text of the error box the last action opened (closed after reading)."""
-    boxes = [box for box in window.findChildren(QMessageBox, "errorBox") if box.isVisible()]
-    assert boxes, "no error box"
-    text = boxes[-1].text()
-    for box in boxes:
-        box.close()
-    return text
+from tests.ui.helpers import error_shown
 
 
 def test_a_copied_layer_pastes_into_another_window_with_its_values_and_text(qtbot, make_window):

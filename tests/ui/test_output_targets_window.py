@@ -14,15 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QFileDialog
+from tests.ui.helpers import error_boxes
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, device nodes and links as POSIX has them")
 
 PRECIOUS = b"the file the link points at\n"
-
-
-def _error_boxes():
-    return [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
 
 
 def _answer_save_dialog(monkeypatch, path: Path, chosen: str = "") -> None:
@@ -115,8 +112,8 @@ def test_a_refused_target_is_a_message_the_node_stays_and_the_document_is_kept(
     planted = Planted(tmp_path / name, kind)
     try:
         act(window, monkeypatch, planted.path)
-        qtbot.waitUntil(lambda: bool(_error_boxes()))
-        message = _error_boxes()[-1].text()
+        qtbot.waitUntil(lambda: bool(error_boxes()))
+        message = error_boxes()[-1].text()
         assert message.startswith(f"{planted.path}: {WHAT[kind]}"), message
         assert planted.intact()
     finally:
@@ -133,9 +130,9 @@ def test_save_as_onto_a_fifo_then_onto_a_new_name_saves(make_window, qtbot, tmp_
     planted = Planted(tmp_path / "pipe.nnstudio", "fifo")
     try:
         _save_as(window, monkeypatch, planted.path)
-        qtbot.waitUntil(lambda: bool(_error_boxes()))
+        qtbot.waitUntil(lambda: bool(error_boxes()))
         assert "pipe.nnstudio: is a named pipe (FIFO); give the name of a regular file or a new one" in \
-            _error_boxes()[-1].text()
+            error_boxes()[-1].text()
         assert window.document.path is None and window.document.modified and planted.intact()
     finally:
         planted.close()

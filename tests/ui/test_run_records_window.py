@@ -12,10 +12,10 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from nnstudio.io import dumps, load_example
 from nnstudio.ui.panels.runs_panel import RunsPanel
+from tests.ui.helpers import error_boxes
 
 
 def _run(**changes) -> dict:
@@ -34,10 +34,6 @@ def _write(tmp_path, name: str, *runs: dict):
     return path
 
 
-def _error_boxes():
-    return [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
-
-
 @pytest.mark.parametrize("name, run, message", [
     ("epoch-1e20.nnstudio", _run(epochs=[[1e20, 0.69, 0.68, 0.5, 0.5, 4]]),
      "runs[0].epochs[0][0]: epoch must be a whole number from 1 to 1,000,000, got 1e+20"),
@@ -54,8 +50,8 @@ def test_a_faulty_run_record_is_a_message_and_the_open_document_stays(make_windo
     path = _write(tmp_path, name, run)
     on_disk = path.read_bytes()
     assert window.open_path(path) is False
-    qtbot.waitUntil(lambda: bool(_error_boxes()))
-    shown = _error_boxes()[-1].text()
+    qtbot.waitUntil(lambda: bool(error_boxes()))
+    shown = error_boxes()[-1].text()
     assert f"{name}: {message}" in shown, shown
     assert window.document.project is before and window.document.modified
     assert path.read_bytes() == on_disk

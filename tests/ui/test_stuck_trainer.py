@@ -11,7 +11,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core import build_network
 from nnstudio.core.project import Project
@@ -21,6 +21,7 @@ from nnstudio.ui.main_window import MainWindow
 from nnstudio.ui.workers import training_worker
 from tests.ui.conftest import settle
 from tests.ui.helpers import answer_next_message_box
+from tests.ui.helpers import error_boxes
 
 READS_NOTHING = ("-c", "import signal; signal.pause()")  # hung before its first read
 IGNORES_STOP = ("-c", ("import nnstudio.training.child_process as c\n"  # trains on, never sees its stop
@@ -54,6 +55,19 @@ def start_and_suspend(qtbot, window, panel) -> int:
     return pid
 
 
+def start_a_stuck_child(qtbot, settings, monkeypatch, arguments) -> tuple[MainWindow, object, object]:
+    """A window whose Start ran the child `arguments` (one that ignores Stop or reads nothing), with the stop
+    deadline lowered to 0.2 s; returns the window, its Training panel and the project before the run."""
+    monkeypatch.setattr(child_process, "CHILD_ARGUMENTS", arguments)
+    monkeypatch.setattr(child_process, "STOP_DEADLINE_SECONDS", 0.2)
+    window, panel = training_window(qtbot, settings)
+    before = window.document.project
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: window.trainer.worker is not None and window.trainer.worker.child is not None,
+                    timeout=20000)
+    return window, panel, before
+
+
 def gone(pid: int) -> bool:
     """No process has the pid any more: the child was reaped, not left a zombie."""
     try:
@@ -61,10 +75,6 @@ def gone(pid: int) -> bool:
     except ProcessLookupError:
         return True
     return False
-
-
-def error_boxes() -> list[QMessageBox]:
-    return [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
 
 
 def test_stop_ends_a_suspended_trainer_the_ordinary_way(qtbot, settings, monkeypatch):
@@ -86,13 +96,7 @@ def test_stop_ends_a_suspended_trainer_the_ordinary_way(qtbot, settings, monkeyp
 
 
 def test_stop_ends_a_trainer_that_ignores_it_and_keeps_the_last_weights_it_sent(qtbot, settings, monkeypatch):
-    monkeypatch.setattr(child_process, "CHILD_ARGUMENTS", IGNORES_STOP)
-    monkeypatch.setattr(child_process, "STOP_DEADLINE_SECONDS", 0.2)
-    window, panel = training_window(qtbot, settings)
-    before = window.document.project
-    panel.start_button.click()
-    qtbot.waitUntil(lambda: window.trainer.worker is not None and window.trainer.worker.child is not None,
-                    timeout=20000)
+    window, panel, before = start_a_stuck_child(qtbot, settings, monkeypatch, IGNORES_STOP)
     previews: list = []
     window.trainer.worker.snapshot.connect(previews.append)
     qtbot.waitUntil(lambda: len(previews) >= 1 and len(window.trainer.epochs) >= 1, timeout=30000)
@@ -141,13 +145,7 @@ def test_close_ends_a_suspended_trainer_and_waits_for_its_thread(qtbot, settings
 def test_close_ends_a_trainer_that_reads_nothing(qtbot, settings, monkeypatch):
     """Hung before its first read (a run larger than the pipe would block the worker's send too): Close
     kills it at the deadline, nothing lands, and the window closes without asking (nothing changed)."""
-    monkeypatch.setattr(child_process, "CHILD_ARGUMENTS", READS_NOTHING)
-    monkeypatch.setattr(child_process, "STOP_DEADLINE_SECONDS", 0.2)
-    window, panel = training_window(qtbot, settings)
-    before = window.document.project
-    panel.start_button.click()
-    qtbot.waitUntil(lambda: window.trainer.worker is not None and window.trainer.worker.child is not None,
-                    timeout=20000)
+    window, panel, before = start_a_stuck_child(qtbot, settings, monkeypatch, READS_NOTHING)
     thread, worker = window.trainer.thread, window.trainer.worker
     pid = worker.child.pid
     assert window.close()
