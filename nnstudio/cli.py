@@ -512,7 +512,8 @@ def _train(args: argparse.Namespace) -> int:
     from nnstudio.core.limits import MAX_RUN_ROWS
     from nnstudio.core.runs import with_run
     from nnstudio.data.dataset import normalise_split
-    from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, train
+    from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, drive, train
+    from nnstudio.training.loop import Record
     from nnstudio.training.run_record import run_record, step_point
     from nnstudio.training.thinned import Thinned
 
@@ -553,12 +554,8 @@ def _train(args: argparse.Namespace) -> int:
     run = train(project.network, project.loss, train_set, test_set, settings)
     # The train-loss curve of the run's record, as the window keeps it: thinned, so a long run stays bounded.
     steps: Thinned[tuple[int, float]] = Thinned(MAX_RUN_ROWS)
-    while True:
-        try:
-            record = next(run)
-        except StopIteration as done:
-            result = done.value
-            break
+
+    def report(record: Record) -> None:
         if isinstance(record, StepProgress):
             steps.add(step_point(record))
             bar(f"epoch {record.epoch}/{args.epochs}", record.step, record.steps_per_epoch)
@@ -568,6 +565,8 @@ def _train(args: argparse.Namespace) -> int:
             rate = f"  α = {record.learning_rate:.4g}" if settings.schedule.kind != "constant" else ""
             print(f"epoch {record.epoch}: train loss {record.train_loss:.4f}  test loss {record.test_loss:.4f}  "
                   f"test accuracy {accuracy}  {record.samples_per_second:,.0f} samples/s{rate}", flush=True)
+
+    result = drive(run, report)
     if result.stop_reason:
         print(f"stopped: {result.stop_reason}")
     if result.best_epoch is not None:

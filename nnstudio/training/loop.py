@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Generator
+from typing import Callable, Generator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -216,10 +216,14 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
                           stop_reason, best_epoch)
 
 
-def drive(run: Generator[Record, None, TrainingResult]) -> TrainingResult:
-    """Run a training generator to the end and return its result."""
+def drive(run: Generator[Record, None, TrainingResult],
+          each: Callable[[Record], None] | None = None) -> TrainingResult:
+    """Run a training generator to the end and return its result, handing each record to `each` on the way
+    (the command line prints them; a test collects them)."""
     while True:
         try:
-            next(run)
+            record = next(run)
         except StopIteration as done:
             return done.value
+        if each is not None:
+            each(record)

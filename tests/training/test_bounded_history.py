@@ -15,7 +15,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.limits import MAX_EPOCHS
 from nnstudio.data.toy import toy
 from nnstudio.io import load_example
-from nnstudio.training import EpochResult, StepProgress, TrainingConfig, train
+from nnstudio.training import EpochResult, StepProgress, TrainingConfig, drive, train
 from nnstudio.training import loop as loop_module
 from nnstudio.training.run_record import run_record, step_point
 from nnstudio.training.thinned import Thinned
@@ -42,18 +42,17 @@ def test_a_long_xor_run_keeps_a_bounded_history_and_ends_as_an_unthinned_one_wou
     project = load_example("xor")
     config = TrainingConfig(epochs=3000, batch_size=4, seed=0, report_seconds=0.0)
     run = train(project.network, project.loss, data, data, config)
-    epochs_seen, steps, last = 0, Thinned(40), None
-    while True:
-        try:
-            record = next(run)
-        except StopIteration as done:
-            result = done.value
-            break
+    epochs: list[EpochResult] = []
+    steps = Thinned(40)
+
+    def keep(record) -> None:  # as the command line does: every epoch seen, the step points thinned
         if isinstance(record, EpochResult):
-            epochs_seen += 1
-            last = record
+            epochs.append(record)
         elif isinstance(record, StepProgress):
             steps.add(step_point(record))
+
+    result = drive(run, keep)
+    epochs_seen, last = len(epochs), epochs[-1]
     assert epochs_seen == 3000
     assert len(result.epochs) <= 41  # a count, not a clock: 3,000 results were yielded, at most 41 kept
     assert result.epochs[0].epoch == 1 and result.epochs[-1] is last and result.epochs_done == 3000

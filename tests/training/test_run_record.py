@@ -15,15 +15,9 @@ def test_the_record_holds_the_settings_the_epochs_and_the_step_losses_the_loop_r
                             seed=4, schedule=Schedule("step", 2, 0.5), stop=StopRules(0.999, 5, True),
                             report_seconds=0.0)  # a record at every check of the clock, whatever the machine
     run = train(build_network([2, 6, 2], ["tanh", "softmax"], seed=0), "cce", data.train, data.test, config)
-    seen = []
-    while True:
-        try:
-            record = next(run)
-        except StopIteration as done:
-            result = done.value
-            break
-        if isinstance(record, StepProgress):
-            seen.append(record)
+    records: list = []
+    result = drive(run, records.append)
+    seen = [record for record in records if isinstance(record, StepProgress)]
     steps = [step_point(record) for record in seen]
     made = run_record("circles", config, result, steps)
 

@@ -124,14 +124,8 @@ def test_step_records_report_the_loss_since_the_last_record_not_since_the_epoch_
     network = build_network([3, 4, 2], ["tanh", "softmax"], "xavier", seed=1)
     config = TrainingConfig(epochs=2, batch_size=256, dtype="float64", report_seconds=0.0,
                             optimizer=OptimizerConfig("sgd", learning_rate=0.5))
-    records = []
-    run = train(network, "cce", data, None, config)
-    while True:
-        try:
-            records.append(next(run))
-        except StopIteration as done:
-            result = done.value
-            break
+    records: list = []
+    result = drive(train(network, "cce", data, None, config), records.append)
     for epoch in (1, 2):
         steps = [r.loss for r in records if isinstance(r, StepProgress) and r.epoch == epoch]
         assert len(steps) == 4
