@@ -11,16 +11,37 @@ of any widget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from nnstudio.core.network import Network
+from nnstudio.core.project import Project
 from nnstudio.core.stepper import Phase
 from nnstudio.core.trace import ForwardTrace
+from nnstudio.document.stepping import Stepping
 
-if TYPE_CHECKING:
-    from nnstudio.document.document import Document
+
+class ShownSource(Protocol):
+    """What `shown` reads of a document (Document is one): the project and its trace and loss, a live or
+    rewound preview, and the step-through. Named here rather than imported, so that this module and
+    document.py, which uses it, do not import each other."""
+
+    @property
+    def project(self) -> Project: ...
+    @property
+    def trace(self) -> ForwardTrace | None: ...
+    @property
+    def loss(self) -> float | None: ...
+    @property
+    def loss_note(self) -> str: ...
+    @property
+    def preview_trace(self) -> ForwardTrace | None: ...
+
+    preview: Network | None
+    preview_rewound: str
+    preview_loss: float | None
+    stepping: Stepping
 
 MAX_OUTPUTS_LISTED = 10  # the readout lists every output up to MNIST's ten
 
@@ -99,7 +120,7 @@ PHASE_DETAIL = {Phase.Z: "z", Phase.A: "a", Phase.FORWARD: "z and a", Phase.DELT
                 Phase.GRADIENTS: "∂L/∂W, ∂L/∂b"}
 
 
-def phase_text(document: "Document") -> str:
+def phase_text(document: ShownSource) -> str:
     """ "Backward · layer 2 · δ" for the current step; "" when not stepping."""
     plan = document.stepping.plan
     if plan is None:
@@ -121,7 +142,7 @@ def phase_text(document: "Document") -> str:
     return " · ".join(parts)
 
 
-def shown(document: "Document") -> Shown:
+def shown(document: ShownSource) -> Shown:
     """The one answer: what the window shows for `document` at this moment."""
     project = document.project
     net = project.network

@@ -11,14 +11,26 @@ again; Undo and Redo leave the pass altogether (see Document.undo).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.project import Project
 from nnstudio.core.stepper import Phase, StepPlan
 from nnstudio.document.signals import Signal
+from nnstudio.document.undo import UndoStack
 
-if TYPE_CHECKING:
-    from nnstudio.document.document import Document
+
+class SteppingHost(Protocol):
+    """What a pass needs of its document (Document is one): the project, applying a new one as an undoable
+    command, and the undo stack. Named here rather than imported, so that this module and document.py, which
+    holds a Stepping, do not import each other."""
+
+    @property
+    def project(self) -> Project: ...
+
+    undo_stack: UndoStack
+
+    def apply(self, new: Project, text: str, kind: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -35,7 +47,7 @@ class SteppingState:
 class Stepping:
     """The step-through state of one document. `plan` is None when not stepping."""
 
-    def __init__(self, document: "Document") -> None:
+    def __init__(self, document: SteppingHost) -> None:
         self.document = document
         self.plan: StepPlan | None = None
         self.use_samples = False

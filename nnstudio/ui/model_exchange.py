@@ -8,22 +8,41 @@ it was; a missing optional package is said with the command that installs it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Callable, Protocol
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.atomic import OutputPathError, check_can_write
 from nnstudio.core.errors import NNStudioError
+from nnstudio.document import Document
 from nnstudio.io.interop import EXPORTS, export_project, import_model_with_notes
+from nnstudio.ui.canvas.view import NetworkView
+from nnstudio.ui.workers.training_worker import TrainingController
 
-if TYPE_CHECKING:
-    from nnstudio.ui.main_window import MainWindow
+
+class ExchangeWindow(Protocol):
+    """What export and import need of the window (MainWindow is one; it is also the dialogs' parent widget):
+    its document, its remembered folder, the unsaved-changes question, replacing the document, and its ways
+    of telling. Named here rather than imported, so that this module and main_window.py, which builds its
+    menu from it, do not import each other."""
+
+    document: Document
+    trainer: TrainingController
+    view: NetworkView
+
+    def last_folder(self) -> str: ...
+    def _remember_folder(self, path: str | Path) -> None: ...
+    def maybe_save(self) -> bool: ...
+    def replace_document(self, title: str, replace: Callable[[], None]) -> bool: ...
+    def report(self, message: str) -> None: ...
+    def show_error(self, title: str, message: str) -> QMessageBox: ...
+    def show_unexpected(self, title: str, what: str, error: Exception) -> QMessageBox: ...
 
 EXPORT_FILTERS = {f"{fmt.label} (*{fmt.suffix})": fmt.name for fmt in EXPORTS}
 IMPORT_FILTER = "Models (*.onnx *.safetensors);;ONNX model (*.onnx);;safetensors weights (*.safetensors)"
 
 
-def export_dialog(window: "MainWindow") -> None:
+def export_dialog(window: ExchangeWindow) -> None:
     """Ask where and in which format, then export."""
     stem = window.document.path.stem if window.document.path else window.document.display_name
     path, chosen = QFileDialog.getSaveFileName(window, "Export network", str(Path(window.last_folder()) / stem),
@@ -32,7 +51,7 @@ def export_dialog(window: "MainWindow") -> None:
         export_to(window, EXPORT_FILTERS.get(chosen, "onnx"), path)
 
 
-def export_to(window: "MainWindow", name: str, path: str | Path) -> bool:
+def export_to(window: ExchangeWindow, name: str, path: str | Path) -> bool:
     """Write the network on screen in format `name` to `path`; a message says what went wrong, if anything."""
     suffix = next(fmt.suffix for fmt in EXPORTS if fmt.name == name)
     path = Path(path)
@@ -55,13 +74,13 @@ def export_to(window: "MainWindow", name: str, path: str | Path) -> bool:
     return True
 
 
-def import_dialog(window: "MainWindow") -> None:
+def import_dialog(window: ExchangeWindow) -> None:
     path, _ = QFileDialog.getOpenFileName(window, "Import model", window.last_folder(), IMPORT_FILTER)
     if path:
         import_from(window, path)
 
 
-def import_from(window: "MainWindow", path: str | Path) -> bool:
+def import_from(window: ExchangeWindow, path: str | Path) -> bool:
     """Open the model at `path` as a new, unsaved network (after asking about unsaved changes)."""
     path = Path(path)
     if window.trainer.running:
