@@ -40,8 +40,10 @@ def test_unknown_example_lists_the_known_ones():
         load_example("nope")
 
 
-def test_example_loads_from_a_freshly_built_wheel(tmp_path):
-    """Build the wheel, unpack it somewhere else, and load an example from there alone."""
+@pytest.fixture(scope="module")
+def unpacked_wheel(tmp_path_factory) -> tuple[Path, list[str]]:
+    """The wheel built from this checkout, unpacked into a folder of its own: (that folder, the wheel's names)."""
+    tmp_path = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path / "dist"), str(ROOT)],
         capture_output=True, text=True, timeout=600,
@@ -49,9 +51,15 @@ def test_example_loads_from_a_freshly_built_wheel(tmp_path):
     assert build.returncode == 0, build.stderr
     wheel = next((tmp_path / "dist").glob("nnstudio-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "nnstudio/resources/examples/cosine-memory.nnstudio" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
+    return site, names
+
+
+def test_example_loads_from_a_freshly_built_wheel(unpacked_wheel, tmp_path):
+    """Build the wheel, unpack it somewhere else, and load an example from there alone."""
+    site, names = unpacked_wheel
+    assert "nnstudio/resources/examples/cosine-memory.nnstudio" in names
     code = (
         "import nnstudio, nnstudio.io as io; from nnstudio.core import forward;"
         "p = io.load_example('cosine-memory');"
@@ -64,3 +72,22 @@ def test_example_loads_from_a_freshly_built_wheel(tmp_path):
     location, value = run.stdout.split()
     assert location.startswith(str(site))
     assert value == "0.2012"
+
+
+def test_every_module_of_the_checkout_is_in_the_wheel_and_imports_from_it(unpacked_wheel, tmp_path):
+    """A package missing from pyproject.toml's list would leave its modules out of the wheel: every module of
+    nnstudio/ must be in it, and import from the unpacked wheel (not from this checkout)."""
+    site, names = unpacked_wheel
+    here = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "nnstudio").rglob("*.py"))
+    assert [name for name in here if name not in names] == []
+    modules = [name[:-3].replace("/", ".").removesuffix(".__init__") for name in here]
+    code = ("import importlib, sys\n"
+            "for name in sys.argv[1:]:\n"
+            "    module = importlib.import_module(name)\n"
+            "    assert module.__file__.startswith(" + repr(str(site)) + "), (name, module.__file__)\n"
+            "print(len(sys.argv) - 1)")
+    run = subprocess.run([sys.executable, "-c", code, *modules], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen",
+                              **user_cache_environment()}, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [str(len(modules))] and len(modules) > 100
