@@ -123,3 +123,24 @@ def test_flat_activations_pass_no_gradient():
         net = _net(name, "identity", 2, seed=7)
         grads = backward(net, forward(net, _safe_inputs(net, 0, 8)), [0.5, -0.5], "mse")
         assert np.all(grads.layers[0].grad_weights == 0.0)
+
+
+def test_the_gradient_check_catches_a_broken_derivative_and_names_where(monkeypatch):
+    """The check is only worth trusting if it disagrees when backprop is wrong: with ReLU's g′ doubled
+    (the hidden layer of backprop-4-2-3), every ∂L/∂w of layer 1 is twice the finite difference, so the
+    largest relative error is |d − 2d| / |2d| = 0.5 and the worst weight is in layer 1, not the intact layer 2."""
+    import dataclasses
+
+    from nnstudio.core.activations import ACTIVATIONS
+    from nnstudio.core.gradcheck import check_gradients
+    from nnstudio.io import load_example
+
+    project = load_example("backprop-4-2-3")
+    assert [layer.activation for layer in project.network.layers] == ["relu", "sigmoid"]
+    relu = ACTIVATIONS["relu"]
+    broken = dataclasses.replace(relu, derivative=lambda z, a, p: 2.0 * relu.derivative(z, a, p))
+    monkeypatch.setitem(ACTIVATIONS, "relu", broken)
+    result = check_gradients(project)
+    assert result.max_relative_error == pytest.approx(0.5, rel=1e-6)
+    assert result.worst.startswith("w") and " of layer 1 " in result.worst, result.worst
+    assert result.checked == result.total == 14

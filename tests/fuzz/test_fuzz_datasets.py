@@ -19,6 +19,8 @@ from nnstudio.data.tabular import load_csv
 
 from .conftest import MiB, bounded, count, examples
 
+# The IDX type byte and the big-endian type it stands for, written out from the format's description.
+IDX_TYPE_CODES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 DIMENSION = st.one_of(st.integers(0, 6), st.sampled_from([28, 60000, 2**16, 2**31, 2**32 - 1]))
 
 
@@ -75,6 +77,17 @@ def test_an_idx_file_reads_exactly_what_it_declares_or_is_refused(tmp_path_facto
             count("IDX files", "refused by name")
             return
     assert array.nbytes <= 4096
+    # What it declares, decoded here by the format's own rules: that shape, that type, those values, and
+    # not one byte more or fewer in the file.
+    raw = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    assert raw[:2] == b"\0\0"
+    ndim = raw[3]
+    dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    declared = np.dtype(IDX_TYPE_CODES[raw[2]])
+    assert len(raw) == 4 + 4 * ndim + int(np.prod(dims, dtype=object)) * declared.itemsize
+    expected = np.frombuffer(raw, dtype=declared, offset=4 + 4 * ndim).reshape(dims)
+    assert array.shape == dims and array.dtype == declared.newbyteorder("=")
+    np.testing.assert_array_equal(array, expected)
     count("IDX files", "read")
 
 

@@ -16,6 +16,7 @@ from nnstudio.core.project import Project
 from nnstudio.core.trace import forward
 from nnstudio.io.examples import list_examples, load_file_or_example
 from nnstudio.io.interop import MissingExtraError, export_project, import_model
+from nnstudio.io.safetensors_file import load_safetensors
 
 onnx = pytest.importorskip("onnx", reason="the interop extra is not installed: pip install -e '.[interop]'")
 ort = pytest.importorskip("onnxruntime", reason="the interop extra is not installed: pip install -e '.[interop]'")
@@ -123,7 +124,7 @@ def test_the_numpy_script_prints_what_nnstudio_step_prints(example, tmp_path, ca
 
 
 def test_the_pytorch_script_builds_the_network_and_takes_the_same_sgd_step(tmp_path, capsys):
-    torch = pytest.importorskip("torch", reason="torch is not installed (pip install torch); the script needs it")
+    pytest.importorskip("torch", reason="torch is not installed (pip install torch); the script needs it")
     for example in ("backprop-4-2-3", "cosine-memory", "xor", "mnist-mlp"):
         script = tmp_path / f"{example}.py"
         assert cli(capsys, "export", example, "--to", "pytorch", "--out", str(script))[0] == 0
@@ -136,8 +137,13 @@ def test_the_pytorch_script_builds_the_network_and_takes_the_same_sgd_step(tmp_p
         for mine, theirs in zip(got["layers"], expected["layers"]):
             np.testing.assert_allclose(mine["new_weights"], theirs["new_weights"], rtol=1e-12, atol=1e-15)
             assert (mine["new_bias"] is None) == (theirs["new_bias"] is None)
-    assert (tmp_path / "mnist-mlp.safetensors").exists()  # a large network's values beside its script
-    assert torch.__version__
+    # a large network's values beside its script: exactly the network's, which the script read for its step
+    beside = load_safetensors(tmp_path / "mnist-mlp.safetensors").network
+    reference = load_file_or_example("mnist-mlp").network
+    assert len(beside.layers) == len(reference.layers)
+    for mine, theirs in zip(beside.layers, reference.layers):
+        np.testing.assert_array_equal(mine.weights, theirs.weights)
+        np.testing.assert_array_equal(mine.bias, theirs.bias)
 
 
 def test_safetensors_round_trip_through_the_reference_package(tmp_path, capsys):

@@ -11,6 +11,15 @@ from nnstudio.training.child_process import ChildRun
 from nnstudio.training.progress import EpochResult
 
 
+QUIET_SECONDS = 0.5  # how long a silent pipe counts as silence (a running child sends every 20 ms)
+MAX_IN_FLIGHT = 20  # batches the child may have sent before it read "pause": one or two in practice
+
+
+def _samples_seen(records: list) -> int:
+    """The training samples seen by the latest record that counts them (0 before any)."""
+    return max((r.samples_seen for r in records if hasattr(r, "samples_seen")), default=0)
+
+
 def _run_to_end(child: ChildRun) -> tuple[list, object]:
     records, result = [], None
     while True:
@@ -49,14 +58,30 @@ def test_stop_and_pause_reach_the_child_and_a_failure_comes_back_as_its_message(
     config = TrainingConfig(epochs=100_000, batch_size=1, optimizer=OptimizerConfig("sgd", learning_rate=0.05),
                             report_seconds=0.01)
     child = ChildRun(network, "bce", data.train, data.test, config)
-    assert child.process.pid is not None
+    assert child.pid == child.process.pid and child.process.poll() is None  # a process of its own, running
     seen: list = []
     while not any(isinstance(r, EpochResult) for r in seen):  # running: records arrive, an epoch ends
         kind, batch = child.receive()
         assert kind == "records"
         seen += batch
+    # Paused, the child sends nothing: what was already on its way arrives (a batch or two), then the pipe
+    # stays quiet. Running, it sends a batch every SEND_SECONDS, so the pipe would never be quiet and the
+    # count of messages drained below would pass its bound.
     child.send("pause")
-    child.send("resume")
+    drained = 0
+    while child._from_child.poll(QUIET_SECONDS):
+        kind, batch = child.receive()
+        assert kind == "records"
+        seen += batch
+        drained += 1
+        assert drained <= MAX_IN_FLIGHT, "records kept arriving after pause"
+    paused_at = _samples_seen(seen)
+    child.send("resume")  # resumed, records arrive again and training has moved on from where it paused
+    after: list = []
+    while _samples_seen(after) <= paused_at:
+        kind, batch = child.receive()
+        assert kind == "records"
+        after += batch
     child.send("stop")
     records, result = _run_to_end(child)
     assert result.stopped and 0 < len(result.epochs) < 100_000

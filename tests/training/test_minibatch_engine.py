@@ -305,8 +305,24 @@ def test_listed_inputs_multiply_like_the_dense_matrix(dtype, rare_kernels):
         add_products(np.zeros((4, 5), dtype).T, rare, weights)
 
 
-def test_the_scipy_kernels_are_used_when_they_pass_their_check():
-    assert rare_inputs.USES_SCIPY == (rare_inputs._scipy_kernels() is not None)
+def test_the_scipy_kernels_are_used_when_they_pass_their_check(monkeypatch):
+    """scipy is a dependency, so its loops must be the ones in use here; and a routine that gives a wrong
+    sum on the small hand-computed product is refused (the numpy sums serve instead)."""
+    from scipy.sparse import _sparsetools as sparsetools
+
+    assert rare_inputs.USES_SCIPY is True
+    assert rare_inputs._BY_SAMPLE is sparsetools.csr_matvecs
+    assert rare_inputs._BY_FEATURE is sparsetools.csc_matvecs
+    real = sparsetools.csr_matvecs
+
+    def off_by_one(*args):
+        real(*args)
+        args[-1][0] += 1.0  # one wrong number in the result
+
+    monkeypatch.setattr(sparsetools, "csr_matvecs", off_by_one)
+    assert rare_inputs._scipy_kernels() is None
+    monkeypatch.setattr(sparsetools, "csr_matvecs", real)
+    assert rare_inputs._scipy_kernels() == (real, sparsetools.csc_matvecs)
 
 
 def test_column_batches_hold_the_shuffled_samples_split_into_dense_rows_and_lists():

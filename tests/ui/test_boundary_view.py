@@ -100,6 +100,7 @@ def test_three_classes_each_have_their_colour_and_the_blue_and_orange_of_classes
     brushes = {int(label): QColor(b.color()) for label, b in zip(data.train.y, results.boundary_points.data["brush"])}
     assert (brushes[0].name(), brushes[1].name()) == (ORANGE.name(), BLUE.name()) and brushes[2].name() not in (
         ORANGE.name(), BLUE.name())
+    assert list(np.unique(picked)) == [0, 1, 2]  # each class's ground is on the plane: the loop checks all three
     for k in np.unique(picked):
         i, j = np.argwhere(picked == k)[0]
         paler(image[i, j], brushes[int(k)])  # the ground's hue is the dots' of the class picked there

@@ -24,6 +24,16 @@ def test_export_in_each_format_then_import_the_onnx_as_a_new_network(make_window
         assert "Exported" in window.statusBar().currentMessage()
     assert {p.name for p in tmp_path.iterdir()} >= {"model.onnx", "w.safetensors", "study.py", "torch_net.py"}
     assert "import json" in (tmp_path / "study.py").read_text()
+    # what the files hold, not only the message: the weights exactly, and scripts Python can compile
+    from nnstudio.io.safetensors_file import load_safetensors
+
+    written = load_safetensors(tmp_path / "w.safetensors").network
+    for mine, theirs in zip(written.layers, original.network.layers, strict=True):
+        np.testing.assert_array_equal(mine.weights, theirs.weights)
+        np.testing.assert_array_equal(mine.bias, theirs.bias)
+    for script in ("study.py", "torch_net.py"):
+        compile((tmp_path / script).read_text(), script, "exec")
+    assert "import torch" in (tmp_path / "torch_net.py").read_text()
 
     window.document.set_bias(1, 0, "5")  # an unsaved change: importing asks first
     monkeypatch.setattr(QMessageBox, "exec", lambda box: QMessageBox.StandardButton.Discard)

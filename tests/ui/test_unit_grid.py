@@ -56,7 +56,8 @@ def test_clicking_a_unit_shows_the_test_images_that_excite_it_most(qtbot, make_w
 def test_a_network_without_an_image_input_says_so(make_window, qtbot):
     window = make_window("cosine-memory")
     window.results_dock.show()
-    window.results_panel.tabs.setCurrentWidget(window.results_panel.units)
-    qtbot.wait(10)
-    assert window.results_panel.units.grid.count() == 0
-    assert "input is an image" in window.results_panel.units.detail.text()
+    units = window.results_panel.units
+    window.results_panel.tabs.setCurrentWidget(units)
+    # The grid fills when it is first shown (an event of its own): wait for that fill to have run, not a guess.
+    qtbot.waitUntil(lambda: "input is an image" in units.detail.text(), timeout=3000)
+    assert units.isVisible() and units.grid.count() == 0 and units.images == {}
