@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -28,6 +27,7 @@ from nnstudio.ui import format as fmt
 from nnstudio.ui.panels.expression_edit import ExpressionEdit
 from nnstudio.ui.selection import ItemKey
 from nnstudio.ui.lifetimes import listen
+from nnstudio.ui.panels.dock_layout import dock_column
 
 
 class InspectorPanel(QWidget):
@@ -43,8 +43,7 @@ class InspectorPanel(QWidget):
         self.document = document
         self.key: ItemKey | None = None
         self._body: QWidget | None = None
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(8, 8, 8, 8)
+        self._layout = dock_column(self)
         self._layout.addStretch(1)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)

@@ -34,6 +34,7 @@ from nnstudio.ui import format as fmt
 from nnstudio.ui.compat import override
 from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.lifetimes import listen
+from nnstudio.ui.panels.dock_layout import dock_column
 
 MAX_ROWS_SHOWN = 1024
 
@@ -191,8 +192,7 @@ class IOPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout = dock_column(self)
 
         self.source_label = QLabel()
         self.source_label.setObjectName("outputSource")

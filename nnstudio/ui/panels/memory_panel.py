@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -27,6 +26,7 @@ from nnstudio.document import Document
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
 from nnstudio.ui.lifetimes import listen
+from nnstudio.ui.panels.dock_layout import dock_column
 
 COLUMNS = ["memory w", "‖w‖", "‖x‖", "w·x", "cos θ", "a"]
 
@@ -69,8 +69,7 @@ class MemoryPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout = dock_column(self)
         row = QHBoxLayout()
         row.addWidget(QLabel("Layer"))
         self.layer_combo = QComboBox()

@@ -25,6 +25,7 @@ from nnstudio.core.gradcheck import check_gradients
 from nnstudio.document import Document
 from nnstudio.ui.selection import ItemKey
 from nnstudio.ui.lifetimes import listen
+from nnstudio.ui.panels.dock_layout import dock_column
 
 
 class StepPanel(QWidget):
@@ -38,8 +39,7 @@ class StepPanel(QWidget):
         self.document = document
         self.key: ItemKey | None = None
         self._checked_version = -1  # the document version the gradient-check verdict belongs to
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout = dock_column(self)
 
         buttons = QGridLayout()
         for index, name in enumerate(("reset_steps", "step_back", "step", "run_forward", "run_backward",
