@@ -360,8 +360,6 @@ def _neurons(n: int) -> str:
 
 
 def _eval(project: Project, args: argparse.Namespace) -> dict[str, Any]:
-    if args.command == "eval":  # a step counts its own, larger, working memory first (_step)
-        check_step_memory(project.network, backward=False, what="an evaluation")
     trace = forward(project.network, project.network_input())
     last = project.network.layers[-1] if project.network.layers else None
     result: dict[str, Any] = {"input": _list(project.input)}
@@ -670,7 +668,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if getattr(args, "out", None):
             check_can_write(args.out)  # before the network is even read
         project = _with_overrides(load_file_or_example(args.network), args)
-        if args.command == "eval":
+        if args.command == "eval":  # (a step counts its own, larger, working memory in _step)
+            check_step_memory(project.network, backward=False, what="an evaluation")
             result = _eval(project, args)
             printer = _print_eval
         else:

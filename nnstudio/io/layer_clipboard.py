@@ -20,7 +20,7 @@ from nnstudio.core.limits import MAX_PARAMETERS, MAX_SIZE
 from nnstudio.core.network import DenseLayer
 from nnstudio.core.paste_budget import (LAYER_OVERHEAD_CHARACTERS, PasteTooLargeError, check_expression_characters,
                                        check_paste_size)
-from nnstudio.io.network_file import NetworkFileError, _parse_json, _read_layer, _Reader, layer_to_json
+from nnstudio.io.network_file import NetworkFileError, _parse_json, _read_layer, _Reader, layer_to_json, text_cells
 
 FORMAT = "nnstudio.layer"
 VERSION = 1
@@ -41,14 +41,6 @@ def layer_to_text(layer: DenseLayer) -> str:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value)}{comma}")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def _texts(values: Any) -> list[str]:
-    """The strings (typed expressions) among a layer's weights (rows) or bias, whatever else they hold."""
-    if not isinstance(values, list):
-        return []
-    rows = [row if isinstance(row, list) else [row] for row in values]
-    return [item for row in rows for item in row if isinstance(item, str)]
 
 
 def layer_cells(inputs: int | None = None) -> int:
@@ -82,7 +74,7 @@ def layer_from_text(text: str, dtype: np.dtype, inputs: int | None = None) -> De
         raise r.fail("size", f"{n_out}×{n_in} weights are more than the {MAX_PARAMETERS:,} a network may hold")
     layer = {key: value for key, value in top.items() if key not in ("format", "version", "inputs")}
     try:  # the expressions' characters, counted before any is evaluated (the paste's expression budget)
-        check_expression_characters(_texts(layer.get("weights")) + _texts(layer.get("bias")), target)
+        check_expression_characters([*text_cells(layer.get("weights")), *text_cells(layer.get("bias"))], target)
     except PasteTooLargeError as error:
         raise NetworkFileError(str(error), "", SOURCE) from None
     try:

@@ -325,29 +325,31 @@ def _check_budget(r: _Reader, raw_layers: list[Any], n_in: int) -> None:
                                f"with its weights written out)")
 
 
+def text_cells(value: Any) -> Iterator[str]:
+    """The strings (typed expressions) in a vector or a list of rows as parsed, whatever else it holds."""
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                yield item
+            elif isinstance(item, list):
+                yield from (cell for cell in item if isinstance(cell, str))
+
+
 def _expression_cells(top: dict[str, Any], raw_layers: list[Any] | np.ndarray) -> Iterator[str]:
     """The text cells where numbers go (weights, biases, inputs, targets), found before any is evaluated."""
-    def cells(value: Any) -> Iterator[str]:
-        if isinstance(value, list):
-            for item in value:
-                if isinstance(item, str):
-                    yield item
-                elif isinstance(item, list):
-                    yield from (cell for cell in item if isinstance(cell, str))
-
     for raw in raw_layers:
         if isinstance(raw, dict):
-            yield from cells(raw.get("weights"))
-            yield from cells(raw.get("bias"))
+            yield from text_cells(raw.get("weights"))
+            yield from text_cells(raw.get("bias"))
     current = top.get("current")
     if isinstance(current, dict):
-        yield from cells(current.get("input"))
-        yield from cells(current.get("target"))
+        yield from text_cells(current.get("input"))
+        yield from text_cells(current.get("target"))
     samples = top.get("samples")
     for sample in samples if isinstance(samples, list) else ():
         if isinstance(sample, dict):
-            yield from cells(sample.get("input"))
-            yield from cells(sample.get("target"))
+            yield from text_cells(sample.get("input"))
+            yield from text_cells(sample.get("target"))
 
 
 def _check_expressions(r: _Reader, top: dict[str, Any], raw_layers: list[Any] | np.ndarray) -> None:

@@ -812,8 +812,9 @@ def _read_onnx(path: str | os.PathLike[str], source: str) -> tuple[Project, tupl
     model = _read_model(path)
     g = _read_graph(model, source)
     chosen = _choose_output(g)
-    check_read_nodes(model, _needed_indices(g, chosen.tensor), source)
-    layers, image, steps = _layers(g, _needed(g, chosen.tensor), chosen.tensor)
+    needed = _needed_indices(g, chosen.tensor)  # the nodes the network is read from, found once
+    check_read_nodes(model, needed, source)
+    layers, image, steps = _layers(g, [model.graph.node[index] for index in sorted(needed)], chosen.tensor)
     initializers = g.initializers
     for layer in layers:  # every claim checked before anything is decoded
         for name in (layer.weights, layer.bias):

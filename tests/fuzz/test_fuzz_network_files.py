@@ -136,12 +136,12 @@ def _prints_steps_and_saves(project) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         if project.network.layers:
-            cli._print_eval(project, cli._eval(project, argparse.Namespace(command="eval")), 6)
+            cli._print_eval(project, cli._eval(project, None), 6)
     assert "ŷ" in out.getvalue() or not project.network.layers
     outcome = "loaded, stepped, saved"
     if project.network.layers:
         try:
-            cli._step(project, argparse.Namespace(lr=None, all_weights=False, command="step"))
+            cli._step(project, argparse.Namespace(lr=None, all_weights=False))
         except NNStudioError as error:
             assert str(error)
             outcome = "loaded, step refused by name, saved"
