@@ -74,10 +74,10 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QDialogB
 from nnstudio.core.stepper import Phase
 from nnstudio.document import Document
 from nnstudio.ui.main_window import MainWindow
-from nnstudio.ui.panels.guide_dialog import GuideDialog
-from nnstudio.ui.panels.neuron_map_dialog import NeuronMapDialog
-from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
-from nnstudio.ui.panels.shortcuts_dialog import ShortcutsDialog
+from nnstudio.ui.panels.help.guide_dialog import GuideDialog
+from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
+from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog
+from nnstudio.ui.panels.help.shortcuts_dialog import ShortcutsDialog
 from nnstudio.ui.selection import ItemKey
 
 DIALOGS = ("map large", "matrix editor", "rules", "guide", "shortcuts", "new network")

@@ -236,7 +236,7 @@ def _make_parser() -> _Parser:
     new.add_argument("--seed", type=_whole(0), default=0)
     new.add_argument("--out", metavar="NEW_FILE", required=True)
 
-    from nnstudio.io.interop import EXPORT_NAMES
+    from nnstudio.interop.formats import EXPORT_NAMES
 
     export = sub.add_parser("export", help="write the network as a PyTorch or NumPy script, ONNX or safetensors")
     export.add_argument("network", metavar="FILE|EXAMPLE")
@@ -255,8 +255,8 @@ def _make_parser() -> _Parser:
 
 
 def _export(args: argparse.Namespace) -> int:
-    """`nnstudio export`: the network in another tool's format (see io/interop.py)."""
-    from nnstudio.io.interop import export_project
+    """`nnstudio export`: the network in another tool's format (see nnstudio/interop/formats.py)."""
+    from nnstudio.interop.formats import export_project
 
     check_can_write(args.out)  # before anything is read or built
     project = load_file_or_example(args.network)
@@ -270,7 +270,7 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     """`nnstudio import`: a .nnstudio file from an ONNX or safetensors model."""
     from nnstudio.core.losses import get_loss
-    from nnstudio.io.interop import import_model_with_notes
+    from nnstudio.interop.formats import import_model_with_notes
 
     activations = None
     if args.activations is not None:

@@ -19,8 +19,8 @@ from campaign_case import Case, collect, nnstudio, opens_again
 from hypothesis import strategies as st
 
 from nnstudio.io import load_example, load_project
-from nnstudio.io.onnx_export import onnx_model
-from nnstudio.io.safetensors_file import safetensors_bytes
+from nnstudio.interop.onnx_export import onnx_model
+from nnstudio.interop.safetensors_file import safetensors_bytes
 from tests.fuzz.test_fuzz_network_files import HOSTILE, NUMBERS, _parent, _paths
 
 BIG = "1" + "0" * 400  # 10^400: a JSON integer Python reads exactly, but no float holds

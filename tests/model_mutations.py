@@ -14,8 +14,8 @@ from collections.abc import Callable
 import numpy as np
 
 from nnstudio.io import load_example
-from nnstudio.io.onnx_export import onnx_model
-from nnstudio.io.safetensors_file import safetensors_bytes
+from nnstudio.interop.onnx_export import onnx_model
+from nnstudio.interop.safetensors_file import safetensors_bytes
 
 EXAMPLE = "backprop-4-2-3"  # 4 inputs → 2 relu → 3 sigmoid: Gemm "layer1", Relu "g1", Gemm "layer2", Sigmoid "g2"
 

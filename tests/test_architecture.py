@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QT_FREE = ["core", "io", "data", "training", "document"]
+QT_FREE = ["core", "io", "interop", "data", "training", "document"]
 QT_MODULES = {"PySide6", "shiboken6", "pyqtgraph"}
 
 
@@ -72,6 +72,14 @@ def test_core_imports_nothing_above_it():
     for path in (ROOT / "nnstudio" / "core").rglob("*.py"):
         above = {n for n in _imports(path) if n.startswith("nnstudio.") and not n.startswith("nnstudio.core")}
         assert above == set(), path
+
+
+def test_the_network_file_format_never_needs_the_interop_formats():
+    # Opening a .nnstudio file must work without onnx or safetensors and without the code that reads them.
+    io_files = sorted((ROOT / "nnstudio" / "io").rglob("*.py"))
+    assert io_files
+    for path in io_files:
+        assert {n for n in _imports(path) if n.startswith("nnstudio.interop")} == set(), path
 
 
 def test_every_package_is_listed_for_the_wheel():

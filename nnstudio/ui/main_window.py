@@ -53,21 +53,21 @@ from nnstudio.ui.canvas.empty_hint import EmptyCanvasHint
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.compat import override
-from nnstudio.ui.panels.build_dialog import BuildFromSamplesDialog
-from nnstudio.ui.panels.guide_dialog import GuideDialog
-from nnstudio.ui.panels.inspector import InspectorPanel
-from nnstudio.ui.panels.io_panel import IOPanel
-from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
+from nnstudio.ui.panels.network.build_dialog import BuildFromSamplesDialog
+from nnstudio.ui.panels.help.guide_dialog import GuideDialog
+from nnstudio.ui.panels.network.inspector import InspectorPanel
+from nnstudio.ui.panels.network.io_panel import IOPanel
+from nnstudio.ui.panels.network.matrix_editor import MatrixEditorDialog
 from nnstudio.ui.model_exchange import export_dialog, import_dialog
-from nnstudio.ui.panels.neuron_map_dialog import NeuronMapDialog
-from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
-from nnstudio.ui.panels.memory_panel import MemoryPanel
-from nnstudio.ui.panels.results_panel import ResultsPanel
-from nnstudio.ui.panels.shortcuts_dialog import ShortcutsDialog
-from nnstudio.ui.panels.step_panel import StepPanel
-from nnstudio.ui.panels.training_panel import TrainingPanel
+from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
+from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog
+from nnstudio.ui.panels.network.memory_panel import MemoryPanel
+from nnstudio.ui.panels.results.results_panel import ResultsPanel
+from nnstudio.ui.panels.help.shortcuts_dialog import ShortcutsDialog
+from nnstudio.ui.panels.network.step_panel import StepPanel
+from nnstudio.ui.panels.training.training_panel import TrainingPanel
 from nnstudio.ui.workers.training_worker import TrainingController
-from nnstudio.ui.panels.weights_model import weights_tsv
+from nnstudio.ui.panels.network.weights_model import weights_tsv
 from nnstudio.ui.saving import save_drawing, save_picture
 from nnstudio.ui.selection import ItemKey
 from nnstudio.ui.lifetimes import listen

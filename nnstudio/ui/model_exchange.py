@@ -1,4 +1,4 @@
-"""File → Export Network… and File → Import Model…: the window's side of `io/interop.py`.
+"""File → Export Network… and File → Import Model…: the window's side of `nnstudio/interop/formats.py`.
 
 The format follows the file-type filter chosen in the dialog (or the name's suffix). Everything is
 read and checked before the unsaved-changes question, and a refused file leaves the open document as
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from nnstudio.atomic import OutputPathError, check_can_write
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
-from nnstudio.io.interop import EXPORTS, export_project, import_model_with_notes
+from nnstudio.interop.formats import EXPORTS, export_project, import_model_with_notes
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.workers.training_worker import TrainingController
 

@@ -17,7 +17,7 @@ import pytest
 from nnstudio.cli import main
 from nnstudio.core.errors import TERMINAL_LINE
 from nnstudio.io import load_example, save_project
-from nnstudio.io.safetensors_file import save_safetensors
+from nnstudio.interop.safetensors_file import save_safetensors
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, device nodes and UNIX sockets are POSIX")
 

@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nnstudio.io import NetworkFileError, load_example
-from nnstudio.io.interop import import_model
-from nnstudio.io.onnx_export import onnx_model
-from nnstudio.io.safetensors_file import safetensors_bytes
+from nnstudio.interop.formats import import_model
+from nnstudio.interop.onnx_export import onnx_model
+from nnstudio.interop.safetensors_file import safetensors_bytes
 
 from .conftest import MiB, bounded, count, examples
 

@@ -14,7 +14,7 @@ import pytest
 
 from nnstudio.cli import main
 from nnstudio.io import NetworkFileError, load_example, load_project
-from nnstudio.io.imported_project import check_reopens
+from nnstudio.interop.imported_project import check_reopens
 from tests.model_mutations import (
     b1_over_w1,
     cast_to_string,

@@ -15,8 +15,8 @@ from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
 from nnstudio.core.trace import forward
 from nnstudio.io.examples import list_examples, load_file_or_example
-from nnstudio.io.interop import MissingExtraError, export_project, import_model
-from nnstudio.io.safetensors_file import load_safetensors
+from nnstudio.interop.formats import MissingExtraError, export_project, import_model
+from nnstudio.interop.safetensors_file import load_safetensors
 
 onnx = pytest.importorskip("onnx", reason="the interop extra is not installed: pip install -e '.[interop]'")
 ort = pytest.importorskip("onnxruntime", reason="the interop extra is not installed: pip install -e '.[interop]'")

@@ -20,7 +20,7 @@ from nnstudio.core.trace import forward
 from nnstudio.data import write_idx
 from nnstudio.io import load_project, save_project
 from nnstudio.io.errors import NetworkFileError
-from nnstudio.io.interop import import_model
+from nnstudio.interop.formats import import_model
 from tests.support.digits import FILES, digit_images, write_digits
 
 onnx = pytest.importorskip("onnx", reason="the interop extra is not installed: pip install -e '.[interop]'")

@@ -13,7 +13,7 @@ from nnstudio.core.trace import forward
 from nnstudio.data.dataset import Normalisation
 from nnstudio.io.errors import NetworkFileError
 from nnstudio.io.examples import load_file_or_example
-from nnstudio.io.interop import import_model, import_model_with_notes
+from nnstudio.interop.formats import import_model, import_model_with_notes
 
 onnx = pytest.importorskip("onnx", reason="the interop extra is not installed: pip install -e '.[interop]'")
 from onnx import TensorProto, helper, numpy_helper

@@ -15,7 +15,7 @@ from nnstudio.data.named import load_named
 from nnstudio.document import Document
 from nnstudio.ui.images import ZERO_RGB
 from nnstudio.ui.main_window import MainWindow
-from nnstudio.ui.panels.results_panel import GRID
+from nnstudio.ui.panels.results.results_panel import GRID
 from tests.ui.conftest import settle
 
 BLUE, ORANGE = QColor("#2563eb"), QColor("#ea580c")  # the canvas's positive and negative (style.py)

@@ -9,7 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from nnstudio.core import step_memory
 from nnstudio.core.limits import MAX_EPOCHS
 from nnstudio.io import layer_clipboard
-from nnstudio.ui.panels import matrix_editor
+from nnstudio.ui.panels.network import matrix_editor
 from nnstudio.ui.selection import ItemKey
 from tests.ui.helpers import error_shown
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QImage, QTextDocument
 
-from nnstudio.ui.panels.guide_dialog import GuideDialog, guide_text
+from nnstudio.ui.panels.help.guide_dialog import GuideDialog, guide_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

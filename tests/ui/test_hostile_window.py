@@ -141,7 +141,7 @@ def test_hostile_expressions_typed_or_pasted_into_the_weight_editor_are_refused_
 
 
 def test_an_enormous_paste_is_refused_before_it_is_split(make_window, qtbot, monkeypatch):
-    import nnstudio.ui.panels.matrix_editor as matrix_editor
+    import nnstudio.ui.panels.network.matrix_editor as matrix_editor
 
     split = []
     monkeypatch.setattr(matrix_editor, "parse_block", lambda text: split.append(text) or [["1"]])

@@ -14,8 +14,8 @@ from nnstudio.io import load_example
 from nnstudio.core.trace import forward
 from nnstudio.ui import errors
 from nnstudio.ui.lifetimes import listen
-from nnstudio.ui.panels.matrix_editor import MatrixEditorDialog
-from nnstudio.ui.panels.neuron_map_dialog import NeuronMapDialog
+from nnstudio.ui.panels.network.matrix_editor import MatrixEditorDialog
+from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.selection import ItemKey
 from tests.ui.helpers import answer_next_message_box
 

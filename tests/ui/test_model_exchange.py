@@ -25,7 +25,7 @@ def test_export_in_each_format_then_import_the_onnx_as_a_new_network(make_window
     assert {p.name for p in tmp_path.iterdir()} >= {"model.onnx", "w.safetensors", "study.py", "torch_net.py"}
     assert "import json" in (tmp_path / "study.py").read_text()
     # what the files hold, not only the message: the weights exactly, and scripts Python can compile
-    from nnstudio.io.safetensors_file import load_safetensors
+    from nnstudio.interop.safetensors_file import load_safetensors
 
     written = load_safetensors(tmp_path / "w.safetensors").network
     for mine, theirs in zip(written.layers, original.network.layers, strict=True):

@@ -43,7 +43,7 @@ def test_a_map_opens_large_with_its_values_and_follows_edits(qtbot, make_window)
     window.scene.select_key(ItemKey("neuron", 1, 0))
     qtbot.wait(10)
     window.inspector.findChild(QPushButton, "mapLarge").click()
-    from nnstudio.ui.panels.neuron_map_dialog import LARGE_SIZE, NeuronMapDialog
+    from nnstudio.ui.panels.results.neuron_map_dialog import LARGE_SIZE, NeuronMapDialog
 
     dialog = next(d for d in window.findChildren(NeuronMapDialog) if d.isVisible())
     network = window.document.project.network
@@ -67,7 +67,7 @@ def test_a_map_opens_large_with_its_values_and_follows_edits(qtbot, make_window)
 
 
 def test_clicking_a_selected_neurons_map_opens_it_large_and_a_schedule_shows_on_the_plot(qtbot, make_window):
-    from nnstudio.ui.panels.neuron_map_dialog import NeuronMapDialog
+    from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 
     window = make_window("xor")
     key = ItemKey("neuron", 1, 1)

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QLabel, QL
 
 from nnstudio.cli import main as cli_main
 from nnstudio.io import load_project
-from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
+from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog
 
 
 def open_dialog(qtbot, window) -> NewNetworkDialog:

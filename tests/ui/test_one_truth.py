@@ -23,7 +23,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from nnstudio.core.stepper import Phase
-from nnstudio.io.interop import export_project
+from nnstudio.interop.formats import export_project
 from nnstudio.ui.model_exchange import import_from
 from nnstudio.ui.selection import ItemKey
 from tests.support import reference

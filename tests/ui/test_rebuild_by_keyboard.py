@@ -23,7 +23,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialogButtonBox, QFileDialog
 
 from nnstudio.io import load_example, load_project
-from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
+from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.selection import ItemKey
 
 

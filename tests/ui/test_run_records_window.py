@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from nnstudio.io import dumps, load_example
-from nnstudio.ui.panels.runs_panel import RunsPanel
+from nnstudio.ui.panels.results.runs_panel import RunsPanel
 from tests.ui.helpers import error_boxes
 
 

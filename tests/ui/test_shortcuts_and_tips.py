@@ -5,7 +5,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QToolBar
 
 from nnstudio.ui.actions import ACTIONS
-from nnstudio.ui.panels.shortcuts_dialog import ShortcutsDialog
+from nnstudio.ui.panels.help.shortcuts_dialog import ShortcutsDialog
 
 
 def test_every_toolbar_button_and_menu_action_has_a_tooltip_with_its_keys(make_window):

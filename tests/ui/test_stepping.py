@@ -10,7 +10,7 @@ from nnstudio.core.stepper import Phase
 from nnstudio.io import load_example
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas.edge_item import EdgeItem
-from nnstudio.ui.panels.build_dialog import BuildFromSamplesDialog
+from nnstudio.ui.panels.network.build_dialog import BuildFromSamplesDialog
 from nnstudio.ui.selection import ItemKey
 
 R2 = math.sqrt(2)
@@ -196,7 +196,7 @@ def test_a_hidden_memory_view_draws_nothing_while_stepping_and_is_current_when_s
                                                                                      monkeypatch):
     """The Memory view is a tab behind the Inspector: drawing its pictures on every step cost about half
     of each step on mnist-mlp. Hidden, it draws nothing; shown, it reads the step the pass is at."""
-    from nnstudio.ui.panels import memory_panel
+    from nnstudio.ui.panels.network import memory_panel
 
     window = make_window("cosine-memory")
     window.inspector_dock.raise_()

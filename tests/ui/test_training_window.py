@@ -122,7 +122,7 @@ def test_pause_and_resume(qtbot, settings, monkeypatch):
     from types import SimpleNamespace
 
     from nnstudio.training.control import TrainingControl
-    from nnstudio.ui.panels import training_panel
+    from nnstudio.ui.panels.training import training_panel
 
     monkeypatch.setenv("NNSTUDIO_TRAIN_IN_THREAD", "1")
     reached = threading.Event()

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from nnstudio.ui.panels.new_network_dialog import NewNetworkDialog
+from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.selection import ItemKey
 
 R2 = math.sqrt(2)

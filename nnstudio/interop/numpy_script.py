@@ -18,7 +18,7 @@ import numpy as np
 from nnstudio.core.project import Project
 from nnstudio.data.dataset import Normalisation
 from nnstudio.io.npz import save_npz
-from nnstudio.io.script_text import docstring_text, literal, loss_and_target, number, refusal_lines, save_script
+from nnstudio.interop.script_text import docstring_text, literal, loss_and_target, number, refusal_lines, save_script
 
 ACTIVATION_CODE = {
     "identity": ("z.copy()", "np.ones_like(z)"),

@@ -22,7 +22,7 @@ from nnstudio.core.paste_budget import check_paste_size
 from nnstudio.document import Document
 from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.compat import override
-from nnstudio.ui.panels.weights_model import LiteralError, WeightsTableModel, parse_block
+from nnstudio.ui.panels.network.weights_model import LiteralError, WeightsTableModel, parse_block
 from nnstudio.ui.lifetimes import listen
 
 class MatrixTable(QTableView):

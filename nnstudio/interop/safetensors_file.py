@@ -29,8 +29,8 @@ from nnstudio.core.errors import shorten
 from nnstudio.core.limits import NETWORK_FILE_BYTES, describe_bytes
 from nnstudio.core.project import Project
 from nnstudio.io.errors import NetworkFileError
-from nnstudio.io.imported_project import build_imported, check_declared_shapes
-from nnstudio.io.model_metadata import KEY, ModelMetadata, parse_metadata
+from nnstudio.interop.imported_project import build_imported, check_declared_shapes
+from nnstudio.interop.model_metadata import KEY, ModelMetadata, parse_metadata
 from nnstudio.io.reading import check_size, open_regular, read_at_most
 
 MAX_HEADER_BYTES = 1 << 24  # names, shapes and offsets of a few hundred tensors and our metadata: far less

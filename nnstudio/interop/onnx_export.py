@@ -34,7 +34,7 @@ import numpy as np
 from nnstudio.atomic import atomic_write
 from nnstudio.core.project import Project
 from nnstudio.data.dataset import Normalisation
-from nnstudio.io.model_metadata import KEY, ModelMetadata
+from nnstudio.interop.model_metadata import KEY, ModelMetadata
 
 OPSET = 17
 PRODUCER = "nnstudio"

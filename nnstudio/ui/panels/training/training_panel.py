@@ -32,9 +32,9 @@ from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.document import Document
 from nnstudio.training import EpochResult, StepProgress, TrainingConfig
 from nnstudio.ui.panels.expression_edit import error_label
-from nnstudio.ui.panels.training_plot import TrainingPlot
+from nnstudio.ui.panels.training.training_plot import TrainingPlot
 from nnstudio.training.schedule import StopRules, parse_schedule
-from nnstudio.ui.panels.rules_dialog import RulesDialog
+from nnstudio.ui.panels.training.rules_dialog import RulesDialog
 from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
 from nnstudio.ui.lifetimes import listen
 

@@ -22,8 +22,8 @@ import numpy as np
 from nnstudio.core.losses import get_loss
 from nnstudio.core.project import Project
 from nnstudio.data.dataset import Normalisation
-from nnstudio.io.safetensors_file import save_safetensors
-from nnstudio.io.script_text import docstring_text, literal, loss_and_target, number, refusal_lines, save_script
+from nnstudio.interop.safetensors_file import save_safetensors
+from nnstudio.interop.script_text import docstring_text, literal, loss_and_target, number, refusal_lines, save_script
 
 MODULES = {
     "identity": "nn.Identity()",

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 
 from nnstudio.core.runs import RunRecord, differing_settings, legend
 from nnstudio.document import Document
-from nnstudio.ui.panels.loss_plots import loss_plot
+from nnstudio.ui.panels.training.loss_plots import loss_plot
 from nnstudio.ui.lifetimes import listen
 
 COLOURS = ("#1d4ed8", "#ea580c", "#15803d", "#9333ea", "#be123c", "#0e7490", "#a16207", "#4b5563")

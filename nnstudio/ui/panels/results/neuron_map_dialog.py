@@ -17,7 +17,7 @@ from nnstudio.core.neuron_maps import neuron_maps
 from nnstudio.data.dataset import DataSplit
 from nnstudio.document import Document
 from nnstudio.ui.images import class_rgb
-from nnstudio.ui.panels.boundary_view import hex_colour
+from nnstudio.ui.panels.results.boundary_view import hex_colour
 from nnstudio.ui.lifetimes import listen
 
 LARGE_SIZE = 100  # points a side (160 cost ~10 ms of the window's thread at every live update)

@@ -20,7 +20,7 @@ from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
 from nnstudio.io.errors import NetworkFileError
-from nnstudio.io.model_metadata import ModelMetadata
+from nnstudio.interop.model_metadata import ModelMetadata
 
 
 def check_declared_shapes(shapes: Sequence[tuple[int, ...]], biases: Sequence[tuple[int, ...] | None],

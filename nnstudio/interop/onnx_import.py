@@ -44,14 +44,14 @@ from nnstudio.core.activations import get_activation
 from nnstudio.core.limits import MAX_PARAMETERS, NETWORK_FILE_BYTES
 from nnstudio.core.project import Project
 from nnstudio.io.errors import NetworkFileError
-from nnstudio.io.imported_project import build_imported, check_declared_shapes
-from nnstudio.io.model_metadata import (
+from nnstudio.interop.imported_project import build_imported, check_declared_shapes
+from nnstudio.interop.model_metadata import (
     KEY,
     MAX_LABEL_CHARS,
     ModelMetadata,
     parse_metadata,
 )
-from nnstudio.io.onnx_graph import check_graph, check_read_nodes, type_name
+from nnstudio.interop.onnx_graph import check_graph, check_read_nodes, type_name
 from nnstudio.io.reading import read_capped
 
 MAX_NODES = 10_000

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from nnstudio.atomic import atomic_write, check_can_write
 from nnstudio.core.limits import MAX_RUN_ROWS
 from nnstudio.training import EpochResult, StepProgress
-from nnstudio.ui.panels.loss_plots import loss_plot
+from nnstudio.ui.panels.training.loss_plots import loss_plot
 from nnstudio.ui.saving import save_picture
 
 SMOOTHING = 0.9

@@ -33,10 +33,10 @@ from nnstudio.training.metrics import Verdicts, verdicts
 from nnstudio.ui.compat import override
 from nnstudio.ui.images import ZERO_RGB, class_pixels, class_rgb, ink_image, map_pixels
 from nnstudio.ui.lifetimes import listen
-from nnstudio.ui.panels.boundary_view import MAX_POINTS, BoundaryView, class_words, swatch, value_scale
-from nnstudio.ui.panels.digit_pad import DigitPad
-from nnstudio.ui.panels.runs_panel import RunsPanel
-from nnstudio.ui.panels.unit_grid import UnitGrid
+from nnstudio.ui.panels.results.boundary_view import MAX_POINTS, BoundaryView, class_words, swatch, value_scale
+from nnstudio.ui.panels.results.digit_pad import DigitPad
+from nnstudio.ui.panels.results.runs_panel import RunsPanel
+from nnstudio.ui.panels.results.unit_grid import UnitGrid
 
 GALLERY_SIZE = 120
 CONFUSION_HINT = "predicted class →   (after a run: click a cell to see its images)"

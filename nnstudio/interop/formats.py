@@ -65,19 +65,19 @@ def export_project(project: Project, name: str, path: str | os.PathLike[str], dt
     if not project.network.layers:
         raise NNStudioError("the network has no layers to export")
     if name == "onnx":
-        from nnstudio.io.onnx_export import save_onnx
+        from nnstudio.interop.onnx_export import save_onnx
 
         save_onnx(project, path, dtype)
     elif name == "safetensors":
-        from nnstudio.io.safetensors_file import save_safetensors
+        from nnstudio.interop.safetensors_file import save_safetensors
 
         save_safetensors(project, path, dtype)
     elif name == "numpy":
-        from nnstudio.io.numpy_script import save_numpy_script
+        from nnstudio.interop.numpy_script import save_numpy_script
 
         return save_numpy_script(project, path)
     else:
-        from nnstudio.io.pytorch_script import save_pytorch_script
+        from nnstudio.interop.pytorch_script import save_pytorch_script
 
         return save_pytorch_script(project, path)
     return [Path(path)]
@@ -104,7 +104,7 @@ def import_model_with_notes(path: str | os.PathLike[str], activations: Sequence[
     """`import_model`, with the notes on what the import left out. What it returns opens again: the loss
     given suits the network (`with_loss`) and the project passes the file reader's rules (`check_reopens`),
     so neither `nnstudio import` nor the window ever holds a network it could not save and read back."""
-    from nnstudio.io.imported_project import check_reopens, with_loss
+    from nnstudio.interop.imported_project import check_reopens, with_loss
 
     imported = _import_model(path, activations, loss)
     project = with_loss(imported.project, loss) if loss else imported.project
@@ -124,12 +124,12 @@ def _import_model(path: str | os.PathLike[str], activations: Sequence[str] | Non
         if activations:
             raise NNStudioError("--activations is for safetensors files; an ONNX graph names its own")
         require(("onnx",), "importing ONNX")
-        from nnstudio.io.onnx_import import read_onnx
+        from nnstudio.interop.onnx_import import read_onnx
 
         project, notes = read_onnx(path)
         return ImportedModel(project, notes)
     if suffix == ".safetensors":
-        from nnstudio.io.safetensors_file import load_safetensors
+        from nnstudio.interop.safetensors_file import load_safetensors
 
         return ImportedModel(load_safetensors(path, activations, loss))
     raise NetworkFileError(f"is not a model file nnstudio imports: expected {' or '.join(IMPORT_SUFFIXES)}", "",
