@@ -85,23 +85,6 @@ def _mismatch(source: str, dims: tuple[int, ...], expected: int, held: str) -> I
                     f"but the file holds {held} bytes")
 
 
-def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
-    """The array held in IDX bytes (already decompressed)."""
-    position = 0
-
-    def read(n: int) -> bytes:
-        nonlocal position
-        chunk = data[position:position + n]
-        position += len(chunk)
-        return chunk
-
-    dtype, dims, header = _header(read, source)
-    expected = header + math.prod(dims) * dtype.itemsize
-    if len(data) != expected:
-        raise _mismatch(source, dims, expected, str(len(data)))
-    return _array(data, dtype, dims, header)
-
-
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read an IDX file (gzip-compressed or raw) into a numpy array.
 

@@ -158,6 +158,22 @@ def _check_attributes(where: str, node, schema, source: str) -> None:  # type: i
             raise _refuse(f"missing: {node.op_type} needs it", f"{where}.attribute {name}", source)
 
 
+def check_names(model, source: str) -> None:  # type: ignore[no-untyped-def]
+    """Every name the import reads is text. protobuf parses a string field that is not UTF-8 and hands it
+    over as bytes (upb) or raises when it is read (the pure-Python protobuf), either of which would
+    otherwise surface deep in the importer's passes, as a name that matches nothing or cannot be copied."""
+    graph = model.graph
+    try:
+        names = [name for node in graph.node for name in (node.name, node.op_type, node.domain, *node.input,
+                                                          *node.output, *(a.name for a in node.attribute))]
+        names += [value.name for value in (*graph.input, *graph.output, *graph.initializer)]
+        names += [opset.domain for opset in model.opset_import] + [prop.key for prop in model.metadata_props]
+    except UnicodeDecodeError:
+        names = [b""]
+    if not all(isinstance(name, str) for name in names):
+        raise _refuse("holds a name that is not UTF-8 text: not a valid ONNX model (corrupt?)", "", source)
+
+
 def check_graph(model, source: str) -> None:  # type: ignore[no-untyped-def]
     """Refuse, by field, a graph that breaks onnx's rules (see the module's docstring)."""
     graph = model.graph

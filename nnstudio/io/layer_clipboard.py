@@ -20,7 +20,10 @@ from nnstudio.core.limits import MAX_PARAMETERS, MAX_SIZE
 from nnstudio.core.network import DenseLayer
 from nnstudio.core.paste_budget import (LAYER_OVERHEAD_CHARACTERS, PasteTooLargeError, check_expression_characters,
                                        check_paste_size)
-from nnstudio.io.network_file import NetworkFileError, _parse_json, _read_layer, _Reader, layer_to_json, text_cells
+from nnstudio.io.errors import NetworkFileError
+from nnstudio.io.field_reader import _Reader, text_cells
+from nnstudio.io.layer_json import _read_layer, layer_to_json
+from nnstudio.io.network_file import _parse_json
 
 FORMAT = "nnstudio.layer"
 VERSION = 1

@@ -13,30 +13,31 @@ A weight, bias or input value may be written as a number or as the expression a
 person typed (`"1/sqrt(2)"`); an expression is evaluated on load and its text
 kept, so the studio shows `1/√2` again after a round trip. Numbers are written
 with Python's shortest exact repr, so floats round-trip bit for bit.
+
+The checks every field is read through are field_reader.py's; one layer's JSON, which the clipboard
+shares, is layer_json.py's.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
-from nnstudio.core.activations import ACTIVATIONS, ParameterError, get_activation
-from nnstudio.core.errors import NNStudioError, shorten
-from nnstudio.core.expr import evaluate_number
-from nnstudio.core.init import INITIALISERS, initial_weights
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.losses import LOSSES
-from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, DenseLayer, Network
+from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, Network
 from nnstudio.core.paste_budget import expression_characters
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.core.runs import MAX_CURVE_POINTS, RunFieldError, run_from_json, run_to_json
 from nnstudio.core.project import NORMALISATION_KINDS, Project, Sample
 from nnstudio.atomic import atomic_write, check_target
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
+from nnstudio.io.field_reader import _Reader, text_cells
+from nnstudio.io.layer_json import _LAYER_KEYS, _cell, _read_layer, layer_to_json
 from nnstudio.core.limits import (MAX_DRAWN_WEIGHTS, MAX_EXPRESSION_CHARACTERS, MAX_FILE_SAMPLES, MAX_LAYERS,
                                   MAX_PARAMETERS, MAX_RUN_ROWS, MAX_RUNS, MAX_SAMPLE_VALUES, NETWORK_FILE_BYTES,
                                   READ_MEMORY_FACTOR, READ_MEMORY_OVERHEAD, count_parameters, describe_bytes)
@@ -52,7 +53,6 @@ _TOP_KEYS = {
     "format", "version", "name", "description", "precision", "input", "layers", "output",
     "loss", "optimizer", "current", "samples", "layout", "normalisation", "runs",
 }
-_LAYER_KEYS = {"size", "activation", "params", "weights", "bias"}
 _OPTIMIZER_KEYS = {"name", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "l2"}
 #: The most numbers a valid file holds in lists: weights and biases, samples, the current input and
 #: target, the normalisation, the layout, and the runs' rows, curves and sizes. More is refused unread.
@@ -62,148 +62,6 @@ MAX_FILE_NUMBERS = (MAX_PARAMETERS + MAX_SAMPLE_VALUES + 4 * MAX_SIZE + 2 * (MAX
 #: and target; per run its rows, curve points and sizes; and the few lists beside (labels, layout, …).
 MAX_FILE_LISTS = (MAX_LAYERS * (MAX_SIZE + 2) + 2 * MAX_FILE_SAMPLES + MAX_RUNS * (MAX_RUN_ROWS + MAX_CURVE_POINTS + 3)
                   + (MAX_LAYERS + 1) + 16)
-
-
-# ----------------------------------------------------------------------------- validation helpers
-
-
-class _Reader:
-    """Typed access to parsed JSON; every failure names the field it was reading."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.evaluated: dict[str, float] = {}  # each distinct expression is evaluated once
-
-    def fail(self, field: str, message: str) -> NetworkFileError:
-        return NetworkFileError(message, field, self.source)
-
-    @staticmethod
-    def show(value: Any) -> str:
-        """A value as a message quotes it: repr, cut to 40 characters (a 4,000-digit number stays one line)."""
-        return shorten(repr(value), 40)
-
-    def kind(self, value: Any) -> str:
-        if value is None or isinstance(value, float) and math.isnan(value):  # NaN in a read file is null
-            return "null"
-        if isinstance(value, np.ndarray):  # a list of numbers, as bounded_json reads it
-            return "a list"
-        if isinstance(value, bool):
-            return "true/false"
-        return {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}.get(
-            type(value), type(value).__name__
-        )
-
-    def obj(self, value: Any, field: str, keys: set[str], required: set[str] = frozenset()) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(field, f"expected an object, got {self.kind(value)}")
-        unknown = sorted(set(value) - keys)
-        if unknown:
-            raise self.fail(f"{field}.{unknown[0]}" if field else unknown[0],
-                            f"unknown field (expected one of: {', '.join(sorted(keys))})")
-        for key in sorted(required):
-            if key not in value:
-                raise self.fail(f"{field}.{key}" if field else key, "missing")
-        return value
-
-    def list(self, value: Any, field: str, length: int | None = None) -> list[Any] | np.ndarray:
-        """A list, or the array a list of numbers was read as (its items are then floats or rows)."""
-        if not isinstance(value, (list, np.ndarray)) or isinstance(value, np.ndarray) and value.ndim == 0:
-            raise self.fail(field, f"expected a list, got {self.kind(value)}")
-        if length is not None and len(value) != length:
-            raise self.fail(field, f"expected {length} entries, got {len(value)}")
-        return value
-
-    def string(self, value: Any, field: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(field, f"expected text, got {self.kind(value)}")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as error:  # JSON lets "\ud800" through; no file or terminal can hold it
-            raise self.fail(field, f"holds an unpaired surrogate \\u{ord(value[error.start]):04x} at character "
-                                   f"{error.start + 1}, which is not text") from None
-        return value
-
-    def size(self, value: Any, field: str) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(field, f"expected a whole number from 1 to {MAX_SIZE}, got {self.kind(value)}")
-        if not 1 <= value <= MAX_SIZE:
-            raise self.fail(field, f"expected a whole number from 1 to {MAX_SIZE}, got {self.show(value)}")
-        return value
-
-    def number(self, value: Any, field: str, minimum: float | None = None) -> float:
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or isinstance(value, float) and \
-                math.isnan(value):
-            raise self.fail(field, f"expected a number, got {self.kind(value)}")
-        try:
-            result = float(value)
-        except OverflowError:
-            result = math.inf
-        if not math.isfinite(result):
-            raise self.fail(field, "expected a finite number")
-        if minimum is not None and result < minimum:
-            raise self.fail(field, f"expected a number ≥ {minimum:g}, got {result:g}")
-        return result
-
-    def value(self, value: Any, field: str) -> tuple[float, str | None]:
-        """A number, or an expression string evaluated with the safe parser (text kept)."""
-        if isinstance(value, str):
-            known = self.evaluated.get(value)
-            if known is not None:
-                return known, value
-            try:
-                known = self.evaluated[value] = evaluate_number(value)
-            except NNStudioError as error:
-                raise self.fail(field, f"invalid expression: {error}") from None
-            return known, value
-        return self.number(value, field), None
-
-    def vector(self, value: Any, field: str, length: int,
-               dtype: np.dtype = np.dtype(np.float64)) -> tuple[np.ndarray, tuple[str | None, ...]]:
-        items = self.list(value, field, length)
-        if isinstance(items, np.ndarray):  # plain numbers, read by numpy
-            if items.ndim != 1:
-                raise self.fail(f"{field}[0]", "expected a number, got a list")
-            values = self.finite(items, field)
-            self.fits(values, dtype, field)
-            return values, (None,) * length
-        pairs = [self.value(item, f"{field}[{i}]") for i, item in enumerate(items)]
-        values = np.array([p[0] for p in pairs], dtype=float)
-        self.fits(values, dtype, field)
-        return values, tuple(p[1] for p in pairs)
-
-    def finite(self, values: np.ndarray, field: str) -> np.ndarray:
-        """An array read from the file's numbers, refused at its first null (NaN) or overflow (inf), by index."""
-        finite = np.isfinite(values)
-        if not finite.all():
-            where = tuple(int(i) for i in np.argwhere(~finite)[0])
-            self.number(float(values[where]), f"{field}{''.join(f'[{i}]' for i in where)}")
-        return values
-
-    def fits(self, values: np.ndarray, dtype: np.dtype, field: str) -> None:
-        """Refuse a value the file's precision cannot hold (1e300 in float32 would become inf)."""
-        if np.dtype(dtype) == np.float64:
-            return
-        limit = float(np.finfo(dtype).max)
-        if values.size == 0 or values.max() <= limit and values.min() >= -limit:  # no temporary array as large
-            return
-        too_large = np.abs(values) > limit
-        if np.any(too_large):
-            where = np.argwhere(too_large)[0]
-            index = "".join(f"[{i}]" for i in where)
-            raise self.fail(f"{field}{index}", f"{values[tuple(where)]:g} does not fit in {np.dtype(dtype)} "
-                                               f"(limit ±{limit:.4g}); use precision float64")
-
-    def choice(self, value: Any, field: str, known: list[str], resolve: Callable[[str], str] | None = None) -> str:
-        """A name from `known` (or one `resolve` accepts, e.g. an alias)."""
-        name = self.string(value, field)
-        if name in known:
-            return name
-        if resolve is not None:
-            try:
-                return resolve(name)
-            except NNStudioError:
-                pass
-        raise self.fail(field, f"unknown name {self.show(name)}; expected one of: {', '.join(known)}")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -231,80 +89,6 @@ def _parse_json(data: bytes, source: str) -> Any:
     return _parse_owned([data], source)
 
 
-def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) -> DenseLayer:
-    field = f"layers[{index}]"
-    spec = r.obj(raw, field, _LAYER_KEYS, {"size", "activation", "weights"})
-    n_out = r.size(spec["size"], f"{field}.size")
-    activation = r.choice(spec["activation"], f"{field}.activation", sorted(ACTIVATIONS),
-                          lambda name: get_activation(name).name)
-    params_raw = r.obj(spec.get("params", {}), f"{field}.params", set(ACTIVATIONS[activation].defaults))
-    params = {k: r.number(v, f"{field}.params.{k}") for k, v in params_raw.items()}
-    try:  # a parameter the file's precision cannot hold (ELU α = 1e308 in float32 gives −inf), by field
-        ACTIVATIONS[activation].check_fits(params, dtype)
-    except ParameterError as error:
-        raise r.fail(f"{field}.params.{error.key}", error.reason) from None
-
-    weight_text: dict[tuple[int, int], str] = {}
-    raw_w = spec["weights"]
-    if isinstance(raw_w, dict):  # {"init": "he", "seed": 1}: drawn by a seeded initialiser
-        init = r.obj(raw_w, f"{field}.weights", {"init", "seed", "params"}, {"init"})
-        name = r.choice(init["init"], f"{field}.weights.init", sorted(INITIALISERS))
-        seed = init.get("seed", 0)
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise r.fail(f"{field}.weights.seed", f"expected a whole number ≥ 0, got {r.kind(seed)}")
-        extra = r.obj(init.get("params", {}), f"{field}.weights.params", set(INITIALISERS[name].defaults))
-        values = {k: r.number(v, f"{field}.weights.params.{k}") for k, v in extra.items()}
-        try:
-            weights = initial_weights((n_out, n_in), name, np.random.default_rng(seed), values)
-        except NNStudioError as error:
-            raise r.fail(f"{field}.weights.params", str(error)) from None
-    elif isinstance(raw_w, np.ndarray) and raw_w.ndim == 2:  # rows of plain numbers, read by numpy at once
-        if raw_w.shape != (n_out, n_in):
-            raise r.fail(f"{field}.weights", f"expected {n_out}×{n_in}, got {raw_w.shape[0]}×{raw_w.shape[1]}")
-        weights = r.finite(raw_w, f"{field}.weights")
-    else:
-        rows = r.list(raw_w, f"{field}.weights")
-
-        def is_row(row: Any) -> bool:
-            return isinstance(row, list) or isinstance(row, np.ndarray) and row.ndim == 1
-
-        shape_ok = len(rows) == n_out and all(is_row(row) and len(row) == n_in for row in rows)
-        if not shape_ok:
-            got_cols = {len(row) for row in rows if is_row(row)}
-            cols = str(got_cols.pop()) if len(got_cols) == 1 and all(is_row(x) for x in rows) else "?"
-            raise r.fail(f"{field}.weights", f"expected {n_out}×{n_in}, got {len(rows)}×{cols}")
-        weights = np.empty((n_out, n_in))
-        for i, row in enumerate(rows):
-            if isinstance(row, np.ndarray):  # a row of plain numbers, read by numpy
-                weights[i] = r.finite(row, f"{field}.weights[{i}]")
-                continue
-            if all(type(item) is float or type(item) is int for item in row):  # fast path: plain numbers
-                try:
-                    weights[i] = row
-                    if np.all(np.isfinite(weights[i])):
-                        continue
-                except OverflowError:
-                    pass
-            for j, item in enumerate(row):  # expressions, or a fault to name precisely
-                weights[i, j], text = r.value(item, f"{field}.weights[{i}][{j}]")
-                if text is not None:
-                    weight_text[(i, j)] = text
-    r.fits(weights, dtype, f"{field}.weights")
-
-    bias_text: dict[int, str] = {}
-    bias = None
-    if spec.get("bias") is not None:
-        bias, texts = r.vector(spec["bias"], f"{field}.bias", n_out, dtype)
-        bias_text = {i: t for i, t in enumerate(texts) if t is not None}
-    # No copy when the precision is float64, and a float32 copy replaces the float64 one at once (a drawn layer
-    # may be 32 MiB); frozen here, so DenseLayer adopts it rather than keeping a copy of its own.
-    weights = weights.astype(dtype, copy=False)
-    if weights.base is None:
-        weights.setflags(write=False)
-    return DenseLayer(weights, None if bias is None else bias.astype(dtype, copy=False), activation, params,
-                      weight_text, bias_text)
-
-
 def _check_budget(r: _Reader, raw_layers: list[Any], n_in: int) -> None:
     """Refuse a network over the layer or parameter budget from its sizes, before any weight is read or drawn."""
     if len(raw_layers) > MAX_LAYERS:
@@ -323,16 +107,6 @@ def _check_budget(r: _Reader, raw_layers: list[Any], n_in: int) -> None:
         raise r.fail("layers", f"asks for {drawn:,} weights drawn by an initialiser; a file may ask for at most "
                                f"{MAX_DRAWN_WEIGHTS:,} (a file costs what its size allows: save a larger network "
                                f"with its weights written out)")
-
-
-def text_cells(value: Any) -> Iterator[str]:
-    """The strings (typed expressions) in a vector or a list of rows as parsed, whatever else it holds."""
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, str):
-                yield item
-            elif isinstance(item, list):
-                yield from (cell for cell in item if isinstance(cell, str))
 
 
 def _expression_cells(top: dict[str, Any], raw_layers: list[Any] | np.ndarray) -> Iterator[str]:
@@ -374,100 +148,24 @@ def project_from_json(data: Any, source: str = "") -> Project:
     """Validate parsed JSON and build the Project; raises NetworkFileError."""
     r = _Reader(source)
     top = r.obj(data, "", _TOP_KEYS, {"format", "version", "input", "layers"})
-    if not isinstance(top["format"], str) or top["format"] != FORMAT:  # (an array would compare item by item)
-        raise r.fail("format", f"expected {FORMAT!r}, got {r.show(top['format'])}")
-    version = top["version"]
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise r.fail("version", f"expected a whole number ≥ 1, got {r.show(version)}")
-    if version > VERSION:
-        raise UnsupportedVersionError(
-            f"version {r.show(version)} was written by a newer nnstudio; this one reads up to version {VERSION}",
-            "version", source)
-
+    _check_format(r, top, source)
     dtype = FLOAT_TYPES[r.choice(top.get("precision", "float64"), "precision", list(FLOAT_TYPES))]
-
     inp = r.obj(top["input"], "input", {"size", "labels", "image"}, {"size"})
     n_in = r.size(inp["size"], "input.size")
-    image = None
-    if inp.get("image") is not None:
-        dims = r.list(inp["image"], "input.image", 2)
-        h, w = (r.size(d, f"input.image[{i}]") for i, d in enumerate(dims))
-        if h * w != n_in:
-            raise r.fail("input.image", f"{h}×{w} does not hold input.size = {n_in} values")
-        image = (h, w)
-
+    image = _read_image(r, inp, n_in)
     raw_layers = r.list(top["layers"], "layers")
     _check_budget(r, raw_layers, n_in)
     _check_expressions(r, top, raw_layers)
-    layers = []
-    previous = n_in
-    for index, raw in enumerate(raw_layers):
-        layer = _read_layer(r, raw, index, previous, dtype)
-        layers.append(layer)
-        previous = layer.n_out
-    network = Network(n_in, tuple(layers))
+    network = _read_network(r, raw_layers, n_in, dtype)
     n_out = network.output_size
-
     out = r.obj(top.get("output", {}), "output", {"labels"})
     loss = r.choice(top.get("loss", "mse"), "loss", sorted(LOSSES))
-    opt_raw = r.obj(top.get("optimizer", {}), "optimizer", _OPTIMIZER_KEYS)
-    opt: dict[str, Any] = {}
-    for key, value in opt_raw.items():
-        opt[key] = (r.choice(value, "optimizer.name", list(OPTIMIZERS)) if key == "name"
-                    else r.number(value, f"optimizer.{key}", minimum=0.0))
-
-    current = r.obj(top.get("current", {}), "current", {"input", "target"})
-    x, x_text = r.vector(current["input"], "current.input", n_in, dtype) if "input" in current else (None, ())
-    # `"target": null` is "no target yet" (Project.target_known); a file without the field keeps its old
-    # meaning, a target of zeros that counts.
-    target_known = current.get("target", ()) is not None
-    y, y_text = (r.vector(current["target"], "current.target", n_out, dtype) if current.get("target") is not None
-                 else (None, ()))
-
-    samples = []
-    raw_samples = r.list(top.get("samples", []), "samples")
-    if len(raw_samples) > MAX_FILE_SAMPLES:
-        raise r.fail("samples", f"holds {len(raw_samples):,} samples; a file may hold at most {MAX_FILE_SAMPLES:,}")
-    if len(raw_samples) * (n_in + n_out) > MAX_SAMPLE_VALUES:
-        raise r.fail("samples", f"{len(raw_samples):,} samples of {n_in} inputs and {n_out} targets hold "
-                                f"{len(raw_samples) * (n_in + n_out):,} numbers; a file may hold at most "
-                                f"{MAX_SAMPLE_VALUES:,}")
-    for i, raw in enumerate(raw_samples):
-        s = r.obj(raw, f"samples[{i}]", {"name", "input", "target"}, {"input", "target"})
-        sx, sx_text = r.vector(s["input"], f"samples[{i}].input", n_in, dtype)
-        sy, sy_text = r.vector(s["target"], f"samples[{i}].target", n_out, dtype)
-        samples.append(Sample(r.string(s.get("name", f"sample {i + 1}"), f"samples[{i}].name"),
-                              sx, sy, sx_text, sy_text))
-
-    normalisation = None
-    if top.get("normalisation") is not None:
-        raw_norm = r.obj(top["normalisation"], "normalisation", {"kind", "offset", "scale"}, {"kind", "offset", "scale"})
-        kind = r.choice(raw_norm["kind"], "normalisation.kind", list(NORMALISATION_KINDS))
-        offset = [r.number(v, f"normalisation.offset[{i}]") for i, v in
-                  enumerate(r.list(raw_norm["offset"], "normalisation.offset", n_in))]
-        scale = [r.number(v, f"normalisation.scale[{i}]") for i, v in
-                 enumerate(r.list(raw_norm["scale"], "normalisation.scale", n_in))]
-        if any(v <= 0 for v in scale):
-            raise r.fail("normalisation.scale", "every scale must be above 0")
-        normalisation = {"kind": kind, "offset": offset, "scale": scale}
-
-    raw_runs = r.list(top.get("runs", []), "runs")
-    if len(raw_runs) > MAX_RUNS:  # refused, not cut: a file nnstudio writes never holds more
-        raise r.fail("runs", f"holds {len(raw_runs):,} runs; a file may hold at most {MAX_RUNS}")
-    runs = []
-    for i, raw_run in enumerate(raw_runs):
-        try:
-            runs.append(run_from_json(raw_run, f"runs[{i}]"))
-        except RunFieldError as error:
-            raise r.fail(error.field, error.reason) from None
-
-    layout_raw = r.obj(top.get("layout", {}), "layout", {"columns"})
-    columns = []
-    if "columns" in layout_raw:
-        for i, pos in enumerate(r.list(layout_raw["columns"], "layout.columns", len(layers) + 1)):
-            px, py = r.list(pos, f"layout.columns[{i}]", 2)
-            columns.append((r.number(px, f"layout.columns[{i}][0]"), r.number(py, f"layout.columns[{i}][1]")))
-
+    opt = _read_optimizer(r, top)
+    x, x_text, y, y_text, target_known = _read_current(r, top, n_in, n_out, dtype)
+    samples = _read_samples(r, top, n_in, n_out, dtype)
+    normalisation = _read_normalisation(r, top, n_in)
+    runs = _read_runs(r, top)
+    columns = _read_layout(r, top, len(network.layers))
     try:
         return Project(
             network=network,
@@ -494,6 +192,123 @@ def project_from_json(data: Any, source: str = "") -> Project:
         raise NetworkFileError(str(error), "", source) from None
 
 
+def _check_format(r: _Reader, top: dict[str, Any], source: str) -> None:
+    """The format's name, and a version this nnstudio reads (a newer one refused by name)."""
+    if not isinstance(top["format"], str) or top["format"] != FORMAT:  # (an array would compare item by item)
+        raise r.fail("format", f"expected {FORMAT!r}, got {r.show(top['format'])}")
+    version = top["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise r.fail("version", f"expected a whole number ≥ 1, got {r.show(version)}")
+    if version > VERSION:
+        raise UnsupportedVersionError(
+            f"version {r.show(version)} was written by a newer nnstudio; this one reads up to version {VERSION}",
+            "version", source)
+
+
+def _read_image(r: _Reader, inp: dict[str, Any], n_in: int) -> tuple[int, int] | None:
+    """The input's image shape (rows, columns), which must hold exactly its values; None when not an image."""
+    if inp.get("image") is None:
+        return None
+    dims = r.list(inp["image"], "input.image", 2)
+    h, w = (r.size(d, f"input.image[{i}]") for i, d in enumerate(dims))
+    if h * w != n_in:
+        raise r.fail("input.image", f"{h}×{w} does not hold input.size = {n_in} values")
+    return (h, w)
+
+
+def _read_network(r: _Reader, raw_layers: list[Any] | np.ndarray, n_in: int, dtype: np.dtype) -> Network:
+    """The layers in order, each taking the one before it's outputs (layer_json.py reads each)."""
+    layers = []
+    previous = n_in
+    for index, raw in enumerate(raw_layers):
+        layer = _read_layer(r, raw, index, previous, dtype)
+        layers.append(layer)
+        previous = layer.n_out
+    return Network(n_in, tuple(layers))
+
+
+def _read_optimizer(r: _Reader, top: dict[str, Any]) -> dict[str, Any]:
+    """The optimiser's settings as OptimizerConfig takes them: its name and numbers ≥ 0."""
+    opt_raw = r.obj(top.get("optimizer", {}), "optimizer", _OPTIMIZER_KEYS)
+    opt: dict[str, Any] = {}
+    for key, value in opt_raw.items():
+        opt[key] = (r.choice(value, "optimizer.name", list(OPTIMIZERS)) if key == "name"
+                    else r.number(value, f"optimizer.{key}", minimum=0.0))
+    return opt
+
+
+def _read_current(r: _Reader, top: dict[str, Any], n_in: int, n_out: int, dtype: np.dtype) -> tuple[
+        np.ndarray | None, tuple[str | None, ...], np.ndarray | None, tuple[str | None, ...], bool]:
+    """The input and target shown now, their typed text, and whether the target is known."""
+    current = r.obj(top.get("current", {}), "current", {"input", "target"})
+    x, x_text = r.vector(current["input"], "current.input", n_in, dtype) if "input" in current else (None, ())
+    # `"target": null` is "no target yet" (Project.target_known); a file without the field keeps its old
+    # meaning, a target of zeros that counts.
+    target_known = current.get("target", ()) is not None
+    y, y_text = (r.vector(current["target"], "current.target", n_out, dtype) if current.get("target") is not None
+                 else (None, ()))
+    return x, x_text, y, y_text, target_known
+
+
+def _read_samples(r: _Reader, top: dict[str, Any], n_in: int, n_out: int, dtype: np.dtype) -> list[Sample]:
+    """The named samples, their count and their numbers refused over the file's budgets before any is read."""
+    samples = []
+    raw_samples = r.list(top.get("samples", []), "samples")
+    if len(raw_samples) > MAX_FILE_SAMPLES:
+        raise r.fail("samples", f"holds {len(raw_samples):,} samples; a file may hold at most {MAX_FILE_SAMPLES:,}")
+    if len(raw_samples) * (n_in + n_out) > MAX_SAMPLE_VALUES:
+        raise r.fail("samples", f"{len(raw_samples):,} samples of {n_in} inputs and {n_out} targets hold "
+                                f"{len(raw_samples) * (n_in + n_out):,} numbers; a file may hold at most "
+                                f"{MAX_SAMPLE_VALUES:,}")
+    for i, raw in enumerate(raw_samples):
+        s = r.obj(raw, f"samples[{i}]", {"name", "input", "target"}, {"input", "target"})
+        sx, sx_text = r.vector(s["input"], f"samples[{i}].input", n_in, dtype)
+        sy, sy_text = r.vector(s["target"], f"samples[{i}].target", n_out, dtype)
+        samples.append(Sample(r.string(s.get("name", f"sample {i + 1}"), f"samples[{i}].name"),
+                              sx, sy, sx_text, sy_text))
+    return samples
+
+
+def _read_normalisation(r: _Reader, top: dict[str, Any], n_in: int) -> dict[str, Any] | None:
+    """The input normalisation (x − offset)/scale, one offset and one scale above 0 per input; None when none."""
+    if top.get("normalisation") is None:
+        return None
+    raw_norm = r.obj(top["normalisation"], "normalisation", {"kind", "offset", "scale"}, {"kind", "offset", "scale"})
+    kind = r.choice(raw_norm["kind"], "normalisation.kind", list(NORMALISATION_KINDS))
+    offset = [r.number(v, f"normalisation.offset[{i}]") for i, v in
+              enumerate(r.list(raw_norm["offset"], "normalisation.offset", n_in))]
+    scale = [r.number(v, f"normalisation.scale[{i}]") for i, v in
+             enumerate(r.list(raw_norm["scale"], "normalisation.scale", n_in))]
+    if any(v <= 0 for v in scale):
+        raise r.fail("normalisation.scale", "every scale must be above 0")
+    return {"kind": kind, "offset": offset, "scale": scale}
+
+
+def _read_runs(r: _Reader, top: dict[str, Any]) -> list[Any]:
+    """The past training runs (core/runs.py reads each), refused over MAX_RUNS."""
+    raw_runs = r.list(top.get("runs", []), "runs")
+    if len(raw_runs) > MAX_RUNS:  # refused, not cut: a file nnstudio writes never holds more
+        raise r.fail("runs", f"holds {len(raw_runs):,} runs; a file may hold at most {MAX_RUNS}")
+    runs = []
+    for i, raw_run in enumerate(raw_runs):
+        try:
+            runs.append(run_from_json(raw_run, f"runs[{i}]"))
+        except RunFieldError as error:
+            raise r.fail(error.field, error.reason) from None
+    return runs
+
+
+def _read_layout(r: _Reader, top: dict[str, Any], layers: int) -> list[tuple[float, float]]:
+    """Where each column of neurons was placed on the canvas (input first); empty when not saved."""
+    layout_raw = r.obj(top.get("layout", {}), "layout", {"columns"})
+    columns = []
+    if "columns" in layout_raw:
+        for i, pos in enumerate(r.list(layout_raw["columns"], "layout.columns", layers + 1)):
+            px, py = r.list(pos, f"layout.columns[{i}]", 2)
+            columns.append((r.number(px, f"layout.columns[{i}][0]"), r.number(py, f"layout.columns[{i}][1]")))
+    return columns
+
+
 def loads(data: bytes | str, source: str = "") -> Project:
     """Read a project from the bytes (or text) of a `.nnstudio` file."""
     owned = [data.encode("utf-8") if isinstance(data, str) else data]
@@ -509,25 +324,6 @@ def load_project(path: str | os.PathLike[str]) -> Project:
 
 
 # ----------------------------------------------------------------------------- writing
-
-
-def _cell(value: float, text: str | None) -> float | str:
-    return text if text is not None else float(value)
-
-
-def layer_to_json(layer: DenseLayer) -> dict[str, Any]:
-    """One layer as the file writes it: size, activation, params, weights and bias, typed text kept."""
-    entry: dict[str, Any] = {"size": layer.n_out, "activation": layer.activation}
-    if layer.params:
-        entry["params"] = dict(layer.params)
-    entry["weights"] = [
-        [_cell(layer.weights[i, j], layer.weight_text.get((i, j))) for j in range(layer.n_in)]
-        for i in range(layer.n_out)
-    ]
-    entry["bias"] = None if layer.bias is None else [
-        _cell(layer.bias[i], layer.bias_text.get(i)) for i in range(layer.n_out)
-    ]
-    return entry
 
 
 def project_to_json(project: Project) -> dict[str, Any]:

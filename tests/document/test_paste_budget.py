@@ -18,7 +18,7 @@ from nnstudio.core.paste_budget import (
 )
 from nnstudio.core.project import Project
 from nnstudio.document import Document, edits
-from nnstudio.io import layer_clipboard, network_file
+from nnstudio.io import field_reader, layer_clipboard
 from nnstudio.io.errors import NetworkFileError
 
 EXPRESSION = "1/3+" * 249 + "1/3"  # 999 characters: one expression as long as a cell may hold
@@ -57,7 +57,7 @@ def test_a_paste_of_more_expression_characters_than_the_budget_is_refused_before
 def test_a_copied_layer_with_more_expression_characters_than_the_budget_is_refused_before_any_is_evaluated(
         monkeypatch):
     evaluated = []
-    monkeypatch.setattr(network_file, "evaluate_number", lambda text: evaluated.append(text) or 0.5)
+    monkeypatch.setattr(field_reader, "evaluate_number", lambda text: evaluated.append(text) or 0.5)
     rows = [[EXPRESSION] * 64 for _ in range(4)]  # 256 expressions of 999 characters: 255,744
     text = json.dumps({"format": "nnstudio.layer", "version": 1, "inputs": 64, "size": 4, "activation": "relu",
                        "weights": rows})

@@ -199,13 +199,13 @@ def _with_expressions(texts: list[str]) -> str:
 
 
 def test_expressions_past_the_budget_are_refused_with_the_figure_before_any_is_evaluated(monkeypatch):
-    from nnstudio.io import network_file
+    from nnstudio.io import field_reader
 
     texts = [f"{k}+" + "1+" * 450 + "1" for k in range(230)]  # distinct, about 905 characters each
     total = sum(len(text) for text in texts)
     assert total > MAX_EXPRESSION_CHARACTERS == 200_000
     evaluated = []
-    monkeypatch.setattr(network_file, "evaluate_number", lambda text: evaluated.append(text) or 1.0)
+    monkeypatch.setattr(field_reader, "evaluate_number", lambda text: evaluated.append(text) or 1.0)
     with pytest.raises(NetworkFileError) as refused:
         loads(_with_expressions(texts), "typed.nnstudio")
     assert str(refused.value) == (f"typed.nnstudio: holds {total:,} characters of expressions (each distinct one "
@@ -215,12 +215,12 @@ def test_expressions_past_the_budget_are_refused_with_the_figure_before_any_is_e
 
 def test_an_expression_met_again_is_evaluated_once_and_counted_once(monkeypatch):
     from nnstudio.core import expr
-    from nnstudio.io import network_file
+    from nnstudio.io import field_reader
 
     text = "1+" * 499 + "1"  # 999 characters, 500
     copies = [text] * 400 + ["0.25"] * 100  # 399,600 characters in all, one distinct expression
     evaluated = []
-    monkeypatch.setattr(network_file, "evaluate_number", lambda t: evaluated.append(t) or expr.evaluate_number(t))
+    monkeypatch.setattr(field_reader, "evaluate_number", lambda t: evaluated.append(t) or expr.evaluate_number(t))
     project = loads(_with_expressions(copies), "copies.nnstudio")
     weights = project.network.layers[0].weights
     assert weights[0, 0] == 500.0 and weights[399 // 23, 399 % 23] == 500.0 and weights[400 // 23, 400 % 23] == 0.25
