@@ -41,7 +41,7 @@ def clean(array: np.ndarray) -> np.ndarray:
 
 
 def write_matrix(out: TextIO, label: str, array: np.ndarray, digits: int) -> None:
-    """`label` and the matrix as `_fmt` in cli.py prints it ("[a, b],\\n       [c, d]]"), a row at a time."""
+    """`label` and the matrix as `_fmt` in cli_eval_step.py prints it ("[a, b],\\n       [c, d]]"), a row at a time."""
     values = clean(array)
     last = len(values) - 1
     for index, row in enumerate(values):

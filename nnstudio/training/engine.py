@@ -38,13 +38,14 @@ forward and in the update alike. Only multiplications by exact zeros are left ou
 (their ∂L/∂w = δ·0 = 0), so the result is the same for every optimiser. On the
 MNIST sample that is 343 dense inputs and ~8 listed values per image instead of 784.
 
-Tests compare it with `core.backward`, with a hand-written per-sample loop and
-with a hand-written mini-batch loop.
+The activations and optimisers as written in place are in `in_place_rules.py`, where each parameter
+array lives in `parameter_layout.py`. Tests compare the engine with `core.backward` + `core.apply_update`
+for every optimiser and activation (tests/training/test_engine_matches_core.py), with a hand-written
+per-sample loop and with a hand-written mini-batch loop.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
@@ -56,6 +57,8 @@ from nnstudio.core.losses import get_loss, one_hot_rows
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.training.blas import RELEASE_GIL_FROM, Product
+from nnstudio.training.in_place_rules import activate, through_activation, update_in_place
+from nnstudio.training.parameter_layout import Layers, lay_out
 from nnstudio.training.rare_inputs import RareInputs, add_outer_products, add_products
 
 
@@ -85,16 +88,6 @@ class _StepProducts:
     backward: list[Product | None]
     update: list[Product]
     bias: list[Callable[[], None] | None]
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """Where each parameter lives in `FastMLP.arrays` (which changes when the first layer is split)."""
-
-    split: int | None              # dense inputs of a split first layer, else None
-    weights: list[int]             # index of each layer's W (a split first layer: its dense columns)
-    biases: list[int | None]       # index of each layer's b (None: no bias, or listed with the rare block)
-    rare: int | None               # index of a split first layer's rare block (rare inputs [+ bias] × neurons)
 
 
 class FastMLP:
@@ -160,10 +153,10 @@ class FastMLP:
 
     # ------------------------------------------------------------------ storage
 
-    def _lay_out(self, layers: list[tuple[np.ndarray, np.ndarray | None]], split: int | None) -> None:
+    def _lay_out(self, layers: Layers, split: int | None) -> None:
         """Store (W, b) per layer (the first layer's columns in the engine's input order) as
         `arrays`, its first layer in two blocks when `split` gives a number of dense inputs."""
-        self.arrays, self._layout = self._arrays_of(layers, split)
+        self.arrays, self._layout = lay_out(layers, split, self.dtype)
         # prepared products point into the arrays they were made with: new arrays, new products
         self._products: dict[tuple[tuple[int, ...], tuple[int, ...], bool], _StepProducts] = {}
         layout = self._layout
@@ -173,57 +166,15 @@ class FastMLP:
         if layout.rare is not None and self.has_bias[0]:
             self.b[0] = self.rare_W[-1]
 
-    def _arrays_of(self, layers: list[tuple[np.ndarray, np.ndarray | None]],
-                   split: int | None) -> tuple[list[np.ndarray], _Layout]:
-        arrays: list[np.ndarray] = []
-        weights, biases, rare = [], [], None
-
-        def add(array: np.ndarray) -> int:
-            arrays.append(np.ascontiguousarray(array, self.dtype))
-            return len(arrays) - 1
-
-        for index, (w, b) in enumerate(layers):
-            if index == 0 and split is not None:
-                weights.append(add(w[:, :split]))
-                rare = add(w[:, split:].T if b is None else np.vstack([w[:, split:].T, b[None]]))
-                biases.append(None)
-            else:
-                weights.append(add(w))
-                biases.append(None if b is None else add(b))
-        return arrays, _Layout(split, weights, biases, rare)
-
-    def _layers_of(self, arrays: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray | None]]:
-        """(W, b) per layer from arrays in the present layout (the first layer's inputs in the
-        engine's order); views where the storage allows, a new array for a split first layer."""
-        layout = self._layout
-        layers = []
-        for index, (w, b) in enumerate(zip(layout.weights, layout.biases)):
-            if index == 0 and layout.rare is not None:
-                block = arrays[layout.rare]
-                listed = len(block) - int(self.has_bias[0])
-                layers.append((np.hstack([arrays[w], block[:listed].T]), block[-1] if self.has_bias[0] else None))
-            else:
-                layers.append((arrays[w], None if b is None else arrays[b]))
-        return layers
-
-    def _weight_parts(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
-        """The views of `arrays` that hold weights, not biases (L2 applies to these only)."""
-        layout = self._layout
-        parts = [arrays[index] for index in layout.weights]
-        if layout.rare is not None:
-            block = arrays[layout.rare]
-            parts.append(block[:len(block) - int(self.has_bias[0])])
-        return parts
-
     def split_inputs(self, dense: int | None) -> None:
         """Store the first layer in two blocks for `dense` dense inputs and the rest listed (see
         `train_columns`), or in one (None). Parameters and optimiser memory keep their values."""
         if dense == self._layout.split:
             return
-        memory = [None if m is None else self._layers_of(m) for m in (self._m, self._v)]
-        # no copies needed: the old arrays are dropped, and _arrays_of makes new ones where the blocks change
-        self._lay_out(self._layers_of(self.arrays), dense)
-        self._m, self._v = [None if m is None else self._arrays_of(m, dense)[0] for m in memory]
+        memory = [None if m is None else self._layout.layers_of(m) for m in (self._m, self._v)]
+        # no copies needed: the old arrays are dropped, and lay_out makes new ones where the blocks change
+        self._lay_out(self._layout.layers_of(self.arrays), dense)
+        self._m, self._v = [None if m is None else lay_out(m, dense, self.dtype)[0] for m in memory]
         self._grads = self._scratch = None
 
     def order_inputs(self, order: np.ndarray) -> None:
@@ -239,47 +190,6 @@ class FastMLP:
         self.W[0][...] = self._own_order_layers()[0][0][:, order]
         self.input_order, self._input_home = order, np.argsort(order)
         self.split_inputs(split)
-
-    # ------------------------------------------------------------------ activations (samples are columns)
-
-    def _activate(self, index: int, z: np.ndarray, a: np.ndarray) -> None:
-        """a = g(z) for a block of columns."""
-        name = self.activations[index]
-        if name == "relu":
-            np.maximum(z, 0, out=a)
-        elif name == "identity":
-            if a is not z:
-                a[...] = z
-        elif name == "sigmoid":
-            np.multiply(z, 0.5, out=a)
-            np.tanh(a, out=a)
-            a += 1
-            a *= 0.5
-        elif name == "tanh":
-            np.tanh(z, out=a)
-        elif name == "softmax":
-            np.subtract(z, z.max(axis=0, keepdims=True), out=a)
-            np.exp(a, out=a)
-            a /= a.sum(axis=0, keepdims=True)
-        else:  # the core's activations take one sample per row
-            a[...] = get_activation(name)(z.T, self.params[index]).T
-
-    def _through_activation(self, index: int, z: np.ndarray, a: np.ndarray, mask: np.ndarray,
-                            grad_a: np.ndarray, out: np.ndarray) -> None:
-        """out = ∂L/∂z from ∂L/∂a through g of layer `index` (out may be grad_a itself)."""
-        name = self.activations[index]
-        if name == "relu":
-            np.greater(z, 0, out=mask)  # ReLU′(0) = 0
-            np.multiply(grad_a, mask, out=out)
-        elif name == "identity":
-            out[...] = grad_a
-        elif name == "sigmoid":
-            np.multiply(grad_a, a, out=out)
-            out *= 1 - a
-        elif name == "tanh":
-            np.multiply(grad_a, 1 - a * a, out=out)
-        else:
-            out[...] = get_activation(name).backward(z.T, a.T, grad_a.T, self.params[index]).T
 
     # ------------------------------------------------------------------ loss and output δ
 
@@ -321,7 +231,7 @@ class FastMLP:
             np.multiply(closed.T, scale, out=out)
             return
         grad_a = self.loss.grad(a.T, self.loss.targets(y.T, a.T)).T
-        self._through_activation(len(self.W) - 1, z, a, mask, grad_a.astype(self.dtype, copy=False), out)
+        through_activation(name, self.params[-1], z, a, mask, grad_a.astype(self.dtype, copy=False), out)
         out *= scale
 
     def train_step(self, x: np.ndarray, y: np.ndarray) -> float:
@@ -429,7 +339,7 @@ class FastMLP:
                     add_products(z.T, rare, self.rare_W)
             else:
                 products.forward[index]()
-            self._activate(index, z, buf.a[index])
+            activate(self.activations[index], self.params[index], z, buf.a[index])
         output = buf.a[last]
         one_hot = self._one_hot_softmax(y)
         loss = self._loss(output, y, buf.z[last], one_hot)
@@ -442,7 +352,8 @@ class FastMLP:
             below = buf.delta[index - 1]
             products.backward[index]()  # type: ignore[misc]
             self._update_layer(index, products, buf, target, plain, rare, inputs)
-            self._through_activation(index - 1, buf.z[index - 1], buf.a[index - 1], buf.mask[index - 1], below, below)
+            through_activation(self.activations[index - 1], self.params[index - 1], buf.z[index - 1], buf.a[index - 1],
+                               buf.mask[index - 1], below, below)
         self._update_layer(0, products, buf, target, plain, rare, inputs)
         if not plain:
             self._optimiser_update()
@@ -472,45 +383,22 @@ class FastMLP:
         return self._grads
 
     def _optimiser_update(self) -> None:
-        """SGD with L2, momentum or Adam, in place, on every parameter array.
+        """SGD with L2, momentum or Adam, in place, on every parameter array (`in_place_rules.py`).
 
-        L2 touches the weights only (biases are not regularised). Adam's m̂/(√v̂ + ε) is
-        computed as (m/(1−β₁ᵗ)) / (√v/√(1−β₂ᵗ) + ε), the same quantity.
+        L2 touches the weights only (biases are not regularised). The optimiser's memory is made on first use.
         """
         c = self.config
         grads = self._gradient_arrays()
         if c.l2:
-            for grad, weights in zip(self._weight_parts(grads), self._weight_parts(self.arrays)):
+            for grad, weights in zip(self._layout.weight_parts(grads), self._layout.weight_parts(self.arrays)):
                 grad += c.l2 * weights
         if self._m is None:
             self._m = [np.zeros_like(p) for p in self.arrays]
             self._v = [np.zeros_like(p) for p in self.arrays]
         if self._scratch is None:  # split_inputs drops it when the arrays change shape
             self._scratch = [np.empty_like(p) for p in self.arrays]
-        t = self.step_count + 1
-        for p, g, m, v, tmp in zip(self.arrays, grads, self._m, self._v, self._scratch):  # type: ignore[arg-type]
-            if c.name == "sgd":
-                np.multiply(g, c.learning_rate, out=tmp)
-                p -= tmp
-            elif c.name == "momentum":
-                m *= c.momentum
-                np.multiply(g, c.learning_rate, out=tmp)
-                m -= tmp
-                p += m
-            else:
-                m *= c.beta1
-                np.multiply(g, 1 - c.beta1, out=tmp)
-                m += tmp
-                v *= c.beta2
-                np.multiply(g, g, out=tmp)
-                tmp *= 1 - c.beta2
-                v += tmp
-                np.sqrt(v, out=tmp)
-                tmp *= 1 / math.sqrt(1 - c.beta2**t)
-                tmp += c.epsilon
-                np.divide(m, tmp, out=tmp)
-                tmp *= c.learning_rate / (1 - c.beta1**t)
-                p -= tmp
+        update_in_place(c, self.step_count + 1, self.arrays, grads, self._m, self._v,  # type: ignore[arg-type]
+                        self._scratch)
 
     # ------------------------------------------------------------------ results
 
@@ -519,10 +407,10 @@ class FastMLP:
 
     def snapshot(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """A copy of (W, b) per layer, for `restore` (whichever way the first layer is stored then)."""
-        return [(w.copy(), None if b is None else b.copy()) for w, b in self._layers_of(self.arrays)]
+        return [(w.copy(), None if b is None else b.copy()) for w, b in self._layout.layers_of(self.arrays)]
 
     def restore(self, snapshot: list[tuple[np.ndarray, np.ndarray | None]]) -> None:
-        for array, saved in zip(self.arrays, self._arrays_of(snapshot, self._layout.split)[0], strict=True):
+        for array, saved in zip(self.arrays, lay_out(snapshot, self._layout.split, self.dtype)[0], strict=True):
             array[...] = saved
 
     def to_network(self, dtype: np.dtype | None = None) -> Network:
@@ -536,7 +424,7 @@ class FastMLP:
 
     def _own_order_layers(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """(W, b) per layer, the first layer's columns in the inputs' own order."""
-        layers = self._layers_of(self.arrays)
+        layers = self._layout.layers_of(self.arrays)
         if self._input_home is not None:
             layers[0] = (layers[0][0][:, self._input_home], layers[0][1])
         return layers

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Callable, Generator
 
 import numpy as np
@@ -30,6 +31,7 @@ from nnstudio.training.config import TrainingConfig
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.engine import FastMLP
 from nnstudio.training.metrics import evaluate_outputs
+from nnstudio.training.parameter_layout import Layers
 from nnstudio.training.progress import EpochResult, ParameterSnapshot, StepProgress, TrainingResult
 from nnstudio.training.schedule import StopWatch
 from nnstudio.training.thinned import Thinned
@@ -99,15 +101,82 @@ def train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | N
             limits.restore_original_limits()
 
 
+@dataclass
+class _Run:
+    """What one run carries from epoch to epoch: the engine and its batches, the clocks of its records, the
+    samples seen, the last finite parameters, and whether it ended early (stopped, or with an error)."""
+
+    engine: FastMLP
+    batches: ColumnBatches
+    samples: int                # in the training part
+    batch: int                  # samples a step takes (the last step of an epoch may take fewer)
+    steps_per_epoch: int
+    snapshot: Layers            # the last parameters known to be finite
+    started: float
+    last_report: float          # clocks run across epochs: short epochs still report
+    last_preview: float
+    seen: int = 0
+    # The loss a step record reports: the mean over the batches since the previous record. (It was
+    # the mean since the epoch began, which restarted at every epoch: the curve jumped down at each
+    # boundary, an artefact of the reset, not of training.)
+    recent_total: float = 0.0
+    recent_count: int = 0
+    stopped: bool = False
+    error: str | None = None
+
+
+@dataclass
+class _EpochTotals:
+    """One epoch's train loss summed over its samples, and when it began (moved on by pauses: its speed
+    counts working time only)."""
+
+    start: float
+    total: float
+    count: int
+
+
 def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | None, config: TrainingConfig,
            control: TrainingControl | None) -> Generator[Record, None, TrainingResult]:
+    """The run: start it, then epoch by epoch set the rate, shuffle, step through the batches, keep the
+    parameters if finite, record the epoch and ask the stop rules; then finish on the parameters to keep."""
     control = control or TrainingControl()
     rules = config.stop
     if (rules.target_accuracy is not None or rules.patience is not None) and (test_set is None or not len(test_set)):
         raise ShapeError("a target accuracy and early stopping judge the test part; this run has none")
     watch = StopWatch(rules)
-    best: list[np.ndarray] | None = None
+    best: Layers | None = None
     stop_reason: str | None = None
+    run = _start(network, loss, train_set, test_set, config, control)
+    rng = np.random.default_rng(config.seed)
+    # Every epoch's result, thinned on a long run (first and last kept): thousands of XOR epochs a second
+    # kept whole grew without end. The run's record keeps at most MAX_RUN_ROWS rows, so nothing is lost.
+    history: Thinned[EpochResult] = Thinned(MAX_RUN_ROWS)
+    for epoch in range(1, config.epochs + 1):
+        rate = config.schedule.rate(epoch, config.epochs, config.optimizer.learning_rate)
+        run.engine.set_learning_rate(rate)
+        run.batches.shuffle(rng.permutation(run.samples))
+        totals = yield from _epoch_steps(run, epoch, config, control)
+        if run.error or run.stopped:
+            break
+        if not _keep_finite_parameters(run, epoch):
+            break
+        result = _epoch_result(run, totals, epoch, rate, test_set, loss, network.layers[-1].activation)
+        history.add(result)
+        stop_reason = watch.after_epoch(epoch, result.test_loss, result.test_accuracy)
+        if rules.restore_best and watch.best_epoch == epoch:
+            best = run.engine.snapshot()
+        yield result
+        if config.record_epochs:
+            yield ParameterSnapshot(epoch, run.steps_per_epoch, run.engine.to_network(), run.seen, epoch_end=True)
+        if stop_reason is not None:
+            break
+    return _finish(run, history.items(), watch, best, stop_reason)
+
+
+def _start(network: Network, loss: str, train_set: Dataset, test_set: Dataset | None, config: TrainingConfig,
+           control: TrainingControl) -> _Run:
+    """The engine on its own copy of the parameters, the targets checked, the batches laid out (the
+    inputs reordered and the first layer split when the data is sparse), and the run's clock started."""
     engine = FastMLP(network, loss, config.optimizer, config.dtype,
                      release_gil_from=RESPONSIVE_RELEASE_GIL_FROM if control.responsive else blas.RELEASE_GIL_FROM)
     dtype = engine.dtype
@@ -116,103 +185,105 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     _check_targets(engine, train_set, y_all, test_set, network.output_size)
     n = len(train_set)
     batch = min(config.batch_size, n)
-    steps_per_epoch = math.ceil(n / batch)
-    check_every = max(1, 256 // batch)
-    rng = np.random.default_rng(config.seed)
     batches = ColumnBatches(x_all, y_all, batch, dtype, bias=engine.has_bias[0],
                             width=engine.n_out[0] if control.responsive else None)
     if batches.feature_order is not None:
         engine.order_inputs(batches.feature_order)
         engine.split_inputs(batches.dense)
-    # Every epoch's result, thinned on a long run (first and last kept): thousands of XOR epochs a second
-    # kept whole grew without end. The run's record keeps at most MAX_RUN_ROWS rows, so nothing is lost.
-    history: Thinned[EpochResult] = Thinned(MAX_RUN_ROWS)
     snapshot = engine.snapshot()
     started = time.perf_counter()
-    last_report = last_preview = started - config.report_seconds  # clocks run across epochs: short
-    seen = 0                                                          # epochs still report
-    # The loss a step record reports: the mean over the batches since the previous record. (It was
-    # the mean since the epoch began, which restarted at every epoch: the curve jumped down at each
-    # boundary, an artefact of the reset, not of training.)
-    recent_total, recent_count = 0.0, 0
-    stopped = False
-    error: str | None = None
-    for epoch in range(1, config.epochs + 1):
-        rate = config.schedule.rate(epoch, config.epochs, config.optimizer.learning_rate)
-        engine.set_learning_rate(rate)
-        order = rng.permutation(n)
-        batches.shuffle(order)
-        epoch_start = time.perf_counter()
-        total, count = 0.0, 0
-        for step in range(steps_per_epoch):
+    return _Run(engine, batches, n, batch, math.ceil(n / batch), snapshot, started,
+                last_report=started - config.report_seconds, last_preview=started - config.report_seconds)
+
+
+def _epoch_steps(run: _Run, epoch: int, config: TrainingConfig,
+                 control: TrainingControl) -> Generator[Record, None, _EpochTotals]:
+    """One step per batch of the epoch, with a StepProgress now and then and a ParameterSnapshot when
+    previews are asked for; ends early when a stop is asked for, or when the loss stops being finite (the
+    last finite parameters restored). The counters are locals while it runs: a step at batch 1 takes
+    microseconds, and they go back into `run` at the end."""
+    engine, batches, n, batch, steps_per_epoch = run.engine, run.batches, run.samples, run.batch, run.steps_per_epoch
+    check_every = max(1, 256 // batch)
+    seen, recent_total, recent_count = run.seen, run.recent_total, run.recent_count
+    last_report, last_preview = run.last_report, run.last_preview
+    epoch_start = time.perf_counter()
+    total, count = 0.0, 0
+    for step in range(steps_per_epoch):
+        if control.stop_requested:
+            run.stopped = True
+            break
+        if control.paused:
+            paused_at = time.perf_counter()
+            control.wait_while_paused()
+            epoch_start += time.perf_counter() - paused_at  # speed counts working time only
             if control.stop_requested:
-                stopped = True
+                run.stopped = True
                 break
-            if control.paused:
-                paused_at = time.perf_counter()
-                control.wait_while_paused()
-                epoch_start += time.perf_counter() - paused_at  # speed counts working time only
-                if control.stop_requested:
-                    stopped = True
-                    break
-            lo = step * batch
-            hi = min(lo + batch, n)
-            value = engine.train_columns(*batches.get(step))
-            if not math.isfinite(value):
-                engine.restore(snapshot)
-                error = (f"training stopped: the loss became {value} at epoch {epoch}, step {step + 1}; "
+        lo = step * batch
+        hi = min(lo + batch, n)
+        value = engine.train_columns(*batches.get(step))
+        if not math.isfinite(value):
+            engine.restore(run.snapshot)
+            run.error = (f"training stopped: the loss became {value} at epoch {epoch}, step {step + 1}; "
                          "the learning rate is probably too high. The last finite parameters were kept.")
-                break
-            total += value * (hi - lo)
-            count += hi - lo
-            seen += hi - lo
-            recent_total += value * (hi - lo)
-            recent_count += hi - lo
-            if (step + 1) % config.snapshot_every == 0 and engine.finite():
-                snapshot = engine.snapshot()
-            if step % check_every == 0:  # reading the clock every step would cost more than batch 1 itself
-                now = time.perf_counter()
-                if now - last_report >= config.report_seconds:
-                    last_report = now
-                    yield StepProgress(epoch, step + 1, steps_per_epoch, seen, recent_total / recent_count,
-                                       count / (now - epoch_start))
-                    recent_total, recent_count = 0.0, 0
-                if config.preview_seconds is not None and now - last_preview >= config.preview_seconds:
-                    last_preview = now
-                    yield ParameterSnapshot(epoch, step + 1, engine.to_network(), seen)
-        if error or stopped:
             break
-        if not engine.finite():
-            engine.restore(snapshot)
-            error = (f"training stopped: the parameters stopped being finite in epoch {epoch}; "
+        total += value * (hi - lo)
+        count += hi - lo
+        seen += hi - lo
+        recent_total += value * (hi - lo)
+        recent_count += hi - lo
+        if (step + 1) % config.snapshot_every == 0 and engine.finite():
+            run.snapshot = engine.snapshot()
+        if step % check_every == 0:  # reading the clock every step would cost more than batch 1 itself
+            now = time.perf_counter()
+            if now - last_report >= config.report_seconds:
+                last_report = now
+                yield StepProgress(epoch, step + 1, steps_per_epoch, seen, recent_total / recent_count,
+                                   count / (now - epoch_start))
+                recent_total, recent_count = 0.0, 0
+            if config.preview_seconds is not None and now - last_preview >= config.preview_seconds:
+                last_preview = now
+                yield ParameterSnapshot(epoch, step + 1, engine.to_network(), seen)
+    run.seen, run.recent_total, run.recent_count = seen, recent_total, recent_count
+    run.last_report, run.last_preview = last_report, last_preview
+    return _EpochTotals(epoch_start, total, count)
+
+
+def _keep_finite_parameters(run: _Run, epoch: int) -> bool:
+    """At an epoch's end its parameters become the last finite ones; if they are not finite (a loss can
+    stay finite while a weight overflows), the run ends on the last finite ones, saying so."""
+    if not run.engine.finite():
+        run.engine.restore(run.snapshot)
+        run.error = (f"training stopped: the parameters stopped being finite in epoch {epoch}; "
                      "the last finite parameters were kept.")
-            break
-        snapshot = engine.snapshot()
-        seconds = time.perf_counter() - epoch_start
-        speed = count / seconds if seconds > 0 else float("inf")
-        test_loss, accuracy, per_class, confusion = (math.nan, None, None, None)
-        if test_set is not None and len(test_set):
-            outputs = engine.predict(test_set.x)
-            test_loss, accuracy, per_class, confusion = evaluate_outputs(outputs, test_set, loss,
-                                                                         network.layers[-1].activation)
-        result = EpochResult(epoch, total / max(count, 1), test_loss, accuracy, per_class, confusion, speed, seconds,
-                             rate, seen)
-        history.add(result)
-        stop_reason = watch.after_epoch(epoch, test_loss, accuracy)
-        if rules.restore_best and watch.best_epoch == epoch:
-            best = engine.snapshot()
-        yield result
-        if config.record_epochs:
-            yield ParameterSnapshot(epoch, steps_per_epoch, engine.to_network(), seen, epoch_end=True)
-        if stop_reason is not None:
-            break
+        return False
+    run.snapshot = run.engine.snapshot()
+    return True
+
+
+def _epoch_result(run: _Run, totals: _EpochTotals, epoch: int, rate: float, test_set: Dataset | None, loss: str,
+                  output_activation: str) -> EpochResult:
+    """The epoch's record: its train loss and speed, and the test part's loss, accuracy and confusion."""
+    seconds = time.perf_counter() - totals.start
+    speed = totals.count / seconds if seconds > 0 else float("inf")
+    test_loss, accuracy, per_class, confusion = (math.nan, None, None, None)
+    if test_set is not None and len(test_set):
+        outputs = run.engine.predict(test_set.x)
+        test_loss, accuracy, per_class, confusion = evaluate_outputs(outputs, test_set, loss, output_activation)
+    return EpochResult(epoch, totals.total / max(totals.count, 1), test_loss, accuracy, per_class, confusion, speed,
+                       seconds, rate, run.seen)
+
+
+def _finish(run: _Run, epochs: list[EpochResult], watch: StopWatch, best: Layers | None,
+            stop_reason: str | None) -> TrainingResult:
+    """The run's result; with restore_best (`best` holds the best epoch's parameters), on those when a later
+    epoch was the last and the run did not fail."""
     best_epoch = None
-    epochs = history.items()
     last_epoch = epochs[-1].epoch if epochs else 0
-    if rules.restore_best and best is not None and watch.best_epoch != last_epoch and not error:
-        engine.restore(best)  # early stopping ends on the best epoch's parameters
+    if best is not None and watch.best_epoch != last_epoch and not run.error:
+        run.engine.restore(best)  # early stopping ends on the best epoch's parameters
         best_epoch = watch.best_epoch
-    return TrainingResult(engine.to_network(), epochs, stopped, error, time.perf_counter() - started,
+    return TrainingResult(run.engine.to_network(), epochs, run.stopped, run.error, time.perf_counter() - run.started,
                           stop_reason, best_epoch)
 
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from nnstudio import cli
+from nnstudio import cli, cli_eval_step
 from nnstudio.io import load_example, save_project
 from tests.waiting import wait_for_line
 
@@ -52,11 +52,12 @@ def test_ctrl_c_during_step_says_interrupted(tmp_path):
     # A child that is interrupted while it steps: the handler runs between bytecodes of the step.
     code = ("import os, signal, sys\n"
             "import nnstudio.cli as cli\n"
-            "real = cli._step\n"
+            "import nnstudio.cli_eval_step as cli_eval_step\n"
+            "real = cli_eval_step._step\n"
             "def slow(project, args):\n"
             "    os.kill(os.getpid(), signal.SIGINT)\n"
             "    return real(project, args)\n"
-            "cli._step = slow\n"
+            "cli_eval_step._step = slow\n"
             "sys.exit(cli.main(['step', 'xor', '--out', sys.argv[1]]))\n")
     out = tmp_path / "after.nnstudio"
     result = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, timeout=60)
@@ -141,7 +142,7 @@ def test_hostile_expressions_as_a_function_dataset_or_a_weight_in_a_file(capsys,
     assert code == 2 and "w.nnstudio: layers[0].weights[1][0]: invalid expression" in line
 
 
-# On purpose: cli._eval is replaced by one that raises; the last-resort handler is under test.
+# On purpose: cli_eval_step._eval is replaced by one that raises; the last-resort handler is under test.
 @pytest.mark.injects_error
 def test_an_unexpected_exception_is_one_line_and_a_log_entry(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -149,7 +150,7 @@ def test_an_unexpected_exception_is_one_line_and_a_log_entry(capsys, monkeypatch
     def broken(project, args):
         raise RuntimeError("a bug nobody foresaw")
 
-    monkeypatch.setattr(cli, "_eval", broken)
+    monkeypatch.setattr(cli_eval_step, "_eval", broken)
     code = cli.main(["eval", "cosine-memory"])
     line = _one_line(capsys.readouterr().err)
     assert code == cli.EXIT_INTERNAL == 70

@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from nnstudio import cli, cli_values
+from nnstudio import cli, cli_eval_step, cli_values
 from nnstudio.core import step_memory
 from nnstudio.io import load_project
 
@@ -68,7 +68,7 @@ def test_matrices_written_a_row_at_a_time_read_as_they_always_did():
     values = np.array([[1.5, -0.0, 2e-20], [np.nan, -np.inf, 3.0]])
     out = io.StringIO()
     cli_values.write_matrix(out, "  W1 = ", values, 10)
-    assert out.getvalue() == f"  W1 = {cli._fmt(values, 10)}\n"
+    assert out.getvalue() == f"  W1 = {cli_eval_step._fmt(values, 10)}\n"
     document = {"a": [1, None], "w": values, "v": np.array([-0.0, 0.5]), "s": "δ"}
     out = io.StringIO()
     cli_values.write_json(document, out)

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nnstudio import cli
+from nnstudio import cli_eval_step
 from nnstudio.core.errors import NNStudioError
 from nnstudio.io import NetworkFileError, dumps, loads
 
@@ -136,12 +136,12 @@ def _prints_steps_and_saves(project) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         if project.network.layers:
-            cli._print_eval(project, cli._eval(project, None), 6)
+            cli_eval_step._print_eval(project, cli_eval_step._eval(project, None), 6)
     assert "ŷ" in out.getvalue() or not project.network.layers
     outcome = "loaded, stepped, saved"
     if project.network.layers:
         try:
-            cli._step(project, argparse.Namespace(lr=None, all_weights=False))
+            cli_eval_step._step(project, argparse.Namespace(lr=None, all_weights=False))
         except NNStudioError as error:
             assert str(error)
             outcome = "loaded, step refused by name, saved"

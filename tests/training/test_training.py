@@ -5,12 +5,11 @@ import threading
 import numpy as np
 import pytest
 
-from nnstudio.core import DenseLayer, Network, OptimizerConfig, apply_update, backward, build_network, forward
+from nnstudio.core import DenseLayer, Network, OptimizerConfig, build_network, forward
 from nnstudio.data.dataset import Dataset
 from nnstudio.data.toy import xor
 from nnstudio.io import load_example
 from nnstudio.training import EpochResult, StepProgress, TrainingConfig, TrainingControl, drive, train
-from nnstudio.training.engine import FastMLP
 
 
 def test_xor_example_reaches_100_percent_with_a_fixed_seed():
@@ -67,26 +66,6 @@ def test_batch_size_1_equals_a_hand_written_per_sample_sgd_loop():
     np.testing.assert_allclose(trained.layers[0].bias, b1, atol=1e-12, rtol=0)
     np.testing.assert_allclose(trained.layers[1].weights, W2, atol=1e-12, rtol=0)
     np.testing.assert_allclose(trained.layers[1].bias, b2, atol=1e-12, rtol=0)
-
-
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
-@pytest.mark.parametrize("batch", [1, 5])
-def test_engine_steps_equal_the_core_reference(optimizer, batch):
-    """A few steps of the fast engine against core.backward + core.apply_update (float64), L2 on."""
-    rng = np.random.default_rng(2)
-    network = build_network([4, 5, 3], ["relu", "sigmoid"], "he", seed=3)
-    config = OptimizerConfig(optimizer, learning_rate=0.05, l2=0.01 if optimizer != "sgd" else 0.0)
-    engine = FastMLP(network, "mse", config, "float64")
-    reference, state = network, None
-    for _ in range(4):
-        x = rng.normal(0, 1, (batch, 4)) if batch > 1 else rng.normal(0, 1, 4)
-        y = rng.random((batch, 3)) if batch > 1 else rng.random(3)
-        engine.train_step(x, y)
-        grads = backward(reference, forward(reference, x), y, "mse")
-        reference, state = apply_update(reference, grads, config, state)
-    for mine, theirs in zip(engine.to_network().layers, reference.layers):
-        np.testing.assert_allclose(mine.weights, theirs.weights, atol=1e-12, rtol=1e-10)
-        np.testing.assert_allclose(mine.bias, theirs.bias, atol=1e-12, rtol=1e-10)
 
 
 def _big_set(n=20000):

@@ -1,0 +1,137 @@
+"""The commands that run over a dataset: `nnstudio train`, and `nnstudio eval --dataset`.
+
+    nnstudio train FILE|EXAMPLE --dataset NAME --out FILE   train and save, the run recorded in the file
+    nnstudio eval FILE|EXAMPLE --dataset NAME               loss and accuracy on the dataset's test split
+
+`train` drives the same `training.train` generator as the window and records the run as the window does, so
+Results → Runs lists it beside the window's runs. A progress bar on stderr shows downloads and epochs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from typing import Any
+
+import numpy as np
+
+from nnstudio.atomic import check_can_write
+from nnstudio.cli_messages import UsageError, end_progress_line, error_line, progress_bar, say
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.expr import evaluate_number
+from nnstudio.core.step_memory import check_step_memory, samples_within_budget
+from nnstudio.core.trace import forward
+from nnstudio.io.examples import load_file_or_example
+from nnstudio.io.network_file import save_project
+
+
+def _load_data(args: argparse.Namespace, show: bool, dtype: str = "float32"):  # type: ignore[no-untyped-def]
+    """The dataset's train/test split, its values in `dtype` (the precision of the run it is for)."""
+    from nnstudio.data.named import load_named
+
+    bar = progress_bar(show)
+    split_data = load_named(args.dataset, args.data_dir, seed=args.seed,
+                            progress=lambda name, done, total: bar(f"downloading {name}", done, total), dtype=dtype)
+    return split_data
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """`nnstudio train`: train with the file's settings and the options' changes, save with the run recorded."""
+    from nnstudio.core.limits import MAX_RUN_ROWS
+    from nnstudio.core.runs import with_run
+    from nnstudio.data.dataset import normalise_split
+    from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, drive, train
+    from nnstudio.training.loop import Record
+    from nnstudio.training.run_record import run_record, step_point
+    from nnstudio.training.thinned import Thinned
+
+    check_can_write(args.out)  # before minutes of training (and before the network is read), not after
+    project = load_file_or_example(args.network)
+    data = _load_data(args, not args.quiet, args.precision)
+    config = project.optimizer
+    changes: dict[str, Any] = {}
+    if args.lr is not None:
+        try:
+            changes["learning_rate"] = evaluate_number(args.lr)
+        except NNStudioError as error:
+            raise UsageError(f"--lr: {error}") from None
+    if args.optimizer:
+        changes["name"] = args.optimizer
+    if args.l2 is not None:
+        changes["l2"] = args.l2
+    config = dataclasses.replace(config, **changes)
+    normalised, norm = normalise_split(data, args.normalise)
+    del data  # the raw inputs: a second copy of the data once normalised
+    train_set, test_set = normalised.train, normalised.test
+    from nnstudio.training.schedule import Schedule, StopRules
+
+    if (args.early_stop or args.target_accuracy or args.restore_best) and not len(test_set):
+        raise UsageError("--early-stop, --restore-best and --target-accuracy judge the test part; "
+                         f"{args.dataset} has none here")
+    if args.restore_best and not args.early_stop:
+        raise UsageError("--restore-best goes with --early-stop EPOCHS")
+    settings = TrainingConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=config, seed=args.seed,
+                              dtype=args.precision, schedule=args.schedule or Schedule(),
+                              stop=StopRules(args.target_accuracy, args.early_stop, args.restore_best))
+    bar = progress_bar(not args.quiet)
+    say(f"training {'-'.join(map(str, project.network.sizes))} on {args.dataset}: {len(train_set)} training and "
+         f"{len(test_set)} test samples, {args.epochs} epochs, batch {args.batch_size}, {config.name} "
+         f"α = {config.learning_rate:g}"
+         + (f" ({settings.schedule.describe()})" if settings.schedule.kind != "constant" else "")
+         + f"; large products by {blas.library().name}", flush=True)
+    run = train(project.network, project.loss, train_set, test_set, settings)
+    # The train-loss curve of the run's record, as the window keeps it: thinned, so a long run stays bounded.
+    steps: Thinned[tuple[int, float]] = Thinned(MAX_RUN_ROWS)
+
+    def report(record: Record) -> None:
+        if isinstance(record, StepProgress):
+            steps.add(step_point(record))
+            bar(f"epoch {record.epoch}/{args.epochs}", record.step, record.steps_per_epoch)
+        elif isinstance(record, EpochResult):
+            end_progress_line()
+            accuracy = "—" if record.test_accuracy is None else f"{record.test_accuracy:.2%}"
+            rate = f"  α = {record.learning_rate:.4g}" if settings.schedule.kind != "constant" else ""
+            print(f"epoch {record.epoch}: train loss {record.train_loss:.4f}  test loss {record.test_loss:.4f}  "
+                  f"test accuracy {accuracy}  {record.samples_per_second:,.0f} samples/s{rate}", flush=True)
+
+    result = drive(run, report)
+    if result.stop_reason:
+        print(f"stopped: {result.stop_reason}")
+    if result.best_epoch is not None:
+        print(f"kept the parameters of epoch {result.best_epoch} (the best test loss)")
+    # The run's record, built as the window builds it, so Results → Runs lists it beside the window's runs.
+    runs = with_run(project.runs, run_record(args.dataset, settings, result, steps.items()))
+    trained = project.replace(network=result.network, optimizer=config, normalisation=norm.project_field(),
+                              runs=runs)
+    save_project(trained, args.out)
+    if result.error:
+        error_line(f"nnstudio: {result.error}")
+        say(f"saved the last finite parameters to {args.out}; the run is recorded in it (Runs, run {len(runs)})")
+        return 1
+    say(f"saved {args.out}; the run is recorded in it (Runs, run {len(runs)})")
+    return 0
+
+
+def run_eval_dataset(args: argparse.Namespace) -> int:
+    """`nnstudio eval --dataset`: the loss and accuracy of the network on the dataset's test split."""
+    from nnstudio.data.dataset import Normalisation
+    from nnstudio.training.loop import check_fits
+    from nnstudio.training.metrics import evaluate_outputs
+
+    project = load_file_or_example(args.network)
+    test = _load_data(args, False).test
+    net = project.network
+    check_fits(net, test)
+    norm = Normalisation.from_project_field(project.normalisation)
+    check_step_memory(net, backward=False, what="an evaluation")
+    chunk = min(1024, samples_within_budget(net))  # the samples one forward pass takes within the step budget
+    outputs = np.concatenate([forward(net, norm.apply_in(test.x[lo:lo + chunk], net.dtype)).output
+                              for lo in range(0, len(test), chunk)])
+    loss, accuracy, _, _ = evaluate_outputs(outputs, test, project.loss, net.layers[-1].activation)
+    if args.json:
+        print(json.dumps({"loss": loss, "accuracy": accuracy, "n": len(test)}))
+    else:
+        shown = "—" if accuracy is None else f"{accuracy:.2%}"
+        say(f"{args.dataset} test split: n = {len(test)}  loss ({project.loss}) = {loss:.6g}  accuracy = {shown}")
+    return 0
