@@ -33,7 +33,7 @@ from nnstudio.core.project import Project  # noqa: E402
 from nnstudio.document import Document  # noqa: E402
 from nnstudio.core.stepper import Phase  # noqa: E402
 from nnstudio.io import load_example  # noqa: E402
-from nnstudio.ui.main_window import MainWindow  # noqa: E402
+from nnstudio.ui.window.main_window import MainWindow  # noqa: E402
 
 
 def settle(app: QApplication) -> None:

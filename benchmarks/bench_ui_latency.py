@@ -37,7 +37,7 @@ from nnstudio.data.image_sets import load_image_set  # noqa: E402
 from nnstudio.document import Document  # noqa: E402
 from nnstudio.io import load_example  # noqa: E402
 from nnstudio.training import TrainingConfig, drive, train  # noqa: E402
-from nnstudio.ui.main_window import MainWindow  # noqa: E402
+from nnstudio.ui.window.main_window import MainWindow  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
 TICK_MS = 10

@@ -73,7 +73,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QDialogB
 
 from nnstudio.core.stepper import Phase
 from nnstudio.document import Document
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.window.main_window import MainWindow
 from nnstudio.ui.panels.help.guide_dialog import GuideDialog
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog

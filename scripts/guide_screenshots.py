@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from nnstudio.document import Document  # noqa: E402
 from nnstudio.io.examples import load_example  # noqa: E402
-from nnstudio.ui.main_window import MainWindow  # noqa: E402
+from nnstudio.ui.window.main_window import MainWindow  # noqa: E402
 from nnstudio.ui.selection import ItemKey  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication
 
 from nnstudio.document import Document
 from nnstudio.io.examples import load_example
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.window.main_window import MainWindow
 
 STEPS = (0, 4, 7, 11)
 MODES = ("weight", "gradient", "signal")

@@ -179,7 +179,7 @@ def internal_error_guard(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
         if (name == "nnstudio" or name.startswith("nnstudio.")) and \
                 getattr(module, "write_log", None) in (_REAL_WRITE_LOG, _recording_write_log):
             monkeypatch.setattr(module, "write_log", _recording_write_log)
-    window_module = sys.modules.get("nnstudio.ui.main_window")  # loaded with the UI tests' conftest
+    window_module = sys.modules.get("nnstudio.ui.window.main_window")  # loaded with the UI tests' conftest
     if window_module is not None:
         original = window_module.MainWindow.show_internal_error
 

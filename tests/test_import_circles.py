@@ -3,7 +3,7 @@
 A circle counts every module-level import, those under `if TYPE_CHECKING:` included: a type-only import
 still means neither module can be understood without the other (issue 30). Where a module needs only
 part of another that imports it, it names that part as a Protocol (document/shown.py's ShownSource,
-document/stepping.py's SteppingHost, ui/model_exchange.py's ExchangeWindow).
+document/stepping.py's SteppingHost, ui/window/exports.py's ExchangeWindow).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import types
 import pytest
 
 from nnstudio import crash_log
-from nnstudio.ui.main_window import MainWindow  # loaded before the tests run, as the UI tests' conftest does
+from nnstudio.ui.window.main_window import MainWindow  # loaded before the tests run, as the UI tests' conftest does
 
 
 def log(message):

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from nnstudio.io.examples import DEFAULT_EXAMPLE, list_examples
 from nnstudio.ui import errors
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.window.main_window import MainWindow
 
 
 def run(path: str | None = None) -> int:

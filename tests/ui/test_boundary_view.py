@@ -14,7 +14,7 @@ from nnstudio.core.trace import forward
 from nnstudio.data.named import load_named
 from nnstudio.document import Document
 from nnstudio.ui.images import ZERO_RGB
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.window.main_window import MainWindow
 from nnstudio.ui.panels.results.results_panel import GRID
 from tests.ui.conftest import settle
 

@@ -11,7 +11,7 @@ from nnstudio.core import build_network
 from nnstudio.core.project import Project
 from nnstudio.document import Document
 from nnstudio.io import save_project
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.window.main_window import MainWindow
 from tests.ui.conftest import settle
 
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from nnstudio.core.stepper import Phase
 from nnstudio.io.examples import load_example
 from nnstudio.io.network_file import load_project, save_project
-from nnstudio.ui.actions import ACTIONS
+from nnstudio.ui.window.actions import ACTIONS
 from nnstudio.ui.selection import ItemKey
 from tests.ui.helpers import answer_next_message_box
 

@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QToolBar
 
-from nnstudio.ui.actions import ACTIONS
+from nnstudio.ui.window.actions import ACTIONS
 from nnstudio.ui.panels.help.shortcuts_dialog import ShortcutsDialog
 
 

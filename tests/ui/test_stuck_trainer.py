@@ -17,7 +17,7 @@ from nnstudio.core import build_network
 from nnstudio.core.project import Project
 from nnstudio.document import Document
 from nnstudio.training import child_process
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.window.main_window import MainWindow
 from nnstudio.ui.workers import training_worker
 from tests.ui.conftest import settle
 from tests.ui.helpers import answer_next_message_box

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from nnstudio.core import build_network
 from nnstudio.core.project import Project
 from nnstudio.document import Document
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.window.main_window import MainWindow
 from tests.ui.conftest import settle
 
 

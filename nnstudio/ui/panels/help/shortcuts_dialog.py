@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.ui.actions import ACTIONS, plain_text, shortcut_text
+from nnstudio.ui.window.actions import ACTIONS, plain_text, shortcut_text
 
 DESCRIPTION = 2  # the column that says what an action does: it wraps, the others keep their words whole
 SCREEN_MARGIN = 48  # px the dialog leaves free on each axis of the screen (window frame, taskbar)

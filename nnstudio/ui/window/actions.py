@@ -2,6 +2,11 @@
 
 Shortcuts use Qt's standard keys where one exists, so each platform gets its own
 conventions (Ctrl+O here, ⌘O on macOS).
+
+One list for every room, not one per room: Help → Keyboard Shortcuts (panels/help/shortcuts_dialog.py)
+lists the actions in this order, and the help room that opens it must not be imported by the list it
+reads. What an action does is its room's: each room of this package (files.py, exports.py, …) hands
+`build_actions` the handlers of the names it serves; where it shows is menus.py's.
 """
 
 from __future__ import annotations
@@ -91,7 +96,13 @@ def shortcut_text(action: QAction) -> str:
 
 
 def build_actions(parent: QWidget, handlers: dict[str, Callable[..., object]]) -> dict[str, QAction]:
-    """One QAction per spec, connected to `handlers[name]`."""
+    """One QAction per spec, connected to `handlers[name]`.
+
+    A handler for a name no spec declares is a slip in a room's `handlers()`: refused here, rather
+    than leaving a menu item that does nothing."""
+    unknown = sorted(handlers.keys() - {spec.name for spec in ACTIONS})
+    if unknown:
+        raise ValueError(f"handlers for actions no spec declares: {', '.join(unknown)}")
     actions: dict[str, QAction] = {}
     for spec in ACTIONS:
         action = QAction(spec.text, parent)
