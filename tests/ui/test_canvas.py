@@ -6,13 +6,29 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
 
 from nnstudio.io import save_project, load_example
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
-from nnstudio.ui.canvas.style import NEURON_RADIUS
+from nnstudio.ui.canvas.layout import NEURON_RADIUS
 from nnstudio.ui.canvas.edge_item import EdgeItem
 from nnstudio.ui.selection import ItemKey
+from tests.ui.helpers import run_queued_events
 
 
 def viewport_point(window, scene_point: QPointF) -> QPoint:
     return window.view.mapFromScene(scene_point)
+
+
+def inspector_text(window, cls, name: str = "") -> str | None:
+    """The text of the Inspector's first `cls` widget (named `name`), None while it shows none. The Inspector
+    builds a new body for a selection and deletes the one before in an event of its own."""
+    widget = window.inspector.findChild(cls, name) if name else window.inspector.findChild(cls)
+    return None if widget is None else widget.text()
+
+
+def inspector_numbers(window) -> list[float] | None:
+    """The numbers the Inspector's full-value labels show, None while one of them shows no number."""
+    try:
+        return [float(label.text()) for label in window.inspector.findChildren(QLabel, "fullValue")]
+    except ValueError:
+        return None
 
 
 def point_only_on(window, key):
@@ -34,7 +50,7 @@ def test_clicking_an_edge_selects_it_and_the_inspector_shows_its_weight(make_win
     point = viewport_point(window, point_only_on(window, key))
     qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     assert window.scene.selected_key() == key
-    qtbot.wait(5)
+    qtbot.waitUntil(lambda: inspector_text(window, QLineEdit) == "1/sqrt(2)")
     editor = window.inspector.findChild(QLineEdit)
     assert editor.text() == "1/sqrt(2)"
     assert window.inspector.findChild(QLabel, "fullValue").text() == "0.7071067811865475"
@@ -45,7 +61,7 @@ def test_clicking_a_neuron_shows_z_and_a(make_window, qtbot):
     neuron = window.scene.items_by_key[ItemKey("neuron", 1, 0)]
     qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton,
                      pos=viewport_point(window, neuron.sceneBoundingRect().center()))
-    qtbot.wait(5)
+    qtbot.waitUntil(lambda: len(inspector_numbers(window) or []) >= 2)  # z and a
     values = [label.text() for label in window.inspector.findChildren(QLabel, "fullValue")]
     expected = 5 / 6 - 1 / 2**0.5  # z = 1·x1 + 0·x2 − 1/√2, and a = z since z > 0
     assert float(values[0]) == expected and float(values[1]) == expected
@@ -116,7 +132,7 @@ def test_new_weights_use_the_initialiser_chosen_in_the_inspector(make_window, qt
 
     window = make_window("cosine-memory")
     window.scene.select_key(ItemKey("layer", 1))
-    qtbot.wait(5)
+    qtbot.waitUntil(lambda: window.inspector.findChild(QComboBox, "initialiser") is not None)
     combo = window.inspector.findChild(QComboBox, "initialiser")
     combo.setCurrentIndex(combo.findData("zeros"))
     assert window.document.initialiser == "zeros"
@@ -145,7 +161,7 @@ def test_malformed_file_shows_a_message_and_keeps_the_document(make_window, qtbo
     boxes = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible()]
     assert boxes and "layers[0].weights: expected 3×2, got 2×2" in boxes[-1].text()
     assert window.document.project is before and window.isWindowModified()
-    qtbot.wait(5)
+    run_queued_events()  # any refill the failed opening queued has run: the table still shows the input
     assert window.io_panel.input_table.item(0, 1).text() == "1/2"
 
 
@@ -216,7 +232,7 @@ def test_window_geometry_dock_layout_and_recent_files_persist(make_window, setti
     window.save_settings()
     assert settings.value("geometry") == window.saveGeometry()
     from nnstudio.document import Document
-    from nnstudio.ui.main_window import MainWindow
+    from nnstudio.ui.window.main_window import MainWindow
 
     second = MainWindow(Document(), settings)
     try:

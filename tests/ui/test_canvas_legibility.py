@@ -11,17 +11,58 @@ Fit, at every step of a pass and in each edge mode:
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 
 from nnstudio.io.examples import list_examples
 from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.texts import CanvasText, metrics, text_width
 
 MODES = ("weight", "gradient", "signal")
 
 
+def ink_rect(text: CanvasText) -> QRectF:
+    """Where the glyphs are: the text's own extent, aligned inside its rect as paint_texts draws it."""
+    w = text_width(text.text, text.px, text.bold)
+    h = metrics(text.px, text.bold).height() * len(text.text.split("\n"))
+    r = text.rect
+    if text.align & Qt.AlignmentFlag.AlignRight:
+        x = r.right() - w
+    elif text.align & Qt.AlignmentFlag.AlignLeft:
+        x = r.left()
+    else:
+        x = r.center().x() - w / 2
+    return QRectF(x, r.center().y() - h / 2, w, h)
+
+
+def visible_texts(scene, level_of_detail: float):
+    """Every text drawn at this zoom: (text, its glyphs' rectangle in scene coordinates, item); the items'
+    own `texts()`, which their paint draws."""
+    out = []
+    for item in scene.items():
+        texts = getattr(item, "texts", None)
+        if texts is None or not item.isVisible():
+            continue
+        for text in texts():
+            if text.text and style.legible(text.px, level_of_detail):
+                out.append((text, item.mapRectToScene(ink_rect(text)), item))
+    return out
+
+
+def edge_lines(scene):
+    """Every line drawn between neurons, in scene coordinates, with the item that draws it: each edge's
+    segments, and each bulk item's lines between the ends it draws them from."""
+    out = [(line, edge) for edge in scene.edges for line in edge.segments()]
+    for bulk in scene.bulk_edges:
+        for i, j, _ in bulk.edges:
+            start = bulk.source_point(i)
+            if start is not None:
+                out.append((QLineF(start, bulk.target_point(j)), bulk))
+    return out
+
+
 def all_texts(scene):
     """Every text any item carries, legible at this zoom or not: (text, scene ink rect, item)."""
-    return scene.visible_texts(level_of_detail=1e9)
+    return visible_texts(scene, level_of_detail=1e9)
 
 
 def crosses(line: QLineF, rect: QRectF) -> bool:
@@ -43,7 +84,7 @@ def check_legible(window, where: str) -> None:
     view, scene = window.view, window.scene
     zoom = view.transform().m22()
     everything = all_texts(scene)
-    shown = scene.visible_texts(zoom)
+    shown = visible_texts(scene, zoom)
     assert len(shown) == len(everything), (
         f"{where}: {len(everything) - len(shown)} texts too small to draw at {zoom:.0%}: "
         f"{[t.text for t, _, _ in everything if not style.legible(t.px, zoom)][:5]}")
@@ -57,7 +98,7 @@ def check_legible(window, where: str) -> None:
             ra, rb = shown[a][1], shown[b][1]
             overlap = ra.intersected(rb)
             assert overlap.width() <= 0.5 or overlap.height() <= 0.5, (where, shown[a][0].text, shown[b][0].text)
-    for line, owner in scene.edge_lines():
+    for line, owner in edge_lines(scene):
         for text, rect, item in shown:
             assert not crosses(line, rect), (where, f"a line of {getattr(owner, 'key', owner)} crosses {text.text!r}")
 

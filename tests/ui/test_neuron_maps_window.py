@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from nnstudio.core.neuron_maps import DEFAULT_BOUNDS
 from nnstudio.ui.canvas.neuron_item import NeuronItem
-from nnstudio.ui.canvas.scene import MAP_SIZE
+from nnstudio.ui.canvas.map_painter import MAP_SIZE
 from nnstudio.ui.selection import ItemKey
 
 
@@ -41,7 +41,7 @@ def test_every_neuron_of_a_two_input_network_shows_its_map_in_the_canvas_colours
 def test_a_map_opens_large_with_its_values_and_follows_edits(qtbot, make_window):
     window = make_window("xor")
     window.scene.select_key(ItemKey("neuron", 1, 0))
-    qtbot.wait(10)
+    qtbot.waitUntil(lambda: window.inspector.findChild(QPushButton, "mapLarge") is not None)
     window.inspector.findChild(QPushButton, "mapLarge").click()
     from nnstudio.ui.panels.results.neuron_map_dialog import LARGE_SIZE, NeuronMapDialog
 
@@ -53,8 +53,8 @@ def test_a_map_opens_large_with_its_values_and_follows_edits(qtbot, make_window)
     expected = np.tanh(W1[0, 0] * xs[None, :] + W1[0, 1] * ys[:, None] + b1[0])
     np.testing.assert_allclose(dialog.image.image, expected[::-1].T, rtol=1e-12, atol=1e-15)
     window.document.set_bias(1, 0, "3")  # an edit: the large map follows (drawn in an event of its own)
-    qtbot.wait(10)
     expected = np.tanh(W1[0, 0] * xs[None, :] + W1[0, 1] * ys[:, None] + 3)
+    qtbot.waitUntil(lambda: np.allclose(dialog.image.image, expected[::-1].T, rtol=1e-12, atol=1e-15))
     np.testing.assert_allclose(dialog.image.image, expected[::-1].T, rtol=1e-12, atol=1e-15)
     dialog.close()
     window.scene.select_key(ItemKey("neuron", 2, 0))
@@ -76,6 +76,7 @@ def test_clicking_a_selected_neurons_map_opens_it_large_and_a_schedule_shows_on_
     assert window.scene.selected_key() == key
     assert not [d for d in window.findChildren(NeuronMapDialog) if d.isVisible()]  # the first click selects
     # Not a double-click (which edits): the second click comes after the platform's double-click interval.
+    # A wait for time on purpose: time between the clicks is what tells two clicks from a double-click.
     qtbot.wait(QApplication.doubleClickInterval() + 100)
     qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
     opened = [d for d in window.findChildren(NeuronMapDialog) if d.isVisible()]

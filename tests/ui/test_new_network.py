@@ -159,6 +159,11 @@ def test_a_layer_added_while_zoomed_in_comes_into_sight(qtbot, make_window):
         window.actions_by_name["zoom_in"].trigger()
     window.view.centerOn(window.scene.layers[0].scenePos())
     window.actions_by_name["add_layer"].trigger()
-    qtbot.wait(5)
-    added = window.scene.layers[-1]
-    assert window.view.visible_scene_rect().intersects(added.mapRectToScene(added.boundingRect()))
+
+    def added_in_sight() -> bool:
+        added = window.scene.layers[-1]
+        visible = window.view.mapToScene(window.view.viewport().rect()).boundingRect()
+        return visible.intersects(added.mapRectToScene(added.boundingRect()))
+
+    qtbot.waitUntil(added_in_sight)
+    assert added_in_sight()

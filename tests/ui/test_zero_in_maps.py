@@ -7,9 +7,10 @@ import numpy as np
 from PySide6.QtCore import QPointF
 
 from nnstudio.core.neuron_maps import DEFAULT_BOUNDS
+from nnstudio.ui.canvas.layout import NEURON_RADIUS
+from nnstudio.ui.canvas.map_painter import MAP_SIZE
 from nnstudio.ui.canvas.neuron_item import MAP_PIXMAP_PX, NeuronItem
-from nnstudio.ui.canvas.scene import MAP_SIZE
-from nnstudio.ui.canvas.style import NEURON_FILL, NEURON_RADIUS, NEUTRAL
+from nnstudio.ui.canvas.style import NEURON_FILL, NEUTRAL
 from nnstudio.ui.images import ZERO_EDGE_RGB, ZERO_RGB, circle_cut, map_pixels
 from nnstudio.ui.selection import ItemKey
 

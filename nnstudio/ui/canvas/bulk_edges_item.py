@@ -65,10 +65,6 @@ class BulkEdgesItem(QGraphicsItem):
             self.edges += [(int(i), j, float(row[i])) for i in strongest]
         self._build()
 
-    def lines(self) -> list[QLineF]:
-        """Every line drawn, in scene coordinates."""
-        return [line for _, group in self._groups for line in group]
-
     def adjust(self) -> None:
         """The layout changed: find the line ends again and redraw."""
         self._sources.clear()

@@ -14,17 +14,13 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPainterPathStroker, Q
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.layout import LABEL_H, stack_left
 from nnstudio.ui.canvas.neuron_item import NeuronItem
-from nnstudio.ui.canvas.texts import CanvasText, paint_texts, text_width
+from nnstudio.ui.canvas.texts import CanvasText, paint_texts
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
 BIAS_LABEL_BACKGROUND = QColor("#fef9c3")  # bias labels stand out from the weights of the same row
-
-
-def label_width(text: str) -> float:
-    """Width of a label box for `text` in the label font (measured, so "0.1 → 0.12" fits)."""
-    return max(30.0, text_width(text, style.LABEL_PX) + 10.0)
 
 
 class EdgeItem(QGraphicsItem):
@@ -39,7 +35,8 @@ class EdgeItem(QGraphicsItem):
         self.scale = 1.0
         self.label = ""
         self.show_label = False
-        # The slot: vertical offset from the target's centre, and the stack's width (set by the scene).
+        # The slot: vertical offset from the target's centre, and the stack's width (the scene sets them
+        # from layout.label_stack).
         self.slot_dy: float | None = None
         self.slot_width = 30.0
         self.dashed = key.kind == "bias_edge"
@@ -77,12 +74,12 @@ class EdgeItem(QGraphicsItem):
         self.connector = QLineF(QPointF(rect.right(), rect.center().y()), end)
 
     def label_rect(self) -> QRectF:
-        """The slot, in scene coordinates (an empty rect when the edge has none)."""
+        """The slot, in scene coordinates (an empty rect when the edge has none); layout.LabelStack.rect
+        is the same box from the neuron's centre."""
         if self.slot_dy is None:
             return QRectF()
-        r = style.NEURON_RADIUS
-        left = self.target.mapToScene(QPointF(-r - style.PORT_GAP - self.slot_width, self.slot_dy))
-        return QRectF(left.x(), left.y() - style.LABEL_H / 2, self.slot_width, style.LABEL_H)
+        left = self.target.mapToScene(QPointF(stack_left(self.slot_width), self.slot_dy))
+        return QRectF(left.x(), left.y() - LABEL_H / 2, self.slot_width, LABEL_H)
 
     def label_centre(self) -> QPointF:
         return self.label_rect().center() if self.slot_dy is not None else self.line.center()

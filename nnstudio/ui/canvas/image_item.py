@@ -8,6 +8,7 @@ from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.layout import IMAGE_PIXEL
 from nnstudio.ui.compat import override
 from nnstudio.ui.images import ink_image
 from nnstudio.ui.selection import ItemKey
@@ -20,7 +21,7 @@ class ImageItem(QGraphicsItem):
         super().__init__(parent)
         self.key = ItemKey("layer", 0)
         self.rows, self.cols = shape
-        self.pixel = style.IMAGE_PIXEL
+        self.pixel = IMAGE_PIXEL
         self._image = QImage()
         self.selected_pixel: int | None = None  # the input picked by a click (shown framed)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)

@@ -19,11 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.layout import COLUMN_WIDTH, HEADER_GAP, PAGER_HALF_HEIGHT, ColumnLayout
 from nnstudio.ui.canvas.texts import CanvasText, paint_texts
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
-
-COLUMN_WIDTH = 78.0
 
 
 class ButtonItem(QGraphicsItem):
@@ -77,7 +76,7 @@ class PagerItem(ButtonItem):
 
     @override
     def boundingRect(self) -> QRectF:
-        return QRectF(-COLUMN_WIDTH / 2, -22, COLUMN_WIDTH, 44)
+        return QRectF(-COLUMN_WIDTH / 2, -PAGER_HALF_HEIGHT, COLUMN_WIDTH, 2 * PAGER_HALF_HEIGHT)
 
     @override
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
@@ -89,21 +88,23 @@ class PagerItem(ButtonItem):
 
 
 class LayerItem(QGraphicsObject):
-    """One column. Its children are NeuronItems (or an ImageItem), buttons and the more-label."""
+    """One column. Its children are NeuronItems (or an ImageItem), buttons and the more-label; where
+    its box, header and pager label stand is `geometry`'s (layout.py)."""
 
     moved = Signal(int)
     released = Signal(int)
 
-    def __init__(self, column: int, title: str, subtitle: str, top: float, bottom: float) -> None:
+    def __init__(self, column: int, title: str, subtitle: str, geometry: ColumnLayout) -> None:
         super().__init__()
         self.key = ItemKey("layer", column)
         self.column = column
         self.title = title
         self.subtitle = subtitle
-        self.top = top
-        self.bottom = bottom
-        self.more_text = ""
-        self.more_y = 0.0
+        self.geometry = geometry
+        self.top = geometry.top
+        self.bottom = geometry.bottom
+        self.more_text = geometry.pager.text if geometry.pager is not None else ""
+        self.more_y = geometry.pager.y if geometry.pager is not None else 0.0
         self.highlighted = False
         self._press_pos: QPointF | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
@@ -112,20 +113,16 @@ class LayerItem(QGraphicsObject):
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self.setZValue(1)
 
-    def set_more(self, text: str, y: float) -> None:
-        self.more_text, self.more_y = text, y
-        self.update()
-
     def header_rect(self) -> QRectF:
-        return QRectF(-COLUMN_WIDTH, self.top - style.HEADER_GAP, 2 * COLUMN_WIDTH, 36)
+        return QRectF(*self.geometry.header)
 
     @override
     def boundingRect(self) -> QRectF:
-        return QRectF(-COLUMN_WIDTH / 2 - 6, self.top - style.HEADER_GAP, COLUMN_WIDTH + 12,
-                      self.bottom - self.top + style.HEADER_GAP + 34).united(self.header_rect())
+        return QRectF(-COLUMN_WIDTH / 2 - 6, self.top - HEADER_GAP, COLUMN_WIDTH + 12,
+                      self.bottom - self.top + HEADER_GAP + 34).united(self.header_rect())
 
     def _body(self) -> QRectF:
-        return QRectF(-COLUMN_WIDTH / 2, self.top - 6, COLUMN_WIDTH, self.bottom - self.top + 12)
+        return QRectF(*self.geometry.body)
 
     @override
     def shape(self):  # type: ignore[override]
@@ -148,13 +145,11 @@ class LayerItem(QGraphicsObject):
 
     def texts(self) -> list[CanvasText]:
         """The title, the subtitle (size · activation) and "⋮ N more" of a large column."""
-        header = self.header_rect()
-        out = [CanvasText(self.title, QRectF(header.x(), header.y(), header.width(), 18), style.TITLE_PX, bold=True),
-               CanvasText(self.subtitle, QRectF(header.x(), header.y() + 18, header.width(), 16), style.SUBTITLE_PX,
-                          colour=style.MUTED)]
-        if self.more_text:
-            out.append(CanvasText(self.more_text, QRectF(-COLUMN_WIDTH / 2, self.more_y - 22, COLUMN_WIDTH, 44),
-                                  style.SUBTITLE_PX, bold=True, colour=style.MUTED))
+        out = [CanvasText(self.title, QRectF(*self.geometry.title), style.TITLE_PX, bold=True),
+               CanvasText(self.subtitle, QRectF(*self.geometry.subtitle), style.SUBTITLE_PX, colour=style.MUTED)]
+        if self.geometry.pager is not None:
+            out.append(CanvasText(self.more_text, QRectF(*self.geometry.pager.rect), style.SUBTITLE_PX, bold=True,
+                                  colour=style.MUTED))
         return out
 
     @override

@@ -7,6 +7,7 @@ from PySide6.QtGui import QBrush, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.layout import NEURON_RADIUS
 from nnstudio.ui.canvas.texts import CanvasText, paint_texts, text_width
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
@@ -71,7 +72,7 @@ class NeuronItem(QGraphicsItem):
 
     def anchor(self, side: str) -> QPointF:
         """Where edges attach, in scene coordinates: the left or right rim."""
-        r = style.NEURON_RADIUS
+        r = NEURON_RADIUS
         return self.mapToScene(QPointF(-r if side == "left" else r, 0.0))
 
     def _caption_width(self) -> float:
@@ -79,7 +80,7 @@ class NeuronItem(QGraphicsItem):
 
     def texts(self) -> list[CanvasText]:
         """The value inside the circle, and the caption (x1, a pixel's name) to its left."""
-        r = style.NEURON_RADIUS
+        r = NEURON_RADIUS
         out = []
         if self.value_text:
             px = style.VALUE_TWO_LINES_PX if "\n" in self.value_text else style.VALUE_PX
@@ -93,13 +94,13 @@ class NeuronItem(QGraphicsItem):
 
     @override
     def boundingRect(self) -> QRectF:
-        r = style.NEURON_RADIUS + 3
+        r = NEURON_RADIUS + 3
         left = self._caption_width() + CAPTION_GAP if self.caption else 0.0
         return QRectF(-r - left, -r, 2 * r + left, 2 * r)
 
     @override
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        r = style.NEURON_RADIUS
+        r = NEURON_RADIUS
         selected = self.isSelected()
         pen = QPen(style.SELECTED if selected else style.NEURON_BORDER, 3.0 if selected else 1.4)
         if self.dotted:

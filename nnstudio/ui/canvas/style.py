@@ -1,4 +1,7 @@
-"""One source of visual constants for the canvas: sizes, fonts, and value -> colour maps.
+"""One source of visual constants for the canvas: fonts, and value -> colour maps.
+
+Sizes and positions (neuron radius, spacing, label stacks …) are geometry: they live in the
+Qt-free layout.py, which says where everything stands.
 
 Colours follow the TensorFlow Playground convention people already know: blue
 for positive, orange for negative, the strength of the colour and the width of
@@ -9,17 +12,9 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont
 
-NEURON_RADIUS = 30.0
-NEURON_SPACING = 72.0  # at least; a column whose neurons have tall stacks of edge labels gets more
-MAX_SHOWN_NEURONS = 12  # above this a column shows the first few and "⋮ N more"
-SHOWN_WHEN_LARGE = 8
-# Layers larger than this get one painted item for all their edges. It must not exceed
-# MAX_SHOWN_NEURONS: a column that shows only a page of its neurons has no item for the others to
-# draw a single edge from (2-16-16-1 failed to draw: 13 to 16 neurons fell between the two limits).
-MAX_EDGE_ITEMS_PER_SIDE = MAX_SHOWN_NEURONS
+from nnstudio.ui.canvas.layout import FontRole
+
 BULK_EDGES_PER_NEURON = 6  # strongest edges drawn into each shown neuron of a large layer
-IMAGE_PIXEL = 5.0
-HEADER_GAP = 44.0
 
 # Text sizes are in scene units (pixels at 100 %), never in points: what reaches the eye is
 # size × zoom, and MIN_TEXT_PX is the least that may be drawn (legible(); texts.py).
@@ -32,10 +27,7 @@ SUBTITLE_PX = 12.0
 CAPTION_PX = 12.0
 OUTPUT_PX = 16.0
 BUTTON_PX = 14.0
-# Edge labels stand in a "stack" left of the neuron they feed, one row of W per neuron:
-LABEL_H = 16.0
-LABEL_PITCH = 18.0
-PORT_GAP = 16.0  # from a label's right side to the neuron's rim
+ROLE_FONTS = {FontRole.LABEL: (LABEL_PX, False), FontRole.OUTPUT: (OUTPUT_PX, True)}  # texts layout.py measures
 
 POSITIVE = QColor("#2563eb")
 NEGATIVE = QColor("#ea580c")

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.layout import FontRole
 from nnstudio.ui.compat import override
 
 _metrics: dict[tuple[float, bool], QFontMetricsF] = {}
@@ -33,6 +34,13 @@ def text_width(text: str, pixel_size: float, bold: bool = False) -> float:
     return max((m.horizontalAdvance(line) for line in text.split("\n")), default=0.0)
 
 
+def measure(text: str, role: FontRole) -> tuple[float, float]:
+    """layout.py's `Measure`, from the fonts: the widest line of `text` and the height of its lines, in the
+    font of `role` (style.ROLE_FONTS)."""
+    px, bold = style.ROLE_FONTS[role]
+    return text_width(text, px, bold), metrics(px, bold).height() * len(text.split("\n"))
+
+
 @dataclass(frozen=True)
 class CanvasText:
     """One text drawn by an item: `rect` in the item's coordinates, `px` the font's pixel size."""
@@ -44,21 +52,6 @@ class CanvasText:
     colour: QColor = field(default_factory=lambda: QColor(style.TEXT))
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignCenter
     background: QColor | None = None  # an opaque box behind the text (edge labels)
-
-    def ink_rect(self) -> QRectF:
-        """Where the glyphs are: the text's own extent, aligned inside `rect` as drawn."""
-        m = metrics(self.px, self.bold)
-        lines = self.text.split("\n")
-        w = text_width(self.text, self.px, self.bold)
-        h = m.height() * len(lines)
-        r = self.rect
-        if self.align & Qt.AlignmentFlag.AlignRight:
-            x = r.right() - w
-        elif self.align & Qt.AlignmentFlag.AlignLeft:
-            x = r.left()
-        else:
-            x = r.center().x() - w / 2
-        return QRectF(x, r.center().y() - h / 2, w, h)
 
 
 def paint_texts(painter: QPainter, option: QStyleOptionGraphicsItem, texts: list[CanvasText]) -> None:

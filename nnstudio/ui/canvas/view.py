@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsView, QLabel, QLineEdit, QWidget
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.canvas.cell_moves import move
 from nnstudio.ui.canvas.hover_card import SHOW_AFTER_MS, HoverCard, card_lines
+from nnstudio.ui.canvas.layout import banner_at, banner_room
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.compat import override
 from nnstudio.ui.lifetimes import listen
@@ -182,13 +183,17 @@ class NetworkView(QGraphicsView):
     def set_banner(self, text: str) -> None:
         self.banner.setText(text)
         self.banner.adjustSize()
-        self.banner.move(self.viewport().geometry().topLeft() + QPoint(8, 8))
+        self._place_banner()
         self.banner.setVisible(bool(text))
+
+    def _place_banner(self) -> None:
+        corner = self.viewport().geometry().topLeft()
+        self.banner.move(QPoint(*banner_at((corner.x(), corner.y()))))
 
     @override
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self.banner.move(self.viewport().geometry().topLeft() + QPoint(8, 8))
+        self._place_banner()
         if self.auto_fit:
             self.fit()
         self.resized.emit()
@@ -202,7 +207,7 @@ class NetworkView(QGraphicsView):
             self.ensureVisible(rect, 40, 40)
 
     def banner_height(self) -> float:
-        return self.banner.sizeHint().height() + 12.0 if self.banner.text() else 0.0
+        return banner_room(self.banner.sizeHint().height()) if self.banner.text() else 0.0
 
     def fit(self) -> None:
         """Show the whole network as large as the view allows, below the phase banner."""
@@ -219,9 +224,6 @@ class NetworkView(QGraphicsView):
         self.setTransform(QTransform.fromScale(zoom, zoom))
         self.centerOn(rect.center() - QPointF(0.0, banner / 2 / zoom))
         self.zoom_changed.emit(self.zoom())
-
-    def visible_scene_rect(self) -> QRectF:
-        return self.mapToScene(self.viewport().rect()).boundingRect()
 
     @override
     def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
