@@ -33,10 +33,11 @@ from nnstudio.core.normalisation import network_input
 from nnstudio.core.project import NO_TARGET, Project
 from nnstudio.core.trace import ForwardTrace, forward, trace_loss
 from nnstudio.document import edits
+from nnstudio.document.replacing import DocumentState, ViewsFailed
 from nnstudio.document.shown import Shown, shown
 from nnstudio.document.signals import Signal, failures_collected
-from nnstudio.document.stepping import Stepping, SteppingState
-from nnstudio.document.undo import UndoStack, UndoState
+from nnstudio.document.stepping import Stepping
+from nnstudio.document.undo import UndoStack
 from nnstudio.io.examples import load_example
 from nnstudio.io.network_file import load_project, save_project
 
@@ -55,36 +56,6 @@ def _scored(project: Project, network: Network, trace: ForwardTrace) -> tuple[fl
         return None, str(error)
     except (NNStudioError, FloatingPointError):
         return None, ""
-
-
-class ViewsFailed(NNStudioError):
-    """Another network could not be shown: a view failed to follow it, and the one before is back.
-
-    `failures` are the views' exceptions (for the log); `again` those raised while putting the old
-    network back (none, normally: then it is back whole, and the message says so).
-    """
-
-    def __init__(self, failures: list[BaseException], again: list[BaseException]) -> None:
-        self.failures, self.again = failures, again
-        first = failures[0]
-        what = f"{type(first).__name__}: {first}".strip().rstrip(":")
-        back = ("the network that was open is back as it was" if not again else
-                "putting the network that was open back failed too; save it under a new name and restart")
-        super().__init__(f"the window could not show it ({what}); {back}")
-
-
-@dataclass(frozen=True)
-class _DocumentState:
-    """What `Document._reset` replaces, kept to put back if the replacement fails."""
-
-    project: Project
-    saved_project: Project | None
-    path: Path | None
-    runs: list[dict]
-    preview: Network | None
-    preview_rewound: str
-    undo: UndoState
-    stepping: SteppingState
 
 
 @dataclass
@@ -264,11 +235,11 @@ class Document:
         self.path_changed.emit()
         self.shown_changed.emit()
 
-    def _state(self) -> "_DocumentState":
-        return _DocumentState(self._project, self._saved_project, self._path, list(self.runs), self.preview,
+    def _state(self) -> DocumentState:
+        return DocumentState(self._project, self._saved_project, self._path, list(self.runs), self.preview,
                               self.preview_rewound, self.undo_stack.state(), self.stepping.state())
 
-    def _land_state(self, state: "_DocumentState") -> None:
+    def _land_state(self, state: DocumentState) -> None:
         """Everything as it was in `state`, every view told (the way back from a failed opening)."""
         self._project, self._saved_project, self._path = state.project, state.saved_project, state.path
         self.version += 1

@@ -10,6 +10,8 @@ while the pointer is on it, so numbers can be copied.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QEnterEvent, QFont
@@ -17,7 +19,9 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.core.equations import delta_equation, forward_equations, neuron_equations, num
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network import Network
+from nnstudio.core.network import DenseLayer, Network
+from nnstudio.core.project import Project
+from nnstudio.core.stepper import StepPlan
 from nnstudio.core.trace import ForwardTrace, Gradients, backward
 from nnstudio.document import Document
 from nnstudio.ui.compat import override
@@ -47,71 +51,132 @@ def _passes(document: Document) -> tuple[Network, ForwardTrace, Gradients | None
     return shown.network, shown.trace, grads, False
 
 
+@dataclass(frozen=True)
+class _LayerReading:
+    """What a card for an item of one layer reads: the pass the canvas shows and what of it is revealed."""
+
+    project: Project
+    network: Network
+    trace: ForwardTrace
+    grads: Gradients | None
+    plan: StepPlan | None  # the pass stepped through (None: not stepping)
+    layer_index: int
+    delta_shown: bool
+    gradients_shown: bool
+
+    @property
+    def stepping(self) -> bool:
+        return self.plan is not None
+
+    @property
+    def layer(self) -> DenseLayer:
+        return self.network.layers[self.layer_index]
+
+
+def _reading(document: Document, layer_index: int) -> _LayerReading | None:
+    """The pass the canvas shows, for a card on layer `layer_index` (None: no output yet)."""
+    passes = _passes(document)
+    if passes is None:
+        return None
+    network, trace, grads, stepping = passes
+    plan = document.stepping.plan if stepping else None
+    delta_shown = grads is not None and (plan is None or plan.delta_visible(layer_index))
+    gradients_shown = grads is not None and (plan is None or plan.gradients_visible(layer_index))
+    return _LayerReading(document.project, network, trace, grads, plan, layer_index, delta_shown, gradients_shown)
+
+
 def card_lines(document: Document, key: ItemKey) -> list[str]:
     """The card's text for `key`: a title, then one formula per line with the numbers substituted."""
     project = document.project
     title = key.describe()
     if key.kind == "neuron" and key.column == 0:
-        typed = project.input_text[key.row]
-        value = num(float(project.input[key.row]), DIGITS)
-        lines = [title, f"x = {typed} = {value}" if typed else f"x = {value}"]
-        if project.normalisation is not None:  # the network sees the input normalised
-            offset, scale = (float(project.normalisation[k][key.row]) for k in ("offset", "scale"))
-            seen = float(project.network_input()[key.row])
-            lines.append(f"x′ = (x − {num(offset, DIGITS)})/{num(scale, DIGITS)} = {num(seen, DIGITS)}  "
-                         "(the input normalisation the network was trained with)")
-        return lines
+        return [title] + _input_lines(project, key.row)
     if key.column < 1 or key.column > len(project.network.layers) or key.kind not in ("neuron", "edge", "bias_edge"):
         return []
-    passes = _passes(document)
-    if passes is None:
+    reading = _reading(document, key.column - 1)
+    if reading is None:
         return [title, "(no output yet: every layer needs its values)"]
-    network, trace, grads, stepping = passes
-    layer_index = key.column - 1
-    layer = network.layers[layer_index]
-    plan = document.stepping.plan
-    delta_shown = grads is not None and (not stepping or plan.delta_visible(layer_index))
-    gradients_shown = grads is not None and (not stepping or plan.gradients_visible(layer_index))
-    j = key.row
-    lines = [title]
     if key.kind == "neuron":
-        if stepping:
-            lines += neuron_equations(plan, trace, network, layer_index, j, project.loss, project.target, DIGITS) or \
-                ["(not reached yet at this step)"]
-        else:
-            lines += forward_equations(network, trace, layer_index, j, DIGITS)
-            if delta_shown:
-                lines.append(delta_equation(network, trace, grads, project.loss, project.target, layer_index, j,
-                                            DIGITS))
-        if layer.bias is not None:
-            typed = layer.bias_text.get(j)
-            lines.append(f"b = {typed} = {num(float(layer.bias[j]), DIGITS)}" if typed else
-                         f"b = {num(float(layer.bias[j]), DIGITS)}")
+        lines = _neuron_lines(reading, key.row)
     elif key.kind == "bias_edge":
-        typed = layer.bias_text.get(j)
-        b = num(float(layer.bias[j]), DIGITS) if layer.bias is not None else "—"
-        lines.append(f"b = {typed} = {b}" if typed else f"b = {b}")
-        if gradients_shown:
-            lines.append(f"∂L/∂b = δ_{j + 1} = {num(float(grads.layers[layer_index].delta[j]), DIGITS)}")
+        lines = _bias_edge_lines(reading, key.row)
     else:
-        i = key.col
-        w = float(layer.weights[j, i])
-        typed = layer.weight_text.get((j, i))
-        lines.append(f"w = {typed} = {num(w, DIGITS)}" if typed else f"w = {num(w, DIGITS)}")
-        if grads is not None and (gradients_shown or delta_shown):
-            delta = float(grads.layers[layer_index].delta[j])
-            a_prev = trace.layers[layer_index].a_prev
-            a_i = float(a_prev[i] if a_prev.ndim == 1 else a_prev[0, i])
-            if gradients_shown:
-                lines.append(f"∂L/∂w = δ_{j + 1}·a_{i + 1} = {num(delta, DIGITS)}·{num(a_i, DIGITS)} = "
-                             f"{num(float(grads.layers[layer_index].grad_weights[j, i]), DIGITS)}")
-            if delta_shown:
-                lines.append(f"w·δ = w·δ_{j + 1} = {num(w, DIGITS)}·{num(delta, DIGITS)} = "
-                             f"{num(w * delta, DIGITS)}  (carried back to input {i + 1})")
-    if grads is not None and not stepping and (delta_shown or gradients_shown):
-        target = ", ".join(num(float(v), DIGITS) for v in np.asarray(project.target)[:4])
-        lines.append(f"(δ for the current input and target y = ({target}{', …' if len(project.target) > 4 else ''}))")
+        lines = _edge_lines(reading, key.row, key.col)
+    return [title] + lines + _target_note(reading)
+
+
+def _input_lines(project: Project, row: int) -> list[str]:
+    """An input: its value as typed, and as the network sees it when the project normalises inputs."""
+    typed = project.input_text[row]
+    value = num(float(project.input[row]), DIGITS)
+    lines = [f"x = {typed} = {value}" if typed else f"x = {value}"]
+    if project.normalisation is not None:  # the network sees the input normalised
+        offset, scale = (float(project.normalisation[k][row]) for k in ("offset", "scale"))
+        seen = float(project.network_input()[row])
+        lines.append(f"x′ = (x − {num(offset, DIGITS)})/{num(scale, DIGITS)} = {num(seen, DIGITS)}  "
+                     "(the input normalisation the network was trained with)")
     return lines
+
+
+def _bias_line(layer: DenseLayer, j: int) -> str:
+    typed = layer.bias_text.get(j)
+    b = num(float(layer.bias[j]), DIGITS) if layer.bias is not None else "—"
+    return f"b = {typed} = {b}" if typed else f"b = {b}"
+
+
+def _neuron_lines(reading: _LayerReading, j: int) -> list[str]:
+    """A neuron of a layer: z and a (the step's equations while stepping), δ once revealed, and its bias."""
+    r, project = reading, reading.project
+    if r.plan is not None:
+        lines = neuron_equations(r.plan, r.trace, r.network, r.layer_index, j, project.loss, project.target,
+                                 DIGITS) or ["(not reached yet at this step)"]
+    else:
+        lines = forward_equations(r.network, r.trace, r.layer_index, j, DIGITS)
+        if r.delta_shown:
+            lines.append(delta_equation(r.network, r.trace, r.grads, project.loss, project.target, r.layer_index, j,
+                                        DIGITS))
+    if r.layer.bias is not None:
+        lines.append(_bias_line(r.layer, j))
+    return lines
+
+
+def _bias_edge_lines(reading: _LayerReading, j: int) -> list[str]:
+    """A bias edge: b, and ∂L/∂b = δ once the gradients are revealed."""
+    lines = [_bias_line(reading.layer, j)]
+    if reading.gradients_shown:
+        delta = float(reading.grads.layers[reading.layer_index].delta[j])
+        lines.append(f"∂L/∂b = δ_{j + 1} = {num(delta, DIGITS)}")
+    return lines
+
+
+def _edge_lines(reading: _LayerReading, j: int, i: int) -> list[str]:
+    """An edge from input `i` to neuron `j`: w, then ∂L/∂w = δ_j·a_i and w·δ (what it carries back to input
+    `i`) once revealed."""
+    r = reading
+    w = float(r.layer.weights[j, i])
+    typed = r.layer.weight_text.get((j, i))
+    lines = [f"w = {typed} = {num(w, DIGITS)}" if typed else f"w = {num(w, DIGITS)}"]
+    if r.grads is None or not (r.gradients_shown or r.delta_shown):
+        return lines
+    delta = float(r.grads.layers[r.layer_index].delta[j])
+    a_prev = r.trace.layers[r.layer_index].a_prev
+    a_i = float(a_prev[i] if a_prev.ndim == 1 else a_prev[0, i])
+    if r.gradients_shown:
+        lines.append(f"∂L/∂w = δ_{j + 1}·a_{i + 1} = {num(delta, DIGITS)}·{num(a_i, DIGITS)} = "
+                     f"{num(float(r.grads.layers[r.layer_index].grad_weights[j, i]), DIGITS)}")
+    if r.delta_shown:
+        lines.append(f"w·δ = w·δ_{j + 1} = {num(w, DIGITS)}·{num(delta, DIGITS)} = "
+                     f"{num(w * delta, DIGITS)}  (carried back to input {i + 1})")
+    return lines
+
+
+def _target_note(reading: _LayerReading) -> list[str]:
+    """Outside a pass, δ and the gradients are the current input's and target's: the card says which target."""
+    if reading.grads is None or reading.stepping or not (reading.delta_shown or reading.gradients_shown):
+        return []
+    target = np.asarray(reading.project.target)
+    shown = ", ".join(num(float(v), DIGITS) for v in target[:4])
+    return [f"(δ for the current input and target y = ({shown}{', …' if len(target) > 4 else ''}))"]
 
 
 class HoverCard(QFrame):

@@ -193,7 +193,17 @@ class IOPanel(QWidget):
         super().__init__(parent)
         self.document = document
         layout = dock_column(self)
+        self._build_output(layout)
+        self._build_samples(layout)
+        self.error = error_label("ioError")
+        layout.addWidget(self.error)
+        self._build_tables(layout)
+        listen(self, document.changed, self._on_document_changed)
+        listen(self, document.shown_changed, self.refresh_output)
+        self.refresh_values()
 
+    def _build_output(self, layout: QVBoxLayout) -> None:
+        """Where the output comes from, the prediction, the output itself and the loss."""
         self.source_label = QLabel()
         self.source_label.setObjectName("outputSource")
         self.source_label.setStyleSheet("color: #4b5563;")
@@ -212,6 +222,8 @@ class IOPanel(QWidget):
         layout.addWidget(self.output_label)
         layout.addWidget(self.loss_label)
 
+    def _build_samples(self, layout: QVBoxLayout) -> None:
+        """The samples the file holds, and Use to copy one into the input and target."""
         samples_row = QHBoxLayout()
         self.samples = QComboBox()
         self.samples.setObjectName("samples")
@@ -225,9 +237,8 @@ class IOPanel(QWidget):
         samples_row.addWidget(self.use_sample)
         layout.addLayout(samples_row)
 
-        self.error = error_label("ioError")
-        layout.addWidget(self.error)
-
+    def _build_tables(self, layout: QVBoxLayout) -> None:
+        """The input and target tables, each typed into value by value."""
         inputs = QGroupBox("Input x")
         self.input_table = VectorTable(self.document.set_input, self.show_error, self.refresh_values)
         self.input_table.setMinimumHeight(48)  # two rows at least; it scrolls, and the window keeps 1280×800
@@ -240,10 +251,6 @@ class IOPanel(QWidget):
         QVBoxLayout(targets).addWidget(self.target_table)
         layout.addWidget(inputs, 2)
         layout.addWidget(targets, 1)
-
-        listen(self, document.changed, self._on_document_changed)
-        listen(self, document.shown_changed, self.refresh_output)
-        self.refresh_values()
 
     def _on_document_changed(self, kind: str) -> None:
         QTimer.singleShot(0, self.refresh_values)  # after the emitting edit has finished

@@ -52,18 +52,33 @@ class MatrixEditorDialog(QDialog):
         self.column = column
         self.setWindowTitle(f"W{column} and b{column} — layer {column}")
         self.model = WeightsTableModel(document, column, self)  # deleted with the dialog
-        self.table = MatrixTable()
-        self.table.setObjectName("matrixTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
-        self.table.horizontalHeader().setDefaultSectionSize(96)
+        self._build_table()
         hint = QLabel("One row per neuron. Type numbers or expressions (1/sqrt(2), -√2/2, 5/6). "
                       "Paste a block copied from a spreadsheet, or a Python/NumPy list such as [[1, 0], [0.5, 0.5]], "
                       "with Ctrl+V.")
         hint.setWordWrap(True)
         self.error = error_label("matrixError")
         self.model.error_reported.connect(self._show_error)
+        row = self._build_button_row()
+        layout = QVBoxLayout(self)
+        layout.addWidget(hint)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.error)
+        layout.addLayout(row)
+        QShortcut(QKeySequence.StandardKey.Paste, self.table, self.paste_clipboard)
+        QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy_selection)
+        listen(self, document.changed, self._on_document_changed)
+        self.resize(560, 360)
 
+    def _build_table(self) -> None:
+        self.table = MatrixTable()
+        self.table.setObjectName("matrixTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)
+        self.table.horizontalHeader().setDefaultSectionSize(96)
+
+    def _build_button_row(self) -> QHBoxLayout:
+        """Go to a neuron's row, Copy W, Paste, and Close."""
         self.go_to = QSpinBox()
         self.go_to.setObjectName("matrixGoTo")
         self.go_to.setRange(1, max(1, self.model.rowCount()))
@@ -84,16 +99,7 @@ class MatrixEditorDialog(QDialog):
         row.addWidget(paste)
         row.addStretch(1)
         row.addWidget(close)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(hint)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.error)
-        layout.addLayout(row)
-        QShortcut(QKeySequence.StandardKey.Paste, self.table, self.paste_clipboard)
-        QShortcut(QKeySequence.StandardKey.Copy, self.table, self.copy_selection)
-        listen(self, document.changed, self._on_document_changed)
-        self.resize(560, 360)
+        return row
 
     def show_row(self, number: int) -> None:
         """Scroll to neuron `number` (1-based) and put the cursor on its first weight."""

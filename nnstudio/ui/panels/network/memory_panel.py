@@ -12,6 +12,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -70,6 +71,21 @@ class MemoryPanel(QWidget):
         super().__init__(parent)
         self.document = document
         layout = dock_column(self)
+        self._build_layer_row(layout)
+        self.build_button = QPushButton("Build from samples…")
+        self.build_button.setObjectName("buildFromSamples")
+        layout.addWidget(self.build_button)
+        self.summary = QLabel()
+        self.summary.setObjectName("memorySummary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self._build_table(layout)
+        self._stale = True
+        self._shown = True
+        self._follow_the_document()
+        self.refresh()
+
+    def _build_layer_row(self, layout: QBoxLayout) -> None:
         row = QHBoxLayout()
         row.addWidget(QLabel("Layer"))
         self.layer_combo = QComboBox()
@@ -80,13 +96,9 @@ class MemoryPanel(QWidget):
         self.layer_combo.currentIndexChanged.connect(lambda _: self.refresh_rows())
         row.addWidget(self.layer_combo, 1)
         layout.addLayout(row)
-        self.build_button = QPushButton("Build from samples…")
-        self.build_button.setObjectName("buildFromSamples")
-        layout.addWidget(self.build_button)
-        self.summary = QLabel()
-        self.summary.setObjectName("memorySummary")
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
+
+    def _build_table(self, layout: QBoxLayout) -> None:
+        """One row per neuron of the layer: its weights read as a memory."""
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("memoryTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -94,17 +106,16 @@ class MemoryPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(60)
         self.table.horizontalHeader().setMinimumSectionSize(40)
         layout.addWidget(self.table, 1)
-        self._stale = True
-        self._shown = True
-        listen(self, document.changed, lambda kind: self.refresh())
-        listen(self, document.stepping.changed, self.refresh_rows)
+
+    def _follow_the_document(self) -> None:
+        listen(self, self.document.changed, lambda kind: self.refresh())
+        listen(self, self.document.stepping.changed, self.refresh_rows)
         # Live memories while training, at most twice a second and only when visible.
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(500)
         self._preview_timer.timeout.connect(self.refresh_rows)
-        listen(self, document.preview_changed, self._on_preview)
-        self.refresh()
+        listen(self, self.document.preview_changed, self._on_preview)
 
     def set_shown(self, shown: bool) -> None:
         """Told by the dock (its visibilityChanged, which also fires when its tab is chosen or left):

@@ -52,6 +52,18 @@ class NewNetworkDialog(QDialog):
         self._loss_chosen = False
         self._output_chosen = False
         self._updating = False
+        self._build_network_fields(sizes)
+        self._build_weight_fields()
+        self._build_footer()
+        self._lay_out()
+        self.sizes.textChanged.connect(self._on_sizes_changed)
+        for signal in (self.init.currentIndexChanged, self.init_value.textChanged, self.seed.valueChanged,
+                       self.image.toggled):
+            signal.connect(self._refresh)
+        self._on_sizes_changed()
+
+    def _build_network_fields(self, sizes: str) -> None:
+        """The sizes line, the table of layers it makes, and the loss."""
         self.sizes = QLineEdit(sizes)
         self.sizes.setObjectName("sizes")
         self.sizes.setPlaceholderText("sizes from input to output, e.g. 2-3-1 or 784-128-10")
@@ -69,6 +81,10 @@ class NewNetworkDialog(QDialog):
         self.loss.setToolTip("Follows the output activation (softmax → categorical cross-entropy, sigmoid → binary "
                              "cross-entropy, else mean squared error) until you pick one")
         self.loss.currentIndexChanged.connect(self._on_loss_picked)
+
+    def _build_weight_fields(self) -> None:
+        """How the first weights are chosen (zeros, a constant, seeded random), and whether the input is drawn as
+        an image."""
         self.init = QComboBox()
         self.init.setObjectName("init")
         for name, label in INITIAL_WEIGHTS:
@@ -82,6 +98,9 @@ class NewNetworkDialog(QDialog):
         self.seed.setToolTip("The same seed gives the same random weights, here and in `nnstudio new --seed`")
         self.image = QCheckBox()
         self.image.setObjectName("image")
+
+    def _build_footer(self) -> None:
+        """Under the table: what the network will be, what is wrong with it, and Create / Cancel."""
         self.summary = QLabel()
         self.summary.setObjectName("newSummary")
         self.error = error_label("newError")
@@ -90,6 +109,8 @@ class NewNetworkDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
+    def _lay_out(self) -> None:
+        """The form above the table of layers, the summary and the buttons below."""
         weights = QHBoxLayout()
         weights.addWidget(self.init, 1)
         weights.addWidget(self.init_value)
@@ -109,12 +130,6 @@ class NewNetworkDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self.resize(460, 420)
-
-        self.sizes.textChanged.connect(self._on_sizes_changed)
-        for signal in (self.init.currentIndexChanged, self.init_value.textChanged, self.seed.valueChanged,
-                       self.image.toggled):
-            signal.connect(self._refresh)
-        self._on_sizes_changed()
 
     # ------------------------------------------------------------------ the layer rows
 

@@ -40,7 +40,18 @@ class StepPanel(QWidget):
         self.key: ItemKey | None = None
         self._checked_version = -1  # the document version the gradient-check verdict belongs to
         layout = dock_column(self)
+        self._build_step_buttons(layout, actions)
+        self._build_modes(layout)
+        self._build_step_readout(layout)
+        self._build_digits_row(layout)
+        self._build_equations(layout)
+        self._build_gradient_check(layout)
+        # Whatever changes what is shown (an edit, a step, a training snapshot, a rewound moment).
+        listen(self, document.shown_changed, self.refresh)
+        self.refresh()
 
+    def _build_step_buttons(self, layout: QVBoxLayout, actions: dict[str, QAction]) -> None:
+        """The window's step actions as buttons, two to a row."""
         buttons = QGridLayout()
         for index, name in enumerate(("reset_steps", "step_back", "step", "run_forward", "run_backward",
                                       "stop_stepping")):
@@ -50,6 +61,8 @@ class StepPanel(QWidget):
             buttons.addWidget(button, index // 2, index % 2)
         layout.addLayout(buttons)
 
+    def _build_modes(self, layout: QVBoxLayout) -> None:
+        """How a pass steps: through the samples one by one, and z and a in one step or two."""
         self.samples_mode = QCheckBox("Step through the samples")
         self.samples_mode.setToolTip("One epoch of SGD: every named sample in turn, each with its own update")
         self.samples_mode.setObjectName("samplesMode")
@@ -59,6 +72,8 @@ class StepPanel(QWidget):
         layout.addWidget(self.samples_mode)
         layout.addWidget(self.coarse_mode)
 
+    def _build_step_readout(self, layout: QVBoxLayout) -> None:
+        """The step in words, and the samples' losses while stepping through them."""
         self.step_label = QLabel()
         self.step_label.setObjectName("stepLabel")
         self.step_label.setStyleSheet("font-weight: bold;")
@@ -69,6 +84,7 @@ class StepPanel(QWidget):
         self.losses.setMaximumHeight(90)
         layout.addWidget(self.losses)
 
+    def _build_digits_row(self, layout: QVBoxLayout) -> None:
         row = QHBoxLayout()
         row.addWidget(QLabel("Digits on the canvas"))
         self.digits = QSpinBox()
@@ -81,6 +97,7 @@ class StepPanel(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
 
+    def _build_equations(self, layout: QVBoxLayout) -> None:
         layout.addWidget(QLabel("Equations of the selected neuron"))
         self.equations = QPlainTextEdit()
         self.equations.setObjectName("equations")
@@ -90,6 +107,8 @@ class StepPanel(QWidget):
         self.equations.setFont(mono)
         layout.addWidget(self.equations, 1)
 
+    def _build_gradient_check(self, layout: QVBoxLayout) -> None:
+        """Check gradients, and its verdict under it."""
         check = QPushButton("Check gradients")
         check.setObjectName("checkGradients")
         check.setToolTip("Compare every ∂L/∂w with a central finite difference")
@@ -99,10 +118,6 @@ class StepPanel(QWidget):
         self.check_result.setWordWrap(True)
         layout.addWidget(check)
         layout.addWidget(self.check_result)
-
-        # Whatever changes what is shown (an edit, a step, a training snapshot, a rewound moment).
-        listen(self, document.shown_changed, self.refresh)
-        self.refresh()
 
     def _restart(self) -> None:
         """A mode changed while stepping: start again in it; a plan the core refuses (no samples, or more

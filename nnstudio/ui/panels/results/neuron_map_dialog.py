@@ -33,6 +33,20 @@ class NeuronMapDialog(QDialog):
         self.document, self.column, self.row, self.bounds, self.data = document, column, row, bounds, data
         last = column == len(document.project.network.layers)
         self.setWindowTitle(f"{'Output' if last else 'Hidden'} neuron {row + 1} of layer {column} over the input plane")
+        self._build_plot()
+        self._points_for: tuple[DataSplit | None, bool] | None = None  # (data, whether shown) the points show
+        self.caption = QLabel()
+        self.caption.setObjectName("neuronMapCaption")
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.caption)
+        self.resize(640, 600)
+        self._follow_the_document()
+        self.refresh()
+
+    def _build_plot(self) -> None:
+        """The map as an image over (x1, x2) in the canvas's colours, with the data's points on top."""
         self.plot = pg.PlotWidget(background="w")
         self.plot.setObjectName("neuronMapPlot")
         item = self.plot.getPlotItem()
@@ -49,24 +63,20 @@ class NeuronMapDialog(QDialog):
         self.test_points = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(None), name="test")
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
-        self._points_for: tuple[DataSplit | None, bool] | None = None  # (data, whether shown) the points show
-        self.caption = QLabel()
-        self.caption.setObjectName("neuronMapCaption")
-        self.caption.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.caption)
-        self.resize(640, 600)
-        # Changes are coalesced and drawn in an event of their own: a live update of the canvas and of
-        # this map in one go kept the window's event loop busy for ~50 ms (bench_ui_latency.py, maps).
+
+    def _follow_the_document(self) -> None:
+        """Redraw after an edit, a live or rewound network, or a step.
+
+        Changes are coalesced and drawn in an event of their own: a live update of the canvas and of
+        this map in one go kept the window's event loop busy for ~50 ms (bench_ui_latency.py, maps).
+        """
         self._later = QTimer(self)
         self._later.setSingleShot(True)
         self._later.setInterval(0)
         self._later.timeout.connect(self.refresh)
-        listen(self, document.changed, lambda kind: self._later.start())
-        listen(self, document.preview_changed, self._later.start)
-        listen(self, document.stepping.changed, self._later.start)
-        self.refresh()
+        listen(self, self.document.changed, lambda kind: self._later.start())
+        listen(self, self.document.preview_changed, self._later.start)
+        listen(self, self.document.stepping.changed, self._later.start)
 
     def set_data(self, data: DataSplit | None, bounds) -> None:  # type: ignore[no-untyped-def]
         """A run's data arrived: show its points and the plane it spans (as the canvas's maps do)."""

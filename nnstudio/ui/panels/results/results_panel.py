@@ -8,14 +8,12 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -33,8 +31,14 @@ from nnstudio.training.metrics import Verdicts, verdicts
 from nnstudio.ui.compat import override
 from nnstudio.ui.images import ZERO_RGB, class_pixels, class_rgb, ink_image, map_pixels
 from nnstudio.ui.lifetimes import listen
-from nnstudio.ui.panels.results.boundary_view import MAX_POINTS, BoundaryView, class_words, swatch, value_scale
-from nnstudio.ui.panels.results.digit_pad import DigitPad
+from nnstudio.ui.panels.results.boundary_view import (
+    MAX_POINTS,
+    BoundaryView,
+    class_words,
+    swatch,
+    value_scale,
+)
+from nnstudio.ui.panels.results.draw_tab import DrawTab
 from nnstudio.ui.panels.results.runs_panel import RunsPanel
 from nnstudio.ui.panels.results.unit_grid import UnitGrid
 
@@ -59,50 +63,27 @@ class ResultsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
+        self.draw_tab = DrawTab(document)
+        self.pad, self.prediction = self.draw_tab.pad, self.draw_tab.prediction
+        self.bars, self.draw_label = self.draw_tab.bars, self.draw_tab.draw_label
+        self.tabs.addTab(self.draw_tab, "Draw")
+        self._build_gallery_tab()
+        self._build_confusion_tab()
+        self.units = UnitGrid(document)
+        self.tabs.addTab(self.units, "Units")
+        self.runs = RunsPanel(document)
+        self.tabs.addTab(self.runs, "Runs")
+        self.boundary = BoundaryView()
+        self.boundary.setObjectName("boundary")
+        self.boundary_why, self.boundary_image = self.boundary.why, self.boundary.image
+        self.boundary_points = self.boundary.points
+        self.tabs.addTab(self.boundary, "Boundary")
+        self._follow_the_shown_network()
+        self.draw_tab.refresh()
+        self.refresh_boundary()
 
-        # Draw a digit
-        draw = QWidget()
-        self.pad = DigitPad()
-        self.pad.setMinimumSize(140, 140)
-        clear = QPushButton("Clear")
-        clear.clicked.connect(self.pad.clear)
-        clear.clicked.connect(lambda: setattr(self, "_drawing", None))
-        self._drawing: np.ndarray | None = None  # the last drawing, relabelled when its label changes
-        self.prediction = QLabel("Draw a digit")
-        self.prediction.setObjectName("padPrediction")
-        self.prediction.setStyleSheet("font-size: 16pt; font-weight: bold;")
-        self.bars: list[QProgressBar] = []
-        bars = QVBoxLayout()
-        for k in range(10):
-            bar = QProgressBar()
-            bar.setRange(0, 1000)
-            bar.setTextVisible(True)
-            bar.setFixedHeight(13)
-            self.bars.append(bar)
-            bars.addWidget(bar)
-        bars.setSpacing(1)
-        self.draw_label = QComboBox()
-        self.draw_label.setObjectName("drawLabel")
-        self.draw_label.setToolTip("Say what the drawing is: its class becomes the target, and the loss is scored "
-                                   "against it; with ? no loss is shown")
-        self.draw_label.currentIndexChanged.connect(lambda _: self._relabel())
-        under_pad = QHBoxLayout()  # beside Clear: the dock keeps its height (1280×800)
-        under_pad.addWidget(clear, 1)
-        under_pad.addWidget(QLabel("it is a"))
-        under_pad.addWidget(self.draw_label)
-        left = QVBoxLayout()
-        left.addWidget(self.pad, 1)
-        left.addLayout(under_pad)
-        right = QVBoxLayout()
-        right.addWidget(self.prediction)
-        right.addLayout(bars)
-        right.addStretch(1)
-        row = QHBoxLayout(draw)
-        row.addLayout(left, 1)
-        row.addLayout(right, 1)
-        self.pad.drawn.connect(self._on_drawn)
-        self.tabs.addTab(draw, "Draw")
-
+    def _build_gallery_tab(self) -> None:
+        """The test images, misclassified first (or a confusion cell's), with a title saying whose they are."""
         self.gallery = QListWidget()
         self.gallery.setObjectName("gallery")
         self.gallery.setViewMode(QListWidget.ViewMode.IconMode)
@@ -127,8 +108,9 @@ class ResultsPanel(QWidget):
         gallery_layout.addWidget(self.gallery, 1)
         self.tabs.addTab(gallery_page, "Gallery")
 
-        # Confusion matrix: rows are the true classes, columns the predicted ones, each cell its count
-        # and its share of the row; a click shows that cell's images in the gallery.
+    def _build_confusion_tab(self) -> None:
+        """Confusion matrix: rows are the true classes, columns the predicted ones, each cell its count
+        and its share of the row; a click shows that cell's images in the gallery."""
         self.confusion = QTableWidget()
         self.confusion.setObjectName("confusion")
         self.confusion.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -160,36 +142,24 @@ class ResultsPanel(QWidget):
         self.tabs.addTab(confusion_page, "Confusion")
         self.confusion_page = confusion_page
 
-        self.units = UnitGrid(document)
-        self.tabs.addTab(self.units, "Units")
-        self.runs = RunsPanel(document)
-        self.tabs.addTab(self.runs, "Runs")
-
-        self.boundary = BoundaryView()
-        self.boundary.setObjectName("boundary")
-        self.boundary_why, self.boundary_image = self.boundary.why, self.boundary.image
-        self.boundary_points = self.boundary.points
-        self.tabs.addTab(self.boundary, "Boundary")
-
-        # The matrix and the gallery follow the network on screen (an edit, Undo, a rewound moment, the
-        # end of a run) at once, so a cell clicked is always the network the canvas shows; computed once
-        # per network (a step or a new input changes nothing here), and only while on screen.
+    def _follow_the_shown_network(self) -> None:
+        """The matrix and the gallery follow the network on screen (an edit, Undo, a rewound moment, the
+        end of a run) at once, so a cell clicked is always the network the canvas shows; computed once
+        per network (a step or a new input changes nothing here), and only while on screen."""
         self._normalisation = Normalisation()  # how the run's data was normalised (see set_data)
         self.verdicts: Verdicts | None = None
         self.moment = ""  # the network and moment the verdicts are of, in words
         self._run_network: Network | None = None  # what the last run left in the document …
         self._run_words = ""  # … and how it ended, in words
         self._verdicts_stale = False
-        listen(self, document.shown_changed, self._on_shown_changed)
-        listen(self, document.replaced, self.clear)
-        listen(self, document.preview_changed, self._on_preview)
+        listen(self, self.document.shown_changed, self._on_shown_changed)
+        listen(self, self.document.replaced, self.clear)
+        listen(self, self.document.preview_changed, self._on_preview)
         self._boundary_timer = QTimer(self)
         self._boundary_timer.setSingleShot(True)
         self._boundary_timer.setInterval(150)
         self._boundary_timer.timeout.connect(self.refresh_boundary)
-        listen(self, document.changed, lambda kind: self._boundary_timer.start())  # an edit may change the inputs
-        self._refresh_prediction()
-        self.refresh_boundary()
+        listen(self, self.document.changed, lambda kind: self._boundary_timer.start())  # an edit may change the inputs
 
     # ------------------------------------------------------------------ data from a run
 
@@ -211,10 +181,9 @@ class ResultsPanel(QWidget):
         self.units.set_data(None)
         self.verdicts, self._run_network, self._run_words = None, None, ""
         self.gallery_filter = None
-        self.pad.reset()
-        self._drawing = None
+        self.draw_tab.forget()
         self._show_verdicts(None, "")
-        self._refresh_prediction()
+        self.draw_tab.refresh()
         self.refresh_boundary()
 
     def show_run(self, words: str) -> None:
@@ -229,14 +198,10 @@ class ResultsPanel(QWidget):
         if self.tabs.currentIndex() == 0 and project.input_image is None:
             self.tabs.setCurrentWidget(self.boundary if project.network.input_size == 2 else self.confusion_page)
 
-    def _labels(self) -> list[str]:
-        project = self.document.project
-        return [project.output_label(i) for i in range(project.network.output_size)]
-
     # ------------------------------------------------------------------ one network, one moment
 
     def _on_shown_changed(self) -> None:
-        self._refresh_prediction()
+        self.draw_tab.refresh()
         if self.data is not None:
             self.refresh_verdicts()
 
@@ -365,70 +330,6 @@ class ResultsPanel(QWidget):
         index = item.data(Qt.ItemDataRole.UserRole)
         # The input is raw, as typed or drawn (the network normalises it): the run's data is normalised.
         self.document.set_input_vector(self._normalisation.raw(found.dataset.x[index]), "Use a test image as input")
-
-    # ------------------------------------------------------------------ drawing
-
-    def _drawn_label(self) -> int | None:
-        data = self.draw_label.currentData()
-        return None if data is None or data < 0 else int(data)
-
-    def _fill_draw_labels(self) -> None:
-        labels = self._labels()
-        if [self.draw_label.itemText(i) for i in range(1, self.draw_label.count())] == labels:
-            return
-        self.draw_label.blockSignals(True)
-        self.draw_label.clear()
-        self.draw_label.addItem("?", -1)
-        for k, label in enumerate(labels):
-            self.draw_label.addItem(label, k)
-        self.draw_label.blockSignals(False)
-
-    def _on_drawn(self, image: np.ndarray) -> None:
-        if self.document.project.network.input_size != 784:
-            self.prediction.setText("the network does not take 28×28 images")
-            return
-        self._drawing = image
-        self.document.draw_input(image, self._drawn_label())
-
-    def _drawing_is_the_input(self) -> bool:
-        """Does the pad still show the network's input? (A test image picked, a value typed, another
-        network opened: then the drawing is not what the bars are about.)"""
-        drawing, x = self._drawing, self.document.project.input
-        return drawing is not None and drawing.shape == x.shape and np.array_equal(drawing.astype(x.dtype), x)
-
-    def _relabel(self) -> None:
-        """A label chosen after drawing: the same drawing, scored against that class."""
-        if getattr(self, "_drawing", None) is not None and self.document.project.network.input_size == 784:
-            self.document.draw_input(self._drawing, self._drawn_label())
-
-    def _refresh_prediction(self) -> None:
-        """The bars: the output on screen (as the readout and the canvas show it) for the input, and the
-        pad cleared when it no longer shows that input."""
-        self._fill_draw_labels()
-        if self._drawing is not None and not self._drawing_is_the_input():
-            self._drawing = None
-            self.pad.reset()
-        shown = self.document.shown()
-        usable = shown.has_layers and shown.network.input_size == 784
-        self.pad.setEnabled(bool(usable))
-        if not usable or shown.output is None:
-            self.prediction.setText("needs a network with 784 inputs" if not usable else
-                                    "ŷ = ? (the pass has not reached the output)")
-            for bar in self.bars:
-                bar.setValue(0)
-                bar.setFormat("")
-            return
-        out = shown.output
-        labels = self._labels()
-        best = int(np.argmax(out))
-        self.prediction.setText(f"→ {labels[best]}  ({out[best]:.0%})")
-        for k, bar in enumerate(self.bars):
-            if k < out.shape[0]:
-                bar.setValue(int(1000 * float(np.clip(out[k], 0, 1))))
-                bar.setFormat(f"{labels[k]}: {out[k]:.3f}")
-            else:
-                bar.setValue(0)
-                bar.setFormat("")
 
     # ------------------------------------------------------------------ decision boundary
 

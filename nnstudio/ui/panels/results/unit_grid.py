@@ -62,6 +62,18 @@ class UnitGrid(QWidget):
         super().__init__(parent)
         self.document = document
         self.data: DataSplit | None = None
+        self._build_controls()
+        self._build_views()
+        self.unit: int | None = None
+        self.top: list[int] = []
+        self._stale = True
+        self.images: dict[int, np.ndarray] = {}  # unit → the weight image shown (rows × cols)
+        self._lay_out()
+        self._connect()
+        self.refresh()
+
+    def _build_controls(self) -> None:
+        """Sort by, and the size of each unit's image."""
         self.sort = QComboBox()
         self.sort.setObjectName("unitSort")
         for label, name in SORTS:
@@ -71,6 +83,9 @@ class UnitGrid(QWidget):
         self.size.setRange(28, 240)
         self.size.setValue(56)
         self.size.setToolTip("The size of each unit's image, up to a few filling the panel")
+
+    def _build_views(self) -> None:
+        """The grid of units, and the clicked unit large beside the test images that excite it most."""
         self.grid = QListWidget()
         self.grid.setObjectName("unitGrid")
         self.grid.setViewMode(QListWidget.ViewMode.IconMode)
@@ -89,10 +104,9 @@ class UnitGrid(QWidget):
         self.grid.setMinimumHeight(60)
         self.large = QLabel()
         self.large.setObjectName("unitLarge")
-        self.unit: int | None = None
-        self.top: list[int] = []
-        self._stale = True
-        self.images: dict[int, np.ndarray] = {}  # unit → the weight image shown (rows × cols)
+
+    def _lay_out(self) -> None:
+        """The controls above; the grid on the left of the unit shown large and its exciting images."""
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Sort by"))
         controls.addWidget(self.sort)
@@ -111,15 +125,17 @@ class UnitGrid(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
         layout.addLayout(body, 1)
+
+    def _connect(self) -> None:
+        """Redraw for another sort or size, and (coalesced) for new or live weights."""
         self.sort.currentIndexChanged.connect(lambda _: self.refresh())
         self.size.valueChanged.connect(lambda _: self.refresh())  # icons are drawn at the size shown
         self._timer = QTimer(self)  # live weights: at most a few redraws a second, only while on screen
         self._timer.setSingleShot(True)
         self._timer.setInterval(300)
         self._timer.timeout.connect(self.refresh)
-        listen(self, document.changed, lambda kind: self._timer.start())
-        listen(self, document.preview_changed, self._on_preview)
-        self.refresh()
+        listen(self, self.document.changed, lambda kind: self._timer.start())
+        listen(self, self.document.preview_changed, self._on_preview)
 
     def _on_preview(self) -> None:
         """Live weights: redrawn at most once a second (128 images are ~20 ms of the window's thread)."""

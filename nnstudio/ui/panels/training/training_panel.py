@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -31,17 +29,14 @@ from nnstudio.core.limits import MAX_EPOCHS
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.document import Document
 from nnstudio.training import EpochResult, StepProgress, TrainingConfig
-from nnstudio.ui.panels.expression_edit import error_label
-from nnstudio.ui.panels.training.training_plot import TrainingPlot
 from nnstudio.training.schedule import StopRules, parse_schedule
-from nnstudio.ui.panels.training.rules_dialog import RulesDialog
-from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
 from nnstudio.ui.lifetimes import listen
-
-DATASETS = [("MNIST digits", "mnist"), ("Fashion-MNIST", "fashion-mnist"), ("XOR (4 points)", "xor"),
-            ("x1·x2 quadrants", "product"), ("Circles", "circles"), ("Two spirals", "spirals"),
-            ("Gaussian clusters", "clusters"), ("Noisy quadratic (regression)", "quadratic"),
-            ("CSV file…", "csv"), ("Typed function…", "function")]
+from nnstudio.ui.panels.expression_edit import error_label
+from nnstudio.ui.panels.training.data_chooser import DataChooser
+from nnstudio.ui.panels.training.rewind_row import RewindRow
+from nnstudio.ui.panels.training.rules_dialog import RulesDialog
+from nnstudio.ui.panels.training.training_plot import TrainingPlot
+from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
 
 # How often a run reports to the window. Every report and every set of live weights is work on the
 # window's thread, which the trainer's thread waits for whenever both want the GIL: profiled on
@@ -89,40 +84,44 @@ class TrainingPanel(QWidget):
     def __init__(self, document: Document, controller: TrainingController, parent: QWidget | None = None, *,
                  folders: Callable[[], str] | None = None, remember: Callable[[str], None] | None = None) -> None:
         """`folders()`: the folder the person last used, where the "…" dialog starts when the Data field
-        names none (MainWindow.last_folder); `remember(path)`: told the file or folder chosen there
-        (MainWindow._remember_folder). Without them the dialog starts where Qt starts it (home)."""
+        names none (the window's Files.last_folder); `remember(path)`: told the file or folder chosen there
+        (Files.remember_folder, ui/window/files.py). Without them the dialog starts where Qt starts it (home)."""
         super().__init__(parent)
         self.document = document
         self.controller = controller
-        self._last_folder = folders or (lambda: "")
-        self._remember_folder = remember or (lambda path: None)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(8, 4, 8, 4)
+        controls = self._build_controls(folders, remember)
+        right = self._build_plot_column()
+        outer.addWidget(controls)
+        outer.addLayout(right, 1)
+        self._connect()
+        self._started, self._epochs = time.perf_counter(), 1
+        self._paused_for, self._paused_at, self._where = 0.0, None, ""  # pauses do not count as time spent
+        self._load_settings()
+        self._sync_buttons()
+        self.data_chooser.on_dataset_changed()
+
+    def _build_controls(self, folders: Callable[[], str] | None, remember: Callable[[str], None] | None) -> QWidget:
+        """The left side: the settings of the next run, the buttons that run it, and how it goes."""
         controls = QWidget()
         controls.setMaximumWidth(520)
         layout = QVBoxLayout(controls)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._build_settings(folders, remember))
+        layout.addLayout(self._build_run_buttons())
+        self._build_run_state(layout)
+        return controls
+
+    def _build_settings(self, folders: Callable[[], str] | None, remember: Callable[[str], None] | None) -> QHBoxLayout:
+        """The two columns of the form: the data and the seed on the left, the optimiser's settings on the right."""
         form = QFormLayout()
         form2 = QFormLayout()
         for each in (form, form2):  # compact: the window keeps 1280×800 with this dock open
             each.setVerticalSpacing(3)
-        self.dataset = QComboBox()
-        self.dataset.setObjectName("dataset")
-        for label, name in DATASETS:
-            self.dataset.addItem(label, name)
-        self.dataset.currentIndexChanged.connect(self._on_dataset_changed)
-        form.addRow("Dataset", self.dataset)
-        self.source = QLineEdit()
-        self.source.setObjectName("datasetSource")
-        self.source.setPlaceholderText("folder with the IDX files (optional)")
-        browse = QPushButton("…")
-        browse.setObjectName("browseSource")
-        browse.setFixedWidth(28)
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.source, 1)
-        row.addWidget(browse)
-        form.addRow("Data", row)
+        self.data_chooser = DataChooser(self, folders, remember)
+        self.dataset, self.source = self.data_chooser.dataset, self.data_chooser.source
+        self.data_chooser.add_rows(form)
         self.test_fraction = QDoubleSpinBox()
         self.test_fraction.setRange(0.05, 0.9)
         self.test_fraction.setSingleStep(0.05)
@@ -132,24 +131,7 @@ class TrainingPanel(QWidget):
         for label, name in (("none", "none"), ("scale to [0, 1]", "minmax"), ("mean 0, variance 1", "standard")):
             self.normalise.addItem(label, name)
         form.addRow("Normalise", self.normalise)
-        self.epochs = QSpinBox()
-        self.epochs.setObjectName("epochs")
-        self.epochs.setRange(1, MAX_EPOCHS)  # as the command line's --epochs and TrainingConfig allow
-        self.epochs.setValue(5)
-        form2.addRow("Epochs", self.epochs)
-        self.batch = QSpinBox()
-        self.batch.setObjectName("batchSize")
-        self.batch.setRange(1, 65536)
-        self.batch.setValue(32)
-        form2.addRow("Batch size", self.batch)
-        self.optimizer = QComboBox()
-        self.optimizer.addItems(list(OPTIMIZERS))
-        form2.addRow("Optimiser", self.optimizer)
-        self.learning_rate = QLineEdit()
-        self.learning_rate.setObjectName("learningRate")
-        form2.addRow("Learning rate", self.learning_rate)
-        self.l2 = QLineEdit("0")
-        form2.addRow("L2 on W", self.l2)
+        self._build_optimiser_rows(form2)
         # Schedule and stop rules live in a small dialog (the panel keeps its height at 1280×800);
         # the button beside Start opens it and says what is set.
         self.rules = RulesDialog(self)
@@ -161,8 +143,30 @@ class TrainingPanel(QWidget):
         forms = QHBoxLayout()
         forms.addLayout(form, 3)
         forms.addLayout(form2, 2)
-        layout.addLayout(forms)
+        return forms
 
+    def _build_optimiser_rows(self, form: QFormLayout) -> None:
+        self.epochs = QSpinBox()
+        self.epochs.setObjectName("epochs")
+        self.epochs.setRange(1, MAX_EPOCHS)  # as the command line's --epochs and TrainingConfig allow
+        self.epochs.setValue(5)
+        form.addRow("Epochs", self.epochs)
+        self.batch = QSpinBox()
+        self.batch.setObjectName("batchSize")
+        self.batch.setRange(1, 65536)
+        self.batch.setValue(32)
+        form.addRow("Batch size", self.batch)
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(list(OPTIMIZERS))
+        form.addRow("Optimiser", self.optimizer)
+        self.learning_rate = QLineEdit()
+        self.learning_rate.setObjectName("learningRate")
+        form.addRow("Learning rate", self.learning_rate)
+        self.l2 = QLineEdit("0")
+        form.addRow("L2 on W", self.l2)
+
+    def _build_run_buttons(self) -> QHBoxLayout:
+        """Start, Pause, Stop and Rules… (the schedule and stop rules of the next run)."""
         buttons = QHBoxLayout()
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("startTraining")
@@ -177,10 +181,13 @@ class TrainingPanel(QWidget):
         self.rules.accepted.connect(self._describe_rules)
         for button in (self.start_button, self.pause_button, self.stop_button, self.rules_button):
             buttons.addWidget(button)
-        layout.addLayout(buttons)
         self.start_button.clicked.connect(self.start)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.stop_button.clicked.connect(lambda: self.controller.stop())
+        return buttons
+
+    def _build_run_state(self, layout: QVBoxLayout) -> None:
+        """Under the buttons: the run's progress, its status line and the error line."""
         self.progress = QProgressBar()
         self.progress.setObjectName("trainingProgress")
         self.progress.setFormat("%p%")
@@ -193,6 +200,9 @@ class TrainingPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.message)
         layout.addStretch(1)
+
+    def _build_plot_column(self) -> QVBoxLayout:
+        """The plot, and under it the log axis, the Rewind row and the exports."""
         self.plot = TrainingPlot()
         self.plot.setMinimumWidth(320)
         exports = QHBoxLayout()
@@ -207,21 +217,9 @@ class TrainingPanel(QWidget):
         self.log_loss.setToolTip("Show the loss on a logarithmic axis (a loss that falls over decades)")
         self.log_loss.toggled.connect(self.plot.set_log_loss)
         exports.addWidget(self.log_loss)
-        # Rewind: scrub through the finished run's path; the canvas, readouts and maps show the
-        # network as it was; "Use these weights" lands that moment as one undoable edit.
-        self.rewind = QSlider(Qt.Orientation.Horizontal)
-        self.rewind.setObjectName("rewind")
-        self.rewind.setMinimumWidth(180)
-        self.rewind.setToolTip("Rewind the run: the window shows the network as it was at that moment")
-        self.rewind.setEnabled(False)
-        self.rewind.valueChanged.connect(self._on_rewind)
-        self.rewind_label = QLabel("")
-        self.rewind_label.setObjectName("rewindLabel")
-        self.use_weights = QPushButton("Use these weights")
-        self.use_weights.setToolTip("Keep the rewound parameters in the document (one undoable step)")
-        self.use_weights.setObjectName("useRewound")
-        self.use_weights.setEnabled(False)
-        self.use_weights.clicked.connect(self.use_rewound)
+        self.rewind_row = RewindRow(self.document, self.controller, self)
+        self.rewind, self.rewind_label = self.rewind_row.slider, self.rewind_row.label
+        self.use_weights = self.rewind_row.use_weights
         exports.addWidget(QLabel("Rewind"))
         exports.addWidget(self.rewind, 1)
         exports.addWidget(self.rewind_label)
@@ -231,22 +229,17 @@ class TrainingPanel(QWidget):
         right = QVBoxLayout()
         right.addWidget(self.plot, 1)
         right.addLayout(exports)
-        outer.addWidget(controls)
-        outer.addLayout(right, 1)
+        return right
 
-        controller.started.connect(self._sync_buttons)
-        controller.ended.connect(self._on_ended)
-        controller.failed.connect(self._on_failed)
-        listen(self, document.changed, lambda kind: self._load_settings() if kind == "all" else None)
-        listen(self, document.replaced, self.clear)
+    def _connect(self) -> None:
+        """The controller's news of the run, and the document's of another network or an edit."""
+        self.controller.started.connect(self._sync_buttons)
+        self.controller.ended.connect(self._on_ended)
+        self.controller.failed.connect(self._on_failed)
+        listen(self, self.document.changed, lambda kind: self._load_settings() if kind == "all" else None)
+        listen(self, self.document.replaced, self.clear)
         # An edit while rewound: the window goes back to showing the document (the slider to the end).
-        listen(self, document.changed, lambda kind: self.rewind.setValue(self.rewind.maximum())
-                                 if self.rewound() is not None else None)
-        self._started, self._epochs = time.perf_counter(), 1
-        self._paused_for, self._paused_at, self._where = 0.0, None, ""  # pauses do not count as time spent
-        self._load_settings()
-        self._sync_buttons()
-        self._on_dataset_changed()
+        listen(self, self.document.changed, lambda kind: self.rewind_row.to_end())
 
     # ------------------------------------------------------------------ form
 
@@ -265,54 +258,9 @@ class TrainingPanel(QWidget):
         elif net.input_size == 2:
             self.dataset.setCurrentIndex(self.dataset.findData("xor" if self.document.project.samples else "circles"))
 
-    def _on_dataset_changed(self) -> None:
-        name = self.dataset.currentData()
-        placeholder = {"mnist": "folder with the MNIST files (optional: found or downloaded)",
-                       "fashion-mnist": "folder with the Fashion-MNIST files (optional)",
-                       "csv": "path to a .csv file (last column is the target)",
-                       "function": "a function of x1, x2, e.g. sin(x1) + x2^2"}.get(name, "nothing needed")
-        self.source.setPlaceholderText(placeholder)
-        self.source.setEnabled(name in ("mnist", "fashion-mnist", "csv", "function"))
-
-    def _browse(self) -> None:
-        """Choose the CSV file or the folder of IDX files. The dialog starts at what the field names, else
-        in the folder the person last used: it opened in the home folder, however deep the data lay."""
-        csv = self.dataset.currentData() == "csv"
-        start = self._browse_start(files=csv)
-        if csv:
-            path, _ = QFileDialog.getOpenFileName(self, "CSV file", start, "CSV files (*.csv);;All files (*)")
-        else:
-            path = QFileDialog.getExistingDirectory(self, "Folder with the IDX files", start)
-        if path:
-            self.source.setText(path)
-            self._remember_folder(path)
-
-    def _browse_start(self, files: bool) -> str:
-        """The folder typed in the field if it exists (a typed file: itself when choosing a file, so the
-        dialog shows it chosen, else its folder); otherwise the last folder used."""
-        text = self.source.text().strip()
-        try:
-            typed = Path(text).expanduser().absolute() if text else None
-        except RuntimeError:  # "~someone" whose home is unknown: no folder typed
-            typed = None
-        if typed is not None and typed.is_dir():
-            return str(typed)
-        if typed is not None and typed.is_file():
-            return str(typed if files else typed.parent)
-        return self._last_folder()
-
     def request(self) -> TrainingRequest:
         """The run the form describes; raises NNStudioError naming a bad field."""
-        name = self.dataset.currentData()
-        source = self.source.text().strip() or None
-        if name == "csv":
-            if not source:
-                raise NNStudioError("choose a CSV file")
-            name, source = source, None
-        elif name == "function":
-            if not source:
-                raise NNStudioError("type a function of x1, x2, such as sin(x1) + x2^2")
-            name, source = f"function:{source}", None
+        name, source = self.data_chooser.chosen()
         try:
             lr = evaluate_number(self.learning_rate.text())
             l2 = evaluate_number(self.l2.text())
@@ -351,7 +299,7 @@ class TrainingPanel(QWidget):
             self.error.emit(str(error))
             return
         self.plot.clear()
-        self._disarm_rewind()
+        self.rewind_row.disarm()
         self._started = time.perf_counter()
         self._paused_for, self._paused_at, self._where = 0.0, None, ""
         self._epochs = request.config.epochs
@@ -386,7 +334,7 @@ class TrainingPanel(QWidget):
                        self.l2, self.seed, self.normalise, self.test_fraction):
             widget.setEnabled(not running)
         if not running:
-            self._on_dataset_changed()
+            self.data_chooser.on_dataset_changed()
 
     def _on_download(self, name: str, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -422,7 +370,7 @@ class TrainingPanel(QWidget):
 
     def _on_ended(self, result) -> None:  # type: ignore[no-untyped-def]
         self._sync_buttons()
-        self._arm_rewind()
+        self.rewind_row.arm()
         self.plot.redraw()
         if result is None:
             return
@@ -435,59 +383,13 @@ class TrainingPanel(QWidget):
             self.status.setToolTip(details)
         self.progress.setValue(self.progress.maximum())
 
-    # ------------------------------------------------------------------ rewind
-
-    def _arm_rewind(self) -> None:
-        """After a run: the slider spans its path, resting at the end (the network as it landed)."""
-        path = self.controller.path
-        usable = len(path) > 1 and not self.controller.running
-        self.rewind.blockSignals(True)
-        self.rewind.setRange(0, max(0, len(path) - 1))
-        self.rewind.setValue(len(path) - 1)
-        self.rewind.blockSignals(False)
-        self.rewind.setEnabled(usable)
-        self.use_weights.setEnabled(False)
-        self.rewind_label.setText("end" if usable else "")
-
-    def _disarm_rewind(self) -> None:
-        self.rewind.setEnabled(False)
-        self.use_weights.setEnabled(False)
-        self.rewind_label.setText("")
-
-    def rewound(self):  # type: ignore[no-untyped-def]
-        """The snapshot the slider points at, or None at the end (the document's own network)."""
-        path = self.controller.path
-        index = self.rewind.value()
-        if not self.rewind.isEnabled() or index >= len(path) - 1:
-            return None
-        return path[index]
-
-    def _on_rewind(self, index: int) -> None:
-        snapshot = self.rewound()
-        fits = snapshot is not None and snapshot.network.sizes == self.document.project.network.sizes
-        where = "end" if snapshot is None else "start" if snapshot.samples_seen == 0 else (
-            f"end of epoch {snapshot.epoch}" if snapshot.epoch_end else f"epoch {snapshot.epoch}, step {snapshot.step}")
-        self.document.set_preview(snapshot.network if fits else None, where)
-        self.use_weights.setEnabled(fits)
-        self.rewind_label.setText(where)
-        self.rewind_label.setToolTip("" if snapshot is None else f"{where}: {snapshot.samples_seen:,} samples seen")
-
-    def use_rewound(self) -> None:
-        """Land the rewound parameters in the document as one undoable edit."""
-        snapshot = self.rewound()
-        if snapshot is None or snapshot.network.sizes != self.document.project.network.sizes:
-            return
-        project = self.document.project
-        self.document.set_preview(None)
-        self.document.apply(project.replace(network=snapshot.network.astype(project.network.dtype)),
-                            f"Use the weights of {self.rewind_label.text()}", "values")
-        self._arm_rewind()
+    # ------------------------------------------------------------------ another network, exports
 
     def clear(self) -> None:
         """Another network was opened: the curves and words of the last run belonged to the old one."""
         if self.controller.running:
             return
-        self._disarm_rewind()
+        self.rewind_row.disarm()
         self.plot.clear()
         self.status.setText("Choose a dataset and press Start.")
         self.status.setToolTip("")

@@ -51,6 +51,24 @@ class TrainingPlot(QWidget):
         pg.setConfigOptions(antialias=True)
         self.plot = loss_plot("trainingPlot", "samples seen", "loss")
         item = self.plot.getPlotItem()
+        self._add_loss_curves(item)
+        self._add_accuracy_axis(item)
+        item.getViewBox().sigResized.connect(self._sync_views)
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("plotReadout")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.readout)
+        self.proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+        self.timer = QTimer(self)
+        self.timer.setInterval(250)  # every repaint redraws the axes: 4 Hz is smooth enough
+        self.timer.timeout.connect(self.redraw)
+        self.timer.start()
+        self.clear()
+
+    def _add_loss_curves(self, item: pg.PlotItem) -> None:
+        """The training loss, raw and smoothed, and the test loss at each epoch's end."""
         self.raw = item.plot([], [], pen=pg.mkPen("#93c5fd", width=1), name="train loss")
         self.smooth = item.plot([], [], pen=pg.mkPen("#1d4ed8", width=2), name="train loss (smoothed)")
         self.test_loss = item.plot([], [], pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=6,
@@ -58,7 +76,9 @@ class TrainingPlot(QWidget):
         for curve in (self.raw, self.smooth):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
-        # Accuracy on a second axis (right), in its own ViewBox linked to the x axis.
+
+    def _add_accuracy_axis(self, item: pg.PlotItem) -> None:
+        """Accuracy on a second axis (right), in its own ViewBox linked to the x axis."""
         self.accuracy_view = pg.ViewBox()
         item.showAxis("right")
         item.scene().addItem(self.accuracy_view)
@@ -76,19 +96,6 @@ class TrainingPlot(QWidget):
                                     stepMode=None)
         self.accuracy_view.addItem(self.rate)
         self._rate_in_legend = False
-        item.getViewBox().sigResized.connect(self._sync_views)
-        self.readout = QLabel(" ")
-        self.readout.setObjectName("plotReadout")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.readout)
-        self.proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
-        self.timer = QTimer(self)
-        self.timer.setInterval(250)  # every repaint redraws the axes: 4 Hz is smooth enough
-        self.timer.timeout.connect(self.redraw)
-        self.timer.start()
-        self.clear()
 
     def _sync_views(self) -> None:
         self.accuracy_view.setGeometry(self.plot.getPlotItem().getViewBox().sceneBoundingRect())
