@@ -6,7 +6,8 @@ from PySide6.QtCore import QSettings
 
 from nnstudio.document import Document
 from nnstudio.io import load_example
-from nnstudio.ui.main_window import MainWindow
+from nnstudio.ui.window.main_window import MainWindow
+from tests.ui.helpers import run_queued_events
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def make_window(qtbot, settings):
         window.resize(1280, 800)
         window.show()
         qtbot.waitExposed(window)
-        qtbot.wait(20)  # the docks take their widths; the view fits itself to what is left
+        # The docks take their widths and the view fits itself to what is left, in events queued by the first show.
+        run_queued_events()
         return window
 
     return make

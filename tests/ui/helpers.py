@@ -1,9 +1,28 @@
-"""Helpers for UI tests: answering a modal dialog, finding widgets."""
+"""Helpers for UI tests: answering a modal dialog, finding widgets, letting queued events run."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+QUEUE_BOUND_MS = 5000  # ends a queue that never empties; not a wait: an empty queue returns at once
+
+
+def run_queued_events() -> None:
+    """Run the events already queued, and those they queue in turn, until none is left: what the app's event
+    loop does before it next waits (a table's refill after an edit, a redraw in an event of its own, a dock
+    taking its width, a replaced widget's deleteLater).
+
+    Not a wait for time: it returns as soon as nothing is left to run, however loaded the machine. A timer
+    still counting down (a 150 ms redraw delay) is not run by it: wait for what that timer shows with
+    qtbot.waitUntil.
+    """
+    everything = QEventLoop.ProcessEventsFlag.AllEvents
+    QApplication.processEvents(everything, QUEUE_BOUND_MS)
+    # Outside a running event loop (a test's own code) processEvents leaves deleteLater's deletions queued;
+    # the app's loop runs them, so this does too.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents(everything, QUEUE_BOUND_MS)
 
 
 def answer_next_message_box(button: QMessageBox.StandardButton, seen: list[str]) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox
 from nnstudio.core import forward
 from nnstudio.io import load_example, load_project
 from nnstudio.ui.selection import ItemKey
+from tests.ui.helpers import run_queued_events
 
 R2 = math.sqrt(2)
 
@@ -22,7 +23,7 @@ def inspector_widget(window, cls, name):
 
 def refresh(qtbot, window):
     """Let deferred panel refreshes run (they wait for the emitting edit to finish)."""
-    qtbot.wait(5)
+    run_queued_events()
 
 
 def build(qtbot, window):

@@ -11,7 +11,7 @@ import pytest
 
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.io import dumps, load_example, save_project
-from tests.ui.helpers import error_boxes
+from tests.ui.helpers import error_boxes, run_queued_events
 
 NASTY = {
     "precision object": ('"precision": "float64"', '"precision": {"a": 1}', "precision: expected text"),
@@ -174,7 +174,7 @@ def test_ctrl_c_in_the_terminal_closes_the_window_with_status_130(tmp_path):
     # itself; the child's stdout is not otherwise checked.)
     code = ("import sys\n"
             "from PySide6.QtCore import QTimer\n"
-            "from nnstudio.ui.main_window import MainWindow\n"
+            "from nnstudio.ui.window.main_window import MainWindow\n"
             "show = MainWindow.show\n"
             "def show_and_tell(self):\n"
             "    show(self)\n"
@@ -203,5 +203,5 @@ def test_a_refused_input_value_is_put_back_in_the_table_and_a_good_one_kept(make
     table.item(0, 1).setText("1/2")
     qtbot.waitUntil(lambda: window.document.project.input[0] == 0.5)
     window.step()  # a step refills nothing it need not, and shows the same text
-    qtbot.wait(20)
+    run_queued_events()  # whatever refill the step queued has run
     assert table.item(0, 1).text() == "1/2"

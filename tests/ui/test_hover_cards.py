@@ -52,7 +52,8 @@ def test_while_stepping_the_card_says_what_the_step_dock_says(qtbot, make_window
     assert card_lines(window.document, ItemKey("edge", 2, 0, 1))[1:] == [f"w = (2+sqrt(2))/2 = {number(W2)}"]
     window.step_dock.raise_()
     window.scene.select_key(ItemKey("neuron", 1, 1))
-    qtbot.wait(10)
+    said = [line for line in lines[1:] if not line.startswith("b = ")]
+    qtbot.waitUntil(lambda: window.step_panel.equations.toPlainText().splitlines() == said)
     dock = window.step_panel.equations.toPlainText().splitlines()
     assert [line for line in lines[1:] if not line.startswith("b = ")] == dock
 
@@ -67,7 +68,9 @@ def test_resting_the_pointer_opens_a_card_that_stays_while_the_pointer_is_on_it(
     card_point = view.card.geometry().center()
     qtbot.mouseMove(view.viewport(), view.viewport().mapFrom(view, card_point))
     qtbot.mouseMove(view.card, QPoint(5, 5))
-    qtbot.wait(HIDE_AFTER_MS + 150)  # longer than a card left alone lasts
+    # A wait for time on purpose: what is checked is that the card outlasts the delay after which a card
+    # left alone closes (a loaded machine can make this pass more easily, never fail).
+    qtbot.wait(HIDE_AFTER_MS + 150)
     assert view.card.isVisible()  # the pointer is on it: it stays, its text can be selected
     qtbot.mouseMove(view.viewport(), QPoint(5, 5))  # empty canvas
     view.card.leaveEvent(None)

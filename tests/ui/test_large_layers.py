@@ -5,6 +5,7 @@ from PySide6.QtWidgets import QLabel, QSpinBox
 
 from nnstudio.ui.canvas.layer_item import PagerItem
 from nnstudio.ui.selection import ItemKey
+from tests.ui.helpers import run_queued_events
 
 
 def shown(window, column):
@@ -44,7 +45,7 @@ def test_the_more_label_pages_through_a_large_column(qtbot, make_window):
 def test_the_inspector_and_the_matrix_editor_jump_to_any_neuron_by_number(qtbot, make_window):
     window = make_window("mnist-mlp")
     window.scene.select_key(ItemKey("layer", 1))
-    qtbot.wait(10)
+    qtbot.waitUntil(lambda: window.inspector.findChild(QSpinBox, "goToNeuron") is not None)
     go = window.inspector.findChild(QSpinBox, "goToNeuron")
     assert go is not None and go.maximum() == 128
     go.setValue(100)
@@ -65,7 +66,8 @@ def test_a_pixel_of_an_image_input_is_selected_by_a_click_and_takes_typing(qtbot
     click_scene(qtbot, window, image, QPointF(-w / 2 + (col + 0.5) * pixel, -h / 2 + (row + 0.5) * pixel))
     index = row * 28 + col
     assert window.scene.selected_key() == ItemKey("neuron", 0, index)
-    qtbot.wait(10)
+    inspector = window.inspector
+    qtbot.waitUntil(lambda: any(f"Input x{index + 1}" in label.text() for label in inspector.findChildren(QLabel)))
     texts = [label.text() for label in window.inspector.findChildren(QLabel)]
     assert any(f"Input x{index + 1}" in text for text in texts), texts  # the Inspector shows that input
     window.view.setFocus()
@@ -83,7 +85,7 @@ def test_every_layer_size_around_the_page_limit_draws(make_window, qtbot):
     window = make_window()
     for size in (11, 12, 13, 14, 16, 17, 20):
         window.document.new_project(build_project(Blueprint.simple(f"2-{size}-{size}-1", "tanh", "sigmoid")))
-        qtbot.wait(1)
+        run_queued_events()  # the canvas's work queued by the new network (its fit) has run
         assert len(window.scene.layers) == 4
         assert shown(window, 1) == (list(range(size)) if size <= 12 else list(range(8)))
         if size > 12:

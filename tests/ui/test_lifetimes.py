@@ -17,7 +17,7 @@ from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.network.matrix_editor import MatrixEditorDialog
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.selection import ItemKey
-from tests.ui.helpers import answer_next_message_box
+from tests.ui.helpers import answer_next_message_box, run_queued_events
 
 
 def cosine_output(x1: float, x2: float, w11: float = 1.0) -> float:
@@ -141,7 +141,7 @@ def test_an_opening_a_view_cannot_follow_lands_not_at_all_and_says_so(qtbot, mak
     # The old network in every view: document, canvas, tables, title; the message says it is back.
     assert window.document.project.name == load_example("cosine-memory").name and window.document.modified
     assert window.windowTitle() == title and window.isWindowModified()
-    qtbot.wait(20)  # the tables refill in an event of their own
+    run_queued_events()  # the tables refill in an event of their own: after it, they still show the old network
     assert window.io_panel.input_table.item(0, 1).text() == inputs == "1"
     assert window.scene.output_text.text == f"y = {cosine_output(1, 1 / 3):.4f}"
     box = window.findChild(QMessageBox, "errorBox")

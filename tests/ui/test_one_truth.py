@@ -24,10 +24,11 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 from nnstudio.core.stepper import Phase
 from nnstudio.interop.formats import export_project
-from nnstudio.ui.model_exchange import import_from
+from nnstudio.ui.window.exports import import_from
 from nnstudio.ui.selection import ItemKey
 from tests.support import reference
 from tests.support.digits import write_digits
+from tests.ui.helpers import run_queued_events
 
 OPERATIONS = 320
 SEED = 2027
@@ -290,7 +291,7 @@ class Session:
         getattr(self, f"do_{choice}")()
         self.log.append(choice)
         self.done.add(choice)
-        self.qtbot.wait(1)  # queued refreshes run (the tables refill after an edit), as in the app
+        run_queued_events()  # queued refreshes run (the tables refill after an edit), as in the app
 
     # edits, typed as a person types them
     def type_on_canvas(self, key: ItemKey) -> None:
@@ -493,7 +494,7 @@ class Session:
                 panel.rewind.setValue(panel.rewind.maximum())
 
     def check(self, where: str) -> None:
-        self.qtbot.wait(1)
+        run_queued_events()
         check(self.window, self.watch, f"{where} (after {self.log[-5:]})")
 
 
@@ -527,13 +528,21 @@ def test_a_rewound_moment_is_what_every_panel_shows(qtbot, make_window):
     window.step_dock.raise_()
     key = ItemKey("neuron", 1, 0)
     window.scene.select_key(key)
-    qtbot.wait(10)
     z = 3 * 5 / 6 - 2**-0.5  # neuron 1: 3·x1 + 0·x2 + b1 with x = (5/6, 1/3), b1 = −1/√2
+    qtbot.waitUntil(lambda: window.step_panel.equations.toPlainText().startswith("z = 3·0.8333"))
     equations = window.step_panel.equations.toPlainText().splitlines()
     assert equations[0].startswith("z = 3·0.8333 + 0·0.3333 + (−0.7071) = ") and \
         float(equations[0].rsplit(" = ", 1)[1].replace("−", "-")) == pytest.approx(z, abs=5e-5)
     window.inspector_dock.raise_()
-    qtbot.wait(10)
+
+    def z_is_a_number() -> bool:  # the Inspector's z, once it is shown
+        try:
+            float(window.inspector._z.text())
+        except (AttributeError, ValueError):
+            return False
+        return True
+
+    qtbot.waitUntil(z_is_a_number)
     assert float(window.inspector._z.text()) == pytest.approx(z, abs=1e-12)
     assert float(window.inspector._a.text()) == pytest.approx(z, abs=1e-12)  # ReLU of a positive z
     from nnstudio.ui.canvas.hover_card import card_lines

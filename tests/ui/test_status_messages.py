@@ -2,6 +2,8 @@
 
 from PySide6.QtCore import Qt
 
+from tests.ui.helpers import run_queued_events
+
 
 def test_undo_left_step_through_goes_once_redo_moves_on(qtbot, make_window):
     window = make_window("cosine-memory")
@@ -14,7 +16,7 @@ def test_undo_left_step_through_goes_once_redo_moves_on(qtbot, make_window):
     bar = window.statusBar()
     assert bar.currentMessage().startswith("Undo left step-through")
     assert window.document.project.network.layers[0].weights[0, 0] == 1.0
-    qtbot.wait(10)  # the message is pinned to the moment after the Undo
+    run_queued_events()  # the message is pinned to the moment after the Undo (a call queued by the report)
     assert bar.currentMessage().startswith("Undo left step-through")  # the Undo itself does not clear it
     qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.document.project.network.layers[0].weights[0, 0] == 2.0

@@ -41,7 +41,8 @@ def test_a_normalised_network_reads_the_same_in_the_window_a_step_and_the_cli(qt
     window.step_dock.raise_()
     window.scene.select_key(ItemKey("neuron", 1, 0))
     window.actions_by_name["run_forward"].trigger()
-    qtbot.wait(1)
+    equations = window.step_panel.equations
+    qtbot.waitUntil(lambda: any(line.startswith("z =") for line in equations.toPlainText().splitlines()))
     z_line = next(line for line in window.step_panel.equations.toPlainText().splitlines() if line.startswith("z ="))
     assert "0.5" in z_line.split(" = ")[1] and float(z_line.rsplit(" = ", 1)[1].replace("−", "-")) == \
         pytest.approx(z1[0], abs=5e-5)
