@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from nnstudio.core.stepper import Phase
 from nnstudio.io.examples import load_example
 from nnstudio.io.network_file import load_project, save_project
-from nnstudio.ui.window.actions import ACTIONS
 from nnstudio.ui.selection import ItemKey
+from nnstudio.ui.window.main_window import all_specs
 from tests.ui.helpers import answer_next_message_box
 
 
@@ -37,7 +37,7 @@ def test_no_two_actions_share_a_shortcut(make_window, qtbot):
             keys = us_keyboard(shortcut.toString(QKeySequence.SequenceFormat.PortableText))
             assert keys not in seen, f"{name} and {seen[keys]} both use {keys}"
             seen[keys] = name
-    assert len(window.actions_by_name) == len(ACTIONS)
+    assert len(window.actions_by_name) == len(all_specs())
     assert us_keyboard("Ctrl++") == us_keyboard("Ctrl+Shift+=")  # the clash this test exists for
 
 

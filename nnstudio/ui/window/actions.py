@@ -1,18 +1,18 @@
-"""The window's actions declared in one list: name, text, shortcut, tip.
+"""How the window's actions are declared and made: `ActionSpec` (name, text, shortcut, tip) and `build_actions`.
 
 Shortcuts use Qt's standard keys where one exists, so each platform gets its own
 conventions (Ctrl+O here, ⌘O on macOS).
 
-One list for every room, not one per room: Help → Keyboard Shortcuts (panels/help/shortcuts_dialog.py)
-lists the actions in this order, and the help room that opens it must not be imported by the list it
-reads. What an action does is its room's: each room of this package (files.py, exports.py, …) hands
-`build_actions` the handlers of the names it serves; where it shows is menus.py's.
+The actions themselves are the rooms': each room of this package (files.py, exports.py, …) declares the
+specs of the actions it serves in its module's `ACTIONS` and does them in its `handlers()`, so a newcomer
+finds what an action says and what it does side by side. Where an action shows is menus.py's. This module
+imports no room: the rooms import it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable, Mapping, Protocol, Sequence
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QWidget
@@ -29,61 +29,6 @@ class ActionSpec:
     checkable: bool = False
 
 
-ACTIONS: list[ActionSpec] = [
-    ActionSpec("new", "&New Network…", QKeySequence.StandardKey.New,
-               "Build a network from its layer sizes, activations, biases, loss and first weights"),
-    ActionSpec("open", "&Open…", QKeySequence.StandardKey.Open, "Open a .nnstudio file"),
-    ActionSpec("save", "&Save", QKeySequence.StandardKey.Save, "Save the network"),
-    ActionSpec("save_as", "Save &As…", QKeySequence.StandardKey.SaveAs, "Save the network under a new name"),
-    ActionSpec("export_png", "Export Canvas as &PNG…", None, "Save a picture of the canvas"),
-    ActionSpec("export_svg", "Export Canvas as S&VG…", None, "Save the canvas as a vector drawing"),
-    ActionSpec("export_model", "Export Net&work…", None,
-               "Write the network as a PyTorch or NumPy script, an ONNX model or safetensors weights"),
-    ActionSpec("import_model", "&Import Model…", None, "Open an ONNX or safetensors model as a new network"),
-    ActionSpec("close", "&Close", QKeySequence.StandardKey.Close, "Close this network and start an empty one"),
-    ActionSpec("quit", "&Quit", QKeySequence.StandardKey.Quit, "Quit nnstudio"),
-    ActionSpec("undo", "&Undo", QKeySequence.StandardKey.Undo, "Take back the last edit (its name is in the Edit menu)"),
-    ActionSpec("redo", "&Redo", QKeySequence.StandardKey.Redo, "Make the edit taken back again"),
-    ActionSpec("delete", "&Delete Layer", QKeySequence.StandardKey.Delete, "Remove the selected layer"),
-    ActionSpec("copy_layer", "&Copy Layer", QKeySequence.StandardKey.Copy,
-               "Copy the selected layer (size, activation, weights and bias) to paste into any network"),
-    ActionSpec("paste_layer", "&Paste Layer", QKeySequence.StandardKey.Paste,
-               "Insert the copied layer after the selected column (or at the end)"),
-    ActionSpec("copy_weights", "Copy &W as Text", "Ctrl+Shift+C", "Copy the selected layer's W, tab-separated"),
-    ActionSpec("zoom_in", "Zoom &In", QKeySequence.StandardKey.ZoomIn, "Show the canvas larger"),
-    ActionSpec("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut, "Show more of the canvas, smaller"),
-    ActionSpec("fit", "&Fit to Window", "Ctrl+0", "Show the whole network"),
-    ActionSpec("edge_labels", "Show &Weights on Edges", "Ctrl+L", "Write each weight on its edge", True),
-    ActionSpec("neuron_maps", "Show &Neuron Maps", "Ctrl+M",
-               "Two-input networks: draw each neuron's output over the input plane inside it", True),
-    # Not M alone: on a selected cell a letter starts typing an expression (max(…), min(…)).
-    ActionSpec("map_large", "Neuron Map &Large…", "Ctrl+Shift+M",
-               "The selected neuron's map, large, with axes and the data"),
-    ActionSpec("add_layer", "&Add Layer", "Ctrl+Shift+A", "Add a layer after the selected one (or at the end)"),
-    ActionSpec("insert_layer", "&Insert Layer Before", "Ctrl+Shift+I", "Insert a layer before the selected one"),
-    # Not Ctrl+Shift+=: on a US keyboard that is Ctrl++, Zoom In's key (tests/ui/test_gestures.py).
-    ActionSpec("neuron_more", "One Neuron &More", "Ctrl+Alt+=", "Add a neuron to the selected layer"),
-    ActionSpec("neuron_fewer", "One Neuron &Fewer", "Ctrl+Alt+-", "Remove the last neuron of the selected layer"),
-    ActionSpec("edit_matrix", "&Edit W and b…", "Ctrl+E", "Edit the selected layer's weights as a table"),
-    ActionSpec("step", "&Step", "F10", "Take the next step of the forward or backward pass"),
-    ActionSpec("step_back", "Step &Back", "Shift+F10", "Go back one step, restoring exactly what was shown"),
-    ActionSpec("run_forward", "Run &Forward Pass", "F9", "Run to the end of the forward pass"),
-    ActionSpec("run_backward", "Run Back&ward Pass", "Shift+F9", "Run to the end of the backward pass"),
-    ActionSpec("reset_steps", "&Reset Steps", "Ctrl+Shift+R", "Back to the start, undoing this pass's update"),
-    ActionSpec("stop_stepping", "Stop Steppin&g", None, "Leave step-through; applied updates stay"),
-    ActionSpec("edge_weight", "Edges Show &Weights", None, "Each edge shows its weight w_ji", True),
-    ActionSpec("edge_gradient", "Edges Show &Gradients", None, "Each edge shows ∂L/∂w_ji = δ_j·a_i", True),
-    ActionSpec("edge_signal", "Edges Show Error &Signal", None, "Each edge shows what it carries back, w_ji·δ_j", True),
-    ActionSpec("build_samples", "&Build Memories from Samples…", None,
-               "Make a one-hidden-layer ReLU network that stores each sample as a memory"),
-    ActionSpec("train", "&Train…", "Ctrl+T", "Show the training panel: data, settings, Start"),
-    ActionSpec("guide", "&User Guide", QKeySequence.StandardKey.HelpContents,
-               "Building, hand-setting, stepping, training, files and the command line, with pictures"),
-    ActionSpec("shortcuts", "&Keyboard Shortcuts", "Ctrl+/", "List every action with its keys"),
-    ActionSpec("about", "&About nnstudio", None, "The version, and the shape and output of the open network"),
-]
-
-
 def plain_text(spec: ActionSpec) -> str:
     """The action's name as a person reads it: no mnemonic ampersand, no trailing ellipsis."""
     return spec.text.replace("&", "").rstrip("…")
@@ -95,33 +40,67 @@ def shortcut_text(action: QAction) -> str:
     return action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
 
 
-def build_actions(parent: QWidget, handlers: dict[str, Callable[..., object]]) -> dict[str, QAction]:
-    """One QAction per spec, connected to `handlers[name]`.
+class Room(Protocol):
+    """A room of the window as `build_actions` sees it: the specs of the actions it serves (its module's
+    `ACTIONS`) and, by name, the handler of each."""
 
-    A handler for a name no spec declares is a slip in a room's `handlers()`: refused here, rather
-    than leaving a menu item that does nothing."""
-    unknown = sorted(handlers.keys() - {spec.name for spec in ACTIONS})
-    if unknown:
-        raise ValueError(f"handlers for actions no spec declares: {', '.join(unknown)}")
+    @property
+    def specs(self) -> Sequence[ActionSpec]: ...
+
+    def handlers(self) -> Mapping[str, Callable[..., object]]: ...
+
+
+def check_rooms(rooms: Sequence[Room]) -> None:
+    """Refuse rooms that do not each serve exactly the actions they declare, naming the names.
+
+    A spec without a handler would be a menu item that does nothing; a handler without a spec, one no
+    menu reaches (or another room's action done twice); a name declared twice, two items where the menus
+    and the shortcut list expect one."""
+    declared = [spec.name for room in rooms for spec in room.specs]
+    twice = sorted({name for name in declared if declared.count(name) > 1})
+    if twice:
+        raise ValueError(f"actions declared twice: {', '.join(twice)}")
+    for room in rooms:
+        names, handled = {spec.name for spec in room.specs}, room.handlers().keys()
+        unhandled, unknown = sorted(names - handled), sorted(handled - names)
+        if unhandled:
+            raise ValueError(f"{type(room).__name__} declares actions it has no handler for: {', '.join(unhandled)}")
+        if unknown:
+            raise ValueError(f"{type(room).__name__} has handlers for actions it declares no spec of: "
+                             f"{', '.join(unknown)}")
+
+
+def build_actions(parent: QWidget, rooms: Iterable[Room]) -> dict[str, QAction]:
+    """One QAction per spec of every room, in the rooms' order, connected to that room's handler of its name.
+
+    The rooms are checked first (`check_rooms`), so a slip in one makes no action at all."""
+    rooms = list(rooms)
+    check_rooms(rooms)
     actions: dict[str, QAction] = {}
-    for spec in ACTIONS:
-        action = QAction(spec.text, parent)
-        action.setObjectName(f"action_{spec.name}")
-        if isinstance(spec.shortcut, QKeySequence.StandardKey):
-            action.setShortcuts(spec.shortcut)
-        elif spec.shortcut:
-            action.setShortcut(QKeySequence(spec.shortcut))
-        keys = shortcut_text(action)
-        if spec.tip:
-            action.setStatusTip(spec.tip)
-        # Every button and menu item says what it does and which keys do it too.
-        action.setToolTip(plain_text(spec) + (f" ({keys})" if keys else "") + (f" — {spec.tip}" if spec.tip else ""))
-        action.setCheckable(spec.checkable)
-        if spec.name in handlers:
-            handler = handlers[spec.name]
-            if spec.checkable:
-                action.toggled.connect(handler)
-            else:
-                action.triggered.connect(lambda checked=False, h=handler: h())
-        actions[spec.name] = action
+    for room in rooms:
+        handlers = room.handlers()
+        for spec in room.specs:
+            actions[spec.name] = _make_action(parent, spec, handlers[spec.name])
     return actions
+
+
+def _make_action(parent: QWidget, spec: ActionSpec, handler: Callable[..., object]) -> QAction:
+    """The QAction of `spec`: its text, keys, tips and checkability, connected to `handler` (a checkable
+    action's handler hears whether it is now checked)."""
+    action = QAction(spec.text, parent)
+    action.setObjectName(f"action_{spec.name}")
+    if isinstance(spec.shortcut, QKeySequence.StandardKey):
+        action.setShortcuts(spec.shortcut)
+    elif spec.shortcut:
+        action.setShortcut(QKeySequence(spec.shortcut))
+    keys = shortcut_text(action)
+    if spec.tip:
+        action.setStatusTip(spec.tip)
+    # Every button and menu item says what it does and which keys do it too.
+    action.setToolTip(plain_text(spec) + (f" ({keys})" if keys else "") + (f" — {spec.tip}" if spec.tip else ""))
+    action.setCheckable(spec.checkable)
+    if spec.checkable:
+        action.toggled.connect(handler)
+    else:
+        action.triggered.connect(lambda checked=False, h=handler: h())
+    return action

@@ -24,6 +24,7 @@ from nnstudio.interop.formats import EXPORTS, export_project, import_model_with_
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.saving import save_drawing, save_picture
+from nnstudio.ui.window.actions import ActionSpec
 from nnstudio.ui.window.files import Files
 from nnstudio.ui.workers.training_worker import TrainingController
 
@@ -49,8 +50,19 @@ EXPORT_FILTERS = {f"{fmt.label} (*{fmt.suffix})": fmt.name for fmt in EXPORTS}
 IMPORT_FILTER = "Models (*.onnx *.safetensors);;ONNX model (*.onnx);;safetensors weights (*.safetensors)"
 
 
+ACTIONS: list[ActionSpec] = [
+    ActionSpec("export_png", "Export Canvas as &PNG…", None, "Save a picture of the canvas"),
+    ActionSpec("export_svg", "Export Canvas as S&VG…", None, "Save the canvas as a vector drawing"),
+    ActionSpec("export_model", "Export Net&work…", None,
+               "Write the network as a PyTorch or NumPy script, an ONNX model or safetensors weights"),
+    ActionSpec("import_model", "&Import Model…", None, "Open an ONNX or safetensors model as a new network"),
+]
+
+
 class Exports:
     """The four export and import actions; the canvas pictures are drawn here."""
+
+    specs = ACTIONS  # the actions above, for build_actions
 
     def __init__(self, window: ExchangeWindow) -> None:
         self.window = window

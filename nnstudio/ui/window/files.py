@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from nnstudio.atomic import OutputPathError, check_can_write
@@ -27,6 +28,7 @@ from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.selection import ItemKey
+from nnstudio.ui.window.actions import ActionSpec
 from nnstudio.ui.workers.training_worker import TrainingController
 
 MAX_RECENT = 8
@@ -71,8 +73,21 @@ class FileWindow(Protocol):
     def close(self) -> bool: ...
 
 
+ACTIONS: list[ActionSpec] = [
+    ActionSpec("new", "&New Network…", QKeySequence.StandardKey.New,
+               "Build a network from its layer sizes, activations, biases, loss and first weights"),
+    ActionSpec("open", "&Open…", QKeySequence.StandardKey.Open, "Open a .nnstudio file"),
+    ActionSpec("save", "&Save", QKeySequence.StandardKey.Save, "Save the network"),
+    ActionSpec("save_as", "Save &As…", QKeySequence.StandardKey.SaveAs, "Save the network under a new name"),
+    ActionSpec("close", "&Close", QKeySequence.StandardKey.Close, "Close this network and start an empty one"),
+    ActionSpec("quit", "&Quit", QKeySequence.StandardKey.Quit, "Quit nnstudio"),
+]
+
+
 class Files:
     """The File menu's handlers, Open Recent and Examples, and the question about unsaved changes."""
+
+    specs = ACTIONS  # the actions above, for build_actions
 
     recent_menu: QMenu  # the menu bar's own, from fill_menus
     examples_menu: QMenu

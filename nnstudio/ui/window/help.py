@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from nnstudio import __version__
@@ -17,6 +17,7 @@ from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.panels.help.guide_dialog import GuideDialog
 from nnstudio.ui.panels.help.shortcuts_dialog import ShortcutsDialog
 from nnstudio.ui.panels.network.step_panel import StepPanel
+from nnstudio.ui.window.actions import ActionSpec
 
 
 class HelpWindow(Protocol):
@@ -28,6 +29,7 @@ class HelpWindow(Protocol):
     settings: QSettings
     scene: NetworkScene
     step_panel: StepPanel
+    action_specs: list[ActionSpec]  # every room's, for Help → Keyboard Shortcuts
     actions_by_name: dict[str, QAction]
 
     def show_error(self, title: str, message: str) -> QMessageBox: ...
@@ -37,8 +39,18 @@ class HelpWindow(Protocol):
     def restoreState(self, state: QByteArray) -> bool: ...
 
 
+ACTIONS: list[ActionSpec] = [
+    ActionSpec("guide", "&User Guide", QKeySequence.StandardKey.HelpContents,
+               "Building, hand-setting, stepping, training, files and the command line, with pictures"),
+    ActionSpec("shortcuts", "&Keyboard Shortcuts", "Ctrl+/", "List every action with its keys"),
+    ActionSpec("about", "&About nnstudio", None, "The version, and the shape and output of the open network"),
+]
+
+
 class HelpAndSettings:
     """The Help menu's handlers, and the window's settings read at the start and written at Close."""
+
+    specs = ACTIONS  # the actions above, for build_actions
 
     def __init__(self, window: HelpWindow) -> None:
         self.window = window
@@ -57,7 +69,7 @@ class HelpAndSettings:
         return dialog
 
     def show_shortcuts(self) -> ShortcutsDialog:
-        dialog = ShortcutsDialog(self.window.actions_by_name, self.window)
+        dialog = ShortcutsDialog(self.window.action_specs, self.window.actions_by_name, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

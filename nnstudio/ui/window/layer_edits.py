@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Protocol
 
 import shiboken6
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from nnstudio.core.activations import ACTIVATIONS
@@ -26,6 +26,7 @@ from nnstudio.ui.panels.network.build_dialog import BuildFromSamplesDialog
 from nnstudio.ui.panels.network.matrix_editor import MatrixEditorDialog
 from nnstudio.ui.panels.network.weights_model import weights_tsv
 from nnstudio.ui.selection import ItemKey
+from nnstudio.ui.window.actions import ActionSpec
 
 NEW_LAYER_SIZE = 2
 
@@ -43,8 +44,30 @@ class EditWindow(Protocol):
     def show_error(self, title: str, message: str) -> QMessageBox: ...
 
 
+ACTIONS: list[ActionSpec] = [
+    ActionSpec("undo", "&Undo", QKeySequence.StandardKey.Undo, "Take back the last edit (its name is in the Edit menu)"),
+    ActionSpec("redo", "&Redo", QKeySequence.StandardKey.Redo, "Make the edit taken back again"),
+    ActionSpec("delete", "&Delete Layer", QKeySequence.StandardKey.Delete, "Remove the selected layer"),
+    ActionSpec("copy_layer", "&Copy Layer", QKeySequence.StandardKey.Copy,
+               "Copy the selected layer (size, activation, weights and bias) to paste into any network"),
+    ActionSpec("paste_layer", "&Paste Layer", QKeySequence.StandardKey.Paste,
+               "Insert the copied layer after the selected column (or at the end)"),
+    ActionSpec("copy_weights", "Copy &W as Text", "Ctrl+Shift+C", "Copy the selected layer's W, tab-separated"),
+    ActionSpec("add_layer", "&Add Layer", "Ctrl+Shift+A", "Add a layer after the selected one (or at the end)"),
+    ActionSpec("insert_layer", "&Insert Layer Before", "Ctrl+Shift+I", "Insert a layer before the selected one"),
+    # Not Ctrl+Shift+=: on a US keyboard that is Ctrl++, Zoom In's key (tests/ui/test_gestures.py).
+    ActionSpec("neuron_more", "One Neuron &More", "Ctrl+Alt+=", "Add a neuron to the selected layer"),
+    ActionSpec("neuron_fewer", "One Neuron &Fewer", "Ctrl+Alt+-", "Remove the last neuron of the selected layer"),
+    ActionSpec("edit_matrix", "&Edit W and b…", "Ctrl+E", "Edit the selected layer's weights as a table"),
+    ActionSpec("build_samples", "&Build Memories from Samples…", None,
+               "Make a one-hidden-layer ReLU network that stores each sample as a memory"),
+]
+
+
 class LayerEdits:
     """The edit actions' handlers, the open matrix editors (one per column) and Undo/Redo's words."""
+
+    specs = ACTIONS  # the actions above, for build_actions
 
     def __init__(self, window: EditWindow) -> None:
         self.window = window

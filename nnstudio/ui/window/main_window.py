@@ -2,8 +2,8 @@
 
 This is the only place that connects panels to each other. It owns no numbers and knows no action's
 job: every edit is a Document method, every view listens to the Document, and each menu item's
-handler lives in the room of this package that does that job (files.py, exports.py, layer_edits.py,
-viewing.py, step_through.py, training_hooks.py, help.py); menus.py places them.
+spec and handler live in the room of this package that does that job (files.py, exports.py, layer_edits.py,
+viewing.py, step_through.py, training_hooks.py, help.py: `ROOMS`); menus.py places them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from nnstudio.ui.panels.network.step_panel import StepPanel
 from nnstudio.ui.panels.results.results_panel import ResultsPanel
 from nnstudio.ui.panels.training.training_panel import TrainingPanel
 from nnstudio.ui.selection import ItemKey
-from nnstudio.ui.window.actions import build_actions
+from nnstudio.ui.window.actions import ActionSpec, build_actions
 from nnstudio.ui.window.exports import Exports
 from nnstudio.ui.window.files import Files
 from nnstudio.ui.window.help import HelpAndSettings
@@ -40,6 +40,14 @@ from nnstudio.ui.window.viewing import Viewing
 from nnstudio.ui.workers.training_worker import TrainingController
 
 DOCK_WIDTHS = (220, 290)  # left (input and output), right (inspector): the canvas takes the rest
+
+# The rooms, each with the actions it serves (its `specs`); the window makes one of each, in this order.
+ROOMS = (Files, Exports, LayerEdits, Viewing, StepThrough, TrainingHooks, HelpAndSettings)
+
+
+def all_specs() -> list[ActionSpec]:
+    """Every action of the window: the rooms' specs, room by room in the order of `ROOMS`."""
+    return [spec for room in ROOMS for spec in room.specs]
 
 
 class MainWindow(QMainWindow):
@@ -69,9 +77,9 @@ class MainWindow(QMainWindow):
         self.step_through = StepThrough(self)
         self.training_hooks = TrainingHooks(self)
         self.help = HelpAndSettings(self)
-        self.actions_by_name = build_actions(self, {
-            **self.files.handlers(), **self.exports.handlers(), **self.edits.handlers(), **self.viewing.handlers(),
-            **self.step_through.handlers(), **self.training_hooks.handlers(), **self.help.handlers()})
+        rooms = (self.files, self.exports, self.edits, self.viewing, self.step_through, self.training_hooks, self.help)
+        self.action_specs = [spec for room in rooms for spec in room.specs]  # Help → Keyboard Shortcuts reads them
+        self.actions_by_name = build_actions(self, rooms)
         keep_keys_on_canvas(self.view, self.actions_by_name)
         self.viewing.set_up_actions(self.actions_by_name)
 

@@ -1,15 +1,16 @@
 """The menu bar, the toolbar and the canvas-only keys, laid out from action names.
 
-This is where an action shows, not what it does: the rooms of this package connect the handlers
-(`build_actions` in actions.py), and the layouts below only place actions by name. A `None` is a
-separator; a `Submenu` is a menu the room that fills it receives (File → Open Recent and Examples
-belong to files.py); `DOCKS` is where the View menu lists the docks' own show/hide actions.
+This is where an action shows, not what it does: the rooms of this package declare their actions and
+do them (`build_actions` in actions.py makes the QActions), and the layouts below only place actions by
+name; this module imports no room. A `None` is a separator; a `Submenu` is a menu the room that fills it
+receives (File → Open Recent and Examples belong to files.py); `DOCKS` is where the View menu lists the
+docks' own show/hide actions. Help → Keyboard Shortcuts lists the actions in the menus' order (`menu_order`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence, Union
+from typing import Iterable, Mapping, Sequence, Union
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
@@ -56,6 +57,15 @@ ICON_TEXTS = {
 # table handles the key), and the menu item works from anywhere. So do Ctrl+C and Ctrl+V (copy and paste a
 # layer): in a text field or table they are its own; and Ctrl+Shift+M opens the selected neuron's map.
 CANVAS_KEYS = ("delete", "copy_layer", "paste_layer", "map_large")
+
+
+def menu_order(names: Iterable[str]) -> list[str]:
+    """`names` in the order the menus show them, each once, at its first place in `MENUS` (Delete Layer: in
+    Edit, before Network); the names no menu shows come after them, in the order given."""
+    given = list(names)
+    in_menus = [item for _, items in MENUS for item in items if isinstance(item, str) and item in given]
+    ordered = list(dict.fromkeys(in_menus))
+    return ordered + [name for name in given if name not in ordered]
 
 
 def build_menu_bar(bar: QMenuBar, actions: Mapping[str, QAction], docks: Sequence[QAction]) -> dict[str, QMenu]:

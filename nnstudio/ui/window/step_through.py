@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QMessageBox
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
 from nnstudio.ui.panels.network.step_panel import StepPanel
+from nnstudio.ui.window.actions import ActionSpec
 
 
 class StepWindow(Protocol):
@@ -27,8 +28,20 @@ class StepWindow(Protocol):
     def show_error(self, title: str, message: str) -> QMessageBox: ...
 
 
+ACTIONS: list[ActionSpec] = [
+    ActionSpec("step", "&Step", "F10", "Take the next step of the forward or backward pass"),
+    ActionSpec("step_back", "Step &Back", "Shift+F10", "Go back one step, restoring exactly what was shown"),
+    ActionSpec("run_forward", "Run &Forward Pass", "F9", "Run to the end of the forward pass"),
+    ActionSpec("run_backward", "Run Back&ward Pass", "Shift+F9", "Run to the end of the backward pass"),
+    ActionSpec("reset_steps", "&Reset Steps", "Ctrl+Shift+R", "Back to the start, undoing this pass's update"),
+    ActionSpec("stop_stepping", "Stop Steppin&g", None, "Leave step-through; applied updates stay"),
+]
+
+
 class StepThrough:
     """The Step menu's handlers."""
+
+    specs = ACTIONS  # the actions above, for build_actions
 
     def __init__(self, window: StepWindow) -> None:
         self.window = window

@@ -18,6 +18,7 @@ from nnstudio.document import Document
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.results.results_panel import ResultsPanel
+from nnstudio.ui.window.actions import ActionSpec
 from nnstudio.ui.window.files import Files
 from nnstudio.ui.workers.training_worker import TrainingController
 
@@ -63,12 +64,19 @@ class TrainingWindow(Protocol):
     def findChildren(self, kind: type[Found]) -> list[Found]: ...
 
 
+ACTIONS: list[ActionSpec] = [
+    ActionSpec("train", "&Train…", "Ctrl+T", "Show the training panel: data, settings, Start"),
+]
+
+
 class TrainingHooks(QObject):
     """Network → Train…, and the window's answers to the trainer's signals.
 
     A QObject, a child of the window, unlike the other rooms: the worker's snapshots and data are sent
     from its own thread, and a slot of a plain Python object would run there (drawing from the wrong
     thread); a QObject's slots are queued to the thread it lives in, and end with the window."""
+
+    specs = ACTIONS  # the actions above, for build_actions
 
     def __init__(self, window: TrainingWindow) -> None:
         super().__init__(window)  # type: ignore[call-overload]  # MainWindow, a QObject

@@ -6,16 +6,18 @@ Only how the canvas shows the network: nothing here changes the document.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Mapping, Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from nnstudio.document import Document
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.results.results_panel import ResultsPanel
+from nnstudio.ui.window.actions import ActionSpec
 
 EDGE_MODES = ("weight", "gradient", "signal")
 
@@ -32,8 +34,26 @@ class ViewWindow(Protocol):
     def report(self, message: str) -> None: ...
 
 
+ACTIONS: list[ActionSpec] = [
+    ActionSpec("zoom_in", "Zoom &In", QKeySequence.StandardKey.ZoomIn, "Show the canvas larger"),
+    ActionSpec("zoom_out", "Zoom &Out", QKeySequence.StandardKey.ZoomOut, "Show more of the canvas, smaller"),
+    ActionSpec("fit", "&Fit to Window", "Ctrl+0", "Show the whole network"),
+    ActionSpec("edge_labels", "Show &Weights on Edges", "Ctrl+L", "Write each weight on its edge", True),
+    ActionSpec("neuron_maps", "Show &Neuron Maps", "Ctrl+M",
+               "Two-input networks: draw each neuron's output over the input plane inside it", True),
+    # Not M alone: on a selected cell a letter starts typing an expression (max(…), min(…)).
+    ActionSpec("map_large", "Neuron Map &Large…", "Ctrl+Shift+M",
+               "The selected neuron's map, large, with axes and the data"),
+    ActionSpec("edge_weight", "Edges Show &Weights", None, "Each edge shows its weight w_ji", True),
+    ActionSpec("edge_gradient", "Edges Show &Gradients", None, "Each edge shows ∂L/∂w_ji = δ_j·a_i", True),
+    ActionSpec("edge_signal", "Edges Show Error &Signal", None, "Each edge shows what it carries back, w_ji·δ_j", True),
+]
+
+
 class Viewing:
     """The View menu's handlers and the one-of-three edge modes."""
+
+    specs = ACTIONS  # the actions above, for build_actions
 
     def __init__(self, window: ViewWindow) -> None:
         self.window = window
@@ -42,7 +62,8 @@ class Viewing:
         view, scene = self.window.view, self.window.scene
         return {"zoom_in": view.zoom_in, "zoom_out": view.zoom_out, "fit": view.fit,
                 "edge_labels": scene.set_show_edge_labels, "neuron_maps": scene.set_show_maps,
-                "map_large": self.show_map_large}
+                "map_large": self.show_map_large,
+                **{f"edge_{mode}": functools.partial(self.on_edge_mode_checked, mode) for mode in EDGE_MODES}}
 
     def set_up_actions(self, actions: Mapping[str, QAction]) -> None:
         """Weights on edges and neuron maps start on; the edges show weights, one mode of three at a time."""
@@ -50,10 +71,15 @@ class Viewing:
         actions["neuron_maps"].setChecked(True)
         edge_modes = QActionGroup(self.window)
         for mode in EDGE_MODES:
-            action = actions[f"edge_{mode}"]
-            edge_modes.addAction(action)
-            action.triggered.connect(lambda checked=False, m=mode: self.window.scene.set_edge_mode(m))
+            edge_modes.addAction(actions[f"edge_{mode}"])
         actions["edge_weight"].setChecked(True)
+
+    def on_edge_mode_checked(self, mode: str, checked: bool) -> None:
+        """An edge mode's action was checked (its group unchecks the others): the edges show that mode. The
+        canvas is redrawn only for a new mode: weights, checked at the start, are what it already shows."""
+        scene = self.window.scene
+        if checked and scene.edge_mode != mode:
+            scene.set_edge_mode(mode)
 
     def show_map_large(self, column: int | None = None, row: int | None = None) -> NeuronMapDialog | None:
         """The selected (or given) neuron's map, large — for a two-input network."""

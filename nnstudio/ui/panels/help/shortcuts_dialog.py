@@ -1,7 +1,9 @@
 """Help → Keyboard Shortcuts: made from the window's own actions, so it can never list a key that does
-something else."""
+something else; in the menus' order, so each key is found where its menu item is."""
 
 from __future__ import annotations
+
+from typing import Mapping, Sequence
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QGuiApplication
@@ -16,18 +18,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.ui.window.actions import ACTIONS, plain_text, shortcut_text
+from nnstudio.ui.window.actions import ActionSpec, plain_text, shortcut_text
+from nnstudio.ui.window.menus import menu_order
 
 DESCRIPTION = 2  # the column that says what an action does: it wraps, the others keep their words whole
 SCREEN_MARGIN = 48  # px the dialog leaves free on each axis of the screen (window frame, taskbar)
 DEFAULT_HEIGHT = 560
 
 
-def shortcut_rows(actions: dict[str, QAction]) -> list[tuple[str, str, str]]:
-    """(action, keys, what it does) for every action that has keys, in the menus' order."""
+def shortcut_rows(specs: Sequence[ActionSpec], actions: Mapping[str, QAction]) -> list[tuple[str, str, str]]:
+    """(action, keys, what it does) for every action of `specs` that has keys, in the menus' order
+    (menus.menu_order: each action once, where it first shows; one in no menu after them)."""
+    by_name = {spec.name: spec for spec in specs}
     rows = []
-    for spec in ACTIONS:
-        action = actions.get(spec.name)
+    for name in menu_order(by_name):
+        spec = by_name[name]
+        action = actions.get(name)
         keys = shortcut_text(action) if action is not None else ""
         if keys:
             rows.append((plain_text(spec), keys, spec.tip))
@@ -41,11 +47,12 @@ class ShortcutsDialog(QDialog):
     needs when the screen allows it, and on a narrower screen the descriptions wrap onto more lines
     (a horizontal scrollbar hid most of them at 1280×800)."""
 
-    def __init__(self, actions: dict[str, QAction], parent: QWidget | None = None) -> None:
+    def __init__(self, specs: Sequence[ActionSpec], actions: Mapping[str, QAction],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("shortcutsDialog")
         self.setWindowTitle("Keyboard shortcuts")
-        rows = shortcut_rows(actions)
+        rows = shortcut_rows(specs, actions)
         self.table = QTableWidget(len(rows), 3)
         self.table.setObjectName("shortcutsTable")
         self.table.setHorizontalHeaderLabels(["Action", "Keys", "What it does"])
