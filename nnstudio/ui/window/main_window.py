@@ -60,16 +60,37 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setAcceptDrops(True)
 
+        self._build_canvas()
+        self._build_first_docks()
+        self._build_rooms()
+        self._build_other_docks()
+        self._build_menus_and_status()
+        self._connect()
+        self._forward_room_names()
+        self.resize(1280, 800)
+        self._first_show = True
+        self.closing = False  # from the start of an accepted close until the window is shown again
+        self._restored_state = self.help.restore_settings()
+        self._update_title()
+        self.edits.update_undo_actions()
+        self._update_output_status()
+
+    def _build_canvas(self) -> None:
+        """The canvas: the scene that mirrors the document, in the view that zooms and edits."""
         self.scene = NetworkScene(self.document, self)
         self.view = NetworkView(self.scene, self)
         self.setCentralWidget(self.view)
 
+    def _build_first_docks(self) -> None:
+        """The Inspector and Input and output docks, made before the rooms that reach them."""
         self.inspector = InspectorPanel(self.document)
         self.io_panel = IOPanel(self.document)
         self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.io_dock = self._dock("Input and output", "ioDock", self.io_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
 
-        # The rooms: each holds the handlers of its actions and reaches the window only for what it names.
+    def _build_rooms(self) -> None:
+        """The rooms and their actions: each holds the handlers of its actions and reaches the window only for what
+        it names."""
         self.files = Files(self)
         self.exports = Exports(self)
         self.edits = LayerEdits(self)
@@ -83,6 +104,8 @@ class MainWindow(QMainWindow):
         keep_keys_on_canvas(self.view, self.actions_by_name)
         self.viewing.set_up_actions(self.actions_by_name)
 
+    def _build_other_docks(self) -> None:
+        """Step through, Memory view, Training and Results: they take the actions or the trainer."""
         self.step_panel = StepPanel(self.document, self.actions_by_name)
         self.memory_panel = MemoryPanel(self.document)
         self.step_dock = self._dock("Step through", "stepDock", self.step_panel, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -106,6 +129,8 @@ class MainWindow(QMainWindow):
         self.step_panel.digits_changed.connect(self.help.on_digits_changed)
         self.step_panel.refused.connect(lambda message: self.show_error("Cannot step", message))
 
+    def _build_menus_and_status(self) -> None:
+        """The menu bar, the toolbar and the status bar, from the actions and the docks."""
         docks = [self.inspector_dock, self.io_dock, self.step_dock, self.memory_dock, self.training_dock,
                  self.results_dock]
         submenus = build_menu_bar(self.menuBar(), self.actions_by_name, [dock.toggleViewAction() for dock in docks])
@@ -121,6 +146,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.output_status)
         self.statusBar().addPermanentWidget(self.zoom_status)
 
+    def _connect(self) -> None:
+        """Views to the document and to one another: the only place panels are wired together."""
         self.scene.selection_key_changed.connect(self._on_selection_changed)
         self.scene.context_menu_requested.connect(self.edits.show_context_menu)
         self.view.error_reported.connect(self.report)
@@ -142,15 +169,6 @@ class MainWindow(QMainWindow):
         self.empty_hint = EmptyCanvasHint(self.view, self.actions_by_name["new"], self.actions_by_name["add_layer"])
         self.view.resized.connect(self._update_empty_hint)
         listen(self, self.document.changed, lambda _: self._update_empty_hint())
-
-        self._forward_room_names()
-        self.resize(1280, 800)
-        self._first_show = True
-        self.closing = False  # from the start of an accepted close until the window is shown again
-        self._restored_state = self.help.restore_settings()
-        self._update_title()
-        self.edits.update_undo_actions()
-        self._update_output_status()
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
