@@ -14,6 +14,11 @@ from nnstudio import cli, cli_eval_step
 from nnstudio.io import load_example, save_project
 from tests.waiting import wait_for_line
 
+# Ctrl-C reaches a program only if SIGINT is not ignored. A shell starts a background job (`pytest &` in a
+# script) with SIGINT ignored and every child inherits that, so each child that is sent Ctrl-C here first takes
+# Python's own handler back, as a command typed in a terminal has it.
+AS_IN_A_TERMINAL = "import signal\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
 HOSTILE_EXPRESSIONS = ["2" + "π" * 900, "π" * 999, "1" + "+1" * 499 + "+", "(" * 70 + "1" + ")" * 70, "e" * 999]
 
 
@@ -33,8 +38,10 @@ def _one_line(stderr: str) -> str:
 def test_ctrl_c_during_train_says_interrupted_exits_130_and_leaves_the_output_untouched(tmp_path):
     out = tmp_path / "trained.nnstudio"
     out.write_text("the previous run's file\n")
-    process = subprocess.Popen([sys.executable, "-m", "nnstudio", "train", "xor", "--dataset", "xor", "--epochs",
-                                "1000000", "--batch-size", "1", "--quiet", "--out", str(out)],
+    as_python_m_nnstudio = (AS_IN_A_TERMINAL + "import runpy\n"
+                            "runpy.run_module('nnstudio', run_name='__main__', alter_sys=True)\n")
+    process = subprocess.Popen([sys.executable, "-c", as_python_m_nnstudio, "train", "xor", "--dataset", "xor",
+                                "--epochs", "1000000", "--batch-size", "1", "--quiet", "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout.readline().startswith("training 2-2-1 on xor")  # training is about to begin
     wait_for_line(process, lambda line: line.startswith("epoch 1: "), "the first epoch's line")  # mid-run now
@@ -50,7 +57,7 @@ def test_ctrl_c_during_train_says_interrupted_exits_130_and_leaves_the_output_un
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 def test_ctrl_c_during_step_says_interrupted(tmp_path):
     # A child that is interrupted while it steps: the handler runs between bytecodes of the step.
-    code = ("import os, signal, sys\n"
+    code = (AS_IN_A_TERMINAL + "import os, signal, sys\n"
             "import nnstudio.cli as cli\n"
             "import nnstudio.cli_eval_step as cli_eval_step\n"
             "real = cli_eval_step._step\n"
