@@ -58,6 +58,8 @@ def test_the_column_box_holds_its_neurons_and_its_title_stands_above():
     assert col.header == Rect(-78.0, -79.0, 156.0, 36.0)  # HEADER_GAP above the top
     assert col.title == Rect(-78.0, -79.0, 156.0, 18.0) and col.subtitle == Rect(-78.0, -61.0, 156.0, 16.0)
     assert col.minus == (-14.0, 57.0) and col.plus == (14.0, 57.0)  # below the box, either side of the axis
+    # all it draws: from the header's top to 2 past the buttons (radius 10) under it, as wide as the header
+    assert col.extent == Rect(-78.0, -79.0, 156.0, 35.0 + 79.0 + 22.0 + 10.0 + 2.0)
 
 
 def test_the_bias_unit_stands_one_spacing_above_the_first_neuron():

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.ui.canvas import style
-from nnstudio.ui.canvas.layout import COLUMN_WIDTH, HEADER_GAP, PAGER_HALF_HEIGHT, ColumnLayout
+from nnstudio.ui.canvas.layout import BUTTON_RADIUS, COLUMN_WIDTH, PAGER_HALF_HEIGHT, ColumnLayout
 from nnstudio.ui.canvas.texts import CanvasText, paint_texts
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
@@ -39,7 +39,7 @@ class ButtonItem(QGraphicsItem):
 
     @override
     def boundingRect(self) -> QRectF:
-        return QRectF(-10, -10, 20, 20)
+        return QRectF(-BUTTON_RADIUS, -BUTTON_RADIUS, 2 * BUTTON_RADIUS, 2 * BUTTON_RADIUS)
 
     @override
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
@@ -118,8 +118,7 @@ class LayerItem(QGraphicsObject):
 
     @override
     def boundingRect(self) -> QRectF:
-        return QRectF(-COLUMN_WIDTH / 2 - 6, self.top - HEADER_GAP, COLUMN_WIDTH + 12,
-                      self.bottom - self.top + HEADER_GAP + 34).united(self.header_rect())
+        return QRectF(*self.geometry.extent)
 
     def _body(self) -> QRectF:
         return QRectF(*self.geometry.body)

@@ -48,6 +48,8 @@ TITLE_HEIGHT = 18.0  # the title's line; the subtitle's follows it
 SUBTITLE_HEIGHT = 16.0
 PAGER_HALF_HEIGHT = 22.0  # the pager's label and click target, centred where the next neuron would be
 BUTTON_DX, BUTTON_DY = 14.0, 22.0  # the − and + buttons: either side of the axis, below the column
+BUTTON_RADIUS = 10.0
+EXTENT_BELOW = BUTTON_DY + BUTTON_RADIUS + 2.0  # what a column covers below its bottom: the buttons and 2 spare
 # Edge labels stand in a "stack" left of the neuron they feed, one row of W per neuron:
 MAX_STACK = 7  # labels into one neuron (inputs + bias) shown as a stack; more: values on hover
 LABEL_H = 16.0
@@ -206,6 +208,7 @@ class ColumnLayout:
     subtitle: Rect
     minus: tuple[float, float]  # the − and + buttons under the column
     plus: tuple[float, float]
+    extent: Rect  # all the column draws: its header, box and buttons (what the scene repaints and hit-tests)
 
 
 def column_layout(shape: NetworkShape, column: int, first_row: int = 0, show_edge_labels: bool = True) -> ColumnLayout:
@@ -240,7 +243,8 @@ def column_layout(shape: NetworkShape, column: int, first_row: int = 0, show_edg
         body=Rect(-COLUMN_WIDTH / 2, top - BODY_MARGIN, COLUMN_WIDTH, bottom - top + 2 * BODY_MARGIN),
         header=header, title=Rect(header.x, header.y, header.w, TITLE_HEIGHT),
         subtitle=Rect(header.x, header.y + TITLE_HEIGHT, header.w, SUBTITLE_HEIGHT),
-        minus=(-BUTTON_DX, bottom + BUTTON_DY), plus=(BUTTON_DX, bottom + BUTTON_DY))
+        minus=(-BUTTON_DX, bottom + BUTTON_DY), plus=(BUTTON_DX, bottom + BUTTON_DY),
+        extent=Rect(header.x, header.y, header.w, bottom - header.y + EXTENT_BELOW))
 
 
 @dataclass(frozen=True)
