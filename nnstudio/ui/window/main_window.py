@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.training_hooks = TrainingHooks(self)
         self.help = HelpAndSettings(self)
         rooms = (self.files, self.exports, self.edits, self.viewing, self.step_through, self.training_hooks, self.help)
-        self.action_specs = [spec for room in rooms for spec in room.specs]  # Help → Keyboard Shortcuts reads them
+        self.action_specs = all_specs()  # Help → Keyboard Shortcuts reads them
         self.actions_by_name = build_actions(self, rooms)
         keep_keys_on_canvas(self.view, self.actions_by_name)
         self.viewing.set_up_actions(self.actions_by_name)
