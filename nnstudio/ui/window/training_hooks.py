@@ -89,6 +89,8 @@ class TrainingHooks(QObject):
         """Follow the window's trainer (after anything that must hear its signals first)."""
         trainer = self.window.trainer
         trainer.started.connect(self._on_training_started)
+        trainer.data_ready.connect(self._on_data)
+        trainer.snapshot.connect(self._on_snapshot)
         trainer.ended.connect(self._on_training_ended)
         trainer.failed.connect(lambda message: self.tell_about_training("Training failed", message))
 
@@ -110,10 +112,6 @@ class TrainingHooks(QObject):
 
     def _on_training_started(self) -> None:
         self.set_structure_enabled(False)
-        worker = self.window.trainer.worker
-        assert worker is not None
-        worker.snapshot.connect(self._on_snapshot)
-        worker.data_ready.connect(self._on_data)
         self.window.training_dock.raise_()
         self.window.report("Training… structural edits wait until it stops")
 

@@ -226,6 +226,11 @@ class TrainingController(QObject):
     started = Signal()
     ended = Signal(object)  # TrainingResult or None (failed)
     failed = Signal(str)
+    # The worker's data and live snapshots, passed on in the UI thread. Views connect here once, rather than to
+    # each run's worker when `started` comes: by then the worker's thread runs, and a small set's data could
+    # be sent before anyone listened.
+    data_ready = Signal(object)  # DataSplit (after normalisation)
+    snapshot = Signal(object)  # ParameterSnapshot, a live preview
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -274,6 +279,7 @@ class TrainingController(QObject):
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
         self.worker.data_ready.connect(self._on_data)
+        self.worker.snapshot.connect(self.snapshot)
         self.worker.epochs_finished.connect(self._epoch_results.extend)
         self.worker.progressed.connect(lambda record: self._step_points.add(step_point(record)))
         # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
@@ -317,6 +323,7 @@ class TrainingController(QObject):
 
     def _on_data(self, data: DataSplit) -> None:
         self.data = data
+        self.data_ready.emit(data)
 
     def _release(self) -> None:
         if self.thread is not None:  # it has sent its last signal and is ending: `ended` finds it idle
