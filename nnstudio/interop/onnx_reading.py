@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nnstudio.core.limits import MAX_PARAMETERS, NETWORK_FILE_BYTES
-from nnstudio.interop.onnx_graph import check_graph, check_names, type_name
+from nnstudio.interop.onnx_graph import _refuse, check_graph, check_names, type_name
 from nnstudio.io.errors import NetworkFileError
 from nnstudio.io.reading import read_capped
 
@@ -49,10 +49,6 @@ class _Graph:
     initializers: dict = field(default_factory=dict)
     producers: dict = field(default_factory=dict)   # tensor name → index of the node writing it
     types: dict = field(default_factory=dict)       # tensor name → TensorProto element type, where known
-
-
-def _refuse(message: str, where: str, source: str) -> NetworkFileError:
-    return NetworkFileError(message, where, source)
 
 
 def _read_model(path: str | os.PathLike[str]):  # type: ignore[no-untyped-def]
