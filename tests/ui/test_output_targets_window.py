@@ -85,12 +85,12 @@ def _export_model(window, monkeypatch, path):
 
 def _export_curves(window, monkeypatch, path):
     _answer_save_dialog(monkeypatch, path)
-    window.training_panel._export_csv()
+    window.training_panel.exports.export_csv()
 
 
 def _export_plot(window, monkeypatch, path):
     _answer_save_dialog(monkeypatch, path)
-    window.training_panel._export_png()
+    window.training_panel.exports.export_png()
 
 
 OUTPUTS = {"save-as": (_save_as, "out.nnstudio"), "canvas-png": (_export_png, "out.png"),

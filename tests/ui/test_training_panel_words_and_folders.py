@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QPushButton
 
 from nnstudio.document import Document
 from nnstudio.io import load_example
-from nnstudio.ui.panels.training.training_panel import TrainingPanel, ending_words
+from nnstudio.ui.panels.training.ending_words import ending_words
+from nnstudio.ui.panels.training.training_panel import TrainingPanel
 from nnstudio.ui.workers.training_worker import TrainingController
 
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -33,6 +31,8 @@ from nnstudio.training.schedule import StopRules, parse_schedule
 from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.panels.training.data_chooser import DataChooser
+from nnstudio.ui.panels.training.ending_words import ending_words
+from nnstudio.ui.panels.training.plot_exports import PlotExports
 from nnstudio.ui.panels.training.rewind_row import RewindRow
 from nnstudio.ui.panels.training.rules_dialog import RulesDialog
 from nnstudio.ui.panels.training.training_plot import TrainingPlot
@@ -45,35 +45,6 @@ from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequ
 # and the readouts follow the weights twice a second.
 PROGRESS_SECONDS = 1 / 10
 PREVIEW_SECONDS = 0.5
-
-
-def _epochs(count: int) -> str:
-    return f"{count} epoch{'' if count == 1 else 's'}"
-
-
-def ending_words(result) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    """(the status line, its tooltip) for a run that ended without an error.
-
-    The line is kept to one line of the panel at 1280×800: the whole story in two or three lines was
-    cut to the middle of its lines ("mished 1 epochs…") where the dock had no room for them, and the
-    dock must not grow the window. The tooltip tells it all: why a stop rule ended the run, which
-    epoch's parameters were kept, and that Undo restores the network."""
-    count = result.epochs_done  # not len(result.epochs): a long run's results are thinned
-    if result.stopped:
-        line = f"stopped after {_epochs(count)}: the network so far is in the document"
-        return line, f"{line}.\nUndo restores the network from before the run."
-    last = result.epochs[-1] if result.epochs else None
-    score = "" if last is None else (f": test accuracy {last.test_accuracy:.2%}" if last.test_accuracy is not None
-                                     else f": test loss {last.test_loss:.4g}")
-    verb = "stopped early after" if result.stop_reason else "finished"
-    line = f"{verb} {_epochs(count)} in {result.seconds:.1f} s{score}"
-    details = [f"{line}."]
-    if result.stop_reason:
-        details.append(f"Stopped: {result.stop_reason}.")
-    if result.best_epoch:
-        details.append(f"Kept epoch {result.best_epoch}'s parameters (the best test loss).")
-    details.append("Undo restores the untrained network.")
-    return line, "\n".join(details)
 
 
 class TrainingPanel(QWidget):
@@ -205,13 +176,8 @@ class TrainingPanel(QWidget):
         """The plot, and under it the log axis, the Rewind row and the exports."""
         self.plot = TrainingPlot()
         self.plot.setMinimumWidth(320)
+        self.exports = PlotExports(self, self.plot, self.message)
         exports = QHBoxLayout()
-        csv_button = QPushButton("CSV…")
-        csv_button.setToolTip("Export the curves as CSV")
-        csv_button.clicked.connect(self._export_csv)
-        png_button = QPushButton("PNG…")
-        png_button.setToolTip("Export the plot as a PNG picture")
-        png_button.clicked.connect(self._export_png)
         self.log_loss = QCheckBox("log loss axis")
         self.log_loss.setObjectName("logLoss")
         self.log_loss.setToolTip("Show the loss on a logarithmic axis (a loss that falls over decades)")
@@ -224,8 +190,8 @@ class TrainingPanel(QWidget):
         exports.addWidget(self.rewind, 1)
         exports.addWidget(self.rewind_label)
         exports.addWidget(self.use_weights)
-        exports.addWidget(csv_button)
-        exports.addWidget(png_button)
+        exports.addWidget(self.exports.csv_button)
+        exports.addWidget(self.exports.png_button)
         right = QVBoxLayout()
         right.addWidget(self.plot, 1)
         right.addLayout(exports)
@@ -396,32 +362,6 @@ class TrainingPanel(QWidget):
         self.message.setText("")
         self.message.hide()
         self.progress.setValue(0)
-
-    def _export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export curves", "training.csv", "CSV files (*.csv)")
-        if path:
-            self._export(path, self.plot.export_csv)
-
-    def _export_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export plot", "training.png", "PNG images (*.png)")
-        if path:
-            self._export(path, self.plot.export_png)
-
-    def _export(self, path: str, write: Callable[[str], object]) -> bool:
-        """Run one curve export; a refused target (a FIFO, device, folder, link) or a disk error is said in a
-        message box and under the plot, and the run's curves stay as they are."""
-        try:
-            write(path)
-        except (NNStudioError, OSError) as error:
-            text = str(error) if isinstance(error, NNStudioError) else f"{path}: {error.strerror or error}"
-            self.message.setText(text)
-            self.message.show()
-            box = QMessageBox(QMessageBox.Icon.Warning, "Could not export", text, QMessageBox.StandardButton.Ok, self)
-            box.setObjectName("errorBox")
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.open()
-            return False
-        return True
 
     def _on_failed(self, message: str) -> None:
         self.message.setText(message.splitlines()[0])
