@@ -142,3 +142,51 @@ def test_the_output_stands_beside_the_last_column_centred_on_it():
 def test_the_banner_sits_in_the_views_corner_and_fit_leaves_it_room():
     assert layout.banner_at((0, 30)) == (8, 38)
     assert layout.banner_room(21.0) == 33.0
+
+
+def span(geometry: layout.NetworkLayout) -> float:
+    """From the highest column's header to the lowest column's buttons, each column where it stands."""
+    tops = [c.position[1] + c.extent.y for c in geometry.columns]
+    bottoms = [c.position[1] + c.extent.bottom for c in geometry.columns]
+    return max(bottoms) - min(tops)
+
+
+def test_a_short_view_pages_the_columns_painted_in_bulk_until_they_fit():
+    mnist = shape((784, 128, 10), image=(28, 28))
+    roomy = layout.network_layout(mnist)
+    assert [c.page for c in roomy.columns[1:]] == [8, 10] and roomy.columns[2].pager is None
+    # By hand: the hidden column with a page of p holds p neurons, the pager and the bias unit above them,
+    # from its title (HEADER_GAP above the unit's top) to its buttons (EXTENT_BELOW under the pager's slot):
+    # 44 + 30 + 72 (unit to the first neuron) + 72·p (to the pager's slot) + 30 + 34 = 210 + 72·p;
+    # the output column without a bias unit above: 44 + 30 + 72·p + 30 + 34 = 138 + 72·p, centred alike.
+    hidden = layout.column_layout(mnist, 1, 0, True, 4)
+    assert hidden.extent.h == 210 + 72 * 4
+    for room in (800.0, 540.0, 500.0, 420.0):
+        geometry = layout.network_layout(mnist, room=room)
+        assert span(geometry) <= room or [c.page for c in geometry.columns[1:]] == [layout.MIN_PAGE] * 2, room
+        output = geometry.columns[2]
+        assert (output.pager is not None) == (output.page < 10)
+        assert output.pager is None or output.pager.text == f"1–{output.page}\nof 10 ▼"
+    assert [c.page for c in layout.network_layout(mnist, room=500.0).columns[1:]] == [3, 5]
+    assert [c.page for c in layout.network_layout(mnist, room=100.0).columns[1:]] == [layout.MIN_PAGE] * 2
+
+
+@pytest.mark.parametrize("sizes", [(2, 3, 1), (4, 2, 3), (2, 12, 12, 1), (784, 128, 10)])
+def test_columns_with_an_item_per_edge_never_page_by_room(sizes):
+    """A neuron not shown has no item for a single edge to start from: only columns whose edges on both
+    sides are painted in bulk page when the view is short (a small network shows every weight)."""
+    net = shape(sizes)
+    short = layout.network_layout(net, room=50.0)
+    for column, geometry in enumerate(short.columns):
+        whole = layout.whole_or_page(sizes[column])
+        if not layout.pages_by_room(net, column):
+            assert geometry.page == min(whole, sizes[column]), (sizes, column)
+    assert not any(layout.pages_by_room(shape((2, 3, 1)), c) for c in range(3))
+    assert [layout.pages_by_room(shape((784, 128, 10)), c) for c in range(3)] == [True, True, True]
+
+
+def test_first_rows_move_to_the_start_of_their_new_page():
+    net = shape((784, 128, 10), image=(28, 28))
+    assert layout.realigned(net, {1: 16, 2: 0}, [784, 5, 5]) == {1: 15, 2: 0}
+    assert layout.realigned(net, {1: 120}, [784, 3, 10]) == {1: 120}
+    assert layout.page_start(128, 127, 3) == 125 and layout.turn_page(10, 5, +1, 5) == 0

@@ -6,8 +6,9 @@ new picture of a network (a training view, convolutional feature maps) would hav
 Here the geometry is a plain function of plain data, and the scene only makes items and puts them
 where this module says:
 
-    network_layout(shape, pages, show_edge_labels)  every column: its neurons, the bias unit above,
-                                                     the title, the pager of a large column, the buttons
+    network_layout(shape, pages, show_edge_labels, room)  every column: its neurons, the bias unit above,
+                                                     the title, the pager of a large column, the buttons;
+                                                     a short view (`room`) shows fewer at once (room_pages)
     label_stack(slots, labels, measure)              the edge labels stacked left of a neuron
     output_label_at(column_at, text, room, measure)  the output beside the last column
     banner_at(corner), banner_room(height)           the phase banner in the view's corner
@@ -108,26 +109,34 @@ class NetworkShape:
 # ------------------------------------------------------------------ rows, pages and stacks
 
 
-def shown_rows(size: int, first: int = 0) -> list[int]:
-    """Which neurons of a column of `size` get their own circle: all of a small column; of a large one
-    a page of SHOWN_WHEN_LARGE from `first` (clamped to the column)."""
-    if size <= MAX_SHOWN_NEURONS:
+def whole_or_page(size: int) -> int:
+    """Neurons a column shows at once when the view has room: all of a small column, SHOWN_WHEN_LARGE of a
+    large one (a short view may show fewer: `room_pages`)."""
+    return size if size <= MAX_SHOWN_NEURONS else SHOWN_WHEN_LARGE
+
+
+def shown_rows(size: int, first: int = 0, page: int | None = None) -> list[int]:
+    """Which neurons of a column of `size` get their own circle: a page of `page` neurons from `first`
+    (clamped to the column); all of them when the page holds the column. `page` defaults to
+    `whole_or_page(size)`."""
+    page = whole_or_page(size) if page is None else page
+    if size <= page:
         return list(range(size))
-    first = max(0, min(first, size - SHOWN_WHEN_LARGE))
-    return list(range(first, first + SHOWN_WHEN_LARGE))
+    first = max(0, min(first, size - page))
+    return list(range(first, first + page))
 
 
-def page_start(size: int, row: int) -> int:
-    """The first row of the page that shows `row` (pages start at multiples of SHOWN_WHEN_LARGE)."""
-    return min(row - row % SHOWN_WHEN_LARGE, max(0, size - SHOWN_WHEN_LARGE))
+def page_start(size: int, row: int, page: int = SHOWN_WHEN_LARGE) -> int:
+    """The first row of the page that shows `row` (pages start at multiples of `page`)."""
+    return min(row - row % page, max(0, size - page))
 
 
-def turn_page(size: int, first: int, step: int) -> int:
+def turn_page(size: int, first: int, step: int, page: int = SHOWN_WHEN_LARGE) -> int:
     """The first row of the next (step +1) or previous (−1) page after the page from `first`; past the
     last page it starts again at the first."""
-    pages = -(-size // SHOWN_WHEN_LARGE)
-    current = first // SHOWN_WHEN_LARGE
-    return ((current + step) % pages) * SHOWN_WHEN_LARGE
+    pages = -(-size // page)
+    current = first // page
+    return ((current + step) % pages) * page
 
 
 def row_y(slot: int, slots: int, spacing: float = NEURON_SPACING) -> float:
@@ -199,6 +208,7 @@ class ColumnLayout:
     bottom: float
     spacing: float  # between the centres of two neighbouring neurons
     stack: int  # labels beside each neuron (the edges into it); 0: none
+    page: int  # neurons shown at once (the column's size when all of them are)
     neurons: tuple[tuple[int, float], ...]  # (row, y) of each neuron drawn; x = 0
     bias_unit_y: float | None  # the "+1" unit whose edges carry the next layer's biases, above the neurons
     pager: Pager | None
@@ -211,11 +221,14 @@ class ColumnLayout:
     extent: Rect  # all the column draws: its header, box and buttons (what the scene repaints and hit-tests)
 
 
-def column_layout(shape: NetworkShape, column: int, first_row: int = 0, show_edge_labels: bool = True) -> ColumnLayout:
-    """Column `column`, showing the page from `first_row` when it is large."""
+def column_layout(shape: NetworkShape, column: int, first_row: int = 0, show_edge_labels: bool = True,
+                  page: int | None = None) -> ColumnLayout:
+    """Column `column`, showing `page` neurons (default `whole_or_page`) from `first_row` when they are not all
+    shown."""
     size = shape.sizes[column]
     image = shape.input_image if column == 0 else None
-    rows = [] if image else shown_rows(size, first_row)
+    page = whole_or_page(size) if page is None else page
+    rows = [] if image else shown_rows(size, first_row, page)
     slots = len(rows) + (1 if len(rows) < size and not image else 0)  # the pager takes a neuron's place
     stack_slots = stack_size(shape, column, show_edge_labels)
     spacing = neuron_spacing(stack_slots)
@@ -238,7 +251,7 @@ def column_layout(shape: NetworkShape, column: int, first_row: int = 0, show_edg
     header = Rect(-COLUMN_WIDTH, top - HEADER_GAP, 2 * COLUMN_WIDTH, HEADER_HEIGHT)
     return ColumnLayout(
         column=column, position=shape.positions[column], top=top, bottom=bottom, spacing=spacing,
-        stack=stack_slots, neurons=tuple((row, row_y(slot, slots, spacing)) for slot, row in enumerate(rows)),
+        stack=stack_slots, page=min(page, size), neurons=tuple((row, row_y(slot, slots, spacing)) for slot, row in enumerate(rows)),
         bias_unit_y=unit_y if has_next_bias else None, pager=pager,
         body=Rect(-COLUMN_WIDTH / 2, top - BODY_MARGIN, COLUMN_WIDTH, bottom - top + 2 * BODY_MARGIN),
         header=header, title=Rect(header.x, header.y, header.w, TITLE_HEIGHT),
@@ -256,11 +269,63 @@ class NetworkLayout:
 
 
 def network_layout(shape: NetworkShape, pages: Mapping[int, int] | None = None,
-                   show_edge_labels: bool = True) -> NetworkLayout:
-    """The whole network: `pages` maps a large column to the first row shown (its first page when absent)."""
+                   show_edge_labels: bool = True, room: float | None = None) -> NetworkLayout:
+    """The whole network: `pages` maps a column that pages to the first row shown (its first page when absent);
+    `room` is the height the view has for a column at a legible zoom (see `room_pages`), None: no limit."""
     pages = pages or {}
-    return NetworkLayout(shape, tuple(column_layout(shape, column, pages.get(column, 0), show_edge_labels)
+    sizes = room_pages(shape, room, show_edge_labels)
+    return NetworkLayout(shape, tuple(column_layout(shape, column, pages.get(column, 0), show_edge_labels, sizes[column])
                                       for column in range(len(shape.sizes))))
+
+
+# ------------------------------------------------------------------ pages that fit the view
+
+MIN_PAGE = 3  # however short the view, a page shows this many neurons
+
+
+def pages_by_room(shape: NetworkShape, column: int) -> bool:
+    """May `column` show fewer neurons at once when the view is short? Only where no edge needs an item per
+    neuron: its edges in and out are painted in bulk (a neuron not shown has no item for a single edge to
+    start from), and not an image input (drawn whole). A small network therefore always shows every neuron,
+    with every weight beside it."""
+    if column == 0 and shape.input_image:
+        return False
+    last = len(shape.sizes) - 1
+    return (column == 0 or drawn_in_bulk(shape, column)) and (column == last or drawn_in_bulk(shape, column + 1))
+
+
+def room_pages(shape: NetworkShape, room: float | None, show_edge_labels: bool = True) -> list[int]:
+    """Neurons shown at once in each column. With the Training dock open at 1280×800 the canvas is ~420 px
+    tall, and mnist-mlp's columns (a page of 8 of 128, all 10 outputs) fit only at ~50 %, where no title or
+    pager is legible. So while the columns together (each where it stands, its header and buttons included)
+    are taller than `room` (scene units: the view's height at the least legible zoom), the column that may
+    page (`pages_by_room`) and reaches furthest beyond the others shows one neuron fewer, down to MIN_PAGE;
+    the view stays legible and the pager turns to the rest."""
+    pages = [whole_or_page(size) for size in shape.sizes]
+    if room is None:
+        return pages
+    columns = [column_layout(shape, c, 0, show_edge_labels, page) for c, page in enumerate(pages)]
+
+    def reach(c: int) -> tuple[float, float]:
+        y = shape.positions[c][1]
+        return y + columns[c].extent.y, y + columns[c].extent.bottom
+
+    while True:
+        tops, bottoms = zip(*(reach(c) for c in range(len(columns))))
+        if max(bottoms) - min(tops) <= room:
+            return pages
+        pageable = [c for c in range(len(columns)) if pages[c] > MIN_PAGE and pages_by_room(shape, c)]
+        if not pageable:
+            return pages
+        c = max(pageable, key=lambda c: (max(min(tops) - tops[c], bottoms[c] - max(bottoms)), columns[c].extent.h))
+        pages[c] -= 1
+        columns[c] = column_layout(shape, c, 0, show_edge_labels, pages[c])
+
+
+def realigned(shape: NetworkShape, first_rows: Mapping[int, int], pages: list[int]) -> dict[int, int]:
+    """Each column's first row shown, moved to the start of its page when the pages take `pages` neurons."""
+    return {column: page_start(shape.sizes[column], first, pages[column])
+            for column, first in first_rows.items() if column < len(pages)}
 
 
 # ------------------------------------------------------------------ texts placed by their measured size

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from nnstudio.document import Document
 from nnstudio.ui.canvas import layout, readouts, style
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
+from nnstudio.ui.canvas.cell_edits import commit_cell
 from nnstudio.ui.canvas.edge_item import EdgeItem
 from nnstudio.ui.canvas.image_item import ImageItem
 from nnstudio.ui.canvas.layer_item import ButtonItem, LayerItem, PagerItem
@@ -63,6 +64,7 @@ class NetworkScene(QGraphicsScene):
         self._built_for: tuple = ()
         self._bulk_drawn_at = -math.inf  # when the bulk edges last took live weights (_refresh_weights)
         self.pages: dict[int, int] = {}  # column → first neuron shown, for columns too large to show whole
+        self.room: float | None = None  # the height the view gives a column at a legible zoom (set_room)
         # Neuron maps (two-input networks): each neuron's activation over the input plane, drawn inside it.
         self.map_painter = NeuronMapPainter(self, lambda: self.document.shown_network, lambda: self.items_by_key)
         self.output_text: TextBlockItem | None = None
@@ -86,7 +88,7 @@ class NetworkScene(QGraphicsScene):
         self.image, self.output_text, self.buttons = None, None, []
         project = self.document.project
         self._built_for = self._shape_of(project)
-        self.geometry = layout.network_layout(NetworkShape.of(project), self.pages, self.show_edge_labels)
+        self.geometry = layout.network_layout(NetworkShape.of(project), self.pages, self.show_edge_labels, self.room)
         for column in self.geometry.columns:
             self._add_column(column)
         for column in range(1, len(project.network.sizes)):
@@ -154,7 +156,7 @@ class NetworkScene(QGraphicsScene):
     def _add_edges(self, column: int) -> None:
         layer = self.document.shown_network.layers[column - 1]
         n_out, n_in = layer.weights.shape
-        targets = layout.shown_rows(n_out, self.pages.get(column, 0))
+        targets = layout.shown_rows(n_out, self.pages.get(column, 0), self.geometry.columns[column].page)
         if layout.drawn_in_bulk(self.geometry.shape, column):
             target_of = {j: self.items_by_key[ItemKey("neuron", column, j)] for j in targets}
             bulk = BulkEdgesItem(np.asarray(layer.weights), targets, self._source_point(column - 1),
@@ -355,16 +357,23 @@ class NetworkScene(QGraphicsScene):
                 return key
         return None
 
-    # ------------------------------------------------------------------ large columns, page by page
+    # ------------------------------------------------------------------ columns shown page by page
 
     def page(self, column: int, step: int) -> None:
-        """Show the next (step +1) or previous (−1) page of a large column's neurons; past the last
-        page it starts again at the first."""
-        size = self.document.project.network.sizes[column]
-        if size <= layout.MAX_SHOWN_NEURONS:
+        """The next (step +1) or previous (−1) page of a column's neurons; after the last, the first."""
+        size, page = self.document.project.network.sizes[column], self.geometry.columns[column].page
+        if size <= page:
             return
-        self.pages[column] = layout.turn_page(size, self.pages.get(column, 0), step)
+        self.pages[column] = layout.turn_page(size, self.pages.get(column, 0), step, page)
         self.rebuild()
+
+    def set_room(self, room: float | None) -> None:
+        """The view's height for a column at a legible zoom (None: no limit); see layout.room_pages."""
+        self.room = room
+        wanted = layout.room_pages(self.geometry.shape, room, self.show_edge_labels)
+        if wanted != [column.page for column in self.geometry.columns]:
+            self.pages.update(layout.realigned(self.geometry.shape, self.pages, wanted))
+            self.rebuild()
 
     def show_neuron(self, column: int, row: int) -> bool:
         """Bring neuron `row` of `column` into view (its page, for a large column) and select it.
@@ -378,7 +387,7 @@ class NetworkScene(QGraphicsScene):
             return True
         key = ItemKey("neuron", column, row)
         if key not in self.items_by_key:
-            self.pages[column] = layout.page_start(sizes[column], row)
+            self.pages[column] = layout.page_start(sizes[column], row, self.geometry.columns[column].page)
             self.rebuild()
         self.select_key(key)
         return key in self.items_by_key
@@ -430,14 +439,7 @@ class NetworkScene(QGraphicsScene):
 
     def commit_edit(self, key: ItemKey, text: str) -> None:
         """Send typed text to the document; raises the parser's error and changes nothing on bad text."""
-        if key.kind == "neuron" and key.column == 0:
-            self.document.set_input(key.row, text)
-        elif key.kind == "layer":
-            self.document.set_all_biases(key.column, text)
-        elif key.kind == "edge":
-            self.document.set_weight(key.column, key.row, key.col, text)
-        else:
-            self.document.set_bias(key.column, key.row, text)
+        commit_cell(self.document, key, text)
 
     def edge_label_point(self, key: ItemKey) -> QPointF:
         if key.kind == "neuron" and key.column == 0 and self.image is not None:

@@ -27,6 +27,8 @@ SUBTITLE_PX = 12.0
 CAPTION_PX = 12.0
 OUTPUT_PX = 16.0
 BUTTON_PX = 14.0
+# The least zoom at which every text of a column (its title and subtitle, its pager, its edge labels) is drawn.
+LEGIBLE_ZOOM = MIN_TEXT_PX / min(VALUE_TWO_LINES_PX, LABEL_PX, TITLE_PX, SUBTITLE_PX, CAPTION_PX)
 ROLE_FONTS = {FontRole.LABEL: (LABEL_PX, False), FontRole.OUTPUT: (OUTPUT_PX, True)}  # texts layout.py measures
 
 POSITIVE = QColor("#2563eb")
