@@ -1,11 +1,18 @@
-"""The one layout every dock panel starts from, so the panels' margins agree (and are changed in one place)."""
+"""What every dock panel sits in: one layout, so the panels' margins agree, and a side dock's scroll area."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
+
+from nnstudio.ui.compat import override
 
 #: Space between a dock's edge and its panel's widgets, in pixels.
 DOCK_MARGIN = 8
+#: The side docks' widths as the window opens, and again whenever the training docks are shown:
+#: left (input and output), right (inspector); the canvas takes the rest.
+DOCK_WIDTHS = (220, 290)
 
 
 def dock_column(panel: QWidget) -> QVBoxLayout:
@@ -13,3 +20,54 @@ def dock_column(panel: QWidget) -> QVBoxLayout:
     layout = QVBoxLayout(panel)
     layout.setContentsMargins(DOCK_MARGIN, DOCK_MARGIN, DOCK_MARGIN, DOCK_MARGIN)
     return layout
+
+
+class _Holder(QWidget):
+    """The panel's stand-in inside the scroll area: without a layout, so the scroll area sizes it to the dock
+    (at least the panel's least size) rather than to the panel's height for its width, which a panel with
+    word-wrapped text reports as its preferred height: a 408 px dock then scrolled a 602 px panel."""
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__()
+        self.panel = panel
+        panel.setParent(self)
+
+    @override
+    def minimumSizeHint(self) -> QSize:
+        return self.panel.minimumSizeHint()
+
+    @override
+    def sizeHint(self) -> QSize:
+        return self.panel.sizeHint()
+
+    @override
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.panel.setGeometry(self.rect())
+
+
+class DockScroll(QScrollArea):
+    """A side dock's panel in a scroll area that scrolls up and down only.
+
+    Why: a dock's least height is its panel's, and the Step panel alone asked for 426 px; with the Training dock
+    below, the window could not be made smaller than 1126×798, and at 1100×700 Qt laid the docks over each other.
+    In here a short dock scrolls instead. Its least width stays the panel's, so nothing is cut at the side."""
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__()
+        self.setObjectName(f"{panel.objectName() or type(panel).__name__}Scroll")
+        self.setWidget(_Holder(panel))
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    @override
+    def minimumSizeHint(self) -> QSize:
+        panel = self.widget()
+        width = panel.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(width, min(120, panel.minimumSizeHint().height()))
+
+    @override
+    def sizeHint(self) -> QSize:
+        panel = self.widget()
+        return QSize(panel.sizeHint().width() + self.verticalScrollBar().sizeHint().width(), panel.sizeHint().height())

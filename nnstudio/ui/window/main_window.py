@@ -20,6 +20,7 @@ from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.compat import override
 from nnstudio.ui.lifetimes import listen
+from nnstudio.ui.panels.dock_layout import DOCK_WIDTHS, DockScroll
 from nnstudio.ui.panels.network.inspector import InspectorPanel
 from nnstudio.ui.panels.network.io_panel import IOPanel
 from nnstudio.ui.panels.network.memory_panel import MemoryPanel
@@ -39,7 +40,6 @@ from nnstudio.ui.window.training_hooks import TrainingHooks
 from nnstudio.ui.window.viewing import Viewing
 from nnstudio.ui.workers.training_worker import TrainingController
 
-DOCK_WIDTHS = (220, 290)  # left (input and output), right (inspector): the canvas takes the rest
 
 # The rooms, each with the actions it serves (its `specs`); the window makes one of each, in this order.
 ROOMS = (Files, Exports, LayerEdits, Viewing, StepThrough, TrainingHooks, HelpAndSettings)
@@ -173,7 +173,8 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        side = area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        dock.setWidget(DockScroll(widget) if side else widget)  # a short window scrolls a side panel
         dock.setMinimumWidth(200)
         self.addDockWidget(area, dock)
         return dock

@@ -16,11 +16,14 @@ from PySide6.QtWidgets import QDockWidget, QMessageBox
 from nnstudio.core.neuron_maps import plane_bounds
 from nnstudio.document import Document
 from nnstudio.ui.canvas.scene import NetworkScene
+from nnstudio.ui.panels.dock_layout import DOCK_WIDTHS
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.results.results_panel import ResultsPanel
 from nnstudio.ui.window.actions import ActionSpec
 from nnstudio.ui.window.files import Files
 from nnstudio.ui.workers.training_worker import TrainingController
+
+TRAINING_DOCK_HEIGHT = 300  # of the Training and Results docks below the canvas, as they open
 
 # What waits while a run trains: everything that replaces the network or changes its shape.
 STRUCTURAL_ACTIONS = ("new", "open", "import_model", "close", "add_layer", "insert_layer", "delete", "paste_layer",
@@ -52,6 +55,8 @@ class TrainingWindow(Protocol):
     results_panel: ResultsPanel
     training_dock: QDockWidget
     results_dock: QDockWidget
+    io_dock: QDockWidget
+    inspector_dock: QDockWidget
     actions_by_name: dict[str, QAction]
     files: Files
     closing: bool  # from the start of an accepted close until the window is shown again
@@ -95,14 +100,17 @@ class TrainingHooks(QObject):
         trainer.failed.connect(lambda message: self.tell_about_training("Training failed", message))
 
     def show_training(self) -> None:
-        """Show the Training and Results docks (bottom, tabbed) and bring Training forward."""
+        """Show the Training and Results docks (bottom, tabbed) and bring Training forward. The side docks go
+        back to their widths (a panel that grew with its content, say the input column, keeps the canvas
+        narrow otherwise), and the canvas keeps the room the training docks leave it."""
         window = self.window
         if not window.tabifiedDockWidgets(window.training_dock):
             window.tabifyDockWidget(window.training_dock, window.results_dock)
         window.results_dock.show()
         window.training_dock.show()
         window.training_dock.raise_()
-        window.resizeDocks([window.training_dock], [300], Qt.Orientation.Vertical)
+        window.resizeDocks([window.io_dock, window.inspector_dock], list(DOCK_WIDTHS), Qt.Orientation.Horizontal)
+        window.resizeDocks([window.training_dock], [TRAINING_DOCK_HEIGHT], Qt.Orientation.Vertical)
 
     def set_structure_enabled(self, enabled: bool) -> None:
         actions: Mapping[str, QAction] = self.window.actions_by_name

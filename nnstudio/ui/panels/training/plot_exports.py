@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QToolButton, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.ui.panels.training.training_plot import TrainingPlot
@@ -23,10 +23,13 @@ class PlotExports(QObject):
         self._owner = owner
         self._plot = plot
         self._message = message
-        self.csv_button = QPushButton("CSV…")
+        # Tool buttons: as wide as their text (a push button is at least 80 px), so the panel fits 1100 px
+        self.csv_button = QToolButton()
+        self.csv_button.setText("CSV…")
         self.csv_button.setToolTip("Export the curves as CSV")
         self.csv_button.clicked.connect(self.export_csv)
-        self.png_button = QPushButton("PNG…")
+        self.png_button = QToolButton()
+        self.png_button.setText("PNG…")
         self.png_button.setToolTip("Export the plot as a PNG picture")
         self.png_button.clicked.connect(self.export_png)
 
