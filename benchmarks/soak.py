@@ -402,6 +402,8 @@ def run_cycle(window: MainWindow, example: str, wait: Wait, data_dir: Path | Non
         check(dataset == "mnist", f"the Training panel chose {dataset!r} for a 784-input network")
         check(data_dir is not None, "a 784-input network trains on the digits: no data folder was given")
         panel.source.setText(str(data_dir))
+    elif dataset == "function":  # no built-in set fits the network (cosine-memory's one ReLU output): type one
+        panel.source.setText("x1 * x2")
     else:
         check(dataset in ("xor", "circles"), f"the Training panel chose {dataset!r} for a two-input network")
     panel.epochs.setValue(epochs)

@@ -6,7 +6,7 @@
     nnstudio eval FILE|EXAMPLE      forward pass: z and a of every layer, the output
     nnstudio step FILE|EXAMPLE      forward, loss, backward, update: every number
     nnstudio new 784-256-128-10 --out FILE    a new network file, seeded weights
-    nnstudio train FILE|EXAMPLE --dataset NAME --out FILE    train and save, the run recorded in the file
+    nnstudio train FILE|EXAMPLE [--dataset NAME] --out FILE  train and save, the run recorded in the file
 
 This module never imports Qt: the window is imported only when it is asked for.
 User errors end with exit status 2 and one line on stderr, never a traceback.
@@ -133,9 +133,10 @@ def _make_parser() -> _Parser:
 
     train = sub.add_parser("train", help="train on a dataset and save the trained network")
     train.add_argument("network", metavar="FILE|EXAMPLE")
-    train.add_argument("--dataset", required=True,
+    train.add_argument("--dataset",
                        help="mnist, fashion-mnist, xor, product, circles, spirals, clusters, quadratic, PATH.csv "
-                            "(a last column of only 0 and 1 is two classes), or function:EXPRESSION")
+                            "(a last column of only 0 and 1 is two classes), or function:EXPRESSION (default: the "
+                            "dataset saved with the network)")
     train.add_argument("--data-dir", help="folder holding the dataset's files")
     train.add_argument("--epochs", type=_whole(1, MAX_EPOCHS), default=5,
                        help=f"epochs to train, at most {MAX_EPOCHS:,} (default 5)")

@@ -8,11 +8,13 @@ Typed text is kept beside values (`input_text[i]`), so `5/6` stays `5/6`.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from nnstudio.core.errors import ShapeError
+from nnstudio.core.errors import NNStudioError, ShapeError
 from nnstudio.core.losses import get_loss
 from nnstudio.core.network import Network
 from nnstudio.core.normalisation import network_input
@@ -27,6 +29,62 @@ NORMALISATION_KINDS = ("minmax", "standard", "imported")
 
 # What the step plan, the window and `nnstudio step` say when there is no target to score against.
 NO_TARGET = "type a target to compute the loss and δ"
+
+
+#: How a typed function is named as a dataset: "function:sin(x1)+x2^2" (data/named.py samples it).
+FUNCTION_PREFIX = "function:"
+#: The test part a data choice may hold, as the Training panel's field allows it.
+TEST_FRACTIONS = (0.05, 0.9)
+#: The most characters of a dataset's name (a typed function, a CSV file's path) or folder in a data choice.
+MAX_DATA_TEXT = 1000
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+class DataChoiceError(NNStudioError, ValueError):
+    """A data choice's field at fault: `field` names it (dataset, folder, test_fraction), `reason` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"training data: {field}: {reason}")
+
+
+def _data_text(value: str, field: str, empty: bool) -> None:
+    if not empty and not value.strip():
+        raise DataChoiceError(field, "expected a name, got empty text")
+    if len(value) > MAX_DATA_TEXT:
+        raise DataChoiceError(field, f"holds {len(value):,} characters; at most {MAX_DATA_TEXT:,} are allowed")
+    control = _CONTROL.search(value)
+    if control:
+        raise DataChoiceError(field, f"holds the control character \\x{ord(control.group()):02x} at character "
+                                     f"{control.start() + 1}")
+
+
+@dataclass(frozen=True)
+class DataChoice:
+    """The data the network is trained on, saved with it so that it opens with its set chosen (issue 31).
+
+    `dataset` is the name as the Training panel and `nnstudio train --dataset` take it: "xor", "mnist",
+    "function:sin(x1)+x2^2" or a CSV file's path (core knows no list of sets: data/catalogue.py does).
+    `folder` is where an image set's files lie ("" when found or downloaded); `test_fraction` the part held
+    out for testing (XOR ignores it: it trains and tests on all 4 points). Checked here, so a choice that
+    exists is one a file can hold.
+    """
+
+    dataset: str
+    folder: str = ""
+    test_fraction: float = 0.25
+
+    def __post_init__(self) -> None:
+        _data_text(self.dataset, "dataset", empty=False)
+        if self.dataset.startswith(FUNCTION_PREFIX) and not self.dataset[len(FUNCTION_PREFIX):].strip():
+            raise DataChoiceError("dataset", f"{FUNCTION_PREFIX} needs a function of x1, x2 after it")
+        _data_text(self.folder, "folder", empty=True)
+        low, high = TEST_FRACTIONS
+        fraction = float(self.test_fraction)
+        if not (math.isfinite(fraction) and low <= fraction <= high):
+            raise DataChoiceError("test_fraction", f"expected a number from {low:g} to {high:g}, got {fraction:g}")
+        object.__setattr__(self, "test_fraction", fraction)
 
 
 def _vector(values: object, size: int, what: str, dtype: np.dtype) -> np.ndarray:
@@ -88,6 +146,8 @@ class Project:
     # an unlabelled drawing replaced the input (the old target belongs to another input: a drawn "0" is not
     # scored against a target of 7). Typing a target makes it known. Saved as `current.target: null`.
     target_known: bool | None = None
+    # The data it trains on (see DataChoice); None: not chosen yet (the panel shows the usual set for its inputs).
+    training_data: DataChoice | None = None
 
     def __post_init__(self) -> None:
         net = self.network

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import os
 
+from nnstudio.core.project import FUNCTION_PREFIX
 from nnstudio.data.dataset import DataSplit, DatasetError, split
 from nnstudio.data.download import Progress
 from nnstudio.data.image_sets import IMAGE_SETS, load_image_set
 from nnstudio.data.tabular import from_function, load_csv
 from nnstudio.data.toy import TOY_SETS, toy
-
-FUNCTION_PREFIX = "function:"
 
 
 def dataset_names() -> list[str]:

@@ -5,7 +5,8 @@ pure function from `edits` and pushes one `ReplaceProject` command. Undo puts
 the old Project back, so values return bit for bit. Views never change the
 project themselves; they call these methods and listen to the signals:
 
-    changed(kind)        kind is "structure", "values", "input", "layout" or "all"
+    changed(kind)        kind is "structure", "values", "input", "layout", "data" (the training data
+                         chosen: nothing drawn changes; document/data_choice.py) or "all"
     trace_changed()      the forward pass for the current input was recomputed
     path_changed()       the file name changed (save as, open)
     modified_changed(b)  unsaved changes appeared (True) or were saved/undone (False)
@@ -187,7 +188,7 @@ class Document:
         self.version += 1
         self._sync_modified()
         self._recompute()
-        if kind != "layout":
+        if kind not in ("layout", "data"):
             self.stepping.on_project_changed()
         self.changed.emit(kind)
         self.trace_changed.emit()

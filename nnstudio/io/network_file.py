@@ -33,7 +33,7 @@ from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, Network
 from nnstudio.core.paste_budget import expression_characters
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.core.runs import MAX_CURVE_POINTS, RunFieldError, run_from_json, run_to_json
-from nnstudio.core.project import NORMALISATION_KINDS, Project, Sample
+from nnstudio.core.project import NORMALISATION_KINDS, DataChoice, DataChoiceError, Project, Sample
 from nnstudio.atomic import atomic_write, check_target
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
 from nnstudio.io.field_reader import _Reader, text_cells
@@ -51,8 +51,9 @@ MAX_FILE_BYTES = NETWORK_FILE_BYTES
 
 _TOP_KEYS = {
     "format", "version", "name", "description", "precision", "input", "layers", "output",
-    "loss", "optimizer", "current", "samples", "layout", "normalisation", "runs",
+    "loss", "optimizer", "current", "samples", "layout", "normalisation", "runs", "training_data",
 }
+_DATA_KEYS = {"dataset", "folder", "test_fraction"}
 _OPTIMIZER_KEYS = {"name", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "l2"}
 #: The most numbers a valid file holds in lists: weights and biases, samples, the current input and
 #: target, the normalisation, the layout, and the runs' rows, curves and sizes. More is refused unread.
@@ -165,6 +166,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
     samples = _read_samples(r, top, n_in, n_out, dtype)
     normalisation = _read_normalisation(r, top, n_in)
     runs = _read_runs(r, top)
+    training_data = _read_training_data(r, top)
     columns = _read_layout(r, top, len(network.layers))
     try:
         return Project(
@@ -185,6 +187,7 @@ def project_from_json(data: Any, source: str = "") -> Project:
             description=r.string(top.get("description", ""), "description"),
             normalisation=normalisation,
             runs=tuple(runs),
+            training_data=training_data,
         )
     except NetworkFileError:
         raise
@@ -298,6 +301,20 @@ def _read_runs(r: _Reader, top: dict[str, Any]) -> list[Any]:
     return runs
 
 
+def _read_training_data(r: _Reader, top: dict[str, Any]) -> DataChoice | None:
+    """The data the network trains on (core/project.py's DataChoice checks each field); None when not saved."""
+    if top.get("training_data") is None:
+        return None
+    raw = r.obj(top["training_data"], "training_data", _DATA_KEYS, {"dataset"})
+    dataset = r.string(raw["dataset"], "training_data.dataset")
+    folder = r.string(raw.get("folder", ""), "training_data.folder")
+    fraction = r.number(raw.get("test_fraction", 0.25), "training_data.test_fraction")
+    try:
+        return DataChoice(dataset, folder, fraction)
+    except DataChoiceError as error:
+        raise r.fail(f"training_data.{error.field}", error.reason) from None
+
+
 def _read_layout(r: _Reader, top: dict[str, Any], layers: int) -> list[tuple[float, float]]:
     """Where each column of neurons was placed on the canvas (input first); empty when not saved."""
     layout_raw = r.obj(top.get("layout", {}), "layout", {"columns"})
@@ -363,6 +380,10 @@ def project_to_json(project: Project) -> dict[str, Any]:
         data["layout"] = {"columns": [list(p) for p in project.layout]}
     if project.runs:
         data["runs"] = [run_to_json(run) for run in project.runs]
+    if project.training_data is not None:
+        choice = project.training_data
+        data["training_data"] = {"dataset": choice.dataset, **({"folder": choice.folder} if choice.folder else {}),
+                                 "test_fraction": choice.test_fraction}
     if project.normalisation is not None:
         norm = project.normalisation
         data["normalisation"] = {"kind": norm["kind"], "offset": norm["offset"].tolist(),

@@ -75,7 +75,7 @@ def test_step_text_output_names_every_quantity():
         (("eval",), "the following arguments are required"),
         (("eval", "cosine-memory", "--bogus"), "unrecognized arguments: --bogus"),
         (("frobnicate", "x"), "unknown command 'frobnicate'"),
-        (("train", "mnist-mlp"), "the following arguments are required: --dataset, --out"),
+        (("train", "mnist-mlp"), "the following arguments are required: --out"),  # --dataset: saved with it
     ],
 )
 def test_user_errors_exit_2_with_one_line(args, message):

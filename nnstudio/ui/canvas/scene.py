@@ -327,7 +327,7 @@ class NetworkScene(QGraphicsScene):
             self.refresh_values()
         elif kind == "values" and self._shape_of(self.document.project) == self._built_for:
             self._refresh_weights()  # same shape (an update, a typed weight): no rebuild
-        else:
+        elif kind != "data":  # (the training data chosen: nothing on the canvas depends on it)
             self.rebuild()
 
     def _on_column_moved(self, column: int) -> None:

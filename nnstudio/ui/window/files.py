@@ -18,7 +18,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from nnstudio.atomic import OutputPathError, check_can_write
-from nnstudio.core.blueprint import build_project
 from nnstudio.core.errors import NNStudioError
 from nnstudio.crash_log import log_file, write_log
 from nnstudio.document import Document, ViewsFailed
@@ -177,7 +176,7 @@ class Files:
     def _create_network(self, dialog: NewNetworkDialog) -> None:
         window = self.window
         try:
-            project = build_project(dialog.blueprint())
+            project = dialog.project(keep=window.document.project.training_data)  # a dataset that still fits
         except NNStudioError as error:
             window.show_error("Could not build the network", str(error))
             return

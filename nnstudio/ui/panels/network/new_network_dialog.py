@@ -5,6 +5,7 @@ the window and the CLI make the same network. Sizes are typed as `2-3-1`; a row 
 layer then offers its activation and bias; the loss follows the output activation as a
 sensible pair until the person picks one; the first weights are zeros, a constant or
 seeded random. Every change re-checks the blueprint and says what is wrong under it.
+The network made keeps the dataset chosen for the one before when it fits (`project`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.core.activations import ACTIVATIONS
-from nnstudio.core.blueprint import Blueprint, BlueprintError, loss_after, parse_sizes, square_image
+from nnstudio.core.blueprint import Blueprint, BlueprintError, build_project, loss_after, parse_sizes, square_image
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.losses import LOSSES
+from nnstudio.core.project import DataChoice, Project
+from nnstudio.data.catalogue import keep_choice
 from nnstudio.ui.panels.expression_edit import error_label
 
 # Offered initial weights (the core has more; these are the ones a new network starts from).
@@ -249,6 +252,12 @@ class NewNetworkDialog(QDialog):
                               params, self.seed.value(), image)
         blueprint.check()
         return blueprint
+
+    def project(self, keep: DataChoice | None = None) -> Project:
+        """The network the dialog describes, built, with `keep` (the data chosen for the network it replaces) saved
+        in it if that fits: a person who trained XOR and makes a 2-4-1 sigmoid network keeps XOR, not Circles.
+        Raises NNStudioError naming what is wrong."""
+        return keep_choice(build_project(self.blueprint()), keep)
 
     def _refresh(self) -> None:
         self.init_value.setEnabled(self.init.currentData() == "constant")

@@ -103,6 +103,8 @@ class WeightsTableModel(QAbstractTableModel):
 
     def _on_document_changed(self, kind: str) -> None:
         shape = (self.rowCount(), self.columnCount())
+        if kind == "data":  # the training data chosen: W and b are as they were (the current cell stays)
+            return
         if kind == "values" and shape == self._shape:
             # Same shape: keep the view's current cell and selection.
             self.dataChanged.emit(self.index(0, 0), self.index(shape[0] - 1, shape[1] - 1))
