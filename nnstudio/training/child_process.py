@@ -10,8 +10,10 @@ The child is `python -m nnstudio.training.child_process`, talking over its stdin
 multiprocessing Connections (not multiprocessing.Process: that re-runs the parent's main script in
 the child, which an embedding script without a `__main__` guard would not survive). The parent sends
 ("train", (network, loss, train set, test set, config)) once — pickled: our own objects between our
-own processes, never a file — then "stop", "pause" or "resume" at any time; the child sends
-("records", [r, …]) with the records `train` yields, batched at most every SEND_SECONDS, then ("done", (TrainingResult, the run's path for the rewind slider)) or ("failed", message).
+own processes, never a file — then "stop", "pause", "resume" or ("pace", Pace | None) at any time; the
+child sends ("records", [r, …]) with the records `train` yields, batched at most every SEND_SECONDS (a live
+ParameterSnapshot goes at once with the batch before it: a paced run waits after it, and the canvas must
+not wait with it), then ("done", (TrainingResult, the run's path for the rewind slider)) or ("failed", message).
 Ctrl-C in a terminal is the parent's to handle: the child ignores SIGINT, so no traceback of its own
 reaches the terminal.
 
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.training.pace import Pace
 
 POLL_SECONDS = 0.005  # how often the child looks for a stop or pause message
 SEND_SECONDS = 0.02  # records go to the parent in batches at most this often (a toy set yields thousands a second)
@@ -61,6 +64,8 @@ class PipeControl:
         self._inbox = inbox
         self._polled_at = -1.0
         self._stop = self._paused = False
+        self._pace: tuple[Pace | None] | None = None  # the pace told during the run; None: the run's own
+        self._pace_news = False  # a pace told since the last pace wait (see TrainingControl.wait_for_pace)
 
     def _take(self, message: object) -> None:
         if message == "stop":
@@ -69,6 +74,9 @@ class PipeControl:
             self._paused = True
         elif message == "resume":
             self._paused = False
+        elif isinstance(message, tuple) and len(message) == 2 and message[0] == "pace" \
+                and (message[1] is None or isinstance(message[1], Pace)):
+            self._pace, self._pace_news = (message[1],), True
 
     def _poll(self) -> None:
         now = time.perf_counter()
@@ -97,6 +105,25 @@ class PipeControl:
             except (EOFError, OSError):
                 self._stop, self._paused = True, False
 
+    def pace_for(self, planned: Pace | None) -> Pace | None:
+        """The pace told last, else the run's own (see TrainingControl.pace_for)."""
+        told = self._pace
+        return planned if told is None else told[0]
+
+    def wait_for_pace(self, seconds: float) -> None:
+        """Wait up to `seconds` reading messages: back at once on stop, pause or a pace told since the last wait."""
+        deadline = time.perf_counter() + seconds
+        while not self._stop and not self._paused and not self._pace_news:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            try:
+                if self._inbox.poll(left):
+                    self._take(self._inbox.recv())
+            except (EOFError, OSError):  # the window is gone: stop
+                self._stop, self._paused = True, False
+        self._pace_news = False
+
 
 def run_child(inbox: Connection, outbox: Connection) -> None:
     """The child's whole life: take the run, train, send every record, then the result."""
@@ -118,13 +145,14 @@ def run_child(inbox: Connection, outbox: Connection) -> None:
                     outbox.send(("records", batch))
                 outbox.send(("done", (done.value, path.snapshots)))
                 break
-            if isinstance(record, ParameterSnapshot):
+            live = isinstance(record, ParameterSnapshot)
+            if live:
                 path.record(record)
                 if record.epoch_end:
                     continue  # only for the path; live previews go to the window as well
             batch.append(record)
             now = time.perf_counter()
-            if now - sent_at >= SEND_SECONDS:
+            if live or now - sent_at >= SEND_SECONDS:  # a paced run waits after a snapshot: it goes now
                 outbox.send(("records", batch))
                 batch, sent_at = [], now
     except NNStudioError as error:
@@ -183,7 +211,7 @@ class ChildRun:
         return self.process.pid
 
     def send(self, message: object) -> None:
-        """Tell the child "stop", "pause" or "resume", without ever blocking: while the run itself is being
+        """Tell the child "stop", "pause", "resume" or ("pace", Pace | None), without ever blocking: while the run itself is being
         sent, or when the child has stopped reading and its pipe is full, the message is dropped (the
         worker sends the control's state once the run is sent; a stop's deadline ends a child that reads
         nothing). "stop" goes through `stop`."""

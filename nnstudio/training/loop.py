@@ -9,6 +9,10 @@ per-sample SGD), and after it evaluates the test set. It works on its own copy
 of the parameters, stops cooperatively between batches, can be paused, and if
 the loss stops being a finite number it ends with a message naming the epoch and
 step, keeping the last parameters that were finite.
+
+The train curve's points are chosen by step count (CURVE_POINTS a run, whatever the machine's speed;
+see StepProgress.curve); a paced run (TrainingConfig.pace, training/pace.py) yields a ParameterSnapshot
+every `steps_per_update` steps and waits out the pace through the control.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from nnstudio.training.config import TrainingConfig
 from nnstudio.training.control import TrainingControl
 from nnstudio.training.engine import FastMLP
 from nnstudio.training.metrics import evaluate_outputs
+from nnstudio.training.pace import Pacer
 from nnstudio.training.parameter_layout import Layers
 from nnstudio.training.progress import EpochResult, ParameterSnapshot, StepProgress, TrainingResult
 from nnstudio.training.schedule import StopWatch
@@ -48,6 +53,9 @@ Record = StepProgress | EpochResult | ParameterSnapshot
 # event-loop p99 19 ms, against 340–400 ms with either the split or the GIL held; costs
 # ~3 µs per product at batch 1.
 RESPONSIVE_RELEASE_GIL_FROM = 1 << 16
+# A train-curve point about every ⌈total steps / CURVE_POINTS⌉ steps, and one at the run's last step: so a run
+# of ≥ 100 steps draws ≥ 100 points on any machine (they came by the clock: one MNIST epoch drew none at all).
+CURVE_POINTS = 200
 
 
 def check_fits(network: Network, dataset: Dataset) -> None:
@@ -115,8 +123,14 @@ class _Run:
     started: float
     last_report: float          # clocks run across epochs: short epochs still report
     last_preview: float
+    pacer: Pacer
+    last_step: int              # the run's steps if it runs to its end: its last curve point
+    curve_every: int            # steps between two curve points
+    next_curve: int             # the step (counted from the run's start) of the next curve point
     seen: int = 0
-    # The loss a step record reports: the mean over the batches since the previous record. (It was
+    done: int = 0               # steps done since the run began
+    position: tuple[int, int] = (0, 0)  # (epoch, step in it) of the last step done, for a last curve point
+    # The loss a step record reports: the mean over the batches since the previous curve point. (It was
     # the mean since the epoch began, which restarted at every epoch: the curve jumped down at each
     # boundary, an artefact of the reset, not of training.)
     recent_total: float = 0.0
@@ -170,6 +184,10 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
             yield ParameterSnapshot(epoch, run.steps_per_epoch, run.engine.to_network(), run.seen, epoch_end=True)
         if stop_reason is not None:
             break
+    if run.recent_count:  # ended before its last step (Stop, a stop rule, an error): that step ends the curve
+        epoch_done, step_done = run.position
+        yield StepProgress(epoch_done, step_done, run.steps_per_epoch, run.seen, run.recent_total / run.recent_count,
+                           run.seen / max(time.perf_counter() - run.started, 1e-9), curve=True)
     return _finish(run, history.items(), watch, best, stop_reason)
 
 
@@ -192,20 +210,29 @@ def _start(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
         engine.split_inputs(batches.dense)
     snapshot = engine.snapshot()
     started = time.perf_counter()
-    return _Run(engine, batches, n, batch, math.ceil(n / batch), snapshot, started,
-                last_report=started - config.report_seconds, last_preview=started - config.report_seconds)
+    steps_per_epoch = math.ceil(n / batch)
+    last_step = config.epochs * steps_per_epoch
+    curve_every = math.ceil(last_step / CURVE_POINTS)
+    return _Run(engine, batches, n, batch, steps_per_epoch, snapshot, started,
+                last_report=started - config.report_seconds, last_preview=started - config.report_seconds,
+                pacer=Pacer(control), last_step=last_step, curve_every=curve_every,
+                next_curve=min(curve_every, last_step))
 
 
 def _epoch_steps(run: _Run, epoch: int, config: TrainingConfig,
                  control: TrainingControl) -> Generator[Record, None, _EpochTotals]:
-    """One step per batch of the epoch, with a StepProgress now and then and a ParameterSnapshot when
-    previews are asked for; ends early when a stop is asked for, or when the loss stops being finite (the
-    last finite parameters restored). The counters are locals while it runs: a step at batch 1 takes
-    microseconds, and they go back into `run` at the end."""
+    """One step per batch of the epoch, with a StepProgress at each curve point and now and then by the
+    clock, and a ParameterSnapshot at the pace (or by the clock when previews are asked for and the run is
+    not paced); ends early when a stop is asked for, or when the loss stops being finite (the last finite
+    parameters restored). The counters are locals while it runs: a step at batch 1 takes microseconds, and
+    they go back into `run` at the end."""
     engine, batches, n, batch, steps_per_epoch = run.engine, run.batches, run.samples, run.batch, run.steps_per_epoch
     check_every = max(1, 256 // batch)
     seen, recent_total, recent_count = run.seen, run.recent_total, run.recent_count
+    done, next_curve, curve_every, last_step = run.done, run.next_curve, run.curve_every, run.last_step
     last_report, last_preview = run.last_report, run.last_preview
+    pace = control.pace_for(config.pace)  # the run's own, or the one the person chose while it runs
+    done_before = done
     epoch_start = time.perf_counter()
     total, count = 0.0, 0
     for step in range(steps_per_epoch):
@@ -232,19 +259,35 @@ def _epoch_steps(run: _Run, epoch: int, config: TrainingConfig,
         seen += hi - lo
         recent_total += value * (hi - lo)
         recent_count += hi - lo
+        done += 1
         if (step + 1) % config.snapshot_every == 0 and engine.finite():
             run.snapshot = engine.snapshot()
+        if done == next_curve:  # a point of the train curve: chosen by step count, not by the clock
+            now = time.perf_counter()
+            yield StepProgress(epoch, step + 1, steps_per_epoch, seen, recent_total / recent_count,
+                               count / max(now - epoch_start, 1e-9), curve=True)
+            recent_total, recent_count, last_report = 0.0, 0, now
+            next_curve = min(next_curve + curve_every, last_step)
+        if pace is not None and done % pace.steps_per_update == 0:  # the canvas follows, then the pace's wait
+            yield ParameterSnapshot(epoch, step + 1, engine.to_network(), seen)
+            waited_from = time.perf_counter()
+            run.pacer.wait(pace)
+            epoch_start += time.perf_counter() - waited_from  # speed counts working time only
+            pace = control.pace_for(config.pace)
         if step % check_every == 0:  # reading the clock every step would cost more than batch 1 itself
             now = time.perf_counter()
-            if now - last_report >= config.report_seconds:
+            if recent_count and now - last_report >= config.report_seconds:  # the status line's news
                 last_report = now
                 yield StepProgress(epoch, step + 1, steps_per_epoch, seen, recent_total / recent_count,
-                                   count / (now - epoch_start))
-                recent_total, recent_count = 0.0, 0
-            if config.preview_seconds is not None and now - last_preview >= config.preview_seconds:
+                                   count / max(now - epoch_start, 1e-9))
+            pace = control.pace_for(config.pace)
+            if pace is None and config.preview_seconds is not None and now - last_preview >= config.preview_seconds:
                 last_preview = now
                 yield ParameterSnapshot(epoch, step + 1, engine.to_network(), seen)
     run.seen, run.recent_total, run.recent_count = seen, recent_total, recent_count
+    run.done, run.next_curve = done, next_curve
+    if done > done_before:
+        run.position = (epoch, done - done_before)
     run.last_report, run.last_preview = last_report, last_preview
     return _EpochTotals(epoch_start, total, count)
 

@@ -11,8 +11,14 @@ from nnstudio.core.network import Network
 
 @dataclass(frozen=True)
 class StepProgress:
-    """Within an epoch: where we are and how fast. `loss` is the mean train loss of the batches since
-    the previous record (across epoch boundaries: no reset, so no jump at each new epoch)."""
+    """Within an epoch: where we are and how fast.
+
+    `curve`: a point of the train-loss curve. Those are chosen by step count, about every
+    ⌈total steps / 200⌉ steps and at the run's last step, so a curve has the same points on any machine;
+    their `loss` is the mean train loss (per sample) of the steps since the previous curve point, across
+    epoch boundaries (no reset, so no jump at each new epoch). The other records (`curve` False) come by
+    the clock (TrainingConfig.report_seconds) for the window's status line; their `loss` is the mean since
+    the previous curve point so far. Only curve points go into a curve."""
 
     epoch: int
     step: int
@@ -20,12 +26,14 @@ class StepProgress:
     samples_seen: int
     loss: float
     samples_per_second: float
+    curve: bool = False
 
 
 @dataclass(frozen=True, eq=False)
 class ParameterSnapshot:
-    """A copy of the parameters as they are now: for live views (a few per second at most), and at the
-    end of each epoch when the run records its path (`epoch_end`; see TrainingConfig.record_epochs)."""
+    """A copy of the parameters as they are now: for live views (a few a second by the clock, or one every
+    `Pace.steps_per_update` steps when the run is paced), and at the end of each epoch when the run records
+    its path (`epoch_end`; see TrainingConfig.record_epochs)."""
 
     epoch: int
     step: int

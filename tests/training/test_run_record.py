@@ -17,7 +17,7 @@ def test_the_record_holds_the_settings_the_epochs_and_the_step_losses_the_loop_r
     run = train(build_network([2, 6, 2], ["tanh", "softmax"], seed=0), "cce", data.train, data.test, config)
     records: list = []
     result = drive(run, records.append)
-    seen = [record for record in records if isinstance(record, StepProgress)]
+    seen = [record for record in records if isinstance(record, StepProgress) and record.curve]  # the curve's points
     steps = [step_point(record) for record in seen]
     made = run_record("circles", config, result, steps)
 
@@ -28,8 +28,8 @@ def test_the_record_holds_the_settings_the_epochs_and_the_step_losses_the_loop_r
     assert [(r.epoch, r.train_loss, r.test_loss, r.accuracy, r.learning_rate, r.samples_seen) for r in made.epochs] == \
         [(e.epoch, e.train_loss, e.test_loss, e.test_accuracy, e.learning_rate, e.samples_seen) for e in result.epochs]
     assert [r.learning_rate for r in made.epochs] == [0.05, 0.05, 0.025]
-    # fewer points than the limit: every one the loop reported, as (samples seen, loss)
-    assert 3 <= len(seen) < MAX_CURVE_POINTS and made.train_curve == tuple((r.samples_seen, r.loss) for r in seen)
+    # fewer points than the limit: every curve point the loop reported (a step each: 57 steps), as (samples, loss)
+    assert len(seen) == 57 < MAX_CURVE_POINTS and made.train_curve == tuple((r.samples_seen, r.loss) for r in seen)
     assert made.outcome == "finished"
 
 

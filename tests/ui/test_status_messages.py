@@ -34,6 +34,7 @@ def test_training_messages_end_with_the_run(qtbot, make_window):
     panel = window.training_panel
     panel.dataset.setCurrentIndex(panel.dataset.findData("xor"))
     panel.epochs.setValue(3)
+    panel.pace_row.fastest.click()  # not about the pace: as fast as possible
     with qtbot.waitSignal(window.trainer.ended, timeout=60000):
         panel.start_button.click()
         assert "structural edits wait until it stops" in window.statusBar().currentMessage()

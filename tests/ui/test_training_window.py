@@ -25,6 +25,7 @@ def two_input_window(qtbot, settings, epochs=2000):
     panel.epochs.setValue(epochs)
     panel.batch.setValue(1)
     panel.learning_rate.setText("0.05")
+    panel.pace_row.fastest.click()  # not about the pace (tests/ui/test_pace_row.py): as fast as possible
     return window, panel
 
 

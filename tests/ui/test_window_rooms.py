@@ -85,6 +85,7 @@ def test_a_runs_data_is_answered_on_the_window_thread(qtbot, make_window, monkey
     panel = window.training_panel
     panel.dataset.setCurrentIndex(panel.dataset.findData("xor"))
     panel.epochs.setValue(20)
+    panel.pace_row.fastest.click()  # not about the pace: as fast as possible
     with qtbot.waitSignal(window.trainer.ended, timeout=60000) as ended:
         panel.start_button.click()
     assert ended.args[0] is not None and ended.args[0].epochs_done == 20
