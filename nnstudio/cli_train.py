@@ -1,7 +1,8 @@
 """The commands that run over a dataset: `nnstudio train`, and `nnstudio eval --dataset`.
 
-    nnstudio train FILE|EXAMPLE --dataset NAME --out FILE   train and save, the run recorded in the file
-    nnstudio eval FILE|EXAMPLE --dataset NAME               loss and accuracy on the dataset's test split
+    nnstudio train FILE|EXAMPLE [--dataset NAME] --out FILE   train and save, the run recorded in the file;
+                                                              without --dataset, on the set saved with it
+    nnstudio eval FILE|EXAMPLE --dataset NAME                 loss and accuracy on the dataset's test split
 
 `train` drives the same `training.train` generator as the window and records the run as the window does, so
 Results → Runs lists it beside the window's runs. A progress bar on stderr shows downloads and epochs.
@@ -20,26 +21,49 @@ from nnstudio.atomic import check_can_write
 from nnstudio.cli_messages import UsageError, end_progress_line, error_line, progress_bar, say
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
+from nnstudio.core.project import DataChoice, DataChoiceError, Project
 from nnstudio.core.step_memory import check_step_memory, samples_within_budget
 from nnstudio.core.trace import forward
 from nnstudio.io.examples import load_file_or_example
 from nnstudio.io.network_file import save_project
 
 
-def _load_data(args: argparse.Namespace, show: bool, dtype: str = "float32"):  # type: ignore[no-untyped-def]
-    """The dataset's train/test split, its values in `dtype` (the precision of the run it is for)."""
+def _load_data(args: argparse.Namespace, show: bool, project: Project,  # type: ignore[no-untyped-def]
+               dtype: str = "float32"):
+    """The dataset's train/test split, its values in `dtype` (the precision of the run it is for), its test part
+    the one saved with `project` (so `eval --dataset` holds out what `train` held out), else a quarter."""
     from nnstudio.data.named import load_named
 
     bar = progress_bar(show)
-    split_data = load_named(args.dataset, args.data_dir, seed=args.seed,
+    fraction = project.training_data.test_fraction if project.training_data is not None else 0.25
+    split_data = load_named(args.dataset, args.data_dir, seed=args.seed, test_fraction=fraction,
                             progress=lambda name, done, total: bar(f"downloading {name}", done, total), dtype=dtype)
     return split_data
+
+
+def _data_choice(args: argparse.Namespace, project: Project) -> DataChoice:
+    """What `train` runs on, to be saved with the trained network: --dataset (and --data-dir), else the set
+    saved with the network, whose folder --data-dir may override; args.dataset and args.data_dir are filled in."""
+    from nnstudio.data.image_sets import IMAGE_SETS
+
+    saved = project.training_data
+    if args.dataset is None:
+        if saved is None:
+            raise UsageError(f"{args.network} saves no training data; give a dataset, e.g. --dataset mnist")
+        args.dataset, args.data_dir = saved.dataset, args.data_dir or saved.folder or None
+    try:
+        return DataChoice(args.dataset, (args.data_dir or "") if args.dataset in IMAGE_SETS else "",
+                          saved.test_fraction if saved is not None else 0.25)
+    except DataChoiceError as error:
+        raise UsageError(f"--{'data-dir' if error.field == 'folder' else 'dataset'}: {error.reason}") from None
 
 
 def run_train(args: argparse.Namespace) -> int:
     """`nnstudio train`: train with the file's settings and the options' changes, save with the run recorded."""
     from nnstudio.core.limits import MAX_RUN_ROWS
+    from nnstudio.core.run_comparison import run_start
     from nnstudio.core.runs import with_run
+    from nnstudio.data.catalogue import describe
     from nnstudio.data.dataset import normalise_split
     from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, drive, train
     from nnstudio.training.loop import Record
@@ -48,7 +72,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     check_can_write(args.out)  # before minutes of training (and before the network is read), not after
     project = load_file_or_example(args.network)
-    data = _load_data(args, not args.quiet, args.precision)
+    choice = _data_choice(args, project)
+    data = _load_data(args, not args.quiet, project, args.precision)
     config = project.optimizer
     changes: dict[str, Any] = {}
     if args.lr is not None:
@@ -80,13 +105,17 @@ def run_train(args: argparse.Namespace) -> int:
          f"α = {config.learning_rate:g}"
          + (f" ({settings.schedule.describe()})" if settings.schedule.kind != "constant" else "")
          + f"; large products by {blas.library().name}", flush=True)
+    note = describe(args.dataset)
+    if note is not None and note.note:
+        say(note.note, flush=True)  # XOR: no test part is held out of its 4 points
     run = train(project.network, project.loss, train_set, test_set, settings)
     # The train-loss curve of the run's record, as the window keeps it: thinned, so a long run stays bounded.
     steps: Thinned[tuple[int, float]] = Thinned(MAX_RUN_ROWS)
 
     def report(record: Record) -> None:
         if isinstance(record, StepProgress):
-            steps.add(step_point(record))
+            if record.curve:  # the curve's points; the others come by the clock, for the progress bar
+                steps.add(step_point(record))
             bar(f"epoch {record.epoch}/{args.epochs}", record.step, record.steps_per_epoch)
         elif isinstance(record, EpochResult):
             end_progress_line()
@@ -101,9 +130,11 @@ def run_train(args: argparse.Namespace) -> int:
     if result.best_epoch is not None:
         print(f"kept the parameters of epoch {result.best_epoch} (the best test loss)")
     # The run's record, built as the window builds it, so Results → Runs lists it beside the window's runs.
-    runs = with_run(project.runs, run_record(args.dataset, settings, result, steps.items()))
+    # Its start: the file's network, "continued from run K" when that is run K's end (worked out as the window does).
+    start = run_start("as-is", project.network, settings.seed, project.runs)
+    runs = with_run(project.runs, run_record(args.dataset, settings, result, steps.items(), start))
     trained = project.replace(network=result.network, optimizer=config, normalisation=norm.project_field(),
-                              runs=runs)
+                              runs=runs, training_data=choice)
     save_project(trained, args.out)
     if result.error:
         error_line(f"nnstudio: {result.error}")
@@ -120,7 +151,7 @@ def run_eval_dataset(args: argparse.Namespace) -> int:
     from nnstudio.training.metrics import evaluate_outputs
 
     project = load_file_or_example(args.network)
-    test = _load_data(args, False).test
+    test = _load_data(args, False, project).test
     net = project.network
     check_fits(net, test)
     norm = Normalisation.from_project_field(project.normalisation)

@@ -109,3 +109,28 @@ def build_network(
         layers.append(DenseLayer(initial_weights((n_out, n_in), init, rng, params),
                                  np.zeros(n_out) if has_bias else None, activation))
     return Network(sizes[0], tuple(layers))
+
+
+#: Activations that start best with He weights (variance 2 / inputs): ReLU and its kin, which pass about half
+#: of their inputs. Every other activation (tanh, sigmoid, softmax, identity, softplus, sign, step) starts
+#: with Xavier/Glorot, which keeps the variance of a signal through a layer that passes it all.
+HE_ACTIVATIONS = frozenset({"relu", "leaky_relu", "elu", "gelu", "swish"})
+
+
+def usual_init(activation: str) -> str:
+    """The initialiser a layer of `activation` usually starts from: "he" for ReLU-like, else "xavier"."""
+    return "he" if activation in HE_ACTIVATIONS else "xavier"
+
+
+def reinitialise(network: Network, seed: int) -> Network:
+    """`network` with fresh weights drawn from `seed` (one generator, layer by layer from the input), each
+    layer by `usual_init` of its activation, biases zero where the layer has them; the shape, activations and
+    precision are kept, typed text is dropped (it described the old values). Same network shape and seed,
+    same weights bit for bit: a run's "fresh weights, seed N" can be made again from its record."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for layer in network.layers:
+        weights = initial_weights(layer.weights.shape, usual_init(layer.activation), rng).astype(network.dtype)
+        bias = None if layer.bias is None else np.zeros_like(layer.bias)
+        layers.append(layer.replace(weights=weights, bias=bias, weight_text={}, bias_text={}))
+    return network.with_layers(layers)

@@ -6,6 +6,9 @@ numbers per epoch (at most MAX_RUN_ROWS, kept as one array), and the train-loss 
 MAX_CURVE_POINTS points. The parameters along the way (the rewind slider's snapshots) are not saved:
 they can be large, and the file keeps the network as it is.
 
+Each record says where its run started (`RunStart`) with the fingerprints of its start and end parameters
+(core/parameter_print.py); core/run_comparison.py puts runs side by side in words. An older file's: no start.
+
 A record read from a file is checked field by field where it enters (`run_from_json`): every number
 typed, finite and in range, every text real text and cut to a length, so nothing unbounded reaches
 the window (an epoch of 1e20 once crashed the runs plot) and a fault is named by its field.
@@ -29,6 +32,7 @@ from nnstudio.core.limits import (
     MAX_RUNS,
     MAX_SIZE,
 )
+from nnstudio.core.parameter_print import is_print
 
 MAX_CURVE_POINTS = 500
 SETTINGS = ("epochs", "batch_size", "optimizer", "learning_rate", "l2", "seed", "schedule", "stop")
@@ -42,7 +46,10 @@ MAX_TEXT = 200
 MAX_OUTCOME = 500
 #: What each column of an epoch row holds, as a file's messages name it.
 COLUMNS = ("epoch", "train loss", "test loss", "accuracy", "learning rate", "samples seen")
-_RUN_KEYS = ("dataset", "settings", "seconds", "outcome", "sizes", "epochs", "train_curve")
+_RUN_KEYS = ("dataset", "settings", "seconds", "outcome", "sizes", "epochs", "train_curve", "start", "end_fingerprint")
+#: Where a run can start: the network re-initialised with a seed, exactly another run's start (chosen by the
+#: person, or found equal), the end of an earlier run (continued), or the network as it was (hand-set, opened).
+START_KINDS = ("fresh", "same", "continued", "as-is")
 T = TypeVar("T")
 
 
@@ -130,6 +137,16 @@ class EpochRows(Sequence[EpochRow]):
 
 
 @dataclass(frozen=True)
+class RunStart:
+    """Where a run started: `kind` (one of START_KINDS), the `fingerprint` of the parameters it started from,
+    and the `seed` they were drawn with when `kind` is "fresh" (None otherwise)."""
+
+    kind: str
+    fingerprint: str
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One run: `settings` maps each of SETTINGS to a number or text; `epochs` is given as any sequence of
     EpochRow and kept as EpochRows; the train curve is a tuple of (samples seen, loss) points."""
@@ -141,6 +158,8 @@ class RunRecord:
     seconds: float = 0.0
     outcome: str = "finished"  # finished, stopped, or the stop rule / error in words
     sizes: tuple[int, ...] = field(default=())
+    start: RunStart | None = None  # None: not recorded (a file from before runs said where they started)
+    end_fingerprint: str = ""  # the parameters the run ended with; "" when not recorded
 
     def __post_init__(self) -> None:
         if not isinstance(self.epochs, EpochRows):
@@ -173,21 +192,6 @@ def with_run(runs: tuple[RunRecord, ...], run: RunRecord) -> tuple[RunRecord, ..
     return (tuple(runs) + (run,))[-MAX_RUNS:]
 
 
-def differing_settings(runs: list[RunRecord]) -> list[str]:
-    """The settings (and the dataset) whose values differ between `runs`: what tells them apart."""
-    keys = ["dataset"] + [key for key in SETTINGS]
-    values = [{"dataset": run.dataset, **run.settings} for run in runs]
-    return [key for key in keys if len({repr(v.get(key)) for v in values}) > 1]
-
-
-def legend(run: RunRecord, number: int, keys: list[str]) -> str:
-    """"2: lr 0.1" — a run named by the settings that differ from the others'."""
-    short = {"learning_rate": "lr", "batch_size": "batch", "dataset": "data"}
-    values = {"dataset": run.dataset, **run.settings}
-    parts = [f"{short.get(key, key)} {values.get(key)}" for key in keys]
-    return f"{number}: " + (", ".join(parts) if parts else "same settings")
-
-
 # ------------------------------------------------------------------ JSON (the file's "runs" list)
 
 
@@ -211,7 +215,19 @@ def run_to_json(run: RunRecord) -> dict[str, Any]:
         "epochs": [[int(epoch), train, none(test), none(accuracy), none(rate), int(seen)]
                    for epoch, train, test, accuracy, rate, seen in epochs.table.tolist()],
         "train_curve": [list(point) for point in run.train_curve],
-    }
+    } | _start_to_json(run)
+
+
+def _start_to_json(run: RunRecord) -> dict[str, Any]:
+    """The start fields, only when recorded (so an older record is written as it was read)."""
+    fields: dict[str, Any] = {}
+    if run.start is not None:
+        start = run.start
+        fields["start"] = {"kind": start.kind, "fingerprint": start.fingerprint} | (
+            {} if start.seed is None else {"seed": start.seed})
+    if run.end_fingerprint:
+        fields["end_fingerprint"] = run.end_fingerprint
+    return fields
 
 
 def _kind(value: Any) -> str:
@@ -346,6 +362,34 @@ def _check_rows(table: np.ndarray, where: str, columns: tuple[str, ...],
         raise RunFieldError(f"{where}[{i}][{j}]", f"{columns[j]} must be {rules[j][0]}, got {_show(table[i, j])}")
 
 
+def _fingerprint(value: Any, where: str) -> str:
+    if not is_print(value):
+        raise RunFieldError(where, f"expected 16 lowercase hex digits (a parameter fingerprint), got "
+                                   f"{_show(value) if isinstance(value, str) else _kind(value)}")
+    return value
+
+
+def _start_from_json(data: Any, where: str) -> RunStart | None:
+    """The run's start, or None when the file does not say (an older file)."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise RunFieldError(where, f"expected an object, got {_kind(data)}")
+    unknown = sorted(str(key) for key in data if key not in ("kind", "fingerprint", "seed"))
+    if unknown:
+        raise RunFieldError(where, f"unknown key {shorten(unknown[0], 40)!r}")
+    kind = data.get("kind")
+    if kind not in START_KINDS:
+        raise RunFieldError(f"{where}.kind", f"expected one of {', '.join(START_KINDS)}, got "
+                                             f"{_show(kind) if isinstance(kind, str) else _kind(kind)}")
+    fingerprint = _fingerprint(data.get("fingerprint"), f"{where}.fingerprint")
+    if (kind == "fresh") != ("seed" in data):
+        raise RunFieldError(f"{where}.seed", "a fresh start needs its seed" if kind == "fresh"
+                            else f"only a fresh start has a seed, this one is {kind!r}")
+    seed = _SETTING_CHECKS["seed"](data["seed"], f"{where}.seed") if kind == "fresh" else None
+    return RunStart(kind, fingerprint, seed)
+
+
 def run_from_json(data: Any, where: str) -> RunRecord:
     """A run read back from a file; raises RunFieldError (an NNStudioError) naming the field at fault.
 
@@ -381,4 +425,6 @@ def run_from_json(data: Any, where: str) -> RunRecord:
     sizes = tuple(_whole(size.item() if isinstance(size, np.generic) else size, f"{where}.sizes[{i}]", 1, MAX_SIZE)
                   for i, size in enumerate(raw_sizes))
     points = tuple((int(seen), float(loss)) for seen, loss in curve.tolist())
-    return RunRecord(dataset, clean, EpochRows(epochs), points, seconds, outcome, sizes)
+    start = _start_from_json(data.get("start"), f"{where}.start")
+    end = "" if "end_fingerprint" not in data else _fingerprint(data["end_fingerprint"], f"{where}.end_fingerprint")
+    return RunRecord(dataset, clean, EpochRows(epochs), points, seconds, outcome, sizes, start, end)

@@ -5,7 +5,8 @@ import math
 
 import pytest
 
-from nnstudio.core.runs import EpochRow, RunRecord, differing_settings, legend, thin
+from nnstudio.core.run_comparison import differing_settings, legend
+from nnstudio.core.runs import EpochRow, RunRecord, thin
 from nnstudio.io import load_example
 from nnstudio.io.network_file import NetworkFileError, dumps, loads
 

@@ -13,14 +13,10 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from nnstudio.core import build_network
-from nnstudio.core.project import Project
-from nnstudio.document import Document
 from nnstudio.training import child_process
 from nnstudio.ui.window.main_window import MainWindow
 from nnstudio.ui.workers import training_worker
-from tests.ui.conftest import settle
-from tests.ui.helpers import answer_next_message_box
+from tests.ui.helpers import answer_next_message_box, circles_training_window
 from tests.ui.helpers import error_boxes
 
 READS_NOTHING = ("-c", "import signal; signal.pause()")  # hung before its first read
@@ -30,18 +26,7 @@ IGNORES_STOP = ("-c", ("import nnstudio.training.child_process as c\n"  # trains
 
 
 def training_window(qtbot, settings) -> tuple[MainWindow, object]:
-    project = Project(build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0), loss="cce")
-    window = MainWindow(Document(project), settings)
-    qtbot.addWidget(window, before_close_func=settle)
-    window.resize(1280, 800)
-    window.show()
-    window.actions_by_name["train"].trigger()
-    panel = window.training_panel
-    panel.dataset.setCurrentIndex(panel.dataset.findData("circles"))
-    panel.epochs.setValue(2000)  # long: only Stop or Close ends it
-    panel.batch.setValue(1)
-    panel.learning_rate.setText("0.05")
-    return window, panel
+    return circles_training_window(qtbot, settings, epochs=2000, batch=1)  # long: only Stop or Close ends it
 
 
 def start_and_suspend(qtbot, window, panel) -> int:

@@ -118,3 +118,23 @@ def test_side_docks_return_to_their_width_when_training_is_shown(make_window, qt
     QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(60, 120))
     run_queued_events()
     assert window.io_dock.width() == before
+
+
+def test_the_training_banner_does_not_lie_over_the_network(make_window, qtbot):
+    """A run's live network comes with the banner "Training · the canvas follows…" in the view's corner: the
+    view fits again below it, so no title of mnist-mlp (tall enough to reach the top) is under it."""
+    window = make_window("mnist-mlp")
+    open_dock(window, "training")
+    assert not window.view.banner.isVisible()
+    window.document.set_preview(window.document.project.network)  # what a run's snapshot does
+    run_queued_events()
+    banner = window.view.banner
+    assert banner.isVisible() and banner.text().startswith("Training")
+    view = window.view
+    on_screen = banner.geometry().translated(-view.viewport().geometry().topLeft())  # in the viewport's pixels
+    assert on_screen.top() >= 0 and on_screen.height() >= 20
+    for text, rect, _ in all_texts(window.scene):
+        if style.legible(text.px, view.transform().m22()):
+            assert not view.mapFromScene(rect).boundingRect().intersects(on_screen), text.text
+    check_legible(window, "mnist-mlp while training")
+    window.document.set_preview(None)

@@ -97,10 +97,15 @@ class NetworkView(QGraphicsView):
         self.set_zoom(self.zoom() / ZOOM_STEP)
 
     def set_banner(self, text: str) -> None:
+        """Show `text` in the corner (none: hidden); a fitted view fits again when the banner's room changes,
+        so a banner that comes (training starts) does not lie over the network's titles."""
+        room = self.banner_height()
         self.banner.setText(text)
         self.banner.adjustSize()
         self._place_banner()
         self.banner.setVisible(bool(text))
+        if self.auto_fit and self.banner_height() != room:
+            self.fit()
 
     def _place_banner(self) -> None:
         corner = self.viewport().geometry().topLeft()

@@ -20,7 +20,7 @@ import os
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.limits import MAX_RUN_ROWS
 from nnstudio.core.project import Project
+from nnstudio.core.run_comparison import run_start
 from nnstudio.core.runs import with_run
 from nnstudio.data.dataset import DataSplit, Normalisation, normalise_split
 from nnstudio.data.download import DownloadCancelled
@@ -37,7 +38,9 @@ from nnstudio.training import EpochResult, ParameterSnapshot, StepProgress, Trai
 from nnstudio.training.child_process import ChildRun
 from nnstudio.training.run_path import RunPath
 from nnstudio.training.run_record import run_record, step_point
+from nnstudio.training.start_memory import StartMemory
 from nnstudio.training.loop import Record
+from nnstudio.training.pace import Pace
 from nnstudio.training.progress import TrainingResult
 from nnstudio.training.thinned import Thinned
 
@@ -61,6 +64,9 @@ class TrainingRequest:
     data_dir: str | None = None
     normalise: str = "none"
     test_fraction: float = 0.25
+    # How project.network, the run's start, was chosen: "as-is", "fresh" (re-initialised with config.seed) or
+    # "same" (another run's start); the record works out "continued" (core/run_comparison.py run_start).
+    start: str = "as-is"
 
 
 class TrainingWorker(QObject):
@@ -125,6 +131,7 @@ class TrainingWorker(QObject):
         if child is None:
             self.result = yield from train(*args, self.control)
             return
+        child.send(("pace", self.control.pace_for(request.config.pace)))  # one chosen while the run was being sent
         if self.control.stop_requested:  # Stop (or Pause) came while the run was being sent
             child.send("stop")
         elif self.control.paused:
@@ -245,6 +252,7 @@ class TrainingController(QObject):
         self._epoch_results: Thinned[EpochResult] = Thinned(MAX_RUN_ROWS)
         self._step_points: Thinned[tuple[int, float]] = Thinned(MAX_RUN_ROWS)
         self._landed = False
+        self.starts = StartMemory()  # each run's start, for "from the same start" (ui/panels/training/start_row.py)
 
     @property
     def epochs(self) -> list[EpochResult]:
@@ -269,6 +277,7 @@ class TrainingController(QObject):
         if self.running:
             raise NNStudioError("training is already running")
         self.request, self.data, self._landed = request, None, False
+        self.starts.keep(request.project.network)
         self._epoch_results, self._step_points = Thinned(MAX_RUN_ROWS), Thinned(MAX_RUN_ROWS)
         self.control = TrainingControl(responsive=True)  # (the worker turns it off for a child process)
         self.thread = QThread()
@@ -281,7 +290,7 @@ class TrainingController(QObject):
         self.worker.data_ready.connect(self._on_data)
         self.worker.snapshot.connect(self.snapshot)
         self.worker.epochs_finished.connect(self._epoch_results.extend)
-        self.worker.progressed.connect(lambda record: self._step_points.add(step_point(record)))
+        self.worker.progressed.connect(self._on_progress)
         # Direct: quit() is thread-safe, and the thread must end even while the UI thread waits on it.
         self.worker.finished.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         self.worker.failed.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
@@ -301,6 +310,15 @@ class TrainingController(QObject):
     @property
     def paused(self) -> bool:
         return self.control is not None and self.control.paused
+
+    def set_pace(self, pace: Pace | None) -> None:
+        """The running run's pace from now on (None: as fast as possible); see TrainingControl.set_pace."""
+        if self.control is not None:
+            self.control.set_pace(pace)
+
+    def _on_progress(self, record: StepProgress) -> None:
+        if record.curve:  # the curve's points; the others come by the clock, for the status line
+            self._step_points.add(step_point(record))
 
     def stop(self, wait: bool = False) -> bool:
         """Ask the run to stop after its current batch; with `wait`, block until the thread is done
@@ -341,13 +359,15 @@ class TrainingController(QObject):
         project = self.document.project
         if project.network.sizes == result.network.sizes and (result.epochs or result.stopped):
             norm = self.worker.normalisation if self.worker else None
-            changes: dict = {"network": result.network.astype(project.network.dtype),
-                             "optimizer": request.config.optimizer}
+            landed = result.network.astype(project.network.dtype)
+            changes: dict = {"network": landed, "optimizer": request.config.optimizer}
             if norm is not None:  # the statistics of this run's inputs; None when they were used raw
                 changes["normalisation"] = norm.project_field()
             epochs = result.epochs_done  # not len(result.epochs): a long run's results are thinned
             verb = "Stopped training" if result.stopped else "Train"
-            changes["runs"] = with_run(project.runs, run_record(request.dataset, request.config, result, self.steps))
+            start = run_start(request.start, request.project.network, request.config.seed, project.runs)
+            record = run_record(request.dataset, request.config, replace(result, network=landed), self.steps, start)
+            changes["runs"] = with_run(project.runs, record)
             self.document.apply(project.replace(**changes),
                                 f"{verb} {epochs} epoch{'s' if epochs != 1 else ''} on {request.dataset}", "values")
         self.document.runs.append({"dataset": request.dataset, "config": request.config, "epochs": result.epochs,

@@ -2,7 +2,10 @@
 
 Ticking runs overlays their curves — test loss per epoch (with markers) and the thinned train loss —
 each run in its own colour; the legend names each by the settings that differ between the ticked
-runs ("2: lr 0.05", "3: lr 0.1"), so a comparison says what was compared.
+runs ("2: lr 0.05", "3: lr 0.1"), so a comparison says what was compared. Each title says where its run
+started ("fresh, seed 3", "continued from run 1", "from the start of run 1"), and the line under the
+overlay which ticked runs share a start ("runs 2 and 3 share a start (run 2's)", "different starts"):
+curves from different starts do not compare settings alone (core/run_comparison.py).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from nnstudio.core.runs import RunRecord, differing_settings, legend
+from nnstudio.core.run_comparison import differing_settings, legend, shared_starts, start_details, start_words
+from nnstudio.core.runs import RunRecord
 from nnstudio.document import Document
 from nnstudio.ui.panels.training.loss_plots import loss_plot
 from nnstudio.ui.lifetimes import listen
@@ -35,13 +39,19 @@ class RunsPanel(QWidget):
         self.note.setMaximumWidth(420)
         self.plot = loss_plot("runsPlot", "epoch", "test loss", whole_x=True)
         self.legend = self.plot.getPlotItem().legend
+        self.starts = QLabel("")
+        self.starts.setObjectName("runsStarts")
+        self.starts.setWordWrap(True)
         left = QVBoxLayout()
         left.addWidget(self.note)
         left.addWidget(self.list, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.plot, 1)
+        right.addWidget(self.starts)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(left)
-        layout.addWidget(self.plot, 1)
+        layout.addLayout(right, 1)
         listen(self, document.changed, lambda kind: self.refresh())
         self.refresh()
 
@@ -56,8 +66,10 @@ class RunsPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for number, run in enumerate(runs, start=1):
-            item = QListWidgetItem(run.title(number))
-            item.setToolTip(f"outcome: {run.outcome}; " + "; ".join(f"{k} {v}" for k, v in run.settings.items()))
+            start = start_words(runs, number - 1)
+            item = QListWidgetItem(f"{run.title(number)}\n     {start}")  # its own line: seen in a narrow list
+            item.setToolTip(f"outcome: {run.outcome}; " + "; ".join(f"{k} {v}" for k, v in run.settings.items())
+                            + f"\nstarted: {start}; {start_details(run)}")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             wanted = (number - 1 >= len(runs) - 2) if grew else (number - 1 in ticked)
             item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
@@ -75,6 +87,7 @@ class RunsPanel(QWidget):
         runs = self.runs()
         chosen = [i for i in self.ticked() if i < len(runs)]
         keys = differing_settings([runs[i] for i in chosen]) if len(chosen) > 1 else []
+        self.starts.setText(shared_starts(runs, chosen))
         self.curves = {}
         for slot, index in enumerate(chosen):
             run = runs[index]

@@ -1,12 +1,13 @@
 """The Training panel's Rewind row: scrub through a finished run's path, and keep a moment of it.
 
 While the slider rests before the end, the canvas, the readouts and the maps show the network as it was then
-(the document's preview); "Use these weights" lands that moment as one undoable edit.
+(the document's preview) and the training plot marks it (`moment`, to TrainingPlot.mark_moment); "Use these
+weights" lands that moment as one undoable edit.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QWidget
 
 from nnstudio.document import Document
@@ -15,6 +16,8 @@ from nnstudio.ui.workers.training_worker import TrainingController
 
 class RewindRow(QObject):
     """The slider over the last run's path, the moment it points at in words, and "Use these weights"."""
+
+    moment = Signal(object, str)  # the rewound moment's samples seen and its name; None at the end (no marker)
 
     def __init__(self, document: Document, controller: TrainingController, owner: QWidget) -> None:
         super().__init__(owner)
@@ -45,11 +48,13 @@ class RewindRow(QObject):
         self.slider.setEnabled(usable)
         self.use_weights.setEnabled(False)
         self.label.setText("end" if usable else "")
+        self.moment.emit(None, "")
 
     def disarm(self) -> None:
         self.slider.setEnabled(False)
         self.use_weights.setEnabled(False)
         self.label.setText("")
+        self.moment.emit(None, "")
 
     def rewound(self):  # type: ignore[no-untyped-def]
         """The snapshot the slider points at, or None at the end (the document's own network)."""
@@ -73,6 +78,7 @@ class RewindRow(QObject):
         self.use_weights.setEnabled(fits)
         self.label.setText(where)
         self.label.setToolTip("" if snapshot is None else f"{where}: {snapshot.samples_seen:,} samples seen")
+        self.moment.emit(None if snapshot is None else float(snapshot.samples_seen), where)
 
     def use_rewound(self) -> None:
         """Land the rewound parameters in the document as one undoable edit."""

@@ -9,7 +9,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,9 +31,11 @@ from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.expression_edit import error_label
 from nnstudio.ui.panels.training.data_chooser import DataChooser
 from nnstudio.ui.panels.training.ending_words import ending_words
+from nnstudio.ui.panels.training.pace_row import PaceRow
 from nnstudio.ui.panels.training.plot_exports import PlotExports
 from nnstudio.ui.panels.training.rewind_row import RewindRow
 from nnstudio.ui.panels.training.rules_dialog import RulesDialog
+from nnstudio.ui.panels.training.start_row import StartRow
 from nnstudio.ui.panels.training.training_plot import TrainingPlot
 from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
 
@@ -90,14 +91,10 @@ class TrainingPanel(QWidget):
         form2 = QFormLayout()
         for each in (form, form2):  # compact: the window keeps 1280×800 with this dock open
             each.setVerticalSpacing(3)
-        self.data_chooser = DataChooser(self, folders, remember)
+        self.data_chooser = DataChooser(self, self.document, folders, remember)  # Dataset, Data and Test part
         self.dataset, self.source = self.data_chooser.dataset, self.data_chooser.source
+        self.test_fraction = self.data_chooser.test_fraction
         self.data_chooser.add_rows(form)
-        self.test_fraction = QDoubleSpinBox()
-        self.test_fraction.setRange(0.05, 0.9)
-        self.test_fraction.setSingleStep(0.05)
-        self.test_fraction.setValue(0.25)
-        form.addRow("Test part", self.test_fraction)
         self.normalise = QComboBox()
         for label, name in (("none", "none"), ("scale to [0, 1]", "minmax"), ("mean 0, variance 1", "standard")):
             self.normalise.addItem(label, name)
@@ -111,6 +108,8 @@ class TrainingPanel(QWidget):
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         form.addRow("Seed", self.seed)
+        self.start_row = StartRow(self.document, self.controller, self.seed, self)
+        form.addRow("Start from", self.start_row.combo)
         forms = QHBoxLayout()
         forms.addLayout(form, 3)
         forms.addLayout(form2, 2)
@@ -186,6 +185,8 @@ class TrainingPanel(QWidget):
         self.rewind_row = RewindRow(self.document, self.controller, self)
         self.rewind, self.rewind_label = self.rewind_row.slider, self.rewind_row.label
         self.use_weights = self.rewind_row.use_weights
+        self.rewind_row.moment.connect(self.plot.mark_moment)
+        self.rewind.setMinimumWidth(120)  # the panel fits a 1100 px window
         exports.addWidget(QLabel("Rewind"))
         exports.addWidget(self.rewind, 1)
         exports.addWidget(self.rewind_label)
@@ -193,6 +194,9 @@ class TrainingPanel(QWidget):
         exports.addWidget(self.exports.csv_button)
         exports.addWidget(self.exports.png_button)
         right = QVBoxLayout()
+        # The pace over the plot: this column has room to spare in height, the settings' column has none.
+        self.pace_row = PaceRow(self.dataset, self.epochs, self.batch, self.test_fraction, self.controller.set_pace)
+        right.addWidget(self.pace_row)
         right.addWidget(self.plot, 1)
         right.addLayout(exports)
         return right
@@ -205,7 +209,7 @@ class TrainingPanel(QWidget):
         listen(self, self.document.changed, lambda kind: self._load_settings() if kind == "all" else None)
         listen(self, self.document.replaced, self.clear)
         # An edit while rewound: the window goes back to showing the document (the slider to the end).
-        listen(self, self.document.changed, lambda kind: self.rewind_row.to_end())
+        listen(self, self.document.changed, lambda kind: self.rewind_row.to_end() if kind != "data" else None)
 
     # ------------------------------------------------------------------ form
 
@@ -218,11 +222,7 @@ class TrainingPanel(QWidget):
         self.optimizer.setCurrentText(config.name)
         self.learning_rate.setText(f"{config.learning_rate:g}")
         self.l2.setText(f"{config.l2:g}")
-        net = self.document.project.network
-        if net.input_size == 784:
-            self.dataset.setCurrentIndex(self.dataset.findData("mnist"))
-        elif net.input_size == 2:
-            self.dataset.setCurrentIndex(self.dataset.findData("xor" if self.document.project.samples else "circles"))
+        self.data_chooser.load()  # the saved set if it fits, else the usual one for the inputs (data/catalogue.py)
 
     def request(self) -> TrainingRequest:
         """The run the form describes; raises NNStudioError naming a bad field."""
@@ -246,7 +246,7 @@ class TrainingPanel(QWidget):
         config = TrainingConfig(epochs=self.epochs.value(), batch_size=self.batch.value(), optimizer=optimizer,
                                 seed=self.seed.value(), report_seconds=PROGRESS_SECONDS, preview_seconds=PREVIEW_SECONDS,
                                 schedule=schedule, stop=StopRules(target, patience, self.restore_best.isChecked()),
-                                record_epochs=True)
+                                record_epochs=True, pace=self.pace_row.pace())
         return TrainingRequest(self.document.project, name, config, source, self.normalise.currentData(),
                                self.test_fraction.value())
 
@@ -256,7 +256,7 @@ class TrainingPanel(QWidget):
         self.message.setText("")
         self.status.setToolTip("")  # the last run's details
         try:
-            request = self.request()
+            request = self.start_row.applied(self.request())
             if not request.project.network.layers:
                 raise NNStudioError("add layers before training")
             worker = self.controller.start(request)

@@ -5,7 +5,8 @@ when new points arrived, so the plot costs the UI thread almost nothing however
 fast training runs. Train loss per step (raw and smoothed) on the left axis;
 test loss per epoch on the left axis too, test accuracy per epoch on a right
 axis. Hovering reads out the nearest point; the series export as CSV and the
-plot as PNG.
+plot as PNG. While the Rewind slider rests before the end, a vertical line marks
+that moment (`mark_moment`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ class TrainingPlot(QWidget):
         self._add_loss_curves(item)
         self._add_accuracy_axis(item)
         item.getViewBox().sigResized.connect(self._sync_views)
+        # The rewound moment: a dashed vertical line at its samples seen, named at the top; hidden at the end.
+        self.moment = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#6b7280", width=1.5,
+                                      style=Qt.PenStyle.DashLine), label="", labelOpts={"position": 0.92})
+        item.addItem(self.moment, ignoreBounds=True)
         self.readout = QLabel(" ")
         self.readout.setObjectName("plotReadout")
         layout = QVBoxLayout(self)
@@ -100,7 +105,15 @@ class TrainingPlot(QWidget):
     def _sync_views(self) -> None:
         self.accuracy_view.setGeometry(self.plot.getPlotItem().getViewBox().sceneBoundingRect())
 
+    def mark_moment(self, samples_seen: float | None, name: str = "") -> None:
+        """Mark the rewound moment at `samples_seen` (on the x axis), labelled `name`; None hides the mark."""
+        self.moment.setVisible(samples_seen is not None)  # first: a hidden label does not take new text
+        if samples_seen is not None:
+            self.moment.setValue(samples_seen)
+            self.moment.label.setFormat(name.replace("{", "{{").replace("}", "}}"))
+
     def clear(self) -> None:
+        self.mark_moment(None)
         self.steps: list[float] = []
         self.losses: list[float] = []
         self.smoothed: list[float] = []
@@ -120,6 +133,9 @@ class TrainingPlot(QWidget):
         item.enableAutoRange()
 
     def add_step(self, record: StepProgress) -> None:
+        """A train-curve point (`record.curve`; the records between them, for the status line, are left out)."""
+        if not record.curve:
+            return
         self.steps.append(float(record.samples_seen))
         self.losses.append(record.loss)
         # Exponential moving average with bias correction, so it does not lag from a start at 0.
@@ -155,7 +171,11 @@ class TrainingPlot(QWidget):
             if (curve.opts["symbol"] is not None) != marked:
                 curve.setSymbol(symbol if marked else None)
         self.test_loss.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_test_loss))
-        self.accuracy.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_accuracy))
+        accuracy = np.asarray(self.epoch_accuracy, dtype=float)
+        if np.isnan(accuracy).all():  # a regression run has none (pyqtgraph warns on bounds of all-NaN points)
+            self.accuracy.setData([], [])
+        else:
+            self.accuracy.setData(np.asarray(self.epoch_x), accuracy)
         rates = np.asarray(self.epoch_rate, dtype=float)
         varies = rates.size > 1 and np.all(np.isfinite(rates)) and rates.max() > 0 and np.ptp(rates) > 0
         self.rate.setData(np.asarray(self.epoch_x), rates / rates.max()) if varies else self.rate.setData([], [])
