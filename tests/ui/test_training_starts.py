@@ -135,3 +135,23 @@ def test_the_rewound_moment_is_marked_on_the_plot(qtbot, settings):
     panel.rewind.setValue(1)
     panel.plot.clear()  # a new run (or another network) clears the plot, and the mark with it
     assert not marker.isVisible()
+
+
+def test_the_selected_run_in_results_gives_the_next_runs_start(qtbot, settings):
+    """Results → Runs: select a run, "Train from its start…": the Training panel comes forward with Start from
+    on that run's start, and the run that follows starts from it bit for bit."""
+    window, panel = _window(qtbot, settings)
+    start = window.document.project.network
+    _train(qtbot, window, panel)
+    _train(qtbot, window, panel)  # continues from run 1's end
+    runs = window.results_panel.runs
+    window.results_dock.raise_()
+    assert not runs.use_start.isEnabled()  # nothing selected yet
+    runs.list.setCurrentRow(0)
+    assert runs.use_start.isEnabled()
+    runs.use_start.click()
+    assert panel.start_row.combo.currentText() == "the same start as run 1"
+    assert window.training_dock.isVisible() and not window.training_dock.visibleRegion().isEmpty()
+    third = _train(qtbot, window, panel)
+    assert _equal_bits(window.trainer.path[0].network, start)
+    assert third.start.kind == "same" and third.start.fingerprint == window.document.project.runs[0].start.fingerprint

@@ -19,6 +19,7 @@ from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.panels.dock_layout import DOCK_WIDTHS
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.results.results_panel import ResultsPanel
+from nnstudio.ui.panels.training.training_panel import TrainingPanel
 from nnstudio.ui.window.actions import ActionSpec
 from nnstudio.ui.window.files import Files
 from nnstudio.ui.workers.training_worker import TrainingController
@@ -53,6 +54,7 @@ class TrainingWindow(Protocol):
     trainer: TrainingController
     scene: NetworkScene
     results_panel: ResultsPanel
+    training_panel: TrainingPanel
     training_dock: QDockWidget
     results_dock: QDockWidget
     io_dock: QDockWidget
@@ -98,6 +100,20 @@ class TrainingHooks(QObject):
         trainer.snapshot.connect(self._on_snapshot)
         trainer.ended.connect(self._on_training_ended)
         trainer.failed.connect(lambda message: self.tell_about_training("Training failed", message))
+        self.window.results_panel.runs.start_requested.connect(self.train_from_start_of)
+
+    def train_from_start_of(self, number: int) -> None:
+        """Results → Runs → "Train from its start…": the Training panel in front, starting from run `number`'s
+        exact start parameters, or the status line says why it cannot."""
+        if self.window.trainer.running:
+            self.window.report("A run is going: its start can be chosen once it ends")
+            return
+        self.show_training()
+        if self.window.training_panel.start_row.choose_run(number):
+            self.window.report(f"The next run starts from run {number}'s start: change a setting and press Start")
+        else:
+            self.window.report(f"Run {number}'s start is not known for the network as it is now (opened from a file, "
+                               "no longer held, or another shape): see Start from's tooltip")
 
     def show_training(self) -> None:
         """Show the Training and Results docks (bottom, tabbed) and bring Training forward. The side docks go

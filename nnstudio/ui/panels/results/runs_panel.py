@@ -11,8 +11,8 @@ curves from different starts do not compare settings alone (core/run_comparison.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from nnstudio.core.run_comparison import differing_settings, legend, shared_starts, start_details, start_words
 from nnstudio.core.runs import RunRecord
@@ -24,7 +24,10 @@ COLOURS = ("#1d4ed8", "#ea580c", "#15803d", "#9333ea", "#be123c", "#0e7490", "#a
 
 
 class RunsPanel(QWidget):
-    """The list (tick to compare) and the overlay plot."""
+    """The list (tick to compare) and the overlay plot; "Train from its start" asks for a run from the selected
+    run's start (`start_requested(number)`, 1 = the oldest), for a fair comparison of another setting."""
+
+    start_requested = Signal(int)
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,9 +45,17 @@ class RunsPanel(QWidget):
         self.starts = QLabel("")
         self.starts.setObjectName("runsStarts")
         self.starts.setWordWrap(True)
+        self.use_start = QPushButton("Train from its start…")
+        self.use_start.setObjectName("trainFromRunStart")
+        self.use_start.setToolTip("Choose \"the same start as\" the selected run in the Training panel, to try "
+                                  "another setting from exactly the same parameters")
+        self.use_start.setEnabled(False)
+        self.use_start.clicked.connect(lambda: self.start_requested.emit(self.list.currentRow() + 1))
+        self.list.currentRowChanged.connect(lambda row: self.use_start.setEnabled(row >= 0))
         left = QVBoxLayout()
         left.addWidget(self.note)
         left.addWidget(self.list, 1)
+        left.addWidget(self.use_start)
         right = QVBoxLayout()
         right.addWidget(self.plot, 1)
         right.addWidget(self.starts)
@@ -75,6 +86,7 @@ class RunsPanel(QWidget):
             item.setCheckState(Qt.CheckState.Checked if wanted else Qt.CheckState.Unchecked)
             self.list.addItem(item)
         self.list.blockSignals(False)
+        self.use_start.setEnabled(self.list.currentRow() >= 0)
         self.redraw()
 
     def ticked(self) -> list[int]:
