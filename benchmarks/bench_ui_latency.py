@@ -12,7 +12,9 @@ same data headless and compares samples/s. The two alternate for --rounds rounds
 slow spell on a shared machine then hits both); the figures are medians over rounds,
 the cost the median of each round's own ratio. Targets: p99 < 30 ms, max < 100 ms,
 the window costing < 10 % of throughput at batch 32 and < 25 % at batch 1. --scenes picks what
-is on screen: the memories (default), the unit grid, or neuron maps on a two-input network.
+is on screen: the memories (default), the unit grid, or neuron maps on a two-input network (trained as fast
+as possible). --paced instead trains the xor example at the panel's default pace (a toy set is watched) and
+prints the canvas updates a second the window received and the event-loop delay.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from nnstudio.data.image_sets import load_image_set  # noqa: E402
 from nnstudio.document import Document  # noqa: E402
 from nnstudio.io import load_example  # noqa: E402
 from nnstudio.training import TrainingConfig, drive, train  # noqa: E402
+from nnstudio.ui.lifetimes import listen  # noqa: E402
 from nnstudio.ui.window.main_window import MainWindow  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
@@ -81,6 +84,8 @@ def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories")
     panel.epochs.setValue(100000 if scene == "maps" else 1000)
     panel.batch.setValue(batch)
     panel.learning_rate.setText("0.05")
+    if not panel.pace_row.fastest.isChecked():  # a toy set is paced to be watched: here, full speed
+        panel.pace_row.fastest.click()
     if scene == "memories":
         window.memory_dock.raise_()  # the 28×28 memories are drawn live: part of what we measure
     elif scene == "units":
@@ -135,6 +140,53 @@ def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories")
     return delays, speed
 
 
+def paced_xor(seconds: float) -> None:
+    """The xor example trained at the Training panel's default pace, as a learner watches it: the pace the panel
+    set, the canvas updates the window received a second (the live previews), and the event-loop delay."""
+    app = application()
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = QSettings(str(Path(scratch) / "bench-settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(Document(load_example("xor")), settings)
+        window.resize(1280, 800)
+        window.show()
+        window.show_training()
+        panel = window.training_panel
+        panel.epochs.setValue(300)
+        panel.batch.setValue(4)
+        pace = panel.pace_row.pace()
+        updates: list[float] = []
+        listen(window, window.document.preview_changed, lambda *_: updates.append(time.perf_counter()))
+        delays: list[float] = []
+        clock = QElapsedTimer()
+        last = [0]
+
+        def tick() -> None:
+            now = clock.elapsed()
+            delays.append(max(0.0, now - last[0] - TICK_MS))
+            last[0] = now
+
+        timer = QTimer()
+        timer.setInterval(TICK_MS)
+        timer.timeout.connect(tick)
+        clock.start()
+        timer.start()
+        panel.start_button.click()
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        started = time.perf_counter()
+        loop.exec()
+        measured = time.perf_counter() - started
+        timer.stop()
+        window.trainer.stop(wait=True)
+        window.document.mark_clean()
+        window.close()
+        app.processEvents()
+    rate = len([u for u in updates if u >= started]) / measured
+    print(f"paced XOR (300 epochs, batch 4): pace {pace}; canvas updates {rate:.1f}/s over {measured:.1f} s; "
+          f"event-loop delay median {statistics.median(delays):.1f} ms, p99 {percentile(delays, 99):.1f} ms, "
+          f"max {max(delays):.1f} ms", flush=True)
+
+
 def headless(folder: Path, batch: int, scene: str = "memories") -> float:
     """The trainer's speed without a window, in a fresh process as the window's trainer runs (a run in
     this process, after a window, read 30–40 % slower or faster from one round to the next)."""
@@ -165,8 +217,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--scenes", nargs="+", choices=list(SCENES), default=["memories"],
                         help="what is on screen while training: " + "; ".join(f"{k}: {v}" for k, v in SCENES.items()))
+    parser.add_argument("--paced", action="store_true", help="only the xor example at the default (watch) pace")
     parser.add_argument("--headless", nargs=2, metavar=("SCENE", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.paced:
+        paced_xor(args.seconds)
+        return
     if args.headless:  # the child of headless(): print the figure and go
         print(headless_here(args.data, int(args.headless[1]), args.headless[0]))
         return
