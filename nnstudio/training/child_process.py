@@ -211,8 +211,8 @@ class ChildRun:
         return self.process.pid
 
     def send(self, message: object) -> None:
-        """Tell the child "stop", "pause", "resume" or ("pace", Pace | None), without ever blocking: while the run itself is being
-        sent, or when the child has stopped reading and its pipe is full, the message is dropped (the
+        """Tell the child "stop", "pause", "resume" or ("pace", Pace | None), without ever blocking: while the
+        run itself is being sent, or when the child has stopped reading and its pipe is full, the message is dropped (the
         worker sends the control's state once the run is sent; a stop's deadline ends a child that reads
         nothing). "stop" goes through `stop`."""
         if message == "stop":
