@@ -58,6 +58,30 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+class TickDelays:
+    """A timer that asks to fire every TICK_MS; while `measuring`, how late each tick came (ms) is kept."""
+
+    def __init__(self, measuring: bool = True) -> None:
+        self.delays: list[float] = []
+        self.measuring = measuring
+        self.clock = QElapsedTimer()
+        self.last = 0
+        self.timer = QTimer()
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.clock.start()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.elapsed()
+        if self.measuring:
+            self.delays.append(max(0.0, now - self.last - TICK_MS))
+        self.last = now
+
+    def start_measuring(self) -> None:
+        self.measuring, self.last = True, self.clock.elapsed()
+
+
 SCENES = {
     # what is on screen while training, all of it drawn live
     "memories": "mnist-mlp on MNIST, the Memory view's 28×28 memories raised",
@@ -94,27 +118,13 @@ def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories")
         window.results_panel.tabs.setCurrentWidget(window.results_panel.units)
     else:
         window.show_map_large(3, 0)  # the output's map, large, beside the canvas's small ones
-    delays: list[float] = []
-    clock = QElapsedTimer()
-    state = {"last": 0, "measuring": False}
-
-    def tick() -> None:
-        now = clock.elapsed()
-        if state["measuring"]:
-            delays.append(max(0.0, now - state["last"] - TICK_MS))
-        state["last"] = now
-
-    timer = QTimer()
-    timer.setInterval(TICK_MS)
-    timer.timeout.connect(tick)
-    clock.start()
-    timer.start()
+    ticks = TickDelays(measuring=False)
     panel.start_button.click()
     rates: list[float] = []
     # Epoch rates, as the headless figure is taken (a step record's rate covers part of an epoch, its
     # start included: for a toy set's sub-millisecond epochs that alone read 40 % lower).
     window.trainer.worker.epochs_finished.connect(
-        lambda records: rates.extend(r.samples_per_second for r in records) if state["measuring"] else None)
+        lambda records: rates.extend(r.samples_per_second for r in records) if ticks.measuring else None)
     # The event loop runs as in the app (QEventLoop.exec, asleep in Qt between events), not as a
     # Python loop around processEvents: such a loop wakes a thousand times a second, each time
     # taking the GIL from the trainer, and measured mostly itself (the "window costs" figure).
@@ -126,18 +136,17 @@ def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories")
     waiting.start()
     loop.exec()  # until data is loaded and steps arrive
     waiting.stop()
-    state["measuring"] = True
-    state["last"] = clock.elapsed()
+    ticks.start_measuring()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
-    state["measuring"] = False
+    ticks.measuring = False
     speed = statistics.median(rates[len(rates) // 2:]) if rates else float("nan")  # settled rates
     window.trainer.stop(wait=True)
-    timer.stop()
+    ticks.timer.stop()
     window.document.mark_clean()
     window.close()
     app.processEvents()
-    return delays, speed
+    return ticks.delays, speed
 
 
 def paced_xor(seconds: float) -> None:
@@ -156,27 +165,15 @@ def paced_xor(seconds: float) -> None:
         pace = panel.pace_row.pace()
         updates: list[float] = []
         listen(window, window.document.preview_changed, lambda *_: updates.append(time.perf_counter()))
-        delays: list[float] = []
-        clock = QElapsedTimer()
-        last = [0]
-
-        def tick() -> None:
-            now = clock.elapsed()
-            delays.append(max(0.0, now - last[0] - TICK_MS))
-            last[0] = now
-
-        timer = QTimer()
-        timer.setInterval(TICK_MS)
-        timer.timeout.connect(tick)
-        clock.start()
-        timer.start()
+        ticks = TickDelays()
         panel.start_button.click()
         loop = QEventLoop()
         QTimer.singleShot(int(seconds * 1000), loop.quit)
         started = time.perf_counter()
         loop.exec()
         measured = time.perf_counter() - started
-        timer.stop()
+        ticks.timer.stop()
+        delays = ticks.delays
         window.trainer.stop(wait=True)
         window.document.mark_clean()
         window.close()
