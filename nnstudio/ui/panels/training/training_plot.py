@@ -89,6 +89,7 @@ class TrainingPlot(QWidget):
         item.scene().addItem(self.accuracy_view)
         item.getAxis("right").linkToView(self.accuracy_view)
         item.getAxis("right").setLabel("test accuracy", color="#15803d")
+        item.getAxis("right").setGrid(False)  # the loss axis's grid is enough; a second one doubled the redraw
         self.accuracy_view.setXLink(item)
         self.accuracy_view.setYRange(0, 1)
         self.accuracy = pg.PlotDataItem([], [], pen=pg.mkPen("#15803d", width=2), symbol="s", symbolSize=6,
