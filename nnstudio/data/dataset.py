@@ -81,6 +81,11 @@ class DataSplit:
     validation: Dataset | None = None
 
 
+def held_out_count(samples: int, test_fraction: float) -> int:
+    """How many of `samples` `split` holds out for testing at `test_fraction` (at least one)."""
+    return max(1, int(round(samples * test_fraction)))
+
+
 def split(dataset: Dataset, test_fraction: float = 0.2, validation_fraction: float = 0.0, seed: int = 0) -> DataSplit:
     """Shuffle (seeded) and cut into train, test and optional validation parts."""
     if not 0 < test_fraction < 1 or not 0 <= validation_fraction < 1 or test_fraction + validation_fraction >= 1:
@@ -88,7 +93,7 @@ def split(dataset: Dataset, test_fraction: float = 0.2, validation_fraction: flo
                            f"validation {validation_fraction}")
     n = len(dataset)
     order = np.random.default_rng(seed).permutation(n)
-    n_test = max(1, int(round(n * test_fraction)))
+    n_test = held_out_count(n, test_fraction)
     n_val = int(round(n * validation_fraction))
     if n - n_test - n_val < 1:
         raise DatasetError(f"{dataset.name}: {n} samples are too few to split")

@@ -24,13 +24,14 @@ trained and tested on whole; the others are their generator's default size less 
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.data.catalogue import CATALOGUE
+from nnstudio.data.dataset import held_out_count
 from nnstudio.data.toy import TOY_SETS
 
 MAX_UPDATES_PER_SECOND = 30.0  # the canvas follows at most this often: more is lost on the eye and costs the window
@@ -68,10 +69,11 @@ def toy_train_samples(name: str, test_fraction: float) -> int | None:
     set). XOR trains and tests on all four points; the others keep max(1, round(n × test part)) for testing."""
     if name not in TOY_SETS:
         return None
-    n = inspect.signature(TOY_SETS[name]).parameters["n"].default
+    n = CATALOGUE[name].points
+    assert n is not None  # every toy set has its default size in the catalogue (tests/data/test_catalogue.py)
     if name == "xor":
         return n
-    return n - max(1, int(round(n * test_fraction)))
+    return n - held_out_count(n, test_fraction)
 
 
 def total_steps(epochs: int, samples: int, batch_size: int) -> int:
