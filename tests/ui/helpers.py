@@ -54,24 +54,26 @@ def error_shown(window) -> str:  # type: ignore[no-untyped-def]
     return text
 
 
-def circles_training_window(qtbot, settings, network=None, epochs: int = 3, batch: int = 16):  # type: ignore[no-untyped-def]
-    """A shown window on a 2-6-2 tanh/softmax network (or `network`) with Network → Train… open, Circles chosen,
-    `epochs` and `batch` set and the learning rate 0.05: (window, its Training panel)."""
+def shown_training_window(qtbot, settings, network=None, epochs: int = 3, batch: int = 16,  # type: ignore[no-untyped-def]
+                            project=None, dataset: str = "circles", learning_rate: str = "0.05"):
+    """A shown window on a 2-6-2 tanh/softmax network (or `network`, or a whole `project`) with Network → Train…
+    open, `dataset` chosen (Circles), `epochs`, `batch` and the learning rate set: (window, its Training panel)."""
     from nnstudio.core import build_network
     from nnstudio.core.project import Project
     from nnstudio.document import Document
     from nnstudio.ui.window.main_window import MainWindow
     from tests.ui.conftest import settle
 
-    project = Project(network or build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0), loss="cce")
+    if project is None:
+        project = Project(network or build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0), loss="cce")
     window = MainWindow(Document(project), settings)
     qtbot.addWidget(window, before_close_func=settle)
     window.resize(1280, 800)
     window.show()
     window.actions_by_name["train"].trigger()
     panel = window.training_panel
-    panel.dataset.setCurrentIndex(panel.dataset.findData("circles"))
+    panel.dataset.setCurrentIndex(panel.dataset.findData(dataset))
     panel.epochs.setValue(epochs)
     panel.batch.setValue(batch)
-    panel.learning_rate.setText("0.05")
+    panel.learning_rate.setText(learning_rate)
     return window, panel

@@ -9,10 +9,8 @@ import pytest
 
 from nnstudio.core import build_network
 from nnstudio.core.project import Project
-from nnstudio.document import Document
 from nnstudio.io import save_project
-from nnstudio.ui.window.main_window import MainWindow
-from tests.ui.conftest import settle
+from tests.ui.helpers import shown_training_window
 
 
 def zero_one_csv(path):
@@ -47,17 +45,9 @@ def test_a_run_recorded_by_the_command_is_listed_in_the_runs_view_with_its_test_
 
 def test_the_window_scores_a_one_sigmoid_network_on_zero_one_targets_by_accuracy(qtbot, settings, tmp_path):
     data = zero_one_csv(tmp_path / "disc.csv")
-    window = MainWindow(Document(one_sigmoid_project()), settings)
-    qtbot.addWidget(window, before_close_func=settle)
-    window.resize(1280, 800)
-    window.show()
-    window.actions_by_name["train"].trigger()
-    panel = window.training_panel
-    panel.dataset.setCurrentIndex(panel.dataset.findData("csv"))
+    window, panel = shown_training_window(qtbot, settings, project=one_sigmoid_project(), dataset="csv", epochs=3,
+                                            batch=10, learning_rate="0.5")
     panel.source.setText(str(data))
-    panel.epochs.setValue(3)
-    panel.batch.setValue(10)
-    panel.learning_rate.setText("0.5")
     panel.start_button.click()
     qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
     last = window.trainer.epochs[-1]

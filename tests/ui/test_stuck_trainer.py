@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from nnstudio.training import child_process
 from nnstudio.ui.window.main_window import MainWindow
 from nnstudio.ui.workers import training_worker
-from tests.ui.helpers import answer_next_message_box, circles_training_window
+from tests.ui.helpers import answer_next_message_box, shown_training_window
 from tests.ui.helpers import error_boxes
 
 READS_NOTHING = ("-c", "import signal; signal.pause()")  # hung before its first read
@@ -26,7 +26,7 @@ IGNORES_STOP = ("-c", ("import nnstudio.training.child_process as c\n"  # trains
 
 
 def training_window(qtbot, settings) -> tuple[MainWindow, object]:
-    return circles_training_window(qtbot, settings, epochs=2000, batch=1)  # long: only Stop or Close ends it
+    return shown_training_window(qtbot, settings, epochs=2000, batch=1)  # long: only Stop or Close ends it
 
 
 def start_and_suspend(qtbot, window, panel) -> int:

@@ -13,11 +13,11 @@ from nnstudio.core import build_network
 from nnstudio.core.init import reinitialise
 from nnstudio.core.parameter_print import parameter_print
 from nnstudio.core.runs import RunStart
-from tests.ui.helpers import circles_training_window
+from tests.ui.helpers import shown_training_window
 
 
 def _window(qtbot, settings, network=None):
-    window, panel = circles_training_window(qtbot, settings, network)
+    window, panel = shown_training_window(qtbot, settings, network)
     fastest = panel.findChild(QPushButton, "fastestPace")  # a toy set is paced to be watched; not here
     if fastest is not None and fastest.isEnabled() and not fastest.isChecked():
         fastest.click()
