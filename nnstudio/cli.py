@@ -7,6 +7,8 @@
     nnstudio step FILE|EXAMPLE      forward, loss, backward, update: every number
     nnstudio new 784-256-128-10 --out FILE    a new network file, seeded weights
     nnstudio train FILE|EXAMPLE [--dataset NAME] --out FILE  train and save, the run recorded in the file
+    nnstudio lesson list            list the shipped lessons
+    nnstudio check LESSON FILE      check a saved network against a lesson's tasks (exit 0 all pass, 1 not)
 
 This module never imports Qt: the window is imported only when it is asked for.
 User errors end with exit status 2 and one line on stderr, never a traceback.
@@ -14,7 +16,7 @@ Numbers accept the expressions of the studio (`5/6`, `1/sqrt(2)`, `-√2/2`).
 
 Here: the parser, the dispatch and the one place every outcome becomes an exit status. The commands
 themselves live beside it: cli_eval_step.py (eval, step), cli_train.py (train, eval --dataset),
-cli_files.py (new, export, import); what they print goes through cli_messages.py and cli_values.py.
+cli_files.py (new, export, import), cli_lessons.py (lesson list, check); what they print goes through cli_messages.py and cli_values.py.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 from nnstudio import __version__
 from nnstudio.cli_eval_step import join_vectors, run_eval_or_step
 from nnstudio.cli_files import run_export, run_import, run_new
+from nnstudio.cli_lessons import add_lesson_commands, run_check, run_lesson_list
 from nnstudio.cli_messages import UsageError, end_progress_line, error_line
 from nnstudio.cli_train import run_eval_dataset, run_train
 from nnstudio.cli_values import PRINTED_WEIGHTS
@@ -38,7 +41,7 @@ from nnstudio.core.expr import evaluate_number
 from nnstudio.core.limits import MAX_EPOCHS
 from nnstudio.io.examples import list_examples
 
-COMMANDS = ("eval", "step", "examples", "train", "new", "export", "import")
+COMMANDS = ("eval", "step", "examples", "train", "new", "export", "import", "lesson", "check")
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, reported on one line with the details in the log
 EXIT_INTERRUPTED = 130  # what a shell reports for a process stopped by Ctrl-C (128 + SIGINT); see launch.py
@@ -191,6 +194,7 @@ def _make_parser() -> _Parser:
     imported.add_argument("--activations", help="one per layer, comma-separated (safetensors without our "
                                                 "metadata), e.g. relu,softmax")
     imported.add_argument("--loss", help="default: the file's, else cce after softmax, bce after sigmoid, else mse")
+    add_lesson_commands(sub)
     return parser
 
 
@@ -248,6 +252,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return run_export(args)
         if args.command == "import":
             return run_import(args)
+        if args.command == "lesson":
+            return run_lesson_list(args)
+        if args.command == "check":
+            return run_check(args)
         if args.command == "eval" and args.dataset is not None:
             if not args.dataset.strip():
                 raise UsageError("--dataset is empty; give a dataset name, e.g. --dataset mnist")

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-QT_FREE = ["core", "io", "interop", "data", "training", "document"]
+QT_FREE = ["core", "io", "interop", "data", "training", "document", "lessons"]
 QT_MODULES = {"PySide6", "shiboken6", "pyqtgraph"}
 
 

@@ -1,0 +1,296 @@
+"""A task's checks evaluated against a Project: pass, or what is not yet right, naming the quantity and its value.
+
+    check_task(task, project)                       what a saved file shows (`nnstudio check`)
+    check_task(task, project, answers, phase)       and what only the window knows: the typed answer, the phase
+
+Every number comes from the core (nnstudio/core/trace.py: forward, trace_loss, backward), as the canvas and
+`nnstudio eval` show it, so a lesson can never disagree with the studio. Inputs in a check (`input`, `x`) go
+into the network as they are: a stored input normalisation is not applied to them (lessons set networks by
+hand, and the formulas they teach start at the network's own input). The accuracy check is the exception: it
+scores the saved model as `nnstudio eval --dataset` does, normalisation included, recomputed from the weights
+and never read from the file's run records.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.network import DenseLayer
+from nnstudio.core.project import Project
+from nnstudio.core.trace import backward, forward, trace_loss
+from nnstudio.lessons.check_types import (AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, Check, InputsCheck,
+                                          LayersCheck, LossCheck, OutputCheck, PhaseCheck, RowCheck, SizeCheck,
+                                          WeightCheck, answer_name)
+from nnstudio.lessons.lesson_file import Task
+
+PASS, FAIL, NOT_SHOWN = "pass", "fail", "not shown"
+WINDOW_ONLY = "(only the window can check this)"
+#: Test samples one forward pass of the accuracy check takes at once (bounded memory for MNIST's 10,000).
+CHUNK = 1024
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    task_id: str
+    status: str  # PASS, FAIL or NOT_SHOWN
+    lines: tuple[str, ...]  # every failing check's message; for NOT_SHOWN, what only the window can show
+
+
+class _Wrong(Exception):
+    """A check's subject is not there (no layer 3, no bias): the message is the check's failure."""
+
+
+def number_text(value: float, decimals: int = 4) -> str:
+    """A value as a message shows it: 4 decimals without trailing zeros, a real minus sign (−0.7071)."""
+    if value == 0:
+        return "0"
+    if not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("∞" if value > 0 else "−∞")
+    shown = (f"{value:.{decimals}f}".rstrip("0").rstrip(".") if 10**-decimals * 10 <= abs(value) < 1e6
+             else f"{value:.{decimals}g}")
+    return "−" + shown[1:] if shown.startswith("-") else shown
+
+
+def _both(actual: float, expected: float) -> tuple[str, str]:
+    """The two values with as many decimals as it takes to tell them apart (0.70710 is not 0.7071068)."""
+    for decimals in (4, 6, 8, 10, 12):
+        pair = number_text(actual, decimals), number_text(expected, decimals)
+        if pair[0] != pair[1]:
+            return pair
+    return number_text(actual, 15), number_text(expected, 15)
+
+
+def _vector_text(values: tuple[float, ...] | np.ndarray) -> str:
+    return ", ".join(number_text(float(v)) for v in values)
+
+
+def _layer(project: Project, number: int) -> DenseLayer:
+    layers = project.network.layers
+    if number > len(layers):
+        raise _Wrong(f"the network has no layer {number} (it has {len(layers)})")
+    return layers[number - 1]
+
+
+def _neuron(project: Project, layer: int, neuron: int) -> DenseLayer:
+    found = _layer(project, layer)
+    if neuron > found.n_out:
+        raise _Wrong(f"layer {layer} has {found.n_out} neuron{'s' if found.n_out != 1 else ''}; there is no "
+                     f"neuron {neuron}")
+    return found
+
+
+def _sized(project: Project, values: tuple[float, ...], what: str) -> np.ndarray:
+    size = project.network.input_size
+    if len(values) != size:
+        raise _Wrong(f"{what}: the network takes {size} input{'s' if size != 1 else ''}, the task gives {len(values)}")
+    return np.asarray(values, dtype=project.network.dtype)
+
+
+def _output(check: OutputCheck, project: Project) -> list[str]:
+    outputs = forward(project.network, _sized(project, check.input, "ŷ")).output
+    many = len(outputs) > 1
+    if check.value is not None and len(check.value) != len(outputs):
+        raise _Wrong(f"the network gives {len(outputs)} outputs, the task expects {len(check.value)}")
+    failures = []
+    for index, got in enumerate(float(v) for v in outputs):
+        name = f"ŷ{index + 1 if many else ''}({_vector_text(check.input)})"
+        if check.value is not None and not abs(got - check.value[index]) <= check.tolerance:
+            shown, wanted = _both(got, check.value[index])
+            failures.append(f"{name} is {shown} but should be {wanted}")
+        elif check.below is not None and not got < check.below:
+            failures.append(f"{name} is {number_text(got)} but should stay under {number_text(check.below)}")
+        elif check.above is not None and not got > check.above:
+            failures.append(f"{name} is {number_text(got)} but should be above {number_text(check.above)}")
+    return failures
+
+
+def _compare(name: str, got: float, wanted: float, tolerance: float) -> list[str]:
+    if abs(got - wanted) <= tolerance:
+        return []
+    shown, expected = _both(got, wanted)
+    return [f"{name} = {shown}, should be {expected}"]
+
+
+def _weight(check: WeightCheck, project: Project) -> list[str]:
+    layer = _neuron(project, check.layer, check.neuron)
+    if check.input > layer.n_in:
+        raise _Wrong(f"W{check.layer} has {layer.n_in} inputs; there is no input {check.input}")
+    return _compare(f"W{check.layer}[{check.neuron},{check.input}]", float(layer.weights[check.neuron - 1,
+                    check.input - 1]), check.value, check.tolerance)
+
+
+def _row(check: RowCheck, project: Project) -> list[str]:
+    row = _neuron(project, check.layer, check.neuron).weights[check.neuron - 1]
+    name = f"W{check.layer}[{check.neuron}]"
+    if len(row) != len(check.value):
+        raise _Wrong(f"{name} holds {len(row)} weights, the task gives {len(check.value)}")
+    if all(abs(float(g) - w) <= check.tolerance for g, w in zip(row, check.value)):
+        return []
+    return [f"{name} = ({_vector_text(row)}), should be ({_vector_text(check.value)})"]
+
+
+def _bias(check: BiasCheck, project: Project) -> list[str]:
+    """A layer without a bias adds nothing: it counts as a bias of 0 (and a failure says it has none)."""
+    layer = _layer(project, check.layer) if check.neuron is None else _neuron(project, check.layer, check.neuron)
+    bias = np.zeros(layer.n_out) if layer.bias is None else layer.bias
+    note = f" (layer {check.layer} has no bias)" if layer.bias is None else ""
+    neurons = range(1, layer.n_out + 1) if check.neuron is None else [check.neuron]
+    return [line + note for n in neurons
+            for line in _compare(f"b{check.layer}[{n}]", float(bias[n - 1]), check.value, check.tolerance)]
+
+
+def _size(check: SizeCheck, project: Project) -> list[str]:
+    got = _layer(project, check.layer).n_out
+    return [] if got == check.neurons else [f"layer {check.layer} has {got} neurons, should have {check.neurons}"]
+
+
+def _activation(check: ActivationCheck, project: Project) -> list[str]:
+    got = _layer(project, check.layer).activation
+    return [] if got == check.is_ else [f"layer {check.layer}'s activation is {got}, should be {check.is_}"]
+
+
+def _inputs(check: InputsCheck, project: Project) -> list[str]:
+    got = project.network.input_size
+    return [] if got == check.count else [f"the network has {got} inputs, should have {check.count}"]
+
+
+def _layers(check: LayersCheck, project: Project) -> list[str]:
+    got = len(project.network.layers)
+    return [] if got == check.count else [f"the network has {got} layers, should have {check.count}"]
+
+
+def _loss(check: LossCheck, project: Project) -> list[str]:
+    net = project.network
+    if not net.layers:
+        raise _Wrong("the network has no layers yet, so no loss")
+    trace = forward(net, _sized(project, check.input, "the loss"))
+    if len(check.target) != net.output_size:
+        raise _Wrong(f"the loss: the network gives {net.output_size} outputs, the task's target has "
+                     f"{len(check.target)}")
+    got = trace_loss(net, trace, np.asarray(check.target, dtype=net.dtype), project.loss)
+    name = f"the loss ({project.loss}) at x = ({_vector_text(check.input)}), y = ({_vector_text(check.target)})"
+    if check.below is not None:
+        return [] if got < check.below else [f"{name} is {number_text(got)} but should stay under "
+                                             f"{number_text(check.below)}"]
+    assert check.value is not None
+    return _compare(name, got, check.value, check.tolerance)
+
+
+def answer_value(check: AnswerCheck, project: Project) -> float:
+    """The quantity's value for the check's x (and target), from the core's passes. Raises NNStudioError naming
+    what is missing (no layer 3, no bias, a target the loss refuses)."""
+    net = project.network
+    layer = _neuron(project, check.layer, check.neuron)
+    trace = forward(net, _sized(project, check.x, "x"))
+    row = check.neuron - 1
+    if check.quantity in ("z", "a"):
+        step = trace.layers[check.layer - 1]
+        return float((step.z if check.quantity == "z" else step.a)[row])
+    assert check.target is not None
+    if len(check.target) != net.output_size:
+        raise _Wrong(f"the network gives {net.output_size} outputs, the task's target has {len(check.target)}")
+    grads = backward(net, trace, np.asarray(check.target, dtype=net.dtype), project.loss).layers[check.layer - 1]
+    if check.quantity == "delta":
+        return float(grads.delta[row])
+    if check.quantity == "dL/db":
+        if grads.grad_bias is None:
+            raise _Wrong(f"layer {check.layer} has no bias")
+        return float(grads.grad_bias[row])
+    assert check.input is not None
+    if check.input > layer.n_in:
+        raise _Wrong(f"W{check.layer} has {layer.n_in} inputs; there is no input {check.input}")
+    return float(grads.grad_weights[row, check.input - 1])
+
+
+def check_answer(check: AnswerCheck, project: Project, typed: float) -> tuple[str, ...]:
+    """What is wrong with the value the learner typed (empty when it is within the tolerance). The right value
+    is not given away: the message says which way the typed one is off."""
+    try:
+        value = answer_value(check, project)
+    except (_Wrong, NNStudioError) as error:
+        return (str(error),)
+    if math.isfinite(typed) and abs(typed - value) <= check.tolerance:
+        return ()
+    way = "too high" if typed > value else "too low" if typed < value else "not a number"
+    return (f"you typed {answer_name(check)} = {number_text(typed)}; that is {way}",)
+
+
+def _accuracy(check: AccuracyCheck, project: Project) -> list[str]:
+    from nnstudio.data.dataset import Normalisation
+    from nnstudio.data.named import load_named
+    from nnstudio.training.loop import check_fits
+    from nnstudio.training.metrics import evaluate_outputs
+
+    net = project.network
+    failures = []
+    if not net.layers:
+        raise _Wrong(f"the network has no layers yet, so no accuracy on {check.dataset}")
+    hidden = sum(net.sizes[1:-1])
+    if check.max_hidden_neurons is not None and hidden > check.max_hidden_neurons:
+        failures.append(f"the hidden layers hold {hidden} neurons; at most {check.max_hidden_neurons} are allowed")
+    if check.max_epochs is not None and project.runs:
+        run = project.runs[-1]
+        epochs = run.epochs[-1].epoch if run.epochs else 0
+        if epochs > check.max_epochs:
+            failures.append(f"the last run trained {epochs} epochs; at most {check.max_epochs} are allowed")
+    test = load_named(check.dataset, allow_download=False, dtype=str(net.dtype)).test
+    check_fits(net, test)
+    norm = Normalisation.from_project_field(project.normalisation)
+    outputs = np.concatenate([forward(net, norm.apply_in(test.x[lo:lo + CHUNK], net.dtype)).output
+                              for lo in range(0, len(test), CHUNK)])
+    accuracy = evaluate_outputs(outputs, test, project.loss, net.layers[-1].activation)[1]
+    if accuracy is None:
+        raise _Wrong(f"{check.dataset} has no classes, so no accuracy")
+    if accuracy < check.min:
+        failures.append(f"the accuracy on {check.dataset}'s test part is {accuracy:.2%}, should be at least "
+                        f"{check.min:.2%}")
+    return failures
+
+
+EVALUATORS: dict[type, Callable[..., list[str]]] = {
+    OutputCheck: _output, WeightCheck: _weight, RowCheck: _row, BiasCheck: _bias, SizeCheck: _size,
+    ActivationCheck: _activation, InputsCheck: _inputs, LayersCheck: _layers, LossCheck: _loss,
+    AccuracyCheck: _accuracy,
+}
+
+
+def check_failures(check: Check, project: Project) -> list[str]:
+    """The messages of one check a file can show (empty: it passes). A subject that is not there, or numbers
+    the core refuses (a target the loss cannot take), fail the check with the core's own message."""
+    try:
+        return EVALUATORS[type(check)](check, project)
+    except (_Wrong, NNStudioError) as error:
+        return [str(error)]
+    except OSError as error:  # a dataset's files that cannot be read
+        return [f"{getattr(check, 'dataset', 'the data')}: {error.strerror or error}"]
+
+
+def check_task(task: Task, project: Project, answers: Mapping[str, float] | None = None,
+               window_phase: str | None = None) -> TaskResult:
+    """Every check of `task` against `project`. `answers`: the values the learner typed, by the quantity's name
+    (check_types.answer_name: "z1[1]", "δ2[1]"); `window_phase`: the step-through's phase. A check without
+    its answer or phase is "not shown" (and not counted); a task passes only when all its checks do."""
+    failures: list[str] = []
+    unseen: list[str] = []
+    for check in task.checks:
+        if isinstance(check, PhaseCheck):
+            if window_phase is None:
+                unseen.append(f"the step-through at its {check.is_} phase {WINDOW_ONLY}")
+            elif window_phase != check.is_:
+                failures.append(f"the step-through is at its {window_phase} phase, should be at {check.is_}")
+        elif isinstance(check, AnswerCheck):
+            name = answer_name(check)
+            if answers is None or name not in answers:
+                unseen.append(f"the value typed for {name} {WINDOW_ONLY}")
+            else:
+                failures += check_answer(check, project, float(answers[name]))
+        else:
+            failures += check_failures(check, project)
+    if failures:
+        return TaskResult(task.id, FAIL, tuple(failures))
+    return TaskResult(task.id, NOT_SHOWN, tuple(unseen)) if unseen else TaskResult(task.id, PASS, ())
