@@ -19,6 +19,7 @@ from nnstudio.lessons.grading import FAIL, NOT_SHOWN, PASS, check_task
 from nnstudio.lessons.lesson_file import parse_lesson, start_project
 
 from .conftest import MiB, bounded, count, examples
+from .json_tree import mutate, parent, paths
 
 SOURCE = "fuzz.md"
 X = [1, 0.5, -1, 2]
@@ -62,23 +63,6 @@ HOSTILE = st.one_of(
 )
 
 
-def _paths(value: Any, path: tuple = ()) -> list[tuple]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, path + (key,))
-    elif isinstance(value, list):
-        for index, child in enumerate(value[:8]):
-            found += _paths(child, path + (index,))
-    return found
-
-
-def _parent(data: Any, path: tuple) -> Any:
-    for key in path[:-1]:
-        data = data[key]
-    return data
-
-
 def _text(blocks: list[tuple[str, Any]]) -> str:
     pages = [f"# Page {index}\nSome text with a formula z = W·x + b.\n" + "".join(
         f"```{kind}\n{json.dumps(data, ensure_ascii=False)}\n```\n" for kind, data in blocks[index * 2:index * 2 + 2])
@@ -91,8 +75,8 @@ NUMBERS = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=64), 
 
 
 def _number_paths(data: Any) -> list[tuple]:
-    return [p for p in _paths(data) if p and isinstance(_parent(data, p)[p[-1]], (int, float))
-            and not isinstance(_parent(data, p)[p[-1]], bool)]
+    return [p for p in paths(data) if p and isinstance(parent(data, p)[p[-1]], (int, float))
+            and not isinstance(parent(data, p)[p[-1]], bool)]
 
 
 @st.composite
@@ -104,26 +88,17 @@ def mutated_lessons(draw: st.DrawFn) -> bytes:
             places = _number_paths(data)
             if places:
                 path = draw(st.sampled_from(places))
-                _parent(data, path)[path[-1]] = draw(NUMBERS)
+                parent(data, path)[path[-1]] = draw(NUMBERS)
         return _text(blocks).encode("utf-8")
     for _ in range(draw(st.sampled_from([0, 1, 1, 2, 4]))):
         index = draw(st.integers(0, len(blocks) - 1))
         data = blocks[index][1]
-        paths = [p for p in _paths(data) if p]
-        if not paths:  # every key deleted already
+        spots = [p for p in paths(data) if p]
+        if not spots:  # every key deleted already
             continue
-        path = draw(st.sampled_from(paths))
-        parent = _parent(data, path)
-        action = draw(st.sampled_from(["replace", "replace", "replace", "delete", "add", "grow"]))
-        if action == "replace":
-            parent[path[-1]] = copy.deepcopy(draw(HOSTILE))
-        elif action == "delete":
-            del parent[path[-1]]
-        elif action == "add" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "tolerance", "neuron", "input", "target", "below", "value"]))] = \
-                copy.deepcopy(draw(HOSTILE))
-        elif action == "grow" and isinstance(parent, list):
-            parent.extend([parent[path[-1]]] * draw(st.integers(1, 25)))
+        mutate(draw, data, draw(st.sampled_from(spots)), HOSTILE,
+               ["extra", "tolerance", "neuron", "input", "target", "below", "value"], 25,
+               ["replace", "replace", "replace", "delete", "add", "grow"])
     text = _text(blocks)
     lines = text.split("\n")
     for _ in range(draw(st.sampled_from([0, 0, 0, 1, 3]))):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import copy
 import io
 import json
 from importlib import resources
@@ -21,6 +20,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.io import NetworkFileError, dumps, loads
 
 from .conftest import MiB, bounded, count, examples
+from .json_tree import mutate, parent, paths
 
 SOURCE = "fuzz.nnstudio"
 # Refusals about the file as a whole (it is not UTF-8 or JSON at all): there is no field to name.
@@ -58,24 +58,6 @@ HOSTILE = st.one_of(
 )
 
 
-def _paths(value: Any, path: tuple = ()) -> list[tuple]:
-    """Every place in the JSON tree a mutation may touch."""
-    found = [path]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += _paths(child, path + (key,))
-    elif isinstance(value, list):
-        for index, child in enumerate(value[:8]):
-            found += _paths(child, path + (index,))
-    return found
-
-
-def _parent(data: Any, path: tuple) -> Any:
-    for key in path[:-1]:
-        data = data[key]
-    return data
-
-
 NUMBERS = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False, width=64),
     st.floats(-10, 10),
@@ -92,28 +74,17 @@ def _is_number(value: Any) -> bool:
 def mutated_files(draw: st.DrawFn) -> bytes:
     data = _base(draw(st.sampled_from(BASES)))
     if draw(st.integers(0, 2)) == 0:  # values only: the file stays well formed, its numbers become extreme
-        places = [p for p in _paths(data) if p and p[0] in ("layers", "current", "samples", "optimizer")
-                  and _is_number(_parent(data, p)[p[-1]]) and p[-1] not in ("size", "activation", "name", "init")]
+        places = [p for p in paths(data) if p and p[0] in ("layers", "current", "samples", "optimizer")
+                  and _is_number(parent(data, p)[p[-1]]) and p[-1] not in ("size", "activation", "name", "init")]
         for _ in range(draw(st.integers(1, 6))):
             path = draw(st.sampled_from(places))
-            _parent(data, path)[path[-1]] = draw(NUMBERS)
+            parent(data, path)[path[-1]] = draw(NUMBERS)
         return json.dumps(data).encode()
     for _ in range(draw(st.integers(1, 4))):
-        paths = [p for p in _paths(data) if p]
-        path = draw(st.sampled_from(paths))
-        parent = _parent(data, path)
-        action = draw(st.sampled_from(["replace", "replace", "replace", "delete", "add", "grow", "cut"]))
-        if action == "replace":
-            parent[path[-1]] = copy.deepcopy(draw(HOSTILE))  # the pool's lists must never be mutated in place
-        elif action == "delete":
-            del parent[path[-1]]
-        elif action == "add" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "size", "bias", "params", "labels", "image"]))] = copy.deepcopy(
-                draw(HOSTILE))
-        elif action == "grow" and isinstance(parent, list):
-            parent.extend([parent[path[-1]]] * draw(st.integers(1, 3)))
-        elif action == "cut" and isinstance(parent, list):
-            del parent[path[-1]:]
+        spots = [p for p in paths(data) if p]
+        mutate(draw, data, draw(st.sampled_from(spots)), HOSTILE,
+               ["extra", "size", "bias", "params", "labels", "image"], 3,
+               ["replace", "replace", "replace", "delete", "add", "grow", "cut"])
     raw = json.dumps(data, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
     textual = draw(st.sampled_from(["none", "none", "none", "truncate", "flip", "insert", "digits", "nan"]))
     if textual == "truncate":

@@ -16,6 +16,7 @@ from nnstudio.lessons.check_types import (AccuracyCheck, ActivationCheck, Answer
                                           WeightCheck, answer_name)
 from nnstudio.lessons.grading import FAIL, NOT_SHOWN, PASS, check_answer, check_failures, check_task, number_text
 from nnstudio.lessons.lesson_file import Task
+from tests.support import reference
 
 R2 = math.sqrt(2)
 # The seeds' 2-3-1 network: ŷ(x) = (2 + √2)/2 · relu(m2·x − 1/√2), m2 = (1/√2, 1/√2).
@@ -89,17 +90,12 @@ def test_the_loss_is_the_networks_own(cosine):
 
 
 def _backprop_by_hand(project: Project, x: list[float], y: list[float]) -> dict[str, np.ndarray]:
-    """relu hidden, sigmoid output, L = ½Σ(y − ŷ)²: every quantity written out."""
-    (w1, b1), (w2, b2) = [(layer.weights, layer.bias) for layer in project.network.layers]
-    x, y = np.array(x), np.array(y)
-    z1 = w1 @ x + b1
-    a1 = np.maximum(z1, 0)
-    z2 = w2 @ a1 + b2
-    a2 = 1 / (1 + np.exp(-z2))
-    d2 = -(y - a2) * a2 * (1 - a2)
-    d1 = (w2.T @ d2) * (z1 > 0)
-    return {"z1": z1, "a1": a1, "z2": z2, "a2": a2, "d2": d2, "d1": d1, "gw1": np.outer(d1, x),
-            "gw2": np.outer(d2, a1)}
+    """relu hidden, sigmoid output, L = ½Σ(y − ŷ)²: every quantity by the textbook's rules (tests/support/reference.py,
+    which shares no code with the core)."""
+    passes, deltas, _ = reference.backward(reference.layers_of(project.network), np.array(x, float), y, "mse")
+    (z1, a1), (z2, a2) = passes
+    return {"z1": z1, "a1": a1, "z2": z2, "a2": a2, "d2": deltas[1], "d1": deltas[0], "gw1": np.outer(deltas[0], x),
+            "gw2": np.outer(deltas[1], a1)}
 
 
 def test_typed_answers_are_checked_against_hand_worked_backprop():

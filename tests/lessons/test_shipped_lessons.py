@@ -14,6 +14,7 @@ from nnstudio.core.project import Project
 from nnstudio.io.examples import load_example
 from nnstudio.lessons.grading import AnswerCheck, answer_name, check_task
 from nnstudio.lessons.shipped import list_lessons, load_lesson
+from tests.support import reference
 
 R = 1 / math.sqrt(2)
 X, Y = np.array([1, 0.5, -1, 2]), np.array([1.0, 0, 0])
@@ -27,15 +28,11 @@ def with_weights(sizes, activations, weights, biases, loss="mse") -> Project:
 
 
 def by_hand_backprop_4_2_3() -> dict[str, float]:
-    """The backprop-4-2-3 example's pass, written out (its weights are in the file: small round numbers)."""
-    w1, b1 = np.array([[0.1, 0.2, -0.1, 0.3], [0.3, -0.2, 0.2, 0.1]]), np.array([0.1, -0.1])
-    w2, b2 = np.array([[0.5, -0.4], [0.3, 0.8], [-0.6, 0.2]]), np.array([0.1, -0.2, 0.0])
-    z1 = w1 @ X + b1
-    a1 = np.maximum(z1, 0)
-    z2 = w2 @ a1 + b2
-    a2 = 1 / (1 + np.exp(-z2))
-    d2 = -(Y - a2) * a2 * (1 - a2)
-    d1 = (w2.T @ d2) * (z1 > 0)
+    """The backprop-4-2-3 example's pass by the textbook's rules (tests/support/reference.py, no core code), from its
+    weights written out here (small round numbers), not read from the file."""
+    layers = [(np.array([[0.1, 0.2, -0.1, 0.3], [0.3, -0.2, 0.2, 0.1]]), np.array([0.1, -0.1]), "relu"),
+              (np.array([[0.5, -0.4], [0.3, 0.8], [-0.6, 0.2]]), np.array([0.1, -0.2, 0.0]), "sigmoid")]
+    ((z1, a1), (z2, a2)), (d1, d2), _ = reference.backward(layers, X, Y, "mse")
     return {"z1[1]": z1[0], "a1[2]": a1[1], "z2[1]": z2[0], "a2[1]": a2[0], "δ2[1]": d2[0], "δ1[1]": d1[0],
             "δ1[2]": d1[1], "∂L/∂W1[2,4]": d1[1] * X[3]}
 
