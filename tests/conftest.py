@@ -25,6 +25,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from nnstudio import crash_log  # noqa: E402 - after the platform choice, though it imports no Qt itself
+from nnstudio.lessons import working_copies  # noqa: E402 - the user data folder, isolated as the cache is
 
 # tests/test_internal_error_guard.py runs the guard below in a pytest session of its own.
 pytest_plugins = ["pytester"]
@@ -107,7 +108,8 @@ def _recording_write_log(kind: type[BaseException], error: BaseException, tb: Tr
     _REAL_WRITE_LOG(kind, error, tb)
 
 
-CACHE_VARIABLES = ("HOME",) if sys.platform == "darwin" else ("XDG_CACHE_HOME", "LOCALAPPDATA")
+CACHE_VARIABLES = ("HOME",) if sys.platform == "darwin" else ("XDG_CACHE_HOME", "LOCALAPPDATA", "XDG_DATA_HOME",
+                                                               "APPDATA")
 
 
 def user_cache_environment() -> dict[str, str]:
@@ -117,7 +119,8 @@ def user_cache_environment() -> dict[str, str]:
 
 
 def _isolate_user_cache(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path:
-    """Point the platform's user cache (crash_log.cache_root) into `folder`, for this process and its children."""
+    """Point the platform's user cache (crash_log.cache_root) and user data folder (the lessons' working networks,
+    working_copies.data_root) into `folder`, for this process and its children."""
     if sys.platform == "darwin":  # ~/Library/Caches: only HOME moves it
         monkeypatch.setenv("HOME", str(folder))
         base = folder / "Library" / "Caches"
@@ -125,6 +128,9 @@ def _isolate_user_cache(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Path:
         base = folder
         monkeypatch.setenv("XDG_CACHE_HOME", str(base))  # Linux and other Unixes
         monkeypatch.setenv("LOCALAPPDATA", str(base))  # Windows
+        monkeypatch.setenv("XDG_DATA_HOME", str(folder / "data"))
+        monkeypatch.setenv("APPDATA", str(folder / "data"))
+    assert working_copies.data_root().is_relative_to(folder), "working_copies.data_root() no longer follows these"
     assert crash_log.cache_root() == base / "nnstudio", "crash_log.cache_root() no longer follows these variables"
     return base
 

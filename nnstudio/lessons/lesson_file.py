@@ -90,6 +90,11 @@ class Lesson:
     def tasks(self) -> tuple[Task, ...]:
         return tuple(page.task for page in self.pages if page.task is not None)
 
+    def network_page(self, index: int) -> int | None:
+        """The page whose network page `index` works on: itself or the nearest earlier page with a network
+        block (None: the lesson works on whatever network is open)."""
+        return next((i for i in range(index, -1, -1) if self.pages[i].network is not None), None)
+
 
 def start_project(start: NetworkStart) -> Project:
     """The unsaved network a page opens (checked when the file was read, so this does not refuse)."""

@@ -20,12 +20,21 @@ def _folder() -> Traversable:
     return resources.files("nnstudio.resources").joinpath("lessons")
 
 
+#: The order the shipped lessons are taught in (the story of the seeds: a neuron is a detector, memories are
+#: rows of W1, inputs must be of unit length, then the passes by hand, then learning). A lesson file dropped
+#: into the folder that is not named here comes after these, by name.
+COURSE = ("detector", "cosine-memory", "unit-length", "forward", "loss-and-delta", "backprop", "update", "xor",
+          "mnist-units")
+
+
 def list_lessons() -> list[str]:
-    """Names of the shipped lessons, sorted (none when the folder is missing)."""
+    """Names of the shipped lessons in the order of COURSE, then any others by name (none when the folder is
+    missing)."""
     folder = _folder()
     if not folder.is_dir():
         return []
-    return sorted(entry.name[: -len(SUFFIX)] for entry in folder.iterdir() if entry.name.endswith(SUFFIX))
+    found = sorted(entry.name[: -len(SUFFIX)] for entry in folder.iterdir() if entry.name.endswith(SUFFIX))
+    return [name for name in COURSE if name in found] + [name for name in found if name not in COURSE]
 
 
 def load_lesson(name: str) -> Lesson:

@@ -19,90 +19,13 @@ weights in Tab order, 11 for the biases, 8 for the inputs, Ctrl+S).
 import math
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialogButtonBox, QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialogButtonBox, QFileDialog
 
 from nnstudio.io import load_example, load_project
 from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.selection import ItemKey
-
-
-class Counted:
-    """Real mouse and key events through qtbot, counted as a person would count them.
-
-    Keys go to the widget that has the keyboard focus in its window (checked, so no key reaches
-    a widget a person could not have typed into), one at a time with the event loop turning in
-    between, as it does between a person's keys.
-    """
-
-    def __init__(self, qtbot):
-        self.qtbot, self.clicks, self.keys = qtbot, 0, 0
-
-    def click(self, widget, pos: QPoint | None = None) -> None:
-        self.clicks += 1
-        if pos is None:
-            self.qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-        else:
-            self.qtbot.mouseMove(widget, pos)  # a pointer moves before it clicks (popups follow it)
-            self.qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=pos)
-            self.qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=pos)
-        QApplication.processEvents()
-
-    def key(self, widget, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-        assert has_keys(widget), f"{widget} does not have the keyboard focus"
-        self.keys += 1
-        self.qtbot.keyClick(widget, key, modifier)
-        QApplication.processEvents()
-
-    def type(self, widget, text: str) -> None:
-        for character in text:
-            self.key(focused(widget), character)
-
-
-def focused(widget):
-    """The widget of `widget`'s window that has the keyboard focus (an editor opened by the first key)."""
-    return widget.window().focusWidget()
-
-
-def has_keys(widget) -> bool:
-    """Would a key typed now reach `widget`: its window is the active one and it has that window's focus?"""
-    return widget.window().isActiveWindow() and widget is focused(widget) and widget.isVisible()
-
-
-def pick(person: Counted, combo: QComboBox, name: str) -> None:
-    """Open a combo box and click one of its items."""
-    person.click(combo)
-    view = combo.view()
-    person.click(view.viewport(), view.visualRect(combo.model().index(combo.findData(name), 0)).center())
-    assert combo.currentData() == name
-
-
-def canvas_point(window, key: ItemKey) -> QPoint:
-    scene = window.scene
-    if key.kind == "layer":  # its title
-        item = scene.items_by_key[key]
-        return window.view.mapFromScene(item.mapToScene(item.header_rect().center()))
-    return window.view.mapFromScene(scene.edge_label_point(key))
-
-
-def type_cell(person: Counted, window, text: str, then: ItemKey | None) -> None:
-    """Typing on the selected cell opens its editor; Enter commits and moves on to `then`."""
-    person.type(window.view, text)
-    person.key(window.view.editor, Qt.Key.Key_Return)
-    assert window.view.editor is None and window.scene.selected_key() == then
-
-
-def tab(person: Counted, window, then: ItemKey) -> None:
-    person.key(window.view, Qt.Key.Key_Tab)
-    assert window.scene.selected_key() == then
-
-
-def edge(column, row, col):
-    return ItemKey("edge", column, row, col)
-
-
-def bias(column, row):
-    return ItemKey("bias_edge", column, row)
+from tests.ui.counted import Counted, bias, canvas_point, edge, focused, pick, tab, type_cell
 
 
 def test_cosine_memory_rebuilt_from_an_empty_window_within_10_clicks_and_70_keys(qtbot, make_window, tmp_path,

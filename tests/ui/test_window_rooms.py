@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from nnstudio.ui.window.actions import ActionSpec, build_actions
 from nnstudio.ui.window.main_window import ROOMS, all_specs
 
-ROOM_ATTRIBUTES = ("files", "exports", "edits", "viewing", "step_through", "training_hooks", "help")
+ROOM_ATTRIBUTES = ("files", "exports", "edits", "viewing", "step_through", "training_hooks", "lessons", "help")
 
 
 def test_every_action_is_done_by_exactly_one_room(make_window):
@@ -19,7 +19,7 @@ def test_every_action_is_done_by_exactly_one_room(make_window):
     handled = [name for room in rooms for name in room.handlers()]
     assert len(handled) == len(set(handled)), "two rooms handle the same action"
     names = [spec.name for spec in all_specs()]
-    assert len(names) == len(set(names)) == 41
+    assert len(names) == len(set(names)) == 42
     assert set(handled) == set(names)
     for room in rooms:  # each room does exactly the actions it declares
         assert set(room.handlers()) == {spec.name for spec in room.specs}, type(room).__name__

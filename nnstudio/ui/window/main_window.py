@@ -24,6 +24,7 @@ from nnstudio.ui.panels.dock_layout import DOCK_WIDTHS, DockScroll
 from nnstudio.ui.panels.network.inspector import InspectorPanel
 from nnstudio.ui.panels.network.io_panel import IOPanel
 from nnstudio.ui.panels.network.memory_panel import MemoryPanel
+from nnstudio.ui.panels.lessons.lesson_panel import LessonPanel
 from nnstudio.ui.panels.network.step_panel import StepPanel
 from nnstudio.ui.panels.results.results_panel import ResultsPanel
 from nnstudio.ui.panels.training.training_panel import TrainingPanel
@@ -33,6 +34,7 @@ from nnstudio.ui.window.exports import Exports
 from nnstudio.ui.window.files import Files
 from nnstudio.ui.window.help import HelpAndSettings
 from nnstudio.ui.window.layer_edits import LayerEdits
+from nnstudio.ui.window.lessons import Lessons
 from nnstudio.ui.window.menus import build_menu_bar, build_toolbar, keep_keys_on_canvas
 from nnstudio.ui.window.status import StatusLine, error_box, unexpected_box
 from nnstudio.ui.window.step_through import StepThrough
@@ -42,7 +44,7 @@ from nnstudio.ui.workers.training_worker import TrainingController
 
 
 # The rooms, each with the actions it serves (its `specs`); the window makes one of each, in this order.
-ROOMS = (Files, Exports, LayerEdits, Viewing, StepThrough, TrainingHooks, HelpAndSettings)
+ROOMS = (Files, Exports, LayerEdits, Viewing, StepThrough, TrainingHooks, Lessons, HelpAndSettings)
 
 
 def all_specs() -> list[ActionSpec]:
@@ -97,8 +99,10 @@ class MainWindow(QMainWindow):
         self.viewing = Viewing(self)
         self.step_through = StepThrough(self)
         self.training_hooks = TrainingHooks(self)
+        self.lessons = Lessons(self)
         self.help = HelpAndSettings(self)
-        rooms = (self.files, self.exports, self.edits, self.viewing, self.step_through, self.training_hooks, self.help)
+        rooms = (self.files, self.exports, self.edits, self.viewing, self.step_through, self.training_hooks,
+                 self.lessons, self.help)
         self.action_specs = all_specs()  # Help → Keyboard Shortcuts reads them
         self.actions_by_name = build_actions(self, rooms)
         keep_keys_on_canvas(self.view, self.actions_by_name)
@@ -124,6 +128,10 @@ class MainWindow(QMainWindow):
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.results_dock = self._dock("Results", "resultsDock", self.results_panel,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.lessons_panel = LessonPanel()
+        self.lessons_dock = self._dock("Lessons", "lessonsDock", self.lessons_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.splitDockWidget(self.lessons_dock, self.io_dock, Qt.Orientation.Vertical)  # the lesson above the input
+        self.lessons_dock.hide()  # shown by Help → Lessons
         self.training_dock.hide()  # shown by Network → Train… (the window opens on the canvas)
         self.results_dock.hide()  # tabified when first shown: hidden tabified docks leave their tab bar behind
         self.step_panel.digits_changed.connect(self.help.on_digits_changed)
@@ -132,7 +140,7 @@ class MainWindow(QMainWindow):
     def _build_menus_and_status(self) -> None:
         """The menu bar, the toolbar and the status bar, from the actions and the docks."""
         docks = [self.inspector_dock, self.io_dock, self.step_dock, self.memory_dock, self.training_dock,
-                 self.results_dock]
+                 self.results_dock, self.lessons_dock]
         submenus = build_menu_bar(self.menuBar(), self.actions_by_name, [dock.toggleViewAction() for dock in docks])
         self.files.fill_menus(submenus["recent"], submenus["examples"])
         build_toolbar(self, self.actions_by_name)
@@ -140,6 +148,7 @@ class MainWindow(QMainWindow):
         self.trainer.started.connect(self.status.on_moment_changed)  # first: a message of the moment before goes
         self.trainer.ended.connect(self.status.on_moment_changed)
         self.training_hooks.connect()
+        self.lessons.connect()
         self.output_status = QLabel()
         self.output_status.setObjectName("outputStatus")
         self.zoom_status = QLabel()
@@ -261,6 +270,7 @@ class MainWindow(QMainWindow):
             # Stop cleanly first: the run lands in the document, then we ask about unsaved work. A trainer
             # that does not answer is ended by its deadline; Close waits at most STOP_WAIT_MS in all.
             self.trainer.stop(wait=True)
+        self.lessons.flush()  # the lesson's work is kept whatever is answered below
         if not self.files.maybe_save():
             self.closing = False
             event.ignore()

@@ -36,7 +36,7 @@ MENUS: list[tuple[str, list[Item]]] = [
     ("&Network", ["add_layer", "insert_layer", "delete", None, "neuron_more", "neuron_fewer", None,
                   "edit_matrix", "build_samples", None, "train"]),
     ("&Step", ["step", "step_back", "run_forward", "run_backward", "reset_steps", "stop_stepping"]),
-    ("&Help", ["guide", "shortcuts", "about"]),
+    ("&Help", ["lessons", "guide", "shortcuts", "about"]),
 ]
 
 TOOLBAR: tuple[str | None, ...] = (

@@ -1,0 +1,86 @@
+"""One page of a lesson: where it is in the lesson, its text, its task, and the way back and on.
+
+The page only shows and asks: moving to a page, starting it again and going back to the list are signals the
+lessons room answers (it owns the settings, the open network and the unsaved-changes question).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+
+from nnstudio.lessons.lesson_file import Lesson, Page
+from nnstudio.ui.panels.lessons.task_box import Grade, TaskBox
+
+
+class PageView(QWidget):
+    """The page being read. `page_requested(index)`: Back or Next; `restart_requested`: this page's network
+    again; `list_requested`: back to all lessons."""
+
+    page_requested = Signal(int)
+    restart_requested = Signal()
+    list_requested = Signal()
+
+    def __init__(self, grade: Grade, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lesson: Lesson | None = None
+        self.index = 0
+        self.where = QLabel()
+        self.where.setObjectName("lessonWhere")
+        self.where.setWordWrap(True)
+        self.heading = QLabel()
+        self.heading.setObjectName("pageTitle")
+        self.heading.setWordWrap(True)
+        self.heading.setStyleSheet("font-size: 14pt; font-weight: 600;")
+        self.text = QTextBrowser()
+        self.text.setObjectName("pageText")
+        self.text.setOpenExternalLinks(False)
+        self.text.setMinimumHeight(120)
+        self.task_box = TaskBox(grade)
+
+        self.all_button = QPushButton("All lessons")
+        self.all_button.setObjectName("allLessons")
+        self.back_button = QPushButton("◀ Back")
+        self.back_button.setObjectName("pageBack")
+        self.next_button = QPushButton("Next ▶")
+        self.next_button.setObjectName("pageNext")
+        self.restart_button = QPushButton("Start page again")
+        self.restart_button.setObjectName("pageRestart")
+        self.restart_button.setToolTip("Open this page's network again, as the page starts it (your changes to the "
+                                       "open network can be undone)")
+        top = QHBoxLayout()
+        top.addWidget(self.where, 1)
+        top.addWidget(self.all_button)
+        moves = QHBoxLayout()
+        moves.addWidget(self.back_button)
+        moves.addWidget(self.restart_button)
+        moves.addStretch(1)
+        moves.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.task_box)
+        layout.addLayout(moves)
+        self.back_button.clicked.connect(lambda: self.page_requested.emit(self.index - 1))
+        self.next_button.clicked.connect(lambda: self.page_requested.emit(self.index + 1))
+        self.restart_button.clicked.connect(self.restart_requested.emit)
+        self.all_button.clicked.connect(self.list_requested.emit)
+
+    @property
+    def page(self) -> Page | None:
+        return self.lesson.pages[self.index] if self.lesson is not None else None
+
+    def show_page(self, lesson: Lesson, index: int) -> None:
+        """Show page `index` of `lesson`, its task unchecked."""
+        self.lesson, self.index = lesson, index
+        page = lesson.pages[index]
+        self.where.setText(f"{lesson.title} · page {index + 1} of {len(lesson.pages)}")
+        self.heading.setText(page.title)
+        self.text.setMarkdown(page.text)
+        self.back_button.setEnabled(index > 0)
+        last = index == len(lesson.pages) - 1
+        self.next_button.setText("Finish" if last else "Next ▶")
+        self.restart_button.setVisible(lesson.network_page(index) is not None)
+        self.task_box.show_task(page.task)
