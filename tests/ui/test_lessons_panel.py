@@ -8,7 +8,7 @@ worked out in the test.
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from nnstudio.lessons.working_copies import working_path
 from nnstudio.ui.selection import ItemKey
@@ -163,3 +163,16 @@ def test_a_bad_lesson_file_is_refused_by_field_and_the_network_stays(qtbot, make
     message = error_shown(window)
     assert "broken.md" in message and "pages[0].task.checks[0].value" in message
     assert window.document.project is before and window.lessons.lesson is None
+
+
+def test_opening_a_page_network_leaves_one_inspector_showing(qtbot, make_window):
+    """The Inspector rebuilds its body for the new network. The old body used to stay shown until deleteLater's
+    turn, which a nested event loop (a script, a modal dialog) does not give it: both were drawn over each other."""
+    window = make_window()
+    window.lessons.show_lessons()
+    window.lessons.start("cosine-memory")
+    for _ in range(5):  # the Inspector's refresh timer fires and the new body is shown; deletions wait, as they
+        QApplication.processEvents()  # do in a nested loop
+    bodies = [child for child in window.inspector.children()
+              if isinstance(child, QWidget) and child.isVisibleTo(window.inspector) and child.layout() is not None]
+    assert len(bodies) == 1

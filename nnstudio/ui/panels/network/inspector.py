@@ -88,6 +88,7 @@ class InspectorPanel(QWidget):
         self._values_of, self._z, self._a = None, None, None
         if self._body is not None:
             self._layout.removeWidget(self._body)
+            self._body.hide()  # until deleteLater's turn comes it would be drawn under the new body
             self._body.deleteLater()
         body = QWidget()
         form = QFormLayout(body)
