@@ -3,13 +3,18 @@
 Why a fixed set and not expressions: a lesson is a file anyone may hand a learner, and a grading script
 runs it on a student's network; every condition is one of these, checked by nnstudio/lessons/grading.py,
 and nothing a file holds is ever run as code. Layers, neurons and inputs are counted from 1, as the
-canvas names them (b1 is layer 1's bias vector, "b1[2]" its second neuron). docs/lessons.md lists them.
+canvas names them (b1 is layer 1's bias vector, "b1[2]" its second neuron); a class is counted from 0, as a
+dataset's labels are (MNIST's class 3 is the digit 3). An input is a list of numbers or CURRENT, the network's
+current input (what the Input panel or the Draw pad set, saved with the file): 784 listed pixels are not
+something a teacher can write or a learner read. docs/lessons.md lists them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Union
+
+import numpy as np
 
 from nnstudio.core.activations import ACTIVATIONS, ALIASES
 from nnstudio.core.errors import shorten
@@ -27,11 +32,15 @@ QUANTITIES = ("z", "a", "delta", "dL/dw", "dL/db")
 #: Datasets an accuracy check may name: the built-in sets and typed functions, never a file's path (a lesson
 #: is handed around; it must not make a grader read a file of the grader's computer).
 DATASETS = tuple(IMAGE_SETS) + tuple(TOY_SETS)
+#: An input given as this string is the network's current input (Project.input), not a list of numbers.
+CURRENT = "current"
+#: What a check's input is: the numbers it lists, or CURRENT.
+Given = Union[tuple[float, ...], str]
 
 
 @dataclass(frozen=True)
 class OutputCheck:
-    input: tuple[float, ...]
+    input: Given
     value: tuple[float, ...] | None = None
     below: float | None = None
     above: float | None = None
@@ -104,9 +113,30 @@ class AnswerCheck:
     quantity: str
     layer: int
     neuron: int
-    x: tuple[float, ...]
+    x: Given
     target: tuple[float, ...] | None = None
     input: int | None = None  # which input of the neuron, for dL/dw
+    tolerance: float = DEFAULT_TOLERANCE
+
+
+@dataclass(frozen=True)
+class ClassCheck:
+    """The class the network answers (its largest output) for an input, counted from 0."""
+
+    input: Given
+    is_: int
+
+
+@dataclass(frozen=True)
+class UnitCheck:
+    """A neuron's activation a for an input: the output check for any layer, one neuron."""
+
+    layer: int
+    neuron: int
+    input: Given
+    value: float | None = None
+    below: float | None = None
+    above: float | None = None
     tolerance: float = DEFAULT_TOLERANCE
 
 
@@ -127,7 +157,7 @@ def answer_name(check: AnswerCheck) -> str:
 
 
 Check = Union[OutputCheck, WeightCheck, RowCheck, BiasCheck, SizeCheck, ActivationCheck, InputsCheck, LayersCheck,
-              LossCheck, PhaseCheck, AnswerCheck, AccuracyCheck]
+              LossCheck, PhaseCheck, AnswerCheck, ClassCheck, UnitCheck, AccuracyCheck]
 
 
 def _tolerance(data: Mapping, field: str) -> float:
@@ -147,11 +177,20 @@ def _layer(data: Mapping, field: str) -> int:
     return whole(data["layer"], f"{field}.layer", 1, MAX_LAYERS)
 
 
+def _given(value: Any, field: str) -> Given:
+    """An input: CURRENT, or a list of numbers (read as `numbers` reads it, with its messages)."""
+    if isinstance(value, (list, np.ndarray)):
+        return numbers(value, field)
+    if value == CURRENT:
+        return CURRENT
+    raise LessonFileError(field, f'expected a list of 1 to {MAX_SIZE:,} numbers or "{CURRENT}", got {shown(value)}')
+
+
 def _output(data: Mapping, field: str) -> OutputCheck:
     exact_keys(data, field, ("check", "input"), ("value", "below", "above", "tolerance"))
     kind = _one_of(data, field, ("value", "below", "above"))
     reader = numbers if kind == "value" else number
-    return OutputCheck(numbers(data["input"], f"{field}.input"), **{kind: reader(data[kind], f"{field}.{kind}")},
+    return OutputCheck(_given(data["input"], f"{field}.input"), **{kind: reader(data[kind], f"{field}.{kind}")},
                        tolerance=_tolerance(data, field))
 
 
@@ -215,8 +254,21 @@ def _answer(data: Mapping, field: str) -> AnswerCheck:
     if quantity not in ("z", "a") and "target" not in data:
         raise LessonFileError(field, f"'target' is missing: {quantity} needs a target to score against")
     return AnswerCheck(quantity, _layer(data, field), whole(data["neuron"], f"{field}.neuron"),
-                       numbers(data["x"], f"{field}.x"), optional(data, "target", numbers, field),
+                       _given(data["x"], f"{field}.x"), optional(data, "target", numbers, field),
                        optional(data, "input", whole, field), _tolerance(data, field))
+
+
+def _class(data: Mapping, field: str) -> ClassCheck:
+    exact_keys(data, field, ("check", "input", "is"))
+    return ClassCheck(_given(data["input"], f"{field}.input"), whole(data["is"], f"{field}.is", 0, MAX_SIZE - 1))
+
+
+def _unit(data: Mapping, field: str) -> UnitCheck:
+    exact_keys(data, field, ("check", "layer", "neuron", "input"), ("value", "below", "above", "tolerance"))
+    kind = _one_of(data, field, ("value", "below", "above"))
+    return UnitCheck(_layer(data, field), whole(data["neuron"], f"{field}.neuron"),
+                     _given(data["input"], f"{field}.input"), **{kind: number(data[kind], f"{field}.{kind}")},
+                     tolerance=_tolerance(data, field))
 
 
 def _accuracy(data: Mapping, field: str) -> AccuracyCheck:
@@ -235,7 +287,7 @@ def _accuracy(data: Mapping, field: str) -> AccuracyCheck:
 READERS: dict[str, Callable[[Mapping, str], Any]] = {
     "output": _output, "weight": _weight, "row": _row, "bias": _bias, "size": _size, "activation": _activation,
     "inputs": _count(InputsCheck, MAX_SIZE), "layers": _count(LayersCheck, MAX_LAYERS), "loss": _loss,
-    "phase": _phase, "answer": _answer, "accuracy": _accuracy,
+    "phase": _phase, "answer": _answer, "class": _class, "unit": _unit, "accuracy": _accuracy,
 }
 
 

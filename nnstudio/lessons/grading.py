@@ -4,11 +4,13 @@
     check_task(task, project, answers, phase)       and what only the window knows: the typed answer, the phase
 
 Every number comes from the core (nnstudio/core/trace.py: forward, trace_loss, backward), as the canvas and
-`nnstudio eval` show it, so a lesson can never disagree with the studio. Inputs in a check (`input`, `x`) go
+`nnstudio eval` show it, so a lesson can never disagree with the studio. Inputs a check lists (`input`, `x`) go
 into the network as they are: a stored input normalisation is not applied to them (lessons set networks by
-hand, and the formulas they teach start at the network's own input). The accuracy check is the exception: it
-scores the saved model as `nnstudio eval --dataset` does, normalisation included, recomputed from the weights
-and never read from the file's run records.
+hand, and the formulas they teach start at the network's own input). The current input ("current": what the
+Input panel or the Draw pad set, saved with the file) is fed as the canvas feeds it, normalisation applied
+(Project.network_input), so the check sees the numbers the learner sees. The accuracy check also applies it:
+it scores the saved model as `nnstudio eval --dataset` does, recomputed from the weights and never read from
+the file's run records.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import DenseLayer
 from nnstudio.core.project import Project
 from nnstudio.core.trace import backward, forward, trace_loss
-from nnstudio.lessons.check_types import (AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, Check, InputsCheck,
-                                          LayersCheck, LossCheck, OutputCheck, PhaseCheck, RowCheck, SizeCheck,
-                                          WeightCheck, answer_name)
+from nnstudio.lessons.check_types import (CURRENT, AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, Check,
+                                          ClassCheck, Given, InputsCheck, LayersCheck, LossCheck, OutputCheck,
+                                          PhaseCheck, RowCheck, SizeCheck, UnitCheck, WeightCheck, answer_name)
 from nnstudio.lessons.lesson_file import Task
+from nnstudio.training.metrics import predicted_classes
 
 PASS, FAIL, NOT_SHOWN = "pass", "fail", "not shown"
 WINDOW_ONLY = "(only the window can check this)"
 #: Test samples one forward pass of the accuracy check takes at once (bounded memory for MNIST's 10,000).
 CHUNK = 1024
+#: A listed input longer than this is named by its first values and its length (784 pixels fit no message).
+SHOWN_VALUES = 8
 
 
 @dataclass(frozen=True)
@@ -91,22 +96,84 @@ def _sized(project: Project, values: tuple[float, ...], what: str) -> np.ndarray
     return np.asarray(values, dtype=project.network.dtype)
 
 
+def input_text(given: Given) -> str:
+    """A check's input as a message names it, inside ŷ(…) or a1[2](…): "current input", "0.8333, 0.3333", or
+    for a long list its first values and its length ("0, 0, 0, 0, 0, 0, 0, 0, … (784 values)")."""
+    if given == CURRENT:
+        return "current input"
+    assert not isinstance(given, str)
+    if len(given) > SHOWN_VALUES:
+        return f"{_vector_text(given[:SHOWN_VALUES])}, … ({len(given)} values)"
+    return _vector_text(given)
+
+
+def _fed(project: Project, given: Given, what: str) -> np.ndarray:
+    """What the network is fed for a check's input: the current input as the canvas feeds it (normalised when
+    the project has a normalisation), a listed one as it is (checked against the network's input size)."""
+    if given == CURRENT:
+        return np.asarray(project.network_input(project.input), dtype=project.network.dtype)
+    assert not isinstance(given, str)
+    return _sized(project, given, what)
+
+
+def _against(name: str, got: float, check: OutputCheck | UnitCheck, wanted: float | None) -> list[str]:
+    """One value against the check's `value` (given here as `wanted`), `below` or `above`."""
+    if wanted is not None and not abs(got - wanted) <= check.tolerance:
+        shown, expected = _both(got, wanted)
+        return [f"{name} is {shown} but should be {expected}"]
+    if wanted is None and check.below is not None and not got < check.below:
+        shown, limit = _both(got, check.below)
+        return [f"{name} is {shown} but should stay under {limit}"]
+    if wanted is None and check.above is not None and not got > check.above:
+        shown, limit = _both(got, check.above)
+        return [f"{name} is {shown} but should be above {limit}"]
+    return []
+
+
 def _output(check: OutputCheck, project: Project) -> list[str]:
-    outputs = forward(project.network, _sized(project, check.input, "ŷ")).output
+    outputs = forward(project.network, _fed(project, check.input, "ŷ")).output
     many = len(outputs) > 1
     if check.value is not None and len(check.value) != len(outputs):
         raise _Wrong(f"the network gives {len(outputs)} outputs, the task expects {len(check.value)}")
-    failures = []
-    for index, got in enumerate(float(v) for v in outputs):
-        name = f"ŷ{index + 1 if many else ''}({_vector_text(check.input)})"
-        if check.value is not None and not abs(got - check.value[index]) <= check.tolerance:
-            shown, wanted = _both(got, check.value[index])
-            failures.append(f"{name} is {shown} but should be {wanted}")
-        elif check.below is not None and not got < check.below:
-            failures.append(f"{name} is {number_text(got)} but should stay under {number_text(check.below)}")
-        elif check.above is not None and not got > check.above:
-            failures.append(f"{name} is {number_text(got)} but should be above {number_text(check.above)}")
-    return failures
+    return [line for index, got in enumerate(float(v) for v in outputs)
+            for line in _against(f"ŷ{index + 1 if many else ''}({input_text(check.input)})", got, check,
+                                 None if check.value is None else check.value[index])]
+
+
+def _unit(check: UnitCheck, project: Project) -> list[str]:
+    """A neuron's activation a for the check's input, named as the canvas names it: a1[17](current input)."""
+    _neuron(project, check.layer, check.neuron)
+    step = forward(project.network, _fed(project, check.input, "a")).layers[check.layer - 1]
+    got = float(step.a[check.neuron - 1])
+    return _against(f"a{check.layer}[{check.neuron}]({input_text(check.input)})", got, check, check.value)
+
+
+def class_name(project: Project, index: int) -> str:
+    """A class by the file's output label, as the Draw tab names it ("7"), with its number when the label is a
+    name ("cat (class 3)"), else by its number. One output holds two classes (0 and 1) and its label names the
+    output, not a class, so it is not used."""
+    labels = project.output_labels if project.network.output_size > 1 else ()
+    if index < len(labels) and labels[index] != str(index):
+        return f"{labels[index]} (class {index})"
+    return str(index)
+
+
+def _class(check: ClassCheck, project: Project) -> list[str]:
+    """The class the network answers: its largest output (the first of equals), or for one output class 1
+    from 0.5 up, by the rule every view of the studio uses (training/metrics.py: predicted_classes)."""
+    net = project.network
+    if not net.layers:
+        raise _Wrong("the network has no layers yet, so no answer")
+    classes = max(net.output_size, 2)
+    if check.is_ >= classes:
+        raise _Wrong(f"the network tells {classes} classes apart (0 to {classes - 1}); there is no class {check.is_}")
+    outputs = forward(net, _fed(project, check.input, "the class")).output
+    got = int(predicted_classes(np.asarray(outputs)[None, :])[0])
+    if got == check.is_:
+        return []
+    where = "the current input" if check.input == CURRENT else f"({input_text(check.input)})"
+    return [f"the network answers {class_name(project, got)} for {where}, should answer "
+            f"{class_name(project, check.is_)}"]
 
 
 def _compare(name: str, got: float, wanted: float, tolerance: float) -> list[str]:
@@ -186,7 +253,7 @@ def answer_value(check: AnswerCheck, project: Project) -> float:
     what is missing (no layer 3, no bias, a target the loss refuses)."""
     net = project.network
     layer = _neuron(project, check.layer, check.neuron)
-    trace = forward(net, _sized(project, check.x, "x"))
+    trace = forward(net, _fed(project, check.x, "x"))
     row = check.neuron - 1
     if check.quantity in ("z", "a"):
         step = trace.layers[check.layer - 1]
@@ -255,7 +322,7 @@ def _accuracy(check: AccuracyCheck, project: Project) -> list[str]:
 EVALUATORS: dict[type, Callable[..., list[str]]] = {
     OutputCheck: _output, WeightCheck: _weight, RowCheck: _row, BiasCheck: _bias, SizeCheck: _size,
     ActivationCheck: _activation, InputsCheck: _inputs, LayersCheck: _layers, LossCheck: _loss,
-    AccuracyCheck: _accuracy,
+    ClassCheck: _class, UnitCheck: _unit, AccuracyCheck: _accuracy,
 }
 
 

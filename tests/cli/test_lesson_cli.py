@@ -95,7 +95,7 @@ def test_a_bad_lesson_or_file_is_refused_with_exit_2_and_one_line(files, tmp_pat
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         "nnstudio: error: bad.md: pages[0].task.checks[0].check: unknown check 'eval'; expected one of: output, "
-        "weight, row, bias, size, activation, inputs, layers, loss, phase, answer, accuracy"]
+        "weight, row, bias, size, activation, inputs, layers, loss, phase, answer, class, unit, accuracy"]
     result = run("check", "no-such-lesson", str(right))
     assert result.returncode == 2 and result.stderr.startswith("nnstudio: error: no shipped lesson called "
                                                                "'no-such-lesson'; lessons: ")
@@ -111,7 +111,9 @@ def test_lesson_list_names_each_shipped_lesson_with_its_pages_and_tasks():
     result = run("lesson", "list")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == names
+    listed = [line.split()[0] for line in lines]
+    assert sorted(listed) == names  # every file once, in the order the lessons are taught (shipped.COURSE)
+    assert listed[0] == "detector" and listed[-1] == "mnist-units"
     assert all(line.rstrip().endswith("tasks)") or line.rstrip().endswith("task)") for line in lines)
     assert run("lesson", "show").returncode == 2
 
@@ -130,3 +132,32 @@ def test_the_shipped_cosine_memory_lesson_passes_the_seeds_network_and_fails_a_z
     result = run("check", "cosine-memory", str(zeroed))
     assert result.returncode == 1, result.stdout
     assert "b1[1] = 0, should be −0.7071" in result.stdout
+
+
+def test_mnist_units_grades_the_saved_drawing_and_the_weight_that_reads_it(tmp_path):
+    project = load_example("mnist-mlp")  # its saved input is a drawn 7
+    stroke = np.zeros((28, 28))
+    stroke[4:24, 13:15] = 1.0  # a vertical stroke as the Draw pad gives it
+    drawn = project.replace(input=stroke.reshape(784))
+    net = drawn.network
+    w2 = net.layers[1].weights.copy()
+    w2[1, 49] = 10.0  # W2[2,50]: output 2, the digit 1, reads hidden unit 50
+    solved = tmp_path / "solved.nnstudio"
+    save_project(drawn.replace(network=net.with_layer(1, net.layers[1].replace(weights=w2, weight_text={}))), solved)
+    result = run("check", "mnist-units", str(solved), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == [
+        {"task": "type-z", "status": "not shown",
+         "messages": ["the value typed for z1[50] (only the window can check this)"]},
+        {"task": "make-it-fire", "status": "pass", "messages": []},
+        {"task": "answer-one", "status": "pass", "messages": []}]
+    only_drawn = tmp_path / "drawn.nnstudio"
+    save_project(drawn, only_drawn)
+    result = run("check", "mnist-units", str(only_drawn))
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.splitlines()[1:] == [
+        "pass  make-it-fire: Draw so that unit 50 answers a1[50] above 0.2",
+        "FAIL  answer-one: the network answers 0 for the current input, should answer 1"]
+    result = run("check", "mnist-units", "mnist-mlp")
+    assert result.returncode == 1, result.stdout
+    assert result.stdout.splitlines()[1] == "FAIL  make-it-fire: a1[50](current input) is 0 but should be above 0.2"

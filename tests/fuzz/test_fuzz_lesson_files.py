@@ -37,6 +37,11 @@ CHECKS = [
     {"check": "phase", "is": "backward"},
     {"check": "answer", "quantity": "dL/dw", "layer": 1, "neuron": 2, "input": 1, "x": [1, 0], "target": [1]},
     {"check": "accuracy", "dataset": "xor", "min": 0.75, "max_hidden_neurons": 4, "max_epochs": 100},
+    {"check": "output", "input": "current", "below": 0.5},
+    {"check": "class", "input": "current", "is": 1},
+    {"check": "class", "input": [0, 2], "is": 0},
+    {"check": "unit", "layer": 1, "neuron": 2, "input": "current", "above": 0.1},
+    {"check": "unit", "layer": 2, "neuron": 1, "input": [0, 2], "value": 1.2071, "tolerance": 1e-3},
 ]
 BLOCKS = [
     ("network", {"example": "cosine-memory"}),
@@ -46,13 +51,14 @@ BLOCKS = [
     ("task", {"id": "answers", "title": "Typed values", "checks": [
         {"check": "answer", "quantity": "delta", "layer": 2, "neuron": 1, "x": X[:2], "target": [1],
          "tolerance": 1e-3},
-        {"check": "answer", "quantity": "z", "layer": 1, "neuron": 1, "x": X[:2]}]}),
+        {"check": "answer", "quantity": "z", "layer": 1, "neuron": 1, "x": X[:2]},
+        {"check": "answer", "quantity": "a", "layer": 1, "neuron": 2, "x": "current"}]}),
     ("network", {"empty": 2}),
 ]
 HOSTILE = st.one_of(
     st.sampled_from([
         None, True, False, 0, -1, 1, 2, 3, 4097, 10**400, 2**63, 1e308, -1e308, 1e-320, 0.5, "", "relu", "eval",
-        "mnist", "xor", "circles", "function:x1", "dL/dw", "delta", "z", "\ud800", "x\u0000y", "\x1b[31m", "π" * 999,
+        "mnist", "xor", "circles", "function:x1", "dL/dw", "delta", "z", "current", "currant", "\ud800", "x\u0000y", "\x1b[31m", "π" * 999,
         "__import__('os')", "nan", [], {}, [[]], [None], [1e308, -1e308], list(range(40)), {"check": "layers"},
         {"example": "mnist-mlp"}, {"sizes": "4096-4096-4096"}, {"empty": 4096},
     ]),
@@ -151,7 +157,7 @@ def test_a_mutated_lesson_is_read_and_graded_or_refused_by_field(raw):
             if page.network is not None:
                 project = start_project(page.network)
             if page.task is not None and project is not None:
-                result = check_task(page.task, project, {"δ2[1]": 0.25, "z1[1]": 0.0}, "backward")
+                result = check_task(page.task, project, {"δ2[1]": 0.25, "z1[1]": 0.0, "a1[2]": 0.5}, "backward")
                 assert result.status in (PASS, FAIL, NOT_SHOWN) and result.task_id == page.task.id
                 assert all(isinstance(line, str) and line for line in result.lines)
         count("lesson files", "read and graded")

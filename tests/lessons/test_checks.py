@@ -11,10 +11,11 @@ import pytest
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
 from nnstudio.io import load_example
-from nnstudio.lessons.check_types import (AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, InputsCheck,
-                                          LayersCheck, LossCheck, OutputCheck, PhaseCheck, RowCheck, SizeCheck,
-                                          WeightCheck, answer_name)
-from nnstudio.lessons.grading import FAIL, NOT_SHOWN, PASS, check_answer, check_failures, check_task, number_text
+from nnstudio.lessons.check_types import (CURRENT, AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, ClassCheck,
+                                          InputsCheck, LayersCheck, LossCheck, OutputCheck, PhaseCheck, RowCheck,
+                                          SizeCheck, UnitCheck, WeightCheck, answer_name)
+from nnstudio.lessons.grading import (FAIL, NOT_SHOWN, PASS, answer_value, check_answer, check_failures, check_task,
+                                      number_text)
 from nnstudio.lessons.lesson_file import Task
 from tests.support import reference
 
@@ -164,3 +165,119 @@ def test_accuracy_is_recomputed_from_the_weights_on_xor():
 def test_numbers_are_shown_with_a_real_minus_and_four_decimals():
     assert [number_text(v) for v in (0.0, -1 / R2, 1.2071067812, 0.5, 2.0, 1e-5, -3e7, math.inf)] == [
         "0", "−0.7071", "1.2071", "0.5", "2", "1e-05", "−3e+07", "∞"]
+
+
+# --- the current input, and the class and unit checks ---------------------------------------------------------------
+
+def _tiny(x: list[float], labels: tuple[str, ...] = (), normalisation: dict | None = None) -> Project:
+    """2-2-3 by hand: a1 = relu(W1·x + b1) with W1 = [[1, 0], [0, 2]], b1 = (0, −1); ŷ = W2·a1 (identity) with
+    W2 = [[1, 0], [0, 1], [1, −1]], no bias. For x = (3, 1): a1 = (3, 1), ŷ = (3, 1, 2), class 0; for x = (1, 1):
+    a1 = (1, 1), ŷ = (1, 1, 0), a tie of classes 0 and 1."""
+    layers = (DenseLayer(np.array([[1.0, 0], [0, 2]]), np.array([0.0, -1]), "relu"),
+              DenseLayer(np.array([[1.0, 0], [0, 1], [1, -1]]), None, "identity"))
+    return Project(Network(2, layers), input=np.array(x, float), output_labels=labels, normalisation=normalisation)
+
+
+def test_the_class_is_the_largest_output_counted_from_0_and_a_tie_goes_to_the_first():
+    three_one = _tiny([3, 1])
+    assert check_failures(ClassCheck(CURRENT, 0), three_one) == []
+    assert check_failures(ClassCheck(CURRENT, 2), three_one) == [
+        "the network answers 0 for the current input, should answer 2"]
+    assert check_failures(ClassCheck((1.0, 1.0), 0), three_one) == []  # ŷ = (1, 1, 0): the first of equals
+    assert check_failures(ClassCheck((1.0, 1.0), 1), three_one) == ["the network answers 0 for (1, 1), should answer 1"]
+    # x = (0, 3): a1 = (0, 5), ŷ = (0, 5, −5): class 1
+    assert check_failures(ClassCheck((0.0, 3.0), 1), three_one) == []
+    assert check_failures(ClassCheck(CURRENT, 3), three_one) == [
+        "the network tells 3 classes apart (0 to 2); there is no class 3"]
+    assert check_failures(ClassCheck((1.0, 2.0, 3.0), 0), three_one) == [
+        "the class: the network takes 2 inputs, the task gives 3"]
+    assert check_failures(ClassCheck(CURRENT, 0), Project(Network(2, ()))) == [
+        "the network has no layers yet, so no answer"]
+
+
+def test_a_class_is_named_by_the_files_labels_when_they_are_names():
+    named = _tiny([3, 1], ("cat", "dog", "bird"))
+    assert check_failures(ClassCheck(CURRENT, 1), named) == [
+        "the network answers cat (class 0) for the current input, should answer dog (class 1)"]
+    digits = _tiny([3, 1], ("0", "1", "2"))
+    assert check_failures(ClassCheck(CURRENT, 2), digits) == [
+        "the network answers 0 for the current input, should answer 2"]
+
+
+def test_one_sigmoid_output_says_class_1_from_one_half_up():
+    # ŷ = σ(x1 − x2): σ(0) = ½ is class 1, σ(−0.1) < ½ class 0
+    one = Project(Network(2, (DenseLayer(np.array([[1.0, -1]]), None, "sigmoid"),)), input=np.array([2.0, 2.0]))
+    assert check_failures(ClassCheck(CURRENT, 1), one) == []
+    assert check_failures(ClassCheck((0.0, 0.1), 1), one) == ["the network answers 0 for (0, 0.1), should answer 1"]
+    assert check_failures(ClassCheck(CURRENT, 2), one) == [
+        "the network tells 2 classes apart (0 to 1); there is no class 2"]
+
+
+def test_a_unit_check_reads_any_neurons_activation():
+    project = _tiny([3, 1])  # a1 = (3, 1), a2 = ŷ = (3, 1, 2)
+    assert check_failures(UnitCheck(1, 1, CURRENT, above=2.5), project) == []
+    assert check_failures(UnitCheck(1, 2, CURRENT, above=2), project) == [
+        "a1[2](current input) is 1 but should be above 2"]
+    assert check_failures(UnitCheck(1, 2, CURRENT, below=1), project) == [
+        "a1[2](current input) is 1 but should stay under 1"]
+    assert check_failures(UnitCheck(2, 3, CURRENT, value=2.0), project) == []
+    # x = (0.2, 0.4): z1[2] = 0.8 − 1 < 0, so a1[2] = 0
+    assert check_failures(UnitCheck(1, 2, (0.2, 0.4), value=0.1, tolerance=1e-3), project) == [
+        "a1[2](0.2, 0.4) is 0 but should be 0.1"]
+    assert check_failures(UnitCheck(1, 3, CURRENT, value=0), project) == ["layer 1 has 2 neurons; there is no neuron 3"]
+    assert check_failures(UnitCheck(3, 1, CURRENT, value=0), project) == ["the network has no layer 3 (it has 2)"]
+    # values that agree to 4 decimals are shown with as many as it takes to tell them apart
+    assert check_failures(UnitCheck(1, 2, (0.0, 1.00002), below=1.00001), project) == [
+        "a1[2](0, 1) is 1.00004 but should stay under 1.00001"]
+
+
+def test_the_current_input_is_normalised_as_the_canvas_feeds_it_and_a_listed_one_is_not():
+    # standard normalisation (x − offset)/scale with offset (1, 1), scale (2, 4): the raw input (7, 9) is fed as
+    # (3, 2), so a1 = (3, 3), ŷ = (3, 3, 0); the raw (7, 9) listed is fed as it is: a1 = (7, 17).
+    norm = {"kind": "standard", "offset": np.array([1.0, 1.0]), "scale": np.array([2.0, 4.0])}
+    project = _tiny([7, 9], normalisation=norm)
+    fed = (np.array([7.0, 9.0]) - 1) / np.array([2.0, 4.0])
+    assert fed.tolist() == [3, 2]
+    assert check_failures(UnitCheck(1, 2, CURRENT, value=2 * 2 - 1), project) == []
+    assert check_failures(UnitCheck(1, 2, (7.0, 9.0), value=2 * 9 - 1), project) == []
+    assert check_failures(OutputCheck(CURRENT, value=(3, 3, 0)), project) == []
+    assert check_failures(OutputCheck(CURRENT, below=2.5), project) == [
+        "ŷ1(current input) is 3 but should stay under 2.5", "ŷ2(current input) is 3 but should stay under 2.5"]
+    assert answer_value(AnswerCheck("z", 1, 2, CURRENT), project) == 2 * 2 - 1
+    assert answer_value(AnswerCheck("z", 1, 2, (7.0, 9.0)), project) == 2 * 9 - 1
+    assert check_answer(AnswerCheck("z", 1, 2, CURRENT, tolerance=1e-9), project, 3.0) == ()
+    assert check_answer(AnswerCheck("z", 1, 2, CURRENT, tolerance=1e-9), project, 17.0) == (
+        "you typed z1[2] = 17; that is too high",)
+
+
+def _stroke() -> np.ndarray:
+    """What the Draw pad makes of one vertical stroke (core/digits.py: mnist_like fits it into 20×20 and centres
+    it): rows 4 to 23, columns 13 and 14 of the 28×28 image at full ink."""
+    image = np.zeros((28, 28))
+    image[4:24, 13:15] = 1.0
+    return image.reshape(784)
+
+
+def test_mnist_mlp_unit_50_for_a_drawn_stroke_worked_with_plain_numpy():
+    project = load_example("mnist-mlp").replace(input=_stroke())
+    w1, b1 = project.network.layers[0].weights, project.network.layers[0].bias
+    w2, b2 = project.network.layers[1].weights, project.network.layers[1].bias
+    a1 = np.maximum(w1 @ _stroke() + b1, 0)
+    answer = int(np.argmax(w2 @ a1 + b2))  # softmax keeps the order of its inputs
+    assert 0.2 < a1[49] < 0.5 and answer != 1
+    assert check_failures(UnitCheck(1, 50, CURRENT, above=0.2), project) == []
+    assert check_failures(UnitCheck(1, 50, CURRENT, value=float(a1[49]), tolerance=1e-12), project) == []
+    assert check_failures(UnitCheck(1, 50, CURRENT, above=0.5), project) == [
+        f"a1[50](current input) is {number_text(float(a1[49]))} but should be above 0.5"]
+    assert check_answer(AnswerCheck("z", 1, 50, CURRENT, tolerance=1e-12), project, float(w1[49] @ _stroke())) == ()
+    assert check_failures(ClassCheck(CURRENT, answer), project) == []
+    assert check_failures(ClassCheck(CURRENT, 1), project) == [
+        f"the network answers {answer} for the current input, should answer 1"]
+    assert check_failures(ClassCheck(tuple(np.zeros(784)), 3), project) == [
+        f"the network answers {int(np.argmax(b2))} for (0, 0, 0, 0, 0, 0, 0, 0, … (784 values)), should answer 3"]
+    w2 = w2.copy()
+    w2[1, 49] = 10.0  # output neuron 2, the digit 1, reads unit 50
+    assert int(np.argmax(w2 @ a1 + b2)) == 1
+    net = project.network
+    wired = project.replace(network=net.with_layer(1, net.layers[1].replace(weights=w2, weight_text={})))
+    assert check_failures(ClassCheck(CURRENT, 1), wired) == []

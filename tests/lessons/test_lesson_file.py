@@ -7,7 +7,8 @@ import json
 import pytest
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.lessons.check_types import AnswerCheck, BiasCheck, OutputCheck, PhaseCheck, answer_name
+from nnstudio.lessons.check_types import (CURRENT, AnswerCheck, BiasCheck, ClassCheck, OutputCheck, PhaseCheck,
+                                          UnitCheck, answer_name)
 from nnstudio.lessons.fields import LessonFileError
 from nnstudio.lessons.lesson_file import MAX_FILE, MAX_PAGES, NetworkStart, parse_lesson, start_project
 from nnstudio.lessons.shipped import read_lesson_file
@@ -91,6 +92,20 @@ def test_a_good_lesson_gives_its_pages_networks_and_tasks():
     assert phase == PhaseCheck("backward")
 
 
+def test_the_current_input_and_the_class_and_unit_checks_are_read_into_values():
+    task = _task({"check": "class", "input": "current", "is": 0},
+                 {"check": "class", "input": [0.5, 1], "is": 3.0},
+                 {"check": "unit", "layer": 1, "neuron": 17, "input": "current", "above": 2},
+                 {"check": "unit", "layer": 2, "neuron": 1, "input": [1, 0], "value": -0.5, "tolerance": 0.01},
+                 {"check": "output", "input": "current", "value": [0.2, 0.8]},
+                 {"check": "answer", "quantity": "a", "layer": 1, "neuron": 2, "x": "current"})
+    checks = parse_lesson(_lesson_text(task).encode()).tasks[0].checks
+    assert checks == (ClassCheck(CURRENT, 0), ClassCheck((0.5, 1.0), 3),
+                      UnitCheck(1, 17, CURRENT, above=2.0), UnitCheck(2, 1, (1.0, 0.0), value=-0.5, tolerance=0.01),
+                      OutputCheck(CURRENT, value=(0.2, 0.8)), AnswerCheck("a", 1, 2, CURRENT))
+    assert CURRENT == "current" and answer_name(checks[-1]) == "a1[2]"
+
+
 def test_the_network_blocks_open_the_networks_they_name():
     lesson = parse_lesson(GOOD.encode("utf-8"))
     example, built, empty = (start_project(page.network) for page in lesson.pages)
@@ -137,7 +152,7 @@ def test_a_file_without_front_matter_or_pages_is_refused():
 @pytest.mark.parametrize("check, field, reason", [
     ({"check": "eval", "code": "1"}, "pages[0].task.checks[0].check",
      "unknown check 'eval'; expected one of: output, weight, row, bias, size, activation, inputs, layers, loss, "
-     "phase, answer, accuracy"),
+     "phase, answer, class, unit, accuracy"),
     ({"check": "bias", "layer": 1, "value": 1, "tolerance": "x"}, "pages[0].task.checks[0].tolerance",
      'expected a number ≥ 0, got "x"'),
     ({"check": "bias", "layer": 1, "value": 1, "tolerance": -1}, "pages[0].task.checks[0].tolerance",
@@ -167,6 +182,38 @@ def test_a_file_without_front_matter_or_pages_is_refused():
      "expected a fraction from 0 to 1"),
     ("bias", "pages[0].task.checks[0]", 'expected a JSON object, got "bias"'),
     ({"layer": 1}, "pages[0].task.checks[0]", "'check' is missing"),
+    # "current" and the checks that use it: class and unit
+    ({"check": "output", "input": "currant", "below": 1}, "pages[0].task.checks[0].input",
+     'expected a list of 1 to 4,096 numbers or "current", got "currant"'),
+    ({"check": "answer", "quantity": "z", "layer": 1, "neuron": 1, "x": 3}, "pages[0].task.checks[0].x",
+     'expected a list of 1 to 4,096 numbers or "current", got 3'),
+    ({"check": "loss", "input": "current", "target": [1], "below": 1}, "pages[0].task.checks[0].input",
+     'expected a list of 1 to 4,096 numbers, got "current"'),  # the loss takes listed inputs only
+    ({"check": "class", "input": "current", "is": -1}, "pages[0].task.checks[0].is",
+     "expected a whole number from 0 to 4,095, got -1"),
+    ({"check": "class", "input": "current", "is": 1.5}, "pages[0].task.checks[0].is",
+     "expected a whole number from 0 to 4,095, got 1.5"),
+    ({"check": "class", "input": "current", "is": "1"}, "pages[0].task.checks[0].is",
+     'expected a whole number from 0 to 4,095, got "1"'),
+    ({"check": "class", "input": "current"}, "pages[0].task.checks[0]", "'is' is missing"),
+    ({"check": "class", "input": "current", "is": 1, "value": 1}, "pages[0].task.checks[0].value",
+     "unknown field; expected one of: check, input, is"),
+    ({"check": "class", "input": None, "is": 1}, "pages[0].task.checks[0].input",
+     'expected a list of 1 to 4,096 numbers or "current", got null'),
+    ({"check": "unit", "layer": 1, "neuron": 2, "input": "current"}, "pages[0].task.checks[0]",
+     "expected exactly one of: value, below, above; got none"),
+    ({"check": "unit", "layer": 1, "neuron": 2, "input": "current", "above": 1, "below": 2},
+     "pages[0].task.checks[0]", "expected exactly one of: value, below, above; got below, above"),
+    ({"check": "unit", "layer": 1, "neuron": 2, "input": "current", "value": [1]}, "pages[0].task.checks[0].value",
+     "expected a number, got [1]"),
+    ({"check": "unit", "layer": 1, "neuron": 0, "input": "current", "above": 1}, "pages[0].task.checks[0].neuron",
+     "expected a whole number from 1 to 4,096, got 0"),
+    ({"check": "unit", "layer": 1, "input": "current", "above": 1}, "pages[0].task.checks[0]", "'neuron' is missing"),
+    ({"check": "unit", "layer": 1, "neuron": 1, "input": "current", "above": 1, "quantity": "z"},
+     "pages[0].task.checks[0].quantity", "unknown field; expected one of: check, layer, neuron, input, value, "
+                                         "below, above, tolerance"),
+    ({"check": "unit", "layer": 1, "neuron": 1, "input": "CURRENT", "above": 1}, "pages[0].task.checks[0].input",
+     'expected a list of 1 to 4,096 numbers or "current", got "CURRENT"'),
 ])
 def test_each_malformed_check_is_refused_naming_its_field(check, field, reason):
     error = _refusal(_lesson_text(_task(check)))

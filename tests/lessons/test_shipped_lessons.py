@@ -44,7 +44,7 @@ def answers_for(task, values: dict[str, float]) -> dict[str, float]:
 def test_every_shipped_lesson_parses_with_its_tasks():
     names = list_lessons()
     assert set(names) >= {"detector", "cosine-memory", "unit-length", "forward", "loss-and-delta", "backprop",
-                          "update", "xor"}
+                          "update", "xor", "mnist-units"}
     for name in names:
         lesson = load_lesson(name)
         assert lesson.name == name and any(page.task for page in lesson.pages)
@@ -94,3 +94,52 @@ def test_detector_xor_and_update_pass_their_solutions_and_name_what_is_wrong():
     task = load_lesson("update").pages[0].task
     assert check_task(task, updated).status == "pass"
     assert check_task(task, load_example("backprop-4-2-3")).status == "fail"  # not updated yet
+
+
+def drawn_stroke() -> np.ndarray:
+    """A vertical stroke as the Draw pad gives it (fitted into 20×20 and centred): rows 4–23, columns 13–14."""
+    image = np.zeros((28, 28))
+    image[4:24, 13:15] = 1.0
+    return image.reshape(784)
+
+
+def with_output_layer(project: Project, weights: np.ndarray | None = None, bias: np.ndarray | None = None) -> Project:
+    net = project.network
+    layer = net.layers[1]
+    changed = layer.replace(weights=layer.weights if weights is None else weights,
+                            bias=layer.bias if bias is None else bias, weight_text={}, bias_text={})
+    return project.replace(network=net.with_layer(1, changed))
+
+
+def test_mnist_units_passes_a_drawn_stroke_read_by_output_1_and_names_what_is_wrong():
+    lesson = load_lesson("mnist-units")
+    assert lesson.pages[0].network is not None and lesson.pages[0].network.example == "mnist-mlp"
+    type_z, fire, answer_one = lesson.tasks
+    assert (type_z.id, fire.id, answer_one.id) == ("type-z", "make-it-fire", "answer-one")
+    example = load_example("mnist-mlp")  # its input is a drawn 7
+    w1, b1 = example.network.layers[0].weights, example.network.layers[0].bias
+    x = drawn_stroke()
+    z50 = float(w1[49] @ x + b1[49])  # unit 50, by hand
+    assert 0.39 < z50 < 0.40 and float(w1[49] @ example.input + b1[49]) < 0  # the 7 leaves unit 50 at 0
+    stroke = example.replace(input=x)
+    w2 = example.network.layers[1].weights.copy()
+    w2[1, 49] = 10.0  # W2[2,50]: output neuron 2 is the digit 1
+    solved = with_output_layer(stroke, weights=w2)
+    for task in lesson.tasks:
+        assert check_task(task, solved, {"z1[50]": z50}).status == "pass", task.id
+    # type-z: any drawing, the 7 too; a slip is named with the typed value
+    z7 = float(w1[49] @ example.input + b1[49])
+    assert check_task(type_z, example, {"z1[50]": z7}).status == "pass"
+    assert check_task(type_z, stroke, {"z1[50]": z50 + 0.01}).lines == (
+        f"you typed z1[50] = {z50 + 0.01:.4f}; that is too high",)
+    assert check_task(type_z, stroke).status == "not shown"
+    # make-it-fire: the 7 does not fire unit 50
+    assert check_task(fire, example).lines == ("a1[50](current input) is 0 but should be above 0.2",)
+    # answer-one: the stroke fires unit 50 but nothing reads it yet; a raised output bias is not the way
+    assert check_task(answer_one, stroke).lines == ("the network answers 0 for the current input, should answer 1",)
+    biased = with_output_layer(stroke, bias=np.array([0, 10.0, 0, 0, 0, 0, 0, 0, 0, 0]))
+    assert check_task(answer_one, biased).lines == ("b2[2] = 10, should be 0",)
+    wired_7 = with_output_layer(example, weights=w2)
+    assert check_task(answer_one, wired_7).lines == (
+        "the network answers 7 for the current input, should answer 1",
+        "a1[50](current input) is 0 but should be above 0.2")

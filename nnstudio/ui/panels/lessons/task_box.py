@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPush
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
 from nnstudio.lessons.check_types import AnswerCheck, answer_name
-from nnstudio.lessons.grading import FAIL, PASS, TaskResult
+from nnstudio.lessons.grading import CURRENT, FAIL, PASS, TaskResult, input_text
 from nnstudio.lessons.lesson_file import Task
 
 Grade = Callable[[Task, dict[str, float]], TaskResult]
@@ -120,8 +120,8 @@ class TaskBox(QWidget):
                 field = QLineEdit()
                 field.setObjectName(f"answer:{name}")
                 field.setPlaceholderText("a number or expression")
-                field.setToolTip(f"Your value of {name} for x = ({', '.join(f'{v:g}' for v in check.x)}); "
-                                 "Enter checks")
+                where = "the current input" if check.x == CURRENT else f"x = ({input_text(check.x)})"
+                field.setToolTip(f"Your value of {name} for {where}; Enter checks")
                 field.returnPressed.connect(self.check)
                 field.textChanged.connect(lambda _text: self.refresh())
                 self.fields[name] = field
