@@ -113,15 +113,32 @@ def training(app: QApplication, settings: QSettings, out: Path) -> None:
     window.close()
 
 
+def lessons(app: QApplication, settings: QSettings, out: Path) -> None:
+    """The cosine-memory lesson at its second task, checked with a bias that is close but not −1/√2."""
+    window = window_for(app, settings, None)
+    window.actions_by_name["lessons"].trigger()
+    window.lessons.start("cosine-memory")
+    window.lessons.go_to(1)
+    window.document.set_all_biases(1, "-0.7")
+    window.lessons_panel.page_view.task_box.check()
+    settle(app, 0.3)
+    shot(window, out / "lessons.png")
+    window.document.mark_clean()
+    window.close()
+
+
 PICTURES: list[tuple[str, Callable[[QApplication, QSettings, Path], None]]] = [
     ("overview", overview), ("new-network", new_network), ("typing", typing), ("stepping", stepping),
-    ("training", training),
+    ("training", training), ("lessons", lessons),
 ]
 
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else ROOT / "docs" / "images"
     out.mkdir(parents=True, exist_ok=True)
+    # The lesson's working network is kept in the user data folder: a scratch one here, not the person's own.
+    scratch = tempfile.mkdtemp()
+    os.environ["XDG_DATA_HOME"] = os.environ["APPDATA"] = scratch
     app = QApplication.instance() or QApplication(sys.argv[:1])
     # A fresh settings file: the window as a new user first sees it.
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)

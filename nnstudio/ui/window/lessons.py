@@ -75,7 +75,8 @@ class Lessons:
         # (lesson, network page) whose network the document holds, if it holds a lesson's at all
         self.open_key: tuple[str, int] | None = None
         self._opening = False
-        self._save_timer = QTimer()
+        # The window's child: it ends with the window, and never fires at a window already gone.
+        self._save_timer = QTimer(window if isinstance(window, QWidget) else None)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self.flush)
