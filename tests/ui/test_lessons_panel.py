@@ -176,3 +176,23 @@ def test_opening_a_page_network_leaves_one_inspector_showing(qtbot, make_window)
     bodies = [child for child in window.inspector.children()
               if isinstance(child, QWidget) and child.isVisibleTo(window.inspector) and child.layout() is not None]
     assert len(bodies) == 1
+
+
+def test_a_lesson_file_of_ones_own_opens_and_is_checked(qtbot, make_window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    path = tmp_path / "threshold.md"
+    path.write_text('---\nname: threshold\ntitle: A threshold\n---\n# One bias\nSet b1 = 1/2.\n```network\n'
+                    '{"sizes": "2-1", "output": "identity", "init": "zeros"}\n```\n```task\n{"id": "b", "title": '
+                    '"Set b1 to 1/2", "checks": [{"check": "bias", "layer": 1, "value": 0.5}]}\n```\n', encoding="utf-8")
+    window = make_window()
+    person = Counted(qtbot)
+    open_lessons(person, window)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kw: (str(path), ""))
+    person.click(window.lessons_panel.list_view.file_button)
+    assert window.lessons_panel.page_view.heading.text() == "One bias"
+    assert window.document.project.network.sizes == [2, 1]
+    assert check_task(person, window) == "fail" and "b1[1] = 0, should be 0.5" in result_text(window)
+    select(person, window, ItemKey("layer", 1))
+    type_cell(person, window, "1/2", then=ItemKey("layer", 1))
+    assert window.lessons_panel.page_view.task_box.status.status == "pass"

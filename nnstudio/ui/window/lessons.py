@@ -171,7 +171,8 @@ class Lessons:
             self.open_file(path)
 
     def open_file(self, path: str) -> bool:
-        """A lesson file of one's own; a bad one is refused by field and nothing changes."""
+        """A lesson file of one's own, at the page the learner left it (progress is kept by the lesson's name, as
+        for a shipped one); a bad file is refused by field and nothing changes."""
         try:
             lesson = read_lesson_file(path)
         except LessonFileError as error:
@@ -180,7 +181,7 @@ class Lessons:
         except OSError as error:
             self.window.show_error("Could not open the lesson", f"{path}: {error.strerror or error}")
             return False
-        return self._begin(lesson, FILE_PREFIX + path, 0)
+        return self._begin(lesson, FILE_PREFIX + path, min(self._page(lesson.name), len(lesson.pages) - 1))
 
     def _begin(self, lesson: Lesson, source: str, index: int, fresh: bool = False) -> bool:
         self.flush()
