@@ -196,3 +196,28 @@ def test_a_lesson_file_of_ones_own_opens_and_is_checked(qtbot, make_window, tmp_
     select(person, window, ItemKey("layer", 1))
     type_cell(person, window, "1/2", then=ItemKey("layer", 1))
     assert window.lessons_panel.page_view.task_box.status.status == "pass"
+
+
+def test_a_page_never_reads_a_file_its_text_points_at(qtbot, make_window, tmp_path):
+    """A lesson is handed around: a picture in its Markdown naming a file of the learner's computer is not read
+    (Qt's layout would read it and draw it), only named."""
+    from PySide6.QtGui import QColor, QImage
+
+    picture = tmp_path / "secret.png"
+    image = QImage(40, 40, QImage.Format.Format_RGB32)
+    image.fill(QColor(255, 0, 0))
+    assert image.save(str(picture))
+    lesson = tmp_path / "peek.md"
+    lesson.write_text(f"---\nname: peek\ntitle: Peek\n---\n# Page\nLook: ![the secret]({picture.as_uri()}) "
+                      f"![]({picture}) <img src='{picture}'>\n", encoding="utf-8")
+    window = make_window()
+    window.lessons.show_lessons()
+    assert window.lessons.open_file(str(lesson))
+    text = window.lessons_panel.page_view.text
+    run_queued_events()
+    shown = text.viewport().grab().toImage()
+    red = sum(shown.pixelColor(x, y) == QColor(255, 0, 0) for x in range(0, shown.width(), 2)
+              for y in range(0, shown.height(), 2))
+    assert red == 0
+    assert text.toPlainText().startswith("Look: [picture: the secret]")
+    assert "<img src=" in text.toPlainText()  # raw HTML is shown as the text it is

@@ -6,11 +6,60 @@ lessons room answers (it owns the settings, the open network and the unsaved-cha
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QUrl, Signal
+from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument, QTextFormat
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from nnstudio.lessons.lesson_file import Lesson, Page
+from nnstudio.ui.compat import override
 from nnstudio.ui.panels.lessons.task_box import Grade, TaskBox
+
+
+def text_only(markdown: str) -> QTextDocument:
+    """`markdown` as a document with every picture replaced by its words ("[picture: alt]") and no raw HTML.
+
+    Why: a lesson is a file anyone may hand a learner, and Qt's text layout reads the file a picture names
+    (`![x](/dev/zero)`, a path on the learner's computer) when it lays the picture out, whatever loadResource
+    answers. So pictures are taken out before the document is ever laid out or shown."""
+    document = QTextDocument()
+    document.setMarkdown(markdown, QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+                         | QTextDocument.MarkdownFeature.MarkdownNoHTML)
+    pictures: list[tuple[int, int, str]] = []
+    block = document.begin()
+    while block.isValid():
+        fragments = block.begin()
+        while not fragments.atEnd():
+            fragment = fragments.fragment()
+            if fragment.isValid() and fragment.charFormat().isImageFormat():
+                alt = fragment.charFormat().stringProperty(QTextFormat.Property.ImageAltText)
+                pictures.append((fragment.position(), fragment.length(), alt))
+            fragments += 1
+        block = block.next()
+    cursor = QTextCursor(document)
+    for position, length, alt in reversed(pictures):
+        cursor.setPosition(position)
+        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+        cursor.insertText(f"[picture: {alt}]" if alt else "[picture]", QTextCharFormat())
+    return document
+
+
+class PageText(QTextBrowser):
+    """A page's Markdown as text only (text_only): links are not followed and no resource is loaded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+
+    def show_markdown(self, markdown: str) -> None:
+        self.setHtml(text_only(markdown).toHtml())
+
+    @override
+    def loadResource(self, kind: int, name: QUrl) -> Any:
+        # One byte that is no picture, not None or b"": for a null answer QTextDocument reads a local file itself.
+        return QByteArray(b" ")
 
 
 class PageView(QWidget):
@@ -32,9 +81,8 @@ class PageView(QWidget):
         self.heading.setObjectName("pageTitle")
         self.heading.setWordWrap(True)
         self.heading.setStyleSheet("font-size: 14pt; font-weight: 600;")
-        self.text = QTextBrowser()
+        self.text = PageText()
         self.text.setObjectName("pageText")
-        self.text.setOpenExternalLinks(False)
         self.text.setMinimumHeight(120)
         self.task_box = TaskBox(grade)
 
@@ -78,7 +126,7 @@ class PageView(QWidget):
         page = lesson.pages[index]
         self.where.setText(f"{lesson.title} · page {index + 1} of {len(lesson.pages)}")
         self.heading.setText(page.title)
-        self.text.setMarkdown(page.text)
+        self.text.show_markdown(page.text)
         self.back_button.setEnabled(index > 0)
         last = index == len(lesson.pages) - 1
         self.next_button.setText("Finish" if last else "Next ▶")
