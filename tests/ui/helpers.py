@@ -58,7 +58,10 @@ def shown_training_window(qtbot, settings, network=None, epochs: int = 3, batch:
                             project=None, dataset: str = "circles", learning_rate: str = "0.05"):
     """A shown window on a 2-6-2 tanh/softmax network (or `network`, or a whole `project`) with Network → Train…
     open, `dataset` chosen (Circles), `epochs`, `batch` and the learning rate set: (window, its Training panel)."""
+    from dataclasses import replace
+
     from nnstudio.core import build_network
+    from nnstudio.core.expr import evaluate_number
     from nnstudio.core.project import Project
     from nnstudio.document import Document
     from nnstudio.ui.window.main_window import MainWindow
@@ -66,6 +69,9 @@ def shown_training_window(qtbot, settings, network=None, epochs: int = 3, batch:
 
     if project is None:
         project = Project(network or build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0), loss="cce")
+    # The learning rate is the project's (an edit when typed in the panel): set in the file the window opens, so
+    # the window starts unmodified, as a saved file with that rate would.
+    project = project.replace(optimizer=replace(project.optimizer, learning_rate=evaluate_number(learning_rate)))
     window = MainWindow(Document(project), settings)
     qtbot.addWidget(window, before_close_func=settle)
     window.resize(1280, 800)
@@ -75,5 +81,12 @@ def shown_training_window(qtbot, settings, network=None, epochs: int = 3, batch:
     panel.dataset.setCurrentIndex(panel.dataset.findData(dataset))
     panel.epochs.setValue(epochs)
     panel.batch.setValue(batch)
-    panel.learning_rate.setText(learning_rate)
+    assert evaluate_number(panel.learning_rate.text()) == evaluate_number(learning_rate)
     return window, panel
+
+
+def run_landed(window) -> bool:  # type: ignore[no-untyped-def]
+    """The run has ended and landed: its network is the last undoable edit and the panel has taken the end.
+    (Not "anything to undo": typing the learning rate is an undoable edit of its own, before the run.)"""
+    top = window.document.undo_stack.top()
+    return not window.trainer.running and top is not None and top.text.startswith(("Train ", "Stopped training"))

@@ -10,7 +10,7 @@ import pytest
 from nnstudio.core import build_network
 from nnstudio.core.project import Project
 from nnstudio.io import save_project
-from tests.ui.helpers import shown_training_window
+from tests.ui.helpers import run_landed, shown_training_window
 
 
 def zero_one_csv(path):
@@ -49,7 +49,7 @@ def test_the_window_scores_a_one_sigmoid_network_on_zero_one_targets_by_accuracy
                                             batch=10, learning_rate="0.5")
     panel.source.setText(str(data))
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     last = window.trainer.epochs[-1]
     assert last.test_accuracy is not None
     assert panel.status.text().endswith(f"test accuracy {last.test_accuracy:.2%}")

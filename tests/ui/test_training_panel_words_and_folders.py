@@ -15,6 +15,7 @@ from nnstudio.io import load_example
 from nnstudio.ui.panels.training.ending_words import ending_words
 from nnstudio.ui.panels.training.training_panel import TrainingPanel
 from nnstudio.ui.workers.training_worker import TrainingController
+from tests.ui.helpers import run_landed
 
 
 def shown_whole(label: QLabel) -> bool:
@@ -32,7 +33,7 @@ def test_the_message_a_short_run_ends_with_is_whole_at_1280x800(qtbot, make_wind
     panel.target_accuracy.setValue(target_accuracy)  # 1 %: a stop rule ends the run after its first epoch
     panel.pace_row.fastest.click()  # not about the pace: as fast as possible
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=30000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=30000)
     window.training_dock.raise_()  # the results come up when a run ends
     qtbot.waitUntil(panel.status.isVisible)
     status = panel.status

@@ -6,14 +6,17 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nnstudio.core import build_network
+from nnstudio.core.optim import OptimizerConfig
 from nnstudio.core.project import Project
 from nnstudio.document import Document
 from nnstudio.ui.window.main_window import MainWindow
 from tests.ui.conftest import settle
+from tests.ui.helpers import run_landed
 
 
 def two_input_window(qtbot, settings, epochs=2000):
-    project = Project(build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0), loss="cce")
+    project = Project(build_network([2, 6, 2], ["tanh", "softmax"], "xavier", seed=0), loss="cce",
+                      optimizer=OptimizerConfig(learning_rate=0.05))  # the project's rate: the window opens unmodified
     window = MainWindow(Document(project), settings)
     qtbot.addWidget(window, before_close_func=settle)
     window.resize(1280, 800)
@@ -24,7 +27,6 @@ def two_input_window(qtbot, settings, epochs=2000):
     panel.dataset.setCurrentIndex(panel.dataset.findData("circles"))
     panel.epochs.setValue(epochs)
     panel.batch.setValue(1)
-    panel.learning_rate.setText("0.05")
     panel.pace_row.fastest.click()  # not about the pace (tests/ui/test_pace_row.py): as fast as possible
     return window, panel
 
@@ -70,7 +72,7 @@ def test_a_finished_run_lands_with_its_epochs(qtbot, settings):
     window, panel = two_input_window(qtbot, settings, epochs=3)
     panel.batch.setValue(16)
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     assert window.document.undo_stack.undo_text() == "Train 3 epochs on circles"
     assert len(panel.plot.epoch_x) == 3
     assert "finished 3 epochs" in panel.status.text()
@@ -85,7 +87,7 @@ def test_run_history_and_curve_exports(qtbot, settings, tmp_path):
     window, panel = two_input_window(qtbot, settings, epochs=4)
     panel.batch.setValue(8)
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     run = window.document.runs[-1]
     assert run["config"].epochs == 4 and len(run["epochs"]) == 4 and run["steps"]
     panel.plot.export_csv(tmp_path / "curves.csv")
@@ -209,7 +211,7 @@ def test_the_panel_runs_a_schedule_and_stops_on_its_rules(qtbot, settings):
     panel.restore_best.setChecked(True)
     panel.target_accuracy.setValue(100.0)
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     epochs = panel.plot.epoch_x
     assert 3 <= len(epochs) < 40  # halving every epoch, the test loss soon stops improving
     assert panel.status.text().startswith(f"stopped early after {len(epochs)} epochs in ")
@@ -288,7 +290,7 @@ def test_the_confusion_matrix_names_its_axes_shows_shares_and_a_click_shows_that
     panel.source.setText(str(tmp_path))
     panel.epochs.setValue(2)
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=30000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=30000)
     results = window.results_panel
     table = results.confusion
     assert table.rowCount() == table.columnCount() == 10
@@ -326,7 +328,7 @@ def test_the_rewind_slider_shows_the_network_as_it_was_and_lands_it_as_one_undo_
     panel.batch.setValue(16)
     start = window.document.project.network
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     path = window.trainer.path
     ends = [s for s in path if s.epoch_end]
     assert [s.epoch for s in ends] == [0, 1, 2, 3, 4] and panel.rewind.isEnabled()
@@ -388,7 +390,7 @@ def test_a_large_map_opened_before_a_run_takes_the_runs_points_and_plane(qtbot, 
     dialog = window.show_map_large(2, 0)  # the output's map, before any data
     assert dialog.bounds == DEFAULT_BOUNDS and len(dialog.train_points.data) == 0
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     data = window.results_panel.data
     assert dialog.bounds == plane_bounds(data.train.x) != DEFAULT_BOUNDS
     shown = np.column_stack([dialog.train_points.data["x"], dialog.train_points.data["y"]])
@@ -406,13 +408,13 @@ def test_the_window_trains_in_a_process_of_its_own_or_in_a_thread_when_asked(qtb
     panel.start_button.click()
     qtbot.waitUntil(lambda: window.trainer.worker.child is not None, timeout=5000)
     assert window.trainer.worker.child.process.pid != os.getpid()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     in_process = window.document.project.network
     assert window.trainer.worker.child.process.returncode == 0  # it ended with the run
     window.document.undo()
     monkeypatch.setenv("NNSTUDIO_TRAIN_IN_THREAD", "1")  # the old road, for comparison and sandboxes
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     assert window.trainer.worker.child is None
     for mine, theirs in zip(window.document.project.network.layers, in_process.layers):  # the same run
         np.testing.assert_allclose(mine.weights, theirs.weights, rtol=1e-5, atol=1e-6)
@@ -423,7 +425,7 @@ def test_after_a_run_of_a_two_input_network_the_results_open_on_its_boundary(qtb
     panel.batch.setValue(16)
     assert window.results_panel.tabs.currentIndex() == 0  # Draw: for 28 × 28 inputs only
     panel.start_button.click()
-    qtbot.waitUntil(lambda: not window.trainer.running and window.document.undo_stack.can_undo(), timeout=20000)
+    qtbot.waitUntil(lambda: run_landed(window), timeout=20000)
     assert window.results_panel.tabs.currentWidget() is window.results_panel.boundary
     assert window.results_panel.boundary_image.image is not None  # the decision boundary drawn
 

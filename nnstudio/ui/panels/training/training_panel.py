@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from typing import Callable
 
@@ -25,6 +27,7 @@ from nnstudio.core.expr import evaluate_number
 from nnstudio.core.limits import MAX_EPOCHS
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.document import Document
+from nnstudio.document.optimizer_choice import choose_optimizer
 from nnstudio.training import EpochResult, StepProgress, TrainingConfig
 from nnstudio.training.schedule import StopRules, parse_schedule
 from nnstudio.ui.lifetimes import listen
@@ -60,6 +63,7 @@ class TrainingPanel(QWidget):
         (Files.remember_folder, ui/window/files.py). Without them the dialog starts where Qt starts it (home)."""
         super().__init__(parent)
         self.document = document
+        self._loading = False  # the optimiser fields being set from the project (_load_settings)
         self.controller = controller
         outer = QHBoxLayout(self)
         outer.setContentsMargins(8, 4, 8, 4)
@@ -206,7 +210,11 @@ class TrainingPanel(QWidget):
         self.controller.started.connect(self._sync_buttons)
         self.controller.ended.connect(self._on_ended)
         self.controller.failed.connect(self._on_failed)
-        listen(self, self.document.changed, lambda kind: self._load_settings() if kind == "all" else None)
+        listen(self, self.document.changed, lambda kind: self._load_settings() if kind == "all" else
+               self._show_optimizer())
+        self.optimizer.currentTextChanged.connect(lambda _name: self._commit_optimizer())
+        self.learning_rate.editingFinished.connect(self._commit_optimizer)
+        self.l2.editingFinished.connect(self._commit_optimizer)
         listen(self, self.document.replaced, self.clear)
         # An edit while rewound: the window goes back to showing the document (the slider to the end).
         listen(self, self.document.changed, lambda kind: self.rewind_row.to_end() if kind != "data" else None)
@@ -219,10 +227,46 @@ class TrainingPanel(QWidget):
 
     def _load_settings(self) -> None:
         config = self.document.project.optimizer
-        self.optimizer.setCurrentText(config.name)
-        self.learning_rate.setText(f"{config.learning_rate:g}")
-        self.l2.setText(f"{config.l2:g}")
+        self._loading = True  # the fields follow the project: no edit back into it while they are set
+        try:
+            self.optimizer.setCurrentText(config.name)
+            self.learning_rate.setText(f"{config.learning_rate:g}")
+            self.l2.setText(f"{config.l2:g}")
+        finally:
+            self._loading = False
         self.data_chooser.load()  # the saved set if it fits, else the usual one for the inputs (data/catalogue.py)
+
+    def _commit_optimizer(self) -> None:
+        """The optimiser fields are the project's (document/optimizer_choice.py): a finished change is an edit.
+        A value that does not parse yet is left in the field; Start names what is wrong with it."""
+        if self.controller.running or self._loading:
+            return
+        try:
+            rate, l2 = evaluate_number(self.learning_rate.text()), evaluate_number(self.l2.text())
+        except NNStudioError:
+            return
+        if not (math.isfinite(rate) and rate > 0 and math.isfinite(l2) and l2 >= 0):
+            return
+        config = dataclasses.replace(self.document.project.optimizer, name=self.optimizer.currentText(),
+                                     learning_rate=rate, l2=l2)
+        choose_optimizer(self.document, config)
+
+    def _show_optimizer(self) -> None:
+        """Undo, Redo or a run changed the project's optimiser: the fields show it (not a field being typed in)."""
+        config = self.document.project.optimizer
+        if self.optimizer.currentText() != config.name:
+            self._loading = True
+            try:
+                self.optimizer.setCurrentText(config.name)
+            finally:
+                self._loading = False
+        for field, value in ((self.learning_rate, config.learning_rate), (self.l2, config.l2)):
+            try:
+                same = evaluate_number(field.text()) == value
+            except NNStudioError:
+                same = False
+            if not same and not field.hasFocus():
+                field.setText(f"{value:g}")
 
     def request(self) -> TrainingRequest:
         """The run the form describes; raises NNStudioError naming a bad field."""
@@ -255,6 +299,7 @@ class TrainingPanel(QWidget):
     def start(self) -> None:
         self.message.setText("")
         self.status.setToolTip("")  # the last run's details
+        self._commit_optimizer()  # the run's optimiser is the project's, as Step's update uses it
         try:
             request = self.start_row.applied(self.request())
             if not request.project.network.layers:
