@@ -57,6 +57,8 @@ class LessonWindow(Protocol):
     files: Files
     lessons_dock: QDockWidget
     io_dock: QDockWidget
+    training_dock: QDockWidget
+    results_dock: QDockWidget
     lessons_panel: LessonPanel
 
     def report(self, message: str) -> None: ...
@@ -97,6 +99,10 @@ class Lessons:
         panel.page_view.task_box.passed.connect(self._on_passed)
         window = self.window
         assert isinstance(window, QWidget)
+        for bottom in (window.training_dock, window.results_dock):
+            # After the dock has taken its room (the next turn of the event loop), and never after the window.
+            bottom.visibilityChanged.connect(
+                lambda shown: shown and QTimer.singleShot(0, window, self._give_the_lesson_the_left_column))
         listen(window, document.replaced, self._on_replaced)
         listen(window, document.changed, self._on_changed)
         listen(window, document.shown_changed, self._refresh)
@@ -119,6 +125,17 @@ class Lessons:
         if self.lesson is None:
             current = str(window.settings.value("lessons/current", "") or "")
             self.show_list(current)
+
+    def _give_the_lesson_the_left_column(self) -> None:
+        """A Training or Results dock opened below takes height from the left column; the lesson then keeps all of
+        it but the Input and output dock's least height, so its task, Check and Next stay in sight."""
+        window = self.window
+        dock, io = window.lessons_dock, window.io_dock
+        if not (dock.isVisible() and io.isVisible()):
+            return
+        height = dock.height() + io.height()
+        least = io.minimumSizeHint().height()
+        window.resizeDocks([dock, io], [height - least, least], Qt.Orientation.Vertical)
 
     def show_list(self, current: str = "") -> None:
         self.flush()

@@ -6,14 +6,11 @@ lessons room answers (it owns the settings, the open network and the unsaved-cha
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QByteArray, QUrl, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument, QTextFormat
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from nnstudio.lessons.lesson_file import Lesson, Page
-from nnstudio.ui.compat import override
 from nnstudio.ui.panels.lessons.task_box import Grade, TaskBox
 
 
@@ -45,21 +42,25 @@ def text_only(markdown: str) -> QTextDocument:
     return document
 
 
-class PageText(QTextBrowser):
-    """A page's Markdown as text only (text_only): links are not followed and no resource is loaded."""
+class PageText(QLabel):
+    """A page's Markdown as text only (text_only), word-wrapped to the dock's width; links are not followed."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.setOpenLinks(False)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
         self.setOpenExternalLinks(False)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
     def show_markdown(self, markdown: str) -> None:
-        self.setHtml(text_only(markdown).toHtml())
+        self.setText(text_only(markdown).toHtml())
 
-    @override
-    def loadResource(self, kind: int, name: QUrl) -> Any:
-        # One byte that is no picture, not None or b"": for a null answer QTextDocument reads a local file itself.
-        return QByteArray(b" ")
+    def plain_text(self) -> str:
+        """The words shown, without their formatting (what a learner reads)."""
+        document = QTextDocument()
+        document.setHtml(self.text())
+        return document.toPlainText()
 
 
 class PageView(QWidget):
@@ -83,8 +84,24 @@ class PageView(QWidget):
         self.heading.setStyleSheet("font-size: 14pt; font-weight: 600;")
         self.text = PageText()
         self.text.setObjectName("pageText")
-        self.text.setMinimumHeight(120)
         self.task_box = TaskBox(grade)
+        # The page's words and its task scroll; where it is, Check and the moves stay in sight however short the
+        # dock is (a Training or Results dock below takes most of the left column's height).
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.addWidget(self.heading)
+        column.addWidget(self.text)
+        column.addWidget(self.task_box)
+        column.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("pageScroll")
+        self.scroll.setWidget(body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setMinimumHeight(60)
+        self.task_box.checked.connect(lambda: self.scroll.ensureWidgetVisible(self.task_box.result))
 
         self.all_button = QPushButton("All lessons")
         self.all_button.setObjectName("allLessons")
@@ -107,9 +124,8 @@ class PageView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(self.task_box)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.task_box.actions)
         layout.addLayout(moves)
         self.back_button.clicked.connect(lambda: self.page_requested.emit(self.index - 1))
         self.next_button.clicked.connect(lambda: self.page_requested.emit(self.index + 1))
@@ -132,3 +148,4 @@ class PageView(QWidget):
         self.next_button.setText("Finish" if last else "Next ▶")
         self.restart_button.setVisible(lesson.network_page(index) is not None)
         self.task_box.show_task(page.task)
+        self.scroll.verticalScrollBar().setValue(0)

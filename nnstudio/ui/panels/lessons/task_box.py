@@ -50,6 +50,7 @@ class TaskBox(QWidget):
     """One task of the page being read. `passed` is emitted (task id) each time a Check or an edit finds it passing."""
 
     passed = Signal(str)
+    checked = Signal()  # Check was pressed: the result is written (the page scrolls to it)
 
     def __init__(self, grade: Grade, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,7 +87,11 @@ class TaskBox(QWidget):
         heading = QHBoxLayout()
         heading.addWidget(self.title, 1)
         heading.addWidget(self.tick, 0, Qt.AlignmentFlag.AlignTop)
-        buttons = QHBoxLayout()
+        # Check and Hint, for the page to place where they stay in sight (page_view.py), not in this box.
+        self.actions = QWidget()
+        self.actions.setObjectName("taskActions")
+        buttons = QHBoxLayout(self.actions)
+        buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(self.check_button)
         buttons.addWidget(self.hint_button)
         buttons.addStretch(1)
@@ -94,7 +99,6 @@ class TaskBox(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(heading)
         layout.addLayout(self.answer_form)
-        layout.addLayout(buttons)
         layout.addWidget(self.result)
         layout.addWidget(self.hints)
         self.check_button.clicked.connect(self.check)
@@ -111,6 +115,7 @@ class TaskBox(QWidget):
             self.answer_form.removeRow(0)
         self.fields = {}
         self.setVisible(task is not None)
+        self.actions.setVisible(task is not None)
         if task is None:
             return
         self.title.setText(f"Task: {task.title}")
@@ -138,6 +143,7 @@ class TaskBox(QWidget):
         """Check pressed (or Enter in an answer field): say pass, or what is not yet right."""
         self._checked = True
         self.refresh()
+        self.checked.emit()
 
     def refresh(self) -> None:
         """Grade again (the network, the phase or a typed value changed): the tick, and the result once checked."""
