@@ -134,30 +134,43 @@ def test_the_shipped_cosine_memory_lesson_passes_the_seeds_network_and_fails_a_z
     assert "b1[1] = 0, should be −0.7071" in result.stdout
 
 
-def test_mnist_units_grades_the_saved_drawing_and_the_weight_that_reads_it(tmp_path):
-    project = load_example("mnist-mlp")  # its saved input is a drawn 7
+def test_mnist_units_exits_0_on_a_finished_file_and_names_what_a_partial_one_misses(tmp_path):
+    """The learner's finished network: the stroke drawn (the file keeps it as its input) and units 20 and 22
+    silenced. Every task a file can show passes on it, so `nnstudio check` exits 0."""
+    project = load_example("mnist-trained")  # its saved input is a drawn 7
     stroke = np.zeros((28, 28))
     stroke[4:24, 13:15] = 1.0  # a vertical stroke as the Draw pad gives it
-    drawn = project.replace(input=stroke.reshape(784))
+    x = stroke.reshape(784)
+    drawn = project.replace(input=x)
     net = drawn.network
-    w2 = net.layers[1].weights.copy()
-    w2[1, 49] = 10.0  # W2[2,50]: output 2, the digit 1, reads hidden unit 50
-    solved = tmp_path / "solved.nnstudio"
-    save_project(drawn.replace(network=net.with_layer(1, net.layers[1].replace(weights=w2, weight_text={}))), solved)
-    result = run("check", "mnist-units", str(solved), "--json")
+    (w1, b1), (w2, b2) = [(layer.weights, layer.bias) for layer in net.layers]
+    bias = b1.copy()
+    bias[[19, 21]] = -100.0  # b1[20] and b1[22]: units 20 and 22 never fire
+    a1 = np.maximum(w1 @ x + bias, 0)
+    assert a1[19] == a1[21] == 0 and a1[27] > 2  # by hand: unit 28 fires on
+    assert int(np.argmax(w2 @ a1 + b2)) == 1  # and the stroke is still a 1
+    finished = tmp_path / "finished.nnstudio"
+    save_project(drawn.replace(network=net.with_layer(0, net.layers[0].replace(bias=bias, bias_text={}))), finished)
+    result = run("check", "mnist-units", str(finished), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == [
+        {"task": "draw-one", "status": "pass", "messages": []},
         {"task": "type-z", "status": "not shown",
-         "messages": ["the value typed for z1[50] (only the window can check this)"]},
+         "messages": ["the value typed for z1[28] (only the window can check this)"]},
         {"task": "make-it-fire", "status": "pass", "messages": []},
-        {"task": "answer-one", "status": "pass", "messages": []}]
-    only_drawn = tmp_path / "drawn.nnstudio"
+        {"task": "silence-others", "status": "pass", "messages": []}]
+
+    only_drawn = tmp_path / "drawn.nnstudio"  # the stroke, nothing silenced yet
     save_project(drawn, only_drawn)
     result = run("check", "mnist-units", str(only_drawn))
     assert result.returncode == 1, result.stdout
-    assert result.stdout.splitlines()[1:] == [
-        "pass  make-it-fire: Draw so that unit 50 answers a1[50] above 0.2",
-        "FAIL  answer-one: the network answers 0 for the current input, should answer 1"]
-    result = run("check", "mnist-units", "mnist-mlp")
+    assert result.stdout.splitlines()[:1] + result.stdout.splitlines()[2:] == [
+        "pass  draw-one: On the Results dock's Draw tab (View → Results), draw a 1 (one vertical stroke) so that "
+        "the network answers 1",
+        "pass  make-it-fire: Draw so that unit 28 answers a1[28] above 2",
+        "FAIL  silence-others: b1[20] = 0.1568, should be −100; b1[22] = 0.4306, should be −100"]
+    result = run("check", "mnist-units", "mnist-trained")
     assert result.returncode == 1, result.stdout
-    assert result.stdout.splitlines()[1] == "FAIL  make-it-fire: a1[50](current input) is 0 but should be above 0.2"
+    lines = result.stdout.splitlines()
+    assert lines[0] == "FAIL  draw-one: the network answers 7 for the current input, should answer 1"
+    assert lines[2] == "FAIL  make-it-fire: a1[28](current input) is 0 but should be above 2"

@@ -258,26 +258,31 @@ def _stroke() -> np.ndarray:
     return image.reshape(784)
 
 
-def test_mnist_mlp_unit_50_for_a_drawn_stroke_worked_with_plain_numpy():
-    project = load_example("mnist-mlp").replace(input=_stroke())
+def test_the_trained_mnist_units_for_a_drawn_stroke_worked_with_plain_numpy():
+    project = load_example("mnist-trained").replace(input=_stroke())
     w1, b1 = project.network.layers[0].weights, project.network.layers[0].bias
     w2, b2 = project.network.layers[1].weights, project.network.layers[1].bias
-    a1 = np.maximum(w1 @ _stroke() + b1, 0)
+    z1 = w1 @ _stroke() + b1
+    a1 = np.maximum(z1, 0)
     answer = int(np.argmax(w2 @ a1 + b2))  # softmax keeps the order of its inputs
-    assert 0.2 < a1[49] < 0.5 and answer != 1
-    assert check_failures(UnitCheck(1, 50, CURRENT, above=0.2), project) == []
-    assert check_failures(UnitCheck(1, 50, CURRENT, value=float(a1[49]), tolerance=1e-12), project) == []
-    assert check_failures(UnitCheck(1, 50, CURRENT, above=0.5), project) == [
-        f"a1[50](current input) is {number_text(float(a1[49]))} but should be above 0.5"]
-    assert check_answer(AnswerCheck("z", 1, 50, CURRENT, tolerance=1e-12), project, float(w1[49] @ _stroke())) == ()
-    assert check_failures(ClassCheck(CURRENT, answer), project) == []
-    assert check_failures(ClassCheck(CURRENT, 1), project) == [
-        f"the network answers {answer} for the current input, should answer 1"]
+    assert a1[27] > 3 and answer == 1  # unit 28, the vertical bar, fires; the stroke is a 1
+    assert check_failures(UnitCheck(1, 28, CURRENT, above=2), project) == []
+    assert check_failures(UnitCheck(1, 28, CURRENT, value=float(a1[27]), tolerance=1e-12), project) == []
+    assert check_failures(UnitCheck(1, 28, CURRENT, above=5), project) == [
+        f"a1[28](current input) is {number_text(float(a1[27]))} but should be above 5"]
+    dark = int(np.argmin(z1))  # a unit the stroke leaves at 0
+    assert z1[dark] < 0 and check_failures(UnitCheck(1, dark + 1, CURRENT, value=0), project) == []
+    assert check_answer(AnswerCheck("z", 1, 28, CURRENT, tolerance=1e-12), project, float(z1[27])) == ()
+    assert check_failures(ClassCheck(CURRENT, 1), project) == []
+    assert check_failures(ClassCheck(CURRENT, 7), project) == [
+        "the network answers 1 for the current input, should answer 7"]
+    empty = int(np.argmax(w2 @ np.maximum(b1, 0) + b2))  # an empty drawing: the biases alone
     assert check_failures(ClassCheck(tuple(np.zeros(784)), 3), project) == [
-        f"the network answers {int(np.argmax(b2))} for (0, 0, 0, 0, 0, 0, 0, 0, … (784 values)), should answer 3"]
-    w2 = w2.copy()
-    w2[1, 49] = 10.0  # output neuron 2, the digit 1, reads unit 50
-    assert int(np.argmax(w2 @ a1 + b2)) == 1
+        f"the network answers {empty} for (0, 0, 0, 0, 0, 0, 0, 0, … (784 values)), should answer 3"]
+    bias = b1.copy()
+    bias[27] = -100.0  # unit 28 silenced: it never fires
     net = project.network
-    wired = project.replace(network=net.with_layer(1, net.layers[1].replace(weights=w2, weight_text={})))
-    assert check_failures(ClassCheck(CURRENT, 1), wired) == []
+    silenced = project.replace(network=net.with_layer(0, net.layers[0].replace(bias=bias, bias_text={})))
+    a1 = np.maximum(w1 @ _stroke() + bias, 0)
+    assert a1[27] == 0 and check_failures(UnitCheck(1, 28, CURRENT, value=0), silenced) == []
+    assert check_failures(ClassCheck(CURRENT, int(np.argmax(w2 @ a1 + b2))), silenced) == []

@@ -139,3 +139,97 @@ def type_answer(person: Counted, window, name: str, text: str, enter: bool = Tru
     person.type(field, text)
     if enter:
         person.key(field, Qt.Key.Key_Return)
+
+
+# ---------------------------------------------------------------------- the Step through dock
+
+
+def neuron_point(window, column: int, row: int) -> QPoint:
+    """The centre of a neuron's circle on the canvas (column 0 holds the inputs)."""
+    item = window.scene.items_by_key[ItemKey("neuron", column, row)]
+    return window.view.mapFromScene(item.sceneBoundingRect().center())
+
+
+def read_neuron(person: Counted, window, column: int, row: int) -> str:
+    """Click a neuron on the canvas: the Step through dock's equations of it, numbers substituted, as the learner
+    reads them there."""
+    person.click(window.view.viewport(), neuron_point(window, column, row))
+    assert window.scene.selected_key() == ItemKey("neuron", column, row)
+    return window.step_panel.equations.toPlainText()
+
+
+def step(person: Counted, window, times: int = 1) -> None:
+    """Step ▶ by its key (F10), typed into whatever has the keyboard focus (the window's shortcut takes it)."""
+    for _ in range(times):
+        person.key(focused(window.view), Qt.Key.Key_F10)
+
+
+def step_button(window, name: str):
+    """The Step through dock's button of a step action: "step", "run_forward" (Forward ▶▶), "run_backward"
+    (Backward ▶▶), "reset_steps", "step_back" or "stop_stepping"."""
+    from PySide6.QtWidgets import QToolButton
+
+    action = window.actions_by_name[name]
+    return next(button for button in window.step_panel.findChildren(QToolButton) if button.defaultAction() is action)
+
+
+# ---------------------------------------------------------------------- scrolling, menus and drawing
+
+
+def scroll_to(person: Counted, widget) -> None:
+    """Bring `widget` into view in the scroll area that holds it (a side dock squeezed by the Training or Results
+    dock scrolls, ui/panels/dock_layout.py: DockScroll), as a person pages it: a click on the scroll bar's track
+    beyond its handle, counted, until all of `widget` shows. Nothing is clicked when it already shows."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QAbstractScrollArea, QStyle, QStyleOptionSlider
+
+    area = widget.parentWidget()
+    while area is not None and not isinstance(area, QAbstractScrollArea):
+        area = area.parentWidget()
+    assert area is not None, f"{widget} is in no scroll area"
+    bar, control = area.verticalScrollBar(), QStyle.ComplexControl.CC_ScrollBar
+    for _ in range(20):
+        where = QRect(widget.mapTo(area.viewport(), QPoint(0, 0)), widget.size())
+        if area.viewport().rect().contains(where):
+            return
+        option = QStyleOptionSlider()
+        bar.initStyleOption(option)
+        handle = bar.style().subControlRect(control, option, QStyle.SubControl.SC_ScrollBarSlider, bar)
+        groove = bar.style().subControlRect(control, option, QStyle.SubControl.SC_ScrollBarGroove, bar)
+        down = where.bottom() > area.viewport().rect().bottom()
+        room = groove.bottom() - handle.bottom() if down else handle.top() - groove.top()
+        assert bar.isVisible() and room > 0, f"{widget} cannot be scrolled into view"
+        y = handle.bottom() + (room + 1) // 2 if down else handle.top() - (room + 1) // 2
+        person.click(bar, QPoint(bar.width() // 2, y))
+    raise AssertionError(f"{widget} is still not in view")
+
+
+def menu_item(person: Counted, window, menu: str, item: str) -> None:
+    """A click on a menu of the menu bar (its text as the bar shows it, "&View"), then on one of its items."""
+    bar = window.menuBar()
+    opener = next(action for action in bar.actions() if action.text() == menu)
+    person.click(bar, bar.actionGeometry(opener).center())
+    popup = opener.menu()
+    assert popup.isVisible()
+    chosen = next(action for action in popup.actions() if action.text() == item)
+    person.click(popup, popup.actionGeometry(chosen).center())
+
+
+def drag(person: Counted, widget, points: list[QPoint]) -> None:
+    """Press at the first point, move through the others with the button held, release at the last: one
+    click counted (a stroke on the Draw pad, a scroll bar's handle pulled)."""
+    person.clicks += 1
+    qtbot = person.qtbot
+    qtbot.mouseMove(widget, points[0])
+    qtbot.mousePress(widget, Qt.MouseButton.LeftButton, pos=points[0])
+    for point in points[1:]:
+        qtbot.mouseMove(widget, point)
+    qtbot.mouseRelease(widget, Qt.MouseButton.LeftButton, pos=points[-1])
+    QApplication.processEvents()
+
+
+def right_click(person: Counted, widget, pos: QPoint | None = None) -> None:
+    """A right-button click, counted like any click (the Draw pad clears on it)."""
+    person.clicks += 1
+    person.qtbot.mouseClick(widget, Qt.MouseButton.RightButton, pos=pos if pos is not None else widget.rect().center())
+    QApplication.processEvents()
