@@ -34,6 +34,7 @@ from nnstudio.ui.panels.lessons.lesson_list import LessonEntry
 from nnstudio.ui.panels.lessons.lesson_panel import LessonPanel
 from nnstudio.ui.window.actions import ActionSpec
 from nnstudio.ui.window.files import Files
+from nnstudio.ui.window.training_hooks import TRAINING_DOCK_HEIGHT
 
 #: The lessons dock's width when it is shown (the text wants more than the Input panel's 220 px), and its share
 #: of the height of the left side, above the Input and output dock (which scrolls when short).
@@ -127,8 +128,21 @@ class Lessons:
             self.show_list(current)
 
     def _give_the_lesson_the_left_column(self) -> None:
-        """A Training or Results dock opened below takes height from the left column; the lesson then keeps all of
-        it but the Input and output dock's least height, so its task, Check and Next stay in sight."""
+        """A Training or Results dock opened below takes height from the left column. While a lesson is open the
+        bottom dock opens at the Training dock's usual height (the Results dock alone asked for half the window),
+        and the lesson keeps all the left column but the Input and output dock's least height, so its task, Check
+        and Next stay in sight."""
+        window = self.window
+        if not window.lessons_dock.isVisible():
+            return
+        tall = [dock for dock in (window.training_dock, window.results_dock)
+                if dock.isVisible() and dock.height() > TRAINING_DOCK_HEIGHT]
+        if tall:
+            window.resizeDocks(tall, [TRAINING_DOCK_HEIGHT] * len(tall), Qt.Orientation.Vertical)
+        assert isinstance(window, QWidget)
+        QTimer.singleShot(0, window, self._split_the_left_column)  # once the bottom dock has its new height
+
+    def _split_the_left_column(self) -> None:
         window = self.window
         dock, io = window.lessons_dock, window.io_dock
         if not (dock.isVisible() and io.isVisible()):
