@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
@@ -31,10 +31,29 @@ class _Holder(QWidget):
         super().__init__()
         self.panel = panel
         panel.setParent(self)
+        # A panel of word-wrapped text (the Inspector's description) asks for its height at the dock's width: below
+        # it Qt squeezed the rows and drew one text over another; now the dock scrolls instead.
+        self.whole_text = bool(getattr(panel, "keeps_text_whole", False))
+        if self.whole_text:
+            panel.installEventFilter(self)  # its content changed: its height for this width too
 
     @override
     def minimumSizeHint(self) -> QSize:
         return self.panel.minimumSizeHint()
+
+    @override
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._fit_text()
+        return False
+
+    def _fit_text(self) -> None:
+        """At least the panel's height for the width it has (a minimum the scroll area keeps), so its lines are never
+        squeezed over one another; the dock scrolls instead."""
+        layout = self.panel.layout()
+        if self.width() <= 0 or layout is None or not layout.hasHeightForWidth():
+            return
+        self.setMinimumHeight(max(self.panel.minimumSizeHint().height(), layout.totalHeightForWidth(self.width())))
 
     @override
     def sizeHint(self) -> QSize:
@@ -44,6 +63,8 @@ class _Holder(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.panel.setGeometry(self.rect())
+        if self.whole_text and event.oldSize().width() != event.size().width():
+            self._fit_text()  # its least height follows its width
 
 
 class DockScroll(QScrollArea):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -38,10 +39,13 @@ class InspectorPanel(QWidget):
     map_requested = Signal(int, int)  # column, row: open that neuron's map large
     copy_matrix_requested = Signal(int)
 
+    keeps_text_whole = True  # its dock scrolls rather than squeeze the description's lines (dock_layout.py)
+
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
         self.key: ItemKey | None = None
+        self._column: QVBoxLayout | None = None  # the body's box: its form, then its paragraphs
         self._body: QWidget | None = None
         self._layout = dock_column(self)
         self._layout.addStretch(1)
@@ -91,8 +95,13 @@ class InspectorPanel(QWidget):
             self._body.hide()  # until deleteLater's turn comes it would be drawn under the new body
             self._body.deleteLater()
         body = QWidget()
-        form = QFormLayout(body)
+        # Word-wrapped paragraphs go below the form, in a box layout: a form row spanning both columns was given
+        # less than its text's height for its width, and the last lines were cut (or drawn over, in a short dock).
+        self._column = QVBoxLayout(body)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
+        self._column.addLayout(form)
         key = self._valid_key(self.key)
         if key is None:
             self._summary(form)
@@ -137,12 +146,12 @@ class InspectorPanel(QWidget):
         form.addRow("Loss", QLabel(project.loss))
         hint = QLabel("Click a layer, neuron or edge to inspect it; double-click a neuron or edge to type its value.")
         hint.setWordWrap(True)
-        form.addRow(hint)
+        self._column.addWidget(hint)
         if project.description:
             text = QLabel(project.description)
             text.setWordWrap(True)
             text.setStyleSheet("color: #4b5563;")
-            form.addRow(text)
+            self._column.addWidget(text)
 
     def _layer(self, form: QFormLayout, column: int) -> None:
         net = self.document.project.network
