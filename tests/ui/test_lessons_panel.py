@@ -238,3 +238,17 @@ def test_check_and_next_stay_in_sight_when_the_training_and_results_docks_open(q
         for button in (page.task_box.check_button, page.next_button, page.back_button):
             region = button.visibleRegion()
             assert button.isVisible() and region.boundingRect().size() == button.size(), button.text()
+
+
+def test_a_kept_network_that_no_longer_opens_gives_the_pages_own_and_says_why(qtbot, make_window, settings):
+    kept = working_path("detector", 0)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(b'{"format": "nnstudio.network", "version": 1, "layers": [')  # cut off mid-write by a crash
+    settings.setValue("lessons/detector/page", 1)
+    window = make_window()
+    person = Counted(qtbot)
+    open_lessons(person, window)
+    start_lesson(person, window, "detector")
+    assert window.lessons_panel.page_view.index == 1
+    assert window.document.project.network.sizes == [2, 1]  # the page's own network
+    assert "your saved network for this lesson could not be read" in window.statusBar().currentMessage()
