@@ -114,7 +114,9 @@ def training(app: QApplication, settings: QSettings, out: Path) -> None:
 
 
 def lessons(app: QApplication, settings: QSettings, out: Path) -> None:
-    """The cosine-memory lesson at its second task, checked with a bias that is close but not −1/√2."""
+    """The cosine-memory lesson at its second task, checked with a bias that is close but not −1/√2 (in a window
+    of its own settings: the pictures before leave the Training dock open, which a first lesson would not see)."""
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     window = window_for(app, settings, None)
     window.actions_by_name["lessons"].trigger()
     window.lessons.start("cosine-memory")
