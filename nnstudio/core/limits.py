@@ -34,6 +34,10 @@ MAX_PARAMETERS = 2**23
 MAX_DRAWN_WEIGHTS = 2**22
 #: Layers in one network.
 MAX_LAYERS = 128
+#: Values one sample's forward pass gives in a network with convolutional or pooling layers: its input and every
+#: layer's maps (or neurons), summed. A trace keeps z and a of each, so this is 32 MiB a sample in float64
+#: (LeNet-5 gives about 9,000). Counted from the shapes alone and checked before any map is computed.
+MAX_ACTIVATIONS = 2**21
 #: Named samples kept in one network file, and the numbers they hold together.
 MAX_FILE_SAMPLES = 10_000
 MAX_SAMPLE_VALUES = 1_000_000
@@ -62,11 +66,11 @@ MAX_EXPRESSION_CHARACTERS = 200_000
 STEP_MEMORY_BYTES = 2**30
 
 __all__ = [
-    "CSV_BYTES", "IDX_BYTES", "MAX_DATASET_SAMPLES", "MAX_DATASET_VALUES", "MAX_DRAWN_WEIGHTS", "MAX_EPOCHS", "MAX_EXPRESSION_CHARACTERS",
+    "CSV_BYTES", "IDX_BYTES", "MAX_ACTIVATIONS", "MAX_DATASET_SAMPLES", "MAX_DATASET_VALUES", "MAX_DRAWN_WEIGHTS", "MAX_EPOCHS", "MAX_EXPRESSION_CHARACTERS",
     "MAX_FEATURES", "MAX_FILE_SAMPLES", "MAX_LAYERS", "MAX_PARAMETERS", "MAX_RUNS", "MAX_RUN_ROWS",
     "MAX_SAMPLE_VALUES", "MAX_SIZE", "NETWORK_FILE_BYTES", "NPZ_FILE_BYTES", "READ_MEMORY_FACTOR",
     "READ_MEMORY_OVERHEAD", "STEP_MEMORY_BYTES",
-    "check_dataset_size", "check_network_size", "count_parameters", "describe_bytes",
+    "check_dataset_size", "check_network_size", "check_spatial_network_size", "count_parameters", "describe_bytes",
 ]
 
 
@@ -87,6 +91,22 @@ def check_network_size(sizes: list[int], biases: list[bool] | None = None) -> No
     if total > MAX_PARAMETERS:
         raise ShapeError(f"{'-'.join(map(str, sizes))} would hold {total:,} weights and biases; "
                          f"a network may hold at most {MAX_PARAMETERS:,}")
+
+
+def check_spatial_network_size(layers: int, parameters: int, activations: int, described: str) -> None:
+    """Refuse a network with convolutional or pooling layers over the layer, parameter or activation budget,
+    from its numbers alone (`described` is its shapes as a message shows them, "1×28×28 → 6×24×24 → …").
+
+    Why its own check: its layers' outputs are maps, C·H·W values each, which may pass MAX_SIZE (LeNet's
+    first layer gives 6×28×28 = 4,704), so what bounds its memory is the sum of the maps, not each layer."""
+    if layers > MAX_LAYERS:
+        raise ShapeError(f"{layers} layers; a network may have at most {MAX_LAYERS}")
+    if parameters > MAX_PARAMETERS:
+        raise ShapeError(f"{described} would hold {parameters:,} weights, kernel values and biases; "
+                         f"a network may hold at most {MAX_PARAMETERS:,}")
+    if activations > MAX_ACTIVATIONS:
+        raise ShapeError(f"{described} gives {activations:,} values per sample (its input and every layer's maps); "
+                         f"a network may give at most {MAX_ACTIVATIONS:,}")
 
 
 def check_dataset_size(where: str, samples: int, features: int, error: type[Exception]) -> None:

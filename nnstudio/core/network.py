@@ -1,4 +1,4 @@
-"""The structure of a network: dense layers in order, and nothing else.
+"""The structure of a network: its layers in order, dense, convolutional or pooling (core/spatial_layers.py).
 
 A `DenseLayer` holds W of shape (neurons × inputs), one row per neuron, an
 optional bias b of shape (neurons,), the name of its activation and that
@@ -8,41 +8,33 @@ or bias (`1/sqrt(2)`), so the studio can show what was typed, not 0.7071….
 Layers and networks are immutable values: their arrays are read-only and every
 change returns a new object. That is what makes undo exact (a command keeps the
 old value and puts it back) and lets a worker thread train on a copy safely.
+
+A network whose first layer reads maps says its input shape (C, H, W); the input's C·H·W values are read in
+(C, H, W) order, as a dense layer after a spatial one reads that layer's maps (layer_checks.py: what may
+follow what).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
+from typing import ClassVar, Iterable, Mapping
 
 import numpy as np
 
 from nnstudio.core.activations import get_activation
 from nnstudio.core.errors import ShapeError
-from nnstudio.core.limits import MAX_SIZE, check_network_size
+from nnstudio.core.layer_checks import check_chain, check_input_shape, check_size, frozen
+from nnstudio.core.limits import MAX_ACTIVATIONS, MAX_SIZE  # noqa: F401  (io and ui read MAX_SIZE from here)
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
+
 FLOAT_TYPES = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32)}
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    """A read-only array of these values. One that is read-only already and owns its memory (not a view of
-    something writable) is shared, not copied: nobody can change it, and a 64 MiB layer edited in one bias, or
-    read from a file, must not cost a second 64 MiB."""
-    if isinstance(array, np.ndarray) and not array.flags.writeable and array.base is None:
-        return array
-    array = np.array(array, copy=True)
-    array.setflags(write=False)
-    return array
-
-
-def check_size(what: str, size: int) -> None:
-    """Refuse sizes outside 1…MAX_SIZE with a message naming `what`."""
-    if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or not 1 <= size <= MAX_SIZE:
-        raise ShapeError(f"{what} must be a whole number from 1 to {MAX_SIZE}, got {size!r}")
 
 
 @dataclass(frozen=True, eq=False)
 class DenseLayer:
     """z = W·a_prev + b, a = g(z). W is (n_out × n_in); b is (n_out,) or None."""
+
+    symbol: ClassVar[str] = "W"  # how messages name this layer's main parameter: W2 is layer 2's weights
 
     weights: np.ndarray
     bias: np.ndarray | None
@@ -56,13 +48,15 @@ class DenseLayer:
         if w.ndim != 2 or not np.issubdtype(w.dtype, np.floating):
             raise ShapeError(f"weights must be a 2-D float array (neurons × inputs), got shape {w.shape}")
         check_size("number of neurons", int(w.shape[0]))
-        check_size("number of inputs", int(w.shape[1]))
-        object.__setattr__(self, "weights", _frozen(w))
+        # Inputs: a dense layer after convolution reads every value of its maps (16×5×5 = 400 in LeNet, 50,176
+        # for a 3×224×224 picture); the Network refuses more than MAX_SIZE where they are neurons (layer_checks).
+        check_size("number of inputs", int(w.shape[1]), MAX_ACTIVATIONS)
+        object.__setattr__(self, "weights", frozen(w))
         if self.bias is not None:
             b = np.asarray(self.bias, dtype=w.dtype)
             if b.shape != (w.shape[0],):
                 raise ShapeError(f"bias must have shape ({w.shape[0]},), got {b.shape}")
-            object.__setattr__(self, "bias", _frozen(b))
+            object.__setattr__(self, "bias", frozen(b))
         activation = get_activation(self.activation)
         object.__setattr__(self, "activation", activation.name)
         params = activation.params(self.params)
@@ -95,6 +89,22 @@ class DenseLayer:
     def has_bias(self) -> bool:
         return self.bias is not None
 
+    @property
+    def dtype(self) -> np.dtype:
+        return self.weights.dtype
+
+    @property
+    def parameter_count(self) -> int:
+        return int(self.weights.size) + (0 if self.bias is None else int(self.bias.size))
+
+    def parameters(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(W, b): what the optimiser updates, as every layer kind offers it (spatial_layers.py)."""
+        return self.weights, self.bias
+
+    def with_parameters(self, main: np.ndarray, bias: np.ndarray | None) -> "DenseLayer":
+        """A copy holding new W and b. Typed text no longer describes a new value, so it is dropped."""
+        return self.replace(weights=main, bias=bias, weight_text={}, bias_text={})
+
     def replace(self, **changes: object) -> "DenseLayer":
         """A copy with the given fields changed (validated again)."""
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -103,10 +113,11 @@ class DenseLayer:
         bias = None if self.bias is None else self.bias.astype(dtype)
         return self.replace(weights=self.weights.astype(dtype), bias=bias)
 
-    def same_as(self, other: "DenseLayer") -> bool:
+    def same_as(self, other: object) -> bool:
         """Bit-for-bit equality of values, typed text, activation and parameters."""
         return (
-            self.activation == other.activation
+            isinstance(other, DenseLayer)
+            and self.activation == other.activation
             and dict(self.params) == dict(other.params)
             and self.weights.dtype == other.weights.dtype
             and np.array_equal(self.weights, other.weights)
@@ -117,36 +128,34 @@ class DenseLayer:
         )
 
 
+Layer = DenseLayer | Conv2DLayer | Pool2DLayer
+
+
 @dataclass(frozen=True, eq=False)
 class Network:
-    """An input size and the dense layers that follow it, each fed by the one before."""
+    """An input size (and, for maps, its shape (C, H, W)) and the layers that follow it, each fed by the one
+    before."""
 
     input_size: int
-    layers: tuple[DenseLayer, ...]
+    layers: tuple[Layer, ...]
+    input_shape: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
-        check_size("input size", self.input_size)
         layers = tuple(self.layers)
         object.__setattr__(self, "layers", layers)
-        previous = self.input_size
-        for index, layer in enumerate(layers):
-            if layer.n_in != previous:
-                raise ShapeError(
-                    f"layer {index + 1} takes {layer.n_in} inputs but the layer before it gives {previous}"
-                )
-            previous = layer.n_out
-        check_network_size(self.sizes, [layer.bias is not None for layer in layers])
-        dtypes = {layer.weights.dtype for layer in layers}
+        object.__setattr__(self, "input_shape", check_input_shape(self.input_size, self.input_shape))
+        check_chain(self.input_size, self.input_shape, layers)
+        dtypes = {layer.dtype for layer in layers if layer.parameter_count}
         if len(dtypes) > 1:
             raise ShapeError(f"all layers must share one precision, got {sorted(map(str, dtypes))}")
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         """Pickled as its constructor's arguments: checked again when unpickled (see DenseLayer)."""
-        return (Network, (self.input_size, self.layers))
+        return (Network, (self.input_size, self.layers, self.input_shape))
 
     @property
     def sizes(self) -> list[int]:
-        """Neuron counts from the input layer to the output layer."""
+        """Values from the input layer to the output layer: neurons, or a spatial layer's maps counted C·H·W."""
         return [self.input_size] + [layer.n_out for layer in self.layers]
 
     @property
@@ -154,17 +163,26 @@ class Network:
         return self.layers[-1].n_out if self.layers else self.input_size
 
     @property
+    def is_spatial(self) -> bool:
+        """True when a layer reads maps (convolution or pooling): what a dense-only reader must refuse."""
+        return any(not isinstance(layer, DenseLayer) for layer in self.layers)
+
+    @property
     def dtype(self) -> np.dtype:
-        return self.layers[0].weights.dtype if self.layers else np.dtype(np.float64)
+        """The precision of the first layer that holds numbers (pooling holds none); float64 if none does."""
+        return next((layer.dtype for layer in self.layers if layer.parameter_count), np.dtype(np.float64))
 
     @property
     def parameter_count(self) -> int:
-        return sum(layer.weights.size + (0 if layer.bias is None else layer.bias.size) for layer in self.layers)
+        return sum(layer.parameter_count for layer in self.layers)
 
-    def with_layers(self, layers: Iterable[DenseLayer], input_size: int | None = None) -> "Network":
-        return Network(self.input_size if input_size is None else input_size, tuple(layers))
+    def with_layers(self, layers: Iterable[Layer], input_size: int | None = None) -> "Network":
+        """The same input with other layers; the input shape is kept unless another input size is given."""
+        if input_size is None or input_size == self.input_size:
+            return Network(self.input_size, tuple(layers), self.input_shape)
+        return Network(input_size, tuple(layers))
 
-    def with_layer(self, index: int, layer: DenseLayer) -> "Network":
+    def with_layer(self, index: int, layer: Layer) -> "Network":
         layers = list(self.layers)
         layers[index] = layer
         return self.with_layers(layers)
@@ -177,6 +195,7 @@ class Network:
     def same_as(self, other: "Network") -> bool:
         return (
             self.input_size == other.input_size
+            and self.input_shape == other.input_shape
             and len(self.layers) == len(other.layers)
             and all(a.same_as(b) for a, b in zip(self.layers, other.layers))
         )

@@ -1,10 +1,12 @@
-"""Parameter updates: SGD, momentum and Adam, with optional L2 on W only.
+"""Parameter updates: SGD, momentum and Adam, with optional L2 on W (and a kernel) only.
 
 `apply_update` is pure: it takes the network, gradients that were all computed
 beforehand, the settings and the optimiser's state, and returns a new network
 and a new state. Nothing is changed in place, so a step can be undone by keeping
 the old values.
 
+Every layer offers its parameters as (W or kernel, bias), None where it has none (pooling has neither), so
+one loop updates any network; a convolution's kernel K takes exactly the rule W takes.
 L2 adds ½λ‖W‖² to the loss, so ∂/∂W gains λW; biases are not regularised.
 Momentum:  v ← μv − α·g,   w ← w + v.
 Adam:      m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  w ← w − α·m̂/(√v̂ + ε)
@@ -47,7 +49,8 @@ class OptimizerConfig:
 
 @dataclass(frozen=True, eq=False)
 class OptimizerState:
-    """Per-parameter memory of momentum/Adam: one array per W and per b, and the step count."""
+    """Per-parameter memory of momentum/Adam: one slot per W (or kernel) and per b, two per layer, None where a
+    layer has no such parameter, and the step count."""
 
     step: int = 0
     first: tuple[np.ndarray | None, ...] = field(default_factory=tuple)
@@ -67,9 +70,10 @@ def apply_update(
     params: list[np.ndarray | None] = []
     grads: list[np.ndarray | None] = []
     for layer, g in zip(network.layers, gradients.layers):
+        main, bias = layer.parameters()
         with np.errstate(over="ignore", invalid="ignore"):
-            grad_w = g.grad_weights + config.l2 * layer.weights if config.l2 else g.grad_weights
-        params += [layer.weights, layer.bias]
+            grad_w = g.grad_weights + config.l2 * main if config.l2 and main is not None else g.grad_weights
+        params += [main, bias]
         grads += [grad_w, g.grad_bias]
 
     state = state if state is not None and state.first else OptimizerState(
@@ -82,12 +86,12 @@ def apply_update(
     layers = []
     for index, layer in enumerate(network.layers):
         weights, bias = new_params[2 * index], new_params[2 * index + 1]
-        for name, values in ((f"W{index + 1}", weights), (f"b{index + 1}", bias)):
+        for name, values in ((f"{layer.symbol}{index + 1}", weights), (f"b{index + 1}", bias)):
             if values is not None and not np.all(np.isfinite(values)):
                 raise NNStudioError(f"the update would make {name} infinite or NaN (learning rate "
                                     f"{lr:g} with these gradients overflows {values.dtype}); nothing was changed")
-        # Typed text no longer describes a trained value, so it is dropped.
-        layers.append(layer.replace(weights=weights, bias=bias, weight_text={}, bias_text={}))
+        # Typed text no longer describes a trained value, so with_parameters drops it.
+        layers.append(layer.with_parameters(weights, bias))
     return network.with_layers(layers), OptimizerState(t, tuple(first), tuple(second))
 
 

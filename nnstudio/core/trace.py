@@ -5,6 +5,14 @@ backward: output layer        δ_L = ∂L/∂z_L = g′(z_L) ∘ ∂L/∂ŷ   (o
           hidden layers       δ_l = (W_{l+1}ᵀ δ_{l+1}) ∘ g′_l(z_l)  (softmax: its Jacobian)
           every layer         ∂L/∂W_l = δ_l·a_{l−1}ᵀ,  ∂L/∂b_l = δ_l,  signal back W_lᵀ δ_l
 
+Convolution and pooling (core/spatial_layers.py) take the same steps with core/conv.py's operations:
+          convolution         z_l = K_l ⋆ a_{l−1} + b_l, a_l = g_l(z_l); back: ∂L/∂K_l, ∂L/∂b_l (one per
+                              channel) and the signal ∂L/∂a_{l−1}, all from δ_l (conv2d_backward)
+          pooling             z_l = a_l = max or mean of each window; no parameters; the signal goes back to
+                              the pixel each window chose (max, kept as `argmax`) or evenly to the window (mean)
+Every z, a, δ and signal stays flat per sample, maps in (C, H, W) order (spatial_layers.as_maps gives them
+back as maps), so the loss, the output and every reader of a trace work as for dense layers.
+
 One sample is a vector of shape (n,); a batch is an array (B, n) with one row per
 sample, so z = a_prev @ Wᵀ + b and ∂L/∂W = δᵀ·a_prev sums over the batch (δ
 already carries the 1/B of the mean loss). The traces are frozen dataclasses of
@@ -21,9 +29,17 @@ from typing import Callable, ParamSpec, TypeVar
 import numpy as np
 
 from nnstudio.core.activations import get_activation
+from nnstudio.core.conv import (
+    avg_pool_backward,
+    avg_pool_forward,
+    conv2d_backward,
+    conv2d_forward,
+    max_pool_backward,
+    max_pool_forward,
+)
 from nnstudio.core.errors import ShapeError
 from nnstudio.core.losses import Loss, get_loss
-from nnstudio.core.network import Network
+from nnstudio.core.network import Conv2DLayer, DenseLayer, Layer, Network, Pool2DLayer
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -66,11 +82,15 @@ def _no_negative_zero_in_place(fresh: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class LayerTrace:
-    """What one layer computed: its input a_prev, z = W·a_prev + b, and a = g(z)."""
+    """What one layer computed: its input a_prev, z = W·a_prev + b, and a = g(z), each flat per sample.
+
+    `argmax` is a max pooling's choice, per pooled value the chosen pixel's place row·W + column in its own
+    map, shaped (C, Ho, Wo) or (B, C, Ho, Wo): what the way back follows and the step-through shows."""
 
     a_prev: np.ndarray
     z: np.ndarray
     a: np.ndarray
+    argmax: np.ndarray | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,10 +106,13 @@ class ForwardTrace:
 
 @dataclass(frozen=True, eq=False)
 class LayerGradients:
-    """δ = ∂L/∂z, ∂L/∂W = δ·a_prevᵀ, ∂L/∂b = δ (None without bias), and Wᵀδ sent back."""
+    """δ = ∂L/∂z, ∂L/∂W = δ·a_prevᵀ, ∂L/∂b = δ (None without bias), and Wᵀδ sent back.
+
+    For a convolution `grad_weights` is ∂L/∂kernel (K, C, k, k) and `grad_bias` one value per channel; a pooling
+    layer has neither (None). δ and the signal are flat per sample, as the trace's z and a are."""
 
     delta: np.ndarray
-    grad_weights: np.ndarray
+    grad_weights: np.ndarray | None
     grad_bias: np.ndarray | None
     signal: np.ndarray
 
@@ -103,8 +126,12 @@ class Gradients:
 
 
 def as_input(network: Network, x: np.ndarray | list[float]) -> np.ndarray:
-    """x as an array of the network's precision, checked against its input size."""
+    """x as an array of the network's precision, checked against its input size; for a network with an input
+    shape (C, H, W), maps (C, H, W) or (B, C, H, W) are taken too, flattened in (C, H, W) order."""
     array = np.asarray(x, dtype=network.dtype)
+    shape = network.input_shape
+    if shape is not None and array.ndim in (3, 4) and array.shape[-3:] == shape:
+        array = array.reshape(array.shape[:-3] + (network.input_size,))
     if array.ndim not in (1, 2) or array.shape[-1] != network.input_size:
         raise ShapeError(
             f"input: expected {network.input_size} values per sample, got an array of shape {array.shape}"
@@ -119,14 +146,49 @@ def forward(network: Network, x: np.ndarray | list[float]) -> ForwardTrace:
     first = _ro(a.copy())
     traces = []
     for layer in network.layers:
-        z = a @ layer.weights.T
-        if layer.bias is not None:
-            z = z + layer.bias
-        activation = get_activation(layer.activation)
-        out = activation(z, layer.params)
-        traces.append(LayerTrace(a_prev=a if traces else first, z=_ro(z), a=_ro(out)))
+        argmax = None
+        if isinstance(layer, DenseLayer):
+            z = a @ layer.weights.T
+            if layer.bias is not None:
+                z = z + layer.bias
+        else:
+            maps = a.reshape((-1,) + layer.in_shape)  # (B, C, H, W), one sample a batch of one
+            if isinstance(layer, Conv2DLayer):
+                z = conv2d_forward(maps, layer.kernel, layer.bias, layer.stride, layer.pad)
+            elif layer.kind == "max":
+                z, argmax = max_pool_forward(maps, layer.size, layer.stride)
+                argmax = _ro(argmax.reshape(a.shape[:-1] + layer.out_shape))
+            else:
+                z = avg_pool_forward(maps, layer.size, layer.stride)
+            z = z.reshape(a.shape[:-1] + (layer.n_out,))
+        # pooling has no activation: its a is its z, the same array
+        out = z if isinstance(layer, Pool2DLayer) else get_activation(layer.activation)(z, layer.params)
+        traces.append(LayerTrace(a_prev=a if traces else first, z=_ro(z), a=_ro(out), argmax=argmax))
         a = out
     return ForwardTrace(first, tuple(traces))
+
+
+def _layer_backward(layer: Layer, step: LayerTrace,
+                    delta: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray]:
+    """(∂L/∂W or ∂L/∂kernel or None, ∂L/∂b or None, the signal ∂L/∂a_prev) of one layer from its δ, every
+    result a fresh array; summed over the batch, since δ already carries the 1/B of the mean loss."""
+    if isinstance(layer, DenseLayer):
+        if delta.ndim == 1:
+            grad_w, grad_b = np.outer(delta, step.a_prev), delta.copy()
+        else:
+            grad_w, grad_b = delta.T @ step.a_prev, delta.sum(axis=0)
+        return grad_w, grad_b, delta @ layer.weights  # the signal: Wᵀδ per sample
+    d = delta.reshape((-1,) + layer.out_shape)
+    x_shape = (d.shape[0],) + layer.in_shape
+    grad_main = grad_b = None
+    if isinstance(layer, Conv2DLayer):
+        x = step.a_prev.reshape(x_shape)
+        grad_x, grad_main, grad_b = conv2d_backward(x, layer.kernel, d, layer.stride, layer.pad)
+    elif layer.kind == "max":
+        grad_x = max_pool_backward(d, np.asarray(step.argmax).reshape(d.shape), x_shape)
+    else:
+        grad_x = avg_pool_backward(d, x_shape, layer.size, layer.stride)
+    return grad_main, grad_b, grad_x.reshape(delta.shape[:-1] + (layer.n_in,))
 
 
 def _checked_targets(network: Network, trace: ForwardTrace, y: np.ndarray | list[float], rule: Loss) -> np.ndarray:
@@ -169,19 +231,12 @@ def backward(network: Network, trace: ForwardTrace, y: np.ndarray | list[float],
     grads: list[LayerGradients] = []
     for index in range(len(network.layers) - 1, -1, -1):
         layer = network.layers[index]
-        step = trace.layers[index]
-        if delta.ndim == 1:
-            grad_w = np.outer(delta, step.a_prev)
-            grad_b = delta.copy()
-        else:
-            grad_w = delta.T @ step.a_prev
-            grad_b = delta.sum(axis=0)
-        signal = delta @ layer.weights  # = Wᵀδ per sample
+        grad_w, grad_b, signal = _layer_backward(layer, trace.layers[index], delta)
         grads.append(
             LayerGradients(
                 delta=_no_negative_zero(delta),
-                grad_weights=_no_negative_zero_in_place(grad_w),
-                grad_bias=_no_negative_zero(grad_b) if layer.bias is not None else None,
+                grad_weights=None if grad_w is None else _no_negative_zero_in_place(grad_w),
+                grad_bias=_no_negative_zero(grad_b) if layer.bias is not None and grad_b is not None else None,
                 signal=_no_negative_zero(signal),
             )
         )
