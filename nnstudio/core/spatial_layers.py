@@ -69,8 +69,27 @@ def as_maps(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return values.reshape(values.shape[:-1] + tuple(shape))
 
 
+class _Maps:
+    """What a layer of maps says of its size, from its in_shape and out_shape: the values it reads and gives per
+    sample, flattened in (C, H, W) order (what a dense layer after it reads)."""
+
+    in_shape: Shape
+
+    @property
+    def out_shape(self) -> Shape:
+        raise NotImplementedError
+
+    @property
+    def n_in(self) -> int:
+        return int(np.prod(self.in_shape))
+
+    @property
+    def n_out(self) -> int:
+        return int(np.prod(self.out_shape))
+
+
 @dataclass(frozen=True, eq=False)
-class Conv2DLayer:
+class Conv2DLayer(_Maps):
     """z = kernel ⋆ a_prev + b over maps (C, H, W), a = g(z) elementwise; kernel (K, C, k, k), b (K,) or None."""
 
     kernel: np.ndarray
@@ -134,14 +153,6 @@ class Conv2DLayer:
         return conv_out_shape(self.in_shape, self.channels, self.k, self.stride, self.pad)
 
     @property
-    def n_in(self) -> int:
-        return int(np.prod(self.in_shape))
-
-    @property
-    def n_out(self) -> int:
-        return int(np.prod(self.out_shape))
-
-    @property
     def has_bias(self) -> bool:
         return self.bias is not None
 
@@ -184,7 +195,7 @@ class Conv2DLayer:
 
 
 @dataclass(frozen=True, eq=False)
-class Pool2DLayer:
+class Pool2DLayer(_Maps):
     """The max ("max") or mean ("avg") of each size×size window of each map; stride None means the size.
 
     No parameters, no bias, no activation: z = a. Its precision is the network's (it holds no numbers)."""
@@ -217,14 +228,6 @@ class Pool2DLayer:
     @property
     def out_shape(self) -> Shape:
         return pool_out_shape(self.in_shape, self.size, self.stride)
-
-    @property
-    def n_in(self) -> int:
-        return int(np.prod(self.in_shape))
-
-    @property
-    def n_out(self) -> int:
-        return int(np.prod(self.out_shape))
 
     @property
     def has_bias(self) -> bool:
