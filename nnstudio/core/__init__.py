@@ -7,11 +7,13 @@ from nnstudio.core.init import INITIALISERS, build_network, initial_weights
 from nnstudio.core.losses import LOSSES, Loss, get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig, OptimizerState, apply_update
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
 from nnstudio.core.trace import ForwardTrace, Gradients, LayerGradients, LayerTrace, backward, forward
 
 __all__ = [
     "ACTIVATIONS",
     "Activation",
+    "Conv2DLayer",
     "DenseLayer",
     "ExpressionError",
     "ForwardTrace",
@@ -25,6 +27,7 @@ __all__ = [
     "Network",
     "OptimizerConfig",
     "OptimizerState",
+    "Pool2DLayer",
     "ShapeError",
     "UnknownNameError",
     "apply_update",

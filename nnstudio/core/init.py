@@ -83,6 +83,21 @@ def initial_weights(
     return np.asarray(init.draw(shape, rng if rng is not None else np.random.default_rng(0), merged), dtype=np.float64)
 
 
+def initial_kernel(
+    shape: tuple[int, int, int, int], name: str = "he", rng: np.random.Generator | None = None,
+    params: Mapping[str, float] | None = None,
+) -> np.ndarray:
+    """A convolution's kernel array (K, C, k, k) drawn as PyTorch-style He and Xavier draw one: fan-in C·k²
+    (what one output value sums), fan-out K·k². He: variance 2 / (C·k²); Xavier: uniform within
+    ±√(6 / (C·k² + K·k²)); any other initialiser draws as for a (K × C·k²) weight matrix. Values come from
+    `rng` in the array's (K, C, k, k) order, so the same generator state gives the same kernel."""
+    channels_out, channels_in, k, _ = shape
+    if get_initialiser(name).name != "xavier":
+        return initial_weights((channels_out, channels_in * k * k), name, rng, params).reshape(shape)
+    limit = math.sqrt(6.0 / (channels_in * k * k + channels_out * k * k))
+    return (rng if rng is not None else np.random.default_rng(0)).uniform(-limit, limit, size=shape)
+
+
 def build_network(
     sizes: list[int],
     activations: list[str],

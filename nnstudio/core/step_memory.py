@@ -16,9 +16,20 @@ inputs, n_l the neurons of layer l):
     scratch                        3 (sgd, momentum) or 5 (adam) × the largest layer's weights and biases:
                                    the update's intermediates (α·g, m̂, v̂, √v̂ + ε, …)
 
-An evaluation (no backward pass) holds the forward trace only. The count is an upper bound of what
-numpy allocates for the arrays of a network large enough to matter (tests/core/test_step_memory.py
-compares it with tracemalloc's peak), not of Python's own objects, which only a tiny network notices.
+A network with convolution or pooling (maps) is counted from its layers' shapes the same way, n_l being a
+layer's C·H·W values, with two additions. A max pooling keeps its argmax (one int64 per pooled value, which
+takes the place of its a: z and a are one array there). And each sample's pass allocates the work of its
+largest convolution or pooling (conv.py): for a convolution C·k²·Ho·Wo for the windows laid out as a matrix
+(im2col) in the forward pass, and again for the parts sent back in the backward pass, one at a time;
+2·C·(H + 2p)·(W + 2p) for the padded input and its gradient; 3·K·Ho·Wo for the output's and δ's rearranged
+copies; K·C·k² for the kernel as a matrix. A pooling lays out its windows too (C·size²·Ho·Wo, and max
+pooling's index arrays). That work is counted for every sample, in an evaluation too: a batch of B samples
+lays out B samples' windows at once.
+
+An evaluation (no backward pass) holds the forward trace only (with maps, and the work of one pass). The
+count is an upper bound of what numpy allocates for the arrays of a network large enough to matter
+(tests/core/test_step_memory.py compares it with tracemalloc's peak), not of Python's own objects, which
+only a tiny network notices.
 """
 
 from __future__ import annotations
@@ -27,7 +38,8 @@ import numpy as np
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.limits import STEP_MEMORY_BYTES, count_parameters, describe_bytes
-from nnstudio.core.network import Network
+from nnstudio.core.network import DenseLayer, Network
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, show_shape
 
 #: Copies of the parameters the optimiser's moments take while an update runs (old and new).
 _MOMENT_COPIES = {"sgd": 0, "momentum": 2, "adam": 4}
@@ -57,9 +69,65 @@ def step_values(sizes: list[int], biases: list[bool], samples: int = 1, optimize
 
 
 def step_memory_bytes(network: Network, samples: int = 1, optimizer: str = "sgd", backward: bool = True) -> int:
-    """Bytes of working memory `step_values` counts for `network`, in its own precision."""
+    """Bytes of working memory `step_values` (or, with maps, `spatial_step_values`) counts for `network`, in
+    its own precision."""
+    if network.is_spatial:
+        return spatial_step_values(network, samples, optimizer, backward) * np.dtype(network.dtype).itemsize
     biases = [layer.has_bias for layer in network.layers]
     return step_values(network.sizes, biases, samples, optimizer, backward) * np.dtype(network.dtype).itemsize
+
+
+def conv_work_values(layer: Conv2DLayer) -> int:
+    """Values one sample's pass through the convolution `layer` allocates beyond its trace and gradients: the
+    im2col matrix C·k²·Ho·Wo, the padded input and its gradient 2·C·(H + 2p)·(W + 2p), the output's and δ's
+    rearranged copies 3·K·Ho·Wo and the kernel as a matrix K·C·k² (see the module docstring)."""
+    channels, height, width = layer.in_shape
+    out_channels, out_height, out_width = layer.out_shape
+    windows = out_height * out_width
+    padded = channels * (height + 2 * layer.pad) * (width + 2 * layer.pad)
+    return (channels * layer.k * layer.k * windows + 2 * padded + 3 * out_channels * windows
+            + int(layer.kernel.size))
+
+
+def pool_work_values(layer: Pool2DLayer, argmax_values: int) -> int:
+    """Values one sample's pass through the pooling `layer` allocates beyond its trace and gradients: its
+    windows laid out C·size²·Ho·Wo, and for max pooling the four int64 index arrays that find the argmax
+    (`argmax_values` values each per pooled value), for average pooling the sum and the mean (2 per value)."""
+    windows = layer.in_shape[0] * layer.size * layer.size * layer.out_shape[1] * layer.out_shape[2]
+    return windows + layer.n_out * (4 * argmax_values if layer.kind == "max" else 2)
+
+
+def spatial_step_values(network: Network, samples: int = 1, optimizer: str = "sgd", backward: bool = True) -> int:
+    """Values of working memory for `samples` passes of a network with maps: the dense count of the module
+    docstring over its layers' C·H·W values, plus max pooling's argmax and the work of its largest
+    convolution or pooling."""
+    sizes, layers = network.sizes, network.layers
+    argmax_values = 8 // np.dtype(network.dtype).itemsize  # an int64 index in values of the network's precision
+    trace = sizes[0] + sum(
+        layer.n_out * (1 + argmax_values) if isinstance(layer, Pool2DLayer) and layer.kind == "max"
+        else 2 * layer.n_out for layer in layers)
+    work = max(conv_work_values(layer) if isinstance(layer, Conv2DLayer)
+               else pool_work_values(layer, argmax_values) if isinstance(layer, Pool2DLayer) else 0
+               for layer in layers)
+    if not backward:
+        return samples * (trace + work)
+    parameters = network.parameter_count
+    gradients = parameters + sum(sizes[1:]) + sum(sizes[:-1])
+    largest = max(layer.parameter_count for layer in layers)
+    moments = _MOMENT_COPIES.get(optimizer, max(_MOMENT_COPIES.values())) * parameters
+    scratch = _SCRATCH_LAYERS.get(optimizer, max(_SCRATCH_LAYERS.values())) * largest
+    return samples * (trace + work + gradients + parameters) + moments + scratch
+
+
+def describe_network(network: Network) -> str:
+    """How a refusal names the network: its sizes "784-128-10", or with maps its shapes
+    "1×28×28 → 6×28×28 → 6×14×14 → … → 10"."""
+    if not network.is_spatial:
+        return "-".join(map(str, network.sizes))
+    shapes = [show_shape(network.input_shape or (network.input_size,))]
+    shapes += [str(layer.n_out) if isinstance(layer, DenseLayer) else show_shape(layer.out_shape)
+               for layer in network.layers]
+    return " → ".join(shapes)
 
 
 def check_step_memory(network: Network, samples: int = 1, optimizer: str = "sgd", backward: bool = True,
@@ -68,7 +136,7 @@ def check_step_memory(network: Network, samples: int = 1, optimizer: str = "sgd"
     and the limit when it passes STEP_MEMORY_BYTES; `what` says which step ("stepping through 12 samples")."""
     needed = step_memory_bytes(network, samples, optimizer, backward)
     if needed > STEP_MEMORY_BYTES:
-        sizes = "-".join(map(str, network.sizes))
+        sizes = describe_network(network)
         hint = "; step through fewer samples" if samples > 1 else ""
         raise StepMemoryError(f"{what} of {sizes} would need about {describe_bytes(needed)} of working memory; "
                               f"a step may use at most {describe_bytes(STEP_MEMORY_BYTES)}{hint}")
