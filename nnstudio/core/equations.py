@@ -7,6 +7,10 @@
     w_ji ← w_ji − α·∂L/∂w_ji
 
 Only formatting happens here; every number comes from the traces of `trace.py`.
+
+These are one dense neuron's formulas (a row of W, one bias). A convolution's value sums a window of maps and a
+pooling layer has no weights at all, so for those layers, and for a dense neuron's δ that comes back through
+one, every function here refuses with an NNStudioError naming the layer, rather than writing a wrong formula.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from nnstudio.core.activations import get_activation
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.losses import get_loss
-from nnstudio.core.network import Network
+from nnstudio.core.network import Conv2DLayer, DenseLayer, Network
 from nnstudio.core.trace import ForwardTrace, Gradients
 
 MAX_TERMS = 8
@@ -30,6 +35,16 @@ def num(value: float, digits: int = 4) -> str:
     return text.replace("-", "−")
 
 
+def _dense_only(network: Network, *layers: int) -> None:
+    """Refuse, naming it, the first of `layers` (0-based) that is not dense: its formulas are not a neuron's."""
+    for index in layers:
+        layer = network.layers[index]
+        if not isinstance(layer, DenseLayer):
+            kind = "a convolution" if isinstance(layer, Conv2DLayer) else "a pooling layer"
+            raise NNStudioError(f"layer {index + 1} is {kind}: its equations are not written out, only a dense "
+                                f"layer's neuron by neuron")
+
+
 def _signed(value: float, digits: int) -> str:
     return f"({num(value, digits)})" if value < 0 else num(value, digits)
 
@@ -42,6 +57,7 @@ def _sum(terms: list[str], total_terms: int) -> str:
 
 def forward_equations(network: Network, trace: ForwardTrace, layer: int, j: int, digits: int = 4) -> list[str]:
     """z_j = Σ_i w_ji·a_i + b_j and a_j = g(z_j) for neuron j of `layer` (0-based)."""
+    _dense_only(network, layer)
     spec = network.layers[layer]
     t = trace.layers[layer]
     a_prev = t.a_prev if t.a_prev.ndim == 1 else t.a_prev[0]
@@ -70,6 +86,7 @@ def _derivative(network: Network, trace: ForwardTrace, layer: int, j: int) -> fl
 def delta_equation(network: Network, trace: ForwardTrace, grads: Gradients, loss: str, y: np.ndarray,
                    layer: int, j: int, digits: int = 4) -> str:
     """δ_j = ∂L/∂z_j for neuron j of `layer`, written the way the textbook derives it."""
+    _dense_only(network, *range(layer, min(layer + 2, len(network.layers))))
     delta = float(grads.layers[layer].delta[j])
     last = len(network.layers) - 1
     spec = network.layers[layer]
@@ -111,6 +128,7 @@ def _closed_form_equation(loss: str, activation: str, a: float, y: np.ndarray, j
 def gradient_equations(network: Network, trace: ForwardTrace, grads: Gradients, layer: int, j: int,
                        digits: int = 4) -> list[str]:
     """∂L/∂w_ji = δ_j·a_i for each input i (the first few), and ∂L/∂b_j = δ_j."""
+    _dense_only(network, layer)
     delta = float(grads.layers[layer].delta[j])
     a_prev = trace.layers[layer].a_prev
     lines = [f"∂L/∂w_{j + 1},{i + 1} = δ·a_{i + 1} = {num(delta, digits)}·{_signed(float(a), digits)} = "
@@ -126,6 +144,7 @@ def gradient_equations(network: Network, trace: ForwardTrace, grads: Gradients, 
 def update_equations(before: Network, after: Network, grads: Gradients, layer: int, j: int,
                      learning_rate: float, optimizer: str, digits: int = 4) -> list[str]:
     """w_ji ← w_ji − α·∂L/∂w_ji for each weight into neuron j (SGD), or old → new for other optimisers."""
+    _dense_only(before, layer)
     old, new = before.layers[layer], after.layers[layer]
     g = grads.layers[layer].grad_weights
     lines = []
@@ -146,6 +165,7 @@ def neuron_equations(plan, trace: ForwardTrace | None, network: Network, layer: 
                      loss: str, target: np.ndarray, digits: int = 4) -> list[str]:
     """Every formula of neuron j of `layer` that the current step has reached (all of them
     for the forward pass when not stepping)."""
+    _dense_only(network, layer)
     if plan is None:
         return [] if trace is None else forward_equations(network, trace, layer, j, digits)
     passed = plan.current

@@ -16,7 +16,7 @@ import numpy as np
 from nnstudio.core.activations import get_activation
 from nnstudio.core.errors import NNStudioError, UnknownNameError
 from nnstudio.core.limits import check_network_size
-from nnstudio.core.network import DenseLayer, Network
+from nnstudio.core.network import Conv2DLayer, DenseLayer, Layer, Network, Pool2DLayer
 
 Shape = tuple[int, int]
 
@@ -141,10 +141,19 @@ def reinitialise(network: Network, seed: int) -> Network:
     """`network` with fresh weights drawn from `seed` (one generator, layer by layer from the input), each
     layer by `usual_init` of its activation, biases zero where the layer has them; the shape, activations and
     precision are kept, typed text is dropped (it described the old values). Same network shape and seed,
-    same weights bit for bit: a run's "fresh weights, seed N" can be made again from its record."""
+    same weights bit for bit: a run's "fresh weights, seed N" can be made again from its record. A convolution's
+    kernel is drawn by `initial_kernel` (fan-in C·k², as architecture_build draws one); a pooling layer holds no
+    numbers, is kept as it is and draws nothing, so the layers after it draw what they would without it."""
     rng = np.random.default_rng(seed)
-    layers = []
+    layers: list[Layer] = []
     for layer in network.layers:
+        if isinstance(layer, Pool2DLayer):
+            layers.append(layer)
+            continue
+        if isinstance(layer, Conv2DLayer):
+            kernel = initial_kernel(layer.kernel.shape, usual_init(layer.activation), rng).astype(network.dtype)
+            layers.append(layer.with_parameters(kernel, None if layer.bias is None else np.zeros_like(layer.bias)))
+            continue
         weights = initial_weights(layer.weights.shape, usual_init(layer.activation), rng).astype(network.dtype)
         bias = None if layer.bias is None else np.zeros_like(layer.bias)
         layers.append(layer.replace(weights=weights, bias=bias, weight_text={}, bias_text={}))

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.network import DenseLayer, Network
+from nnstudio.core.network import Conv2DLayer, DenseLayer, Network
 from nnstudio.core.project import Sample
 
 
@@ -32,8 +32,14 @@ class MemoryRow:
     output: float
 
 
-def memory_rows(layer: DenseLayer, x: np.ndarray, output: np.ndarray) -> list[MemoryRow]:
-    """The readings for every neuron of `layer` given its input x and its output a."""
+def memory_rows(layer: DenseLayer, x: np.ndarray, output: np.ndarray, name: str = "the layer") -> list[MemoryRow]:
+    """The readings for every neuron of `layer` given its input x and its output a.
+
+    Only a dense layer has weight rows to read as memories; a convolution or pooling layer (`name` says which
+    layer it is, e.g. "layer 2") is refused with an NNStudioError rather than failing on a missing W."""
+    if not isinstance(layer, DenseLayer):
+        kind = "a convolution" if isinstance(layer, Conv2DLayer) else "a pooling layer"
+        raise NNStudioError(f"{name} is {kind}: the memory reading is of a dense layer's weight rows")
     x = np.asarray(x, dtype=float)
     x_norm = float(np.linalg.norm(x))
     rows = []

@@ -18,6 +18,11 @@ that sample has no LOSS, backward or UPDATE steps, and `stopped` says what to do
 ("type a target to compute the loss and δ", or the refusal). No update is ever taken
 against a target that is not there.
 
+Convolution and pooling layers (core/spatial_layers.py) take the same steps: their z, a and δ are the trace's
+maps, flat per sample, their GRADIENTS step shows ∂L/∂kernel and one ∂L/∂b per channel (a pooling layer has
+none), and the UPDATE changes kernels by the weights' rule. `describe_step` names a step in the words of its
+layer ("z = K ⋆ a + b" for a convolution, "z = max of each window" for max pooling).
+
 Because every pass is kept, a plan's memory grows with the samples: one whose passes would not fit in
 STEP_MEMORY_BYTES is refused before anything is computed, with the figure (core/step_memory.py).
 """
@@ -33,6 +38,7 @@ from nnstudio.core.errors import LossError, NNStudioError
 from nnstudio.core.network import Network
 from nnstudio.core.optim import OptimizerConfig, OptimizerState, apply_update
 from nnstudio.core.project import NO_TARGET, Project
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
 from nnstudio.core.step_memory import check_step_memory
 from nnstudio.core.trace import ForwardTrace, Gradients, backward, forward
 
@@ -52,6 +58,19 @@ FORWARD_PHASES = (Phase.Z, Phase.A, Phase.FORWARD)
 BACKWARD_PHASES = (Phase.DELTA, Phase.GRADIENTS)
 
 
+def phase_label(layer: object, phase: Phase) -> str:
+    """How `phase` reads for `layer`: a dense layer's words (the phase's value), a convolution's z = K ⋆ a + b, a
+    pooling layer's window and its a = z (it has no activation)."""
+    if isinstance(layer, Conv2DLayer) and phase == Phase.Z:
+        return "z = K ⋆ a + b"
+    if isinstance(layer, Pool2DLayer):
+        window = "max" if layer.kind == "max" else "mean"
+        labels = {Phase.Z: f"z = {window} of each window", Phase.A: "a = z (no activation)",
+                  Phase.FORWARD: f"a = {window} of each window", Phase.GRADIENTS: "no parameters"}
+        return labels.get(phase, phase.value)
+    return phase.value
+
+
 @dataclass(frozen=True)
 class Step:
     """One step of the plan: which sample, which phase, which layer (0-based; −1 if none)."""
@@ -60,12 +79,14 @@ class Step:
     phase: Phase
     layer: int = -1
 
-    def describe(self, samples: int = 1) -> str:
+    def describe(self, samples: int = 1, network: Network | None = None) -> str:
+        """"sample 2: layer 1: a = g(z)"; with `network`, in the words of the step's layer (`phase_label`)."""
         prefix = f"sample {self.sample + 1}: " if samples > 1 else ""
         if self.phase == Phase.START:
             return prefix + "ready"
         if self.layer >= 0:
-            return f"{prefix}layer {self.layer + 1}: {self.phase.value}"
+            label = self.phase.value if network is None else phase_label(network.layers[self.layer], self.phase)
+            return f"{prefix}layer {self.layer + 1}: {label}"
         return prefix + self.phase.value
 
 
@@ -153,6 +174,10 @@ class StepPlan:
     @property
     def current(self) -> SamplePass:
         return self.passes[self.step.sample]
+
+    def describe_step(self) -> str:
+        """The current step in the words of its layer (a convolution's z = K ⋆ a + b, a pooling window)."""
+        return self.step.describe(len(self.passes), self.project.network)
 
     def at_end(self) -> bool:
         return self.index == len(self.steps) - 1
