@@ -344,9 +344,9 @@ class Lessons:
             self.open_key = None  # the learner opened another network: it is theirs, not the lesson's
 
     def _on_changed(self, _kind: str) -> None:
+        """An edit: keep the work (the task is graded on shown_changed, which follows every change)."""
         if self.open_key is not None:
             self._save_timer.start()
-        self._refresh()
 
     def flush(self) -> None:
         """Write the working network now if an edit is waiting (page, lesson or window closing)."""
