@@ -99,6 +99,8 @@ class Conv2DLayer(_Maps):
     pad: int = 0
     activation: str = "identity"
     params: Mapping[str, float] = field(default_factory=dict)
+    kernel_text: Mapping[tuple[int, int, int, int], str] = field(default_factory=dict)
+    bias_text: Mapping[int, str] = field(default_factory=dict)
 
     symbol: ClassVar[str] = "K"  # how messages name this layer's main parameter: K2 is layer 2's kernel
 
@@ -134,11 +136,20 @@ class Conv2DLayer(_Maps):
         params = activation.params(self.params)
         activation.check_fits(params, w.dtype)
         object.__setattr__(self, "params", params)
+        # Typed text (a file's "1/sqrt(2)") kept as DenseLayer keeps it, so a round trip writes it back.
+        for where in self.kernel_text:
+            if len(where) != 4 or not all(0 <= i < n for i, n in zip(where, w.shape)):
+                raise ShapeError(f"typed text for kernel value {where} lies outside the kernel {show_shape(w.shape)}")
+        for i in self.bias_text:
+            if self.bias is None or not 0 <= i < w.shape[0]:
+                raise ShapeError(f"typed text for bias {i} has no bias to belong to")
+        object.__setattr__(self, "kernel_text", dict(self.kernel_text))
+        object.__setattr__(self, "bias_text", dict(self.bias_text))
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         """Pickled as its constructor's arguments, so an unpickled layer is checked and frozen again."""
         return (Conv2DLayer, (self.kernel, self.bias, self.in_shape, self.stride, self.pad, self.activation,
-                              dict(self.params)))
+                              dict(self.params), dict(self.kernel_text), dict(self.bias_text)))
 
     @property
     def channels(self) -> int:
@@ -169,7 +180,8 @@ class Conv2DLayer(_Maps):
         return self.kernel, self.bias
 
     def with_parameters(self, main: np.ndarray | None, bias: np.ndarray | None) -> "Conv2DLayer":
-        return self.replace(kernel=main, bias=bias)
+        """A copy holding a new kernel and bias. Typed text no longer describes a new value, so it is dropped."""
+        return self.replace(kernel=main, bias=bias, kernel_text={}, bias_text={})
 
     def replace(self, **changes: object) -> "Conv2DLayer":
         """A copy with the given fields changed (validated again)."""
@@ -180,7 +192,7 @@ class Conv2DLayer(_Maps):
         return self.replace(kernel=self.kernel.astype(dtype), bias=bias)
 
     def same_as(self, other: object) -> bool:
-        """Bit-for-bit equality of values, shapes, stride, padding, activation and parameters."""
+        """Bit-for-bit equality of values, typed text, shapes, stride, padding, activation and parameters."""
         return (
             isinstance(other, Conv2DLayer)
             and (self.in_shape, self.stride, self.pad, self.activation) == (other.in_shape, other.stride,
@@ -191,6 +203,8 @@ class Conv2DLayer(_Maps):
             and np.array_equal(self.kernel, other.kernel)
             and (self.bias is None) == (other.bias is None)
             and (self.bias is None or np.array_equal(self.bias, other.bias))  # type: ignore[arg-type]
+            and dict(self.kernel_text) == dict(other.kernel_text)
+            and dict(self.bias_text) == dict(other.bias_text)
         )
 
 

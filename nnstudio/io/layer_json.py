@@ -18,7 +18,7 @@ from nnstudio.core.init import INITIALISERS, initial_weights
 from nnstudio.core.network import DenseLayer
 from nnstudio.io.field_reader import _Reader
 
-_LAYER_KEYS = {"size", "activation", "params", "weights", "bias"}
+_LAYER_KEYS = {"type", "size", "activation", "params", "weights", "bias"}  # "type": "dense" may be said
 
 
 def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) -> DenseLayer:

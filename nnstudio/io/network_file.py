@@ -29,7 +29,8 @@ import numpy as np
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.losses import LOSSES
-from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE, Network
+from nnstudio.core.layer_checks import is_spatial
+from nnstudio.core.network import FLOAT_TYPES, MAX_SIZE
 from nnstudio.core.paste_budget import expression_characters
 from nnstudio.core.optim import OPTIMIZERS, OptimizerConfig
 from nnstudio.core.runs import MAX_CURVE_POINTS, RunFieldError, run_from_json, run_to_json
@@ -37,15 +38,19 @@ from nnstudio.core.project import NORMALISATION_KINDS, DataChoice, DataChoiceErr
 from nnstudio.atomic import atomic_write, check_target
 from nnstudio.io.errors import NetworkFileError, UnsupportedVersionError
 from nnstudio.io.field_reader import _Reader, text_cells
-from nnstudio.io.layer_json import _LAYER_KEYS, _cell, _read_layer, layer_to_json
-from nnstudio.core.limits import (MAX_DRAWN_WEIGHTS, MAX_EXPRESSION_CHARACTERS, MAX_FILE_SAMPLES, MAX_LAYERS,
+from nnstudio.io.layer_json import _cell, layer_to_json
+from nnstudio.io.network_layers import SPATIAL_VERSION, check_layers, read_input, read_network
+from nnstudio.io.spatial_layer_json import spatial_layer_to_json
+from nnstudio.core.limits import (MAX_ACTIVATIONS, MAX_EXPRESSION_CHARACTERS, MAX_FILE_SAMPLES, MAX_LAYERS,
                                   MAX_PARAMETERS, MAX_RUN_ROWS, MAX_RUNS, MAX_SAMPLE_VALUES, NETWORK_FILE_BYTES,
-                                  READ_MEMORY_FACTOR, READ_MEMORY_OVERHEAD, count_parameters, describe_bytes)
+                                  READ_MEMORY_FACTOR, READ_MEMORY_OVERHEAD, describe_bytes)
 from nnstudio.io.bounded_json import JsonBudget, read_json
 from nnstudio.io.reading import read_capped
 
 FORMAT = "nnstudio.network"
-VERSION = 1
+#: The newest version this release reads. It writes version 1 for a network of dense layers only, so that every
+#: older release still opens it, and version 2 (network_layers.SPATIAL_VERSION) where maps need it.
+VERSION = 2
 SUFFIX = ".nnstudio"
 MAX_FILE_BYTES = NETWORK_FILE_BYTES
 
@@ -55,14 +60,17 @@ _TOP_KEYS = {
 }
 _DATA_KEYS = {"dataset", "folder", "test_fraction"}
 _OPTIMIZER_KEYS = {"name", "learning_rate", "momentum", "beta1", "beta2", "epsilon", "l2"}
-#: The most numbers a valid file holds in lists: weights and biases, samples, the current input and
-#: target, the normalisation, the layout, and the runs' rows, curves and sizes. More is refused unread.
-MAX_FILE_NUMBERS = (MAX_PARAMETERS + MAX_SAMPLE_VALUES + 4 * MAX_SIZE + 2 * (MAX_LAYERS + 1)
+#: The most numbers a valid file holds in lists: weights, kernels and biases, samples, the current input and
+#: target and the normalisation (maps of up to MAX_ACTIVATIONS values each), the layout and input shape, and the
+#: runs' rows, curves and sizes. More is refused unread.
+MAX_FILE_NUMBERS = (MAX_PARAMETERS + MAX_SAMPLE_VALUES + 4 * MAX_ACTIVATIONS + 2 * (MAX_LAYERS + 1) + 3
                     + MAX_RUNS * (6 * MAX_RUN_ROWS + 2 * MAX_CURVE_POINTS + MAX_LAYERS + 1))
-#: The most lists a valid file holds: per layer its weights, their rows and its bias; per sample its input
-#: and target; per run its rows, curve points and sizes; and the few lists beside (labels, layout, …).
-MAX_FILE_LISTS = (MAX_LAYERS * (MAX_SIZE + 2) + 2 * MAX_FILE_SAMPLES + MAX_RUNS * (MAX_RUN_ROWS + MAX_CURVE_POINTS + 3)
-                  + (MAX_LAYERS + 1) + 16)
+#: The most lists a valid file holds: per layer its weights, their rows and its bias; per convolution one list
+#: per output channel and one k×k grid per output and input channel (at most one a kernel value, for 1×1
+#: kernels); per sample its input and target; per run its rows, curve points and sizes; and the few lists
+#: beside (labels, layout, input shape, …).
+MAX_FILE_LISTS = (MAX_LAYERS * (MAX_SIZE + 2) + MAX_PARAMETERS + 2 * MAX_FILE_SAMPLES
+                  + MAX_RUNS * (MAX_RUN_ROWS + MAX_CURVE_POINTS + 3) + (MAX_LAYERS + 1) + 17)
 
 
 # ----------------------------------------------------------------------------- reading
@@ -88,26 +96,6 @@ def _parse_owned(owned: list[bytes], source: str) -> Any:
 def _parse_json(data: bytes, source: str) -> Any:
     """The JSON of `data`, read as `_parse_owned` reads it, for a caller that keeps its bytes (a paste)."""
     return _parse_owned([data], source)
-
-
-def _check_budget(r: _Reader, raw_layers: list[Any], n_in: int) -> None:
-    """Refuse a network over the layer or parameter budget from its sizes, before any weight is read or drawn."""
-    if len(raw_layers) > MAX_LAYERS:
-        raise r.fail("layers", f"holds {len(raw_layers)} layers; a network may have at most {MAX_LAYERS}")
-    sizes, biases = [n_in], []
-    for index, raw in enumerate(raw_layers):
-        spec = r.obj(raw, f"layers[{index}]", _LAYER_KEYS, {"size", "activation", "weights"})
-        sizes.append(r.size(spec["size"], f"layers[{index}].size"))
-        biases.append(spec.get("bias") is not None)
-    total = count_parameters(sizes, biases)
-    if total > MAX_PARAMETERS:
-        raise r.fail("layers", f"the network would hold {total:,} weights and biases; "
-                               f"a network may hold at most {MAX_PARAMETERS:,}")
-    drawn = sum(sizes[i] * sizes[i + 1] for i, raw in enumerate(raw_layers) if isinstance(raw.get("weights"), dict))
-    if drawn > MAX_DRAWN_WEIGHTS:
-        raise r.fail("layers", f"asks for {drawn:,} weights drawn by an initialiser; a file may ask for at most "
-                               f"{MAX_DRAWN_WEIGHTS:,} (a file costs what its size allows: save a larger network "
-                               f"with its weights written out)")
 
 
 def _expression_cells(top: dict[str, Any], raw_layers: list[Any] | np.ndarray) -> Iterator[str]:
@@ -151,13 +139,13 @@ def project_from_json(data: Any, source: str = "") -> Project:
     top = r.obj(data, "", _TOP_KEYS, {"format", "version", "input", "layers"})
     _check_format(r, top, source)
     dtype = FLOAT_TYPES[r.choice(top.get("precision", "float64"), "precision", list(FLOAT_TYPES))]
-    inp = r.obj(top["input"], "input", {"size", "labels", "image"}, {"size"})
-    n_in = r.size(inp["size"], "input.size")
+    inp = r.obj(top["input"], "input", {"size", "labels", "image", "shape"}, {"size"})
+    n_in, input_shape = read_input(r, inp, top["version"])
     image = _read_image(r, inp, n_in)
     raw_layers = r.list(top["layers"], "layers")
-    _check_budget(r, raw_layers, n_in)
+    geometries = check_layers(r, raw_layers, n_in, input_shape, top["version"])
     _check_expressions(r, top, raw_layers)
-    network = _read_network(r, raw_layers, n_in, dtype)
+    network = read_network(r, raw_layers, geometries, n_in, input_shape, dtype)
     n_out = network.output_size
     out = r.obj(top.get("output", {}), "output", {"labels"})
     loss = r.choice(top.get("loss", "mse"), "loss", sorted(LOSSES))
@@ -217,17 +205,6 @@ def _read_image(r: _Reader, inp: dict[str, Any], n_in: int) -> tuple[int, int] |
     if h * w != n_in:
         raise r.fail("input.image", f"{h}×{w} does not hold input.size = {n_in} values")
     return (h, w)
-
-
-def _read_network(r: _Reader, raw_layers: list[Any] | np.ndarray, n_in: int, dtype: np.dtype) -> Network:
-    """The layers in order, each taking the one before it's outputs (layer_json.py reads each)."""
-    layers = []
-    previous = n_in
-    for index, raw in enumerate(raw_layers):
-        layer = _read_layer(r, raw, index, previous, dtype)
-        layers.append(layer)
-        previous = layer.n_out
-    return Network(n_in, tuple(layers))
 
 
 def _read_optimizer(r: _Reader, top: dict[str, Any]) -> dict[str, Any]:
@@ -346,19 +323,21 @@ def load_project(path: str | os.PathLike[str]) -> Project:
 def project_to_json(project: Project) -> dict[str, Any]:
     """The JSON object for `project` (plain lists, numbers and text)."""
     net = project.network
-    layers = [layer_to_json(layer) for layer in net.layers]
+    layers = [spatial_layer_to_json(layer) if is_spatial(layer) else layer_to_json(layer) for layer in net.layers]
 
     def vector(values: np.ndarray, texts: tuple[str | None, ...]) -> list[float | str]:
         return [_cell(v, t) for v, t in zip(values.tolist(), texts)]
 
     inp: dict[str, Any] = {"size": net.input_size}
+    if net.input_shape is not None:
+        inp["shape"] = list(net.input_shape)
     if project.input_labels:
         inp["labels"] = list(project.input_labels)
     if project.input_image is not None:
         inp["image"] = list(project.input_image)
     data: dict[str, Any] = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": SPATIAL_VERSION if net.is_spatial or net.input_shape is not None else 1,
         "name": project.name,
         "description": project.description,
         "precision": str(net.dtype),

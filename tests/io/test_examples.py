@@ -81,7 +81,7 @@ def test_xor_example_has_its_four_samples():
 
 
 def test_unknown_example_lists_the_known_ones():
-    with pytest.raises(NetworkFileError, match="examples: backprop-4-2-3, cosine-memory"):
+    with pytest.raises(NetworkFileError, match="examples: backprop-4-2-3, conv-4x4, cosine-memory"):
         load_example("nope")
 
 

@@ -21,7 +21,7 @@ from nnstudio.atomic import OutputPathError, check_can_write
 from nnstudio.core.errors import NNStudioError
 from nnstudio.crash_log import log_file, write_log
 from nnstudio.document import Document, ViewsFailed
-from nnstudio.io.examples import list_examples, load_example
+from nnstudio.io.examples import drawable_examples, load_example
 from nnstudio.io.network_file import SUFFIX, load_project
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
@@ -102,7 +102,7 @@ class Files:
         """File → Open Recent (from the settings) and File → Examples (the built-in files, with what each shows)."""
         self.recent_menu, self.examples_menu = recent, examples
         examples.setToolTipsVisible(True)
-        for name in list_examples():
+        for name in drawable_examples():
             action = examples.addAction(example_title(name))
             action.setData(name)
             description = example_description(name)

@@ -1,0 +1,148 @@
+"""Version 2 of the `.nnstudio` file: convolutional and pooling layers written, read back bit for bit, and every
+fault of a hostile file named by field before any kernel is read or drawn (issue 33, docs/file-format.md)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from nnstudio.core.architecture import parse_architecture
+from nnstudio.core.architecture_build import build_from_architecture
+from nnstudio.core.project import Project
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
+from nnstudio.io import NetworkFileError, dumps, load_example, load_project, loads, save_project
+
+LENET = "1x28x28-c6k5p2-m2-c16k5-m2-120-84-10"
+
+
+def _conv_file(**changes) -> dict:
+    """The conv-4x4 example's JSON with top-level or first-layer changes (`layer0`, `layer1`, `layers`)."""
+    data = json.loads(dumps(load_example("conv-4x4")))
+    for key, value in changes.items():
+        if key.startswith("layer") and key[5:].isdigit():
+            data["layers"][int(key[5:])].update(value)
+        else:
+            data[key] = value
+    return data
+
+
+def _refusal(data: dict) -> str:
+    with pytest.raises(NetworkFileError) as caught:
+        loads(json.dumps(data), "hostile.nnstudio")
+    return str(caught.value)
+
+
+def test_the_worked_example_reads_as_the_docs_write_it():
+    project = load_example("conv-4x4")
+    conv, pool, dense = project.network.layers
+    assert project.network.input_shape == (1, 4, 4)
+    assert isinstance(conv, Conv2DLayer) and conv.kernel.tolist() == [[[[1.0, 0.0], [-1.0, 2.0]]]]
+    assert conv.bias.tolist() == [0.5] and conv.activation == "relu" and (conv.stride, conv.pad) == (1, 0)
+    assert isinstance(pool, Pool2DLayer) and (pool.kind, pool.size, pool.stride) == ("max", 2, 2)
+    assert dense.weights.tolist() == [[0.5]] and dense.bias.tolist() == [0.25]
+    assert project.input.reshape(4, 4).tolist() == [[1, 2, 0, 1], [0, 1, 3, 1], [2, 1, 0, 2], [1, 0, 1, 1]]
+
+
+def test_lenet_round_trips_bit_for_bit_as_version_2(tmp_path):
+    network = build_from_architecture(parse_architecture(LENET), seed=3)
+    path = tmp_path / "lenet.nnstudio"
+    save_project(Project(network=network), path)
+    data = json.loads(path.read_text("utf-8"))
+    assert data["version"] == 2 and data["input"] == {"size": 784, "shape": [1, 28, 28]}
+    assert [layer.get("type", "dense") for layer in data["layers"]] == [
+        "conv2d", "maxpool2d", "conv2d", "maxpool2d", "dense", "dense", "dense"]
+    first = data["layers"][0]
+    assert (first["channels"], first["kernel_size"], first["stride"], first["padding"]) == (6, 5, 1, 2)
+    assert np.asarray(first["kernel"]).shape == (6, 1, 5, 5)  # (K, C, k, k), as PyTorch holds it
+    assert load_project(path).network.same_as(network)
+
+
+def test_a_dense_network_is_still_written_as_version_1_so_older_releases_open_it():
+    assert json.loads(dumps(load_example("xor")))["version"] == 1
+
+
+def test_typed_kernel_values_keep_their_text_and_same_padding_reads_as_its_number():
+    data = _conv_file(layer0={"kernel": [[[["1/sqrt(2)", 0], [-1, "2^1"]]]], "bias": ["1/2"], "padding": 0})
+    data["layers"][0].update(kernel_size=3, padding="same", kernel=[[[["1/sqrt(2)", 0, 0], [-1, "2^1", 0],
+                                                                       [0, 0, 0]]]])
+    data["layers"][1]["size"] = 4  # the maps stay 4×4 with "same" padding, so the pool takes them whole
+    project = loads(json.dumps(data))
+    conv = project.network.layers[0]
+    assert conv.pad == 1 and conv.kernel[0, 0, 0, 0] == 1 / 2 ** 0.5 and conv.kernel[0, 0, 1, 1] == 2.0
+    assert conv.kernel_text == {(0, 0, 0, 0): "1/sqrt(2)", (0, 0, 1, 1): "2^1"} and conv.bias_text == {0: "1/2"}
+    written = json.loads(dumps(project))["layers"][0]
+    assert written["padding"] == 1 and written["kernel"][0][0][0][0] == "1/sqrt(2)" and written["bias"] == ["1/2"]
+    assert loads(dumps(project)).network.same_as(project.network)
+
+
+def test_a_kernel_drawn_by_a_seeded_initialiser_is_the_same_each_time():
+    data = _conv_file(layer0={"kernel": {"init": "he", "seed": 7}})
+    first, again = loads(json.dumps(data)).network.layers[0], loads(json.dumps(data)).network.layers[0]
+    assert np.array_equal(first.kernel, again.kernel) and first.kernel.shape == (1, 1, 2, 2)
+    assert not np.array_equal(first.kernel, loads(json.dumps(_conv_file(layer0={"kernel": {"init": "he", "seed": 8}})
+                                                              )).network.layers[0].kernel)
+
+
+def test_a_float32_file_keeps_kernels_in_float32():
+    project = loads(json.dumps(_conv_file(precision="float32")))
+    assert project.network.layers[0].kernel.dtype == np.float32
+
+
+HOSTILE = {
+    "kernel larger than the padded input": (
+        {"layer0": {"kernel_size": 5, "kernel": [[[[0] * 5] * 5]]}},
+        "layers[0]: kernel size 5 is larger than the padded height: 4 + 2·0 = 4"),
+    "stride 0": ({"layer0": {"stride": 0}}, "layers[0].stride: expected a whole number from 1 to 4096, got 0"),
+    "negative stride": ({"layer0": {"stride": -2}}, "layers[0].stride: expected a whole number from 1 to 4096, got -2"),
+    "pool stride 0": ({"layer1": {"stride": 0}}, "layers[1].stride: expected a whole number from 1 to 4096, got 0"),
+    "negative padding": ({"layer0": {"padding": -1}}, "layers[0].padding: expected a whole number from 0 to 4096"),
+    "same padding with a stride": ({"layer0": {"padding": "same", "stride": 2}}, "layers[0].padding: 'same' padding"),
+    "no channels": ({"layer0": {"channels": 0}}, "layers[0].channels: expected a whole number from 1 to 4096, got 0"),
+    "kernel of the wrong shape": ({"layer0": {"kernel": [[[[1, 0, 2], [-1, 2, 2]]]]}}, "layers[0].kernel[0][0][0]: expected 2 entries"),
+    "kernel with a NaN": ({"layer0": {"kernel": [[[[1, None], [-1, 2]]]]}}, "layers[0].kernel[0][0][0][1]: expected a number, got null"),
+    "softmax on maps": ({"layer0": {"activation": "softmax"}}, "layers[0].activation: softmax is only for a flat"),
+    "unknown type": ({"layer1": {"type": "maxpool3d"}}, "layers[1].type: unknown name 'maxpool3d'"),
+    "pool window larger than the maps": ({"layer1": {"size": 4}}, "layers[1]: pool size 4 is larger than the height: 3"),
+    "input size not the shape's": ({"input": {"size": 15, "shape": [1, 4, 4]}},
+                                   "input.size: expected 16 (input.shape 1×4×4), got 15"),
+    "maps without an input shape": ({"input": {"size": 16}}, "layers[0].type: a conv2d layer reads maps"),
+    "maps in a version-1 file": ({"version": 1}, "input.shape: maps came in version 2 of the format; this file says "
+                                                 "version 1"),
+    "a conv in a version-1 file": ({"version": 1, "input": {"size": 16}},
+                                   "layers[0].type: convolution and pooling came in version 2 of the format"),
+    "an unknown conv key": ({"layer0": {"dilation": 2}}, "layers[0].dilation: unknown field"),
+}
+
+
+@pytest.mark.parametrize("changes, message", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_conv_file_is_refused_by_field(changes, message):
+    assert message in _refusal(_conv_file(**changes))
+
+
+def test_maps_after_a_dense_layer_are_refused_naming_the_layer():
+    data = _conv_file()
+    data["layers"] = [data["layers"][0], data["layers"][2], {"type": "maxpool2d", "size": 1}]
+    data["layers"][1]["weights"] = [[0.5] * 9]
+    assert "layers[2].type: a maxpool2d layer reads maps (channels × height × width), but it follows a dense " \
+           "layer" in _refusal(data)
+
+
+def test_activations_over_the_budget_are_refused_before_any_kernel_is_drawn(peak_memory):
+    data = _conv_file(input={"size": 1024 * 1024, "shape": [1, 1024, 1024]},
+                      current={}, layer0={"channels": 8, "kernel_size": 1, "kernel": {"init": "he"}, "bias": None})
+    data["layers"][1]["size"] = 1024
+    data["layers"][2]["weights"] = {"init": "he"}
+    outcome, peak = peak_memory(lambda: loads(json.dumps(data), "big.nnstudio"))
+    assert isinstance(outcome, NetworkFileError)
+    # 1,048,576 input values + 8 × 1,048,576 maps + 8 pooled (one 1024×1024 window each) + 1 output, by hand
+    assert str(outcome) == ("big.nnstudio: layers: 1×1024×1024 → 8×1024×1024 → 8×1×1 → 1 gives "
+                            f"{1_048_576 * 9 + 8 + 1:,} values per sample (its input and every layer's maps); a "
+                            f"network may give at most 2,097,152")
+    assert peak < 8 * 2**20  # the shapes were counted; no 8 MiB map or kernel was made
+
+
+def test_an_input_over_the_budget_is_refused_by_its_shape():
+    message = _refusal(_conv_file(input={"size": 3 * 1024 * 1024, "shape": [3, 1024, 1024]}))
+    assert "input.shape: 3×1024×1024 is 3,145,728 values; an input may have at most 2,097,152" in message
