@@ -93,12 +93,13 @@ class ColumnBatches:
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, batch: int, dtype: np.dtype, bias: bool = True,
-                 width: int | None = None) -> None:
+                 width: int | None = None, list_rare: bool = True) -> None:
         """`bias`: whether the first layer has one (when split, fed by a listed 1 per sample); `width`: its neurons, given
         when training beside a window (the split then needs batches whose sparse products are long
-        enough to let the window's thread take the GIL)."""
+        enough to let the window's thread take the GIL); `list_rare` False: never split (an engine that
+        reads its inputs whole, such as a convolution's maps)."""
         n, features = x.shape
-        split = rare_split(x)
+        split = rare_split(x) if list_rare else None
         if split is not None and width is not None and \
                 min(batch, n) * (split.listed_per_sample + bias) * width < LISTED_WORK_AT_LEAST:
             split = None

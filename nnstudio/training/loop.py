@@ -8,7 +8,8 @@ Each epoch shuffles (seeded), takes mini-batches (batch size 1 is the textbook's
 per-sample SGD), and after it evaluates the test set. It works on its own copy
 of the parameters, stops cooperatively between batches, can be paused, and if
 the loss stops being a finite number it ends with a message naming the epoch and
-step, keeping the last parameters that were finite.
+step, keeping the last parameters that were finite. A dense network trains through FastMLP (engine.py), one
+with maps through the core's exact step (core_engine.py); `make_engine` picks.
 
 The train curve's points are chosen by step count (CURVE_POINTS a run, whatever the machine's speed;
 see StepProgress.curve); a paced run (TrainingConfig.pace, training/pace.py) yields a ParameterSnapshot
@@ -33,6 +34,7 @@ from nnstudio.training import blas
 from nnstudio.training.batches import ColumnBatches
 from nnstudio.training.config import TrainingConfig
 from nnstudio.training.control import TrainingControl
+from nnstudio.training.core_engine import CoreEngine
 from nnstudio.training.engine import FastMLP
 from nnstudio.training.metrics import evaluate_outputs
 from nnstudio.training.pace import Pacer
@@ -42,6 +44,8 @@ from nnstudio.training.schedule import StopWatch
 from nnstudio.training.thinned import Thinned
 
 Record = StepProgress | EpochResult | ParameterSnapshot
+# FastMLP for dense networks; CoreEngine (the core's exact path) for networks with maps, until their fast path
+Engine = FastMLP | CoreEngine
 
 # Beside a window (`TrainingControl.responsive`), products from this size on release the GIL
 # (instead of blas.RELEASE_GIL_FROM), and batches too small for long sparse products stay
@@ -68,7 +72,7 @@ def check_fits(network: Network, dataset: Dataset) -> None:
                          f"{dataset.n_outputs}")
 
 
-def _check_targets(engine: FastMLP, train_set: Dataset, y_all: np.ndarray, test_set: Dataset | None,
+def _check_targets(engine: Engine, train_set: Dataset, y_all: np.ndarray, test_set: Dataset | None,
                    outputs: int) -> None:
     """Refuse, before the first step and by name, targets the loss cannot take (a regression set's −1 with
     binary cross-entropy), in the training part and the test part alike."""
@@ -114,12 +118,12 @@ class _Run:
     """What one run carries from epoch to epoch: the engine and its batches, the clocks of its records, the
     samples seen, the last finite parameters, and whether it ended early (stopped, or with an error)."""
 
-    engine: FastMLP
+    engine: Engine
     batches: ColumnBatches
     samples: int                # in the training part
     batch: int                  # samples a step takes (the last step of an epoch may take fewer)
     steps_per_epoch: int
-    snapshot: Layers            # the last parameters known to be finite
+    snapshot: Layers | Network  # the last parameters known to be finite
     started: float
     last_report: float          # clocks run across epochs: short epochs still report
     last_preview: float
@@ -158,7 +162,7 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     if (rules.target_accuracy is not None or rules.patience is not None) and (test_set is None or not len(test_set)):
         raise ShapeError("a target accuracy and early stopping judge the test part; this run has none")
     watch = StopWatch(rules)
-    best: Layers | None = None
+    best: Layers | Network | None = None
     stop_reason: str | None = None
     run = _start(network, loss, train_set, test_set, config, control)
     rng = np.random.default_rng(config.seed)
@@ -191,21 +195,33 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     return _finish(run, history.items(), watch, best, stop_reason)
 
 
+def make_engine(network: Network, loss: str, config: TrainingConfig, batch: int, responsive: bool = False) -> Engine:
+    """The engine a run trains with: FastMLP for a dense network, CoreEngine (the core's exact path, its step's
+    memory for `batch` samples checked first) for one with maps. `responsive`: beside a window (see
+    RESPONSIVE_RELEASE_GIL_FROM)."""
+    if network.is_spatial:
+        return CoreEngine(network, loss, config.optimizer, config.dtype, batch=batch)
+    return FastMLP(network, loss, config.optimizer, config.dtype,
+                   release_gil_from=RESPONSIVE_RELEASE_GIL_FROM if responsive else blas.RELEASE_GIL_FROM)
+
+
 def _start(network: Network, loss: str, train_set: Dataset, test_set: Dataset | None, config: TrainingConfig,
            control: TrainingControl) -> _Run:
     """The engine on its own copy of the parameters, the targets checked, the batches laid out (the
     inputs reordered and the first layer split when the data is sparse), and the run's clock started."""
-    engine = FastMLP(network, loss, config.optimizer, config.dtype,
-                     release_gil_from=RESPONSIVE_RELEASE_GIL_FROM if control.responsive else blas.RELEASE_GIL_FROM)
+    n = len(train_set)
+    batch = min(config.batch_size, n)
+    engine = make_engine(network, loss, config, batch, control.responsive)  # before the data is laid out
     dtype = engine.dtype
     x_all = np.ascontiguousarray(train_set.x, dtype=dtype)
     y_all = np.ascontiguousarray(train_set.targets(dtype, network.output_size))
     _check_targets(engine, train_set, y_all, test_set, network.output_size)
-    n = len(train_set)
-    batch = min(config.batch_size, n)
-    batches = ColumnBatches(x_all, y_all, batch, dtype, bias=engine.has_bias[0],
-                            width=engine.n_out[0] if control.responsive else None)
-    if batches.feature_order is not None:
+    if isinstance(engine, CoreEngine):  # a convolution reads its input as maps: no inputs listed apart
+        batches = ColumnBatches(x_all, y_all, batch, dtype, list_rare=False)
+    else:
+        batches = ColumnBatches(x_all, y_all, batch, dtype, bias=engine.has_bias[0],
+                                width=engine.n_out[0] if control.responsive else None)
+    if batches.feature_order is not None and isinstance(engine, FastMLP):
         engine.order_inputs(batches.feature_order)
         engine.split_inputs(batches.dense)
     snapshot = engine.snapshot()
@@ -251,7 +267,10 @@ def _epoch_steps(run: _Run, epoch: int, config: TrainingConfig,
         value = engine.train_columns(*batches.get(step))
         if not math.isfinite(value):
             engine.restore(run.snapshot)
-            run.error = (f"training stopped: the loss became {value} at epoch {epoch}, step {step + 1}; "
+            refused = getattr(engine, "refused", None)  # CoreEngine: the core refused an update that overflows
+            run.error = (f"training stopped at epoch {epoch}, step {step + 1}: {refused}. The last finite "
+                         "parameters were kept." if refused else
+                         f"training stopped: the loss became {value} at epoch {epoch}, step {step + 1}; "
                          "the learning rate is probably too high. The last finite parameters were kept.")
             break
         total += value * (hi - lo)
@@ -317,7 +336,7 @@ def _epoch_result(run: _Run, totals: _EpochTotals, epoch: int, rate: float, test
                        seconds, rate, run.seen)
 
 
-def _finish(run: _Run, epochs: list[EpochResult], watch: StopWatch, best: Layers | None,
+def _finish(run: _Run, epochs: list[EpochResult], watch: StopWatch, best: Layers | Network | None,
             stop_reason: str | None) -> TrainingResult:
     """The run's result; with restore_best (`best` holds the best epoch's parameters), on those when a later
     epoch was the last and the run did not fail."""

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import numpy as np
+
 from nnstudio.core.init import reinitialise
-from nnstudio.core.network import Network
+from nnstudio.core.network import Layer, Network
 from nnstudio.core.parameter_print import parameter_print
+from nnstudio.core.spatial_layers import Pool2DLayer
 from nnstudio.core.runs import RunStart
 
 #: Parameters held for "from the same start", at most (about 40 starts of mnist-mlp's 100,000 float64s).
@@ -22,7 +25,14 @@ START_BYTES = 32 * 2**20
 
 
 def _bytes(network: Network) -> int:
-    return sum(layer.weights.nbytes + (0 if layer.bias is None else layer.bias.nbytes) for layer in network.layers)
+    return sum(0 if array is None else array.nbytes for layer in network.layers for array in layer.parameters())
+
+
+def _held_with_todays_activations(old: Layer, new: Layer, dtype: np.dtype) -> Layer:
+    """The held layer's parameters with the current layer's activation (a pooling layer has neither)."""
+    if isinstance(new, Pool2DLayer):
+        return new
+    return old.astype(dtype).replace(activation=new.activation, params=new.params)
 
 
 class StartMemory:
@@ -52,11 +62,11 @@ class StartMemory:
             return None
         held = self._kept.get(start.fingerprint)
         if held is not None:
-            if held.sizes != current.sizes or [layer.bias is None for layer in held.layers] != \
-                    [layer.bias is None for layer in current.layers]:
+            if held.sizes != current.sizes or [(type(layer), layer.bias is None) for layer in held.layers] != \
+                    [(type(layer), layer.bias is None) for layer in current.layers]:
                 return None
             # the held parameters with today's activations: the same start, whatever the run changes
-            made = current.with_layers(old.astype(current.dtype).replace(activation=new.activation, params=new.params)
+            made = current.with_layers(_held_with_todays_activations(old, new, current.dtype)
                                        for old, new in zip(held.layers, current.layers))
         elif start.kind == "fresh" and start.seed is not None:
             made = reinitialise(current, start.seed)
