@@ -22,6 +22,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.network import DenseLayer
 from nnstudio.core.project import Project
 from nnstudio.core.trace import backward, forward, trace_loss
@@ -78,7 +79,11 @@ def _layer(project: Project, number: int) -> DenseLayer:
     layers = project.network.layers
     if number > len(layers):
         raise _Wrong(f"the network has no layer {number} (it has {len(layers)})")
-    return layers[number - 1]
+    found = layers[number - 1]
+    if is_spatial(found):  # a lesson's checks name a dense layer's neurons, weights and biases
+        kind = "convolutional" if hasattr(found, "kernel") else "pooling"
+        raise _Wrong(f"layer {number} is a {kind} layer; lessons check dense layers")
+    return found
 
 
 def _neuron(project: Project, layer: int, neuron: int) -> DenseLayer:

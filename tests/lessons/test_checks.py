@@ -286,3 +286,12 @@ def test_the_trained_mnist_units_for_a_drawn_stroke_worked_with_plain_numpy():
     a1 = np.maximum(w1 @ _stroke() + bias, 0)
     assert a1[27] == 0 and check_failures(UnitCheck(1, 28, CURRENT, value=0), silenced) == []
     assert check_failures(ClassCheck(CURRENT, int(np.argmax(w2 @ a1 + b2))), silenced) == []
+
+
+def test_a_check_on_a_convolution_or_pool_names_the_layer_and_the_class_is_still_read():
+    conv = load_example("conv-4x4")  # 1×4×4 → conv → max pool → one dense output, ŷ = 4 (docs/conv-worked-example.md)
+    assert check_failures(BiasCheck(1, 1, 0.5, 1e-6), conv) == [
+        "layer 1 is a convolutional layer; lessons check dense layers"]
+    assert check_failures(SizeCheck(2, 1), conv) == ["layer 2 is a pooling layer; lessons check dense layers"]
+    assert check_failures(BiasCheck(3, 1, 0.25, 1e-6), conv) == []  # the dense output layer is checked as always
+    assert check_failures(LayersCheck(3), conv) == []
