@@ -122,3 +122,19 @@ def test_nnstudio_computes_the_same_numbers():
     for name, value in computed.items():
         np.testing.assert_allclose(np.asarray(value, dtype=float), np.asarray(N[name], dtype=float),
                                    rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_the_built_in_example_is_the_documents_network():
+    """`conv-4x4`, shipped in resources/examples, holds exactly the document's inputs and parameters."""
+    from nnstudio.io import load_example
+
+    project = load_example("conv-4x4")
+    conv, pool, dense = project.network.layers
+    assert project.network.input_shape == (1, 4, 4) and project.input.reshape(4, 4).tolist() == N["x"]
+    assert conv.kernel.tolist() == [[N["kernel"]]] and conv.bias.tolist() == [N["kernel_bias"]]
+    assert (conv.activation, conv.stride, conv.pad) == ("relu", 1, 0)
+    assert (pool.kind, pool.size, pool.stride) == ("max", 2, 2)
+    assert dense.weights.tolist() == [[N["dense_weight"]]] and dense.bias.tolist() == [N["dense_bias"]]
+    assert dense.activation == "identity" and project.loss == "mse" and project.target.tolist() == [N["target"]]
+    assert project.optimizer.name == "sgd" and project.optimizer.learning_rate == N["learning_rate"]
+    assert forward(project.network, project.input).layers[-1].a.tolist() == [N["y_hat"]]
