@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from nnstudio.atomic import OutputPathError, check_can_write
 from nnstudio.core.errors import NNStudioError
 from nnstudio.crash_log import log_file, write_log
-from nnstudio.document import Document, ViewsFailed
+from nnstudio.document import Document, ViewsFailed, check_drawable
 from nnstudio.io.examples import drawable_examples, load_example
 from nnstudio.io.network_file import SUFFIX, load_project
 from nnstudio.ui.canvas.scene import NetworkScene
@@ -227,11 +227,13 @@ class Files:
         """Open a file; a bad file shows a message and leaves the current document as it was.
 
         The file is read and checked first: the unsaved-changes prompt comes only for a file
-        that can actually be opened, so answering it is never wasted.
+        that can actually be opened, so answering it is never wasted (one with maps cannot, yet:
+        `check_drawable` here is the early word of the document's own gate).
         """
         window = self.window
         try:
             project = load_project(path)
+            check_drawable(project, Path(path).name)
         except (NNStudioError, OSError) as error:
             window.show_error("Could not open the file", str(error))
             return False
