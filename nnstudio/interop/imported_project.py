@@ -68,7 +68,13 @@ def build_imported(weights: Sequence[np.ndarray], biases: Sequence[np.ndarray | 
                                      activation, p))
         except NNStudioError as error:
             raise NetworkFileError(str(error), f"layer {index}", source) from None
-    network = Network(layers[0].n_in, tuple(layers))
+    return imported_project(Network(layers[0].n_in, tuple(layers)), metadata, source, normalisation)
+
+
+def imported_project(network: Network, metadata: ModelMetadata | None, source: str,
+                     normalisation: dict | None = None) -> Project:
+    """The project around an imported network, dense or of maps (onnx_map_network.py builds those): the loss,
+    labels and name from the metadata, or the loss that fits the last activation."""
     meta = metadata or ModelMetadata()
     loss = meta.loss or loss_after(network.layers[-1].activation)
     try:
@@ -104,6 +110,13 @@ def _skeleton_json(project: Project) -> dict[str, Any]:
     from nnstudio.io.network_file import project_to_json
 
     network = project.network
+    if network.is_spatial:  # its maps may give more outputs than a stand-in dense layer may have: written whole,
+        data = project_to_json(project.replace(layout=()))  # then each kernel and W asked of "zeros" as below
+        for entry in data["layers"]:
+            for key in ("kernel", "weights"):
+                if key in entry:
+                    entry[key] = {"init": "zeros"}
+        return data
     dtype = network.dtype
     # A stand-in network of the same input and output size (so labels, image, normalisation and vectors are
     # written as they are), two thin layers instead of the real matrices; its layers are replaced below.

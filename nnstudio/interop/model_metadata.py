@@ -38,6 +38,9 @@ class ModelMetadata:
     extra: dict = field(default_factory=dict)
     # Project.normalisation: {"kind", "offset", "scale"}, the arrays as lists of float64 (exact in JSON).
     normalisation: dict | None = None
+    # A convolutional network's "input_shape" and "layers" (spatial_metadata.py), for a format whose tensors
+    # alone cannot say a stride, a padding or a pooling (safetensors); None for a dense network.
+    maps: dict | None = None
 
     @staticmethod
     def of(project: Project, normalisation: bool = True) -> "ModelMetadata":
@@ -59,6 +62,8 @@ class ModelMetadata:
                 "input_image": list(self.input_image) if self.input_image else None, "name": self.name}
         if self.normalisation is not None:
             data["normalisation"] = self.normalisation
+        if self.maps is not None:
+            data.update(self.maps)
         return json.dumps(data)
 
 
@@ -95,8 +100,8 @@ def _strings(value: object, what: str, source: str, count: int | None = None) ->
     return tuple(_text(v, f"{KEY} metadata: {what}[{index}]", source) for index, v in enumerate(value))
 
 
-def parse_metadata(text: str | bytes, layers: int, inputs: int, outputs: int, source: str) -> ModelMetadata:
-    """The metadata a model file carries, each field checked against the network's shape."""
+def metadata_object(text: str | bytes, source: str) -> dict:
+    """The metadata's JSON object, refused unless it is UTF-8 JSON of at most MAX_METADATA_BYTES."""
     if isinstance(text, bytes):  # protobuf hands over a string field that is not UTF-8 as bytes
         try:
             text = text.decode("utf-8")
@@ -110,6 +115,13 @@ def parse_metadata(text: str | bytes, layers: int, inputs: int, outputs: int, so
         raise NetworkFileError(f"is not JSON ({error})", f"{KEY} metadata", source) from None
     if not isinstance(data, dict):
         raise NetworkFileError("expected a JSON object", f"{KEY} metadata", source)
+    return data
+
+
+def parse_metadata(text: str | bytes, layers: int, inputs: int, outputs: int, source: str) -> ModelMetadata:
+    """The metadata a model file carries, each field checked against the network's shape (a convolutional
+    network's layers are read by spatial_metadata.py, before this, from the same text)."""
+    data = metadata_object(text, source)
     activations = _strings(data.get("activations", []), "activations", source, layers)
     for name in activations:
         try:

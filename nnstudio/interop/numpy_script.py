@@ -6,10 +6,14 @@ so the script's numbers equal `nnstudio step --json` (the tests run it and compa
 inline for small networks, else in an `.npz` beside the script (read with allow_pickle=False). A stored
 input normalisation is written inline whatever the size (one offset and one scale per input, a line
 each), so the `.npz` stays the W1, b1, … that `load_npz` reads, and the script takes raw inputs.
+
+A convolutional network's script adds its layer table, convolution and pooling with explicit loops, and the
+loops that use them (numpy_script_maps.py); a dense network's script is exactly as it was.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -17,8 +21,10 @@ import numpy as np
 
 from nnstudio.core.project import Project
 from nnstudio.data.dataset import Normalisation
-from nnstudio.io.npz import save_npz
-from nnstudio.interop.script_text import docstring_text, literal, loss_and_target, number, refusal_lines, save_script
+from nnstudio.atomic import atomic_write
+from nnstudio.interop.numpy_script_maps import BACKWARD, FORWARD, FUNCTIONS, table_lines
+from nnstudio.interop.script_text import (docstring_text, literal, loss_and_target, number, refusal_lines, save_script,
+                                          shapes_text)
 
 ACTIVATION_CODE = {
     "identity": ("z.copy()", "np.ones_like(z)"),
@@ -67,8 +73,9 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
     config = project.optimizer
     count = len(network.layers)
     used = sorted({layer.activation for layer in network.layers})
+    spatial = network.is_spatial
     lines = [
-        '"""' + docstring_text(f"{project.name or 'network'} ({'-'.join(map(str, network.sizes))}): one forward pass, "
+        '"""' + docstring_text(f"{project.name or 'network'} ({shapes_text(network)}): one forward pass, "
                                "the loss, the backward pass and one update, in plain NumPy."),
         "",
         "Exported by nnstudio; run it with `python` (NumPy only). It prints what `nnstudio step` prints,",
@@ -78,6 +85,9 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
         "z = W·a_prev + b, a = g(z); the output error term δ = ∂L/∂z; a hidden layer's",
         "δ = (W_nextᵀ δ_next) ∘ g′(z); ∂L/∂W = δ·a_prevᵀ, ∂L/∂b = δ. Every gradient is computed",
         "before any parameter changes.",
+        *(["", "A convolution's W[l] is its kernel (K, C, k, k), cross-correlated as in PyTorch; maps are kept",
+           "flat in (C, H, W) order between layers (the input too), and reshaped where a layer reads them."]
+          if spatial else []),
         '"""',
         "",
         "import json",
@@ -96,7 +106,9 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
     if values_file is None:
         lines.append("W = [None,")
         for layer in network.layers:
-            lines.append(f"     np.array({literal(layer.weights, '     ')}, dtype=DTYPE),")
+            main = layer.parameters()[0]
+            lines.append("     None,  # pooling: nothing to learn" if main is None else
+                         f"     np.array({literal(main, '     ')}, dtype=DTYPE),")
         lines.append("]")
         lines.append("b = [None,")
         for layer in network.layers:
@@ -107,13 +119,15 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
             "import os",
             f"with np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), {values_file!r}),"
             " allow_pickle=False) as values:",
-            f"    W = [None] + [values[f'W{{l}}'].astype(DTYPE) for l in range(1, {count + 1})]",
+            f"    W = [None] + [values[f'W{{l}}'].astype(DTYPE) if f'W{{l}}' in values else None "
+            f"for l in range(1, {count + 1})]",
             f"    b = [None] + [values[f'b{{l}}'].astype(DTYPE) if f'b{{l}}' in values else None "
             f"for l in range(1, {count + 1})]",
         ]
     lines += [
         f"g = [None, {', '.join(repr(layer.activation) for layer in network.layers)}]",
         f"params = [None, {', '.join(repr(dict(layer.params)) for layer in network.layers)}]",
+        *(table_lines(network) if spatial else []),
         *_input_lines(project),
         f"y = np.array({literal(target)}, dtype=DTYPE)",
         f"learning_rate = {number(config.learning_rate)}",
@@ -131,8 +145,10 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
         if ACTIVATION_CODE[name][1] is not None:
             lines += [f"    if name == {name!r}:", f"        return {ACTIVATION_CODE[name][1]}"]
     value, gradient, formula = LOSS_CODE[loss_name]
-    lines += ["    raise ValueError(name)", "", "",
-              "L_LAYERS = len(W) - 1", *refusal_lines(project), "",
+    lines += ["    raise ValueError(name)", *(FUNCTIONS if spatial else []), "", "",
+              "L_LAYERS = len(W) - 1", *refusal_lines(project)]
+    lines += FORWARD if spatial else [
+              "",
               "# Forward pass: z[l] = W[l]·a[l−1] + b[l], a[l] = g(z[l]), a[0] = x.",
               "a, z = [x], [None]",
               "for l in range(1, L_LAYERS + 1):",
@@ -141,8 +157,8 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
               "        z_l = z_l + b[l]",
               "    z.append(z_l)",
               "    a.append(activation(g[l], z_l, params[l]))",
-              "y_hat = a[L_LAYERS]", "",
-              f"# Loss ({loss_name}): {formula}"]
+              "y_hat = a[L_LAYERS]"]
+    lines += ["", f"# Loss ({loss_name}): {formula}"]
     if fused:
         from_z, delta_code, in_words = FUSED[(loss_name, last)]
         lines += ["z_out = z[L_LAYERS]",
@@ -162,7 +178,8 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
                   "    delta[L_LAYERS] = y_hat * (grad_a - np.sum(grad_a * y_hat))",
                   "else:",
                   "    delta[L_LAYERS] = grad_a * derivative(g[L_LAYERS], z[L_LAYERS], y_hat, params[L_LAYERS])"]
-    lines += ["",
+    lines += BACKWARD + [""] if spatial else [
+              "",
               "# Backward pass: ∂L/∂W = δ·a_prevᵀ, ∂L/∂b = δ; a hidden δ = (W_nextᵀ δ_next) ∘ g′(z).",
               "grad_W, grad_b = [None] * (L_LAYERS + 1), [None] * (L_LAYERS + 1)",
               "for l in range(L_LAYERS, 0, -1):",
@@ -175,7 +192,7 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
               "        else:",
               "            delta[l - 1] = signal * derivative(g[l - 1], z[l - 1], a[l - 1], params[l - 1])",
               ""]
-    lines += _update_lines(config)
+    lines += _update_lines(config, spatial)
     lines += [
         "",
         "",
@@ -201,14 +218,18 @@ def numpy_script(project: Project, values_file: str | None = None) -> str:
         "else:",
         "    np.set_printoptions(precision=10)",
         "    for l, layer in enumerate(result['layers'], start=1):",
-        "        print(f'layer {l} ({layer[\"activation\"]})')",
-        "        print(f'  z = W·a + b = {np.array(layer[\"z\"])}')",
+        *(["        print(f'layer {l} ({kind[l]}, {layer[\"activation\"]})')",
+           "        print(f'  z           = {np.array(layer[\"z\"])}')  # maps flattened in (C, H, W) order"]
+          if spatial else
+          ["        print(f'layer {l} ({layer[\"activation\"]})')",
+           "        print(f'  z = W·a + b = {np.array(layer[\"z\"])}')"]),
         "        print(f'  a = g(z)    = {np.array(layer[\"a\"])}')",
         "    print(f'output ŷ = {y_hat}, target y = {y}, loss L = {loss:.10g}')",
         "    for l in range(L_LAYERS, 0, -1):",
         "        print(f'layer {l}: δ = {delta[l] + 0.0}')  # + 0.0: a zero δ prints 0, not -0",
         "    print(f'updated parameters ({result[\"optimizer\"]}, learning rate {learning_rate:g})')",
         "    for l in range(1, L_LAYERS + 1):",
+        *(["        if new_W[l] is None:", "            continue  # pooling: nothing was learned"] if spatial else []),
         "        print(f'  W{l} =', new_W[l].tolist())",
         "        if new_b[l] is not None:",
         "            print(f'  b{l} =', new_b[l].tolist())",
@@ -236,11 +257,12 @@ def _input_lines(project: Project) -> list[str]:
     ]
 
 
-def _update_lines(config) -> list[str]:  # type: ignore[no-untyped-def]
+def _update_lines(config, spatial: bool = False) -> list[str]:  # type: ignore[no-untyped-def]
     """One step of the file's optimiser from a fresh start (no velocity or moments yet)."""
     lines = ["# Update: every gradient above was computed before any parameter changes.",
              "new_W, new_b = [None] * (L_LAYERS + 1), [None] * (L_LAYERS + 1)",
              "for l in range(1, L_LAYERS + 1):",
+             *(["    if W[l] is None:", "        continue  # pooling: nothing to learn"] if spatial else []),
              "    gW = grad_W[l] + l2 * W[l] if l2 else grad_W[l]"]
     if config.name == "sgd":
         lines += ["    # SGD: w ← w − α·∂L/∂w",
@@ -265,4 +287,17 @@ def _update_lines(config) -> list[str]:  # type: ignore[no-untyped-def]
 
 def save_numpy_script(project: Project, path: str | os.PathLike[str]) -> list[Path]:
     """Write the script (and, for a large network, its `.npz` beside it); the files written."""
-    return save_script(project, path, numpy_script, ".npz", lambda p, values: save_npz(p.network, values))
+    return save_script(project, path, numpy_script, ".npz", _save_values)
+
+
+def _save_values(project: Project, path: Path) -> None:
+    """W1, b1, … as the script reads them: each layer's weights or kernel and its bias; a pooling layer has none,
+    so its numbers are skipped (W2 is layer 2's, whatever comes before it)."""
+    arrays = {}
+    for index, layer in enumerate(project.network.layers, start=1):
+        for name, values in zip("Wb", layer.parameters()):
+            if values is not None:
+                arrays[f"{name}{index}"] = np.asarray(values)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write(path, buffer.getvalue())

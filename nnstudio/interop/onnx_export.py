@@ -15,10 +15,21 @@ and onnxruntime has no float64 Elu or Softplus, so those three are written out t
 Exp/Sub, Max/Abs/Neg/Exp/Add/Log). GELU needs Erf, which onnxruntime runs in float32 only: a float64
 GELU model is valid ONNX that onnxruntime refuses to run.
 
-The input is `input` (batch × inputs, images flattened row by row, raw: as the dataset holds them), the
+A network of maps (Conv2DLayer, Pool2DLayer) declares its input `input` as (batch, C, H, W). A convolution is one
+`Conv` (kernel (K, C, k, k) as the layer holds it, `pads` all the layer's padding, `strides`, group 1; no bias
+input for a layer without bias) followed by its activation; a pooling layer one `MaxPool` or `AveragePool`
+(kernel_shape, strides, no pads, ceil_mode 0: nnstudio rounds down). A `Flatten` (axis 1) comes before the
+first dense layer after maps, which reads them in (C, H, W) order, and after the last layer of a network that
+ends in maps, whose output is then (batch, K·Ho·Wo): what `nnstudio eval` prints. onnxruntime has no float64
+Conv or AveragePool kernel: a float64 export of such a network is valid ONNX (onnx's reference evaluator runs
+it) that onnxruntime refuses to run, as it does a float64 GELU.
+
+The input of a dense network is `input` (batch × inputs, images flattened row by row, raw: as the dataset holds them), the
 output `output`. A network trained on normalised inputs takes raw inputs all the same: its normalisation
 x ↦ (x − offset)/scale is the first two nodes, `Sub(input, normalise_offset)` then
-`Div(·, normalise_scale)` (initialisers of shape (inputs,) in the model's dtype), so onnxruntime on raw
+`Div(·, normalise_scale)` (initialisers of shape (inputs,) in the model's dtype, or (C, H, W) for an input of
+maps: the same values, one per input value, reshaped as the input is declared, so they broadcast over the batch
+with no Reshape node and compute what nnstudio does, value by value), so onnxruntime on raw
 pixels gives `nnstudio eval`'s answer; the graph is its only record (it is not repeated in the metadata).
 The project's labels, loss and activations also travel as metadata (`nnstudio`), so an import gives back
 the same project. Needs the `onnx` package (pip install -e ".[interop]").
@@ -32,7 +43,9 @@ import os
 import numpy as np
 
 from nnstudio.atomic import atomic_write
+from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.project import Project
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
 from nnstudio.data.dataset import Normalisation
 from nnstudio.interop.model_metadata import KEY, ModelMetadata
 
@@ -58,21 +71,38 @@ def onnx_model(project: Project, dtype: str | None = None):  # type: ignore[no-u
         return name
 
     current = _normalisation(project, kind, nodes, initializers)
+    maps = network.input_shape is not None  # whether `current` holds maps (batch × C × H × W)
     for index, layer in enumerate(network.layers, start=1):
-        initializers.append(numpy_helper.from_array(np.ascontiguousarray(layer.weights, dtype=kind), f"W{index}"))
+        if maps and not is_spatial(layer):  # a dense layer reads the maps flattened in (C, H, W) order
+            nodes.append(helper.make_node("Flatten", [current], [f"flat{index}"], name=f"flatten{index}", axis=1))
+            current, maps = f"flat{index}", False
+        last = index == len(network.layers) and not is_spatial(layer)
+        a = "output" if last else f"a{index}"
+        if isinstance(layer, Pool2DLayer):
+            nodes.append(_pool_node(layer, current, a, index))
+            current = a
+            continue
+        main = layer.kernel if isinstance(layer, Conv2DLayer) else layer.weights
+        initializers.append(numpy_helper.from_array(np.ascontiguousarray(main, dtype=kind), f"W{index}"))
         inputs = [current, f"W{index}"]
         if layer.bias is not None:
             initializers.append(numpy_helper.from_array(np.ascontiguousarray(layer.bias, dtype=kind), f"b{index}"))
             inputs.append(f"b{index}")
         z = f"z{index}"
-        nodes.append(helper.make_node("Gemm", inputs, [z], name=f"layer{index}", transB=1))
-        a = "output" if index == len(network.layers) else f"a{index}"
+        if isinstance(layer, Conv2DLayer):
+            nodes.append(helper.make_node("Conv", inputs, [z], name=f"layer{index}", kernel_shape=[layer.k, layer.k],
+                                          pads=[layer.pad] * 4, strides=[layer.stride] * 2))
+        else:
+            nodes.append(helper.make_node("Gemm", inputs, [z], name=f"layer{index}", transB=1))
         nodes += _activation(layer.activation, dict(layer.params), z, a, f"g{index}", constant, elem)
         current = a
+    if maps:  # a network ending in maps gives them flattened, (C, H, W) order: what `nnstudio eval` prints
+        nodes.append(helper.make_node("Flatten", [current], ["output"], name="flatten_output", axis=1))
 
+    shape = ["batch", *network.input_shape] if network.input_shape is not None else ["batch", network.input_size]
     graph = helper.make_graph(
         nodes, project.name or "nnstudio network",
-        [helper.make_tensor_value_info("input", elem, ["batch", network.input_size])],
+        [helper.make_tensor_value_info("input", elem, shape)],
         [helper.make_tensor_value_info("output", elem, ["batch", network.output_size])],
         initializers, doc_string=project.description or None)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name=PRODUCER)
@@ -80,6 +110,16 @@ def onnx_model(project: Project, dtype: str | None = None):  # type: ignore[no-u
     helper.set_model_props(model, {KEY: ModelMetadata.of(project, normalisation=False).to_text()})
     onnx.checker.check_model(model)
     return model
+
+
+def _pool_node(layer: Pool2DLayer, reads: str, gives: str, index: int):  # type: ignore[no-untyped-def]
+    """MaxPool or AveragePool of size×size windows: no padding and floor rounding (ceil_mode 0), as nnstudio
+    pools; count_include_pad is left at its default, which no padding makes irrelevant."""
+    from onnx import helper
+
+    op = "MaxPool" if layer.kind == "max" else "AveragePool"
+    return helper.make_node(op, [reads], [gives], name=f"layer{index}", kernel_shape=[layer.size] * 2,
+                            strides=[layer.stride] * 2, pads=[0] * 4, ceil_mode=0)
 
 
 def _normalisation(project: Project, kind: np.dtype, nodes: list, initializers: list) -> str:
@@ -92,6 +132,9 @@ def _normalisation(project: Project, kind: np.dtype, nodes: list, initializers: 
     if project.normalisation is None:
         return "input"
     offset, scale = Normalisation.from_project_field(project.normalisation).rounded(kind)
+    shape = project.network.input_shape
+    if shape is not None:  # the input is declared (batch, C, H, W): one value per input, in the input's own shape
+        offset, scale = offset.reshape(shape), scale.reshape(shape)
     initializers.append(numpy_helper.from_array(offset, "normalise_offset"))
     initializers.append(numpy_helper.from_array(scale, "normalise_scale"))
     node, note = helper.make_node, f"input normalisation ({project.normalisation['kind']}): x ↦ (x − offset)/scale"

@@ -1,4 +1,5 @@
-"""Dense networks out of ONNX files: `Gemm`, or `MatMul` + `Add`, with activations between them.
+"""Networks out of ONNX files: `Gemm`, or `MatMul` + `Add`, with activations between them, after `Conv`,
+`MaxPool` and `AveragePool` layers for a network of maps (onnx_maps.py says which of their attributes are read).
 
 Read in four passes, each refusing with a message that names the node or tensor at fault and, where
 there is one, the way forward:
@@ -26,7 +27,13 @@ there is one, the way forward:
    elementwise operators (ACTIVATION_OPS), so each exporter's way of writing GELU or Swish is
    understood. The run of nodes is evaluated by onnx's own reference evaluator on fixed probe values
    and matched against nnstudio's activations (slope and α fitted, then checked at every probe).
-   Anything else — a convolution, an approximate GELU, a LogSoftmax — is refused by name.
+   Anything else — a grouped convolution, an approximate GELU, a LogSoftmax — is refused by name.
+
+A network of maps (its first layer a Conv or a pooling, its input declared [N, C, H, W] with C, H and W
+numbers) takes the same passes; its layers' attributes are read by onnx_maps.py, a Flatten (axis 1) or a
+Reshape to [batch, -1] turns its maps into what the first dense layer reads, and it is held to the core's
+budget for such networks (parameters, and values per sample over all its maps) from the declared shapes
+before any array is decoded (onnx_map_network.py, which also decodes and builds it).
 
 `read_onnx` also returns notes: one sentence for each thing the import left out or read in a form
 of its own, for the CLI and the window to show. Needs the `onnx` package (pip install -e ".[interop]").
@@ -40,15 +47,15 @@ from __future__ import annotations
 import os
 
 from nnstudio.core.project import Project
-from nnstudio.interop.imported_project import build_imported, check_declared_shapes
+from nnstudio.interop.imported_project import build_imported, check_declared_shapes, imported_project
 from nnstudio.interop.model_metadata import KEY, ModelMetadata, parse_metadata
 from nnstudio.interop.onnx_activation import _recognise
 from nnstudio.interop.onnx_graph import check_read_nodes
-from nnstudio.interop.onnx_layers import _Layer, _layers
+from nnstudio.interop.onnx_layers import _Layer, _layers, dense_arrays
+from nnstudio.interop.onnx_map_network import build_maps, check_map_sizes, decode_maps
 from nnstudio.interop.onnx_normalisation import _normalisation
 from nnstudio.interop.onnx_output import _choose_output, _Output
 from nnstudio.interop.onnx_reading import (
-    _array,
     _BadAttribute,
     _check_initializer,
     _describe,
@@ -78,6 +85,8 @@ def _read_onnx(path: str | os.PathLike[str], source: str) -> tuple[Project, tupl
     needed = _needed_indices(g, chosen.tensor)  # the nodes the network is read from, found once
     check_read_nodes(model, needed, source)
     layers, image, steps = _layers(g, [model.graph.node[index] for index in sorted(needed)], chosen.tensor)
+    if layers[0].kind != "dense":
+        return _read_maps(model, g, layers, steps, chosen)
     sizes = _declared_sizes(layers, g)
     _check_two_class(chosen, sizes[-1], source)
     normalisation, normalised = _normalisation(steps, sizes[0], g)
@@ -86,6 +95,19 @@ def _read_onnx(path: str | os.PathLike[str], source: str) -> tuple[Project, tupl
     notes = chosen.notes + ([normalised] if normalised else [])
     project = build_imported(weights, biases, activations, params, metadata, source, normalisation=normalisation)
     return project, tuple(notes)
+
+
+def _read_maps(model, g: _Graph, layers: list[_Layer], steps: list, chosen: _Output) -> tuple[Project, tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    """A network of maps (Conv, MaxPool, AveragePool, then dense layers): budgeted from its declared shapes, then
+    decoded and built (onnx_map_network.py); its normalisation read per input value in the input's (C, H, W)."""
+    sizes = check_map_sizes(layers, g)
+    _check_two_class(chosen, sizes[-1], g.source)
+    normalisation, normalised = _normalisation(steps, sizes[0], g, layers[0].in_shape)
+    arrays, activations, params = decode_maps(layers, sizes, g, model.opset_import)
+    metadata, params = _metadata(model, len(layers), sizes, None, chosen, activations, params, g.source)
+    network = build_maps(layers, arrays, activations, params, g.source)
+    project = imported_project(network, metadata, g.source, normalisation)
+    return project, tuple(chosen.notes + ([normalised] if normalised else []))
 
 
 def _declared_sizes(layers: list[_Layer], g: _Graph) -> list[int]:
@@ -121,11 +143,9 @@ def _decoded(layers: list[_Layer], sizes: list[int], g: _Graph, opset) -> tuple[
     dtype = _check_initializer(initializers[layers[0].weights], source)
     weights, biases, activations, params = [], [], [], []
     for index, layer in enumerate(layers, start=1):
-        w = _array(initializers[layer.weights], source)
-        weights.append((w.T if layer.transposed else w) * layer.alpha if layer.alpha != 1.0 else
-                       (w.T if layer.transposed else w))
-        b = _array(initializers[layer.bias], source).reshape(-1) if layer.bias is not None else None
-        biases.append(b * layer.beta if b is not None and layer.beta != 1.0 else b)
+        w, b = dense_arrays(layer, g)
+        weights.append(w)
+        biases.append(b)
         name, p = _recognise(layer.activation_nodes, layer.output, layer.activation_output, sizes[index], initializers,
                              opset, dtype, source, f"layer {index}")
         activations.append(name)

@@ -1,10 +1,12 @@
-"""The dense layers in an ONNX graph's nodes: pass 3 of the importer (onnx_import.py).
+"""The layers in an ONNX graph's nodes: pass 3 of the importer (onnx_import.py).
 
 The nodes the kept output depends on are walked in order. Each is tried against a few steps — a node
 that changes nothing (Identity, Dropout, a no-op Cast), a leading Flatten or Reshape (for image inputs),
-a Flatten or Reshape after a layer that keeps (batch × width), a step of the input normalisation before
-the first layer, a Gemm or MatMul (the next layer), the Add after a MatMul (its bias) — and a node no
-step takes belongs to the activation after the last layer, or is refused by name. What comes out is
+the Flatten that turns maps into a dense layer's inputs, a Flatten or Reshape after a layer that keeps
+(batch × width), a step of the input normalisation before the first layer, a Conv, MaxPool or AveragePool
+reading maps (onnx_maps.py reads its attributes), a Gemm or MatMul (the next dense layer), the Add after a
+MatMul (its bias) — and a node no step takes belongs to the activation after the last layer, or is refused
+by name. What comes out is
 names, not numbers: the initializers each layer reads, the activation's nodes, the normalisation's
 nodes; onnx_import.py checks and decodes them.
 """
@@ -15,11 +17,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.layer_checks import check_input_shape
+from nnstudio.interop.onnx_maps import MAP_OPS, read_map_node
 from nnstudio.interop.onnx_output import _extract_hint
 from nnstudio.interop.onnx_reading import (
     _FLOAT_TYPES,
     ACTIVATION_OPS,
     ML_DOMAIN,
+    _array,
     _attribute,
     _describe,
     _Graph,
@@ -44,6 +50,12 @@ class _Layer:
     output: str = ""
     activation_nodes: tuple = ()
     activation_output: str = ""  # the tensor the next layer (or the graph's output) reads
+    kind: str = "dense"     # or "conv", "max", "avg": a layer of maps (onnx_maps.py reads those)
+    in_shape: tuple = ()    # a layer of maps: the (C, H, W) it reads and gives, from declared shapes alone
+    out_shape: tuple = ()
+    stride: int = 1
+    pad: int = 0
+    size: int = 0           # a pooling layer's window
 
 
 def _renamed(node, alias: dict):  # type: ignore[no-untyped-def]
@@ -109,6 +121,8 @@ def _target(node, g: _Graph) -> str:  # type: ignore[no-untyped-def]
 
 def _width(layer: _Layer, g: _Graph) -> int | None:
     """How many outputs the layer gives, from its weights' declared shape."""
+    if layer.kind != "dense":
+        return int(np.prod(layer.out_shape))
     shape = _tensor_shape(g.initializers[layer.weights])
     if len(shape) != 2:
         return None
@@ -139,6 +153,7 @@ class _Walk:
     dims: list                      # the graph input's declared dimensions (None where not a number)
     used: set[str]                  # every tensor a node (or the graph's output) reads
     image: tuple[int, int] | None = None
+    maps: tuple | None = None       # the (C, H, W) each sample of `current` holds, while it holds maps
     layers: list[_Layer] = field(default_factory=list)
     pending: list = field(default_factory=list)                 # the nodes since the last layer: its activation
     steps: list = field(default_factory=list)                   # normalisation nodes, before the first layer
@@ -146,11 +161,14 @@ class _Walk:
 
 
 def _layers(g: _Graph, nodes: list, final: str) -> tuple[list[_Layer], tuple[int, int] | None, list]:
-    """The dense products in order (read from `nodes`, ending in the tensor `final`), the nodes after each,
-    the image shape a leading Flatten implies, and the normalisation nodes before the first layer."""
+    """The layers in order (read from `nodes`, ending in the tensor `final`), the nodes after each, the image
+    shape a leading Flatten implies, and the normalisation nodes before the first layer. A layer of maps
+    says its (C, H, W) in and out; the input's own is the first one's in_shape."""
     graph_input = _single_input(g)
     dims = [d.dim_value if d.HasField("dim_value") else None for d in graph_input.type.tensor_type.shape.dim]
     walk = _Walk(graph_input.name, dims, {name for node in nodes for name in node.input} | {final})
+    if len(dims) == 4 and all(dims[1:]):
+        walk.maps = tuple(int(d) for d in dims[1:])
     for node in nodes:
         node = _renamed(node, walk.alias)
         if not any(step(node, walk, g) for step in _STEPS):
@@ -184,6 +202,7 @@ def _leading_reshape(node, walk: _Walk, g: _Graph) -> bool:  # type: ignore[no-u
     """A Flatten or Reshape of the graph's input before anything else; an image input's rows × columns kept."""
     if node.op_type not in SHAPE_OPS or walk.layers or walk.pending or _reads(node) != walk.current:
         return False
+    walk.maps = None  # the input's values are read flat: no convolution may follow
     dims = walk.dims
     if len(dims) in (3, 4) and all(d for d in dims[1:]):
         rows, columns = dims[-2], dims[-1]
@@ -222,6 +241,9 @@ def _dense_layer(node, walk: _Walk, g: _Graph) -> bool:  # type: ignore[no-untyp
     """A Gemm or MatMul: the next layer; the nodes since the last one become that one's activation."""
     if node.op_type not in DENSE_OPS:
         return False
+    if walk.maps is not None and walk.layers:
+        raise _refuse(f"reads maps {'×'.join(map(str, walk.maps))} that are not flattened; put a Flatten (axis 1) "
+                      "before the first dense layer", _describe(node), g.source)
     layer = _dense(node, g, walk.current, walk.layers, walk.pending)
     walk.pending = []
     walk.layers.append(layer)
@@ -233,7 +255,7 @@ def _matmul_bias(node, walk: _Walk, g: _Graph) -> bool:  # type: ignore[no-untyp
     """The Add right after a MatMul, of an initializer of a bias's shape: that layer's bias."""
     layers, current = walk.layers, walk.current
     if not (node.op_type == "Add" and layers and not walk.pending and _reads(node) and current in node.input
-            and layers[-1].bias is None):
+            and layers[-1].bias is None and layers[-1].kind == "dense"):
         return False
     other = [name for name in node.input if name != current]
     if len(other) != 1 or not _is_bias(other[0], layers[-1], g):
@@ -243,9 +265,68 @@ def _matmul_bias(node, walk: _Walk, g: _Graph) -> bool:  # type: ignore[no-untyp
     return True
 
 
+def _map_layer(node, walk: _Walk, g: _Graph) -> bool:  # type: ignore[no-untyped-def]
+    """A Conv, MaxPool or AveragePool reading maps: the next layer (onnx_maps.py reads its attributes). The first
+    one checks the input's declared (C, H, W) against the core's budget before anything else is read."""
+    if node.op_type not in MAP_OPS:
+        return False
+    reads = _reads(node)
+    if any(layer.kind == "dense" for layer in walk.layers):
+        raise _refuse("reads maps after a dense layer, whose output is flat; convolution and pooling come before "
+                      "the dense layers", _describe(node), g.source)
+    if walk.maps is None:
+        raise _refuse(f"reads no maps: the graph's input must be declared [N, C, H, W] with C, H and W numbers "
+                      f"(it is {['N' if d is None else d for d in walk.dims]}), and read before any Flatten",
+                      _describe(node), g.source)
+    if reads != walk.current and not any(reads in p.output for p in walk.pending):
+        raise _refuse("does not take the previous layer's output: only a chain of layers is read", _describe(node),
+                      g.source)
+    if not walk.layers:
+        try:
+            check_input_shape(int(np.prod(walk.maps, dtype=object)), walk.maps)
+        except NNStudioError as error:
+            raise _refuse(f"declares maps {'×'.join(map(str, walk.maps))} per sample: {error}",
+                          f"input {_single_input(g).name!r}", g.source) from None
+    else:
+        walk.layers[-1].activation_nodes, walk.layers[-1].activation_output = tuple(walk.pending), reads
+    spec = read_map_node(node, walk.maps, g, walk.used)
+    walk.layers.append(_Layer(spec.weights, spec.bias, False, output=node.output[0], kind=spec.kind,
+                              in_shape=walk.maps, out_shape=spec.out_shape, stride=spec.stride, pad=spec.pad,
+                              size=spec.size))
+    walk.pending, walk.current, walk.maps = [], node.output[0], spec.out_shape
+    return True
+
+
+def _flatten_maps(node, walk: _Walk, g: _Graph) -> bool:  # type: ignore[no-untyped-def]
+    """The Flatten (axis 1) or Reshape to [batch, -1] that turns a layer's maps into the (C, H, W)-ordered values a
+    dense layer reads (or the network's flat output); any other Flatten or Reshape of maps is refused."""
+    reads = _reads(node)
+    if node.op_type not in SHAPE_OPS or not walk.layers or walk.maps is None or \
+            not (reads == walk.current or any(reads in p.output for p in walk.pending)):
+        return False
+    width = int(np.prod(walk.maps))
+    if node.op_type == "Flatten":
+        flat = _attribute(node, "axis", 1) == 1
+    else:
+        tensor = g.initializers.get(node.input[1]) if len(node.input) > 1 else None
+        values = None if tensor is None else _small_array(tensor, MAX_SHAPE_VALUES)
+        shape = [] if values is None or values.dtype.kind != "i" else [int(v) for v in values.reshape(-1)]
+        copies = not _attribute(node, "allowzero", 0)
+        flat = len(shape) == 2 and (shape[0] == -1 or (shape[0] == 0 and copies)) and shape[1] in (-1, width) \
+            and shape != [-1, -1]
+    if not flat:
+        raise _refuse(f"reshapes maps {'×'.join(map(str, walk.maps))} {_target(node, g)}; read after maps are a "
+                      f"Flatten at axis 1 and a Reshape to [batch, -1] (or [batch, {width}]), which give their "
+                      "values in (C, H, W) order", _describe(node), g.source)
+    walk.alias[node.output[0]] = reads
+    walk.maps = None
+    return True
+
+
 # What a node may be, tried in this order (the first step that takes it wins); a node none takes is part of
 # the activation after the last layer.
-_STEPS = (_passed_over, _leading_reshape, _reshape_after_layer, _normalisation_step, _dense_layer, _matmul_bias)
+_STEPS = (_passed_over, _leading_reshape, _flatten_maps, _reshape_after_layer, _normalisation_step, _map_layer,
+          _dense_layer, _matmul_bias)
 
 
 def _activation_node(node, walk: _Walk, g: _Graph) -> None:  # type: ignore[no-untyped-def]
@@ -253,9 +334,9 @@ def _activation_node(node, walk: _Walk, g: _Graph) -> None:  # type: ignore[no-u
     if not walk.layers:
         raise _refuse(BEFORE_FIRST, _describe(node), g.source)
     if node.op_type not in ACTIVATION_OPS:
-        raise _refuse("is not part of a dense network; read are Gemm, MatMul + Add, a leading Flatten or "
-                      "Reshape, an input normalisation, elementwise activations and nodes that change nothing "
-                      "(see docs/interop.md)", _describe(node), g.source)
+        raise _refuse("is not part of a dense network, nor of a convolutional one; read are Gemm, MatMul + Add, Conv, MaxPool, "
+                      "AveragePool, a Flatten or Reshape, an input normalisation, elementwise activations and nodes "
+                      "that change nothing (see docs/interop.md)", _describe(node), g.source)
     walk.pending.append(node)
 
 
@@ -289,6 +370,8 @@ def _is_bias(name: str, layer: _Layer, g: _Graph) -> bool:
 
 def _width_in(layer: _Layer, g: _Graph) -> int | None:
     """How many inputs the layer takes, from its weights' declared shape."""
+    if layer.kind != "dense":
+        return int(np.prod(layer.in_shape))
     shape = _tensor_shape(g.initializers[layer.weights])
     if len(shape) != 2:
         return None
@@ -315,3 +398,12 @@ def _dense(node, g: _Graph, current: str, layers: list[_Layer], pending: list) -
         raise _refuse("its bias is not an initializer", _describe(node), source)
     return _Layer(node.input[1], bias, not _attribute(node, "transB", 0), float(_attribute(node, "alpha", 1.0)),
                   float(_attribute(node, "beta", 1.0)), node.output[0])
+
+
+def dense_arrays(layer: _Layer, g: _Graph) -> tuple[np.ndarray, np.ndarray | None]:
+    """A dense layer's W (neurons × inputs) and bias as arrays, Gemm's α and β folded in."""
+    w = _array(g.initializers[layer.weights], g.source)
+    w = w.T if layer.transposed else w
+    b = _array(g.initializers[layer.bias], g.source).reshape(-1) if layer.bias is not None else None
+    return (w * layer.alpha if layer.alpha != 1.0 else w), (b * layer.beta if b is not None and layer.beta != 1.0
+                                                            else b)

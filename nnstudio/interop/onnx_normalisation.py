@@ -24,12 +24,24 @@ from nnstudio.interop.onnx_reading import (
 IMPORTED_KIND = "imported"  # Project.normalisation's kind for one read from a graph
 
 
-def _operand(node, g: _Graph, inputs: int) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """A normalisation node's constant, one value per input (one value stands for all)."""
+def _operand(node, g: _Graph, inputs: int, maps: tuple | None = None) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """A normalisation node's constant, one value per input (one value stands for all). For an input of maps
+    (C, H, W) it is any shape that broadcasts to them — one per value (C, H, W), one per channel (C, 1, 1), one —
+    read per value in (C, H, W) order, as the network reads its input."""
     name = next(n for n in node.input if n in g.initializers)
     tensor = g.initializers[name]
     _check_initializer(tensor, g.source)
     shape = _tensor_shape(tensor)
+    if maps is not None:
+        batch = (1, *maps)
+        try:
+            fits = np.broadcast_shapes(shape, batch) == batch
+        except ValueError:
+            fits = False
+        if not fits:
+            raise _refuse(f"its constant {name!r} has shape {shape}, which does not broadcast to the input's maps "
+                          f"{maps}", _describe(node), g.source)
+        return np.broadcast_to(_array(tensor, g.source).astype(np.float64), batch).reshape(-1)
     count = shape[-1] if shape else 1
     if count not in (1, inputs) or len(shape) > 2 or any(d != 1 for d in shape[:-1]):
         raise _refuse(f"its constant {name!r} has shape {_tensor_shape(tensor)}; an input normalisation has one "
@@ -58,7 +70,7 @@ def _refuse_zero(node, what: str, values: np.ndarray, source: str) -> None:  # t
                       "input a scale of 1 here and 0 weights in the first layer", _describe(node), source)
 
 
-def _normalisation(steps: list, inputs: int, g: _Graph) -> tuple[dict | None, str | None]:
+def _normalisation(steps: list, inputs: int, g: _Graph, maps: tuple | None = None) -> tuple[dict | None, str | None]:
     """The normalisation the nodes before the first layer compute, as Project.normalisation (x − offset)/scale,
     and a note naming them. Each node composes onto the map so far, y = (x − o)/s:
     y − c = (x − o − c·s)/s, y/d = (x − o)/(s·d), and a Scaler's (y − offset)·scale is Sub then Mul."""
@@ -72,7 +84,7 @@ def _normalisation(steps: list, inputs: int, g: _Graph) -> tuple[dict | None, st
             _refuse_zero(node, "scale", factor, g.source)
             offset, scale = offset + shift * scale, scale / factor
             continue
-        values = _operand(node, g, inputs)
+        values = _operand(node, g, inputs, maps)
         if node.op_type == "Sub":
             offset = offset + values * scale
         elif node.op_type == "Add":

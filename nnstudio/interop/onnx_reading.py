@@ -37,7 +37,8 @@ _BOOL, _INT32, _INT64, _STRING, _FLOAT = 9, 6, 7, 8, 1  # TensorProto element ty
 _GIVES_BOOL = frozenset({"Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Equal", "Not"})
 # Operators whose output has their first input's element type (enough to tell a no-op Cast).
 _KEEPS_TYPE = (ACTIVATION_OPS - _GIVES_BOOL - {"Cast", "Constant", "Where"}) | {
-    "Gemm", "MatMul", "Reshape", "Flatten", "Concat", "Dropout", "Transpose", "Squeeze", "Unsqueeze"}
+    "Gemm", "MatMul", "Reshape", "Flatten", "Concat", "Dropout", "Transpose", "Squeeze", "Unsqueeze", "Conv",
+    "MaxPool", "AveragePool"}
 
 
 @dataclass

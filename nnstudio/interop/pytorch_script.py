@@ -10,6 +10,11 @@ updated parameters `nnstudio step --json` prints (the tests compare them when to
 A network trained on normalised inputs starts with a `Normalise` module, x ↦ (x − offset)/scale in the
 network's precision (offset and scale inline, as buffers: saved with the model, never trained), so the
 model, its `train` loop and the check all take raw inputs and give `nnstudio eval`'s answer.
+
+A convolutional network keeps that flat interface: `nn.Unflatten` turns each input's C·H·W values ((C, H, W)
+order, as `nnstudio eval --input` reads them) into maps for `nn.Conv2d` (kernel (K, C, k, k), as nnstudio's),
+`nn.MaxPool2d` and `nn.AvgPool2d`, and `nn.Flatten` turns maps back into that order before the first dense
+layer and at the end of a network that ends in maps. Layer l's tensors are `W{l}`, `b{l}` (a pooling has none).
 """
 
 from __future__ import annotations
@@ -19,11 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.losses import get_loss
+from nnstudio.core.network import Conv2DLayer, Pool2DLayer
 from nnstudio.core.project import Project
 from nnstudio.data.dataset import Normalisation
 from nnstudio.interop.safetensors_file import save_safetensors
-from nnstudio.interop.script_text import docstring_text, literal, loss_and_target, number, refusal_lines, save_script
+from nnstudio.interop.script_text import (docstring_text, literal, loss_and_target, number, refusal_lines, save_script,
+                                          shapes_text)
 
 MODULES = {
     "identity": "nn.Identity()",
@@ -60,13 +68,16 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
     config = project.optimizer
     dtype = "torch.float64" if network.dtype == np.dtype(np.float64) else "torch.float32"
     lines = [
-        '"""' + docstring_text(f"{project.name or 'network'} ({'-'.join(map(str, network.sizes))}) in PyTorch."),
+        '"""' + docstring_text(f"{project.name or 'network'} ({shapes_text(network)}) in PyTorch."),
         "",
         "Exported by nnstudio; needs only torch. `python this.py` prints the output for the file's input;",
         "`--step` also takes one optimiser step on (input, target) and prints the loss and updated parameters",
         "(`--json`: as `nnstudio step --json` names them). `train(inputs, targets)` trains on your data.",
         "",
         "nn.Linear keeps W as (neurons × inputs), one row per neuron, as nnstudio does: z = W·a + b.",
+        *(["nn.Conv2d keeps its kernel as (K, C, k, k) and cross-correlates, as nnstudio does; the model takes",
+           "each input flat, C·H·W values in (C, H, W) order, and nn.Flatten turns maps back into that order."]
+          if network.is_spatial else []),
         '"""',
         "",
         "import json",
@@ -92,35 +103,29 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
         "",
         *_normalise_class(project),
         "def build():",
-        f'    """The network: {"-".join(map(str, network.sizes))}."""',
+        f'    """The network: {shapes_text(network)}."""',
         "    model = nn.Sequential(",
     ]
-    first = 0 if project.normalisation is None else 1  # model[first] is the first nn.Linear
-    if first:
-        lines.append(f"        Normalise({network.input_size}),")
-    for layer in network.layers:
-        lines.append(f"        nn.Linear({layer.n_in}, {layer.n_out}, bias={layer.bias is not None}, dtype=DTYPE),")
-        lines.append(f"        {_module(layer)},")
+    modules, main = _modules(project)
+    for module in modules:  # the comma before a module's comment, not in it
+        code, _, comment = module.partition("  # ")
+        lines.append(f"        {code}," + (f"  # {comment}" if comment else ""))
     lines += ["    )", "    with torch.no_grad():"]
     if project.normalisation is not None:
         offset, scale = Normalisation.from_project_field(project.normalisation).rounded(network.dtype)
         lines.append(f"        model[0].offset.copy_(torch.tensor({literal(offset)}, dtype=DTYPE))")
         lines.append(f"        model[0].scale.copy_(torch.tensor({literal(scale)}, dtype=DTYPE))")
-    if values_file is None:
-        for index, layer in enumerate(network.layers):
-            at = first + 2 * index
-            lines.append(f"        model[{at}].weight.copy_(torch.tensor({literal(layer.weights, '        ')}, "
-                         "dtype=DTYPE))")
-            if layer.bias is not None:
-                lines.append(f"        model[{at}].bias.copy_(torch.tensor({literal(layer.bias)}, dtype=DTYPE))")
-    else:
+    if values_file is not None:
         lines += ["        values = read_safetensors(__file__, " + repr(values_file) + ")"]
-        for index, layer in enumerate(network.layers):
-            at = first + 2 * index
-            lines.append(f"        model[{at}].weight.copy_(values['W{index + 1}'].to(DTYPE))")
-            if layer.bias is not None:
-                lines.append(f"        model[{at}].bias.copy_(values['b{index + 1}'].to(DTYPE))")
-    lines += ["    return model", "", ""]
+    for index, (layer, at) in enumerate(zip(network.layers, main), start=1):
+        weights, bias = layer.parameters()
+        for name, values, tensor in (("weight", weights, "W"), ("bias", bias, "b")):
+            if values is None:
+                continue
+            source = (f"values['{tensor}{index}'].to(DTYPE)" if values_file is not None else
+                      f"torch.tensor({literal(values, '        ')}, dtype=DTYPE)")
+            lines.append(f"        model[{at}].{name}.copy_({source})")
+    lines += ["    return model", "", "", f"LAYERS = {main}  # model[i] of nnstudio's layers 1, 2, …", "", ""]
     if values_file is not None:
         lines += [
             "def read_safetensors(script, name):",
@@ -146,8 +151,9 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
         lines.append(f"    {CLIPS[loss_name]}")
     lines += [f"    return {LOSSES[loss_name]}", "", "", "def optimiser(model):",
               '    """The file\'s optimiser; L2 (weight decay) on W only, as in nnstudio."""',
-              "    weights = [m.weight for m in model if isinstance(m, nn.Linear)]",
-              "    biases = [m.bias for m in model if isinstance(m, nn.Linear) and m.bias is not None]",
+              "    learned = [m for m in model if isinstance(m, (nn.Linear, nn.Conv2d))]  # pooling learns nothing",
+              "    weights = [m.weight for m in learned]",
+              "    biases = [m.bias for m in learned if m.bias is not None]",
               f"    groups = [{{'params': weights, 'weight_decay': {number(config.l2)}}}, "
               "{'params': biases, 'weight_decay': 0.0}]"]
     if config.name == "sgd":
@@ -196,9 +202,10 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
         "        loss.backward()",
         "        step.step()",
         "        result['loss'] = loss.item() + 0.0  # + 0.0: a zero loss is 0, not -0 (an all-zero target)",
-        "        linears = [m for m in model if isinstance(m, nn.Linear)]",
-        "        result['layers'] = [{'new_weights': m.weight.tolist(),",
-        "                             'new_bias': None if m.bias is None else m.bias.tolist()} for m in linears]",
+        "        layers = [model[i] for i in LAYERS]  # nn.Linear, nn.Conv2d, or a pooling with no parameters",
+        "        result['layers'] = [{'new_weights': m.weight.tolist() if hasattr(m, 'weight') else None,",
+        "                             'new_bias': None if getattr(m, 'bias', None) is None else m.bias.tolist()}",
+        "                            for m in layers]",
         "    if '--json' in sys.argv[1:]:",
         "        print(json.dumps(result))",
         "    else:",
@@ -206,12 +213,47 @@ def pytorch_script(project: Project, values_file: str | None = None) -> str:
         "        if 'loss' in result:",
         "            print('loss L =', result['loss'])",
         "            for index, layer in enumerate(result['layers'], start=1):",
-        "                print(f'W{index} =', layer['new_weights'])",
+        "                if layer['new_weights'] is not None:",
+        "                    print(f'W{index} =', layer['new_weights'])",
         "                if layer['new_bias'] is not None:",
         "                    print(f'b{index} =', layer['new_bias'])",
         "",
     ]
     return "\n".join(lines)
+
+
+def _modules(project: Project) -> tuple[list[str], list[int]]:
+    """The `nn.Sequential`'s modules, and for each nnstudio layer the index of its Linear, Conv2d or pooling.
+
+    Maps travel between modules as [B, C, H, W]: an `nn.Unflatten` makes them from the flat input (the values
+    in (C, H, W) order, as `nnstudio eval --input` takes them), and an `nn.Flatten` before the first dense
+    layer after maps (and at the end of a network that ends in maps) flattens them in that same order."""
+    network = project.network
+    modules = [] if project.normalisation is None else [f"Normalise({network.input_size})"]
+    maps = bool(network.layers) and is_spatial(network.layers[0])
+    if maps and network.input_shape is not None:
+        modules.append(f"nn.Unflatten(1, {tuple(network.input_shape)})  # flat (C, H, W)-ordered input → maps")
+    main = []
+    for layer in network.layers:
+        if isinstance(layer, Pool2DLayer):
+            kind = "MaxPool2d" if layer.kind == "max" else "AvgPool2d"
+            main.append(len(modules))
+            modules.append(f"nn.{kind}({layer.size}, stride={layer.stride})  # floor: leftover rows are dropped")
+            continue
+        if isinstance(layer, Conv2DLayer):
+            main.append(len(modules))
+            modules.append(f"nn.Conv2d({layer.in_shape[0]}, {layer.channels}, {layer.k}, stride={layer.stride}, "
+                           f"padding={layer.pad}, bias={layer.bias is not None}, dtype=DTYPE)")
+        else:
+            if maps:
+                modules.append("nn.Flatten()  # maps → one row per sample, in (C, H, W) order")
+                maps = False
+            main.append(len(modules))
+            modules.append(f"nn.Linear({layer.n_in}, {layer.n_out}, bias={layer.bias is not None}, dtype=DTYPE)")
+        modules.append(_module(layer))
+    if maps:
+        modules.append("nn.Flatten()  # the output maps, flattened as `nnstudio eval` prints them")
+    return modules, main
 
 
 def _normalise_class(project: Project) -> list[str]:

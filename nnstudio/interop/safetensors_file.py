@@ -29,8 +29,9 @@ from nnstudio.core.errors import shorten
 from nnstudio.core.limits import NETWORK_FILE_BYTES, describe_bytes
 from nnstudio.core.project import Project
 from nnstudio.io.errors import NetworkFileError
-from nnstudio.interop.imported_project import build_imported, check_declared_shapes
-from nnstudio.interop.model_metadata import KEY, ModelMetadata, parse_metadata
+from nnstudio.interop.imported_project import build_imported, check_declared_shapes, imported_project
+from nnstudio.interop.model_metadata import KEY, ModelMetadata, metadata_object, parse_metadata
+from nnstudio.interop.spatial_metadata import build_network, check_tensors, describe_maps, read_maps
 from nnstudio.io.reading import check_size, open_regular, read_at_most
 
 MAX_HEADER_BYTES = 1 << 24  # names, shapes and offsets of a few hundred tensors and our metadata: far less
@@ -44,11 +45,12 @@ def safetensors_bytes(project: Project, dtype: str | None = None) -> bytes:
     network = project.network
     kind = np.dtype(dtype or network.dtype).newbyteorder("<")
     code = {np.dtype("<f4"): "F32", np.dtype("<f8"): "F64"}[kind]
-    header: dict[str, object] = {"__metadata__": {KEY: ModelMetadata.of(project).to_text(), "format": "pt"}}
+    metadata = dataclasses.replace(ModelMetadata.of(project), maps=describe_maps(network))
+    header: dict[str, object] = {"__metadata__": {KEY: metadata.to_text(), "format": "pt"}}
     blobs: list[bytes] = []
     offset = 0
-    for index, layer in enumerate(network.layers, start=1):
-        for name, values in ((f"W{index}", layer.weights), (f"b{index}", layer.bias)):
+    for index, layer in enumerate(network.layers, start=1):  # a kernel is W{index} (K, C, k, k); pooling has none
+        for name, values in zip((f"W{index}", f"b{index}"), layer.parameters()):
             if values is None:
                 continue
             blob = np.ascontiguousarray(values, dtype=kind).tobytes()
@@ -188,21 +190,20 @@ def load_safetensors(path: str | os.PathLike[str], activations: Sequence[str] | 
         check_size(path, size, NETWORK_FILE_BYTES, lambda message: NetworkFileError(message), "safetensors file")
         header, start = _header(handle, size, source)
         metadata_block = header.pop("__metadata__", {}) or {}
+        text = metadata_block.get(KEY) if isinstance(metadata_block, dict) else None
+        text = text if isinstance(text, str) else None
+        plan = read_maps(metadata_object(text, source), source) if text is not None else None  # convolutional
         canonical = _canonical_names(list(header), source)
         count = max((int(m.group(2)) for m in map(_NAME.match, canonical) if m), default=0)
         entries = {ours: _entry(header, theirs, size - start, source) for ours, theirs in canonical.items()}
         _check_ranges(entries, canonical, size - start, source)
         names = list(canonical)
-        missing = [f"W{i}" for i in range(1, count + 1) if f"W{i}" not in entries]
-        if missing or not count:
-            raise NetworkFileError(f"has no {missing[0] if missing else 'W1'}: layers are W1, b1, W2, … in order",
-                                   "", source)
-        w_shapes = [entries[f"W{i}"][1] for i in range(1, count + 1)]
-        b_shapes = [entries[f"b{i}"][1] if f"b{i}" in entries else None for i in range(1, count + 1)]
-        sizes = check_declared_shapes(w_shapes, b_shapes, source)
-        metadata = None
-        if isinstance(metadata_block, dict) and isinstance(metadata_block.get(KEY), str):
-            metadata = parse_metadata(metadata_block[KEY], count, sizes[0], sizes[-1], source)
+        if plan is not None:  # every shape walked through the layers and the budget checked, nothing read yet
+            count = len(plan.layers)
+            sizes = check_tensors(plan, {n: entries[n][1] for n in names if _NAME.match(n)}, source)
+        else:
+            sizes = _dense_sizes(entries, count, source)
+        metadata = None if text is None else parse_metadata(text, count, sizes[0], sizes[-1], source)
         chosen = list(activations) if activations else list(metadata.activations) if metadata else []
         if len(chosen) != count:
             raise NetworkFileError(
@@ -222,12 +223,27 @@ def load_safetensors(path: str | os.PathLike[str], activations: Sequence[str] | 
             if len(data) != end - begin:
                 raise NetworkFileError(f"the file ends {end - begin - len(data)} bytes early", name, source)
             arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape)
-    weights = [arrays[f"W{i}"] for i in range(1, count + 1)]
-    biases = [arrays.get(f"b{i}") for i in range(1, count + 1)]
     normalisation = metadata.normalisation if metadata else None
     if OFFSET in arrays:
         normalisation = _normalisation_buffers(arrays[OFFSET], arrays[SCALE], sizes[0], canonical, source)
+    if plan is not None:
+        tensors = {name: values for name, values in arrays.items() if _NAME.match(name)}
+        network = build_network(plan, tensors, chosen, params, source)
+        return imported_project(network, metadata, source, normalisation)
+    weights = [arrays[f"W{i}"] for i in range(1, count + 1)]
+    biases = [arrays.get(f"b{i}") for i in range(1, count + 1)]
     return build_imported(weights, biases, chosen, params, metadata, source, normalisation=normalisation)
+
+
+def _dense_sizes(entries: dict[str, tuple[np.dtype, tuple[int, ...], int, int]], count: int, source: str) -> list[int]:
+    """A dense network's layer sizes from its declared W1, b1, … (chained and within budget), nothing read yet."""
+    missing = [f"W{i}" for i in range(1, count + 1) if f"W{i}" not in entries]
+    if missing or not count:
+        raise NetworkFileError(f"has no {missing[0] if missing else 'W1'}: layers are W1, b1, W2, … in order",
+                               "", source)
+    w_shapes = [entries[f"W{i}"][1] for i in range(1, count + 1)]
+    b_shapes = [entries[f"b{i}"][1] if f"b{i}" in entries else None for i in range(1, count + 1)]
+    return check_declared_shapes(w_shapes, b_shapes, source)
 
 
 def _normalisation_buffers(offset: np.ndarray, scale: np.ndarray, inputs: int, canonical: dict[str, str],

@@ -11,8 +11,11 @@ import numpy as np
 
 from nnstudio.atomic import atomic_write, check_can_write
 from nnstudio.core.errors import LossError
+from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.losses import get_loss
+from nnstudio.core.network import Network
 from nnstudio.core.project import Project
+from nnstudio.core.spatial_layers import show_shape
 
 # Above this many weights and biases the values go in a file beside the script (a 784-128-10 network
 # inline is ~2 MB of digits: no longer a script a person reads).
@@ -36,8 +39,16 @@ def literal(values: np.ndarray | None, indent: str = "    ") -> str:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim == 1:
         return "[" + ", ".join(number(v) for v in array) + "]"
-    rows = [literal(row, indent) for row in array]
+    # a kernel (K, C, k, k): each nested level one indent deeper, its innermost rows a line each
+    rows = [literal(row, indent + "    " if array.ndim > 2 else indent) for row in array]
     return "[\n" + "".join(f"{indent}    {row},\n" for row in rows) + f"{indent}]"
+
+
+def shapes_text(network: Network) -> str:
+    """The network's layers as the docs write them: 1×6×6-2×3×3-4-3 (maps C×H×W, dense layers their size)."""
+    first = show_shape(network.input_shape) if network.input_shape else str(network.input_size)
+    return "-".join([first] + [show_shape(layer.out_shape) if is_spatial(layer) else str(layer.n_out)
+                               for layer in network.layers])
 
 
 def docstring_text(text: str) -> str:
