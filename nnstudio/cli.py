@@ -6,6 +6,7 @@
     nnstudio eval FILE|EXAMPLE      forward pass: z and a of every layer, the output
     nnstudio step FILE|EXAMPLE      forward, loss, backward, update: every number
     nnstudio new 784-256-128-10 --out FILE    a new network file, seeded weights
+    nnstudio new 1x28x28-c6k5p2-m2-c16k5-m2-120-84-10 --out FILE    one with convolution and pooling (LeNet)
     nnstudio train FILE|EXAMPLE [--dataset NAME] --out FILE  train and save, the run recorded in the file
     nnstudio lesson list            list the shipped lessons
     nnstudio check LESSON FILE      check a saved network against a lesson's tasks (exit 0 all pass, 1 not)
@@ -16,7 +17,8 @@ Numbers accept the expressions of the studio (`5/6`, `1/sqrt(2)`, `-√2/2`).
 
 Here: the parser, the dispatch and the one place every outcome becomes an exit status. The commands
 themselves live beside it: cli_eval_step.py (eval, step), cli_train.py (train, eval --dataset),
-cli_files.py (new, export, import), cli_lessons.py (lesson list, check); what they print goes through cli_messages.py and cli_values.py.
+cli_files.py (new, export, import), cli_lessons.py (lesson list, check); what they print goes through cli_messages.py,
+cli_values.py and cli_maps.py (convolution and pooling layers).
 """
 
 from __future__ import annotations
@@ -115,7 +117,8 @@ def _make_parser() -> _Parser:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("network", metavar="FILE|EXAMPLE", help="a .nnstudio file or a built-in example name")
-        p.add_argument("--input", help="input values (expressions allowed), e.g. --input 5/6 1/3")
+        p.add_argument("--input", help="input values (expressions allowed), e.g. --input 5/6 1/3; for an input of "
+                                       "maps C×H×W, its C·H·W values in (C, H, W) order")
         p.add_argument("--target", help="target values (expressions allowed): the loss is scored against them")
         p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
         p.add_argument("--digits", type=int, default=10, help="significant digits in text output (default 10)")
@@ -126,8 +129,9 @@ def _make_parser() -> _Parser:
     step.add_argument("--lr", help="learning rate (overrides the file's)")
     step.add_argument("--out", metavar="NEW_FILE", help="save the updated network to NEW_FILE")
     step.add_argument("--all-weights", action="store_true",
-                      help=f"print ∂L/∂W and the updated W of every edge however many (by default only for networks "
-                           f"of at most {PRINTED_WEIGHTS:,} weights; larger ones show each matrix's shape)")
+                      help=f"print ∂L/∂W and the updated W (or kernel K) of every edge however many (by default "
+                           f"only for networks of at most {PRINTED_WEIGHTS:,} weights; larger ones show each "
+                           f"matrix's shape), and every value of large maps")
 
     evaluate = sub.choices["eval"]
     evaluate.add_argument("--dataset", help="evaluate on this dataset's test split instead of one input")
@@ -166,15 +170,19 @@ def _make_parser() -> _Parser:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     new = sub.add_parser("new", help="write a new network file with the given layer sizes")
-    new.add_argument("sizes", metavar="SIZES", help="layer sizes from input to output, e.g. 784-256-128-10")
-    new.add_argument("--hidden", default="relu", help="activation of the hidden layers (default relu)")
+    new.add_argument("sizes", metavar="SIZES", help="layer sizes from input to output, e.g. 784-256-128-10, or with "
+                                                    "maps: 1x28x28-c6k5p2-m2-c16k5-m2-120-84-10 (input C×H×W; "
+                                                    "c6k5 six 5×5 kernels, then s stride, p padding; m2, a2 "
+                                                    "max, average pooling)")
+    new.add_argument("--hidden", default="relu", help="activation of the convolutions and hidden layers (default relu)")
     new.add_argument("--output", default="softmax", help="activation of the output layer (default softmax)")
     new.add_argument("--loss", help="default: cce after softmax, bce after sigmoid, else mse")
     new.add_argument("--init", default="he", help="initial weights: zeros, constant, he, xavier, uniform, normal "
                                                   "(default he; biases start at zero)")
     new.add_argument("--init-value", type=float, default=None, help="the value of --init constant (default 0.1)")
     new.add_argument("--no-bias", type=int, nargs="*", metavar="LAYER", default=None,
-                     help="layers (1 = first after the input) without a bias; alone: every layer")
+                     help="layers (1 = first after the input, pooling layers counted) without a bias; alone: every "
+                          "layer")
     new.add_argument("--image", action="store_true", help="draw the input as a square image (e.g. 784 = 28 × 28)")
     new.add_argument("--seed", type=_whole(0), default=0)
     new.add_argument("--out", metavar="NEW_FILE", required=True)

@@ -4,7 +4,9 @@
     nnstudio step FILE|EXAMPLE [--lr …] [--out NEW_FILE]    and δ, ∂L/∂W, ∂L/∂b and the updated parameters
 
 Computed by the core (`core.trace`, `core.optim`), as the window's Step through computes them, and printed as
-text or one JSON object. (`eval --dataset` runs over a dataset's test split: see cli_train.py.)
+text or one JSON object. (`eval --dataset` runs over a dataset's test split: see cli_train.py.) A convolution's
+"grad_weights" and "new_weights" are its kernel's (K, C, k, k), a pooling layer's are null, and every map is
+nested (C, H, W) in JSON and a channel at a time in the text (cli_maps.py; the keys are in docs/guide.md).
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ from typing import Any
 import numpy as np
 
 from nnstudio.atomic import check_can_write
+from nnstudio.cli_maps import (layer_heading, layer_type, nested, network_words, spatial_fields, write_kernels,
+                               write_maps)
 from nnstudio.cli_messages import UsageError, say
 from nnstudio.cli_values import omitted_note, write_json, write_matrix
 from nnstudio.core.errors import LossError, NNStudioError
 from nnstudio.core.expr import evaluate_number
-from nnstudio.core.network import DenseLayer
+from nnstudio.core.network import Conv2DLayer, DenseLayer, Layer
 from nnstudio.core.optim import apply_update
 from nnstudio.core.project import NO_TARGET, Project
+from nnstudio.core.spatial_layers import show_shape
 from nnstudio.core.step_memory import check_step_memory
-from nnstudio.core.trace import backward, forward, trace_loss
+from nnstudio.core.trace import LayerTrace, backward, forward, trace_loss
 from nnstudio.io.examples import load_file_or_example
 from nnstudio.io.network_file import save_project
 
@@ -56,12 +61,15 @@ def join_vectors(argv: list[str]) -> list[str]:
     return out
 
 
-def _vector(text: str | None, size: int, what: str) -> tuple[np.ndarray, tuple[str, ...]] | None:
+def _vector(text: str | None, size: int, what: str,
+            shape: tuple[int, ...] | None = None) -> tuple[np.ndarray, tuple[str, ...]] | None:
+    """The values typed after --input or --target; an input of maps `shape` (C, H, W) takes them in that order."""
     if text is None:
         return None
     words = [w.strip() for part in text.split(_SEPARATOR) for w in part.split(",") if w.strip()]
     if len(words) != size:
-        raise UsageError(f"--{what} needs {size} values, got {len(words)}")
+        maps = f" (maps {show_shape(shape)}, in (C, H, W) order)" if shape else ""
+        raise UsageError(f"--{what} needs {size} values{maps}, got {len(words)}")
     values = []
     for word in words:
         try:
@@ -74,7 +82,7 @@ def _vector(text: str | None, size: int, what: str) -> tuple[np.ndarray, tuple[s
 def _with_overrides(project: Project, args: argparse.Namespace) -> Project:
     net = project.network
     changes: dict[str, Any] = {}
-    given = _vector(args.input, net.input_size, "input")
+    given = _vector(args.input, net.input_size, "input", net.input_shape)
     if given is not None:
         changes["input"], changes["input_text"] = given
     given = _vector(getattr(args, "target", None), net.output_size, "target")
@@ -108,15 +116,29 @@ def _neurons(n: int) -> str:
     return f"{n} neuron" + ("" if n == 1 else "s")
 
 
+def _layer_values(layer: Layer, t: LayerTrace) -> dict[str, Any]:
+    """One layer's forward values for --json: z and a flat for a dense layer, maps (C, H, W) for the others,
+    and a max pooling's choice per window (the chosen pixel's place row·W + column in its input map)."""
+    if isinstance(layer, DenseLayer):
+        return {"type": "dense", "activation": layer.activation, "z": _list(t.z), "a": _list(t.a)}
+    values = {"type": layer_type(layer), **spatial_fields(layer), "activation": layer.activation,
+              "z": nested(t.z, layer.out_shape), "a": nested(t.a, layer.out_shape)}
+    if t.argmax is not None:
+        values["argmax"] = np.asarray(t.argmax).astype(int).tolist()
+    return values
+
+
 def _eval(project: Project, args: argparse.Namespace) -> dict[str, Any]:
     trace = forward(project.network, project.network_input())
     last = project.network.layers[-1] if project.network.layers else None
-    result: dict[str, Any] = {"input": _list(project.input)}
+    shape = project.network.input_shape  # maps: the input as nested lists (C, H, W), as every layer's maps
+    result: dict[str, Any] = {"input": nested(project.input, shape)}
+    if shape is not None:
+        result["input_shape"] = list(shape)
     if project.normalisation is not None:
-        result["normalised_input"] = _list(trace.input)
+        result["normalised_input"] = nested(trace.input, shape)
     result.update({
-        "layers": [{"activation": layer.activation, "z": _list(t.z), "a": _list(t.a)}
-                   for layer, t in zip(project.network.layers, trace.layers)],
+        "layers": [_layer_values(layer, t) for layer, t in zip(project.network.layers, trace.layers)],
         "output": _list(trace.output),
     })
     if last is not None:  # no target: both null, as the window shows "—"; a refused loss says why, by name
@@ -131,13 +153,44 @@ def _eval(project: Project, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def _print_eval(project: Project, result: dict[str, Any], digits: int) -> None:
-    say(f"{project.name or 'network'}: {'-'.join(map(str, project.network.sizes))}")
-    print(f"input        x = {_fmt(result['input'], digits)}")
+#: How to see the values of a map the text summarised (see cli_maps.PRINTED_MAP_VALUES).
+_MAP_HINT = "--json gives every value; step --all-weights prints them"
+
+
+def _print_maps_layer(layer: Layer, values: dict[str, Any], digits: int, full: bool) -> None:
+    """`eval`'s lines for a convolution or pooling layer: z and a as maps, a max pooling's choice of pixel."""
+    shape = layer.out_shape  # type: ignore[union-attr]
+    if isinstance(layer, Conv2DLayer):
+        write_maps(sys.stdout, "  z = K⋆a + b = ", values["z"], shape, digits, full, _MAP_HINT)
+        write_maps(sys.stdout, "  a = g(z)    = ", values["a"], shape, digits, full, _MAP_HINT)
+        return
+    what = "max" if layer.kind == "max" else "mean"  # type: ignore[union-attr]
+    write_maps(sys.stdout, f"  z = a = {what} of each window = ", values["a"], shape, digits, full, _MAP_HINT)
+    if "argmax" in values:
+        write_maps(sys.stdout, "  chosen pixel (row·W + column of its input map) = ", values["argmax"], shape,
+                   digits, full, _MAP_HINT)
+
+
+def _print_eval(project: Project, result: dict[str, Any], digits: int, full: bool = False) -> None:
+    net = project.network
+    say(f"{project.name or 'network'}: {network_words(net)}")
+    shape = net.input_shape
+    if shape is None:
+        print(f"input        x = {_fmt(result['input'], digits)}")
+    else:
+        write_maps(sys.stdout, "input        x = ", result["input"], shape, digits, full, _MAP_HINT)
     if "normalised_input" in result:
         kind = project.normalisation["kind"]  # type: ignore[index]
-        print(f"normalised   x′ = (x − offset)/scale = {_fmt(result['normalised_input'], digits)}  ({kind})")
-    for index, (layer, values) in enumerate(zip(project.network.layers, result["layers"]), start=1):
+        if shape is None:
+            print(f"normalised   x′ = (x − offset)/scale = {_fmt(result['normalised_input'], digits)}  ({kind})")
+        else:
+            write_maps(sys.stdout, f"normalised   x′ = (x − offset)/scale ({kind}) = ", result["normalised_input"],
+                       shape, digits, full, _MAP_HINT)
+    for index, (layer, values) in enumerate(zip(net.layers, result["layers"]), start=1):
+        if not isinstance(layer, DenseLayer):
+            print(f"layer {index} {layer_heading(layer)}")
+            _print_maps_layer(layer, values, digits, full)
+            continue
         print(f"layer {index} ({_neurons(layer.n_out)}, {layer.activation})")
         print(f"  z = W·a + b = {_fmt(values['z'], digits)}")
         print(f"  a = g(z)    = {_fmt(values['a'], digits)}")
@@ -172,13 +225,16 @@ def _step(project: Project, args: argparse.Namespace) -> tuple[dict[str, Any], P
     result["optimizer"] = config.name
     # Per-edge values stay arrays (written a row at a time), and are left out of a large network's output
     # unless asked for: they were 157 MB of text for 2048-2048-2048 (nnstudio/cli_values.py).
-    omitted = None if args.all_weights else omitted_note(project.network.sizes)
-    for values, g, new in zip(result["layers"], grads.layers, updated.layers):
+    omitted = None if args.all_weights else omitted_note(project.network)
+    # One set of keys for every layer, as the exported scripts print them: a convolution's "grad_weights" and
+    # "new_weights" are its kernel's (K, C, k, k), a pooling layer's are null (it has no parameters).
+    for layer, values, g, new in zip(project.network.layers, result["layers"], grads.layers, updated.layers):
+        new_main = new.parameters()[0]
         values.update({
-            "delta": _list(g.delta),
+            "delta": nested(g.delta, None if isinstance(layer, DenseLayer) else layer.out_shape),
             "grad_weights": None if omitted else g.grad_weights,
             "grad_bias": _list(g.grad_bias),
-            "new_weights": None if omitted else new.weights,
+            "new_weights": None if omitted or new_main is None else new_main,
             "new_bias": _list(new.bias),
         })
     if omitted:
@@ -194,20 +250,38 @@ def _print_weights(label: str, layer: DenseLayer, values: np.ndarray | None, dig
         write_matrix(sys.stdout, label, values, digits)
 
 
-def _print_step(project: Project, result: dict[str, Any], digits: int) -> None:
-    _print_eval(project, result, digits)
+def _print_layer_backward(layer: Layer, values: dict[str, Any], digits: int, full: bool) -> None:
+    """δ and the gradients of one layer in `step`'s text: a dense layer's ∂L/∂W, a convolution's ∂L/∂K as one
+    k×k grid per kernel and input channel, a pooling layer's δ only (it has no parameters)."""
+    if isinstance(layer, DenseLayer):
+        print(f"  δ     = {_fmt(values['delta'], digits)}")
+        _print_weights("  ∂L/∂W = ", layer, values["grad_weights"], digits)
+    else:
+        write_maps(sys.stdout, "  δ     = ", values["delta"], layer.out_shape, digits, full, _MAP_HINT)
+    if isinstance(layer, Conv2DLayer):
+        write_kernels(sys.stdout, "  ∂L/∂K = ", values["grad_weights"], layer, digits)
+    elif not isinstance(layer, DenseLayer):
+        max_pool = layer.kind == "max"  # type: ignore[union-attr]
+        where = "to the pixel each window chose" if max_pool else "evenly over each window"
+        print(f"  (no parameters: the signal goes back {where})")
+    if values.get("grad_bias") is not None:
+        print(f"  ∂L/∂b = {_fmt(values['grad_bias'], digits)}")
+
+
+def _print_step(project: Project, result: dict[str, Any], digits: int, full: bool = False) -> None:
+    _print_eval(project, result, digits, full)
     print(f"backward pass (δ = ∂L/∂z), update with {result['optimizer']}, learning rate {result['learning_rate']:g}")
     for index in range(len(result["layers"]), 0, -1):
-        values = result["layers"][index - 1]
         print(f"layer {index}")
-        print(f"  δ     = {_fmt(values['delta'], digits)}")
-        _print_weights("  ∂L/∂W = ", project.network.layers[index - 1], values["grad_weights"], digits)
-        if values["grad_bias"] is not None:
-            print(f"  ∂L/∂b = {_fmt(values['grad_bias'], digits)}")
+        _print_layer_backward(project.network.layers[index - 1], result["layers"][index - 1], digits, full)
     print("updated parameters")
     for index, values in enumerate(result["layers"], start=1):
-        _print_weights(f"  W{index} = ", project.network.layers[index - 1], values["new_weights"], digits)
-        if values["new_bias"] is not None:
+        layer = project.network.layers[index - 1]
+        if isinstance(layer, DenseLayer):
+            _print_weights(f"  W{index} = ", layer, values["new_weights"], digits)
+        elif isinstance(layer, Conv2DLayer):
+            write_kernels(sys.stdout, f"  K{index} = ", values["new_weights"], layer, digits)
+        if values.get("new_bias") is not None:
             print(f"  b{index} = {_fmt(values['new_bias'], digits)}")
     if "weights_omitted" in result:
         print(f"({result['weights_omitted']})")
@@ -233,5 +307,5 @@ def run_eval_or_step(args: argparse.Namespace) -> int:
         write_json(result, sys.stdout)  # per-edge arrays a row at a time, never one string of it all
         print()
     else:
-        printer(project, result, args.digits)
+        printer(project, result, args.digits, bool(getattr(args, "all_weights", False)))
     return 0

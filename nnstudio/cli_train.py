@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from nnstudio.atomic import check_can_write
+from nnstudio.cli_maps import network_words
 from nnstudio.cli_messages import UsageError, end_progress_line, error_line, progress_bar, say
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.project import DataChoice, DataChoiceError, Project
+from nnstudio.core.spatial_layers import show_shape
 from nnstudio.core.step_memory import check_step_memory, samples_within_budget
 from nnstudio.core.trace import forward
 from nnstudio.io.examples import load_file_or_example
@@ -56,6 +58,15 @@ def _data_choice(args: argparse.Namespace, project: Project) -> DataChoice:
                           saved.test_fraction if saved is not None else 0.25)
     except DataChoiceError as error:
         raise UsageError(f"--{'data-dir' if error.field == 'folder' else 'dataset'}: {error.reason}") from None
+
+
+def _check_maps_fit(project: Project, train_set: Any) -> None:
+    """Refuse, before the run starts, a dataset whose samples are not the network's input maps, naming both
+    counts and the maps' shape (the trainer's own refusal counts inputs only)."""
+    net = project.network
+    if net.input_shape is not None and train_set.n_features != net.input_size:
+        raise UsageError(f"the network takes maps {show_shape(net.input_shape)} = {net.input_size} values per sample "
+                         f"but {train_set.name} has {train_set.n_features} features")
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -99,8 +110,9 @@ def run_train(args: argparse.Namespace) -> int:
     settings = TrainingConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=config, seed=args.seed,
                               dtype=args.precision, schedule=args.schedule or Schedule(),
                               stop=StopRules(args.target_accuracy, args.early_stop, args.restore_best))
+    _check_maps_fit(project, train_set)
     bar = progress_bar(not args.quiet)
-    say(f"training {'-'.join(map(str, project.network.sizes))} on {args.dataset}: {len(train_set)} training and "
+    say(f"training {network_words(project.network)} on {args.dataset}: {len(train_set)} training and "
          f"{len(test_set)} test samples, {args.epochs} epochs, batch {args.batch_size}, {config.name} "
          f"α = {config.learning_rate:g}"
          + (f" ({settings.schedule.describe()})" if settings.schedule.kind != "constant" else "")

@@ -10,28 +10,30 @@ a time, never built as one string or one list.
 
 from __future__ import annotations
 
-import itertools
 import json
 from typing import Any, TextIO
 
 import numpy as np
+
+from nnstudio.core.network import Network
 
 #: Weights (all layers together) up to which `step` prints ∂L/∂W and the updated W of every edge:
 #: mnist-mlp's 101,632 are printed (≈ 4 MB of text), 2048-2048-2048's 8,388,608 are summarised.
 PRINTED_WEIGHTS = 2**18
 
 
-def weight_count(sizes: list[int]) -> int:
-    """Weights (edges, no biases) of a dense network of these sizes, input first."""
-    return sum(a * b for a, b in itertools.pairwise(sizes))
+def weight_count(network: Network) -> int:
+    """Weights and kernel values (no biases) of every layer: a dense layer's n_in·n_out, a convolution's K·C·k·k."""
+    return sum(int(main.size) for main, _ in (layer.parameters() for layer in network.layers) if main is not None)
 
 
-def omitted_note(sizes: list[int]) -> str | None:
-    """Why the per-edge matrices are left out for a network of these sizes, or None when they are printed."""
-    count = weight_count(sizes)
+def omitted_note(network: Network) -> str | None:
+    """Why the per-edge matrices (and kernels) are left out for `network`, or None when they are printed."""
+    count = weight_count(network)
     if count <= PRINTED_WEIGHTS:
         return None
-    return (f"∂L/∂W and the updated W of {count:,} weights are not printed (more than {PRINTED_WEIGHTS:,}): "
+    what = "∂L/∂W and the updated W" if not network.is_spatial else "∂L/∂W, ∂L/∂K and the updated W and K"
+    return (f"{what} of {count:,} weights are not printed (more than {PRINTED_WEIGHTS:,}): "
             "--all-weights prints them, --out FILE saves the updated network")
 
 

@@ -87,7 +87,7 @@ def test_new_writes_a_network_that_train_accepts(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["7-x"], "SIZES: 'x' is not a whole number"),
+    (["7-x"], "SIZES: part 2 \"x\": unknown 'x'; a part is a convolution (c6k5)"),  # a letter: the notation
     (["4"], "SIZES: 4 is only the input; add at least one layer"),
     (["4-0"], "SIZES: every layer needs at least one neuron"),
     (["4-3", "--output", "bogus"], "unknown activation 'bogus'"),
