@@ -13,6 +13,8 @@ The cases:
 
 - the largest network: MAX_PARAMETERS weights and biases (4096 → 2047 → 1), each the longest float64
   text (24 characters, such as -1.2345678901234567e-300), written by nnstudio's own `dumps`;
+- the largest convolutions, every value the longest float64 text: one layer of 1×1 kernels and one of
+  3×3 kernels, each just within MAX_PARAMETERS;
 - the most samples: MAX_FILE_SAMPLES samples holding MAX_SAMPLE_VALUES numbers at full precision;
 - the most runs: MAX_RUNS runs of MAX_RUN_ROWS epoch rows and MAX_CURVE_POINTS curve points each;
 - the most expressions: MAX_EXPRESSION_CHARACTERS characters of distinct expressions of the costliest
@@ -37,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from timing import median_time  # benchmarks/timing.py, beside this script
 
-from nnstudio.core import DenseLayer, Network
+from nnstudio.core import Conv2DLayer, DenseLayer, Network
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.limits import (
     MAX_EXPRESSION_CHARACTERS,
@@ -70,6 +72,18 @@ def largest_network() -> str:
               DenseLayer(longest_floats(rng, (1, hidden)), longest_floats(rng, (1,)), "identity"))
     network = Network(4096, layers)
     assert network.parameter_count <= MAX_PARAMETERS and MAX_PARAMETERS - network.parameter_count < 16
+    return dumps(Project(network))
+
+
+def largest_conv(k: int, channels_in: int, channels_out: int) -> str:
+    """One convolution of `channels_out` k×k kernels over `channels_in` maps of k×k, its parameters just within
+    MAX_PARAMETERS. Both kernels are written as rows (small grids in a large kernel: io/spatial_layer_json.py);
+    as nested 1×1 grids, 5.5 million values would take about 2.4 GiB to read, and be refused."""
+    rng = np.random.default_rng(0)
+    layer = Conv2DLayer(longest_floats(rng, (channels_out, channels_in, k, k)), longest_floats(rng, (channels_out,)),
+                        (channels_in, k, k), activation="relu")
+    network = Network(channels_in * k * k, (layer,), (channels_in, k, k))
+    assert network.parameter_count <= MAX_PARAMETERS and MAX_PARAMETERS - network.parameter_count < 16_384
     return dumps(Project(network))
 
 
@@ -162,7 +176,10 @@ def peer(path: Path) -> object:
     tree = json.loads(path.read_bytes())
     if isinstance(tree, dict):
         for layer in tree.get("layers", []):
-            layer["weights"] = numbers(layer["weights"])
+            if "kernel" in layer:
+                layer["kernel"] = numbers(layer["kernel"])
+            if "weights" in layer:
+                layer["weights"] = numbers(layer["weights"])
             if layer.get("bias") is not None:
                 layer["bias"] = numbers(layer["bias"])
         for sample in tree.get("samples", []):
@@ -217,6 +234,8 @@ def main() -> None:
     size = args.amplified_mib * MiB
     valid: dict[str, Callable[[], str | bytes]] = {
         f"largest network ({MAX_PARAMETERS:,} parameters)": largest_network,
+        "largest conv, 1×1 kernels (2048 → 4094)": lambda: largest_conv(1, 2048, 4094),
+        "largest conv, 3×3 kernels (512 → 1820)": lambda: largest_conv(3, 512, 1820),
         f"most samples ({MAX_FILE_SAMPLES:,} × 100 numbers)": most_samples,
         f"most runs ({MAX_RUNS} × {MAX_RUN_ROWS:,} rows)": most_runs,
         f"most expressions ({MAX_EXPRESSION_CHARACTERS:,} characters)": lambda: most_expressions(worst),

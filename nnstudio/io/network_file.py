@@ -65,11 +65,11 @@ _OPTIMIZER_KEYS = {"name", "learning_rate", "momentum", "beta1", "beta2", "epsil
 #: runs' rows, curves and sizes. More is refused unread.
 MAX_FILE_NUMBERS = (MAX_PARAMETERS + MAX_SAMPLE_VALUES + 4 * MAX_ACTIVATIONS + 2 * (MAX_LAYERS + 1) + 3
                     + MAX_RUNS * (6 * MAX_RUN_ROWS + 2 * MAX_CURVE_POINTS + MAX_LAYERS + 1))
-#: The most lists a valid file holds: per layer its weights, their rows and its bias; per convolution one list
-#: per output channel and one k×k grid per output and input channel (at most one a kernel value, for 1×1
-#: kernels); per sample its input and target; per run its rows, curve points and sizes; and the few lists
+#: The most lists a valid file holds: per layer its weights, their rows and its bias; per convolution its kernel's
+#: lists (a k×k grid under MIN_NUMBERS values is left to json, a list a row and one around: two a value at most,
+#: for 1×1 kernels); per sample its input and target; per run its rows, curve points and sizes; and the few lists
 #: beside (labels, layout, input shape, …).
-MAX_FILE_LISTS = (MAX_LAYERS * (MAX_SIZE + 2) + MAX_PARAMETERS + 2 * MAX_FILE_SAMPLES
+MAX_FILE_LISTS = (MAX_LAYERS * (MAX_SIZE + 2) + 2 * MAX_PARAMETERS + 2 * MAX_FILE_SAMPLES
                   + MAX_RUNS * (MAX_RUN_ROWS + MAX_CURVE_POINTS + 3) + (MAX_LAYERS + 1) + 17)
 
 

@@ -5,7 +5,9 @@
     {"type": "maxpool2d", "size": 2}            {"type": "avgpool2d", "size": 3, "stride": 2}
 
 The kernel is written as PyTorch holds it, (K, C, k, k): one entry per output channel, holding one k×k grid per
-input channel, rows top to bottom. `padding` is a whole number or "same" (stride 1, odd k); `stride` defaults to
+input channel, rows top to bottom. A large kernel of small grids (3×3, 1×1) is written as K rows of C·k·k values
+in (C, k, k) order instead, PyTorch's `weight.view(K, -1)`: millions of tiny nested lists would cost more to read
+than a file's budget allows. A reader takes either form. `padding` is a whole number or "same" (stride 1, odd k); `stride` defaults to
 1 for a convolution and to the size for pooling. A kernel may instead be asked of a seeded initialiser,
 `{"init": "he", "seed": 1}`, drawn with fan-in C·k² as core/init.py's `initial_kernel` draws. Values are numbers
 or typed expressions, whose text is kept as a dense layer's is.
@@ -26,6 +28,7 @@ from nnstudio.core.conv import same_padding
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.init import INITIALISERS, initial_kernel
 from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, Shape, conv_out_shape, pool_out_shape
+from nnstudio.io.bounded_json import MIN_NUMBERS
 from nnstudio.io.errors import NetworkFileError
 from nnstudio.io.field_reader import _Reader
 
@@ -36,6 +39,8 @@ CONV_KEYS = {"type", "channels", "kernel_size", "stride", "padding", "activation
 POOL_KEYS = {"type", "size", "stride"}
 #: The largest kernel side, stride or padding a file may ask for: no map is larger (core/spatial_layers.py).
 MAX_SIDE = 4096
+#: A kernel of more values than this whose k×k grids hold fewer than MIN_NUMBERS is written as rows (see below).
+ROWS_FROM = 4096
 
 
 @dataclass(frozen=True)
@@ -134,8 +139,23 @@ def _read_kernel(r: _Reader, raw: Any, field: str, shape: tuple[int, int, int, i
             raise r.fail(f"{field}.params", str(error)) from None
     kernel = np.empty(shape)
     texts: dict[tuple[int, ...], str] = {}
+    if _is_rows(raw):  # K rows of C·k·k values: filled through a (K, C·k·k) view of the same array
+        rows: dict[tuple[int, ...], str] = {}
+        _read_grid(r, raw, field, kernel.reshape(shape[0], -1), rows)
+        inner = shape[1:]
+        return kernel, {(o, *map(int, np.unravel_index(i, inner))): text for (o, i), text in rows.items()}
     _read_grid(r, raw, field, kernel, texts)
     return kernel, texts
+
+
+def _is_rows(raw: Any) -> bool:
+    """Whether a kernel is written as rows of values (one per output channel) rather than as nested k×k grids."""
+    if isinstance(raw, np.ndarray):
+        return raw.ndim == 2
+    first = raw[0] if isinstance(raw, list) and raw else None
+    if isinstance(first, np.ndarray):
+        return first.ndim == 1
+    return isinstance(first, list) and bool(first) and not isinstance(first[0], (list, np.ndarray))
 
 
 def read_spatial_layer(r: _Reader, spec: dict[str, Any], field: str, geometry: Geometry,
@@ -185,8 +205,14 @@ def spatial_layer_to_json(layer: Conv2DLayer | Pool2DLayer) -> dict[str, Any]:
     if layer.params:
         entry["params"] = dict(layer.params)
     text = layer.kernel_text
-    kernel = layer.kernel.tolist()
-    if text:
+    if layer.k * layer.k < MIN_NUMBERS and layer.kernel.size > ROWS_FROM:
+        # Small grids in a large kernel: nested, each would be two or more lists of a few numbers, which JSON
+        # readers (bounded_json.py too) hold as objects at ~20× their text; rows are read by numpy instead.
+        kernel = layer.kernel.reshape(layer.channels, -1).tolist()
+        for (o, c, i, j), typed in text.items():
+            kernel[o][int(np.ravel_multi_index((c, i, j), layer.kernel.shape[1:]))] = typed
+    else:
+        kernel = layer.kernel.tolist()
         for (o, c, i, j), typed in text.items():
             kernel[o][c][i][j] = typed
     entry["kernel"] = kernel

@@ -146,3 +146,23 @@ def test_activations_over_the_budget_are_refused_before_any_kernel_is_drawn(peak
 def test_an_input_over_the_budget_is_refused_by_its_shape():
     message = _refusal(_conv_file(input={"size": 3 * 1024 * 1024, "shape": [3, 1024, 1024]}))
     assert "input.shape: 3×1024×1024 is 3,145,728 values; an input may have at most 2,097,152" in message
+
+
+def test_a_large_kernel_of_small_grids_is_written_as_rows_and_reads_back_bit_for_bit():
+    network = build_from_architecture(parse_architecture("16x6x6-c64k3p1-c32k1-4"), seed=5)
+    kernel = network.layers[0].kernel  # 64 × 16 × 3 × 3 = 9,216 values in grids of 9: rows
+    typed = network.with_layer(0, network.layers[0].replace(kernel_text={(2, 1, 0, 2): "1/sqrt(2)"}))
+    data = json.loads(dumps(Project(network=typed)))
+    rows = data["layers"][0]["kernel"]
+    assert len(rows) == 64 and all(len(row) == 16 * 9 for row in rows)
+    assert rows[2][1 * 9 + 0 * 3 + 2] == "1/sqrt(2)"  # (c, i, j) = (1, 0, 2) in (C, k, k) order
+    assert rows[5][4 * 9 + 2 * 3 + 1] == kernel[5, 4, 2, 1]
+    assert np.asarray(data["layers"][1]["kernel"]).shape == (32, 64, 1, 1)  # 2,048 values: nested, as written
+    read = loads(json.dumps(data)).network.layers[0]
+    assert read.kernel_text == {(2, 1, 0, 2): "1/sqrt(2)"} and read.kernel[2, 1, 0, 2] == 1 / 2 ** 0.5
+    assert np.array_equal(np.delete(read.kernel.ravel(), 2 * 144 + 9 + 2), np.delete(kernel.ravel(), 2 * 144 + 9 + 2))
+
+
+def test_a_kernel_in_rows_of_the_wrong_length_is_refused_by_field():
+    data = _conv_file(layer0={"kernel": [[1, 0, -1]]})
+    assert "layers[0].kernel[0]: expected 4 entries" in _refusal(data)

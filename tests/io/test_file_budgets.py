@@ -67,15 +67,15 @@ def _load(tmp_path, data: bytes, peak_memory):
 
 
 UNIT = 8 * MiB
-#: The most lists a valid file holds, by hand: 128 layers × (4,096 rows + weights + bias), a list or k×k grid per
-#: kernel value at most (2²³, 1×1 kernels), 2 × 10,000 samples, 64 runs × (10,000 rows + 500 points + 3),
+#: The most lists a valid file holds, by hand: 128 layers × (4,096 rows + weights + bias), two lists a kernel value
+#: at most (2 × 2²³: a 1×1 kernel's [[v]]), 2 × 10,000 samples, 64 runs × (10,000 rows + 500 points + 3),
 #: the layout's 129 columns and 17 lists beside.
-MOST_LISTS = 128 * (4096 + 2) + 2**23 + 2 * 10_000 + 64 * (10_000 + 500 + 3) + 129 + 17
+MOST_LISTS = 128 * (4096 + 2) + 2 * 2**23 + 2 * 10_000 + 64 * (10_000 + 500 + 3) + 129 + 17
 
 
 @pytest.mark.parametrize("unit", [b"[],", b"[[]],", b"[0.5],"])
 def test_millions_of_small_lists_are_refused_from_their_count_before_parsing(tmp_path, peak_memory, unit):
-    repeats = 9_700_000 // unit.count(b"[")  # past the most lists a valid file holds (9,605,490, worked below)
+    repeats = 18_100_000 // unit.count(b"[")  # past the most lists a valid file holds (17,994,098, worked below)
     outcome, peak, size = _load(tmp_path, _under_junk(b"[" + unit * repeats + b"[]]"), peak_memory)
     lists = 1 + repeats * unit.count(b"[") + 1 + _xor_lists()
     assert isinstance(outcome, NetworkFileError)
@@ -84,7 +84,7 @@ def test_millions_of_small_lists_are_refused_from_their_count_before_parsing(tmp
 
 
 def test_deep_nesting_is_refused_from_its_count(tmp_path, peak_memory):
-    depth = 9_700_000
+    depth = 18_100_000
     outcome, peak, size = _load(tmp_path, _under_junk(b"[" * depth + b"]" * depth), peak_memory)
     assert str(outcome) == (f"amplified.nnstudio: holds {depth + _xor_lists():,} lists; a network file holds at "
                             f"most {MOST_LISTS:,}")
