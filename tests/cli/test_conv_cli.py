@@ -287,3 +287,23 @@ def test_a_conv_file_exports_as_a_pytorch_script(tmp_path):
     result = run("export", "conv-4x4", "--to", "pytorch", "--out", str(script))
     assert result.returncode == 0, result.stderr
     assert "nn.Conv2d" in script.read_text(encoding="utf-8")
+
+
+def test_an_onnx_export_runs_in_onnxruntime_with_the_outputs_nnstudio_eval_prints(tmp_path):
+    """The acceptance's own words: a conv network made by `new`, exported by `export`, run in onnxruntime, gives
+    what `nnstudio eval` prints (float32, 1e-6): stride 2 with padding, average and max pooling, channels."""
+    ort = pytest.importorskip("onnxruntime")
+    net, model = tmp_path / "net.nnstudio", tmp_path / "net.onnx"
+    made = run("new", "3x12x12-c4k3s2p1-a2-c5k2s1-m2-6-3", "--hidden", "tanh", "--output", "softmax",
+               "--seed", "4", "--out", str(net))
+    assert made.returncode == 0, made.stderr
+    exported = run("export", str(net), "--to", "onnx", "--out", str(model))
+    assert exported.returncode == 0, exported.stderr
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        x = rng.integers(-3, 4, size=3 * 12 * 12).astype(np.float32)
+        printed = json.loads(run("eval", str(net), "--input", *map(str, x.tolist()), "--json").stdout)["output"]
+        given = session.run(None, {session.get_inputs()[0].name: x.reshape(1, 3, 12, 12)})[0]
+        np.testing.assert_allclose(given.ravel(), printed, atol=1e-6)
+        assert len(printed) == 3 and abs(sum(printed) - 1) < 1e-9  # softmax over the three classes
