@@ -1,5 +1,7 @@
 """Weights as NumPy `.npz` (W1, b1, W2, …) for people who take them elsewhere.
 
+Layers are numbered as `nnstudio step` numbers them: a convolution's kernel (K, C, k, k) is its `WN`, as in the
+safetensors export and the NumPy script, and a pooling layer, which has no parameters, has no entry.
 Reading never unpickles (headers are read by hand, object arrays refused); a layer without bias simply has
 no `bN` entry. Loading puts the arrays into an existing network's structure and
 checks every shape against it.
@@ -25,9 +27,11 @@ def save_npz(network: Network, path: str | os.PathLike[str]) -> None:
     """Write W1, b1, … (1-based, as in the textbook) to `path`, atomically."""
     arrays: dict[str, np.ndarray] = {}
     for index, layer in enumerate(network.layers, start=1):
-        arrays[f"W{index}"] = np.asarray(layer.weights)
-        if layer.bias is not None:
-            arrays[f"b{index}"] = np.asarray(layer.bias)
+        main, bias = layer.parameters()
+        if main is not None:
+            arrays[f"W{index}"] = np.asarray(main)
+        if bias is not None:
+            arrays[f"b{index}"] = np.asarray(bias)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     atomic_write(path, buffer.getvalue())
@@ -73,9 +77,11 @@ def load_npz(network: Network, path: str | os.PathLike[str]) -> Network:
     source = str(path)
     expected: dict[str, tuple[int, ...]] = {}
     for index, layer in enumerate(network.layers, start=1):
-        expected[f"W{index}"] = layer.weights.shape
-        if layer.bias is not None:
-            expected[f"b{index}"] = (layer.n_out,)
+        main, bias = layer.parameters()
+        if main is not None:
+            expected[f"W{index}"] = main.shape
+        if bias is not None:
+            expected[f"b{index}"] = bias.shape
     fd = open_regular(path, NetworkFileError, ".npz file")
     arrays: dict[str, np.ndarray] = {}
     with os.fdopen(fd, "rb") as handle:
@@ -96,8 +102,11 @@ def load_npz(network: Network, path: str | os.PathLike[str]) -> Network:
             raise NetworkFileError(f"not a readable .npz file ({error})", "", source) from None
     layers = []
     for index, layer in enumerate(network.layers, start=1):
+        if f"W{index}" not in arrays:  # pooling: nothing to put back
+            layers.append(layer)
+            continue
         weights, bias = arrays[f"W{index}"], arrays.get(f"b{index}")
-        dtype = layer.weights.dtype
+        dtype = layer.dtype
         converted = []
         for name, array in ((f"W{index}", weights), (f"b{index}", bias)):
             if array is None:
@@ -108,5 +117,5 @@ def load_npz(network: Network, path: str | os.PathLike[str]) -> Network:
             if not np.all(np.isfinite(value)):
                 raise NetworkFileError(f"holds NaN or infinite values, or values beyond {dtype}", name, source)
             converted.append(value)
-        layers.append(layer.replace(weights=converted[0], bias=converted[1], weight_text={}, bias_text={}))
+        layers.append(layer.with_parameters(converted[0], converted[1]))  # typed text no longer describes them
     return network.with_layers(layers)

@@ -166,3 +166,18 @@ def test_a_large_kernel_of_small_grids_is_written_as_rows_and_reads_back_bit_for
 def test_a_kernel_in_rows_of_the_wrong_length_is_refused_by_field():
     data = _conv_file(layer0={"kernel": [[1, 0, -1]]})
     assert "layers[0].kernel[0]: expected 4 entries" in _refusal(data)
+
+
+def test_npz_weights_of_a_conv_network_are_numbered_as_step_numbers_layers_and_load_back(tmp_path):
+    from nnstudio.io import load_npz, save_npz
+
+    network = build_from_architecture(parse_architecture("2x6x6-c3k3p1-m2-c4k2-4"), seed=2)
+    path = tmp_path / "weights.npz"
+    save_npz(network, path)
+    with np.load(path) as archive:  # numpy's own reader, allow_pickle False by default
+        assert sorted(archive.files) == ["W1", "W3", "W4", "b1", "b3", "b4"]  # layer 2 is the pool: no entry
+        assert archive["W1"].shape == (3, 2, 3, 3) and archive["W3"].shape == (4, 3, 2, 2)
+        assert np.array_equal(archive["W3"], network.layers[2].kernel)
+    zeroed = network.with_layers(layer.with_parameters(*(None if a is None else np.zeros_like(a)
+                                                         for a in layer.parameters())) for layer in network.layers)
+    assert load_npz(zeroed, path).same_as(network)
