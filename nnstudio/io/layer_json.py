@@ -21,6 +21,19 @@ from nnstudio.io.field_reader import _Reader
 _LAYER_KEYS = {"type", "size", "activation", "params", "weights", "bias"}  # "type": "dense" may be said
 
 
+def read_initialiser(r: _Reader, raw: Any, field: str) -> tuple[str, np.random.Generator, dict[str, float]]:
+    """`{"init": "he", "seed": 1, "params": {…}}` read by field: the initialiser's name, a generator seeded as
+    the file says (0 when it says none) and its parameters. A convolution's kernel is asked of one the same way
+    (spatial_layer_json.py)."""
+    init = r.obj(raw, field, {"init", "seed", "params"}, {"init"})
+    name = r.choice(init["init"], f"{field}.init", sorted(INITIALISERS))
+    seed = init.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise r.fail(f"{field}.seed", f"expected a whole number ≥ 0, got {r.kind(seed)}")
+    extra = r.obj(init.get("params", {}), f"{field}.params", set(INITIALISERS[name].defaults))
+    return name, np.random.default_rng(seed), {k: r.number(v, f"{field}.params.{k}") for k, v in extra.items()}
+
+
 def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) -> DenseLayer:
     field = f"layers[{index}]"
     spec = r.obj(raw, field, _LAYER_KEYS, {"size", "activation", "weights"})
@@ -37,15 +50,9 @@ def _read_layer(r: _Reader, raw: Any, index: int, n_in: int, dtype: np.dtype) ->
     weight_text: dict[tuple[int, int], str] = {}
     raw_w = spec["weights"]
     if isinstance(raw_w, dict):  # {"init": "he", "seed": 1}: drawn by a seeded initialiser
-        init = r.obj(raw_w, f"{field}.weights", {"init", "seed", "params"}, {"init"})
-        name = r.choice(init["init"], f"{field}.weights.init", sorted(INITIALISERS))
-        seed = init.get("seed", 0)
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise r.fail(f"{field}.weights.seed", f"expected a whole number ≥ 0, got {r.kind(seed)}")
-        extra = r.obj(init.get("params", {}), f"{field}.weights.params", set(INITIALISERS[name].defaults))
-        values = {k: r.number(v, f"{field}.weights.params.{k}") for k, v in extra.items()}
+        name, rng, values = read_initialiser(r, raw_w, f"{field}.weights")
         try:
-            weights = initial_weights((n_out, n_in), name, np.random.default_rng(seed), values)
+            weights = initial_weights((n_out, n_in), name, rng, values)
         except NNStudioError as error:
             raise r.fail(f"{field}.weights.params", str(error)) from None
     elif isinstance(raw_w, np.ndarray) and raw_w.ndim == 2:  # rows of plain numbers, read by numpy at once

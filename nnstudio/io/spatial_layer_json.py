@@ -26,11 +26,12 @@ import numpy as np
 from nnstudio.core.activations import ACTIVATIONS, ParameterError, get_activation
 from nnstudio.core.conv import same_padding
 from nnstudio.core.errors import NNStudioError
-from nnstudio.core.init import INITIALISERS, initial_kernel
+from nnstudio.core.init import initial_kernel
 from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, Shape, conv_out_shape, pool_out_shape
 from nnstudio.io.bounded_json import MIN_NUMBERS
 from nnstudio.io.errors import NetworkFileError
 from nnstudio.io.field_reader import _Reader
+from nnstudio.io.layer_json import read_initialiser
 
 CONV = "conv2d"
 POOLS = {"maxpool2d": "max", "avgpool2d": "avg"}
@@ -126,15 +127,9 @@ def _read_grid(r: _Reader, raw: Any, field: str, out: np.ndarray, texts: dict[tu
 def _read_kernel(r: _Reader, raw: Any, field: str, shape: tuple[int, int, int, int]) -> tuple[np.ndarray, dict]:
     """The kernel (K, C, k, k) written out, or drawn by a seeded initialiser; its typed text by (o, c, i, j)."""
     if isinstance(raw, dict):
-        init = r.obj(raw, field, {"init", "seed", "params"}, {"init"})
-        name = r.choice(init["init"], f"{field}.init", sorted(INITIALISERS))
-        seed = init.get("seed", 0)
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise r.fail(f"{field}.seed", f"expected a whole number ≥ 0, got {r.kind(seed)}")
-        extra = r.obj(init.get("params", {}), f"{field}.params", set(INITIALISERS[name].defaults))
-        values = {k: r.number(v, f"{field}.params.{k}") for k, v in extra.items()}
+        name, rng, values = read_initialiser(r, raw, field)
         try:
-            return initial_kernel(shape, name, np.random.default_rng(seed), values), {}
+            return initial_kernel(shape, name, rng, values), {}
         except NNStudioError as error:
             raise r.fail(f"{field}.params", str(error)) from None
     kernel = np.empty(shape)
