@@ -34,7 +34,7 @@ from nnstudio.training import blas
 from nnstudio.training.batches import ColumnBatches
 from nnstudio.training.config import TrainingConfig
 from nnstudio.training.control import TrainingControl
-from nnstudio.training.core_engine import CoreEngine
+from nnstudio.training.conv_engine import FastConv
 from nnstudio.training.engine import FastMLP
 from nnstudio.training.metrics import evaluate_outputs
 from nnstudio.training.pace import Pacer
@@ -44,8 +44,9 @@ from nnstudio.training.schedule import StopWatch
 from nnstudio.training.thinned import Thinned
 
 Record = StepProgress | EpochResult | ParameterSnapshot
-# FastMLP for dense networks; CoreEngine (the core's exact path) for networks with maps, until their fast path
-Engine = FastMLP | CoreEngine
+# FastMLP for dense networks, FastConv for networks with maps (both held to the core's exact path by the tests;
+# training/core_engine.py is that path as an engine, the reference FastConv is compared with)
+Engine = FastMLP | FastConv
 
 # Beside a window (`TrainingControl.responsive`), products from this size on release the GIL
 # (instead of blas.RELEASE_GIL_FROM), and batches too small for long sparse products stay
@@ -196,11 +197,10 @@ def _train(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
 
 
 def make_engine(network: Network, loss: str, config: TrainingConfig, batch: int, responsive: bool = False) -> Engine:
-    """The engine a run trains with: FastMLP for a dense network, CoreEngine (the core's exact path, its step's
-    memory for `batch` samples checked first) for one with maps. `responsive`: beside a window (see
-    RESPONSIVE_RELEASE_GIL_FROM)."""
-    if network.is_spatial:
-        return CoreEngine(network, loss, config.optimizer, config.dtype, batch=batch)
+    """The engine a run trains with: FastMLP for a dense network, FastConv (its step's memory for `batch` samples
+    checked first) for one with maps. `responsive`: beside a window (see RESPONSIVE_RELEASE_GIL_FROM)."""
+    if network.is_spatial:  # its products are numpy's matmul, which releases the GIL while it runs
+        return FastConv(network, loss, config.optimizer, config.dtype, batch=batch)
     return FastMLP(network, loss, config.optimizer, config.dtype,
                    release_gil_from=RESPONSIVE_RELEASE_GIL_FROM if responsive else blas.RELEASE_GIL_FROM)
 
@@ -216,7 +216,7 @@ def _start(network: Network, loss: str, train_set: Dataset, test_set: Dataset | 
     x_all = np.ascontiguousarray(train_set.x, dtype=dtype)
     y_all = np.ascontiguousarray(train_set.targets(dtype, network.output_size))
     _check_targets(engine, train_set, y_all, test_set, network.output_size)
-    if isinstance(engine, CoreEngine):  # a convolution reads its input as maps: no inputs listed apart
+    if not isinstance(engine, FastMLP):  # a convolution reads its input as maps: no inputs listed apart
         batches = ColumnBatches(x_all, y_all, batch, dtype, list_rare=False)
     else:
         batches = ColumnBatches(x_all, y_all, batch, dtype, bias=engine.has_bias[0],
@@ -267,7 +267,7 @@ def _epoch_steps(run: _Run, epoch: int, config: TrainingConfig,
         value = engine.train_columns(*batches.get(step))
         if not math.isfinite(value):
             engine.restore(run.snapshot)
-            refused = getattr(engine, "refused", None)  # CoreEngine: the core refused an update that overflows
+            refused = getattr(engine, "refused", None)  # FastConv: an update that overflows, in the core's words
             run.error = (f"training stopped at epoch {epoch}, step {step + 1}: {refused}. The last finite "
                          "parameters were kept." if refused else
                          f"training stopped: the loss became {value} at epoch {epoch}, step {step + 1}; "

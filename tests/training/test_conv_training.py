@@ -1,5 +1,6 @@
 """Convolutional networks train through the core's exact path (issue 33, point 2: "Training may use this path
-for now, and must give the same numbers"): training/core_engine.py, picked by the loop for a network with maps.
+for now, and must give the same numbers"): training/core_engine.py. The loop now picks the fast path for maps
+(training/conv_engine.py, issue 34), so the runs through `train` here hold that one to the core's steps too.
 
 The wiring is checked against the core's own forward / backward / apply_update written out here, step by step
 (1e-12, float64); the numbers against PyTorch autograd (1e-10, float64, skipped without torch); and a toy task
@@ -22,6 +23,7 @@ from nnstudio.core.trace import backward, forward
 from nnstudio.data.dataset import Dataset
 from nnstudio.training import TrainingConfig, drive, train
 from nnstudio.training.child_process import ChildRun
+from nnstudio.training.conv_engine import FastConv
 from nnstudio.training.core_engine import CoreEngine, batch_step_bytes
 from nnstudio.training.engine import FastMLP
 from nnstudio.training.loop import make_engine
@@ -134,14 +136,15 @@ def test_three_sgd_steps_of_batch_4_equal_pytorch_autograd():
     assert np.max(np.abs(trained.layers[0].kernel - conv.kernel)) > 1e-3  # the steps moved the kernel
 
 
-def test_a_dense_network_keeps_the_fast_engine_and_a_network_with_maps_takes_the_cores():
+def test_a_dense_network_keeps_the_fast_engine_and_a_network_with_maps_takes_the_fast_conv_engine():
+    """FastConv (issue 34) is held to CoreEngine and the core's steps by tests/training/test_conv_engine.py."""
     config = TrainingConfig(optimizer=OptimizerConfig("adam"))
     dense = build_from_architecture(parse_architecture("36-4-3"), seed=1)
     assert type(make_engine(dense, "cce", config, 8)) is FastMLP
     maps = _network("1x6x6-c2k3p1-m2-3", "relu", "softmax")
     engine = make_engine(maps, "cce", config, 8)
-    assert type(engine) is CoreEngine
-    assert engine.dtype == np.float32 and engine.network.dtype == np.float32  # the run's precision, as FastMLP's
+    assert type(engine) is FastConv
+    assert engine.dtype == np.float32 and all(p.dtype == np.float32 for p in engine.arrays)  # the run's precision
     assert engine.to_network().dtype == np.float64  # given back in the network's own
 
 
