@@ -42,13 +42,12 @@ import numpy as np
 
 from nnstudio.core.activations import ParameterError, get_activation
 from nnstudio.core.limits import STEP_MEMORY_BYTES, describe_bytes
-from nnstudio.core.losses import get_loss
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig
 from nnstudio.core.step_memory import StepMemoryError, describe_network, samples_within_budget
 from nnstudio.training.column_loss import ColumnLoss
 from nnstudio.training.conv_layers import PoolStep, block, make_step, training_bytes
-from nnstudio.training.core_engine import check_batch_memory
+from nnstudio.training.core_engine import check_batch_memory, run_loss
 from nnstudio.training.in_place_rules import activate, through_activation, update_in_place
 
 PREDICT_CHUNK_AT_LEAST = 64  # samples a prediction takes at a time, at least (if the core's count allows)
@@ -88,13 +87,9 @@ class FastConv:
     def __init__(self, network: Network, loss: str, optimizer: OptimizerConfig, dtype: str = "float32",
                  batch: int = 1) -> None:
         """`batch`: the samples a step takes at most, whose working memory is checked here, before any."""
-        if not network.layers:
-            raise ValueError("the network has no layers to train")
         self.dtype = np.dtype(dtype)
         self.template = network
-        rule = get_loss(loss)
-        rule.check_output(network.layers[-1].activation)  # cross-entropy after ReLU: refused by name, now
-        self.loss = get_loss("cce") if rule.sparse else rule  # the loop feeds one-hot rows
+        self.loss = run_loss(network, loss)
         self.config = optimizer
         for number, layer in enumerate(network.layers, start=1):
             try:  # a float64 network's ELU α = 1e300 trained in float32 would make every loss NaN: refused now

@@ -42,7 +42,7 @@ import numpy as np
 from nnstudio.core.activations import ParameterError
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.limits import STEP_MEMORY_BYTES, describe_bytes
-from nnstudio.core.losses import get_loss
+from nnstudio.core.losses import Loss, get_loss
 from nnstudio.core.network import Network
 from nnstudio.core.optim import OptimizerConfig, OptimizerState, apply_update
 from nnstudio.core.step_memory import StepMemoryError, describe_network, samples_within_budget, step_memory_bytes
@@ -83,6 +83,16 @@ def _in_precision(network: Network, dtype: np.dtype) -> Network:
     return network.with_layers(layers)
 
 
+def run_loss(network: Network, loss: str) -> Loss:
+    """The loss a run of `network` trains with, checked against its output layer now (cross-entropy after ReLU is
+    refused by name before any buffer is made); sparse labels become the one-hot rows the loop feeds."""
+    if not network.layers:
+        raise ValueError("the network has no layers to train")
+    rule = get_loss(loss)
+    rule.check_output(network.layers[-1].activation)
+    return get_loss("cce") if rule.sparse else rule
+
+
 class CoreEngine:
     """A network with maps trained by the core's forward, backward and apply_update; the loop's engine
     interface (`train_columns`, `predict`, `snapshot` / `restore`, `to_network`, …) as FastMLP offers it."""
@@ -90,13 +100,9 @@ class CoreEngine:
     def __init__(self, network: Network, loss: str, optimizer: OptimizerConfig, dtype: str = "float32",
                  batch: int = 1) -> None:
         """`batch`: the samples a step takes at most, whose working memory is checked here, before any."""
-        if not network.layers:
-            raise ValueError("the network has no layers to train")
         self.dtype = np.dtype(dtype)
         self.template = network
-        rule = get_loss(loss)
-        rule.check_output(network.layers[-1].activation)  # cross-entropy after ReLU: refused by name, now
-        self.loss = get_loss("cce") if rule.sparse else rule  # the loop feeds one-hot rows
+        self.loss = run_loss(network, loss)
         self.config = optimizer
         self.network = _in_precision(network, self.dtype)  # a copy of the parameters: P values, within limits
         check_batch_memory(self.network, max(1, batch), optimizer.name)
