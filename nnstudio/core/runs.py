@@ -25,12 +25,12 @@ import numpy as np
 
 from nnstudio.core.errors import NNStudioError, shorten
 from nnstudio.core.limits import (
+    MAX_ACTIVATIONS,
     MAX_DATASET_SAMPLES,
     MAX_EPOCHS,
     MAX_LAYERS,
     MAX_RUN_ROWS,
     MAX_RUNS,
-    MAX_SIZE,
 )
 from nnstudio.core.parameter_print import is_print
 
@@ -422,8 +422,10 @@ def run_from_json(data: Any, where: str) -> RunRecord:
     if len(raw_sizes) > MAX_LAYERS + 1:
         raise RunFieldError(f"{where}.sizes", f"holds {len(raw_sizes):,} sizes; a network has at most "
                                               f"{MAX_LAYERS + 1} (its input and {MAX_LAYERS} layers)")
-    sizes = tuple(_whole(size.item() if isinstance(size, np.generic) else size, f"{where}.sizes[{i}]", 1, MAX_SIZE)
-                  for i, size in enumerate(raw_sizes))
+    # A layer of maps gives C·H·W values (LeNet's first convolution 6×28×28 = 4,704), more than MAX_SIZE neurons
+    # but never more than a network's whole activation budget.
+    sizes = tuple(_whole(size.item() if isinstance(size, np.generic) else size, f"{where}.sizes[{i}]", 1,
+                         MAX_ACTIVATIONS) for i, size in enumerate(raw_sizes))
     points = tuple((int(seen), float(loss)) for seen, loss in curve.tolist())
     start = _start_from_json(data.get("start"), f"{where}.start")
     end = "" if "end_fingerprint" not in data else _fingerprint(data["end_fingerprint"], f"{where}.end_fingerprint")

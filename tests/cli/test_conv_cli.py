@@ -307,3 +307,16 @@ def test_an_onnx_export_runs_in_onnxruntime_with_the_outputs_nnstudio_eval_print
         given = session.run(None, {session.get_inputs()[0].name: x.reshape(1, 3, 12, 12)})[0]
         np.testing.assert_allclose(given.ravel(), printed, atol=1e-6)
         assert len(printed) == 3 and abs(sum(printed) - 1) < 1e-9  # softmax over the three classes
+
+
+def test_a_trained_file_whose_maps_pass_4096_values_opens_again_with_its_run(tmp_path):
+    """A run's record keeps each layer's values per sample: 300 maps of 4×4 are 4,800, more than a dense layer's
+    4,096 neurons (LeNet's first convolution gives 4,704), and the trained file must still open."""
+    synthetic_idx(tmp_path, n_train=64, n_test=16)
+    start, out = tmp_path / "start.nnstudio", tmp_path / "trained.nnstudio"
+    assert run("new", "1x4x4-c300k3p1-m4-10", "--out", str(start)).returncode == 0
+    result = run("train", str(start), "--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "1",
+                 "--batch-size", "16", "--out", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    trained = load_project(out)
+    assert trained.runs[0].sizes == (16, 4800, 300, 10)

@@ -102,7 +102,7 @@ def test_ten_to_the_400_in_each_column_of_an_epoch_row_is_refused_by_its_field(r
     (("settings", "epochs"), "runs[0].settings.epochs", "expected a whole number from 1 to 1,000,000"),
     (("settings", "batch_size"), "runs[0].settings.batch_size", "expected a whole number from 1 to 1,000,000"),
     (("settings", "seed"), "runs[0].settings.seed", "expected a whole number from 0 to 18,446,744,073,709,551,615"),
-    (("sizes", 1), "runs[0].sizes[1]", "expected a whole number from 1 to 4,096"),
+    (("sizes", 1), "runs[0].sizes[1]", "expected a whole number from 1 to 2,097,152"),
 ])
 def test_ten_to_the_400_anywhere_else_in_a_run_is_refused_by_its_field(place, field, rule):
     run = _run()
@@ -191,7 +191,7 @@ def test_a_run_of_10001_rows_is_refused_and_a_curve_of_501_points():
     (lambda r: r.update(sizes=[2] * 200), ("runs[0].sizes: holds 200 sizes; a network has at most 129 (its input "
                                            "and 128 layers)")),
     (lambda r: r.update(sizes=list(range(1, 21)) + [0.5]), ("runs[0].sizes[20]: expected a whole number from 1 to "
-                                                           "4,096, got 0.5")),
+                                                           "2,097,152, got 0.5")),  # a layer of maps: C·H·W values
     (lambda r: r.update(settings=[1] * 20), "runs[0].settings: expected an object, got a list"),
     (lambda r: r.update(dataset=["a"]), "runs[0].dataset: expected text, got a list"),
 ])
