@@ -3,9 +3,11 @@
 The scene holds no numbers of its own. It reads the document's project and
 forward trace, builds items for them, and rebuilds (keeping the selection by
 key) whenever the document says something changed. Where each item stands is
-layout.py's answer (Qt-free geometry); what it reads is readouts.py's. A finished
-drag becomes one `move_columns` command; a double-click asks for an in-place
-editor whose text is committed through the document, so every edit is undoable.
+layout.py's answer (Qt-free geometry); what it reads is readouts.py's. A network
+with maps (issue 35) is drawn as columns of map tiles (map_columns.py, placed by map_layout.py) before its
+dense columns (dense_columns.py builds them as a dense network's). A finished drag becomes one
+`move_columns` command; a double-click asks for an in-place editor whose text is committed through
+the document, so every edit is undoable.
 """
 
 from __future__ import annotations
@@ -24,15 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.document import Document
-from nnstudio.ui.canvas import layout, readouts, style
+from nnstudio.ui.canvas import dense_columns, layout, readouts, style
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
 from nnstudio.ui.canvas.cell_edits import commit_cell
 from nnstudio.ui.canvas.edge_item import EdgeItem
 from nnstudio.ui.canvas.image_item import ImageItem
-from nnstudio.ui.canvas.layer_item import ButtonItem, LayerItem, PagerItem
-from nnstudio.ui.canvas.layout import ColumnLayout, NetworkLayout, NetworkShape
+from nnstudio.ui.canvas.layer_item import ButtonItem, LayerItem
+from nnstudio.ui.canvas.layout import NetworkLayout, NetworkShape
+from nnstudio.ui.canvas.map_columns import MapColumns
+from nnstudio.ui.canvas.map_layout import MapLayout
 from nnstudio.ui.canvas.map_painter import NeuronMapPainter
-from nnstudio.ui.canvas.neuron_item import NeuronItem
 from nnstudio.ui.canvas.texts import TextBlockItem, measure
 from nnstudio.ui.compat import override
 from nnstudio.ui.lifetimes import listen
@@ -48,7 +51,7 @@ class NetworkScene(QGraphicsScene):
     context_menu_requested = Signal(int, QPoint)  # column (−1: background), screen position
     edit_requested = Signal(object)  # ItemKey
     banner_changed = Signal(str)  # the phase and the edge mode in words ("" for none)
-    geometry: NetworkLayout  # where the items stand (layout.py), set by every rebuild
+    geometry: NetworkLayout | MapLayout  # where the items stand (layout.py; map_layout.py with maps), every rebuild
 
     def __init__(self, document: Document, parent: object | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +68,9 @@ class NetworkScene(QGraphicsScene):
         self._bulk_drawn_at = -math.inf  # when the bulk edges last took live weights (_refresh_weights)
         self.pages: dict[int, int] = {}  # column → first neuron shown, for columns too large to show whole
         self.room: float | None = None  # the height the view gives a column at a legible zoom (set_room)
+        self.view_size: tuple[float, float] | None = None  # the viewport Fit fills, and its banner (set_room)
+        self.banner_room = 0.0
+        self.maps = MapColumns()  # the columns of maps of a convolutional network (none for a dense one)
         # Neuron maps (two-input networks): each neuron's activation over the input plane, drawn inside it.
         self.map_painter = NeuronMapPainter(self, lambda: self.document.shown_network, lambda: self.items_by_key)
         self.output_text: TextBlockItem | None = None
@@ -88,11 +94,22 @@ class NetworkScene(QGraphicsScene):
         self.image, self.output_text, self.buttons = None, None, []
         project = self.document.project
         self._built_for = self._shape_of(project)
-        self.geometry = layout.network_layout(NetworkShape.of(project), self.pages, self.show_edge_labels, self.room)
-        for column in self.geometry.columns:
-            self._add_column(column)
-        for column in range(1, len(project.network.sizes)):
-            self._add_edges(column)
+        first_dense, from_maps = 1, None
+        if project.network.is_spatial:
+            self.geometry = self.maps.layout(project.network, self.pages, self.room, self.view_size, self.banner_room,
+                                             readouts.output_room(self.document.shown().labels), self.show_edge_labels)
+            self.maps.build(self.geometry, self.addItem, self.page)
+            for dense in self.geometry.dense:
+                dense_columns.add_column(self, dense, movable=False)  # packed after the maps (not dragged yet)
+            first_dense, from_maps = len(self.geometry.maps), self.maps.pixel_point
+        else:
+            self.maps.clear()
+            self.geometry = layout.network_layout(NetworkShape.of(project), self.pages, self.show_edge_labels,
+                                                  self.room)
+            for column in self.geometry.columns:
+                dense_columns.add_column(self, column)
+        for column in range(first_dense, len(project.network.sizes)):
+            dense_columns.add_edges(self, column, from_maps if column == first_dense else None)
         self._add_output_text()
         self.refresh_values()
         self.blockSignals(False)
@@ -100,104 +117,6 @@ class NetworkScene(QGraphicsScene):
         if selected is not None and selected in self.items_by_key:
             self.items_by_key[selected].setSelected(True)
         self.selection_key_changed.emit(self.selected_key())
-
-    def _add_column(self, geometry: ColumnLayout) -> None:
-        """One column's items, each where `geometry` puts it."""
-        project = self.document.project
-        column = geometry.column
-        title, subtitle = readouts.column_titles(project, column)
-        item = LayerItem(column, title, subtitle, geometry)
-        item.setPos(QPointF(*geometry.position))
-        self.addItem(item)
-        self.layers.append(item)
-        self.items_by_key[item.key] = item
-        item.moved.connect(self._on_column_moved)
-        item.released.connect(self._on_column_released)
-
-        image_shape = project.input_image if column == 0 else None
-        if image_shape:
-            self.image = ImageItem(image_shape, item)
-        for row, y in geometry.neurons:
-            neuron = NeuronItem(ItemKey("neuron", column, row), item)
-            neuron.setPos(0.0, y)
-            if column == 0:
-                neuron.set_caption(project.input_label(row))
-            self.items_by_key[neuron.key] = neuron
-        if geometry.pager is not None:
-            pager = PagerItem(lambda step, c=column: self.page(c, step), item)
-            pager.setPos(0.0, geometry.pager.y)
-            self.buttons.append(pager)
-        if geometry.bias_unit_y is not None:
-            unit = NeuronItem(ItemKey("bias_unit", column + 1), item)
-            unit.setPos(0.0, geometry.bias_unit_y)
-            unit.set_value("+1", f"bias unit of layer {column + 1}: always 1; its edges carry b{column + 1}")
-            self.items_by_key[unit.key] = unit
-        # + / − buttons under the column change its neuron count through the document.
-        minus = ButtonItem("−", "one neuron fewer", lambda c=column: self._resize_by(c, -1), item)
-        plus = ButtonItem("+", "one neuron more", lambda c=column: self._resize_by(c, +1), item)
-        minus.setPos(*geometry.minus)
-        plus.setPos(*geometry.plus)
-        self.buttons += [minus, plus]
-
-    def _source_point(self, column: int):
-        """A function: input index of `column` -> scene point its edges start from (or None)."""
-        layer_item = self.layers[column]
-
-        def point(index: int) -> QPointF | None:
-            if column == 0 and self.image is not None:
-                return self.image.pixel_centre(index)
-            neuron = self.items_by_key.get(ItemKey("neuron", column, index))
-            if isinstance(neuron, NeuronItem):
-                return neuron.anchor("right")
-            return layer_item.mapToScene(QPointF(layout.COLUMN_WIDTH / 2, layer_item.more_y))
-
-        return point
-
-    def _add_edges(self, column: int) -> None:
-        layer = self.document.shown_network.layers[column - 1]
-        n_out, n_in = layer.weights.shape
-        targets = layout.shown_rows(n_out, self.pages.get(column, 0), self.geometry.columns[column].page)
-        if layout.drawn_in_bulk(self.geometry.shape, column):
-            target_of = {j: self.items_by_key[ItemKey("neuron", column, j)] for j in targets}
-            bulk = BulkEdgesItem(np.asarray(layer.weights), targets, self._source_point(column - 1),
-                                 lambda j: target_of[j].anchor("left"))
-            bulk.column = column
-            self.addItem(bulk)
-            self.bulk_edges.append(bulk)
-        else:
-            for j in targets:
-                target = self.items_by_key[ItemKey("neuron", column, j)]
-                for i in range(n_in):
-                    source = self.items_by_key[ItemKey("neuron", column - 1, i)]
-                    edge = EdgeItem(ItemKey("edge", column, j, i), source, target)  # type: ignore[arg-type]
-                    self._register_edge(edge)
-        if layer.has_bias:
-            unit = self.items_by_key[ItemKey("bias_unit", column)]
-            for j in targets:
-                target = self.items_by_key[ItemKey("neuron", column, j)]
-                edge = EdgeItem(ItemKey("bias_edge", column, j), unit, target)  # type: ignore[arg-type]
-                self._register_edge(edge)
-
-    def _layout_slots(self, column: int) -> None:
-        """Give every edge into `column` its slot in its neuron's stack (layout.label_stack), all stacks as
-        wide as the column's widest label."""
-        edges = [e for e in self.edges if e.key.column == column]
-        slots = self.geometry.columns[column].stack
-        if not slots:
-            for edge in edges:
-                edge.set_slot(None, 0.0)
-            return
-        stack = layout.label_stack(slots, [e.label for e in edges], measure)
-        has_bias = self.geometry.shape.has_bias[column - 1]
-        for edge in edges:
-            slot = layout.label_slot(None if edge.key.kind == "bias_edge" else edge.key.col, has_bias)
-            edge.set_slot(stack.offsets[slot], stack.width)
-
-    def _register_edge(self, edge: EdgeItem) -> None:
-        edge.set_show_label(self.geometry.columns[edge.key.column].stack > 0)
-        self.addItem(edge)
-        self.edges.append(edge)
-        self.items_by_key[edge.key] = edge
 
     def _add_output_text(self) -> None:
         if not self.document.project.network.layers:
@@ -218,16 +137,17 @@ class NetworkScene(QGraphicsScene):
             self.rebuild()  # the items were drawn for another shape: draw them again
             return
         plan = self.document.stepping.plan
-        for index, item in enumerate(self.layers):
-            item.highlighted = plan is not None and plan.active_layer() == index - 1 and index > 0
+        for item in self.layers:
+            item.highlighted = plan is not None and plan.active_layer() == item.column - 1 and item.column > 0
             item.update()
         if plan is not None and plan.current.before.sizes == self.document.project.network.sizes:
             readouts.show_step(self.document, plan, self.items_by_key, self.edges, self.image, self.digits,
                                self.edge_mode)
         else:
             readouts.show_plain(self.document, self.items_by_key, self.edges, self.image, self.digits)
-        for column in range(1, len(self.layers)):
-            self._layout_slots(column)  # labels change width with their text
+        for item in self.layers[1:] if self.maps.geometry is None else self.layers:
+            dense_columns.layout_slots(self, item.column)  # labels change width with their text
+        self.maps.paint(self.document.shown_network, self.document.project.input, self.document.shown_trace)
         self.map_painter.later()  # in events of their own (see map_painter.py)
         self._update_output_text()
         self.banner_changed.emit(self.banner_text())
@@ -318,7 +238,7 @@ class NetworkScene(QGraphicsScene):
     # ------------------------------------------------------------------ document and interaction
 
     def _on_document_changed(self, kind: str) -> None:
-        if kind == "layout":
+        if kind == "layout" and self.maps.geometry is None:  # (map columns are not dragged yet)
             positions = NetworkShape.of(self.document.project).positions
             for item, position in zip(self.layers, positions):
                 if item.pos() != QPointF(*position):
@@ -330,7 +250,7 @@ class NetworkScene(QGraphicsScene):
         elif kind != "data":  # (the training data chosen: nothing on the canvas depends on it)
             self.rebuild()
 
-    def _on_column_moved(self, column: int) -> None:
+    def on_column_moved(self, column: int) -> None:
         for edge in self.edges:
             if edge.key.column in (column, column + 1):
                 edge.adjust()
@@ -338,11 +258,11 @@ class NetworkScene(QGraphicsScene):
             bulk.adjust()
         self._update_output_text()
 
-    def _on_column_released(self, column: int) -> None:
+    def on_column_released(self, column: int) -> None:
         positions = [(item.pos().x(), item.pos().y()) for item in self.layers]
         self.document.move_columns(positions)
 
-    def _resize_by(self, column: int, step: int) -> None:
+    def resize_by(self, column: int, step: int) -> None:
         size = self.document.project.network.sizes[column] + step
         if size >= 1:
             self.document.resize_column(column, size)
@@ -361,15 +281,24 @@ class NetworkScene(QGraphicsScene):
 
     def page(self, column: int, step: int) -> None:
         """The next (step +1) or previous (−1) page of a column's neurons; after the last, the first."""
-        size, page = self.document.project.network.sizes[column], self.geometry.columns[column].page
+        channels = self.maps.channels(column)  # a column of maps pages through its channels
+        size = self.document.project.network.sizes[column] if channels is None else channels
+        page = (self.geometry.column(column) if isinstance(self.geometry, MapLayout)
+                else self.geometry.columns[column]).page
         if size <= page:
             return
         self.pages[column] = layout.turn_page(size, self.pages.get(column, 0), step, page)
         self.rebuild()
 
-    def set_room(self, room: float | None) -> None:
-        """The view's height for a column at a legible zoom (None: no limit); see layout.room_pages."""
-        self.room = room
+    def set_room(self, room: float | None, view: tuple[float, float] | None = None, banner: float = 0.0) -> None:
+        """The view's height for a column at a legible zoom (None: no limit); see layout.room_pages. A network
+        with maps also reads the viewport Fit fills (`view`, px) and its `banner`: see map_layout.map_pages."""
+        if isinstance(self.geometry, MapLayout):
+            if (room, view, banner) != (self.room, self.view_size, self.banner_room):
+                self.room, self.view_size, self.banner_room = room, view, banner
+                self.rebuild()
+            return
+        self.room, self.view_size, self.banner_room = room, view, banner
         wanted = layout.room_pages(self.geometry.shape, room, self.show_edge_labels)
         if wanted != [column.page for column in self.geometry.columns]:
             self.pages.update(layout.realigned(self.geometry.shape, self.pages, wanted))
@@ -379,8 +308,8 @@ class NetworkScene(QGraphicsScene):
         """Bring neuron `row` of `column` into view (its page, for a large column) and select it.
         An image input's pixel is selected on the image. False if there is no such neuron."""
         sizes = self.document.project.network.sizes
-        if not 0 <= column < len(sizes) or not 0 <= row < sizes[column]:
-            return False
+        if not 0 <= column < len(sizes) or not 0 <= row < sizes[column] or self.maps.channels(column) is not None:
+            return False  # (a map pixel is not a neuron one can select yet)
         if column == 0 and self.image is not None:
             self.clearSelection()
             self.image.select_pixel(row)

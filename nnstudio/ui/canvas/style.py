@@ -13,6 +13,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QFont
 
 from nnstudio.ui.canvas.layout import FontRole
+from nnstudio.ui.canvas.map_layout import MapRole
 
 BULK_EDGES_PER_NEURON = 6  # strongest edges drawn into each shown neuron of a large layer
 
@@ -29,7 +30,8 @@ OUTPUT_PX = 16.0
 BUTTON_PX = 14.0
 # The least zoom at which every text of a column (its title and subtitle, its pager, its edge labels) is drawn.
 LEGIBLE_ZOOM = MIN_TEXT_PX / min(VALUE_TWO_LINES_PX, LABEL_PX, TITLE_PX, SUBTITLE_PX, CAPTION_PX)
-ROLE_FONTS = {FontRole.LABEL: (LABEL_PX, False), FontRole.OUTPUT: (OUTPUT_PX, True)}  # texts layout.py measures
+ROLE_FONTS = {FontRole.LABEL: (LABEL_PX, False), FontRole.OUTPUT: (OUTPUT_PX, True),  # texts layout.py measures
+              MapRole.TITLE: (TITLE_PX, True)}  # and map_layout.py: a map column's two-line title
 
 POSITIVE = QColor("#2563eb")
 NEGATIVE = QColor("#ea580c")

@@ -13,15 +13,14 @@ from nnstudio.ui.canvas.cell_moves import move
 from nnstudio.ui.canvas.hover_card import SHOW_AFTER_MS, HoverCard, card_lines
 from nnstudio.ui.canvas.inline_editor import InlineEditor
 from nnstudio.ui.canvas.layout import banner_at, banner_room
+from nnstudio.ui.canvas.map_layout import FIT_MARGIN, FIT_RIGHT_ROOM, MAX_FIT_ZOOM, MIN_ZOOM, VIEW_INSET
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.compat import override
 from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.selection import ItemKey
 
-MIN_ZOOM, MAX_ZOOM = 0.05, 8.0
-MAX_FIT_ZOOM = 1.6
+MAX_ZOOM = 8.0  # (MIN_ZOOM, MAX_FIT_ZOOM and Fit's margins are map_layout's: its layout pages for Fit's zoom)
 ZOOM_STEP = 1.2
-FIT_MARGIN = 24.0  # scene units around the network after Fit
 
 
 # Keys that start typing into the selected cell (the first character of a number or expression).
@@ -135,13 +134,16 @@ class NetworkView(QGraphicsView):
         self.auto_fit = True
         banner = self.banner_height()
         viewport = self.viewport().rect()
-        width, height = max(viewport.width() - 4, 1), max(viewport.height() - 4 - banner, 1)
+        width = max(viewport.width() - VIEW_INSET, 1)
+        height = max(viewport.height() - VIEW_INSET - banner, 1)
         # A short view (a dock below) shows fewer neurons of a large column rather than every text too small
-        self.network_scene.set_room(height / style.LEGIBLE_ZOOM - 2 * FIT_MARGIN)
+        self.network_scene.set_room(height / style.LEGIBLE_ZOOM - 2 * FIT_MARGIN,
+                                    (float(viewport.width()), float(viewport.height())), banner)
         rect = self.network_scene.network_rect()
         if rect.isEmpty():
             return
-        rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN + 24.0, FIT_MARGIN)  # right: the output grows
+        # right: room for the output to grow
+        rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN + FIT_RIGHT_ROOM, FIT_MARGIN)
         zoom = max(MIN_ZOOM, min(MAX_FIT_ZOOM, width / rect.width(), height / rect.height()))
         self.setSceneRect(rect.adjusted(-4000, -4000, 4000, 4000))
         self.setTransform(QTransform.fromScale(zoom, zoom))

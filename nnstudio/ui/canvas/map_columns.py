@@ -1,0 +1,226 @@
+"""The columns of maps of a convolutional network on the canvas (issue 35, point 1): the input's maps and every
+convolution's and pooling's output maps, each channel one image (map_tile_item.py), under a two-line title, paged
+when a column has more channels than fit; a legend below the network names the colour scale.
+
+Where everything stands is map_layout.py's answer (Qt-free); this module makes the items and paints the tiles from
+the document's forward trace: `trace.layers[i].a` is flat in (C, H, W) order, `as_maps` gives the maps. Colours are
+the canvas's (images.map_pixels: blue positive, orange negative, exactly 0 grey), on a scale per layer (the largest
+|a| of the layer, all channels, so turning a page keeps the colours), written under each column. An input of values
+in 0…1 (an image such as a digit) is drawn as the image input of a dense network is, ink on white.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+
+from nnstudio.core.network import Network
+from nnstudio.core.spatial_layers import as_maps
+from nnstudio.core.trace import ForwardTrace
+from nnstudio.ui import format as fmt
+from nnstudio.ui.canvas import style
+from nnstudio.ui.canvas.layer_item import PagerItem
+from nnstudio.ui.canvas.layout import Rect
+from nnstudio.ui.canvas.map_layout import (
+    MapColumnLayout,
+    MapLayout,
+    MapNetworkShape,
+    MapPixel,
+    map_layout,
+    pixel_rect,
+)
+from nnstudio.ui.canvas.map_tile_item import MapTileItem
+from nnstudio.ui.canvas.texts import (
+    CanvasText,
+    TextBlockItem,
+    measure,
+    metrics,
+    paint_texts,
+    text_width,
+)
+from nnstudio.ui.compat import override
+from nnstudio.ui.images import ink_image, map_pixels, rgb_image
+
+SCALE_GAP = 1.0  # from a column's box to the scale written under it (where a dense column has its buttons)
+LEGEND_GAP = 16.0  # from the network's bottom to the legend
+LEGEND = "Maps: blue positive, orange negative, grey exactly 0. Each layer's colours are full at its largest |a|:"
+MAX_FITTED_PX = 40.0  # the largest a text fitted to its room may be (scene px)
+
+
+def fitted_px(text: str, room: Rect, bold: bool = False, most: float = MAX_FITTED_PX) -> float:
+    """The largest font (scene px, at most `most`) in which `text` fits `room`. Why: a wide network (LeNet: 8
+    columns) fits the window only at ~0.4, where a 13 px title is 5 px and not drawn; a short text in all the room
+    the layout gave it is legible there, and stays inside that room, so it can overlap nothing."""
+    width, height = text_width(text, 10.0, bold), metrics(10.0, bold).height() * len(text.split("\n"))
+    return min(most, 10.0 * room.w / max(width, 1e-9), 10.0 * room.h / max(height, 1e-9))
+
+
+_WIDEST_SCALE = "±0.000e-00"
+
+
+def legend_text(titles: list[str], scales: list[str]) -> str:
+    """The legend: what the colours mean, then each map column's scale in order ("input ink 0…1 · 1 conv ±7.5 ·
+    2 pool ±7.5"), numbered as the layers are (the dense columns' titles say "Layer 5")."""
+    names = [f"{c} {title.split()[0]}" if c else title.split()[0] for c, title in enumerate(titles)]
+    return LEGEND + "\n" + " · ".join(f"{name} {scale}" for name, scale in zip(names, scales))
+
+
+class MapColumnItem(QGraphicsItem):
+    """One column of maps: its rounded box, its title, the pager's text and the colour scale under the box. Its
+    children are the tiles (one image item each) and the pager's click target."""
+
+    def __init__(self, geometry: MapColumnLayout, title: str) -> None:
+        super().__init__()
+        self.column = geometry.column
+        self.geometry = geometry
+        self.title = title
+        self.scale_text = ""  # "±7.5": the value at full colour (set by MapColumns.paint)
+        self.setZValue(1)
+
+    def scale_rect(self) -> Rect:
+        """Under the box, down to the column's extent: the room a dense column gives its + and − buttons."""
+        g = self.geometry
+        top = g.body.bottom + SCALE_GAP
+        return Rect(g.body.x, top, g.body.w, g.extent.bottom - top)
+
+    def texts(self, lod: float = 1.0) -> list[CanvasText]:
+        """What paint draws at zoom `lod` (and legibility tests read): the title, in full where its font is legible,
+        else its first word ("conv", "pool", "input") fitted to the title's room (the rest is in the tooltip); the
+        pager's "1–8 of 16 ▼"; the colour scale fitted to the room under the box."""
+        g = self.geometry
+        if style.legible(style.TITLE_PX, lod):
+            out = [CanvasText(self.title, QRectF(*g.title), style.TITLE_PX, bold=True)]
+        else:
+            short = self.title.split()[0]
+            out = [CanvasText(short, QRectF(*g.title), fitted_px(short, g.title, bold=True, most=3 * style.TITLE_PX),
+                              bold=True)]
+        if g.pager is not None:
+            out.append(CanvasText(g.pager.text, QRectF(*g.pager.rect), style.SUBTITLE_PX, bold=True, colour=style.MUTED))
+        if self.scale_text:
+            room = self.scale_rect()
+            px = fitted_px(self.scale_text, room, most=1.5 * style.SUBTITLE_PX)  # (a quiet note, not a heading)
+            out.append(CanvasText(self.scale_text, QRectF(*room), px, colour=style.MUTED))
+        return out
+
+    def set_scale_text(self, text: str) -> None:
+        if text != self.scale_text:
+            self.scale_text = text
+            self.update()
+
+    @override
+    def boundingRect(self) -> QRectF:
+        return QRectF(*self.geometry.extent)
+
+    @override
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#cbd5e1"), 1.0))
+        painter.setBrush(QColor("#eef2f7"))
+        painter.drawRoundedRect(QRectF(*self.geometry.body), 10, 10)
+        paint_texts(painter, option, self.texts(option.levelOfDetailFromTransform(painter.worldTransform())))
+
+
+class MapColumns:
+    """Builds the map columns of a network into a scene and paints their tiles from a forward trace."""
+
+    def __init__(self) -> None:
+        self.geometry: MapLayout | None = None  # None: the network on the canvas has no maps
+        self.columns: list[MapColumnItem] = []
+        self.tiles: list[MapTileItem] = []
+        self.legend: TextBlockItem | None = None
+
+    @staticmethod
+    def layout(network: Network, pages: dict[int, int], room: float | None, view: tuple[float, float] | None,
+               banner: float, output_room: str, show_edge_labels: bool) -> MapLayout:
+        return map_layout(MapNetworkShape.of(network), measure, pages, room, view=view, output_room=output_room,
+                          show_edge_labels=show_edge_labels, banner=banner)
+
+    def build(self, geometry: MapLayout, add: Callable[[QGraphicsItem], None],
+              page: Callable[[int, int], None]) -> None:
+        """Items for every map column of `geometry` (added by `add`); `page(column, step)` turns a column's page."""
+        self.geometry, self.columns, self.tiles = geometry, [], []
+        for col, maps in zip(geometry.maps, geometry.shape.maps):
+            item = MapColumnItem(col, maps.title)
+            item.setPos(*col.position)
+            item.setToolTip(maps.title.replace("\n", " · "))
+            add(item)
+            self.columns.append(item)
+            for tile in col.tiles:
+                self.tiles.append(MapTileItem(col.column, tile.channel, tile.rect, item))
+            if col.pager is not None:
+                pager = PagerItem(lambda step, c=col.column: page(c, step), item)
+                pager.setPos(0.0, col.pager.y)
+                pager.setToolTip("Show the next channels of this column; Shift+click: the previous")
+        # As wide as the network (its font fitted to that width, never under SUBTITLE_PX): legible whenever the
+        # network is, without widening what Fit shows.
+        widest = legend_text([m.title for m in geometry.shape.maps], [_WIDEST_SCALE] * len(geometry.maps))
+        px = fitted_px(widest, Rect(0.0, 0.0, geometry.bounds.w, 1e9))
+        self.legend = TextBlockItem(max(style.SUBTITLE_PX, float(int(px))))
+        self.legend.set_room(widest)
+        self.legend.setPos(geometry.bounds.x, geometry.bounds.bottom + LEGEND_GAP)
+        add(self.legend)
+
+    def clear(self) -> None:
+        """The network on the canvas has no maps (its items went with the scene's clear)."""
+        self.geometry, self.columns, self.tiles, self.legend = None, [], [], None
+
+    def paint(self, network: Network, x: np.ndarray, trace: ForwardTrace | None) -> None:
+        """Every tile's image from input `x` and the forward `trace` (None: the maps after the input are blank)."""
+        if self.geometry is None:
+            return
+        shapes = [maps.shape for maps in self.geometry.shape.maps]
+        for item in self.columns:
+            column = item.column
+            if column == 0:
+                values: np.ndarray | None = as_maps(np.asarray(x, dtype=float).reshape(-1), shapes[0])
+            elif trace is not None and column - 1 < len(trace.layers):
+                values = as_maps(np.asarray(trace.layers[column - 1].a, dtype=float).reshape(-1), shapes[column])
+            else:
+                values = None
+            self._paint_column(item, values)
+        if self.legend is not None:
+            self.legend.set_text(legend_text([item.title for item in self.columns],
+                                             [item.scale_text or "?" for item in self.columns]))
+
+    def _paint_column(self, item: MapColumnItem, values: np.ndarray | None) -> None:
+        tiles = [t for t in self.tiles if t.column == item.column]
+        name = item.title.split("\n")[0]
+        if values is None or not np.all(np.isfinite(values)):
+            for tile in tiles:
+                tile.set_image(QImage(), f"{name} · channel {tile.channel + 1}: no values")
+            item.set_scale_text("")
+            return
+        inked = item.column == 0 and float(values.min()) >= 0.0 and float(values.max()) <= 1.0
+        scale = float(np.max(np.abs(values))) if values.size else 0.0
+        channels = [t.channel for t in tiles]
+        rgb = None if inked else map_pixels(values[channels], scale)
+        for i, tile in enumerate(tiles):
+            image = ink_image(values[tile.channel], values.shape[1:]) if inked else rgb_image(rgb[i])  # type: ignore[index]
+            tile.set_image(image, f"{name} · channel {tile.channel + 1}: values from "
+                                  f"{fmt.full(float(values[tile.channel].min()))} to "
+                                  f"{fmt.full(float(values[tile.channel].max()))}")
+        item.set_scale_text("ink 0…1" if inked else f"±{fmt.short(scale, 3)}")
+        item.setToolTip(item.title.replace("\n", " · ") + ("" if inked else (
+            f"\ncolours of this layer: full blue at +{fmt.full(scale)}, full orange at −{fmt.full(scale)} "
+            "(its largest |value|)")))
+
+    def pixel_point(self, index: int) -> QPointF | None:
+        """Where an edge from input `index` of the first dense layer starts: the centre of that pixel of the last
+        maps (flattened in (C, H, W) order), None when its channel's page is not shown."""
+        if self.geometry is None:
+            return None
+        last = self.geometry.maps[-1]
+        channel, row, col = (int(v) for v in np.unravel_index(index, last.shape))
+        rect = pixel_rect(self.geometry, MapPixel(last.column, channel, row, col))
+        return None if rect is None else QPointF(rect.x + rect.w / 2, rect.y + rect.h / 2)
+
+    def channels(self, column: int) -> int | None:
+        """Channels of map column `column`; None when it is not a column of maps."""
+        if self.geometry is None or not 0 <= column < len(self.geometry.maps):
+            return None
+        return self.geometry.maps[column].shape[0]
+
