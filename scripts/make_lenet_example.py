@@ -25,22 +25,12 @@ the data folder of the machine that made it): the description says how it was tr
 from __future__ import annotations
 
 import argparse
-import json
-import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from nnstudio.cli import main as nnstudio
-from nnstudio.core.network import Network
 from nnstudio.core.project import DataChoice, Project
-from nnstudio.core.trace import forward
-from nnstudio.data.image_sets import FILE_NAMES, load_image_set
 from nnstudio.io.examples import load_example
-from nnstudio.io.network_file import loads, save_project
+from sample_training import ROOT, SHARED, rounded, save_example, test_accuracy, train_on_sample  # beside this file
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data" / "mnist-sample"
 OUT = ROOT / "resources" / "examples" / "lenet.nnstudio"
 ARCHITECTURE = "1x28x28-c6k5p2-m2-c16k5-m2-120-84-10"
 START = ["new", ARCHITECTURE, "--seed", "1"]
@@ -60,50 +50,8 @@ DESCRIPTION = (
 )
 
 
-def significant(values: np.ndarray, digits: int = 4) -> np.ndarray:
-    """Each value rounded to `digits` significant digits, as the shortest decimal that says it (so the file
-    writes 0.01234, not 0.012339999999999999): that keeps the file near 600 KB instead of 1.3 MB. Rounding a
-    typical weight (0.01 to 0.3) to 4 digits moves it by less than training's last steps did."""
-    flat = [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=float).ravel()]
-    return np.array(flat).reshape(np.shape(values))
-
-
-def rounded(network: Network) -> Network:
-    """Every kernel, weight matrix and bias rounded; pooling layers hold none and stay as they are."""
-    for index, layer in enumerate(network.layers):
-        main, bias = layer.parameters()
-        if main is not None:
-            network = network.with_layer(index, layer.with_parameters(
-                significant(main), None if bias is None else significant(bias)))
-    return network
-
-
-def test_accuracy(network: Network, data_dir: Path) -> float:
-    """The share of the sample's test digits the network answers right (its largest output)."""
-    _, test = load_image_set("mnist", data_dir, allow_download=False, dtype="float64")
-    answers = forward(network, test.x).output.argmax(axis=1)
-    return float(np.mean(answers == test.y))
-
-
-def without_runs(path: Path) -> Project:
-    """The trained file read without its run record. Dropped before reading, not after: the record's layer sizes
-    count a map's C·H·W values (4,704 for 6×28×28), over the 4,096 a run record's reader accepts today."""
-    document = json.loads(path.read_text(encoding="utf-8"))
-    document.pop("runs", None)
-    return loads(json.dumps(document), path.name)
-
-
 def make(data_dir: Path, out: Path) -> Project:
-    missing = [name for name in FILE_NAMES.values() if not (data_dir / name).is_file()]
-    if missing:  # else `nnstudio train` would look elsewhere, or download the full set, and train on another set
-        raise SystemExit(f"{data_dir} does not hold the MNIST sample's files: {', '.join(missing)} missing")
-    with tempfile.TemporaryDirectory() as folder:
-        start, trained = Path(folder) / "start.nnstudio", Path(folder) / "trained.nnstudio"
-        if nnstudio([*START, "--out", str(start)]) != 0:
-            raise SystemExit("nnstudio new failed")
-        if nnstudio(["train", str(start), *RECIPE, "--data-dir", str(data_dir), "--out", str(trained)]) != 0:
-            raise SystemExit("nnstudio train failed")
-        result = without_runs(trained)
+    result = train_on_sample(START, RECIPE, data_dir)
     network = rounded(result.network)
     accuracy = test_accuracy(network, data_dir)
     drawn = load_example("mnist-mlp")  # its hand-drawn 7, row by row: a 1×28×28 input's (C, H, W) order
@@ -112,9 +60,7 @@ def make(data_dir: Path, out: Path) -> Project:
         description=DESCRIPTION.format(accuracy=f"{accuracy:.1%}"), input=drawn.input, target=drawn.target,
         target_known=drawn.target_known, output_labels=drawn.output_labels, training_data=DataChoice("mnist"),
         runs=())
-    save_project(example, out)
-    print(f"saved {out}: test accuracy {accuracy:.1%} on the sample's 1,000 test digits, "
-          f"{out.stat().st_size / 1000:.0f} KB")
+    save_example(example, out, accuracy)
     return example
 
 

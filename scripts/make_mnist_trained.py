@@ -23,21 +23,12 @@ the data folder of the machine that made it): the description says how it was tr
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from nnstudio.cli import main as nnstudio
-from nnstudio.core.network import Network
 from nnstudio.core.project import Project
-from nnstudio.core.trace import forward
-from nnstudio.data.image_sets import FILE_NAMES, load_image_set
 from nnstudio.io.examples import load_example
-from nnstudio.io.network_file import load_project, save_project
+from sample_training import ROOT, SHARED, rounded, save_example, test_accuracy, train_on_sample  # beside this file
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data" / "mnist-sample"
 OUT = ROOT / "resources" / "examples" / "mnist-trained.nnstudio"
 START = ["new", "784-32-10", "--image", "--seed", "1"]
 RECIPE = ["--dataset", "mnist", "--epochs", "40", "--batch-size", "32", "--optimizer", "adam", "--lr", "0.001",
@@ -54,52 +45,19 @@ DESCRIPTION = (
 )
 
 
-FLOOR = 1e-5  # smaller weights are written as 0
-
-
-def significant(values: np.ndarray, digits: int = 4) -> np.ndarray:
-    """Each value rounded to `digits` significant digits, as the shortest decimal that says it (so the file
-    writes 0.01234, not 0.012339999999999999), and one under FLOOR as 0: a pixel that no training digit inks
-    gets no gradient but L2's, which Adam's steps drive down to 1e-200 and less, numbers that would only fill
-    the file (a fifth of W1). Rounding a typical weight (0.01 to 0.3) to 4 digits moves it by about as much."""
-    flat = [0.0 if abs(v) < FLOOR else float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=float).ravel()]
-    return np.array(flat).reshape(np.shape(values))
-
-
-def rounded(network: Network) -> Network:
-    for index, layer in enumerate(network.layers):
-        network = network.with_layer(index, layer.replace(weights=significant(layer.weights),
-                                                          bias=significant(layer.bias), weight_text={},
-                                                          bias_text={}))
-    return network
-
-
-def test_accuracy(network: Network, data_dir: Path) -> float:
-    """The share of the sample's test digits the network answers right (its largest output)."""
-    _, test = load_image_set("mnist", data_dir, allow_download=False, dtype="float64")
-    answers = forward(network, test.x).output.argmax(axis=1)
-    return float(np.mean(answers == test.y))
+#: Smaller weights are written as 0: a pixel that no training digit inks gets no gradient but L2's, which Adam's
+#: steps drive down to 1e-200 and less, numbers that would only fill the file (a fifth of W1).
+FLOOR = 1e-5
 
 
 def make(data_dir: Path, out: Path) -> Project:
-    missing = [name for name in FILE_NAMES.values() if not (data_dir / name).is_file()]
-    if missing:  # else `nnstudio train` would look elsewhere, or download the full set, and train on another set
-        raise SystemExit(f"{data_dir} does not hold the MNIST sample's files: {', '.join(missing)} missing")
-    with tempfile.TemporaryDirectory() as folder:
-        start, trained = Path(folder) / "start.nnstudio", Path(folder) / "trained.nnstudio"
-        if nnstudio([*START, "--out", str(start)]) != 0:
-            raise SystemExit("nnstudio new failed")
-        if nnstudio(["train", str(start), *RECIPE, "--data-dir", str(data_dir), "--out", str(trained)]) != 0:
-            raise SystemExit("nnstudio train failed")
-        result = load_project(trained)
-    network = rounded(result.network)
+    result = train_on_sample(START, RECIPE, data_dir)
+    network = rounded(result.network, FLOOR)
     accuracy = test_accuracy(network, data_dir)
     example = load_example("mnist-mlp").replace(
         network=network, optimizer=result.optimizer, name="MNIST, trained (784-32-10)",
         description=DESCRIPTION.format(accuracy=f"{accuracy:.1%}"))
-    save_project(example, out)
-    print(f"saved {out}: test accuracy {accuracy:.1%} on the sample's 1,000 test digits, "
-          f"{out.stat().st_size / 1000:.0f} KB")
+    save_example(example, out, accuracy)
     return example
 
 
