@@ -22,6 +22,7 @@ from nnstudio.cli_maps import network_words
 from nnstudio.cli_messages import UsageError, end_progress_line, error_line, progress_bar, say
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
+from nnstudio.core.network import Network
 from nnstudio.core.project import DataChoice, DataChoiceError, Project
 from nnstudio.core.spatial_layers import show_shape
 from nnstudio.core.step_memory import check_step_memory, samples_within_budget
@@ -69,6 +70,14 @@ def _check_maps_fit(project: Project, train_set: Any) -> None:
                          f"but {train_set.name} has {train_set.n_features} features")
 
 
+def _products(network: Network) -> str:
+    """Which library does the run's large products: FastConv (a network with maps) uses numpy's matmul, whose
+    OpenBLAS runs a convolution's skinny products faster (training/conv_engine.py); FastMLP the one blas.py chose."""
+    from nnstudio.training import blas  # imported with the trainer, as run_train does
+
+    return "numpy's matmul" if network.is_spatial else blas.library().name
+
+
 def run_train(args: argparse.Namespace) -> int:
     """`nnstudio train`: train with the file's settings and the options' changes, save with the run recorded."""
     from nnstudio.core.limits import MAX_RUN_ROWS
@@ -76,7 +85,7 @@ def run_train(args: argparse.Namespace) -> int:
     from nnstudio.core.runs import with_run
     from nnstudio.data.catalogue import describe
     from nnstudio.data.dataset import normalise_split
-    from nnstudio.training import EpochResult, StepProgress, TrainingConfig, blas, drive, train
+    from nnstudio.training import EpochResult, StepProgress, TrainingConfig, drive, train
     from nnstudio.training.loop import Record
     from nnstudio.training.run_record import run_record, step_point
     from nnstudio.training.thinned import Thinned
@@ -116,7 +125,7 @@ def run_train(args: argparse.Namespace) -> int:
          f"{len(test_set)} test samples, {args.epochs} epochs, batch {args.batch_size}, {config.name} "
          f"α = {config.learning_rate:g}"
          + (f" ({settings.schedule.describe()})" if settings.schedule.kind != "constant" else "")
-         + f"; large products by {blas.library().name}", flush=True)
+         + f"; large products by {_products(project.network)}", flush=True)
     note = describe(args.dataset)
     if note is not None and note.note:
         say(note.note, flush=True)  # XOR: no test part is held out of its 4 points
