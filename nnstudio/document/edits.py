@@ -64,6 +64,9 @@ def _resize_matrix(
 
 
 def _resize_layer(layer: DenseLayer, n_out: int, n_in: int, init: str, rng: np.random.Generator) -> DenseLayer:
+    if not isinstance(layer, DenseLayer):  # its size follows from its maps, kernel and stride, not a neuron count
+        raise EditError(f"this change would resize {_kind(layer)}: resizing, adding or removing layers next to maps "
+                        "is not for convolutional networks yet")
     weights = _resize_matrix(layer.weights, (n_out, n_in), init, rng)
     bias = None if layer.bias is None else _fit(layer.bias, n_out)
     return layer.replace(
@@ -180,7 +183,7 @@ def _insert(project: Project, column: int, new: DenseLayer, init: str, rng: np.r
     layout.insert(column, (x + COLUMN_SPACING, y))
     for i in range(column + 1, len(layout)):
         layout[i] = (layout[i][0] + COLUMN_SPACING, layout[i][1])
-    return conform(project, Network(net.input_size, tuple(layers)), layout if project.layout else None)
+    return conform(project, net.with_layers(layers), layout if project.layout else None)
 
 
 def remove_layer(project: Project, column: int, init: str = "xavier", rng: np.random.Generator | None = None) -> Project:
@@ -197,7 +200,7 @@ def remove_layer(project: Project, column: int, init: str = "xavier", rng: np.ra
     del layout[column]
     for i in range(column, len(layout)):
         layout[i] = (layout[i][0] - COLUMN_SPACING, layout[i][1])
-    return conform(project, Network(net.input_size, tuple(layers)), layout if project.layout else None)
+    return conform(project, net.with_layers(layers), layout if project.layout else None)
 
 
 def resize_column(
@@ -214,24 +217,32 @@ def resize_column(
         _resize_layer(layer, sizes[i + 1], sizes[i], init, rng) if column in (i, i + 1) else layer
         for i, layer in enumerate(net.layers)
     ]
-    return conform(project, Network(sizes[0], tuple(layers)))
+    return conform(project, net.with_layers(layers, sizes[0]))
 
 
 def set_activation(project: Project, column: int, activation: str) -> Project:
     _check_column(project, column, allow_input=False)
     name = get_activation(activation).name
-    layer = project.network.layers[column - 1]
+    layer = _with_numbers(project, column)
     return project.replace(network=project.network.with_layer(column - 1, layer.replace(activation=name, params={})))
 
 
 def set_bias_enabled(project: Project, column: int, enabled: bool) -> Project:
     """Give the layer a bias (zeros) or take it away."""
     _check_column(project, column, allow_input=False)
-    layer = project.network.layers[column - 1]
+    layer = _with_numbers(project, column)
     if enabled == layer.has_bias:
         return project
-    bias = np.zeros(layer.n_out, dtype=layer.weights.dtype) if enabled else None
+    bias = np.zeros(len(layer.parameters()[0]), dtype=layer.dtype) if enabled else None  # one per neuron or map
     return project.replace(network=project.network.with_layer(column - 1, layer.replace(bias=bias, bias_text={})))
+
+
+def _with_numbers(project: Project, column: int) -> DenseLayer:
+    """The layer at `column`, refused if it is a pooling layer: it has no activation or bias to set."""
+    layer = project.network.layers[column - 1]
+    if not layer.parameter_count and not isinstance(layer, DenseLayer):
+        raise EditError(f"layer {column} is a pooling layer: it has no activation or bias to set")
+    return layer
 
 
 def move_columns(project: Project, positions: Sequence[tuple[float, float]]) -> Project:
@@ -268,7 +279,15 @@ def set_bias(project: Project, column: int, row: int, text: str) -> Project:
 
 def _layer(project: Project, column: int) -> DenseLayer:
     _check_column(project, column, allow_input=False)
-    return project.network.layers[column - 1]
+    layer = project.network.layers[column - 1]
+    if not isinstance(layer, DenseLayer):
+        raise EditError(f"layer {column} is {_kind(layer)}: typing its values is not for convolutional networks yet")
+    return layer
+
+
+def _kind(layer: object) -> str:
+    """How a message names a layer of maps."""
+    return "a convolution" if hasattr(layer, "kernel") else "a pooling layer"
 
 
 def paste_block(project: Project, column: int, row: int, col: int, block: Sequence[Sequence[str]]) -> Project:

@@ -6,6 +6,7 @@ itself from the document whenever the document or the selection changes.
 
 from __future__ import annotations
 
+import numpy as np
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -22,7 +23,8 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.init import INITIALISERS
-from nnstudio.core.network import MAX_SIZE
+from nnstudio.core.network import MAX_SIZE, DenseLayer
+from nnstudio.core.spatial_layers import Conv2DLayer, show_shape
 from nnstudio.document import Document
 from nnstudio.ui import format as fmt
 from nnstudio.ui.panels.expression_edit import ExpressionEdit
@@ -128,6 +130,8 @@ class InspectorPanel(QWidget):
             if key.column == 0:
                 return None
             layer = net.layers[key.column - 1]
+            if key.kind != "bias_unit" and not isinstance(layer, DenseLayer):
+                return None  # a layer of maps has no edge per weight
             if key.row >= layer.n_out or key.col >= layer.n_in or (key.kind != "edge" and not layer.has_bias):
                 return None
         return key
@@ -156,6 +160,12 @@ class InspectorPanel(QWidget):
     def _layer(self, form: QFormLayout, column: int) -> None:
         net = self.document.project.network
         self._title(form, "Input layer" if column == 0 else f"Layer {column}")
+        if column == 0 and net.input_shape is not None:
+            form.addRow("Input maps", QLabel(show_shape(net.input_shape)))
+            return
+        if column and not isinstance(net.layers[column - 1], DenseLayer):
+            self._maps_layer(form, column)
+            return
         size = QSpinBox()
         size.setObjectName("layerSize")
         size.setRange(1, MAX_SIZE)
@@ -182,6 +192,22 @@ class InspectorPanel(QWidget):
         if column == 0:
             return
         layer = net.layers[column - 1]
+        self._activation_and_bias(form, column)
+        form.addRow("W", QLabel(f"{layer.n_out} × {layer.n_in} (one row per neuron)"))
+        buttons = QHBoxLayout()
+        edit = QPushButton("Edit W and b…")
+        edit.setObjectName("editMatrix")
+        edit.clicked.connect(lambda: self.open_matrix_requested.emit(column))
+        copy = QPushButton("Copy W")
+        copy.setToolTip("Copy W as tab-separated text, ready to paste into a spreadsheet")
+        copy.clicked.connect(lambda: self.copy_matrix_requested.emit(column))
+        buttons.addWidget(edit)
+        buttons.addWidget(copy)
+        form.addRow(buttons)
+
+    def _activation_and_bias(self, form: QFormLayout, column: int) -> None:
+        """The layer's activation and whether it has a bias, both editable (a dense layer's or a convolution's)."""
+        layer = self.document.project.network.layers[column - 1]
         combo = QComboBox()
         combo.setObjectName("layerActivation")
         for name, activation in ACTIVATIONS.items():
@@ -195,17 +221,29 @@ class InspectorPanel(QWidget):
         bias.setChecked(layer.has_bias)
         bias.toggled.connect(lambda on: self.document.set_bias_enabled(column, on))
         form.addRow("Bias", bias)
-        form.addRow("W", QLabel(f"{layer.n_out} × {layer.n_in} (one row per neuron)"))
-        buttons = QHBoxLayout()
-        edit = QPushButton("Edit W and b…")
-        edit.setObjectName("editMatrix")
-        edit.clicked.connect(lambda: self.open_matrix_requested.emit(column))
-        copy = QPushButton("Copy W")
-        copy.setToolTip("Copy W as tab-separated text, ready to paste into a spreadsheet")
-        copy.clicked.connect(lambda: self.copy_matrix_requested.emit(column))
-        buttons.addWidget(edit)
-        buttons.addWidget(copy)
-        form.addRow(buttons)
+
+    def _maps_layer(self, form: QFormLayout, column: int) -> None:
+        """A convolution or pooling layer as its numbers say it: the maps it reads and gives, its window, stride and
+        padding, and its parameter count. Its neurons are maps, not a column one resizes, so no size is offered."""
+        layer = self.document.project.network.layers[column - 1]
+        form.addRow("Reads maps", QLabel(show_shape(layer.in_shape)))
+        form.addRow("Gives maps", QLabel(show_shape(layer.out_shape)))
+        if isinstance(layer, Conv2DLayer):
+            form.addRow("Kernels", QLabel(f"{layer.channels} of {layer.k}×{layer.k} over {layer.in_shape[0]} "
+                                          f"channel{'s' if layer.in_shape[0] != 1 else ''}"))
+            form.addRow("Stride", QLabel(str(layer.stride)))
+            form.addRow("Padding", QLabel(str(layer.pad)))
+            self._activation_and_bias(form, column)
+        else:
+            form.addRow("Pooling", QLabel(f"{'max' if layer.kind == 'max' else 'mean'} of each "
+                                          f"{layer.size}×{layer.size} window"))
+            form.addRow("Stride", QLabel(str(layer.stride)))
+        form.addRow("Parameters", QLabel(f"{layer.parameter_count:,}"))
+        note = QLabel("Typing a kernel value, and resizing or adding layers of maps, are not for convolutional "
+                      "networks yet.")
+        note.setObjectName("mapsNote")
+        note.setWordWrap(True)
+        self._column.addWidget(note)
 
     def _neuron(self, form: QFormLayout, key: ItemKey) -> None:
         project = self.document.project
@@ -217,6 +255,9 @@ class InspectorPanel(QWidget):
             form.addRow("Value", editor)
             return
         layer = project.network.layers[key.column - 1]
+        if not isinstance(layer, DenseLayer):
+            self._map_value(form, key)
+            return
         if project.network.input_size == 2:  # a neuron map exists: offer it large
             large = QPushButton("Map large…")
             large.setObjectName("mapLarge")
@@ -238,6 +279,18 @@ class InspectorPanel(QWidget):
         weights_in = QLabel(f"[{weights}{more}]")
         weights_in.setWordWrap(True)  # a wide layer's row must not widen the dock and shrink the canvas
         form.addRow("Weights in", weights_in)
+
+    def _map_value(self, form: QFormLayout, key: ItemKey) -> None:
+        """One value of a layer's maps (`key.row` counts in (C, H, W) order, as the trace does): where it is, and
+        its z and a as the canvas shows them now."""
+        shape = self.document.project.network.layers[key.column - 1].out_shape
+        channel, row, col = (int(i) for i in np.unravel_index(key.row, shape))
+        form.addRow("Where", QLabel(f"map {channel + 1}, row {row + 1}, column {col + 1} of {show_shape(shape)}"))
+        self._z, self._a = self._number(0.0), self._number(0.0)
+        form.addRow("z", self._z)
+        form.addRow("a", self._a)
+        self._values_of = key
+        self._refresh_values()
 
     def _edge(self, form: QFormLayout, key: ItemKey) -> None:
         layer = self.document.project.network.layers[key.column - 1]

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.errors import NNStudioError
 from nnstudio.core.memory import memory_rows, most_similar
 from nnstudio.document import Document
 from nnstudio.ui import format as fmt
@@ -146,7 +147,8 @@ class MemoryPanel(QWidget):
         self.layer_combo.blockSignals(True)
         self.layer_combo.clear()
         for index, layer in enumerate(net.layers):
-            self.layer_combo.addItem(f"Layer {index + 1}: {layer.n_out} memories × {layer.n_in}", index)
+            held = f"{layer.n_out} memories × {layer.n_in}" if hasattr(layer, "weights") else "maps, no memories"
+            self.layer_combo.addItem(f"Layer {index + 1}: {held}", index)
         position = self.layer_combo.findData(current)
         self.layer_combo.setCurrentIndex(position if position >= 0 else 0)
         self.layer_combo.blockSignals(False)
@@ -162,7 +164,7 @@ class MemoryPanel(QWidget):
         if index is None or trace is None or index >= len(network.layers):
             return None, []
         t = trace.layers[index]
-        return index, memory_rows(network.layers[index], t.a_prev, t.a)
+        return index, memory_rows(network.layers[index], t.a_prev, t.a, name=f"layer {index + 1}")
 
     def refresh_rows(self) -> None:
         """Fill the table. While training (live weights), only the rows on screen are redrawn,
@@ -174,7 +176,12 @@ class MemoryPanel(QWidget):
             self._stale = True
             return
         self._stale = False
-        index, rows = self.current_rows()
+        try:
+            index, rows = self.current_rows()
+        except NNStudioError as refused:  # a convolution or pooling layer has no weight rows: the core says so by name
+            self.table.setRowCount(0)
+            self.summary.setText(f"{str(refused)[:1].upper()}{str(refused)[1:]}.")
+            return
         count = min(len(rows), 512)
         live = self.document.preview is not None and count == self.table.rowCount() and count > 0
         self.table.setRowCount(count)

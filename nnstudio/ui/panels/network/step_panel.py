@@ -161,8 +161,11 @@ class StepPanel(QWidget):
             # (the key may name a neuron of the network before: another one was opened, the canvas
             # selects again right after)
             shown = self.document.shown()  # the network the canvas shows: a rewound moment, a live run
-            lines = neuron_equations(plan, shown.trace, shown.network, key.column - 1, key.row,
-                                     project.loss, project.target, self.digits.value() + 1)
+            try:
+                lines = neuron_equations(plan, shown.trace, shown.network, key.column - 1, key.row,
+                                         project.loss, project.target, self.digits.value() + 1)
+            except NNStudioError as refused:  # a value of a map: the core names the layer it does not write out
+                lines = [f"{str(refused)[:1].upper()}{str(refused)[1:]}."]
             if not lines and plan is not None:
                 lines = ["(not reached yet at this step)"]
         elif key is None or key.kind != "neuron":

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.init import reinitialise
+from nnstudio.core.network import Layer
 from nnstudio.core.run_comparison import run_numbers
 from nnstudio.core.runs import RunStart
 from nnstudio.document import Document
@@ -64,8 +65,7 @@ class StartRow(QObject):
         """The runs offered: those whose start can be had again for the network as it is now. Made again
         only when the runs or the network's shape changed (an edited weight changes neither)."""
         project = self.document.project
-        shape = tuple((layer.weights.shape, layer.bias is None, layer.activation, str(layer.weights.dtype))
-                      for layer in project.network.layers)
+        shape = tuple(_layer_shape(layer) for layer in project.network.layers)
         seen = (project.runs, shape)
         if not force and self._seen is not None and self._seen[0] is seen[0] and self._seen[1] == shape:
             return
@@ -128,3 +128,11 @@ class StartRow(QObject):
                 raise NNStudioError(f"the start of run {number} is not known for the network as it is now; "
                                     "choose another start")
         return replace(request, project=request.project.replace(network=made), start=kind)
+
+
+def _layer_shape(layer: Layer) -> tuple[Any, ...]:
+    """What a layer's shape is for the offered starts: its kind, what it reads and gives, its activation and the
+    shape and precision of each of its parameters (`parameters()`, so a kernel counts as a dense layer's W does,
+    and a pooling layer, which holds none, by its kind and sizes)."""
+    held = tuple(None if part is None else (part.shape, str(part.dtype)) for part in layer.parameters())
+    return type(layer).__name__, layer.n_in, layer.n_out, layer.activation, held
