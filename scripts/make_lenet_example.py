@@ -24,12 +24,11 @@ the data folder of the machine that made it): the description says how it was tr
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from nnstudio.core.project import DataChoice, Project
 from nnstudio.io.examples import load_example
-from sample_training import ROOT, SHARED, rounded, save_example, test_accuracy, train_on_sample  # beside this file
+from sample_training import ROOT, command_line, rounded, save_example, test_accuracy, train_on_sample
 
 OUT = ROOT / "resources" / "examples" / "lenet.nnstudio"
 ARCHITECTURE = "1x28x28-c6k5p2-m2-c16k5-m2-120-84-10"
@@ -64,13 +63,6 @@ def make(data_dir: Path, out: Path) -> Project:
     return example
 
 
-def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=SHARED, help="folder holding the MNIST sample's IDX files")
-    parser.add_argument("--out", type=Path, default=OUT)
-    return parser.parse_args(argv)
-
-
 if __name__ == "__main__":
-    arguments = parse()
+    arguments = command_line(__doc__, OUT)
     make(arguments.data_dir, arguments.out)

@@ -7,6 +7,7 @@ beside them is importable). The data is never shipped, only the weights learned 
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -66,3 +67,12 @@ def save_example(example: Project, out: Path, accuracy: float) -> None:
     save_project(example, out)
     print(f"saved {out}: test accuracy {accuracy:.1%} on the sample's 1,000 test digits, "
           f"{out.stat().st_size / 1000:.0f} KB")
+
+
+def command_line(doc: str, out: Path, argv: list[str] | None = None) -> argparse.Namespace:
+    """--data-dir (the sample's folder, beside the checkout by default) and --out (`out` by default), with the
+    first paragraph of the script's docstring as its description."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=SHARED, help="folder holding the MNIST sample's IDX files")
+    parser.add_argument("--out", type=Path, default=out)
+    return parser.parse_args(argv)
