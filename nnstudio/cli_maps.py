@@ -16,6 +16,8 @@ from typing import Any, TextIO
 import numpy as np
 
 from nnstudio.cli_values import clean
+from nnstudio.core.architecture import architecture_text
+from nnstudio.core.architecture_build import architecture_of, describe_shapes
 from nnstudio.core.network import Conv2DLayer, DenseLayer, Layer, Network, Pool2DLayer
 from nnstudio.core.spatial_layers import as_maps, show_shape
 
@@ -33,25 +35,13 @@ def layer_type(layer: Layer) -> str:
     return "dense"
 
 
-def _part(layer: Layer) -> str:
-    if isinstance(layer, Conv2DLayer):
-        return (f"c{layer.channels}k{layer.k}" + (f"s{layer.stride}" if layer.stride != 1 else "")
-                + (f"p{layer.pad}" if layer.pad else ""))
-    if isinstance(layer, Pool2DLayer):
-        return f"{layer.kind[0]}{layer.size}" + (f"s{layer.stride}" if layer.stride != layer.size else "")
-    return str(layer.n_out)
-
-
 def network_words(network: Network) -> str:
     """How the command line names a network: its sizes "784-128-10", or with maps its notation and shapes,
     "1x4x4-c1k2-m2-1 (1×4×4 → 1×3×3 → 1×1×1 → 1)", as `nnstudio new` takes it."""
     if not network.is_spatial:
         return "-".join(map(str, network.sizes))
-    head = "x".join(map(str, network.input_shape)) if network.input_shape else str(network.input_size)
-    shapes = [show_shape(network.input_shape) if network.input_shape else str(network.input_size)]
-    shapes += [str(layer.n_out) if isinstance(layer, DenseLayer) else show_shape(layer.out_shape)
-               for layer in network.layers]
-    return "-".join([head] + [_part(layer) for layer in network.layers]) + f" ({' → '.join(shapes)})"
+    arch = architecture_of(network)
+    return f"{architecture_text(arch)} ({describe_shapes(arch)})"
 
 
 def layer_words(layer: Layer) -> str:

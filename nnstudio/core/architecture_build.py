@@ -124,3 +124,18 @@ def build_from_architecture(
         return Network(arch.input_size, tuple(layers), arch.input_shape)
     except NNStudioError as error:
         raise error if isinstance(error, BlueprintError) else BlueprintError(str(error)) from None
+
+
+def architecture_of(network: Network) -> Architecture:
+    """What the notation says of a built network: its input and each layer's kind and shapes, the weights left
+    out. The inverse of `build_from_architecture` in shape, so `architecture_text(architecture_of(net))` is the
+    line `nnstudio new` takes to build its like, and `describe_shapes` names its maps as messages do."""
+    specs: list[ConvSpec | PoolSpec | DenseSpec] = []
+    for layer in network.layers:
+        if isinstance(layer, Conv2DLayer):
+            specs.append(ConvSpec(layer.channels, layer.k, layer.stride, layer.pad, layer.in_shape, layer.out_shape))
+        elif isinstance(layer, Pool2DLayer):
+            specs.append(PoolSpec(layer.kind, layer.size, layer.stride, layer.in_shape, layer.out_shape))
+        else:
+            specs.append(DenseSpec(layer.n_out))
+    return Architecture(network.input_shape, network.input_size, tuple(specs))

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from nnstudio.core import Conv2DLayer, DenseLayer, Pool2DLayer, architecture_build
-from nnstudio.core.architecture import parse_architecture
-from nnstudio.core.architecture_build import bias_choices, build_from_architecture, describe_shapes
+from nnstudio.core.architecture import architecture_text, parse_architecture
+from nnstudio.core.architecture_build import architecture_of, bias_choices, build_from_architecture, describe_shapes
 from nnstudio.core.blueprint import Blueprint, BlueprintError, build_project
 from nnstudio.core.trace import forward
 
@@ -121,3 +121,11 @@ def test_float32_is_built_in_float32_and_an_unknown_precision_is_refused():
     assert build_from_architecture(parse_architecture("2-3-1"), dtype="float32").dtype == np.float32
     with pytest.raises(BlueprintError, match="precision must be one of float64, float32"):
         build_from_architecture(parse_architecture("2-3-1"), dtype="float16")
+
+
+@pytest.mark.parametrize("text", ["1x28x28-c6k5p2-m2-c16k5-m2-120-84-10", "3x12x12-c4k3s2p1-a2-c5k2-m2s1-6-3",
+                                  "2x6x6-c3k3p1-m2", "784-32-10"])
+def test_a_built_network_says_the_notation_it_was_built_from(text):
+    arch = parse_architecture(text)
+    assert architecture_of(build_from_architecture(arch, output="identity")) == arch
+    assert architecture_text(architecture_of(build_from_architecture(arch, output="identity"))) == text
