@@ -2,9 +2,8 @@
 
 from nnstudio.document.document import Document, ReplaceProject
 from nnstudio.document.edits import EditError
-from nnstudio.document.replacing import MapsNotDrawn, ViewsFailed, check_drawable
+from nnstudio.document.replacing import ViewsFailed
 from nnstudio.document.signals import Signal
 from nnstudio.document.undo import UndoStack
 
-__all__ = ["Document", "EditError", "MapsNotDrawn", "ReplaceProject", "Signal", "UndoStack", "ViewsFailed",
-           "check_drawable"]
+__all__ = ["Document", "EditError", "ReplaceProject", "Signal", "UndoStack", "ViewsFailed"]

@@ -34,7 +34,7 @@ from nnstudio.core.normalisation import network_input
 from nnstudio.core.project import NO_TARGET, Project
 from nnstudio.core.trace import ForwardTrace, forward, trace_loss
 from nnstudio.document import edits
-from nnstudio.document.replacing import DocumentState, ViewsFailed, check_drawable
+from nnstudio.document.replacing import DocumentState, ViewsFailed
 from nnstudio.document.shown import Shown, shown
 from nnstudio.document.signals import Signal, failures_collected
 from nnstudio.document.stepping import Stepping
@@ -200,15 +200,13 @@ class Document:
             self._was_modified = modified
             self.modified_changed.emit(modified)
 
-    def _reset(self, project: Project, path: Path | None, saved: bool = True, source: str = "") -> None:
+    def _reset(self, project: Project, path: Path | None, saved: bool = True) -> None:
         """Put another network in this one's place, as one transaction: every view follows, or none does.
-        One with maps is refused first, named by its file or `source` (replacing.check_drawable).
 
         If a view fails to follow (its listener raises), the network that was open comes back whole —
         project, file, undo history, runs, step — every view is told again, and ViewsFailed says so
         (issue 27: a half-opened example showed the new canvas beside the old tables, title and run).
         """
-        check_drawable(project, path.name if path is not None else source)
         before = self._state()
         with failures_collected() as failures:
             self._land(project, path, saved)
@@ -276,12 +274,11 @@ class Document:
         self._check_unlocked()
         self._reset(edits.empty_project(input_size), None)
 
-    def new_project(self, project: Project, saved: bool = True, source: str = "") -> None:
+    def new_project(self, project: Project, saved: bool = True) -> None:
         """Start over on a project made in memory: untitled, nothing to undo. `saved=False` for a model
-        imported from another format: it exists nowhere as a network file yet, so it has unsaved changes;
-        `source` names that file in a refusal."""
+        imported from another format: it exists nowhere as a network file yet, so it has unsaved changes."""
         self._check_unlocked()
-        self._reset(project, None, saved, source)
+        self._reset(project, None, saved)
 
     def open(self, path: str | os.PathLike[str]) -> None:
         """Load `path`; on any error (raised as NetworkFileError) the document is unchanged."""
@@ -296,7 +293,7 @@ class Document:
 
     def open_example(self, name: str) -> None:
         self._check_unlocked()
-        self._reset(load_example(name), None, source=f"the example {name}")
+        self._reset(load_example(name), None)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
         """Save atomically to `path` (or the current path); marks the document clean."""

@@ -6,7 +6,6 @@ an editable install or a source checkout, whatever the working directory is.
 
 from __future__ import annotations
 
-import functools
 import os
 from importlib import resources
 from importlib.abc import Traversable
@@ -26,17 +25,6 @@ def _folder() -> Traversable:
 def list_examples() -> list[str]:
     """Names of the built-in examples, sorted."""
     return sorted(entry.name[: -len(SUFFIX)] for entry in _folder().iterdir() if entry.name.endswith(SUFFIX))
-
-
-@functools.cache
-def _holds_maps(name: str) -> bool:
-    return load_example(name).network.is_spatial
-
-
-def drawable_examples() -> list[str]:
-    """The built-in examples the window draws today: those without convolution or pooling (issue 35 draws maps;
-    until then the Examples menu and the lessons leave them out, and the CLI runs them all)."""
-    return [name for name in list_examples() if not _holds_maps(name)]
 
 
 def load_example(name: str) -> Project:

@@ -32,7 +32,7 @@ from nnstudio.core.init import get_initialiser
 from nnstudio.core.network import Network
 from nnstudio.core.project import Project
 from nnstudio.io.bounded_json import JsonBudget, read_json
-from nnstudio.io.examples import drawable_examples, load_example
+from nnstudio.io.examples import list_examples, load_example
 from nnstudio.lessons.check_types import AnswerCheck, Check, answer_name, parse_check
 from nnstudio.lessons.fields import MAX_NOTE, LessonFileError, exact_keys, shown, text, whole
 
@@ -226,8 +226,8 @@ def _network(data: Any, field: str) -> NetworkStart:
     if isinstance(data, dict) and "example" in data:
         exact_keys(data, field, ("example",))
         name = data["example"]
-        if not isinstance(name, str) or name not in drawable_examples():
-            raise LessonFileError(f"{field}.example", f"expected one of: {', '.join(drawable_examples())}; "
+        if not isinstance(name, str) or name not in list_examples():
+            raise LessonFileError(f"{field}.example", f"expected one of: {', '.join(list_examples())}; "
                                                       f"got {shown(name)}")
         return NetworkStart(example=name)
     if isinstance(data, dict) and "empty" in data:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 
-from nnstudio.io.examples import drawable_examples
+from nnstudio.io.examples import list_examples
 from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.texts import CanvasText, metrics, text_width
 
@@ -111,7 +111,7 @@ def check_fills(window, where: str) -> None:
     assert share >= 0.85, f"{where}: the network fills {share:.0%} of the view"
 
 
-@pytest.mark.parametrize("example", drawable_examples())
+@pytest.mark.parametrize("example", list_examples())
 def test_every_example_reads_at_every_step_and_edge_mode(make_window, qtbot, example):
     window = make_window(example)
     stepping = window.document.stepping

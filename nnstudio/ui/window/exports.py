@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from nnstudio.atomic import OutputPathError, check_can_write
 from nnstudio.core.errors import NNStudioError
-from nnstudio.document import Document, check_drawable
+from nnstudio.document import Document
 from nnstudio.interop.formats import EXPORTS, export_project, import_model_with_notes
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
@@ -182,7 +182,6 @@ def import_from(window: ExchangeWindow, path: str | Path) -> bool:
         return False
     try:
         imported = import_model_with_notes(path)
-        check_drawable(imported.project, path.name)  # before the question about unsaved changes (document's gate)
     except (NNStudioError, OSError) as error:
         message = str(error)
         if "--activations" in message:  # the command-line hint, said for the window
@@ -199,7 +198,7 @@ def import_from(window: ExchangeWindow, path: str | Path) -> bool:
         project = project.replace(name=path.stem)
     # Unsaved: the model exists nowhere as a network file yet (the title says so with its *).
     if not window.files.replace_document("Could not import the model",
-                                         lambda: window.document.new_project(project, False, path.name)):
+                                         lambda: window.document.new_project(project, False)):
         return False
     window.files.remember_folder(path)
     window.view.fit()

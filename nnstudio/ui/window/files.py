@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 from nnstudio.atomic import OutputPathError, check_can_write
 from nnstudio.core.errors import NNStudioError
 from nnstudio.crash_log import log_file, write_log
-from nnstudio.document import Document, ViewsFailed, check_drawable
-from nnstudio.io.examples import drawable_examples, load_example
+from nnstudio.document import Document, ViewsFailed
+from nnstudio.io.examples import list_examples, load_example
 from nnstudio.io.network_file import SUFFIX, load_project
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
@@ -102,7 +102,7 @@ class Files:
         """File → Open Recent (from the settings) and File → Examples (the built-in files, with what each shows)."""
         self.recent_menu, self.examples_menu = recent, examples
         examples.setToolTipsVisible(True)
-        for name in drawable_examples():
+        for name in list_examples():
             action = examples.addAction(example_title(name))
             action.setData(name)
             description = example_description(name)
@@ -227,13 +227,11 @@ class Files:
         """Open a file; a bad file shows a message and leaves the current document as it was.
 
         The file is read and checked first: the unsaved-changes prompt comes only for a file
-        that can actually be opened, so answering it is never wasted (one with maps cannot, yet:
-        `check_drawable` here is the early word of the document's own gate).
+        that can actually be opened, so answering it is never wasted.
         """
         window = self.window
         try:
             project = load_project(path)
-            check_drawable(project, Path(path).name)
         except (NNStudioError, OSError) as error:
             window.show_error("Could not open the file", str(error))
             return False
