@@ -107,3 +107,17 @@ def test_the_card_follows_the_numbers_and_ends_with_its_network(qtbot, make_wind
     window.document.mark_clean()
     window.actions_by_name["close"].trigger()  # Ctrl+W: an empty canvas, the card's item is gone
     assert not view.card.isVisible()
+
+
+def test_resting_on_a_map_pixel_opens_its_card_with_its_place_and_values(qtbot, make_window):
+    """conv-4x4 (docs/conv-worked-example.md): pixel (1, 2) of layer 1's map holds z = a = 1·0 + 0·1 − 1·1 + 2·3
+    + 0.5 = 7.5 (kernel [[1, 0], [−1, 2]] on the input's rows 0–1, columns 1–2)."""
+    window = make_window("conv-4x4")
+    view = window.view
+    key = ItemKey("pixel", 1, 0, 1, channel=0)
+    qtbot.mouseMove(view.viewport(), view.mapFromScene(window.scene.key_rect(key).center()))
+    qtbot.waitUntil(lambda: view.card.isVisible() and view.card.key == key, timeout=2000)
+    lines = view.card.label.text().split("\n")
+    assert lines[:5] == ["pixel (1, 2) of channel 1 of layer 1", "layer 1: conv 1×3×3 · 2×2 · ReLU",
+                         "channel 1, (row, col) = (0, 1) counted from 0, flat index 1", "z = 7.5", "a = 7.5"]
+    assert lines[5].startswith("δ = ∂L/∂z = ")

@@ -17,13 +17,19 @@ from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QEnterEvent, QFont
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from nnstudio.core.equations import delta_equation, forward_equations, neuron_equations, num
+from nnstudio.core.equations import (
+    delta_equation,
+    forward_equations,
+    neuron_equations,
+    num,
+)
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
 from nnstudio.core.stepper import StepPlan
 from nnstudio.core.trace import ForwardTrace, Gradients, backward
 from nnstudio.document import Document
+from nnstudio.ui.canvas.pixel_card import pixel_lines
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
@@ -91,6 +97,10 @@ def card_lines(document: Document, key: ItemKey) -> list[str]:
     title = key.describe()
     if key.kind == "neuron" and key.column == 0:
         return [title] + _input_lines(project, key.row)
+    if key.kind == "pixel":  # a map pixel (issue 35): pixel_card.py
+        passes = _passes(document)
+        network, trace, grads, stepping = passes if passes is not None else (project.network, None, None, False)
+        return pixel_lines(document, key, network, trace, grads, document.stepping.plan if stepping else None)
     if key.column < 1 or key.column > len(project.network.layers) or key.kind not in ("neuron", "edge", "bias_edge"):
         return []
     reading = _reading(document, key.column - 1)

@@ -3,9 +3,10 @@ convolution's and pooling's output maps, each channel one image (map_tile_item.p
 when a column has more channels than fit; a legend below the network names the colour scale.
 
 Where everything stands is map_layout.py's answer (Qt-free); this module makes the items and paints the tiles from
-the document's forward trace: `trace.layers[i].a` is flat in (C, H, W) order, `as_maps` gives the maps. Colours are
+what each column shows (map_values.shown_maps: a, or while stepping blank, z, a or δ). Colours are
 the canvas's (images.map_pixels: blue positive, orange negative, exactly 0 grey), on a scale per layer (the largest
-|a| of the layer, all channels, so turning a page keeps the colours), written under each column. An input of values
+|value| of the layer, all channels, so turning a page keeps the colours), written under each column ("δ ±0.001" once
+it shows δ). The overlay over the tiles (map_overlay.py) is made here too; it knows the selected pixel. An input of values
 in 0…1 (an image such as a digit) is drawn as the image input of a dense network is, ink on white.
 """
 
@@ -19,8 +20,6 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.core.network import Network
-from nnstudio.core.spatial_layers import as_maps
-from nnstudio.core.trace import ForwardTrace
 from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.layer_item import PagerItem
@@ -31,9 +30,12 @@ from nnstudio.ui.canvas.map_layout import (
     MapNetworkShape,
     MapPixel,
     map_layout,
+    pixel_at,
     pixel_rect,
 )
+from nnstudio.ui.canvas.map_overlay import MapOverlayItem, unit_of, unit_text
 from nnstudio.ui.canvas.map_tile_item import MapTileItem
+from nnstudio.ui.canvas.map_values import ColumnValues
 from nnstudio.ui.canvas.texts import (
     CanvasText,
     TextBlockItem,
@@ -44,10 +46,12 @@ from nnstudio.ui.canvas.texts import (
 )
 from nnstudio.ui.compat import override
 from nnstudio.ui.images import ink_image, map_pixels, rgb_image
+from nnstudio.ui.selection import ItemKey
 
 SCALE_GAP = 1.0  # from a column's box to the scale written under it (where a dense column has its buttons)
 LEGEND_GAP = 16.0  # from the network's bottom to the legend
-LEGEND = "Maps: blue positive, orange negative, grey exactly 0. Each layer's colours are full at its largest |a|:"
+LEGEND = ("Maps: blue positive, orange negative, grey exactly 0. Each layer's colours are full at its largest |a| "
+          "(|δ| once marked δ):")
 MAX_FITTED_PX = 40.0  # the largest a text fitted to its room may be (scene px)
 
 
@@ -59,7 +63,7 @@ def fitted_px(text: str, room: Rect, bold: bool = False, most: float = MAX_FITTE
     return min(most, 10.0 * room.w / max(width, 1e-9), 10.0 * room.h / max(height, 1e-9))
 
 
-_WIDEST_SCALE = "±0.000e-00"
+_WIDEST_SCALE = "δ ±0.000e-00"
 
 
 def legend_text(titles: list[str], scales: list[str]) -> str:
@@ -132,6 +136,7 @@ class MapColumns:
         self.columns: list[MapColumnItem] = []
         self.tiles: list[MapTileItem] = []
         self.legend: TextBlockItem | None = None
+        self.overlay: MapOverlayItem | None = None  # the selected pixel, its field, marks and numbers (map_overlay.py)
 
     @staticmethod
     def layout(network: Network, pages: dict[int, int], room: float | None, view: tuple[float, float] | None,
@@ -163,50 +168,49 @@ class MapColumns:
         self.legend.set_room(widest)
         self.legend.setPos(geometry.bounds.x, geometry.bounds.bottom + LEGEND_GAP)
         add(self.legend)
+        self.overlay = MapOverlayItem()
+        add(self.overlay)
 
     def clear(self) -> None:
         """The network on the canvas has no maps (its items went with the scene's clear)."""
-        self.geometry, self.columns, self.tiles, self.legend = None, [], [], None
+        self.geometry, self.columns, self.tiles, self.legend, self.overlay = None, [], [], None, None
 
-    def paint(self, network: Network, x: np.ndarray, trace: ForwardTrace | None) -> None:
-        """Every tile's image from input `x` and the forward `trace` (None: the maps after the input are blank)."""
+    def paint(self, shown: list[ColumnValues | None]) -> None:
+        """Every tile's image from what each column shows (map_values.shown_maps; None: blank, not reached yet)."""
         if self.geometry is None:
             return
-        shapes = [maps.shape for maps in self.geometry.shape.maps]
         for item in self.columns:
-            column = item.column
-            if column == 0:
-                values: np.ndarray | None = as_maps(np.asarray(x, dtype=float).reshape(-1), shapes[0])
-            elif trace is not None and column - 1 < len(trace.layers):
-                values = as_maps(np.asarray(trace.layers[column - 1].a, dtype=float).reshape(-1), shapes[column])
-            else:
-                values = None
-            self._paint_column(item, values)
+            self._paint_column(item, shown[item.column] if item.column < len(shown) else None)
         if self.legend is not None:
             self.legend.set_text(legend_text([item.title for item in self.columns],
-                                             [item.scale_text or "?" for item in self.columns]))
+                                             [item.scale_text.split("\n")[0] or "?" for item in self.columns]))
 
-    def _paint_column(self, item: MapColumnItem, values: np.ndarray | None) -> None:
+    def _paint_column(self, item: MapColumnItem, shown: ColumnValues | None) -> None:
         tiles = [t for t in self.tiles if t.column == item.column]
         name = item.title.split("\n")[0]
+        values = None if shown is None else shown.values
         if values is None or not np.all(np.isfinite(values)):
             for tile in tiles:
                 tile.set_image(QImage(), f"{name} · channel {tile.channel + 1}: no values")
             item.set_scale_text("")
             return
-        inked = item.column == 0 and float(values.min()) >= 0.0 and float(values.max()) <= 1.0
+        inked = shown.kind == "x" and float(values.min()) >= 0.0 and float(values.max()) <= 1.0  # type: ignore[union-attr]
         scale = float(np.max(np.abs(values))) if values.size else 0.0
         channels = [t.channel for t in tiles]
         rgb = None if inked else map_pixels(values[channels], scale)
+        what = {"δ": "δ = ∂L/∂z ", "z": "z "}.get(shown.kind, "")  # type: ignore[union-attr]
         for i, tile in enumerate(tiles):
             image = ink_image(values[tile.channel], values.shape[1:]) if inked else rgb_image(rgb[i])  # type: ignore[index]
-            tile.set_image(image, f"{name} · channel {tile.channel + 1}: values from "
+            tile.set_image(image, f"{name} · channel {tile.channel + 1}: {what}values from "
                                   f"{fmt.full(float(values[tile.channel].min()))} to "
                                   f"{fmt.full(float(values[tile.channel].max()))}")
-        item.set_scale_text("ink 0…1" if inked else f"±{fmt.short(scale, 3)}")
+        prefix = {"δ": "δ ", "z": "z "}.get(shown.kind, "")  # type: ignore[union-attr]
+        unit = unit_text(unit_of(values)[1])
+        item.set_scale_text(("ink 0…1" if inked else f"{prefix}±{fmt.short(scale, 3)}") + (f"\nnumbers {unit}"
+                                                                                          if unit else ""))
         item.setToolTip(item.title.replace("\n", " · ") + ("" if inked else (
-            f"\ncolours of this layer: full blue at +{fmt.full(scale)}, full orange at −{fmt.full(scale)} "
-            "(its largest |value|)")))
+            f"\ncolours of this layer's {what or 'a '}: full blue at +{fmt.full(scale)}, full orange at "
+            f"−{fmt.full(scale)} (its largest |value|)")))
 
     def pixel_point(self, index: int) -> QPointF | None:
         """Where an edge from input `index` of the first dense layer starts: the centre of that pixel of the last
@@ -217,6 +221,24 @@ class MapColumns:
         channel, row, col = (int(v) for v in np.unravel_index(index, last.shape))
         rect = pixel_rect(self.geometry, MapPixel(last.column, channel, row, col))
         return None if rect is None else QPointF(rect.x + rect.w / 2, rect.y + rect.h / 2)
+
+    def has_pixel(self, key: ItemKey | None) -> bool:
+        """Is `key` a pixel of the maps drawn now (whatever page its channel is on)?"""
+        if key is None or key.kind != "pixel" or self.channels(key.column) is None:
+            return False
+        channels, height, width = self.geometry.maps[key.column].shape  # type: ignore[union-attr]
+        return 0 <= key.channel < channels and 0 <= key.row < height and 0 <= key.col < width
+
+    def key_at(self, x: float, y: float) -> ItemKey | None:
+        """The map pixel under scene point (x, y) (map_layout.pixel_at) as a selection key; None off the tiles."""
+        pixel = None if self.geometry is None else pixel_at(self.geometry, (x, y))
+        return None if pixel is None else ItemKey("pixel", pixel.column, pixel.row, pixel.col, channel=pixel.channel)
+
+    def key_rect(self, key: ItemKey) -> QRectF | None:
+        """The scene square of pixel `key`; None when its channel's page is not shown."""
+        pixel = MapPixel(key.column, key.channel, key.row, key.col)
+        rect = None if self.geometry is None or not self.has_pixel(key) else pixel_rect(self.geometry, pixel)
+        return None if rect is None else QRectF(*rect)
 
     def channels(self, column: int) -> int | None:
         """Channels of map column `column`; None when it is not a column of maps."""

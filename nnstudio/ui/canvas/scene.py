@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QPoint, QPointF, QRectF, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.document import Document
-from nnstudio.ui.canvas import dense_columns, layout, readouts, style
+from nnstudio.ui.canvas import dense_columns, layout, map_values, readouts, style
 from nnstudio.ui.canvas.bulk_edges_item import BulkEdgesItem
 from nnstudio.ui.canvas.cell_edits import commit_cell
 from nnstudio.ui.canvas.edge_item import EdgeItem
@@ -35,6 +35,7 @@ from nnstudio.ui.canvas.layer_item import ButtonItem, LayerItem
 from nnstudio.ui.canvas.layout import NetworkLayout, NetworkShape
 from nnstudio.ui.canvas.map_columns import MapColumns
 from nnstudio.ui.canvas.map_layout import MapLayout
+from nnstudio.ui.canvas.map_overlay import overlay_state, pixel_of
 from nnstudio.ui.canvas.map_painter import NeuronMapPainter
 from nnstudio.ui.canvas.texts import TextBlockItem, measure
 from nnstudio.ui.compat import override
@@ -71,6 +72,7 @@ class NetworkScene(QGraphicsScene):
         self.view_size: tuple[float, float] | None = None  # the viewport Fit fills, and its banner (set_room)
         self.banner_room = 0.0
         self.maps = MapColumns()  # the columns of maps of a convolutional network (none for a dense one)
+        self.pixel_key: ItemKey | None = None  # a selected map pixel: no item of its own (a map is one image)
         # Neuron maps (two-input networks): each neuron's activation over the input plane, drawn inside it.
         self.map_painter = NeuronMapPainter(self, lambda: self.document.shown_network, lambda: self.items_by_key)
         self.output_text: TextBlockItem | None = None
@@ -102,7 +104,10 @@ class NetworkScene(QGraphicsScene):
             for dense in self.geometry.dense:
                 dense_columns.add_column(self, dense, movable=False)  # packed after the maps (not dragged yet)
             first_dense, from_maps = len(self.geometry.maps), self.maps.pixel_point
+            if not self.maps.has_pixel(self.pixel_key):
+                self.pixel_key = None  # (kept by key across rebuilds while the maps still have that pixel)
         else:
+            self.pixel_key = None
             self.maps.clear()
             self.geometry = layout.network_layout(NetworkShape.of(project), self.pages, self.show_edge_labels,
                                                   self.room)
@@ -147,10 +152,20 @@ class NetworkScene(QGraphicsScene):
             readouts.show_plain(self.document, self.items_by_key, self.edges, self.image, self.digits)
         for item in self.layers[1:] if self.maps.geometry is None else self.layers:
             dense_columns.layout_slots(self, item.column)  # labels change width with their text
-        self.maps.paint(self.document.shown_network, self.document.project.input, self.document.shown_trace)
+        self._paint_maps()
         self.map_painter.later()  # in events of their own (see map_painter.py)
         self._update_output_text()
         self.banner_changed.emit(self.banner_text())
+
+    def _paint_maps(self) -> None:
+        """The tiles (what each column shows at this step), then the selected pixel's field, marks and numbers."""
+        if self.maps.geometry is None or self.maps.overlay is None:
+            return
+        shown = map_values.shown_maps(self.document)
+        self.maps.paint(shown)
+        marks = map_values.pool_marks(self.document, pixel_of(self.pixel_key))
+        self.maps.overlay.set_state(overlay_state(self.maps.geometry, self.document.project.network, self.pixel_key,
+                                                  shown, marks))
 
     @property
     def map_bounds(self):  # type: ignore[no-untyped-def]
@@ -268,6 +283,8 @@ class NetworkScene(QGraphicsScene):
             self.document.resize_column(column, size)
 
     def selected_key(self) -> ItemKey | None:
+        if self.pixel_key is not None:
+            return self.pixel_key
         image = self.image
         if image is not None and shiboken6.isValid(image) and image.isSelected() and image.selected_pixel is not None:
             return ItemKey("neuron", 0, image.selected_pixel)  # a pixel of an image input
@@ -322,14 +339,60 @@ class NetworkScene(QGraphicsScene):
         return key in self.items_by_key
 
     def select_key(self, key: ItemKey | None) -> None:
+        if self.maps.has_pixel(key):  # a map pixel: one signal, its field drawn
+            self.blockSignals(True)
+            self.clearSelection()
+            self.blockSignals(False)
+            self.pixel_key = key
+            self._paint_maps()
+            self.selection_key_changed.emit(key)
+            return
+        self._drop_pixel()
         self.clearSelection()
         if key is not None and key in self.items_by_key:
             self.items_by_key[key].setSelected(True)
 
+    def _drop_pixel(self) -> bool:
+        """Unselect the selected map pixel, if any (True if there was one)."""
+        if self.pixel_key is None:
+            return False
+        self.pixel_key = None
+        self._paint_maps()
+        return True
+
     def _on_selection_changed(self) -> None:
+        if self.selectedItems():
+            self._drop_pixel()
         self.selection_key_changed.emit(self.selected_key())
 
+    @override
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        """A click on a map pixel selects it (issue 35: its receptive field lights up); elsewhere as usual."""
+        key = self.pixel_key_at(event.scenePos())
+        if key is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.select_key(key)
+            event.accept()
+            return
+        dropped = self._drop_pixel()
+        super().mousePressEvent(event)
+        if dropped and not self.selectedItems():
+            self.selection_key_changed.emit(self.selected_key())
+
+    def pixel_key_at(self, scene_pos: QPointF) -> ItemKey | None:
+        """The map pixel under `scene_pos`, as a selection key; None off the tiles."""
+        return self.maps.key_at(scene_pos.x(), scene_pos.y())
+
+    def key_rect(self, key: ItemKey) -> QRectF | None:
+        """Where the item of `key` is drawn (scene), a map pixel's square included; None if it is not drawn."""
+        if key.kind == "pixel":
+            return self.maps.key_rect(key)
+        item = self.items_by_key.get(key)
+        return None if item is None else item.sceneBoundingRect()
+
     def key_at(self, scene_pos: QPointF) -> ItemKey | None:
+        pixel = self.pixel_key_at(scene_pos)
+        if pixel is not None:
+            return pixel
         for item in self.items(scene_pos):
             key = getattr(item, "key", None)
             if key is not None:

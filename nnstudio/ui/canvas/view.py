@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QResizeEvent, QTransform, QWheelEvent
@@ -13,7 +14,13 @@ from nnstudio.ui.canvas.cell_moves import move
 from nnstudio.ui.canvas.hover_card import SHOW_AFTER_MS, HoverCard, card_lines
 from nnstudio.ui.canvas.inline_editor import InlineEditor
 from nnstudio.ui.canvas.layout import banner_at, banner_room
-from nnstudio.ui.canvas.map_layout import FIT_MARGIN, FIT_RIGHT_ROOM, MAX_FIT_ZOOM, MIN_ZOOM, VIEW_INSET
+from nnstudio.ui.canvas.map_layout import (
+    FIT_MARGIN,
+    FIT_RIGHT_ROOM,
+    MAX_FIT_ZOOM,
+    MIN_ZOOM,
+    VIEW_INSET,
+)
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.compat import override
 from nnstudio.ui.lifetimes import listen
@@ -27,6 +34,7 @@ ZOOM_STEP = 1.2
 _STARTS_A_VALUE = set("0123456789.-+(√πe") | set("abcdefghijklmnopqrstuvwxyz")
 _ARROWS = {Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down", Qt.Key.Key_Left: "left", Qt.Key.Key_Right: "right"}
 _EDITABLE = ("edge", "bias_edge", "neuron", "layer")
+_CARDS = ("neuron", "edge", "bias_edge", "pixel")  # what a hover card is shown for (a map pixel: issue 35)
 
 
 class NetworkView(QGraphicsView):
@@ -174,7 +182,7 @@ class NetworkView(QGraphicsView):
             return
         point = event.position().toPoint()
         key = self.network_scene.key_at(self.mapToScene(point))
-        if key is not None and key.kind not in ("neuron", "edge", "bias_edge"):
+        if key is not None and key.kind not in _CARDS:
             key = None
         before, self._hover_at = self._hover_at, self.viewport().mapTo(self, point)
         if key is None and self.card.isVisible() and self.card.heading_for(before, self._hover_at):
@@ -201,13 +209,13 @@ class NetworkView(QGraphicsView):
             return
         lines = self._card_lines(key)
         if lines:
-            item = self.network_scene.items_by_key[key]
-            rect = self.mapFromScene(item.sceneBoundingRect()).boundingRect().translated(self.viewport().pos())
+            drawn = self.network_scene.key_rect(key) or QRectF()
+            rect = self.mapFromScene(drawn).boundingRect().translated(self.viewport().pos())
             self.card.show_card(key, lines, self._hover_at, rect)
 
     def _card_lines(self, key: ItemKey) -> list[str]:
         """The card of `key` now, or [] if the network no longer has that item."""
-        if key not in self.network_scene.items_by_key:
+        if self.network_scene.key_rect(key) is None:
             return []
         lines = card_lines(self.network_scene.document, key)
         if lines and self._has_map(key):
@@ -236,7 +244,7 @@ class NetworkView(QGraphicsView):
         # Items with a hover card show no tooltip as well: the card says more, and stays.
         if event.type() == QEvent.Type.ToolTip:
             key = self.network_scene.key_at(self.mapToScene(event.pos()))  # type: ignore[attr-defined]
-            if key is not None and key.kind in ("neuron", "edge", "bias_edge"):
+            if key is not None and key.kind in _CARDS:
                 return True
         if event.type() == QEvent.Type.Leave:
             self._hover_timer.stop()
@@ -319,10 +327,20 @@ class NetworkView(QGraphicsView):
                 self.move_selection(_ARROWS[event.key()])  # type: ignore[index]
                 return
         selected = self.network_scene.selected_key() if self.editor is None else None
+        if selected is not None and selected.kind == "pixel" and plain and event.key() in _ARROWS:
+            self._move_pixel(selected, _ARROWS[event.key()])  # type: ignore[index]
+            return
         if selected is not None and plain and event.key() in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
             self._page(selected, 1 if event.key() == Qt.Key.Key_PageDown else -1)
             return
         super().keyPressEvent(event)
+
+    def _move_pixel(self, key: ItemKey, direction: str) -> None:
+        """An arrow key moves a selected map pixel within its map (its field follows); at the edge it stays."""
+        rows, cols = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}[direction]
+        target = replace(key, row=key.row + rows, col=key.col + cols)
+        if self.network_scene.maps.has_pixel(target):
+            self.network_scene.select_key(target)
 
     def _page(self, key: ItemKey, step: int) -> None:
         """Page Down / Up: the next or previous page of the selected neuron's large column, its first

@@ -1,0 +1,56 @@
+"""The hover card of a map pixel (issue 35): which layer, channel and place it is, and its z, a and δ.
+
+Why apart from hover_card.py: a neuron's card substitutes numbers into its layer's formula; a map pixel's z is a
+sum over a whole window of every input channel (the Step dock's detail view gives that), so its card names the
+pixel and gives its values in full, read from the same pass as the card of a neuron (hover_card._passes: the
+step of a pass being walked through, else the document's forward pass with δ for the current target).
+"""
+
+from __future__ import annotations
+
+from nnstudio.core.equations import num
+from nnstudio.core.network import Network
+from nnstudio.core.stepper import StepPlan
+from nnstudio.core.trace import ForwardTrace, Gradients
+from nnstudio.document import Document
+from nnstudio.ui.canvas.map_layout import map_title
+from nnstudio.ui.canvas.map_values import shown_maps
+from nnstudio.ui.selection import ItemKey
+
+DIGITS = 4
+
+
+def pixel_lines(document: Document, key: ItemKey, network: Network, trace: ForwardTrace | None,
+                grads: Gradients | None, plan: StepPlan | None) -> list[str]:
+    """The card of pixel `key` of the pass (`network`, `trace`, `grads`; `plan` while stepping): [] if the network
+    has no such pixel."""
+    shape = network.input_shape if key.column == 0 else getattr(network.layers[key.column - 1], "out_shape", None) \
+        if 0 < key.column <= len(network.layers) else None
+    if shape is None or not (0 <= key.channel < shape[0] and 0 <= key.row < shape[1] and 0 <= key.col < shape[2]):
+        return []
+    flat = (key.channel * shape[1] + key.row) * shape[2] + key.col
+    place = f"channel {key.channel + 1}, (row, col) = ({key.row}, {key.col}) counted from 0, flat index {flat}"
+    if key.column == 0:
+        shown = shown_maps(document)
+        value = float(shown[0].values[key.channel, key.row, key.col]) if shown and shown[0] is not None else None
+        return [key.describe(), "input " + network_shape(shape), place,
+                "x = ?" if value is None else f"x = {num(value, DIGITS)}"]
+    index = key.column - 1
+    lines = [key.describe(), f"layer {key.column}: " + map_title(network.layers[index]).replace("\n", " · "), place]  # type: ignore[arg-type]
+    if trace is None:
+        return lines + ["(no output yet: every layer needs its values)"]
+    step = trace.layers[index]
+    if plan is None or plan.z_visible(index):
+        lines.append(f"z = {num(float(step.z[flat]), DIGITS)}")
+    if plan is None or plan.a_visible(index):
+        lines.append(f"a = {num(float(step.a[flat]), DIGITS)}")
+    if grads is not None and (plan is None or plan.delta_visible(index)):
+        lines.append(f"δ = ∂L/∂z = {num(float(grads.layers[index].delta[flat]), DIGITS)}"
+                     + ("" if plan is not None else "  (for the current input and target)"))
+    if len(lines) == 3:
+        lines.append("(not reached yet at this step)")
+    return lines
+
+
+def network_shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(side) for side in shape)
