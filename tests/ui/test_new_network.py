@@ -131,7 +131,8 @@ def test_bad_sizes_say_what_is_wrong_and_leave_the_open_network_alone(qtbot, mak
     dialog = open_dialog(qtbot, window)
     type_sizes(qtbot, dialog, "2-x")
     error = child(dialog, QLabel, "newError")
-    assert error.isVisible() and "'x' is not a whole number" in error.text()
+    # A letter makes the line the notation with maps, read as `nnstudio new` reads it: the part is named.
+    assert error.isVisible() and 'part 2 "x": unknown \'x\'' in error.text()
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
     type_sizes(qtbot, dialog, "2-9999")
     assert "more than the 4,096 allowed" in error.text()
@@ -167,3 +168,70 @@ def test_a_layer_added_while_zoomed_in_comes_into_sight(qtbot, make_window):
 
     qtbot.waitUntil(added_in_sight)
     assert added_in_sight()
+
+
+# ---------------------------------------------------------------------- the notation with maps
+
+
+def test_the_edge_detector_one_3x3_convolution_identity_no_bias(qtbot, make_window):
+    """`1x28x28-c1k3`: one 3×3 kernel ending the network, 28×28 in → 26×26 out; its loss is MSE against a map of
+    676 targets, not typed yet (no data set fits maps out, so none is chosen)."""
+    window = make_window()
+    dialog = open_dialog(qtbot, window)
+    type_sizes(qtbot, dialog, "1x28x28-c1k3")
+    assert dialog.layers.rowCount() == 1 and dialog.layers.item(0, 0).text() == "output: convolution c1k3 → 1×26×26"
+    output = child(dialog, QComboBox, "activation1")
+    assert output.currentData() == "identity"  # maps out: not softmax
+    image = child(dialog, QCheckBox, "image")
+    assert not image.isEnabled() and "1×28×28" in image.text()
+    child(dialog, QCheckBox, "bias1").click()
+    assert child(dialog, QLabel, "newSummary").text() == "1×28×28 → 1×26×26: 9 parameters, loss mean squared error"
+    create(qtbot, dialog)
+    project = window.document.project
+    (layer,) = project.network.layers
+    assert layer.kernel.shape == (1, 1, 3, 3) and layer.bias is None and layer.activation == "identity"
+    assert layer.out_shape == (1, 26, 26) and project.network.input_shape == (1, 28, 28)
+    assert project.loss == "mse" and project.target.shape == (676,) and not project.target_known
+    assert project.training_data is None and project.input_image is None
+
+
+def test_lenet_from_the_dialog_is_nnstudio_new_s_lenet(qtbot, make_window, tmp_path):
+    notation = "1x28x28-c6k5p2-m2-c16k5-m2-120-84-10"
+    out = tmp_path / "cli.nnstudio"
+    assert cli_main(["new", notation, "--seed", "7", "--no-bias", "3", "--out", str(out)]) == 0
+    from_cli = load_project(out)
+    window = make_window()
+    dialog = open_dialog(qtbot, window)
+    type_sizes(qtbot, dialog, notation)
+    assert [dialog.layers.item(r, 0).text() for r in range(3)] == [
+        "1: convolution c6k5p2 → 6×28×28", "2: max pooling m2 → 6×14×14", "3: convolution c16k5 → 16×10×10"]
+    pool_activation, pool_bias = child(dialog, QComboBox, "activation2"), child(dialog, QCheckBox, "bias2")
+    assert not pool_activation.isEnabled() and not pool_bias.isEnabled() and not pool_bias.isChecked()
+    child(dialog, QSpinBox, "seed").setValue(7)
+    child(dialog, QCheckBox, "bias3").click()
+    assert "61,690 parameters, loss categorical cross-entropy" in child(dialog, QLabel, "newSummary").text()
+    create(qtbot, dialog)
+    mine = window.document.project
+    assert mine.loss == from_cli.loss == "cce"
+    for a, b in zip(mine.network.layers, from_cli.network.layers, strict=True):
+        assert type(a) is type(b) and a.activation == b.activation and (a.bias is None) == (b.bias is None)
+        for x, y in zip(a.parameters(), b.parameters()):
+            assert (x is None and y is None) or np.array_equal(x, y)
+
+
+def test_a_bad_notation_names_the_part_live_and_create_waits(qtbot, make_window):
+    window = make_window()
+    dialog = open_dialog(qtbot, window)
+    error, ok = child(dialog, QLabel, "newError"), dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    type_sizes(qtbot, dialog, "1x28x28-c6k29")
+    assert error.isVisible() and not ok.isEnabled()
+    assert error.text() == 'part 2 "c6k29": kernel size 29 is larger than the padded height: 28 + 2·0 = 28'
+    type_sizes(qtbot, dialog, "784-c6k5")
+    assert "a convolution needs maps; the input is 784 plain numbers (write it as 1x28x28)" in error.text()
+    type_sizes(qtbot, dialog, "1x8x8-c2k3")
+    assert not error.isVisible() and ok.isEnabled()
+    output = child(dialog, QComboBox, "activation1")
+    output.setCurrentIndex(output.findData("softmax"))
+    assert "softmax is only for a flat output" in error.text() and not ok.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert window.document.project.network.layers == ()

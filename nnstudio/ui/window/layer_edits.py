@@ -2,7 +2,9 @@
 the W and b editor, Build Memories from Samples, and the canvas's right-click menu.
 
 Each edit is one `Document` method (one undoable command); here it is only aimed at the selected
-column, and a refusal is said in the status bar and a message box.
+column, and a refusal is said in the status bar and a message box. On a network with maps, + Layer and Insert
+ask for the layer in the notation (`c8k3p1`, `m2`, `120`; AddLayerDialog) and Remove re-chains the shapes
+after it: document/conv_edits.py, one undoable command each.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.errors import NNStudioError
 from nnstudio.document import Document
+from nnstudio.document.conv_edits import apply_edit, gives_maps, has_maps, remove_layer
 from nnstudio.io.layer_clipboard import layer_from_text, layer_to_text
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.panels.network.build_dialog import BuildFromSamplesDialog
+from nnstudio.ui.panels.network.layer_geometry_form import AddLayerDialog
 from nnstudio.ui.panels.network.matrix_editor import MatrixEditorDialog
 from nnstudio.ui.panels.network.weights_model import weights_tsv
 from nnstudio.ui.selection import ItemKey
@@ -108,8 +112,34 @@ class LayerEdits:
     def add_layer(self) -> None:
         column = self.selected_column()
         at = len(self.window.document.project.network.layers) + 1 if column is None else column + 1
+        if self._ask_for_layer(at):
+            return
         self.try_edit(lambda: self.window.document.insert_layer(at, NEW_LAYER_SIZE, "relu"))
         self._show_layer(at)
+
+    def _ask_for_layer(self, column: int) -> bool:
+        """On a network with maps: the layer to stand as `column` is typed in the notation (a convolution, a
+        pooling or a dense layer, where each can go), in a dialog that applies it; True when one was opened."""
+        document = self.window.document
+        if not has_maps(document.project.network):
+            return False
+        if document.structure_locked:
+            self.window.report("The network's shape cannot change while it is training; stop training first")
+            return True
+        dialog = AddLayerDialog(document, column, self.window)  # type: ignore[arg-type]
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._show_new_layer(column))
+        dialog.open()
+        return True
+
+    def _show_new_layer(self, column: int) -> None:
+        """Select the layer just added: a dense one by its title, one of maps by its first pixel (a map column
+        has no title to select; its pixel shows the layer, and its geometry, in the Inspector)."""
+        network = self.window.document.project.network
+        if column <= len(network.layers) and gives_maps(network, column):
+            self.window.scene.select_key(ItemKey("pixel", column, 0, 0, channel=0))
+        else:
+            self._show_layer(column)
 
     def _show_layer(self, column: int) -> None:
         """Select the layer just made and bring it into sight."""
@@ -124,6 +154,8 @@ class LayerEdits:
         if column is None or column == 0:
             self.window.report("Select a layer first: the new layer goes before it")
             return
+        if self._ask_for_layer(column):
+            return
         self.try_edit(lambda: self.window.document.insert_layer(column, NEW_LAYER_SIZE, "relu"))
         self._show_layer(column)
 
@@ -134,7 +166,11 @@ class LayerEdits:
         if column is None or column == 0:
             self.window.report("Select a layer to remove (the input layer stays)")
             return
-        self.try_edit(lambda: self.window.document.remove_layer(column))
+        document = self.window.document
+        if has_maps(document.project.network):  # the shapes after it are chained again
+            self.try_edit(lambda: apply_edit(document, remove_layer, f"Remove layer {column}", column))
+            return
+        self.try_edit(lambda: document.remove_layer(column))
 
     def resize_selected(self, step: int) -> None:
         column = self.selected_column()
