@@ -24,13 +24,15 @@ from PySide6.QtWidgets import (
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.init import INITIALISERS
 from nnstudio.core.network import MAX_SIZE, DenseLayer
-from nnstudio.core.spatial_layers import Conv2DLayer, show_shape
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, show_shape
 from nnstudio.document import Document
 from nnstudio.ui import format as fmt
 from nnstudio.ui.panels.expression_edit import ExpressionEdit
 from nnstudio.ui.selection import ItemKey
 from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.dock_layout import dock_column
+from nnstudio.ui.panels.network.kernel_editor import KernelEditor
+from nnstudio.ui.panels.network.layer_geometry_form import LayerGeometryForm
 
 
 class InspectorPanel(QWidget):
@@ -58,15 +60,32 @@ class InspectorPanel(QWidget):
         self._values_of: ItemKey | None = None  # the neuron whose z and a the labels below show
         self._z: QLabel | None = None
         self._a: QLabel | None = None
+        self._kernels: KernelEditor | None = None  # the selected convolution's kernel, kept through value edits
+        self.edge_mode, self.digits = "weight", 3  # the canvas's, which kernel cells follow (follow_canvas)
         listen(self, document.changed, self._on_document_changed)
         listen(self, document.shown_changed, self._refresh_values)
         self.refresh()
 
     def show_key(self, key: ItemKey | None) -> None:
+        if key == self.key and self._only_kernel_values_changed():
+            return  # the canvas redrew (a step, a training snapshot) and selected it again: the kernel stays
         self.key = key
         self.refresh()
 
+    def follow_canvas(self, scene) -> None:  # type: ignore[no-untyped-def]
+        """Kernel cells show what the canvas's edges show (w, ∂L/∂w, old → new) with its digits: `scene` is the
+        NetworkScene, read on each of its redraws (its banner names the mode)."""
+        self._canvas = scene
+        scene.banner_changed.connect(self._follow)  # a bound slot: Qt drops it with this panel
+
+    def _follow(self, _banner: str = "") -> None:
+        mode, digits = self.edge_mode, self.digits = self._canvas.edge_mode, self._canvas.digits
+        if self._kernels is not None and shiboken6.isValid(self._kernels):
+            self._kernels.set_canvas_view(mode, digits)
+
     def _on_document_changed(self, kind: str) -> None:
+        if kind != "all" and self._only_kernel_values_changed():
+            return  # the kernel editor redraws its numbers in place: a cell being typed in keeps its editor
         self._refresh_timer.start()  # later: never destroy the widget that is emitting right now
 
     def _refresh_values(self) -> None:
@@ -88,10 +107,19 @@ class InspectorPanel(QWidget):
         z_label.setText(fmt.full(float(t.z[key.row])) if z_seen else "? (not reached yet)")
         a_label.setText(fmt.full(float(t.a[key.row])) if a_seen else "? (not reached yet)")
 
+    def _only_kernel_values_changed(self) -> bool:
+        """Whether the shown convolution is the same layer with other kernel or bias values (or typed text)."""
+        editor = self._kernels
+        if editor is None or not shiboken6.isValid(editor) or not editor.fits():
+            return False
+        new, old = editor.layer(), editor.built_from
+        return old.replace(kernel=new.kernel, bias=new.bias, kernel_text=new.kernel_text,
+                           bias_text=new.bias_text).same_as(new)
+
     # ------------------------------------------------------------------ building
 
     def refresh(self) -> None:
-        self._values_of, self._z, self._a = None, None, None
+        self._values_of, self._z, self._a, self._kernels = None, None, None, None
         if self._body is not None:
             self._layout.removeWidget(self._body)
             self._body.hide()  # until deleteLater's turn comes it would be drawn under the new body
@@ -114,7 +142,7 @@ class InspectorPanel(QWidget):
         elif key.kind in ("edge", "bias_edge"):
             self._edge(form, key)
         else:
-            self._layer(form, key.column)
+            self._layer(form, key.column, key.channel if key.kind == "pixel" else 0)
         self._layout.insertWidget(0, body)
         self._body = body
 
@@ -145,7 +173,10 @@ class InspectorPanel(QWidget):
         project = self.document.project
         net = project.network
         self._title(form, project.name or "Network")
-        form.addRow("Shape", QLabel(" → ".join(map(str, net.sizes))))
+        shape = QLabel(self._shapes())
+        shape.setObjectName("networkShape")
+        shape.setWordWrap(True)  # LeNet's chain of maps is wider than the dock
+        form.addRow("Shape", shape)
         form.addRow("Parameters", QLabel(f"{net.parameter_count:,}"))
         form.addRow("Loss", QLabel(project.loss))
         hint = QLabel("Click a layer, neuron or edge to inspect it; double-click a neuron or edge to type its value.")
@@ -157,14 +188,29 @@ class InspectorPanel(QWidget):
             text.setStyleSheet("color: #4b5563;")
             self._column.addWidget(text)
 
-    def _layer(self, form: QFormLayout, column: int) -> None:
+    def _shapes(self) -> str:
+        """The network's sizes, as maps where it has them: 1×28×28 → conv 6×28×28 → max pool 6×14×14 → … → 10."""
+        net = self.document.project.network
+        if net.input_shape is None:
+            return " → ".join(map(str, net.sizes))
+        steps = [show_shape(net.input_shape)]
+        for layer in net.layers:
+            if isinstance(layer, Conv2DLayer):
+                steps.append(f"conv {show_shape(layer.out_shape)}")
+            elif isinstance(layer, Pool2DLayer):
+                steps.append(f"{'max' if layer.kind == 'max' else 'mean'} pool {show_shape(layer.out_shape)}")
+            else:
+                steps.append(str(layer.n_out))
+        return " → ".join(steps)
+
+    def _layer(self, form: QFormLayout, column: int, kernel: int = 0) -> None:
         net = self.document.project.network
         self._title(form, "Input layer" if column == 0 else f"Layer {column}")
         if column == 0 and net.input_shape is not None:
             form.addRow("Input maps", QLabel(show_shape(net.input_shape)))
             return
         if column and not isinstance(net.layers[column - 1], DenseLayer):
-            self._maps_layer(form, column)
+            self._maps_layer(form, column, kernel)
             return
         size = QSpinBox()
         size.setObjectName("layerSize")
@@ -222,7 +268,7 @@ class InspectorPanel(QWidget):
         bias.toggled.connect(lambda on: self.document.set_bias_enabled(column, on))
         form.addRow("Bias", bias)
 
-    def _maps_layer(self, form: QFormLayout, column: int) -> None:
+    def _maps_layer(self, form: QFormLayout, column: int, kernel: int = 0) -> None:
         """A convolution or pooling layer as its numbers say it: the maps it reads and gives, its window, stride and
         padding, and its parameter count. Its neurons are maps, not a column one resizes, so no size is offered."""
         layer = self.document.project.network.layers[column - 1]
@@ -231,19 +277,26 @@ class InspectorPanel(QWidget):
         if isinstance(layer, Conv2DLayer):
             form.addRow("Kernels", QLabel(f"{layer.channels} of {layer.k}×{layer.k} over {layer.in_shape[0]} "
                                           f"channel{'s' if layer.in_shape[0] != 1 else ''}"))
-            form.addRow("Stride", QLabel(str(layer.stride)))
-            form.addRow("Padding", QLabel(str(layer.pad)))
+            form.addRow(LayerGeometryForm(self.document, column))  # channels, kernel size, stride, padding
             self._activation_and_bias(form, column)
         else:
             form.addRow("Pooling", QLabel(f"{'max' if layer.kind == 'max' else 'mean'} of each "
                                           f"{layer.size}×{layer.size} window"))
-            form.addRow("Stride", QLabel(str(layer.stride)))
+            form.addRow(LayerGeometryForm(self.document, column))  # pool size and stride
         form.addRow("Parameters", QLabel(f"{layer.parameter_count:,}"))
-        note = QLabel("Typing a kernel value, and resizing or adding layers of maps, are not for convolutional "
-                      "networks yet.")
+        if isinstance(layer, Conv2DLayer):
+            self._kernel_editor(column, kernel)
+        note = QLabel("Changing the geometry draws this layer's kernels afresh and re-chains the shapes after it "
+                      "(one undo step). + Layer and Insert add layers of maps: c8k3p1, m2.")
         note.setObjectName("mapsNote")
         note.setWordWrap(True)
         self._column.addWidget(note)
+
+    def _kernel_editor(self, column: int, kernel: int) -> None:
+        """Kernel `kernel` of the convolution at `column`, its cells to type (kernel_editor.py)."""
+        self._kernels = KernelEditor(self.document, column, kernel, self.edge_mode, self.digits)
+        self._kernels.setObjectName("kernelEditor")
+        self._column.addWidget(self._kernels)
 
     def _neuron(self, form: QFormLayout, key: ItemKey) -> None:
         project = self.document.project

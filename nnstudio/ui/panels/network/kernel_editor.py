@@ -1,0 +1,367 @@
+"""KernelEditor: one kernel of a convolution — a k×k grid per input channel and its bias — to read and to type.
+
+A kernel is set as a dense weight is: a number or an expression per cell, Enter to commit and move down, Tab to
+move right and on to the next row (Shift+Tab back), a block pasted at the current cell, or a named kernel
+(identity, box blur, Sobel x/y, Laplacian) applied to the current grid. Every edit is one undoable command
+(document/kernel_edits.py), and the canvas's maps follow through the document's signals.
+
+What the cells show follows the canvas (`digits`, `edge_mode`): w normally; while a pass is stepped through, the
+edge modes become kernel modes — w, ∂L/∂w (the backward trace's kernel gradient, once the pass reaches it), and at
+the update old → new. A training run's live copy or a rewound moment is shown read-only, as are gradients.
+Tooltips always hold the full value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QSpinBox, QStyle, QStyledItemDelegate,
+                               QStyleOptionViewItem, QVBoxLayout, QWidget)
+
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.named_kernels import named_kernel, names_for
+from nnstudio.core.paste_budget import check_paste_size
+from nnstudio.core.project import Project
+from nnstudio.core.spatial_layers import Conv2DLayer
+from nnstudio.document import Document
+from nnstudio.document.kernel_edits import apply_named_kernel, set_kernel_bias, set_kernel_block
+from nnstudio.ui import format as fmt
+from nnstudio.ui.canvas import style
+from nnstudio.ui.compat import override
+from nnstudio.ui.lifetimes import listen
+from nnstudio.ui.panels.expression_edit import error_label
+from nnstudio.ui.panels.network.kernel_view import kernel_view, paste_cells
+from nnstudio.ui.panels.network.matrix_editor import MatrixTable
+from nnstudio.ui.panels.network.weights_model import LiteralError
+
+WIDEST = "−0.000"  # what a cell always has room for (digits 3), so its width does not jump as values change
+
+
+class KernelGridModel(QAbstractTableModel):
+    """One k×k grid (kernel `editor.out` over input channel `channel`): labels and colours from the editor's
+    view, typed text committed through the document."""
+
+    def __init__(self, editor: KernelEditor, channel: int) -> None:
+        super().__init__(editor)
+        self.editor = editor
+        self.channel = channel
+
+    @override
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.editor.k
+
+    @override
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.editor.k
+
+    @override
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        view, c, r, col = self.editor.view, self.channel, index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return view.labels[c][r][col]
+        if role == Qt.ItemDataRole.EditRole:
+            layer = self.editor.layer()
+            typed = layer.kernel_text.get((self.editor.out, c, r, col))
+            return typed or fmt.full(float(layer.kernel[self.editor.out, c, r, col]))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"row {r + 1}, column {col + 1}: {view.tips[c][r][col]}"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            colour = style.value_colour(float(view.values[c, r, col]), float(np.max(np.abs(view.values))) or 1.0, 0)
+            colour.setAlpha(int(colour.alpha() * 0.45))  # light enough that the number on it reads
+            return colour
+        return None
+
+    @override
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base | Qt.ItemFlag.ItemIsEditable if self.editor.view.editable else base
+
+    @override
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: object,
+                role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        if str(value) == self.data(index, Qt.ItemDataRole.EditRole):
+            return True  # unchanged: no empty undo step
+        return self.editor.commit(self.channel, index.row(), index.column(), [[str(value)]], "Set kernel cell")
+
+    def refresh(self) -> None:
+        if self.editor.k:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.editor.k - 1, self.editor.k - 1))
+
+
+class _FramedCurrent(QStyledItemDelegate):
+    """The current cell framed, not filled (the grid selects nothing): a fill would hide the value's colour and read
+    as a value itself."""
+
+    @override
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        plain = QStyleOptionViewItem(option)
+        plain.state &= ~QStyle.StateFlag.State_HasFocus  # its dotted focus rectangle: the frame says it better
+        super().paint(painter, plain, index)
+        view = self.parent()
+        if isinstance(view, QAbstractItemView) and view.currentIndex() == index:
+            painter.save()
+            painter.setPen(QPen(QColor("#1d4ed8"), 2))
+            painter.drawRect(option.rect.adjusted(1, 1, -1, -1))
+            painter.restore()
+
+
+class KernelGrid(MatrixTable):
+    """A grid that commits on Enter and moves down (to the next column's top at the bottom), as a spreadsheet;
+    Tab moves right and on to the next row (MatrixTable stops it at the last cell)."""
+
+    focused = Signal(int)  # its input channel
+
+    def __init__(self, model: KernelGridModel) -> None:
+        super().__init__()
+        self.setModel(model)
+        self.setObjectName(f"kernelGrid{model.channel + 1}")
+        for header in (self.horizontalHeader(), self.verticalHeader()):
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+            header.setMinimumSectionSize(10)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)  # a current cell, framed (_FramedCurrent)
+        self.setItemDelegate(_FramedCurrent(self))
+        self.setToolTip("Enter moves down, Tab right; Ctrl+V pastes a block at the current cell")
+        self.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked
+                             | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.fit_cells()
+        self.setCurrentIndex(model.index(0, 0))
+
+    def fit_cells(self) -> None:
+        """Cells wide and tall enough for every label whole (old → new takes two lines), never elided."""
+        model, metrics = self.model(), self.fontMetrics()
+        k = model.rowCount()
+        labels = [str(model.data(model.index(r, c))) for r in range(k) for c in range(k)]
+        lines = [line for label in labels for line in label.split("\n")] + [WIDEST]
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 14
+        height = max(label.count("\n") + 1 for label in labels) * metrics.lineSpacing() + 10
+        self.horizontalHeader().setDefaultSectionSize(width)
+        self.verticalHeader().setDefaultSectionSize(height)
+        self.setFixedSize(self.verticalHeader().sizeHint().width() + k * width + 2 * self.frameWidth() + 2,
+                          self.horizontalHeader().sizeHint().height() + k * height + 2 * self.frameWidth() + 2)
+
+    def move_down(self) -> None:
+        current, k = self.currentIndex(), self.model().rowCount()
+        row, col = current.row() + 1, current.column()
+        if row >= k:
+            row, col = (0, col + 1) if col + 1 < k else (k - 1, col)
+        self.setCurrentIndex(self.model().index(row, col))
+
+    @override
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        super().closeEditor(editor, hint)
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:  # Enter in the editor: committed
+            self.move_down()
+
+    @override
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != self.State.EditingState:
+            self.move_down()
+            return
+        super().keyPressEvent(event)
+
+    @override
+    def focusInEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().focusInEvent(event)
+        self.focused.emit(self.model().channel)  # type: ignore[attr-defined]
+
+
+class KernelEditor(QWidget):
+    """Kernel `out` of the convolution at canvas `column`: its grids over every input channel and its bias."""
+
+    def __init__(self, document: Document, column: int, out: int = 0, mode: str = "weight", digits: int = 3,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document, self.column, self.mode, self.digits = document, column, mode, digits
+        layer = self.built_from = self.layer()  # the layer as built: a value edit keeps this editor (inspector.py)
+        self.k, self.channels_in = layer.k, layer.in_shape[0]
+        self.out = min(max(out, 0), layer.channels - 1)
+        self.channel = 0  # the grid a named kernel or a paste goes to: the one last focused
+        self.view = kernel_view(document, column, self.out, mode, digits)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        self.number = QSpinBox()
+        self.number.setObjectName("kernelNumber")
+        self.number.setRange(1, layer.channels)
+        self.number.setValue(self.out + 1)
+        self.number.setSuffix(f" of {layer.channels}")
+        self.number.setKeyboardTracking(False)
+        self.number.setToolTip("Which kernel (the map it makes) the grids below show")
+        self.number.valueChanged.connect(lambda n: self.show_kernel(n - 1))
+        form.addRow("Kernel", self.number)
+        self.named = QComboBox()
+        self.named.setObjectName("namedKernel")
+        self._fill_named()
+        self.named.activated.connect(self._on_named)
+        form.addRow("Set to", self.named)
+        self.heading = QLabel()
+        self.heading.setObjectName("kernelHeading")
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        self.models = [KernelGridModel(self, c) for c in range(self.channels_in)]
+        self.grids: list[KernelGrid] = []
+        for model in self.models:
+            if self.channels_in > 1:
+                layout.addWidget(QLabel(f"over channel {model.channel + 1}"))
+            grid = KernelGrid(model)
+            grid.focused.connect(self._on_grid_focused)
+            shortcut = QShortcut(QKeySequence.StandardKey.Paste, grid, lambda g=grid: self._paste_into(g))
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            layout.addWidget(grid)
+            self.grids.append(grid)
+        bias_row = QHBoxLayout()  # the typed bias, or (a gradient, an update, a run) its value to read
+        bias_row.setContentsMargins(0, 0, 0, 0)
+        self.bias_edit = _BiasEdit(self._commit_bias)
+        self.bias_label = QLabel()
+        self.bias_label.setObjectName("kernelBiasValue")
+        bias_row.addWidget(QLabel("Bias b"))
+        bias_row.addWidget(self.bias_edit, 1)
+        bias_row.addWidget(self.bias_label, 1)
+        layout.addLayout(bias_row)
+        self.error = error_label("kernelError")
+        layout.addWidget(self.error)
+        listen(self, document.shown_changed, self.refresh)
+        self.refresh()
+
+    def layer(self) -> Conv2DLayer:
+        return self.document.project.network.layers[self.column - 1]  # type: ignore[return-value]
+
+    def fits(self) -> bool:
+        """Whether the document still holds this editor's convolution with its shape (else it is rebuilt)."""
+        layers = self.document.project.network.layers
+        if not 1 <= self.column <= len(layers) or not isinstance(layers[self.column - 1], Conv2DLayer):
+            return False
+        return self.layer().kernel.shape[1:] == (self.channels_in, self.k, self.k) and self.out < self.layer().channels
+
+    # ------------------------------------------------------------------ what is shown
+
+    def set_canvas_view(self, mode: str, digits: int) -> None:
+        """The canvas's edge mode and digits, which the kernel cells follow."""
+        if (mode, digits) != (self.mode, self.digits):
+            self.mode, self.digits = mode, digits
+            self.refresh()
+
+    def show_kernel(self, out: int) -> None:
+        self.out = out
+        if self.number.value() != out + 1:
+            self.number.setValue(out + 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Every number from the document as it shows now, in place: an editor being typed in is kept."""
+        if not self.fits():
+            return
+        self.view = kernel_view(self.document, self.column, self.out, self.mode, self.digits)
+        self.heading.setText(self.view.heading)
+        for model, grid in zip(self.models, self.grids):
+            model.refresh()
+            grid.fit_cells()
+        layer = self.layer()
+        plain = self.view.editable and layer.bias is not None
+        self.bias_edit.setVisible(plain)
+        self.bias_label.setVisible(not plain)
+        self.bias_label.setText(self.view.bias if layer.bias is not None else "none (tick “has a bias b” above)")
+        if plain and not self.bias_edit.hasFocus():
+            self.bias_edit.show_text(layer.bias_text.get(self.out) or fmt.full(float(layer.bias[self.out])))
+        self.named.setEnabled(self.view.editable)
+
+    def _fill_named(self) -> None:
+        self.named.addItem("a named kernel…", None)
+        for name in names_for(self.k):
+            kernel = named_kernel(name)
+            self.named.addItem(kernel.label, name)
+            self.named.setItemData(self.named.count() - 1, f"{kernel.label}: {kernel.detects}",
+                                   Qt.ItemDataRole.ToolTipRole)
+        self.named.setToolTip("Set the current grid (the one last clicked) to a classic kernel; Undo takes it back")
+
+    def _on_grid_focused(self, channel: int) -> None:
+        self.channel = channel
+
+    # ------------------------------------------------------------------ edits
+
+    def commit(self, channel: int, row: int, col: int, block: list[list[str]], text: str) -> bool:
+        """Cells of the grid over `channel` from (row, col) set from typed text, as one undoable step."""
+        return self._apply(lambda p: set_kernel_block(p, self.column, self.out, channel, row, col, block), text)
+
+    def apply_named(self, name: str, channel: int | None = None) -> bool:
+        channel = self.channel if channel is None else channel
+        label = named_kernel(name).label
+        return self._apply(lambda p: apply_named_kernel(p, self.column, self.out, channel, name),
+                           f"Set kernel {self.out + 1} to {label}")
+
+    def paste_text(self, text: str, channel: int | None = None) -> bool:
+        """A block pasted at the current cell of the grid over `channel` (the current grid by default)."""
+        channel = self.channel if channel is None else channel
+        current = self.grids[channel].currentIndex()
+        row, col = (current.row(), current.column()) if current.isValid() else (0, 0)
+        try:
+            check_paste_size(len(text), (self.k - row) * (self.k - col), f"kernel {self.out + 1} from row {row + 1}")
+            block = paste_cells(text)
+        except (NNStudioError, LiteralError) as error:
+            return self._show_error(f"the paste cannot be read: {error}")
+        if not block:
+            return self._show_error("the clipboard holds no text to paste")
+        return self.commit(channel, row, col, block, f"Paste into kernel {self.out + 1}")
+
+    def _paste_into(self, grid: KernelGrid) -> None:
+        self.channel = self.grids.index(grid)
+        if self.view.editable:
+            self.paste_text(QGuiApplication.clipboard().text())
+
+    def _on_named(self, index: int) -> None:
+        name = self.named.itemData(index)
+        self.named.setCurrentIndex(0)
+        if name:
+            self.apply_named(name)
+
+    def _commit_bias(self, text: str) -> bool:
+        return self._apply(lambda p: set_kernel_bias(p, self.column, self.out, text), f"Set bias of kernel "
+                           f"{self.out + 1}")
+
+    def _apply(self, edit: Callable[[Project], Project], text: str) -> bool:
+        if not self.view.editable:
+            return self._show_error("the kernel is shown read-only now (a run, a rewound moment or a gradient)")
+        try:
+            self.document.apply(edit(self.document.project), text, "values")
+        except NNStudioError as error:
+            return self._show_error(str(error))
+        self.error.hide()
+        return True
+
+    def _show_error(self, text: str) -> bool:
+        self.error.setText(text)
+        self.error.show()
+        return False
+
+
+class _BiasEdit(QLineEdit):
+    """The kernel's bias typed as an expression, committed on Enter or when focus leaves; its text is set again in
+    place when the document changes (the kernel editor shows why a text is refused)."""
+
+    def __init__(self, commit: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.setObjectName("kernelBias")
+        self.setPlaceholderText("a number or expression, e.g. 1/sqrt(2)")
+        self._commit = commit
+        self._committed = ""
+        self.editingFinished.connect(self._on_editing_finished)
+
+    def _on_editing_finished(self) -> None:
+        if self.text() != self._committed and self._commit(self.text()):
+            self._committed = self.text()
+
+    def show_text(self, text: str) -> None:
+        self._committed = text
+        self.setText(text)
