@@ -11,10 +11,9 @@ worked out from the plan's list of steps, not from the window's own code.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import math
 import re
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -22,11 +21,16 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
 
+from nnstudio.core.architecture import parse_architecture
+from nnstudio.core.architecture_build import build_from_architecture
+from nnstudio.core.project import Project
 from nnstudio.core.stepper import Phase
+from nnstudio.document.kernel_edits import set_kernel_bias, set_kernel_block
 from nnstudio.interop.formats import export_project
-from nnstudio.ui.window.exports import import_from
+from nnstudio.ui.panels.network.kernel_editor import KernelGrid
 from nnstudio.ui.selection import ItemKey
-from tests.support import reference
+from nnstudio.ui.window.exports import import_from
+from tests.support import conv_reference, reference
 from tests.support.digits import write_digits
 from tests.ui.helpers import run_queued_events
 
@@ -76,29 +80,38 @@ class Expected:
             return
         plan = document.stepping.plan
         if plan is not None:
-            self.stepping = True
-            network, x, y = plan.current.before, plan.current.x, plan.current.y
-            taken = [s for s in plan.steps[: plan.index + 1] if s.sample == plan.step.sample]
-            self.z_seen = {s.layer for s in taken if s.phase in (Phase.Z, Phase.FORWARD)}
-            self.a_seen = {s.layer for s in taken if s.phase in (Phase.A, Phase.FORWARD)}
-            self.delta_seen = {s.layer for s in taken if s.phase == Phase.DELTA}
-            self.loss_seen = any(s.phase == Phase.LOSS for s in taken)
-            self.updated = plan.step.phase == Phase.UPDATE
-            self.rate = plan.config.learning_rate
+            network, x, y = self.read_plan(plan)
         else:
             preview = document.preview
             fits = preview is not None and preview.sizes == project.network.sizes
             network, x, y = (preview if fits else project.network), project.input, project.target
         self.network, self.loss_name = network, project.loss
-        self.layers = reference.layers_of(network)
-        self.passes, self.deltas, self.loss = reference.backward(self.layers, x, y, project.loss)
+        self.compute(project, network, x, y)
         self.output = self.passes[-1][1]
-        last = len(self.layers) - 1
+        last = len(self.passes) - 1
         self.output_seen = not self.stepping or last in self.a_seen
         if not self.stepping:
             self.loss_seen = project.target_known
         self.classifier = network.output_size > 1 and (network.layers[-1].activation == "softmax"
                                                         or network.output_size > 4)
+
+    def compute(self, project, network, x, y) -> None:  # type: ignore[no-untyped-def]
+        """(z, a) and δ of every layer and the loss, by the textbook's W·a + b."""
+        self.layers = reference.layers_of(network)
+        self.passes, self.deltas, self.loss = reference.backward(self.layers, x, y, project.loss)
+
+    def read_plan(self, plan):  # type: ignore[no-untyped-def]
+        """What the plan's steps so far have revealed of the current sample; its network, x and y."""
+        self.stepping = True
+        taken = [s for s in plan.steps[: plan.index + 1] if s.sample == plan.step.sample]
+        self.z_seen = {s.layer for s in taken if s.phase in (Phase.Z, Phase.FORWARD)}
+        self.a_seen = {s.layer for s in taken if s.phase in (Phase.A, Phase.FORWARD)}
+        self.delta_seen = {s.layer for s in taken if s.phase == Phase.DELTA}
+        self.gradients_seen = {s.layer for s in taken if s.phase == Phase.GRADIENTS}
+        self.loss_seen = any(s.phase == Phase.LOSS for s in taken)
+        self.updated = plan.step.phase == Phase.UPDATE
+        self.rate = plan.config.learning_rate
+        return plan.current.before, plan.current.x, plan.current.y
 
 
 CHECKED: Counter = Counter()
@@ -552,3 +565,308 @@ def test_a_rewound_moment_is_what_every_panel_shows(qtbot, make_window):
     assert card_lines(window.document, ItemKey("edge", 1, 0, 0))[1] == "w = 3"
     item = window.scene.items_by_key[key]
     assert float(item.value_text.replace("−", "-")) == pytest.approx(z, abs=5e-4)  # the canvas: 3 digits
+
+
+# ------------------------------------------------------------------ a network with maps (issue 35, point 4)
+
+TINY_CONV = "1x5x5-c2k3-m2-3"  # 1×5×5 → conv 2×3×3 (ReLU) → max pool 2×1×1 → 3 softmax
+CONV_OPERATIONS = 200
+MAP_TIP = re.compile(r"channel (\d+): (z |δ = ∂L/∂z )?values from (\S+) to (\S+)$")
+
+
+def tiny_conv_project(rng):
+    """A tiny convolutional network with its own input and a known target, drawn from `rng`."""
+    network = build_from_architecture(parse_architecture(TINY_CONV), seed=int(rng.integers(10_000)))
+    target = np.zeros(3)
+    target[int(rng.integers(3))] = 1.0
+    return Project(network=network, loss="cce", input=np.round(rng.uniform(-1, 1, 25), 2), target=target,
+                   name="tiny conv")
+
+
+class ConvExpected(Expected):
+    """As Expected, through maps: conv_reference's loops instead of W·a + b (tests/support/conv_reference.py)."""
+
+    def compute(self, project, network, x, y) -> None:  # type: ignore[no-untyped-def]
+        self.specs = conv_reference.describe(network)
+        self.x = project.network_input(x)
+        self.raw = np.asarray(x, float).reshape(-1)
+        self.layers = [(s["W"], s["b"], s["activation"]) if s["kind"] == "dense" else None for s in self.specs]
+        self.passes, self.deltas = conv_reference.backward(self.specs, self.x, y, project.loss)
+        self.loss = reference.loss(project.loss, self.passes[-1][1], np.asarray(y, float))
+        self.grad_kernels = {i: conv_reference.kernel_gradient(s, self.deltas[i], self.a_before(i))
+                             for i, s in enumerate(self.specs) if s["kind"] == "conv"}
+
+    def a_before(self, layer: int) -> np.ndarray:
+        return self.x if layer == 0 else self.passes[layer - 1][1]
+
+    def seen(self, layer: int) -> set[str]:
+        """What the pass has revealed of `layer`: z, a, δ (everything but δ when not stepping)."""
+        if not self.stepping:
+            return {"z", "a"}
+        return {name for name, seen in (("z", self.z_seen), ("a", self.a_seen), ("δ", self.delta_seen))
+                if layer in seen}
+
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.specs[0]["in_shape"])
+
+
+def check_conv(window, watch, where: str) -> None:
+    """check(), through maps: the readout, the dense labels, the Step dock (neuron or pixel), the map tiles and
+    the Inspector's kernel cells, each against ConvExpected."""
+    assert watch.summaries() == [], (where, watch.summaries())
+    boxes = [b.text() for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert not any("did not expect" in text for text in boxes), (where, boxes)
+    expected = ConvExpected(window.document)
+    canvas = window.scene.output_text.text if window.scene.output_text is not None else ""
+    check_output(expected, window.io_panel.output_label.text(), window.output_status.text(), canvas, window, where)
+    check_canvas(expected, window, where)
+    key = window.step_panel.key
+    if key is not None and key.kind == "pixel":
+        CHECKED["pixel detail"] += 1
+        check_pixel_detail(expected, window, key, where)
+    else:
+        check_step_dock(expected, window, where)
+    check_map_tiles(expected, window, where)
+    check_kernel_cells(expected, window, where)
+    check_inspector_values(expected, window, where)
+    plan = window.document.stepping.plan
+    if plan is not None and plan.step.layer >= 0 and expected.specs[plan.step.layer]["kind"] != "dense":
+        assert "W·a" not in window.step_panel.step_label.text(), (where, window.step_panel.step_label.text())
+
+
+def check_pixel_detail(expected: ConvExpected, window, key: ItemKey, where: str) -> None:
+    """The Step dock's detail of a map pixel: partial sums per channel, z, a, δ; a pool's first maximum."""
+    decimals = window.step_panel.digits.value() + 1
+    lines = window.step_panel.equations.toPlainText().splitlines()
+    found = {line.split(" = ")[0]: line for line in lines if line[:2] in ("z ", "a ", "δ ")}
+    if key.column == 0:
+        shape = expected.input_shape()
+        value = expected.raw[(key.channel * shape[1] + key.row) * shape[2] + key.col]
+        assert agrees(lines[1].split(" = ")[1], float(value), decimals), (where, key, lines[:3])
+        return
+    layer, spec = key.column - 1, expected.specs[key.column - 1]
+    z_all, a_all = expected.passes[layer]
+    _, height, width = out_shape(expected, layer)
+    index = (key.channel * height + key.row) * width + key.col
+    seen = expected.seen(layer)
+    wanted = {"z": z_all[index], "a": a_all[index]} | ({"δ": expected.deltas[layer][index]} if "δ" in seen else {})
+    wanted = {name: value for name, value in wanted.items() if name in seen}
+    assert set(found) == set(wanted), (where, key, lines, sorted(wanted))
+    for name, value in wanted.items():
+        assert agrees(last_number(found[name]), float(value), decimals), (where, key, found[name], float(value))
+        CHECKED[f"pixel {name}"] += 1
+    before = expected.a_before(layer).reshape(spec["in_shape"])
+    if spec["kind"] == "conv" and "z" in seen:
+        k, s, p = spec["K"].shape[2], spec["stride"], spec["pad"]
+        padded = np.pad(before, ((0, 0), (p, p), (p, p)))
+        cells = padded[:, key.row * s:key.row * s + k, key.col * s:key.col * s + k]
+        partials = [float(np.sum(spec["K"][key.channel, c] * cells[c])) for c in range(before.shape[0])]
+        shown = [line.rsplit(" = ", 1)[1] for line in lines if line.startswith("  channel ")]
+        assert len(shown) == len(partials) and all(agrees(t, v, decimals) for t, v in zip(shown, partials)), \
+            (where, key, shown, partials)
+    if spec["kind"] == "pool" and spec["type"] == "max" and "z" in seen:
+        size, s = spec["size"], spec["stride"]
+        cells = before[key.channel, key.row * s:key.row * s + size, key.col * s:key.col * s + size]
+        u, v = divmod(int(np.argmax(cells)), size)
+        assert f"the first maximum: window cell (row {u + 1}, column {v + 1}), pixel (row {key.row * s + u + 1}, " \
+               f"column {key.col * s + v + 1}) of the map before" in lines, (where, key, lines)
+
+
+def out_shape(expected: ConvExpected, layer: int) -> tuple[int, int, int]:
+    """(C, H, W) of layer `layer`'s output maps, worked out from its spec (cross-correlation, floor)."""
+    spec = expected.specs[layer]
+    channels, height, width = spec["in_shape"]
+    if spec["kind"] == "conv":
+        k, s, p = spec["K"].shape[2], spec["stride"], spec["pad"]
+        return spec["K"].shape[0], (height + 2 * p - k) // s + 1, (width + 2 * p - k) // s + 1
+    size, s = spec["size"], spec["stride"]
+    return channels, (height - size) // s + 1, (width - size) // s + 1
+
+
+def check_map_tiles(expected: ConvExpected, window, where: str) -> None:
+    """Each tile's tooltip names what its map shows (x, z, a or δ) and its smallest and largest value."""
+    for tile in window.scene.maps.tiles:
+        tip = tile.toolTip()
+        column, channel = tile.column, tile.channel
+        if column == 0:
+            shape = expected.input_shape()
+            values, kind = expected.raw.reshape(shape)[channel], ""
+        else:
+            layer = column - 1
+            seen = expected.seen(layer)
+            flat = expected.deltas[layer] if "δ" in seen else expected.passes[layer][1] if "a" in seen else \
+                expected.passes[layer][0] if "z" in seen else None
+            if flat is None:
+                assert tip.endswith("no values"), (where, column, channel, tip)
+                continue
+            kind = "δ = ∂L/∂z " if "δ" in seen else "z " if "a" not in seen else ""
+            values = flat.reshape(out_shape(expected, layer))[channel]
+        match = MAP_TIP.search(tip)
+        assert match is not None and int(match.group(1)) == channel + 1 and (match.group(2) or "") == kind, \
+            (where, column, channel, tip, kind)
+        low, high = read(match.group(3)), read(match.group(4))
+        assert math.isclose(low, float(np.min(values)), rel_tol=1e-9, abs_tol=1e-12) and \
+            math.isclose(high, float(np.max(values)), rel_tol=1e-9, abs_tol=1e-12), (where, column, channel, tip)
+        CHECKED["map tiles"] += 1
+
+
+def check_kernel_cells(expected: ConvExpected, window, where: str) -> None:
+    """The Inspector's kernel grids (a conv pixel selected): w, ∂L/∂w or old → new in each cell's tooltip."""
+    key = window.inspector.key
+    if key is None or key.kind != "pixel" or key.column == 0 or expected.specs[key.column - 1]["kind"] != "conv" \
+            or not window.inspector_dock.isVisible():
+        return
+    layer = key.column - 1
+    grids = [grid for grid in window.inspector.findChildren(KernelGrid) if grid.isVisibleTo(window.inspector)]
+    kernel = expected.specs[layer]["K"][key.channel]
+    for channel, grid in enumerate(grids):
+        model = grid.model()
+        for r in range(model.rowCount()):
+            for c in range(model.columnCount()):
+                tip = model.data(model.index(r, c), Qt.ItemDataRole.ToolTipRole).split(": ", 1)[1]
+                if tip.startswith("old "):
+                    old, new = (read(part.split()[-1]) for part in tip.split(" → "))
+                    assert expected.stepping and expected.updated and old == kernel[channel, r, c], (where, tip)
+                    grad = expected.grad_kernels[layer][key.channel, channel, r, c]
+                    if window.document.project.optimizer.name == "sgd":
+                        assert math.isclose(new, kernel[channel, r, c] - expected.rate * grad, rel_tol=1e-9,
+                                            abs_tol=1e-12), (where, tip)
+                elif tip.startswith("∂L/∂w"):
+                    assert expected.stepping and layer in expected.gradients_seen, (where, tip)
+                    assert math.isclose(read(tip.split(" = ")[-1]), expected.grad_kernels[layer][key.channel, channel, r, c],
+                                        rel_tol=1e-9, abs_tol=1e-12), (where, tip)
+                elif tip != "?":
+                    assert read(tip.split(" = ")[-1]) == kernel[channel, r, c], (where, key, r, c, tip)
+                CHECKED["kernel cells"] += 1
+                CHECKED["kernel " + ("old → new" if tip.startswith("old ") else tip.split(" = ")[0])] += 1
+
+
+def check_inspector_values(expected: ConvExpected, window, where: str) -> None:
+    """The Inspector's z and a of a selected dense neuron after the maps, in full, or "?" before the pass."""
+    inspector = window.inspector
+    key, labels = inspector.key, {"z": inspector._z, "a": inspector._a}
+    if key is None or key.kind != "neuron" or key.column == 0 or any(
+            label is None or not shiboken6.isValid(label) for label in labels.values()):
+        return
+    layer = key.column - 1
+    seen = expected.seen(layer)
+    for name, label in labels.items():
+        if name in seen:
+            value = expected.passes[layer][0 if name == "z" else 1][key.row]
+            assert math.isclose(read(label.text()), float(value), rel_tol=1e-9, abs_tol=1e-12), (where, key, name)
+            CHECKED[f"inspector {name}"] += 1
+        else:
+            assert label.text().startswith("?"), (where, key, name, label.text())
+
+
+class ConvSession(Session):
+    """Ordinary use of a network with maps: steps and back, undo, kernel and weight edits, pixels selected."""
+
+    def operate(self) -> None:
+        choice = self.pick(["kernel", "kernel", "kernel_bias", "weight", "input", "step", "step", "step", "back",
+                            "forward", "backward", "update", "reset", "undo", "redo", "select", "select", "select",
+                            "example", "edge_mode", "dock", "digits"])
+        getattr(self, f"do_{choice}")()
+        self.log.append(choice)
+        self.done.add(choice)
+        run_queued_events()
+
+    def conv_columns(self) -> list[int]:
+        return [i + 1 for i, layer in enumerate(self.document.project.network.layers) if hasattr(layer, "kernel")]
+
+    def do_kernel(self) -> None:
+        column = self.pick(self.conv_columns())
+        layer = self.document.project.network.layers[column - 1]
+        k = layer.k
+        cell = [int(self.rng.integers(n)) for n in (layer.channels, layer.in_shape[0], k, k)]
+        self.document.apply(set_kernel_block(self.document.project, column, *cell, [[self.pick(VALUES)]]),
+                            "Set kernel cell", "values")
+
+    def do_kernel_bias(self) -> None:
+        column = self.pick(self.conv_columns())
+        layer = self.document.project.network.layers[column - 1]
+        if layer.bias is not None:
+            self.document.apply(set_kernel_bias(self.document.project, column, int(self.rng.integers(layer.channels)),
+                                                self.pick(VALUES)), "Set kernel bias", "values")
+
+    def do_weight(self) -> None:
+        net = self.document.project.network
+        dense = [i + 1 for i, layer in enumerate(net.layers) if hasattr(layer, "weights")]
+        column = self.pick(dense)
+        layer = net.layers[column - 1]
+        if self.rng.random() < 0.3 and layer.has_bias:
+            self.type_on_canvas(ItemKey("bias_edge", column, int(self.rng.integers(layer.n_out))))
+        else:
+            self.type_on_canvas(ItemKey("edge", column, int(self.rng.integers(layer.n_out)),
+                                        int(self.rng.integers(layer.n_in))))
+
+    def do_select(self) -> None:
+        net = self.document.project.network
+        spatial = len(self.conv_columns()) + sum(1 for layer in net.layers if hasattr(layer, "size"))
+        column = int(self.rng.integers(0, len(net.layers) + 1))
+        if column <= spatial:
+            shape = net.input_shape if column == 0 else net.layers[column - 1].out_shape
+            key = ItemKey("pixel", column, int(self.rng.integers(shape[1])), int(self.rng.integers(shape[2])),
+                          channel=int(self.rng.integers(shape[0])))
+        else:
+            key = ItemKey("neuron", column, int(self.rng.integers(net.sizes[column])))
+        self.window.scene.select_key(key)
+        dock = self.window.inspector_dock if self.rng.random() < 0.5 else self.window.step_dock
+        dock.show()
+        dock.raise_()
+
+    def do_example(self) -> None:
+        self.document.mark_clean()
+        if self.rng.random() < 0.5:
+            self.window.open_example("conv-4x4")
+        else:
+            self.document.new_project(tiny_conv_project(self.rng))
+
+    def do_edge_mode(self) -> None:  # the Inspector's kernel cells follow it: ∂L/∂w as often as w
+        self.window.actions_by_name[f"edge_{self.pick(['weight', 'gradient', 'gradient', 'signal'])}"].trigger()
+
+    def do_update(self) -> None:
+        """To the end of the backward pass, then the update's old → new."""
+        self.trigger("run_backward")
+        self.trigger("step")
+
+    def do_digits(self) -> None:
+        self.window.step_panel.digits.setValue(int(self.rng.integers(1, 6)))
+
+    def check(self, where: str) -> None:
+        run_queued_events()
+        check_conv(self.window, self.watch, f"{where} (after {self.log[-5:]})")
+
+
+def test_a_convolutional_network_agrees_with_numpy_through_a_random_session(qtbot, make_window, tmp_path,
+                                                                            internal_error_guard):
+    """The one-truth rule through maps: a tiny conv network and conv-4x4, stepped, stepped back, undone,
+    kernels and weights edited, map pixels and neurons selected — the Step dock's pixel detail, the map tiles,
+    the dense labels, the readout and the Inspector's kernel cells against plain numpy loops at every moment."""
+    window = make_window("conv-4x4")
+    rng = np.random.default_rng(SEED + 35)
+    window.document.new_project(tiny_conv_project(rng))
+    session = ConvSession(window, qtbot, tmp_path, rng)
+    session.watch = internal_error_guard
+    check_conv(window, internal_error_guard, "start")
+    for n in range(CONV_OPERATIONS):
+        session.operate()
+        check_conv(window, internal_error_guard, f"operation {n}: {session.log[-1]} (after {session.log[-6:-1]})")
+    # And once on purpose, whatever the dice said: a kernel's ∂L/∂w and its update in the Inspector, a pixel's δ.
+    window.actions_by_name["stop_stepping"].trigger()
+    window.document.new_project(tiny_conv_project(rng))
+    window.actions_by_name["edge_gradient"].trigger()
+    for key in (ItemKey("pixel", 1, 1, 2, channel=1), ItemKey("pixel", 2, 0, 0, channel=1)):
+        window.scene.select_key(key)
+        dock = window.inspector_dock if key.column == 1 else window.step_dock
+        dock.show()  # (the dice may have closed it)
+        dock.raise_()
+        for name in ("step", "run_backward", "step", "step_back", "step_back", "reset_steps"):
+            session.trigger(name)
+            session.log.append(name)
+            session.check(f"on purpose: {name} with {key}")
+    print(Counter(session.log), sorted(session.done), CHECKED)
+    assert {"kernel", "kernel_bias", "weight", "step", "back", "backward", "undo", "redo", "select",
+            "example"} <= session.done, sorted(session.done)
+    assert min(CHECKED[name] for name in ("pixel z", "pixel a", "pixel δ", "kernel w", "kernel ∂L/∂w",
+                                          "kernel old → new", "inspector z")) > 0 and CHECKED["map tiles"] >= 100, CHECKED

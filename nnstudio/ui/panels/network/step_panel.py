@@ -1,4 +1,5 @@
-"""StepPanel: step through the forward and backward passes, see the equations, check gradients."""
+"""StepPanel: step through the forward and backward passes, see the equations (a neuron's, or a map pixel's
+detail: pixel_detail_view.py), check gradients."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from nnstudio.core.equations import neuron_equations
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.gradcheck import check_gradients
 from nnstudio.document import Document
-from nnstudio.ui.selection import ItemKey
 from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.dock_layout import dock_column
+from nnstudio.ui.panels.network.pixel_detail_view import pixel_lines
+from nnstudio.ui.selection import ItemKey
 
 
 class StepPanel(QWidget):
@@ -38,6 +40,7 @@ class StepPanel(QWidget):
         super().__init__(parent)
         self.document = document
         self.key: ItemKey | None = None
+        self._equations_key: ItemKey | None = None  # whose equations are shown (their scroll is kept while it is)
         self._checked_version = -1  # the document version the gradient-check verdict belongs to
         layout = dock_column(self)
         self._build_step_buttons(layout, actions)
@@ -98,7 +101,8 @@ class StepPanel(QWidget):
         layout.addLayout(row)
 
     def _build_equations(self, layout: QVBoxLayout) -> None:
-        layout.addWidget(QLabel("Equations of the selected neuron"))
+        self.equations_title = QLabel("Equations of the selected neuron")
+        layout.addWidget(self.equations_title)
         self.equations = QPlainTextEdit()
         self.equations.setObjectName("equations")
         self.equations.setReadOnly(True)
@@ -141,11 +145,13 @@ class StepPanel(QWidget):
         project = self.document.project
         if self._checked_version != self.document.version and self.check_result.text():
             self.check_result.setText("")  # a verdict on other weights says nothing about these
+        self.losses.setVisible(plan is not None)  # not stepping, an empty list would take the equations' room
         if plan is None:
             self.step_label.setText("Not stepping. Press Step to begin the forward pass.")
             self.losses.clear()
         else:
-            text = f"Step {plan.index} of {len(plan.steps) - 1} — {plan.step.describe(len(plan.passes))}"
+            # In the words of the step's layer: a convolution's z = K ⋆ a + b, a pooling window, never W·a + b.
+            text = f"Step {plan.index} of {len(plan.steps) - 1} — {plan.describe_step()}"
             if plan.loss_visible() and plan.current.gradients is not None:
                 text += f"\nloss of this sample L = {plan.current.gradients.loss:.6g}"
             elif plan.stops_here() and plan.stopped:
@@ -155,9 +161,16 @@ class StepPanel(QWidget):
             for passed, loss in zip(plan.passes, plan.losses()):
                 self.losses.addItem(f"{passed.name}: L = {'…' if loss is None else f'{loss:.6g}'}")
         key = self.key
+        self.equations_title.setText("Detail of the selected map pixel" if key is not None and key.kind == "pixel"
+                                     else "Equations of the selected neuron")
         lines: list[str] = []
         sizes = project.network.sizes
-        if key is not None and key.kind == "neuron" and 1 <= key.column < len(sizes) and key.row < sizes[key.column]:
+        if key is not None and key.kind == "pixel":
+            shown = self.document.shown()
+            stepping = plan if shown.source == "step" else None  # (the plan's numbers only when it is what is shown)
+            raw = stepping.current.x if stepping is not None else project.input
+            lines = pixel_lines(key, shown.network, shown.trace, raw, stepping, self.digits.value() + 1)
+        elif key is not None and key.kind == "neuron" and 1 <= key.column < len(sizes) and key.row < sizes[key.column]:
             # (the key may name a neuron of the network before: another one was opened, the canvas
             # selects again right after)
             shown = self.document.shown()  # the network the canvas shows: a rewound moment, a live run
@@ -169,8 +182,14 @@ class StepPanel(QWidget):
             if not lines and plan is not None:
                 lines = ["(not reached yet at this step)"]
         elif key is None or key.kind != "neuron":
-            lines = ["Select a neuron of a layer to see its equations with the numbers substituted."]
+            lines = [("Select a neuron of a layer, or a pixel of a map, to see its equations with the numbers "
+                      "substituted.")]
+        # A step, an edit or the digits keep the place read in a long detail (LeNet's 6 channels of grids).
+        scroll = self.equations.verticalScrollBar()
+        kept = scroll.value() if key == self._equations_key else 0
         self.equations.setPlainText("\n".join(lines))
+        scroll.setValue(kept)
+        self._equations_key = key
 
     def check_gradients(self) -> None:
         self._checked_version = self.document.version
