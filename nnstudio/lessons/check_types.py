@@ -3,7 +3,8 @@
 Why a fixed set and not expressions: a lesson is a file anyone may hand a learner, and a grading script
 runs it on a student's network; every condition is one of these, checked by nnstudio/lessons/grading.py,
 and nothing a file holds is ever run as code. Layers, neurons and inputs are counted from 1, as the
-canvas names them (b1 is layer 1's bias vector, "b1[2]" its second neuron); a class is counted from 0, as a
+canvas names them (b1 is layer 1's bias vector, "b1[2]" its second neuron; map_checks.py adds the checks on
+kernels and maps); a class is counted from 0, as a
 dataset's labels are (MNIST's class 3 is the digit 3). An input is a list of numbers or CURRENT, the network's
 current input (what the Input panel or the Draw pad set, saved with the file): 784 listed pixels are not
 something a teacher can write or a learner read. docs/lessons.md lists them.
@@ -14,28 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Union
 
-import numpy as np
-
 from nnstudio.core.activations import ACTIVATIONS, ALIASES
 from nnstudio.core.errors import shorten
 from nnstudio.core.limits import MAX_EPOCHS, MAX_LAYERS, MAX_SIZE
 from nnstudio.core.project import FUNCTION_PREFIX
 from nnstudio.data.image_sets import IMAGE_SETS
 from nnstudio.data.toy import TOY_SETS
-from nnstudio.lessons.fields import (LessonFileError, choice, exact_keys, number, numbers, optional, shown, text,
-                                     whole)
+from nnstudio.lessons.fields import (DEFAULT_TOLERANCE, Given, LessonFileError, choice, exact_keys, given, layer_number,
+                                     number, numbers, one_of, optional, shown, text, whole)
+from nnstudio.lessons.fields import tolerance as _tolerance
+from nnstudio.lessons.map_checks import MAP_READERS, KernelCheck, MapCheck, PeakCheck, PixelCheck
 
-#: What a value check allows when the file gives no tolerance.
-DEFAULT_TOLERANCE = 1e-6
 PHASES = ("forward", "loss", "backward", "update")
 QUANTITIES = ("z", "a", "delta", "dL/dw", "dL/db")
 #: Datasets an accuracy check may name: the built-in sets and typed functions, never a file's path (a lesson
 #: is handed around; it must not make a grader read a file of the grader's computer).
 DATASETS = tuple(IMAGE_SETS) + tuple(TOY_SETS)
-#: An input given as this string is the network's current input (Project.input), not a list of numbers.
-CURRENT = "current"
-#: What a check's input is: the numbers it lists, or CURRENT.
-Given = Union[tuple[float, ...], str]
 
 
 @dataclass(frozen=True)
@@ -157,72 +152,47 @@ def answer_name(check: AnswerCheck) -> str:
 
 
 Check = Union[OutputCheck, WeightCheck, RowCheck, BiasCheck, SizeCheck, ActivationCheck, InputsCheck, LayersCheck,
-              LossCheck, PhaseCheck, AnswerCheck, ClassCheck, UnitCheck, AccuracyCheck]
-
-
-def _tolerance(data: Mapping, field: str) -> float:
-    found = optional(data, "tolerance", number, field, 0.0)
-    return DEFAULT_TOLERANCE if found is None else found
-
-
-def _one_of(data: Mapping, field: str, keys: tuple[str, ...]) -> str:
-    present = [key for key in keys if key in data]
-    if len(present) != 1:
-        raise LessonFileError(field, f"expected exactly one of: {', '.join(keys)}; got "
-                                     f"{', '.join(present) if present else 'none'}")
-    return present[0]
-
-
-def _layer(data: Mapping, field: str) -> int:
-    return whole(data["layer"], f"{field}.layer", 1, MAX_LAYERS)
-
-
-def _given(value: Any, field: str) -> Given:
-    """An input: CURRENT, or a list of numbers (read as `numbers` reads it, with its messages)."""
-    if isinstance(value, (list, np.ndarray)):
-        return numbers(value, field)
-    if value == CURRENT:
-        return CURRENT
-    raise LessonFileError(field, f'expected a list of 1 to {MAX_SIZE:,} numbers or "{CURRENT}", got {shown(value)}')
+              LossCheck, PhaseCheck, AnswerCheck, ClassCheck, UnitCheck, AccuracyCheck, KernelCheck, PixelCheck,
+              MapCheck, PeakCheck]
 
 
 def _output(data: Mapping, field: str) -> OutputCheck:
     exact_keys(data, field, ("check", "input"), ("value", "below", "above", "tolerance"))
-    kind = _one_of(data, field, ("value", "below", "above"))
+    kind = one_of(data, field, ("value", "below", "above"))
     reader = numbers if kind == "value" else number
-    return OutputCheck(_given(data["input"], f"{field}.input"), **{kind: reader(data[kind], f"{field}.{kind}")},
+    return OutputCheck(given(data["input"], f"{field}.input"), **{kind: reader(data[kind], f"{field}.{kind}")},
                        tolerance=_tolerance(data, field))
 
 
 def _weight(data: Mapping, field: str) -> WeightCheck:
     exact_keys(data, field, ("check", "layer", "neuron", "input", "value"), ("tolerance",))
-    return WeightCheck(_layer(data, field), whole(data["neuron"], f"{field}.neuron"),
+    return WeightCheck(layer_number(data, field), whole(data["neuron"], f"{field}.neuron"),
                        whole(data["input"], f"{field}.input"), number(data["value"], f"{field}.value"),
                        _tolerance(data, field))
 
 
 def _row(data: Mapping, field: str) -> RowCheck:
     exact_keys(data, field, ("check", "layer", "neuron", "value"), ("tolerance",))
-    return RowCheck(_layer(data, field), whole(data["neuron"], f"{field}.neuron"),
+    return RowCheck(layer_number(data, field), whole(data["neuron"], f"{field}.neuron"),
                     numbers(data["value"], f"{field}.value"), _tolerance(data, field))
 
 
 def _bias(data: Mapping, field: str) -> BiasCheck:
     exact_keys(data, field, ("check", "layer", "value"), ("neuron", "tolerance"))
-    return BiasCheck(_layer(data, field), optional(data, "neuron", whole, field),
+    return BiasCheck(layer_number(data, field), optional(data, "neuron", whole, field),
                      number(data["value"], f"{field}.value"), _tolerance(data, field))
 
 
 def _size(data: Mapping, field: str) -> SizeCheck:
     exact_keys(data, field, ("check", "layer", "neurons"))
-    return SizeCheck(_layer(data, field), whole(data["neurons"], f"{field}.neurons"))
+    return SizeCheck(layer_number(data, field), whole(data["neurons"], f"{field}.neurons"))
 
 
 def _activation(data: Mapping, field: str) -> ActivationCheck:
     exact_keys(data, field, ("check", "layer", "is"))
     name = data["is"]
     name = ALIASES.get(name, name) if isinstance(name, str) else name
-    return ActivationCheck(_layer(data, field), choice(name, f"{field}.is", tuple(sorted(ACTIVATIONS))))
+    return ActivationCheck(layer_number(data, field), choice(name, f"{field}.is", tuple(sorted(ACTIVATIONS))))
 
 
 def _count(kind: type, maximum: int) -> Callable[[Mapping, str], Any]:
@@ -234,7 +204,7 @@ def _count(kind: type, maximum: int) -> Callable[[Mapping, str], Any]:
 
 def _loss(data: Mapping, field: str) -> LossCheck:
     exact_keys(data, field, ("check", "input", "target"), ("below", "value", "tolerance"))
-    kind = _one_of(data, field, ("below", "value"))
+    kind = one_of(data, field, ("below", "value"))
     return LossCheck(numbers(data["input"], f"{field}.input"), numbers(data["target"], f"{field}.target"),
                      **{kind: number(data[kind], f"{field}.{kind}")}, tolerance=_tolerance(data, field))
 
@@ -253,21 +223,21 @@ def _answer(data: Mapping, field: str) -> AnswerCheck:
         raise LessonFileError(f"{field}.input", f"only dL/dw names an input; {quantity} belongs to the neuron")
     if quantity not in ("z", "a") and "target" not in data:
         raise LessonFileError(field, f"'target' is missing: {quantity} needs a target to score against")
-    return AnswerCheck(quantity, _layer(data, field), whole(data["neuron"], f"{field}.neuron"),
-                       _given(data["x"], f"{field}.x"), optional(data, "target", numbers, field),
+    return AnswerCheck(quantity, layer_number(data, field), whole(data["neuron"], f"{field}.neuron"),
+                       given(data["x"], f"{field}.x"), optional(data, "target", numbers, field),
                        optional(data, "input", whole, field), _tolerance(data, field))
 
 
 def _class(data: Mapping, field: str) -> ClassCheck:
     exact_keys(data, field, ("check", "input", "is"))
-    return ClassCheck(_given(data["input"], f"{field}.input"), whole(data["is"], f"{field}.is", 0, MAX_SIZE - 1))
+    return ClassCheck(given(data["input"], f"{field}.input"), whole(data["is"], f"{field}.is", 0, MAX_SIZE - 1))
 
 
 def _unit(data: Mapping, field: str) -> UnitCheck:
     exact_keys(data, field, ("check", "layer", "neuron", "input"), ("value", "below", "above", "tolerance"))
-    kind = _one_of(data, field, ("value", "below", "above"))
-    return UnitCheck(_layer(data, field), whole(data["neuron"], f"{field}.neuron"),
-                     _given(data["input"], f"{field}.input"), **{kind: number(data[kind], f"{field}.{kind}")},
+    kind = one_of(data, field, ("value", "below", "above"))
+    return UnitCheck(layer_number(data, field), whole(data["neuron"], f"{field}.neuron"),
+                     given(data["input"], f"{field}.input"), **{kind: number(data[kind], f"{field}.{kind}")},
                      tolerance=_tolerance(data, field))
 
 
@@ -287,7 +257,7 @@ def _accuracy(data: Mapping, field: str) -> AccuracyCheck:
 READERS: dict[str, Callable[[Mapping, str], Any]] = {
     "output": _output, "weight": _weight, "row": _row, "bias": _bias, "size": _size, "activation": _activation,
     "inputs": _count(InputsCheck, MAX_SIZE), "layers": _count(LayersCheck, MAX_LAYERS), "loss": _loss,
-    "phase": _phase, "answer": _answer, "class": _class, "unit": _unit, "accuracy": _accuracy,
+    "phase": _phase, "answer": _answer, "class": _class, "unit": _unit, "accuracy": _accuracy, **MAP_READERS,
 }
 
 

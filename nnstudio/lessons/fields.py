@@ -10,17 +10,23 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Union
 
 import numpy as np
 
 from nnstudio.core.errors import NNStudioError, shorten
-from nnstudio.core.limits import MAX_SIZE
+from nnstudio.core.limits import MAX_LAYERS, MAX_SIZE
 
 #: The longest title (of a lesson, a page or a task) and the longest hint or explanation, in characters.
 MAX_TITLE = 200
 MAX_NOTE = 2000
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: What a value check allows when the file gives no tolerance.
+DEFAULT_TOLERANCE = 1e-6
+#: An input given as this string is the network's current input (Project.input), not a list of numbers.
+CURRENT = "current"
+#: What a check's input is: the numbers it lists, or CURRENT.
+Given = Union[tuple[float, ...], str]
 
 
 class LessonFileError(NNStudioError, ValueError):
@@ -122,3 +128,32 @@ def numbers(value: Any, field: str, limit: int = MAX_SIZE) -> tuple[float, ...]:
 def optional(data: Mapping, key: str, read: Any, field: str, *args: Any) -> Any:
     """`read(data[key], field.key, *args)`, or None when the key is absent."""
     return None if key not in data else read(data[key], f"{field}.{key}", *args)
+
+
+def tolerance(data: Mapping, field: str) -> float:
+    """A check's `tolerance` (≥ 0), DEFAULT_TOLERANCE when the file leaves it out."""
+    found = optional(data, "tolerance", number, field, 0.0)
+    return DEFAULT_TOLERANCE if found is None else found
+
+
+def one_of(data: Mapping, field: str, keys: tuple[str, ...]) -> str:
+    """The one of `keys` the check gives (`value`, `below` or `above`): none or two are refused."""
+    present = [key for key in keys if key in data]
+    if len(present) != 1:
+        raise LessonFileError(field, f"expected exactly one of: {', '.join(keys)}; got "
+                                     f"{', '.join(present) if present else 'none'}")
+    return present[0]
+
+
+def layer_number(data: Mapping, field: str) -> int:
+    """A check's `layer`, counted from 1 as the canvas names it."""
+    return whole(data["layer"], f"{field}.layer", 1, MAX_LAYERS)
+
+
+def given(value: Any, field: str) -> Given:
+    """An input: CURRENT, or a list of numbers (read as `numbers` reads it, with its messages)."""
+    if isinstance(value, (list, np.ndarray)):
+        return numbers(value, field)
+    if value == CURRENT:
+        return CURRENT
+    raise LessonFileError(field, f'expected a list of 1 to {MAX_SIZE:,} numbers or "{CURRENT}", got {shown(value)}')

@@ -10,7 +10,8 @@ hand, and the formulas they teach start at the network's own input). The current
 Input panel or the Draw pad set, saved with the file) is fed as the canvas feeds it, normalisation applied
 (Project.network_input), so the check sees the numbers the learner sees. The accuracy check also applies it:
 it scores the saved model as `nnstudio eval --dataset` does, recomputed from the weights and never read from
-the file's run records.
+the file's run records. The checks on a convolution's kernels and maps are map_grading.py's; what every check
+shares (a number in a message, a missing subject, what the network is fed) is check_words.py's.
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.network import DenseLayer
 from nnstudio.core.project import Project
+from nnstudio.core.spatial_layers import Conv2DLayer
 from nnstudio.core.trace import backward, forward, trace_loss
-from nnstudio.lessons.check_types import (CURRENT, AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, Check,
-                                          ClassCheck, Given, InputsCheck, LayersCheck, LossCheck, OutputCheck,
-                                          PhaseCheck, RowCheck, SizeCheck, UnitCheck, WeightCheck, answer_name)
+from nnstudio.lessons.check_types import (AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, Check, ClassCheck,
+                                          InputsCheck, LayersCheck, LossCheck, OutputCheck, PhaseCheck, RowCheck,
+                                          SizeCheck, UnitCheck, WeightCheck, answer_name)
+from nnstudio.lessons.check_words import Wrong, against, compare, fed, input_text, number_text, sized, vector_text
+from nnstudio.lessons.fields import CURRENT
 from nnstudio.lessons.lesson_file import Task
+from nnstudio.lessons.map_grading import MAP_EVALUATORS
 from nnstudio.training.metrics import predicted_classes
 
 PASS, FAIL, NOT_SHOWN = "pass", "fail", "not shown"
 WINDOW_ONLY = "(only the window can check this)"
 #: Test samples one forward pass of the accuracy check takes at once (bounded memory for MNIST's 10,000).
 CHUNK = 1024
-#: A listed input longer than this is named by its first values and its length (784 pixels fit no message).
-SHOWN_VALUES = 8
 
 
 @dataclass(frozen=True)
@@ -47,110 +50,45 @@ class TaskResult:
     lines: tuple[str, ...]  # every failing check's message; for NOT_SHOWN, what only the window can show
 
 
-class _Wrong(Exception):
-    """A check's subject is not there (no layer 3, no bias): the message is the check's failure."""
-
-
-def number_text(value: float, decimals: int = 4) -> str:
-    """A value as a message shows it: 4 decimals without trailing zeros, a real minus sign (−0.7071)."""
-    if value == 0:
-        return "0"
-    if not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("∞" if value > 0 else "−∞")
-    shown = (f"{value:.{decimals}f}".rstrip("0").rstrip(".") if 10**-decimals * 10 <= abs(value) < 1e6
-             else f"{value:.{decimals}g}")
-    return "−" + shown[1:] if shown.startswith("-") else shown
-
-
-def _both(actual: float, expected: float) -> tuple[str, str]:
-    """The two values with as many decimals as it takes to tell them apart (0.70710 is not 0.7071068)."""
-    for decimals in (4, 6, 8, 10, 12):
-        pair = number_text(actual, decimals), number_text(expected, decimals)
-        if pair[0] != pair[1]:
-            return pair
-    return number_text(actual, 15), number_text(expected, 15)
-
-
-def _vector_text(values: tuple[float, ...] | np.ndarray) -> str:
-    return ", ".join(number_text(float(v)) for v in values)
-
-
-def _layer(project: Project, number: int) -> DenseLayer:
+def _layer(project: Project, number: int, kernels: bool = False) -> DenseLayer:
+    """Layer `number` when it is dense (or, with `kernels`, a convolution: its bias and activation are checked
+    as a dense layer's, kernel by kernel); a pooling layer, or a convolution where neurons are meant, fails
+    naming the layer and the checks that read it."""
     layers = project.network.layers
     if number > len(layers):
-        raise _Wrong(f"the network has no layer {number} (it has {len(layers)})")
+        raise Wrong(f"the network has no layer {number} (it has {len(layers)})")
     found = layers[number - 1]
-    if is_spatial(found):  # a lesson's checks name a dense layer's neurons, weights and biases
-        kind = "convolutional" if hasattr(found, "kernel") else "pooling"
-        raise _Wrong(f"layer {number} is a {kind} layer; lessons check dense layers")
+    if is_spatial(found) and not (kernels and isinstance(found, Conv2DLayer)):
+        kind = "convolutional" if isinstance(found, Conv2DLayer) else "pooling"
+        raise Wrong(f"layer {number} is a {kind} layer; check its maps with pixel, map or peak"
+                    + (", its kernels with kernel" if kind == "convolutional" else ""))
     return found
 
 
-def _neuron(project: Project, layer: int, neuron: int) -> DenseLayer:
-    found = _layer(project, layer)
-    if neuron > found.n_out:
-        raise _Wrong(f"layer {layer} has {found.n_out} neuron{'s' if found.n_out != 1 else ''}; there is no "
-                     f"neuron {neuron}")
+def _neuron(project: Project, layer: int, neuron: int, kernels: bool = False) -> DenseLayer:
+    found = _layer(project, layer, kernels)
+    count, what = (found.channels, "kernel") if isinstance(found, Conv2DLayer) else (found.n_out, "neuron")
+    if neuron > count:
+        raise Wrong(f"layer {layer} has {count} {what}{'s' if count != 1 else ''}; there is no {what} {neuron}")
     return found
-
-
-def _sized(project: Project, values: tuple[float, ...], what: str) -> np.ndarray:
-    size = project.network.input_size
-    if len(values) != size:
-        raise _Wrong(f"{what}: the network takes {size} input{'s' if size != 1 else ''}, the task gives {len(values)}")
-    return np.asarray(values, dtype=project.network.dtype)
-
-
-def input_text(given: Given) -> str:
-    """A check's input as a message names it, inside ŷ(…) or a1[2](…): "current input", "0.8333, 0.3333", or
-    for a long list its first values and its length ("0, 0, 0, 0, 0, 0, 0, 0, … (784 values)")."""
-    if given == CURRENT:
-        return "current input"
-    assert not isinstance(given, str)
-    if len(given) > SHOWN_VALUES:
-        return f"{_vector_text(given[:SHOWN_VALUES])}, … ({len(given)} values)"
-    return _vector_text(given)
-
-
-def _fed(project: Project, given: Given, what: str) -> np.ndarray:
-    """What the network is fed for a check's input: the current input as the canvas feeds it (normalised when
-    the project has a normalisation), a listed one as it is (checked against the network's input size)."""
-    if given == CURRENT:
-        return np.asarray(project.network_input(project.input), dtype=project.network.dtype)
-    assert not isinstance(given, str)
-    return _sized(project, given, what)
-
-
-def _against(name: str, got: float, check: OutputCheck | UnitCheck, wanted: float | None) -> list[str]:
-    """One value against the check's `value` (given here as `wanted`), `below` or `above`."""
-    if wanted is not None and not abs(got - wanted) <= check.tolerance:
-        shown, expected = _both(got, wanted)
-        return [f"{name} is {shown} but should be {expected}"]
-    if wanted is None and check.below is not None and not got < check.below:
-        shown, limit = _both(got, check.below)
-        return [f"{name} is {shown} but should stay under {limit}"]
-    if wanted is None and check.above is not None and not got > check.above:
-        shown, limit = _both(got, check.above)
-        return [f"{name} is {shown} but should be above {limit}"]
-    return []
 
 
 def _output(check: OutputCheck, project: Project) -> list[str]:
-    outputs = forward(project.network, _fed(project, check.input, "ŷ")).output
+    outputs = forward(project.network, fed(project, check.input, "ŷ")).output
     many = len(outputs) > 1
     if check.value is not None and len(check.value) != len(outputs):
-        raise _Wrong(f"the network gives {len(outputs)} outputs, the task expects {len(check.value)}")
+        raise Wrong(f"the network gives {len(outputs)} outputs, the task expects {len(check.value)}")
     return [line for index, got in enumerate(float(v) for v in outputs)
-            for line in _against(f"ŷ{index + 1 if many else ''}({input_text(check.input)})", got, check,
+            for line in against(f"ŷ{index + 1 if many else ''}({input_text(check.input)})", got, check,
                                  None if check.value is None else check.value[index])]
 
 
 def _unit(check: UnitCheck, project: Project) -> list[str]:
     """A neuron's activation a for the check's input, named as the canvas names it: a1[17](current input)."""
     _neuron(project, check.layer, check.neuron)
-    step = forward(project.network, _fed(project, check.input, "a")).layers[check.layer - 1]
+    step = forward(project.network, fed(project, check.input, "a")).layers[check.layer - 1]
     got = float(step.a[check.neuron - 1])
-    return _against(f"a{check.layer}[{check.neuron}]({input_text(check.input)})", got, check, check.value)
+    return against(f"a{check.layer}[{check.neuron}]({input_text(check.input)})", got, check, check.value)
 
 
 def class_name(project: Project, index: int) -> str:
@@ -168,11 +106,11 @@ def _class(check: ClassCheck, project: Project) -> list[str]:
     from 0.5 up, by the rule every view of the studio uses (training/metrics.py: predicted_classes)."""
     net = project.network
     if not net.layers:
-        raise _Wrong("the network has no layers yet, so no answer")
+        raise Wrong("the network has no layers yet, so no answer")
     classes = max(net.output_size, 2)
     if check.is_ >= classes:
-        raise _Wrong(f"the network tells {classes} classes apart (0 to {classes - 1}); there is no class {check.is_}")
-    outputs = forward(net, _fed(project, check.input, "the class")).output
+        raise Wrong(f"the network tells {classes} classes apart (0 to {classes - 1}); there is no class {check.is_}")
+    outputs = forward(net, fed(project, check.input, "the class")).output
     got = int(predicted_classes(np.asarray(outputs)[None, :])[0])
     if got == check.is_:
         return []
@@ -181,18 +119,11 @@ def _class(check: ClassCheck, project: Project) -> list[str]:
             f"{class_name(project, check.is_)}"]
 
 
-def _compare(name: str, got: float, wanted: float, tolerance: float) -> list[str]:
-    if abs(got - wanted) <= tolerance:
-        return []
-    shown, expected = _both(got, wanted)
-    return [f"{name} = {shown}, should be {expected}"]
-
-
 def _weight(check: WeightCheck, project: Project) -> list[str]:
     layer = _neuron(project, check.layer, check.neuron)
     if check.input > layer.n_in:
-        raise _Wrong(f"W{check.layer} has {layer.n_in} inputs; there is no input {check.input}")
-    return _compare(f"W{check.layer}[{check.neuron},{check.input}]", float(layer.weights[check.neuron - 1,
+        raise Wrong(f"W{check.layer} has {layer.n_in} inputs; there is no input {check.input}")
+    return compare(f"W{check.layer}[{check.neuron},{check.input}]", float(layer.weights[check.neuron - 1,
                     check.input - 1]), check.value, check.tolerance)
 
 
@@ -200,20 +131,23 @@ def _row(check: RowCheck, project: Project) -> list[str]:
     row = _neuron(project, check.layer, check.neuron).weights[check.neuron - 1]
     name = f"W{check.layer}[{check.neuron}]"
     if len(row) != len(check.value):
-        raise _Wrong(f"{name} holds {len(row)} weights, the task gives {len(check.value)}")
+        raise Wrong(f"{name} holds {len(row)} weights, the task gives {len(check.value)}")
     if all(abs(float(g) - w) <= check.tolerance for g, w in zip(row, check.value)):
         return []
-    return [f"{name} = ({_vector_text(row)}), should be ({_vector_text(check.value)})"]
+    return [f"{name} = ({vector_text(row)}), should be ({vector_text(check.value)})"]
 
 
 def _bias(check: BiasCheck, project: Project) -> list[str]:
-    """A layer without a bias adds nothing: it counts as a bias of 0 (and a failure says it has none)."""
-    layer = _layer(project, check.layer) if check.neuron is None else _neuron(project, check.layer, check.neuron)
-    bias = np.zeros(layer.n_out) if layer.bias is None else layer.bias
+    """A layer without a bias adds nothing: it counts as a bias of 0 (and a failure says it has none). A
+    convolution's `neuron` counts its kernels: b1[2] is added to every pixel of map 2."""
+    layer = (_layer(project, check.layer, kernels=True) if check.neuron is None
+             else _neuron(project, check.layer, check.neuron, kernels=True))
+    count = layer.channels if isinstance(layer, Conv2DLayer) else layer.n_out
+    bias = np.zeros(count) if layer.bias is None else layer.bias
     note = f" (layer {check.layer} has no bias)" if layer.bias is None else ""
-    neurons = range(1, layer.n_out + 1) if check.neuron is None else [check.neuron]
+    neurons = range(1, count + 1) if check.neuron is None else [check.neuron]
     return [line + note for n in neurons
-            for line in _compare(f"b{check.layer}[{n}]", float(bias[n - 1]), check.value, check.tolerance)]
+            for line in compare(f"b{check.layer}[{n}]", float(bias[n - 1]), check.value, check.tolerance)]
 
 
 def _size(check: SizeCheck, project: Project) -> list[str]:
@@ -222,7 +156,7 @@ def _size(check: SizeCheck, project: Project) -> list[str]:
 
 
 def _activation(check: ActivationCheck, project: Project) -> list[str]:
-    got = _layer(project, check.layer).activation
+    got = _layer(project, check.layer, kernels=True).activation
     return [] if got == check.is_ else [f"layer {check.layer}'s activation is {got}, should be {check.is_}"]
 
 
@@ -239,18 +173,18 @@ def _layers(check: LayersCheck, project: Project) -> list[str]:
 def _loss(check: LossCheck, project: Project) -> list[str]:
     net = project.network
     if not net.layers:
-        raise _Wrong("the network has no layers yet, so no loss")
-    trace = forward(net, _sized(project, check.input, "the loss"))
+        raise Wrong("the network has no layers yet, so no loss")
+    trace = forward(net, sized(project, check.input, "the loss"))
     if len(check.target) != net.output_size:
-        raise _Wrong(f"the loss: the network gives {net.output_size} outputs, the task's target has "
+        raise Wrong(f"the loss: the network gives {net.output_size} outputs, the task's target has "
                      f"{len(check.target)}")
     got = trace_loss(net, trace, np.asarray(check.target, dtype=net.dtype), project.loss)
-    name = f"the loss ({project.loss}) at x = ({_vector_text(check.input)}), y = ({_vector_text(check.target)})"
+    name = f"the loss ({project.loss}) at x = ({vector_text(check.input)}), y = ({vector_text(check.target)})"
     if check.below is not None:
         return [] if got < check.below else [f"{name} is {number_text(got)} but should stay under "
                                              f"{number_text(check.below)}"]
     assert check.value is not None
-    return _compare(name, got, check.value, check.tolerance)
+    return compare(name, got, check.value, check.tolerance)
 
 
 def answer_value(check: AnswerCheck, project: Project) -> float:
@@ -258,24 +192,24 @@ def answer_value(check: AnswerCheck, project: Project) -> float:
     what is missing (no layer 3, no bias, a target the loss refuses)."""
     net = project.network
     layer = _neuron(project, check.layer, check.neuron)
-    trace = forward(net, _fed(project, check.x, "x"))
+    trace = forward(net, fed(project, check.x, "x"))
     row = check.neuron - 1
     if check.quantity in ("z", "a"):
         step = trace.layers[check.layer - 1]
         return float((step.z if check.quantity == "z" else step.a)[row])
     assert check.target is not None
     if len(check.target) != net.output_size:
-        raise _Wrong(f"the network gives {net.output_size} outputs, the task's target has {len(check.target)}")
+        raise Wrong(f"the network gives {net.output_size} outputs, the task's target has {len(check.target)}")
     grads = backward(net, trace, np.asarray(check.target, dtype=net.dtype), project.loss).layers[check.layer - 1]
     if check.quantity == "delta":
         return float(grads.delta[row])
     if check.quantity == "dL/db":
         if grads.grad_bias is None:
-            raise _Wrong(f"layer {check.layer} has no bias")
+            raise Wrong(f"layer {check.layer} has no bias")
         return float(grads.grad_bias[row])
     assert check.input is not None
     if check.input > layer.n_in:
-        raise _Wrong(f"W{check.layer} has {layer.n_in} inputs; there is no input {check.input}")
+        raise Wrong(f"W{check.layer} has {layer.n_in} inputs; there is no input {check.input}")
     return float(grads.grad_weights[row, check.input - 1])
 
 
@@ -284,7 +218,7 @@ def check_answer(check: AnswerCheck, project: Project, typed: float) -> tuple[st
     is not given away: the message says which way the typed one is off."""
     try:
         value = answer_value(check, project)
-    except (_Wrong, NNStudioError) as error:
+    except (Wrong, NNStudioError) as error:
         return (str(error),)
     if math.isfinite(typed) and abs(typed - value) <= check.tolerance:
         return ()
@@ -301,7 +235,7 @@ def _accuracy(check: AccuracyCheck, project: Project) -> list[str]:
     net = project.network
     failures = []
     if not net.layers:
-        raise _Wrong(f"the network has no layers yet, so no accuracy on {check.dataset}")
+        raise Wrong(f"the network has no layers yet, so no accuracy on {check.dataset}")
     hidden = sum(net.sizes[1:-1])
     if check.max_hidden_neurons is not None and hidden > check.max_hidden_neurons:
         failures.append(f"the hidden layers hold {hidden} neurons; at most {check.max_hidden_neurons} are allowed")
@@ -317,7 +251,7 @@ def _accuracy(check: AccuracyCheck, project: Project) -> list[str]:
                               for lo in range(0, len(test), CHUNK)])
     accuracy = evaluate_outputs(outputs, test, project.loss, net.layers[-1].activation)[1]
     if accuracy is None:
-        raise _Wrong(f"{check.dataset} has no classes, so no accuracy")
+        raise Wrong(f"{check.dataset} has no classes, so no accuracy")
     if accuracy < check.min:
         failures.append(f"the accuracy on {check.dataset}'s test part is {accuracy:.2%}, should be at least "
                         f"{check.min:.2%}")
@@ -327,7 +261,7 @@ def _accuracy(check: AccuracyCheck, project: Project) -> list[str]:
 EVALUATORS: dict[type, Callable[..., list[str]]] = {
     OutputCheck: _output, WeightCheck: _weight, RowCheck: _row, BiasCheck: _bias, SizeCheck: _size,
     ActivationCheck: _activation, InputsCheck: _inputs, LayersCheck: _layers, LossCheck: _loss,
-    ClassCheck: _class, UnitCheck: _unit, AccuracyCheck: _accuracy,
+    ClassCheck: _class, UnitCheck: _unit, AccuracyCheck: _accuracy, **MAP_EVALUATORS,
 }
 
 
@@ -336,7 +270,7 @@ def check_failures(check: Check, project: Project) -> list[str]:
     the core refuses (a target the loss cannot take), fail the check with the core's own message."""
     try:
         return EVALUATORS[type(check)](check, project)
-    except (_Wrong, NNStudioError) as error:
+    except (Wrong, NNStudioError) as error:
         return [str(error)]
     except OSError as error:  # a dataset's files that cannot be read
         return [f"{getattr(check, 'dataset', 'the data')}: {error.strerror or error}"]

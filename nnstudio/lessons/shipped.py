@@ -21,10 +21,10 @@ def _folder() -> Traversable:
 
 
 #: The order the shipped lessons are taught in (the story of the seeds: a neuron is a detector, memories are
-#: rows of W1, inputs must be of unit length, then the passes by hand, then learning). A lesson file dropped
-#: into the folder that is not named here comes after these, by name.
+#: rows of W1, inputs must be of unit length, then the passes by hand, then learning, then the same detector
+#: sliding over an image). A lesson file dropped into the folder that is not named here comes after these, by name.
 COURSE = ("detector", "cosine-memory", "unit-length", "forward", "loss-and-delta", "backprop", "update", "xor",
-          "mnist-units")
+          "mnist-units", "kernel")
 
 
 def list_lessons() -> list[str]:

@@ -95,7 +95,8 @@ def test_a_bad_lesson_or_file_is_refused_with_exit_2_and_one_line(files, tmp_pat
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         "nnstudio: error: bad.md: pages[0].task.checks[0].check: unknown check 'eval'; expected one of: output, "
-        "weight, row, bias, size, activation, inputs, layers, loss, phase, answer, class, unit, accuracy"]
+        "weight, row, bias, size, activation, inputs, layers, loss, phase, answer, class, unit, accuracy, kernel, pixel, "
+        "map, peak"]
     result = run("check", "no-such-lesson", str(right))
     assert result.returncode == 2 and result.stderr.startswith("nnstudio: error: no shipped lesson called "
                                                                "'no-such-lesson'; lessons: ")
@@ -113,7 +114,7 @@ def test_lesson_list_names_each_shipped_lesson_with_its_pages_and_tasks():
     lines = result.stdout.splitlines()
     listed = [line.split()[0] for line in lines]
     assert sorted(listed) == names  # every file once, in the order the lessons are taught (shipped.COURSE)
-    assert listed[0] == "detector" and listed[-1] == "mnist-units"
+    assert listed[0] == "detector" and listed[-1] == "kernel"
     assert all(line.rstrip().endswith("tasks)") or line.rstrip().endswith("task)") for line in lines)
     assert run("lesson", "show").returncode == 2
 

@@ -11,9 +11,10 @@ import pytest
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
 from nnstudio.io import load_example
-from nnstudio.lessons.check_types import (CURRENT, AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, ClassCheck,
+from nnstudio.lessons.check_types import (AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, ClassCheck,
                                           InputsCheck, LayersCheck, LossCheck, OutputCheck, PhaseCheck, RowCheck,
                                           SizeCheck, UnitCheck, WeightCheck, answer_name)
+from nnstudio.lessons.fields import CURRENT
 from nnstudio.lessons.grading import (FAIL, NOT_SHOWN, PASS, answer_value, check_answer, check_failures, check_task,
                                       number_text)
 from nnstudio.lessons.lesson_file import Task
@@ -288,10 +289,15 @@ def test_the_trained_mnist_units_for_a_drawn_stroke_worked_with_plain_numpy():
     assert check_failures(ClassCheck(CURRENT, int(np.argmax(w2 @ a1 + b2))), silenced) == []
 
 
-def test_a_check_on_a_convolution_or_pool_names_the_layer_and_the_class_is_still_read():
+def test_a_neuron_check_on_a_convolution_or_pool_names_the_layer_and_the_checks_that_read_it():
     conv = load_example("conv-4x4")  # 1×4×4 → conv → max pool → one dense output, ŷ = 4 (docs/conv-worked-example.md)
-    assert check_failures(BiasCheck(1, 1, 0.5, 1e-6), conv) == [
-        "layer 1 is a convolutional layer; lessons check dense layers"]
-    assert check_failures(SizeCheck(2, 1), conv) == ["layer 2 is a pooling layer; lessons check dense layers"]
+    assert check_failures(UnitCheck(1, 1, CURRENT, value=0), conv) == [
+        "layer 1 is a convolutional layer; check its maps with pixel, map or peak, its kernels with kernel"]
+    assert check_failures(SizeCheck(2, 1), conv) == [
+        "layer 2 is a pooling layer; check its maps with pixel, map or peak"]
+    assert check_failures(BiasCheck(1, 1, 0.5, 1e-6), conv) == []  # a convolution's bias: one per kernel
+    assert check_failures(BiasCheck(1, 2, 0.5, 1e-6), conv) == ["layer 1 has 1 kernel; there is no kernel 2"]
+    assert check_failures(BiasCheck(1, None, 0, 1e-6), conv) == ["b1[1] = 0.5, should be 0"]
+    assert check_failures(ActivationCheck(1, "relu"), conv) == []
     assert check_failures(BiasCheck(3, 1, 0.25, 1e-6), conv) == []  # the dense output layer is checked as always
     assert check_failures(LayersCheck(3), conv) == []

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from nnstudio.core.errors import NNStudioError
-from nnstudio.lessons.check_types import (CURRENT, AnswerCheck, BiasCheck, ClassCheck, OutputCheck, PhaseCheck,
-                                          UnitCheck, answer_name)
-from nnstudio.lessons.fields import LessonFileError
+from nnstudio.lessons.check_types import (AnswerCheck, BiasCheck, ClassCheck, OutputCheck, PhaseCheck, UnitCheck,
+                                          answer_name)
+from nnstudio.lessons.fields import CURRENT, LessonFileError
 from nnstudio.lessons.lesson_file import MAX_FILE, MAX_PAGES, NetworkStart, parse_lesson, start_project
 from nnstudio.lessons.shipped import read_lesson_file
 
@@ -243,7 +243,7 @@ def test_a_malformed_task_is_refused_naming_its_field(task, field, reason):
 
 
 @pytest.mark.parametrize("network, field, reason", [
-    ('{"example": "nope"}', "pages[0].network.example", "expected one of: backprop-4-2-3, cosine-memory"),
+    ('{"example": "nope"}', "pages[0].network.example", "expected one of: backprop-4-2-3, conv-4x4, cosine-memory"),
     ('{"sizes": "2-x-1"}', "pages[0].network.sizes", "'x' is not a whole number"),
     ('{"sizes": "2-3-1", "hidden": "wobble"}', "pages[0].network.hidden", "unknown activation 'wobble'"),
     ('{"sizes": "2-3-1", "init": "ones"}', "pages[0].network.init", "unknown initialiser 'ones'"),

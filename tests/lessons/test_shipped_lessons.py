@@ -45,7 +45,7 @@ def answers_for(task, values: dict[str, float]) -> dict[str, float]:
 def test_every_shipped_lesson_parses_with_its_tasks():
     names = list_lessons()
     assert set(names) >= {"detector", "cosine-memory", "unit-length", "forward", "loss-and-delta", "backprop",
-                          "update", "xor", "mnist-units"}
+                          "update", "xor", "mnist-units", "kernel"}
     for name in names:
         lesson = load_lesson(name)
         assert lesson.name == name and any(page.task for page in lesson.pages)

@@ -25,14 +25,14 @@ def select(person: Counted, window, key: ItemKey) -> None:
     assert window.scene.selected_key() == key
 
 
-def test_help_lessons_lists_the_nine_lessons_in_teaching_order(qtbot, make_window):
+def test_help_lessons_lists_the_ten_lessons_in_teaching_order(qtbot, make_window):
     window = make_window()
     person = Counted(qtbot)
     open_lessons(person, window)
     listing = window.lessons_panel.list_view.list
     names = [listing.item(i).data(Qt.ItemDataRole.UserRole) for i in range(listing.count())]
-    assert names[:9] == ["detector", "cosine-memory", "unit-length", "forward", "loss-and-delta", "backprop",
-                         "update", "xor", "mnist-units"]
+    assert names[:10] == ["detector", "cosine-memory", "unit-length", "forward", "loss-and-delta", "backprop",
+                          "update", "xor", "mnist-units", "kernel"]
     assert listing.item(1).text().startswith("2. Three memories in a 2-3-1 network")
     assert "0 of 3 tasks done" in listing.item(1).text()
     assert "&Lessons" in [action.text() for action in window.menuBar().actions()[-1].menu().actions()]
