@@ -65,8 +65,9 @@ def _resize_matrix(
 
 def _resize_layer(layer: DenseLayer, n_out: int, n_in: int, init: str, rng: np.random.Generator) -> DenseLayer:
     if not isinstance(layer, DenseLayer):  # its size follows from its maps, kernel and stride, not a neuron count
-        raise EditError(f"this change would resize {_kind(layer)}: resizing, adding or removing layers next to maps "
-                        "is not for convolutional networks yet")
+        raise EditError(f"this change would resize {_kind(layer)} by a neuron count, but its size follows from its "
+                        "maps: change its channels, kernel size, stride or padding in the Inspector, or use "
+                        "+ Layer / Insert / Remove on the canvas")
     weights = _resize_matrix(layer.weights, (n_out, n_in), init, rng)
     bias = None if layer.bias is None else _fit(layer.bias, n_out)
     return layer.replace(
@@ -281,7 +282,8 @@ def _layer(project: Project, column: int) -> DenseLayer:
     _check_column(project, column, allow_input=False)
     layer = project.network.layers[column - 1]
     if not isinstance(layer, DenseLayer):
-        raise EditError(f"layer {column} is {_kind(layer)}: typing its values is not for convolutional networks yet")
+        raise EditError(f"layer {column} is {_kind(layer)}: it has no weight matrix"
+                        + ("; type its kernels in the Inspector" if hasattr(layer, "kernel") else ""))
     return layer
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from nnstudio.core.network import Network
+from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
 from nnstudio.core.stepper import Phase
 from nnstudio.core.trace import ForwardTrace
@@ -148,8 +148,9 @@ def shown(document: ShownSource) -> Shown:
     net = project.network
     labels = tuple(project.output_label(i) for i in range(net.output_size))
     has_layers = bool(net.layers)
-    classifier = has_layers and net.output_size > 1 and (net.layers[-1].activation == "softmax"
-                                                         or net.output_size > 4)
+    # A network ending in maps (an edge detector's 26×26) answers with an image, not a class.
+    classifier = (has_layers and net.output_size > 1 and isinstance(net.layers[-1], DenseLayer)
+                  and (net.layers[-1].activation == "softmax" or net.output_size > 4))
     plan = document.stepping.plan
     if plan is not None and has_layers and plan.current.before.sizes == net.sizes:
         passed = plan.current

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel
+from PySide6.QtWidgets import QApplication, QCheckBox, QDialog, QLabel, QSpinBox
 
 from nnstudio.document import EditError
 from nnstudio.ui.canvas.map_tile_item import MapTileItem
@@ -107,7 +107,8 @@ def test_the_inspector_names_a_convolution_its_kernels_and_a_pooling_its_window(
     select(window, ItemKey("layer", 1))
     shown = labels(window.inspector)
     assert "6 of 5×5 over 1 channel" in shown and "6×28×28" in shown
-    assert shown[shown.index("Padding") + 1] == "2" and shown[shown.index("Stride") + 1] == "1"
+    spins = {name: window.inspector.findChild(QSpinBox, name).value() for name in ("geometryPadding", "geometryStride")}
+    assert spins == {"geometryPadding": 2, "geometryStride": 1}  # the geometry form (layer_geometry_form.py)
     assert shown[shown.index("Parameters") + 1] == "156"  # 6·5·5 kernel values and 6 biases
     select(window, ItemKey("layer", 2))
     assert "max of each 2×2 window" in labels(window.inspector) and "6×14×14" in labels(window.inspector)
@@ -167,7 +168,7 @@ def test_clicking_a_map_tile_and_a_dense_neuron(make_window, qtbot):
     person = Counted(qtbot)
     tile = next(item for item in window.scene.items() if isinstance(item, MapTileItem) and item.column == 1)
     person.click(window.view.viewport(), view_point(window, tile))
-    assert window.scene.selected_key() is None  # a map is not selectable yet: nothing breaks, nothing is chosen
+    assert window.scene.selected_key() == ItemKey("pixel", 1, 1, 1, channel=0)  # the 3×3 map's centre pixel
     neuron = window.scene.items_by_key[ItemKey("neuron", 3, 0)]
     person.click(window.view.viewport(), view_point(window, neuron))
     assert window.scene.selected_key() == ItemKey("neuron", 3, 0)
@@ -224,7 +225,7 @@ def test_edits_that_would_resize_maps_are_refused_by_name(make_window):
     document = window.document
     for edit in (lambda: document.resize_column(1, 3), lambda: document.resize_column(0, 10),
                  lambda: document.remove_layer(1), lambda: document.insert_layer(1, 4)):
-        with pytest.raises(EditError, match="not for convolutional networks yet"):
+        with pytest.raises(EditError, match="but its size follows from its maps: change its channels"):
             edit()
     document.remove_layer(5)  # the dense tail still edits: the 400 flattened values feed layer 6 now
     assert document.project.network.input_shape == (1, 28, 28) and document.project.network.sizes[-3:] == [400, 84, 10]

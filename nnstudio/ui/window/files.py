@@ -18,6 +18,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from nnstudio.atomic import OutputPathError, check_can_write
+from nnstudio.core.architecture import architecture_text
+from nnstudio.core.architecture_build import architecture_of
 from nnstudio.core.errors import NNStudioError
 from nnstudio.crash_log import log_file, write_log
 from nnstudio.document import Document, ViewsFailed
@@ -187,11 +189,20 @@ class Files:
         # The first weight is selected and the canvas has the keys: typing sets it at once (cell by cell).
         # The window takes the keys back from the closed dialog itself: not every platform hands them
         # back, and an inactive window's shortcuts (Ctrl+E, Ctrl+S) do nothing.
-        window.scene.select_key(ItemKey("edge", 1, 0, 0))
+        network = project.network
+        if network.is_spatial:  # a first layer of maps: its first pixel, so the Inspector shows its kernels
+            window.scene.select_key(ItemKey("pixel", 1, 0, 0, channel=0))
+        else:
+            window.scene.select_key(ItemKey("edge", 1, 0, 0))
         window.activateWindow()
         window.view.setFocus()
-        window.report(f"New network {' → '.join(map(str, project.network.sizes))}: type a value to set the "
-                      "selected weight; Enter and Tab move on")
+        if network.is_spatial:
+            told = ("the Inspector shows layer 1's kernels; type into their cells, Enter and Tab move on"
+                    if hasattr(network.layers[0], "kernel") else "click a map pixel to see what made it")
+            window.report(f"New network {architecture_text(architecture_of(network))}: {told}")
+        else:
+            window.report(f"New network {' → '.join(map(str, network.sizes))}: type a value to set the "
+                          "selected weight; Enter and Tab move on")
 
     def new_document(self) -> None:
         """An empty canvas (after asking about unsaved changes)."""
