@@ -29,6 +29,8 @@ from nnstudio.ui.selection import ItemKey  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1280, 800)
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or by runpy: its sibling below
+import guide_screenshots_conv as conv  # noqa: E402
 
 
 def settle(app: QApplication, seconds: float = 0.15) -> None:
@@ -133,6 +135,7 @@ PICTURES: list[tuple[str, Callable[[QApplication, QSettings, Path], None]]] = [
     ("overview", overview), ("new-network", new_network), ("typing", typing), ("stepping", stepping),
     ("training", training), ("lessons", lessons),
 ]
+PICTURES += conv.pictures(conv.Kit(settle, window_for, shot, SIZE))  # chapter 5, convolutional networks
 
 
 def main(argv: list[str]) -> int:

@@ -75,12 +75,27 @@ class Shown:
         """The readout, one output a line: "y1 = 0.6365"; "? " before the pass reaches it."""
         if not self.has_layers:
             return []
+        maps = self.output_maps()
+        if maps is not None:  # an image out (an edge detector's 26×26): one line, the canvas draws its values
+            if self.output is None:
+                return [f"ŷ: {maps} maps = ?"]
+            low, high = float(np.min(self.output)), float(np.max(self.output))
+            return [f"ŷ: {maps} maps, {low:.4f} to {high:.4f}"]
         if self.output is None:
             return [f"{label} = ?" for label in self.labels[:MAX_OUTPUTS_LISTED]]
         lines = [f"{label} = {float(v):.4f}" for label, v in zip(self.labels, self.output)]
         if len(lines) > MAX_OUTPUTS_LISTED:
             lines = lines[:MAX_OUTPUTS_LISTED] + [f"… {len(lines) - MAX_OUTPUTS_LISTED} more"]
         return lines
+
+    def output_maps(self) -> str | None:
+        """"1×26×26" when the network ends in more than four values of maps (listing them one a line would say
+        nothing a person can read; the canvas shows them as an image); None otherwise."""
+        last = self.network.layers[-1] if self.network.layers else None
+        shape = getattr(last, "out_shape", None)
+        if shape is None or self.network.output_size <= 4:
+            return None
+        return "×".join(map(str, shape))
 
     def predicted(self) -> str:
         """For classifiers: "→ 7 (p = 0.998)"; "" otherwise or before the output is reached."""

@@ -38,7 +38,7 @@ def test_help_user_guide_opens_the_guide_with_its_pictures(qtbot, make_window):
     browser = dialogs[0].browser
     text = browser.toPlainText()
     for heading in ("Build a network", "Type in weights and biases", "Step through the forward and backward pass",
-                    "Train", "Lessons", "Files", "The command line"):
+                    "Train", "Convolutional networks", "Lessons", "Files", "The command line"):
         assert heading in text
     for picture in pictures_in_guide():
         image = browser.document().resource(QTextDocument.ResourceType.ImageResource, QUrl(picture))

@@ -307,7 +307,7 @@ class IOPanel(QWidget):
             f"{label} = {fmt.full(v)}" for label, v in zip(shown.labels, shown.output)))
         if shown.loss is not None:
             self.loss_label.setText(f"loss ({project.loss}) = {shown.loss:.6g}")
-        elif not project.target_known and project.input_image is not None:
+        elif not project.target_known and project.input_image is not None and shown.classifier:
             self.loss_label.setText("no loss: the drawing has no label (say what it is on the Draw tab)")
         elif shown.loss_note:  # no target, or the loss refuses it: "—" and what to do, never a number
             self.loss_label.setText(f"loss ({project.loss}) = —  ({shown.loss_note})")
