@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from nnstudio.core.architecture import ConvSpec, DenseSpec, PoolSpec, parse_architecture
+from nnstudio.core.architecture import ConvSpec, PoolSpec, parse_architecture
 from nnstudio.core.architecture_build import architecture_of, describe_shapes
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.init import initial_kernel, initial_weights

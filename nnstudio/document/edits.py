@@ -322,16 +322,17 @@ def paste_block(project: Project, column: int, row: int, col: int, block: Sequen
                 raise EditError(f"row {r + 1}, column {c + 1}: {error}") from None
             if c < layer.n_in:
                 weights[r, c] = value
-                _keep_text(weight_text, (r, c), text)
+                keep_text(weight_text, (r, c), text)
             else:
                 assert bias is not None
                 bias[r] = value
-                _keep_text(bias_text, r, text)
+                keep_text(bias_text, r, text)
     new = layer.replace(weights=weights, bias=bias, weight_text=weight_text, bias_text=bias_text)
     return project.replace(network=project.network.with_layer(column - 1, new))
 
 
-def _keep_text(texts: dict, key: object, text: str | None) -> None:
+def keep_text(texts: dict, key: object, text: str | None) -> None:
+    """Keep an expression's text (shown again when re-edited); a plain number needs none."""
     if text is None:
         texts.pop(key, None)
     else:

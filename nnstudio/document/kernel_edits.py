@@ -20,7 +20,7 @@ from nnstudio.core.named_kernels import kernel_text, named_kernel
 from nnstudio.core.paste_budget import check_expression_characters
 from nnstudio.core.project import Project
 from nnstudio.core.spatial_layers import Conv2DLayer, show_shape
-from nnstudio.document.edits import EditError, parse_value
+from nnstudio.document.edits import EditError, keep_text, parse_value
 
 
 def conv_layer(project: Project, column: int) -> Conv2DLayer:
@@ -69,7 +69,7 @@ def set_kernel_block(project: Project, column: int, out_channel: int, in_channel
     texts = dict(layer.kernel_text)
     for r, c, value, text in parsed:
         kernel[out_channel, in_channel, r, c] = value
-        _keep_text(texts, (out_channel, in_channel, r, c), text)
+        keep_text(texts, (out_channel, in_channel, r, c), text)
     return _with_layer(project, column, layer.replace(kernel=kernel, kernel_text=texts))
 
 
@@ -87,7 +87,7 @@ def set_kernel_bias(project: Project, column: int, out_channel: int, text: str) 
     bias = np.array(layer.bias)
     bias[out_channel] = value
     texts = dict(layer.bias_text)
-    _keep_text(texts, out_channel, kept)
+    keep_text(texts, out_channel, kept)
     return _with_layer(project, column, layer.replace(bias=bias, bias_text=texts))
 
 
@@ -108,11 +108,3 @@ def apply_named_kernel(project: Project, column: int, out_channel: int, in_chann
 
 def _with_layer(project: Project, column: int, layer: Conv2DLayer) -> Project:
     return project.replace(network=project.network.with_layer(column - 1, layer))
-
-
-def _keep_text(texts: dict, key: object, text: str | None) -> None:
-    """Keep an expression's text (shown again when re-edited); a plain number needs none."""
-    if text is None:
-        texts.pop(key, None)
-    else:
-        texts[key] = text

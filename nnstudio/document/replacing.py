@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.network import Network
 from nnstudio.core.project import Project
 from nnstudio.document.stepping import SteppingState
 from nnstudio.document.undo import UndoState

@@ -8,10 +8,13 @@ from nnstudio.core.architecture_build import build_from_architecture
 from nnstudio.core.project import Project
 from nnstudio.document import Document
 from nnstudio.document.edits import EditError
-from nnstudio.document.kernel_edits import apply_named_kernel, set_kernel_bias, set_kernel_block
+from nnstudio.document.kernel_edits import (
+    apply_named_kernel,
+    set_kernel_bias,
+    set_kernel_block,
+)
 from nnstudio.io import load_example
-
-SOBEL_X = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
+from tests.support.conv_reference import SOBEL_X, correlate
 
 
 def tiny() -> Project:
@@ -20,14 +23,6 @@ def tiny() -> Project:
     x = np.zeros((5, 5))
     x[:, 1] = 1.0
     return Project(network, input=x.ravel())
-
-
-def correlate(x: np.ndarray, k: np.ndarray, b: float) -> np.ndarray:
-    """A valid cross-correlation written out: out[i, j] = Σ k[u, v]·x[i+u, j+v] + b."""
-    n = k.shape[0]
-    size = x.shape[0] - n + 1
-    return np.array([[sum(k[u, v] * x[i + u, j + v] for u in range(n) for v in range(n)) + b
-                      for j in range(size)] for i in range(size)])
 
 
 def test_typed_block_sets_the_kernel_and_the_map_follows():

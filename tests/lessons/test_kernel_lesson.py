@@ -8,24 +8,20 @@ import numpy as np
 import pytest
 
 from nnstudio.core.project import Project
-from nnstudio.document.kernel_edits import apply_named_kernel, set_kernel_bias, set_kernel_block
+from nnstudio.document.kernel_edits import (
+    apply_named_kernel,
+    set_kernel_bias,
+    set_kernel_block,
+)
 from nnstudio.io.examples import load_example
 from nnstudio.lessons.grading import check_task
 from nnstudio.lessons.map_checks import KernelCheck, MapCheck
 from nnstudio.lessons.shipped import list_lessons, load_lesson
+from tests.support.conv_reference import SOBEL_X, correlate
 
 BAR = np.zeros((7, 7))
 BAR[1:6, 3] = 1  # column 4, rows 2 to 6, counted from 1
-SOBEL_X = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
 LINE = [["-1", "2", "-1"]] * 3
-
-
-def by_hand(image: np.ndarray, kernel) -> np.ndarray:
-    """The valid cross-correlation (the kernel not flipped), one window at a time."""
-    k = np.asarray(kernel, dtype=float)
-    size = image.shape[0] - k.shape[0] + 1
-    return np.array([[float((image[r:r + k.shape[0], c:c + k.shape[1]] * k).sum()) for c in range(size)]
-                     for r in range(size)])
 
 
 def typed(project: Project, rows) -> Project:
@@ -58,12 +54,12 @@ def test_each_edge_task_passes_on_its_kernel_and_its_map_is_the_hand_computed_on
         assert check_task(task, solved[task.id]).status == "pass", task.id
     # the maps the tasks give are the cross-correlations worked out here
     assert next(c for c in identity.checks if isinstance(c, MapCheck)).value == tuple(
-        map(tuple, by_hand(BAR, [[0, 0, 0], [0, 1, 0], [0, 0, 0]])))
+        map(tuple, correlate(BAR, [[0, 0, 0], [0, 1, 0], [0, 0, 0]])))
     assert next(c for c in sobel_y.checks if isinstance(c, MapCheck)).value == tuple(
-        map(tuple, by_hand(BAR, np.transpose(SOBEL_X))))
-    edges = by_hand(BAR, SOBEL_X)
+        map(tuple, correlate(BAR, np.transpose(SOBEL_X))))
+    edges = correlate(BAR, SOBEL_X)
     assert edges[:, 3].tolist() == [3, 4, 4, 4, 3] and edges[:, 1].tolist() == [-3, -4, -4, -4, -3]
-    bar = by_hand(BAR, [[-1, 2, -1]] * 3)
+    bar = correlate(BAR, [[-1, 2, -1]] * 3)
     assert bar[2, 2] == bar.max() == 6 and bar[2, 1] == bar[2, 3] == -3
 
 

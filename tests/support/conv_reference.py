@@ -11,6 +11,17 @@ import numpy as np
 
 from tests.support.reference import activate, derivative
 
+SOBEL_X = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]  # the vertical-edge detector the issue's acceptance test types
+
+
+def correlate(image: np.ndarray, kernel, bias: float = 0.0) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """A valid cross-correlation (the kernel not flipped, stride 1, no padding), one window at a time, plus `bias`:
+    out[i, j] = Σ k[u, v]·x[i+u, j+v] + b."""
+    k = np.asarray(kernel, dtype=float)
+    rows, cols = image.shape[0] - k.shape[0] + 1, image.shape[1] - k.shape[1] + 1
+    return np.array([[float((image[r:r + k.shape[0], c:c + k.shape[1]] * k).sum()) + bias for c in range(cols)]
+                     for r in range(rows)])
+
 
 def describe(network) -> list[dict]:  # type: ignore[no-untyped-def]
     """Each layer's numbers read off its arrays (nothing of its arithmetic): a dict with "kind" conv, pool or

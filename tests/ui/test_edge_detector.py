@@ -13,20 +13,8 @@ from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLabel, QTableView
 from nnstudio.ui.canvas.map_layout import tile_in_scene
 from nnstudio.ui.panels.network.new_network_dialog import NewNetworkDialog
 from nnstudio.ui.selection import ItemKey
+from tests.support.conv_reference import SOBEL_X, correlate
 from tests.ui.counted import Counted, drag, focused, menu_item, scroll_to
-
-SOBEL_X = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
-
-
-def cross_correlation(x: np.ndarray, kernel: list[list[float]]) -> np.ndarray:
-    """A valid cross-correlation, no padding, stride 1, written out cell by cell."""
-    k = len(kernel)
-    side = x.shape[0] - k + 1
-    out = np.zeros((side, side))
-    for i in range(side):
-        for j in range(side):
-            out[i, j] = sum(kernel[u][v] * x[i + u, j + v] for u in range(k) for v in range(k))
-    return out
 
 
 def build_in_the_dialog(person: Counted, window) -> None:
@@ -87,7 +75,7 @@ def test_the_edge_detector_from_an_empty_window(qtbot, make_window):
     x = window.document.project.input.reshape(28, 28)
     ink_rows, ink_cols = np.nonzero(x > 0.5)
     assert np.ptp(ink_rows) >= 12 and np.ptp(ink_cols) <= 6  # the stroke stands upright
-    expected = cross_correlation(x, SOBEL_X)
+    expected = correlate(x, SOBEL_X)
     shown = window.document.trace.layers[0].a.reshape(26, 26)
     np.testing.assert_allclose(shown, expected, rtol=0, atol=1e-12)
     assert expected.max() > 1 and expected.min() < -1  # an edge each side of the stroke, opposite signs

@@ -12,9 +12,8 @@ from nnstudio.core.architecture_build import build_from_architecture
 from nnstudio.core.project import Project
 from nnstudio.ui import format as fmt
 from nnstudio.ui.selection import ItemKey
+from tests.support.conv_reference import SOBEL_X, correlate
 from tests.ui.helpers import run_queued_events
-
-SOBEL_X = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
 
 
 def stroke_project() -> Project:
@@ -23,13 +22,6 @@ def stroke_project() -> Project:
     x = np.zeros((5, 5))
     x[:, 1] = 1.0
     return Project(network, input=x.ravel())
-
-
-def correlate(x: np.ndarray, k: np.ndarray, b: float) -> np.ndarray:
-    n = k.shape[0]
-    size = x.shape[0] - n + 1
-    return np.array([[sum(k[u, v] * x[i + u, j + v] for u in range(n) for v in range(n)) + b
-                      for j in range(size)] for i in range(size)])
 
 
 def kernel_editor(window, key: ItemKey):  # type: ignore[no-untyped-def]

@@ -18,20 +18,20 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from nnstudio.ui.selection import ItemKey
-from tests.ui.counted import Counted, check_task, next_page, open_lessons, result_text, start_lesson
+from tests.support.conv_reference import SOBEL_X, correlate
+from tests.ui.counted import (
+    Counted,
+    check_task,
+    next_page,
+    open_lessons,
+    result_text,
+    start_lesson,
+)
 from tests.ui.helpers import run_queued_events
 
 BAR = np.zeros((7, 7))
 BAR[1:6, 3] = 1
-SOBEL_X = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
 LINE = [[-1, 2, -1]] * 3
-
-
-def by_hand(image: np.ndarray, kernel) -> np.ndarray:
-    k = np.asarray(kernel, dtype=float)
-    size = image.shape[0] - k.shape[0] + 1
-    return np.array([[float((image[r:r + k.shape[0], c:c + k.shape[1]] * k).sum()) for c in range(size)]
-                     for r in range(size)])
 
 
 def click_pixel(person: Counted, window, key: ItemKey):  # type: ignore[no-untyped-def]
@@ -96,13 +96,13 @@ def test_kernel_completed_by_keys_and_clicks(qtbot, make_window):
     type_kernel(person, editor, SOBEL_X)
     passes(person, window)
     assert window.document.project.network.layers[0].kernel[0, 0].tolist() == SOBEL_X
-    assert the_map(window).tolist() == by_hand(BAR, SOBEL_X).tolist()
+    assert the_map(window).tolist() == correlate(BAR, SOBEL_X).tolist()
 
     next_page(person, window)  # page 3: Sobel y by name
     editor = click_pixel(person, window, ItemKey("pixel", 1, 0, 2, channel=0))
     named(person, editor, "sobel-y")
     passes(person, window)
-    assert the_map(window).tolist() == by_hand(BAR, np.transpose(SOBEL_X)).tolist()
+    assert the_map(window).tolist() == correlate(BAR, np.transpose(SOBEL_X)).tolist()
 
     next_page(person, window)  # page 4: Sobel y answers most at the bar's lower end, not on it
     assert check_task(person, window) == "fail"
@@ -111,7 +111,7 @@ def test_kernel_completed_by_keys_and_clicks(qtbot, make_window):
     editor = click_pixel(person, window, ItemKey("pixel", 1, 2, 2, channel=0))
     type_kernel(person, editor, LINE)
     passes(person, window)
-    line = by_hand(BAR, LINE)
+    line = correlate(BAR, LINE)
     assert the_map(window).tolist() == line.tolist() and line[2, 2] == line.max() == 6
 
     next_page(person, window)  # page 5: LeNet's kernel 1 made the identity, its bias 0
