@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMessageBox
 from nnstudio.core.neuron_maps import plane_bounds
 from nnstudio.document import Document
 from nnstudio.ui.canvas.scene import NetworkScene
+from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.dock_layout import DOCK_WIDTHS
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.results.results_panel import ResultsPanel
@@ -101,6 +102,7 @@ class TrainingHooks(QObject):
         trainer.ended.connect(self._on_training_ended)
         trainer.failed.connect(lambda message: self.tell_about_training("Training failed", message))
         self.window.results_panel.runs.start_requested.connect(self.train_from_start_of)
+        listen(self, self.window.document.changed, self._on_document_changed)
 
     def train_from_start_of(self, number: int) -> None:
         """Results → Runs → "Train from its start…": the Training panel in front, starting from run `number`'s
@@ -154,6 +156,14 @@ class TrainingHooks(QObject):
         # (on a toy set at batch 1 they arrive hundreds of times a second: no preview for each).
         if self.window.trainer.running and not snapshot.epoch_end:
             self.window.document.set_preview(snapshot.network)
+
+    def _on_document_changed(self, kind: str) -> None:
+        """Another input while a run's live copy is shown (a test image picked, a digit drawn, a sample used): the
+        copy's forward pass is of the old input until the next snapshot, so the canvas drew the new input beside
+        the old input's maps. The copy is shown again, its pass taken on the new input at once."""
+        document = self.window.document
+        if kind == "input" and document.preview is not None and self.window.trainer.running:
+            document.set_preview(document.preview, document.preview_rewound)
 
     def _on_training_ended(self, result) -> None:  # type: ignore[no-untyped-def]
         window = self.window

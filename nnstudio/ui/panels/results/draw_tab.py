@@ -7,6 +7,7 @@ screen, as the readout and the canvas show it, and the pad clears when it no lon
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.document import Document
+from nnstudio.ui.compat import override
 from nnstudio.ui.panels.results.digit_pad import DigitPad
 
 
@@ -28,6 +30,7 @@ class DrawTab(QWidget):
         super().__init__(parent)
         self.document = document
         self._drawing: np.ndarray | None = None  # the last drawing, relabelled when its label changes
+        self._stale = True  # the bars wait for the tab to be shown (refresh)
         left = self._build_pad_column()
         right = self._build_answer_column()
         row = QHBoxLayout(self)
@@ -119,9 +122,19 @@ class DrawTab(QWidget):
         if getattr(self, "_drawing", None) is not None and self.document.project.network.input_size == 784:
             self.document.draw_input(self._drawing, self._drawn_label())
 
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
         """The bars: the output on screen (as the readout and the canvas show it) for the input, and the
-        pad cleared when it no longer shows that input."""
+        pad cleared when it no longer shows that input. Hidden (another tab, the Training dock in front), it
+        waits until shown: a run's live weights arrive twice a second, and ten bars cost ~5 ms of the window."""
+        self._stale = not self.isVisible()
+        if self._stale:
+            return
         self._fill_draw_labels()
         if self._drawing is not None and not self._drawing_is_the_input():
             self._drawing = None

@@ -27,7 +27,7 @@ from nnstudio.core.network import Network
 from nnstudio.core.neuron_maps import neuron_maps, plane_bounds
 from nnstudio.data.dataset import DataSplit, Normalisation
 from nnstudio.document import Document
-from nnstudio.training.metrics import Verdicts, verdicts
+from nnstudio.training.metrics import Verdicts
 from nnstudio.ui.compat import override
 from nnstudio.ui.images import ZERO_RGB, class_pixels, class_rgb, ink_image, map_pixels
 from nnstudio.ui.lifetimes import listen
@@ -39,6 +39,11 @@ from nnstudio.ui.panels.results.boundary_view import (
     value_scale,
 )
 from nnstudio.ui.panels.results.draw_tab import DrawTab
+from nnstudio.ui.panels.results.fast_verdicts import (
+    VerdictJob,
+    judged_aside,
+    test_verdicts,
+)
 from nnstudio.ui.panels.results.runs_panel import RunsPanel
 from nnstudio.ui.panels.results.unit_grid import UnitGrid
 
@@ -152,6 +157,7 @@ class ResultsPanel(QWidget):
         self._run_network: Network | None = None  # what the last run left in the document …
         self._run_words = ""  # … and how it ended, in words
         self._verdicts_stale = False
+        self._job: VerdictJob | None = None  # judging a network with maps on many test images (fast_verdicts.py)
         listen(self, self.document.shown_changed, self._on_shown_changed)
         listen(self, self.document.replaced, self.clear)
         listen(self, self.document.preview_changed, self._on_preview)
@@ -167,10 +173,12 @@ class ResultsPanel(QWidget):
         """Keep a run's data only if it fits the open network (a failed run's data may not). The data is
         as the network saw it, normalised by `normalisation` (the run's; None: raw)."""
         inputs = self.document.project.network.input_size
+        kept = self.data
         self.data = data if data is not None and data.test.x.shape[1] == inputs else None
         self._normalisation = normalisation or Normalisation()
         self.units.set_data(self.data)
-        self.verdicts = None
+        if self.data is not kept:  # (the same data again at a run's end: its verdicts, if any, still hold)
+            self.verdicts = None
         self.refresh_verdicts()
         self.refresh_boundary()
 
@@ -190,8 +198,7 @@ class ResultsPanel(QWidget):
         """After a run: the matrix and gallery of the network it left (`words`: how it ended)."""
         self._run_network, self._run_words = self.document.project.network, words
         self.gallery_filter = None
-        self.verdicts = None
-        self.refresh_verdicts()
+        self.refresh_verdicts()  # of the network on screen: computed once as it landed, named by `words` now
         self.refresh_boundary()
         # The Draw tab is for 28 × 28 inputs: after a run of any other network, open a tab that applies.
         project = self.document.project
@@ -236,7 +243,25 @@ class ResultsPanel(QWidget):
             if words != self.moment:
                 self._show_verdicts(self.verdicts, words)
             return
-        self._show_verdicts(verdicts(shown.network, data.test), words)
+        if not judged_aside(shown.network, data.test):
+            self._show_verdicts(test_verdicts(shown.network, data.test, self.document.project.loss), words)
+            return
+        self._show_verdicts(None, f"Judging the {len(data.test):,} test images with {words}…")
+        job = self._job
+        if job is None or job.network is not shown.network or job.dataset is not data.test:
+            self._job = job = VerdictJob(shown.network, data.test, self.document.project.loss)
+            job.done.connect(self._on_judged)
+            job.failed.connect(self.confusion_caption.setText)
+            job.start()
+
+    def _on_judged(self, found: Verdicts) -> None:
+        """A VerdictJob's answer: shown if its network and data are still those on screen (else a newer job's
+        answer, or none, is what counts)."""
+        shown = self.document.shown()
+        if self.data is None or found.network is not shown.network or found.dataset is not self.data.test:
+            return
+        self._job = None
+        self._show_verdicts(found, self._moment_words(shown))
 
     @override
     def showEvent(self, event: QShowEvent) -> None:

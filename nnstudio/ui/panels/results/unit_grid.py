@@ -6,6 +6,10 @@ at 0, each unit scaled by its own largest |w| — it shows the pattern the unit 
 is sortable by unit number, by ‖w‖, or by the unit's activation for the current input; the size
 slider goes up to a few units filling the panel. Clicking a unit shows it large beside the test
 images that excite it most (the run's test set). It follows the network live during training.
+
+A network whose first layer is a convolution shows that layer's kernels instead (kernel_units.py): one small image
+per kernel and input channel, on the layer's one colour scale as the canvas colours its maps; a click shows the
+kernel large beside the test images whose map of it peaks highest.
 """
 
 from __future__ import annotations
@@ -30,10 +34,26 @@ from nnstudio.data.dataset import DataSplit
 from nnstudio.document import Document
 from nnstudio.ui.images import ink_image, map_image
 from nnstudio.ui.lifetimes import listen
+from nnstudio.ui.panels.results.kernel_units import (
+    SEARCHED,
+    exciting_for_kernel,
+    first_conv,
+    kernel_images,
+    kernel_order,
+    kernel_scale,
+)
 
 SORTS = (("unit number", "index"), ("weight norm ‖w‖", "norm"), ("activation for the input", "activation"))
 TOP_IMAGES = 8  # test images shown beside a clicked unit
+UNIT_HINT = "Click a unit to see it large beside the test images that excite it most."
 LARGE_PX = 96  # the clicked unit's image (the grid's size slider goes larger; the dock keeps 1280×800)
+
+
+def sharp_pixmap(image: np.ndarray, scale: float, size: int) -> QPixmap:
+    """`image` in the canvas's colours (full at ±`scale`) scaled to `size`, pixels kept square (a QIcon or a smooth
+    scaling would blur a 5×5 kernel into a smudge)."""
+    return QPixmap.fromImage(map_image(image, scale)).scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
 
 
 def unit_order(network: Network, how: str, x: np.ndarray) -> list[int]:
@@ -67,7 +87,9 @@ class UnitGrid(QWidget):
         self.unit: int | None = None
         self.top: list[int] = []
         self._stale = True
-        self.images: dict[int, np.ndarray] = {}  # unit → the weight image shown (rows × cols)
+        self.images: dict[int, np.ndarray] = {}  # unit (or kernel_units key) → the weight image shown (rows × cols)
+        self.kernel_scale: float | None = None  # kernels: the layer's one colour scale (units: each its own)
+        self._searched: int | None = None  # the unit whose exciting test images were last searched
         self._lay_out()
         self._connect()
         self.refresh()
@@ -92,7 +114,7 @@ class UnitGrid(QWidget):
         self.grid.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.grid.setMovement(QListWidget.Movement.Static)
         self.grid.itemClicked.connect(lambda item: self.show_unit(item.data(Qt.ItemDataRole.UserRole)))
-        self.detail = QLabel("Click a unit to see it large beside the test images that excite it most.")
+        self.detail = QLabel(UNIT_HINT)
         self.detail.setObjectName("unitDetail")
         self.detail.setWordWrap(True)
         self.exciting = QListWidget()
@@ -169,61 +191,105 @@ class UnitGrid(QWidget):
         network = self.document.shown_network
         shape = self._image_shape()
         self.images.clear()
+        self.kernel_scale = None
+        if first_conv(network) is not None:
+            self._refresh_kernels(network)
+            return
         if shape is None or not network.layers or shape[0] * shape[1] != network.input_size:
             self.grid.clear()
             self.detail.setText("The unit grid shows networks whose input is an image (such as MNIST's 28×28): "
                                 "each first-layer unit's weights drawn as an image.")
             return
         order = unit_order(network, self.sort.currentData(), np.asarray(self.document.project.input, float))
+        if self.unit is None:
+            self.detail.setText(UNIT_HINT)
         weights = network.layers[0].weights
+        images = {j: np.asarray(weights[j], dtype=float).reshape(shape) for j in order}
+        labels = {j: str(j + 1) for j in order}
+        tips = {j: f"unit {j + 1}: ‖w‖ = {np.linalg.norm(images[j]):.3g}; click to see it large" for j in order}
+        self._fill(order, images, labels, tips, None)
+
+    def _refresh_kernels(self, network: Network) -> None:
+        """The first convolution's kernels, one image per kernel and input channel, on the layer's one scale."""
+        layer = first_conv(network)
+        assert layer is not None
+        scale = kernel_scale(layer)
+        found = {image.key: image for image in kernel_images(layer)}
+        order = kernel_order(layer, self.sort.currentData(), np.asarray(self.document.project.input, float))
+        reads = "" if layer.in_shape[0] == 1 else " (one image per input channel)"
+        tips = {key: f"kernel {image.kernel + 1}" + (f", input channel {image.channel + 1}" if image.channels > 1
+                                                      else "") + f": ‖w‖ = {np.linalg.norm(image.values):.3g}; "
+                     "click to see it large" for key, image in found.items()}
+        self.kernel_scale = scale
+        self._fill(order, {key: found[key].values for key in order}, {key: found[key].label for key in order},
+                   tips, scale)
+        k = layer.k
+        if self.unit is None:
+            self.detail.setText(f"The first layer's {layer.channels} kernels of {k}×{k}{reads}: blue positive, orange "
+                                f"negative, full colour at ±{scale:.3g} (the layer's largest |w|, one scale for all, as "
+                                "the canvas colours a layer's maps). Click one to see it large.")
+
+    def _fill(self, order: list[int], images: dict[int, np.ndarray], labels: dict[int, str], tips: dict[int, str],
+              scale: float | None) -> None:
+        """The grid's items in `order`, each its image (full colour at ±`scale`; None: each at its own largest
+        |w|). The same keys in the same order (live training): new icons in place, no new items to lay out."""
         size = self.size.value()
         self._resize_icons(size)
-        # The same units in the same order (live training): new icons in place, no new items to lay out.
         same = [self.grid.item(k).data(Qt.ItemDataRole.UserRole) for k in range(self.grid.count())] == order
         if not same:
             self.grid.clear()
         for slot, j in enumerate(order):
-            image = np.asarray(weights[j], dtype=float).reshape(shape)
-            self.images[j] = image
-            scale = float(np.max(np.abs(image))) or 1.0
-            # scaled once to the shown size, pixels kept sharp (a QIcon would smooth them)
-            icon = QIcon(QPixmap.fromImage(map_image(image, scale)).scaled(
-                size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
-            tip = f"unit {j + 1}: ‖w‖ = {np.linalg.norm(image):.3g}; click to see it large"
+            self.images[j] = images[j]
+            icon = QIcon(sharp_pixmap(images[j], scale or float(np.max(np.abs(images[j]))) or 1.0, size))
             if same:
                 item = self.grid.item(slot)
                 item.setIcon(icon)
-                item.setToolTip(tip)
+                item.setToolTip(tips[j])
                 continue
-            item = QListWidgetItem(icon, str(j + 1))
+            item = QListWidgetItem(icon, labels[j])
             item.setData(Qt.ItemDataRole.UserRole, j)
-            item.setToolTip(tip)
+            item.setToolTip(tips[j])
             self.grid.addItem(item)
-        if self.unit is not None and self.unit < weights.shape[0]:
-            self.show_unit(self.unit)
+        if self.unit is not None and self.unit in self.images:
+            # Live kernels: the test images a kernel excites are searched on a click, not at every preview (a search
+            # is a convolution of a thousand images, tens of ms of the window's thread while the run wants it).
+            live_kernels = scale is not None and self.document.preview is not None and self.unit == self._searched
+            self.show_unit(self.unit, search=not live_kernels)
+        elif self.unit is not None:  # another network: the unit shown large is not one of its own
+            self.unit, self.top = None, []
+            self.large.clear()
+            self.exciting.clear()
 
-    def show_unit(self, unit: int) -> None:
-        """Unit `unit` large, and the test images that excite it most."""
+    def show_unit(self, unit: int, search: bool = True) -> None:
+        """Unit `unit` large, and the test images that excite it most (`search` False: those found last, kept)."""
         network = self.document.shown_network
         if unit not in self.images:
             return
+        if not search:
+            self.large.setPixmap(sharp_pixmap(self.images[unit], self.kernel_scale or 1.0, LARGE_PX))
+            return
         self.unit = unit
         image = self.images[unit]
-        scale = float(np.max(np.abs(image))) or 1.0
-        self.large.setPixmap(QPixmap.fromImage(map_image(image, scale)).scaled(
-            LARGE_PX, LARGE_PX, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+        self.large.setPixmap(sharp_pixmap(image, self.kernel_scale or float(np.max(np.abs(image))) or 1.0, LARGE_PX))
         self.exciting.clear()
         data = self.data
+        conv = first_conv(network)
+        name = f"Unit {unit + 1}" if conv is None else f"Kernel {unit // conv.in_shape[0] + 1}" + (
+            f", input channel {unit % conv.in_shape[0] + 1}," if conv.in_shape[0] > 1 else "")
         if data is None or data.test.x.shape[1] != network.input_size:
-            self.detail.setText(f"Unit {unit + 1}. Train the network to see the test images that excite it most.")
+            self.detail.setText(f"{name}. Train the network to see the test images that excite it most.")
             self.top = []
             return
-        self.top = exciting_images(network, unit, np.asarray(data.test.x, dtype=float))
+        test_x = np.asarray(data.test.x)
+        self.top = exciting_images(network, unit, test_x.astype(float)) if conv is None else \
+            exciting_for_kernel(conv, unit // conv.in_shape[0], test_x, TOP_IMAGES)
+        self._searched = unit
         shape = data.test.image or self._image_shape()
         for index in self.top:
             label = data.test.classes[int(data.test.y[index])] if data.test.classes else ""
             item = QListWidgetItem(QIcon(QPixmap.fromImage(ink_image(data.test.x[index], shape))), label)
             item.setData(Qt.ItemDataRole.UserRole, index)
             self.exciting.addItem(item)
-        self.detail.setText(f"Unit {unit + 1} (blue: positive weights, orange: negative) and the {len(self.top)} "
-                            "test images that excite it most:")
+        excites = "test images that excite it most" if conv is None else "test images whose map of it peaks highest" \
+            + (f" (of the first {SEARCHED:,})" if len(test_x) > SEARCHED else "")
+        self.detail.setText(f"{name} (blue: positive weights, orange: negative) and the {len(self.top)} {excites}:")

@@ -45,7 +45,7 @@ from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequ
 # How often a run reports to the window. Every report and every set of live weights is work on the
 # window's thread, which the trainer's thread waits for whenever both want the GIL: profiled on
 # mnist-mlp, refreshing the canvas for new weights took 10–17 ms each time. Ten progress reports
-# a second keep the counters and the plot (redrawn at 4 Hz) smooth; the canvas, the memory view
+# a second keep the counters smooth (the plot redraws at 2 Hz); the canvas, the memory view
 # and the readouts follow the weights twice a second.
 PROGRESS_SECONDS = 1 / 10
 PREVIEW_SECONDS = 0.5
