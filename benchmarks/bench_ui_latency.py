@@ -12,8 +12,11 @@ same data headless and compares samples/s. The two alternate for --rounds rounds
 slow spell on a shared machine then hits both); the figures are medians over rounds,
 the cost the median of each round's own ratio. Targets: p99 < 30 ms, max < 100 ms,
 the window costing < 10 % of throughput at batch 32 and < 25 % at batch 1. --scenes picks what
-is on screen: the memories (default), the unit grid, or neuron maps on a two-input network (trained as fast
-as possible). --paced instead trains the xor example at the panel's default pace (a toy set is watched) and
+is on screen: the memories (default), the unit grid, neuron maps on a two-input network (trained as fast
+as possible), or `lenet`: the LeNet example (1×28×28 → c6k5p2 → m2 → c16k5 → m2 → 120 → 84 → 10) on Fashion-MNIST
+(--fashion, Debian's dataset-fashion-mnist by default), its maps on the canvas following the live weights and the
+Training dock's plots in front, at the example's own optimiser (Adam, 0.001). Its epochs are longer than a round, so
+its speeds are the samples the run reports over the round (both ways), not epoch rates. --paced instead trains the xor example at the panel's default pace (a toy set is watched) and
 prints the canvas updates a second the window received and the event-loop delay.
 """
 
@@ -38,11 +41,12 @@ from nnstudio.data.named import load_named  # noqa: E402
 from nnstudio.data.image_sets import load_image_set  # noqa: E402
 from nnstudio.document import Document  # noqa: E402
 from nnstudio.io import load_example  # noqa: E402
-from nnstudio.training import TrainingConfig, drive, train  # noqa: E402
+from nnstudio.training import StepProgress, TrainingConfig, drive, train  # noqa: E402
 from nnstudio.ui.lifetimes import listen  # noqa: E402
 from nnstudio.ui.window.main_window import MainWindow  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-sample"
+FASHION_DATA = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 TICK_MS = 10
 
 
@@ -87,27 +91,61 @@ SCENES = {
     "memories": "mnist-mlp on MNIST, the Memory view's 28×28 memories raised",
     "units": "mnist-mlp on MNIST, Results → Units (the unit grid) raised",
     "maps": "a 2-16-16-1 network on circles, every neuron's map on the canvas and the output's map large",
+    "lenet": "the lenet example on Fashion-MNIST, its maps on the canvas and the training plots in front",
 }
 
 
 def scene_project(scene: str) -> Project:
     if scene == "maps":
         return build_project(Blueprint.simple("2-16-16-1", "tanh", "sigmoid", init="xavier", seed=0))
-    return load_example("mnist-mlp")
+    return load_example("lenet" if scene == "lenet" else "mnist-mlp")
 
 
-def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories") -> tuple[list[float], float]:
+def scene_data(scene: str, mnist: Path, fashion: Path) -> tuple[str, str]:
+    """The dataset a scene trains on and the Data field's folder ("" for a toy set)."""
+    if scene == "maps":
+        return "circles", ""
+    if scene == "lenet":
+        if not (fashion / "train-images-idx3-ubyte.gz").is_file():
+            raise SystemExit(f"bench_ui_latency: no Fashion-MNIST files in {fashion}; give --fashion FOLDER "
+                             "(apt-get install dataset-fashion-mnist puts them in /usr/share/datasets/fashion-mnist)")
+        return "fashion-mnist", str(fashion)
+    return "mnist", str(mnist)
+
+
+class SamplesSeen:
+    """(time, samples seen) of a run's progress records while `measuring`: the speed over a stretch of a run, for
+    a scene whose epochs outlast a round (an epoch rate needs a whole epoch)."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[float, int]] = []
+        self.measuring = False
+
+    def add(self, record: StepProgress) -> None:
+        if self.measuring:
+            self.marks.append((time.perf_counter(), record.samples_seen))
+
+    def rate(self) -> float:
+        if len(self.marks) < 2 or self.marks[-1][0] <= self.marks[0][0]:
+            return float("nan")
+        return (self.marks[-1][1] - self.marks[0][1]) / (self.marks[-1][0] - self.marks[0][0])
+
+
+def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories",
+              fashion: Path = FASHION_DATA) -> tuple[list[float], float]:
     app = application()
     settings = QSettings(str(folder / "bench-settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(Document(scene_project(scene)), settings)
     window.resize(1280, 800)
     window.show()
     panel = window.training_panel
-    panel.dataset.setCurrentIndex(panel.dataset.findData("circles" if scene == "maps" else "mnist"))
-    panel.source.setText("" if scene == "maps" else str(folder))
-    panel.epochs.setValue(100000 if scene == "maps" else 1000)
+    dataset, source = scene_data(scene, folder, fashion)
+    panel.dataset.setCurrentIndex(panel.dataset.findData(dataset))
+    panel.source.setText(source)
+    panel.epochs.setValue({"maps": 100000, "lenet": 5}.get(scene, 1000))
     panel.batch.setValue(batch)
-    panel.learning_rate.setText("0.05")
+    if scene != "lenet":  # LeNet trains at the example's own optimiser (Adam, 0.001)
+        panel.learning_rate.setText("0.05")
     if not panel.pace_row.fastest.isChecked():  # a toy set is paced to be watched: here, full speed
         panel.pace_row.fastest.click()
     if scene == "memories":
@@ -116,6 +154,8 @@ def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories")
         window.results_dock.show()
         window.results_dock.raise_()
         window.results_panel.tabs.setCurrentWidget(window.results_panel.units)
+    elif scene == "lenet":
+        window.show_training()  # the Training dock in front: its live plots, under the canvas's maps
     else:
         window.show_map_large(3, 0)  # the output's map, large, beside the canvas's small ones
     ticks = TickDelays(measuring=False)
@@ -125,6 +165,8 @@ def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories")
     # start included: for a toy set's sub-millisecond epochs that alone read 40 % lower).
     window.trainer.worker.epochs_finished.connect(
         lambda records: rates.extend(r.samples_per_second for r in records) if ticks.measuring else None)
+    seen = SamplesSeen()
+    window.trainer.worker.progressed.connect(seen.add)
     # The event loop runs as in the app (QEventLoop.exec, asleep in Qt between events), not as a
     # Python loop around processEvents: such a loop wakes a thousand times a second, each time
     # taking the GIL from the trainer, and measured mostly itself (the "window costs" figure).
@@ -137,10 +179,14 @@ def in_window(folder: Path, batch: int, seconds: float, scene: str = "memories")
     loop.exec()  # until data is loaded and steps arrive
     waiting.stop()
     ticks.start_measuring()
+    seen.measuring = True
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
-    ticks.measuring = False
-    speed = statistics.median(rates[len(rates) // 2:]) if rates else float("nan")  # settled rates
+    ticks.measuring = seen.measuring = False
+    if scene == "lenet":
+        speed = seen.rate()
+    else:
+        speed = statistics.median(rates[len(rates) // 2:]) if rates else float("nan")  # settled rates
     window.trainer.stop(wait=True)
     ticks.timer.stop()
     window.document.mark_clean()
@@ -184,17 +230,40 @@ def paced_xor(seconds: float) -> None:
           f"max {max(delays):.1f} ms", flush=True)
 
 
-def headless(folder: Path, batch: int, scene: str = "memories") -> float:
+def headless(folder: Path, batch: int, scene: str = "memories", seconds: float = 8.0,
+             fashion: Path = FASHION_DATA) -> float:
     """The trainer's speed without a window, in a fresh process as the window's trainer runs (a run in
     this process, after a window, read 30–40 % slower or faster from one round to the next)."""
-    run = subprocess.run([sys.executable, __file__, "--headless", scene, str(batch), "--data", str(folder)],
+    run = subprocess.run([sys.executable, __file__, "--headless", scene, str(batch), "--data", str(folder),
+                          "--fashion", str(fashion), "--seconds", str(seconds)],
                          capture_output=True, text=True, timeout=600)
     if run.returncode != 0:
         raise SystemExit(f"the headless run failed:\n{run.stderr}")
     return float(run.stdout.split()[-1])
 
 
-def headless_here(folder: Path, batch: int, scene: str = "memories") -> float:
+def headless_lenet(fashion: Path, batch: int, seconds: float) -> float:
+    """LeNet's speed without a window over the stretch of a run the window's round measures: from the first
+    point of the loss curve (the window starts measuring when its plot has one) for `seconds`; the same data,
+    test part, optimiser and progress records as the window's run, without its live previews."""
+    train_set, test_set = load_image_set("fashion-mnist", fashion, allow_download=False)
+    project = scene_project("lenet")
+    config = TrainingConfig(epochs=5, batch_size=batch, optimizer=project.optimizer, report_seconds=0.1)
+    seen, start = SamplesSeen(), None
+    seen.measuring = True
+    for record in train(project.network, project.loss, train_set, test_set, config):
+        if isinstance(record, StepProgress) and (record.curve or start is not None):
+            start = time.perf_counter() if start is None else start
+            seen.add(record)
+            if time.perf_counter() - start >= seconds:
+                break
+    return seen.rate()
+
+
+def headless_here(folder: Path, batch: int, scene: str = "memories", seconds: float = 8.0,
+                  fashion: Path = FASHION_DATA) -> float:
+    if scene == "lenet":
+        return headless_lenet(fashion, batch, seconds)
     if scene == "maps":
         train_set = load_named("circles").train
         epochs = max(4, 60000 // (len(train_set) * max(1, 32 // batch)))
@@ -209,6 +278,7 @@ def headless_here(folder: Path, batch: int, scene: str = "memories") -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--fashion", type=Path, default=FASHION_DATA, help="the Fashion-MNIST folder (scene lenet)")
     parser.add_argument("--batch", type=int, nargs="+", default=[32, 1])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=3)
@@ -221,18 +291,18 @@ def main() -> None:
         paced_xor(args.seconds)
         return
     if args.headless:  # the child of headless(): print the figure and go
-        print(headless_here(args.data, int(args.headless[1]), args.headless[0]))
+        print(headless_here(args.data, int(args.headless[1]), args.headless[0], args.seconds, args.fashion))
         return
     with tempfile.TemporaryDirectory() as scratch:
         folder = data_folder(args.data, Path(scratch))
-        print(f"data: {folder}; network mnist-mlp 784-128-10; event-loop tick {TICK_MS} ms; "
+        print(f"data: {folder} (scene lenet: {args.fashion}); event-loop tick {TICK_MS} ms; "
               f"median of {args.rounds} alternating rounds of {args.seconds:g} s")
         for scene, batch in [(scene, batch) for scene in args.scenes for batch in args.batch]:
             print(f"{scene}: {SCENES[scene]}")
             p99s, maxima, medians, with_window, alone, costs = [], [], [], [], [], []
             for _ in range(args.rounds):
-                delays, speed_window = in_window(folder, batch, args.seconds, scene)
-                speed_alone = headless(folder, batch, scene)
+                delays, speed_window = in_window(folder, batch, args.seconds, scene, args.fashion)
+                speed_alone = headless(folder, batch, scene, args.seconds, args.fashion)
                 p99s.append(percentile(delays, 99))
                 maxima.append(max(delays))
                 medians.append(statistics.median(delays))
