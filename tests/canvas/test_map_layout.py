@@ -131,7 +131,8 @@ def test_a_tile_keeps_its_maps_aspect_with_square_pixels():
     assert (tall.tiles[0].rect.w, tall.tiles[0].rect.h, tall.tiles[0].pixel) == (32.0, 64.0, 3.2)
     assert tall.body == Rect(-22.0, -(3 * 64 + 2 * 8) / 2 - 6, 44.0, 3 * 64 + 2 * 8 + 12)  # BODY_MARGIN 6
     assert tall.title == Rect(-22.0, tall.body.y - 8 - 14, 44.0, 14.0)  # as wide as the box: "tall" is 28
-    assert tall.extent == Rect(-24.0, tall.title.y, 48.0, tall.body.bottom - 6 + 34 - tall.title.y)  # the buttons
+    # Below the tiles: the buttons' room (34) and 6 more for the colour scale (map_layout.MAP_EXTENT_BELOW).
+    assert tall.extent == Rect(-24.0, tall.title.y, 48.0, tall.body.bottom - 6 + 34 + 6 - tall.title.y)
 
 
 def test_a_short_view_pages_the_tallest_map_columns_until_the_tiles_are_legible():

@@ -4,6 +4,7 @@ import math
 
 from PySide6.QtCore import QPoint
 
+from nnstudio.core.equations import num
 from nnstudio.ui.canvas.hover_card import HIDE_AFTER_MS, card_lines
 from nnstudio.ui.selection import ItemKey
 
@@ -121,3 +122,24 @@ def test_resting_on_a_map_pixel_opens_its_card_with_its_place_and_values(qtbot, 
     assert lines[:5] == ["pixel (1, 2) of channel 1 of layer 1", "layer 1: conv 1×3×3 · 2×2 · ReLU",
                          "channel 1, (row, col) = (0, 1) counted from 0, flat index 1", "z = 7.5", "a = 7.5"]
     assert lines[5].startswith("δ = ∂L/∂z = ")
+    # The kernel that made this map: conv-4x4's one 2×2 kernel [[1, 0], [−1, 2]], one input channel, and its bias.
+    assert lines[6:10] == ["kernel K1 of map 1 (2×2 over 1 input channel):", "   1  0", "  −1  2", "bias b = 0.5"]
+
+
+def test_a_lenet_pixel_card_shows_its_maps_kernel_channel_by_channel_and_says_where_the_rest_are(make_window):
+    """Layer 3 of LeNet is 16 kernels of 5×5 over 6 channels: the card of a pixel of map 4 shows kernel 4's first
+    two input channels as grids (50 numbers), says the other four are in the Inspector, and gives b."""
+    window = make_window("lenet")
+    layer = window.document.project.network.layers[2]
+    text = "\n".join(card_lines(window.document, ItemKey("pixel", 3, 2, 5, channel=3)))
+    head = "kernel K3 of map 4 (5×5 over 6 input channels):"
+    assert head in text
+    kernel = text.split(head)[1].split("\n")
+    for channel in (0, 1):
+        at = kernel.index(f" input channel {channel + 1}:")
+        for r in range(5):
+            assert kernel[at + 1 + r].split() == [num(float(v), 3) for v in layer.kernel[3, channel, r]]
+    assert " input channel 3:" not in kernel and " … 4 more channels, all in the Inspector" in kernel
+    assert f"bias b = {num(float(layer.bias[3]), 4)}" in kernel
+    # A pooling's pixel has no kernel.
+    assert "kernel" not in "\n".join(card_lines(window.document, ItemKey("pixel", 2, 0, 0, channel=3)))

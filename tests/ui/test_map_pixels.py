@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtWidgets import QLabel
 
 from nnstudio.core.stepper import Phase
 from nnstudio.core.trace import backward, forward
+from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.hover_card import card_lines
 from nnstudio.ui.canvas.map_layout import MapPixel, tile_in_scene
 from nnstudio.ui.canvas.map_overlay import MapOverlayItem, unit_of
 from nnstudio.ui.canvas.map_tile_item import MapTileItem
+from nnstudio.ui.canvas.map_values import shown_maps
 from nnstudio.ui.selection import ItemKey
+from tests.ui.helpers import run_queued_events
 
 A = np.array([[3.5, 7.5, 0.0], [0.5, 0.5, 7.5], [1.5, 3.5, 1.5]])
 
@@ -147,10 +151,10 @@ def test_stepping_fills_the_maps_layer_by_layer_then_shows_delta_and_back_undoes
     stepping.forward()  # z of layer 1
     assert not tile_blank(window, 1) and scale(window, 1) == "z ±7.5" and tile_blank(window, 2)
     stepping.forward()  # a of layer 1
-    assert scale(window, 1) == "±7.5" and tile_blank(window, 2)
+    assert scale(window, 1) == "a ±7.5" and tile_blank(window, 2)
     while stepping.plan.step.phase != Phase.DELTA or stepping.plan.step.layer != 1:
         assert stepping.forward()
-    assert scale(window, 2).startswith("δ ±") and scale(window, 1) == "±7.5"  # δ of the pool known, not yet layer 1's
+    assert scale(window, 2).startswith("δ ±") and scale(window, 1) == "a ±7.5"  # the pool's δ known, not layer 1's
     assert "δ" in window.scene.maps.legend.text
     stepping.back()
     assert not scale(window, 2).startswith("δ")  # Back: the pool's δ is not known again
@@ -195,3 +199,51 @@ def test_arrow_keys_move_the_selected_pixel_within_its_map(make_window, qtbot):
     qtbot.keyClick(window.view, Qt.Key.Key_Down)
     assert window.scene.selected_key() == ItemKey("pixel", 1, 1, 2, channel=0)
     assert overlay(window).state.window == (box_rect(window, 0, 0, 1, 2, 2, 3),)  # its 2×2 window on the input
+
+
+def test_clicking_a_map_columns_title_selects_its_layer_and_the_inspector_shows_its_kernel(make_window, qtbot):
+    window = make_window("lenet")
+    scene = window.scene
+    column = scene.maps.columns[1]
+    title = column.mapRectToScene(QRectF(*column.geometry.title)).center()
+    assert scene.pixel_key_at(title) is None  # (the title, not a tile)
+    click_scene_point(qtbot, window, title)
+    run_queued_events()
+    assert scene.selected_key() == ItemKey("layer", 1) and column.isSelected()
+    inspector = window.inspector
+    assert inspector.key == ItemKey("layer", 1) and inspector._kernels is not None
+    titles = [label.text().replace("<b>", "").replace("</b>", "") for label in inspector.findChildren(QLabel)
+              if label.isVisible()]
+    assert "Layer 1" in titles
+    scene.rebuild()  # (a step, an edit of another layer): the layer stays selected
+    assert scene.selected_key() == ItemKey("layer", 1) and scene.maps.columns[1].isSelected()
+    scene.select_key(ItemKey("layer", 3))  # selecting by key, as Insert and the context menu do
+    assert scene.selected_key() == ItemKey("layer", 3) and scene.maps.columns[3].isSelected()
+    tile = tile_in_scene(scene.maps.geometry, 1, 0)
+    click_scene_point(qtbot, window, QPointF(tile.rect.x + 2.5 * tile.pixel, tile.rect.y + 3.5 * tile.pixel))
+    assert scene.selected_key() == ItemKey("pixel", 1, 3, 2, channel=0)  # a tile still selects its pixel
+    assert not scene.selectedItems()
+
+
+def test_the_scale_under_every_map_column_is_legible_and_names_its_kind_at_every_step(make_window):
+    """At the backward step "δ ±0.001" and its unit in two lines were fitted too small to draw at LeNet's Fit zoom:
+    the scale under the column vanished and only the legend said δ."""
+    window = make_window("lenet")
+    zoom = window.view.zoom()
+    stepping = window.document.stepping
+    stepping.start()
+    seen = set()
+    while True:
+        shown = shown_maps(window.document)
+        for column in window.scene.maps.columns[1:]:
+            values = shown[column.column]
+            drawn = column.scale_canvas_text(zoom)
+            if values is None:
+                assert column.scale_text == ""
+                continue
+            seen.add(values.kind)
+            assert column.scale_text.startswith(values.kind + " ±") and drawn.text.startswith(values.kind + " ±")
+            assert style.legible(drawn.px, zoom)  # drawn at Fit, not dropped by the legibility rule
+        if not stepping.forward():
+            break
+    assert seen == {"z", "a", "δ"}

@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 import pytest
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QTransform
 
 from nnstudio.core.architecture import parse_architecture
 from nnstudio.core.architecture_build import build_from_architecture
@@ -90,8 +91,8 @@ def test_typing_an_input_repaints_the_maps_with_the_new_values(conv):
     assert np.array_equal(pixels(shown[(1, 0)]), images.map_pixels(np.array(new_a), 11.5))
     assert np.array_equal(pixels(shown[(2, 0)]), images.map_pixels(np.array([[11.5]]), 11.5))
     column = next(i for i in scene.items() if isinstance(i, MapColumnItem) and i.column == 1)
-    assert column.scale_text == "±11.5"
-    assert "1 conv ±11.5" in scene.maps.legend.text
+    assert column.scale_text == "a ±11.5"
+    assert "1 conv a ±11.5" in scene.maps.legend.text
 
 
 def test_a_new_kernel_repaints_the_maps(conv):
@@ -174,3 +175,14 @@ def test_at_the_windows_canvas_size_fit_shows_every_map_at_24_px_with_legible_ti
         assert not any(a.intersects(t.sceneBoundingRect()) for t in shown.values())
     legend = scene.maps.legend
     assert legend.px * zoom >= style.MIN_TEXT_PX
+
+
+def test_the_status_bars_zoom_follows_every_zoom_change_including_code_setting_the_transform(make_window):
+    window = make_window("lenet")
+    assert window.zoom_status.text() == f"{window.view.zoom() * 100:.0f} %"  # Fit's zoom, told at the start
+    window.view.setTransform(QTransform.fromScale(2.0, 2.0))  # (a script, a lesson: not the wheel)
+    assert window.zoom_status.text() == "200 %"
+    window.view.resetTransform()
+    assert window.zoom_status.text() == "100 %"
+    window.view.zoom_out()
+    assert window.zoom_status.text() == f"{window.view.zoom() * 100:.0f} %" != "100 %"

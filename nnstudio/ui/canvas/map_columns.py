@@ -5,9 +5,10 @@ when a column has more channels than fit; a legend below the network names the c
 Where everything stands is map_layout.py's answer (Qt-free); this module makes the items and paints the tiles from
 what each column shows (map_values.shown_maps: a, or while stepping blank, z, a or δ). Colours are
 the canvas's (images.map_pixels: blue positive, orange negative, exactly 0 grey), on a scale per layer (the largest
-|value| of the layer, all channels, so turning a page keeps the colours), written under each column ("δ ±0.001" once
-it shows δ). The overlay over the tiles (map_overlay.py) is made here too; it knows the selected pixel. An input of values
-in 0…1 (an image such as a digit) is drawn as the image input of a dense network is, ink on white.
+|value| of the layer, all channels, so turning a page keeps the colours), per map or for the whole network (View →
+Map Colours; map_colours.py), written under each column with what it shows ("a ±2.36", "δ ±1e−3"). The overlay
+over the tiles (map_overlay.py) is made here too; it knows the selected pixel. An input of values in 0…1 (an image
+such as a digit) is drawn as the image input of a dense network is, ink on white.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ from nnstudio.ui import format as fmt
 from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.layer_item import PagerItem
 from nnstudio.ui.canvas.layout import Rect
+from nnstudio.ui.canvas.map_colours import (
+    COLOUR_SCALES,
+    channel_scales,
+    legend_head,
+    scale_labels,
+    scale_tooltip,
+)
 from nnstudio.ui.canvas.map_layout import (
     MapColumnLayout,
     MapLayout,
@@ -32,6 +40,7 @@ from nnstudio.ui.canvas.map_layout import (
     map_layout,
     pixel_at,
     pixel_rect,
+    scale_room,
 )
 from nnstudio.ui.canvas.map_overlay import MapOverlayItem, unit_of, unit_text
 from nnstudio.ui.canvas.map_tile_item import MapTileItem
@@ -50,8 +59,6 @@ from nnstudio.ui.selection import ItemKey
 
 SCALE_GAP = 1.0  # from a column's box to the scale written under it (where a dense column has its buttons)
 LEGEND_GAP = 16.0  # from the network's bottom to the legend
-LEGEND = ("Maps: blue positive, orange negative, grey exactly 0. Each layer's colours are full at its largest |a| "
-          "(|δ| once marked δ):")
 MAX_FITTED_PX = 40.0  # the largest a text fitted to its room may be (scene px)
 
 
@@ -66,30 +73,36 @@ def fitted_px(text: str, room: Rect, bold: bool = False, most: float = MAX_FITTE
 _WIDEST_SCALE = "δ ±0.000e-00"
 
 
-def legend_text(titles: list[str], scales: list[str]) -> str:
-    """The legend: what the colours mean, then each map column's scale in order ("input ink 0…1 · 1 conv ±7.5 ·
-    2 pool ±7.5"), numbered as the layers are (the dense columns' titles say "Layer 5")."""
+def legend_text(titles: list[str], scales: list[str], mode: str = "layer") -> str:
+    """The legend: what the colours mean and which scale they use (`mode`, map_colours.py), then each map column's
+    scale in order ("input x ink 0…1 · 1 conv a ±7.5 · 2 pool a ±7.5"), numbered as the layers are (the dense
+    columns' titles say "Layer 5")."""
     names = [f"{c} {title.split()[0]}" if c else title.split()[0] for c, title in enumerate(titles)]
-    return LEGEND + "\n" + " · ".join(f"{name} {scale}" for name, scale in zip(names, scales))
+    return legend_head(mode) + "\n" + " · ".join(f"{name} {scale}" for name, scale in zip(names, scales))
 
 
 class MapColumnItem(QGraphicsItem):
     """One column of maps: its rounded box, its title, the pager's text and the colour scale under the box. Its
-    children are the tiles (one image item each) and the pager's click target."""
+    children are the tiles (one image item each) and the pager's click target. A click on the box outside the tiles
+    (its title) selects the layer, as a dense column's does: the Inspector shows it, a convolution's kernels too."""
 
-    def __init__(self, geometry: MapColumnLayout, title: str) -> None:
+    def __init__(self, geometry: MapColumnLayout, title: str, scale_room: Rect) -> None:
         super().__init__()
+        self.key = ItemKey("layer", geometry.column)
+        self.scale_room = scale_room  # (map_layout.scale_room: wider than the box, between the neighbours)
         self.column = geometry.column
         self.geometry = geometry
         self.title = title
-        self.scale_text = ""  # "±7.5": the value at full colour (set by MapColumns.paint)
+        self.scale_text = ""  # "a ±7.5": what the column shows and the value at full colour (MapColumns.paint)
+        self.short_scale = ""  # the same, shorter, for a zoom at which scale_text is too small to read
+        self.unit_note = ""  # "numbers ×1e−4": the unit the numbers over a selected map are printed in
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(1)
 
     def scale_rect(self) -> Rect:
-        """Under the box, down to the column's extent: the room a dense column gives its + and − buttons."""
-        g = self.geometry
-        top = g.body.bottom + SCALE_GAP
-        return Rect(g.body.x, top, g.body.w, g.extent.bottom - top)
+        """Under the box, down to the column's extent (the room a dense column gives its + and − buttons), as wide
+        as the room between its neighbours."""
+        return self.scale_room
 
     def texts(self, lod: float = 1.0) -> list[CanvasText]:
         """What paint draws at zoom `lod` (and legibility tests read): the title, in full where its font is legible,
@@ -105,24 +118,38 @@ class MapColumnItem(QGraphicsItem):
         if g.pager is not None:
             out.append(CanvasText(g.pager.text, QRectF(*g.pager.rect), style.SUBTITLE_PX, bold=True, colour=style.MUTED))
         if self.scale_text:
-            room = self.scale_rect()
-            px = fitted_px(self.scale_text, room, most=1.5 * style.SUBTITLE_PX)  # (a quiet note, not a heading)
-            out.append(CanvasText(self.scale_text, QRectF(*room), px, colour=style.MUTED))
+            out.append(self.scale_canvas_text(lod))
         return out
 
-    def set_scale_text(self, text: str) -> None:
-        if text != self.scale_text:
-            self.scale_text = text
+    def scale_canvas_text(self, lod: float) -> CanvasText:
+        """The scale under the box, fitted to its room: with the numbers' unit on a second line where that is
+        legible at zoom `lod`, else the scale alone, else its short form. Why: at the backward step "δ ±0.001" and
+        "numbers ×1e−4" in two lines were fitted so small that the scale vanished at LeNet's Fit zoom."""
+        room = self.scale_rect()
+        candidates = [self.scale_text + "\n" + self.unit_note] if self.unit_note else []
+        candidates += [self.scale_text, self.short_scale or self.scale_text]
+        # A quiet note, not a heading: SUBTITLE_PX and a half, or as large as it must be to be drawn at this zoom.
+        most = max(1.5 * style.SUBTITLE_PX, style.MIN_TEXT_PX / max(lod, 1e-9))
+        for text in candidates:
+            px = fitted_px(text, room, most=most)
+            if style.legible(px, lod):
+                break
+        return CanvasText(text, QRectF(*room), px, colour=style.MUTED)
+
+    def set_scale_text(self, text: str, short: str = "", unit: str = "") -> None:
+        if (text, short, unit) != (self.scale_text, self.short_scale, self.unit_note):
+            self.scale_text, self.short_scale, self.unit_note = text, short, unit
             self.update()
 
     @override
     def boundingRect(self) -> QRectF:
-        return QRectF(*self.geometry.extent)
+        return QRectF(*self.geometry.extent).united(QRectF(*self.scale_room))
 
     @override
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(QColor("#cbd5e1"), 1.0))
+        selected = self.isSelected()
+        painter.setPen(QPen(style.SELECTED if selected else QColor("#cbd5e1"), 2.4 if selected else 1.0))
         painter.setBrush(QColor("#eef2f7"))
         painter.drawRoundedRect(QRectF(*self.geometry.body), 10, 10)
         paint_texts(painter, option, self.texts(option.levelOfDetailFromTransform(painter.worldTransform())))
@@ -137,6 +164,8 @@ class MapColumns:
         self.tiles: list[MapTileItem] = []
         self.legend: TextBlockItem | None = None
         self.overlay: MapOverlayItem | None = None  # the selected pixel, its field, marks and numbers (map_overlay.py)
+        self.colour_scale = "layer"  # the colours' full value: per "layer", per "map" or the "network" (View menu)
+        self.scales: list[np.ndarray | None] = []  # per column and channel, the |value| drawn at full colour
 
     @staticmethod
     def layout(network: Network, pages: dict[int, int], room: float | None, view: tuple[float, float] | None,
@@ -144,15 +173,17 @@ class MapColumns:
         return map_layout(MapNetworkShape.of(network), measure, pages, room, view=view, output_room=output_room,
                           show_edge_labels=show_edge_labels, banner=banner)
 
-    def build(self, geometry: MapLayout, add: Callable[[QGraphicsItem], None],
-              page: Callable[[int, int], None]) -> None:
-        """Items for every map column of `geometry` (added by `add`); `page(column, step)` turns a column's page."""
+    def build(self, geometry: MapLayout, add: Callable[[QGraphicsItem], None], page: Callable[[int, int], None],
+              keyed: dict[ItemKey, QGraphicsItem]) -> None:
+        """Items for every map column of `geometry` (added by `add`, each column under its layer key in `keyed`, so
+        selecting a layer finds it); `page(column, step)` turns a column's page."""
         self.geometry, self.columns, self.tiles = geometry, [], []
-        for col, maps in zip(geometry.maps, geometry.shape.maps):
-            item = MapColumnItem(col, maps.title)
+        for index, (col, maps) in enumerate(zip(geometry.maps, geometry.shape.maps)):
+            item = MapColumnItem(col, maps.title, scale_room(geometry, index, SCALE_GAP))
             item.setPos(*col.position)
             item.setToolTip(maps.title.replace("\n", " · "))
             add(item)
+            keyed[item.key] = item
             self.columns.append(item)
             for tile in col.tiles:
                 self.tiles.append(MapTileItem(col.column, tile.channel, tile.rect, item))
@@ -162,7 +193,8 @@ class MapColumns:
                 pager.setToolTip("Show the next channels of this column; Shift+click: the previous")
         # As wide as the network (its font fitted to that width, never under SUBTITLE_PX): legible whenever the
         # network is, without widening what Fit shows.
-        widest = legend_text([m.title for m in geometry.shape.maps], [_WIDEST_SCALE] * len(geometry.maps))
+        titles = [m.title for m in geometry.shape.maps]
+        widest = max((legend_text(titles, [_WIDEST_SCALE] * len(titles), mode) for mode in COLOUR_SCALES), key=len)
         px = fitted_px(widest, Rect(0.0, 0.0, geometry.bounds.w, 1e9))
         self.legend = TextBlockItem(max(style.SUBTITLE_PX, float(int(px))))
         self.legend.set_room(widest)
@@ -173,44 +205,52 @@ class MapColumns:
 
     def clear(self) -> None:
         """The network on the canvas has no maps (its items went with the scene's clear)."""
-        self.geometry, self.columns, self.tiles, self.legend, self.overlay = None, [], [], None, None
+        self.geometry, self.columns, self.tiles, self.legend, self.overlay, self.scales = None, [], [], None, None, []
 
     def paint(self, shown: list[ColumnValues | None]) -> None:
         """Every tile's image from what each column shows (map_values.shown_maps; None: blank, not reached yet)."""
         if self.geometry is None:
             return
+        self.scales = scales = channel_scales(shown, self.colour_scale)
         for item in self.columns:
-            self._paint_column(item, shown[item.column] if item.column < len(shown) else None)
+            inside = item.column < len(shown)
+            self._paint_column(item, shown[item.column] if inside else None, scales[item.column] if inside else None)
         if self.legend is not None:
             self.legend.set_text(legend_text([item.title for item in self.columns],
-                                             [item.scale_text.split("\n")[0] or "?" for item in self.columns]))
+                                             [item.short_scale or item.scale_text or "?" for item in self.columns],
+                                             self.colour_scale))  # (short: the legend's head names the scale)
 
-    def _paint_column(self, item: MapColumnItem, shown: ColumnValues | None) -> None:
+    def set_colour_scale(self, mode: str) -> bool:
+        """Colours per "layer", per "map" or for the whole "network" (map_colours.COLOUR_SCALES); True if that
+        changed them (the caller repaints)."""
+        if mode not in COLOUR_SCALES or mode == self.colour_scale:
+            return False
+        self.colour_scale = mode
+        return True
+
+    def _paint_column(self, item: MapColumnItem, shown: ColumnValues | None, scales: np.ndarray | None) -> None:
         tiles = [t for t in self.tiles if t.column == item.column]
         name = item.title.split("\n")[0]
         values = None if shown is None else shown.values
-        if values is None or not np.all(np.isfinite(values)):
+        if values is None or scales is None or not np.all(np.isfinite(values)):
             for tile in tiles:
                 tile.set_image(QImage(), f"{name} · channel {tile.channel + 1}: no values")
             item.set_scale_text("")
             return
-        inked = shown.kind == "x" and float(values.min()) >= 0.0 and float(values.max()) <= 1.0  # type: ignore[union-attr]
-        scale = float(np.max(np.abs(values))) if values.size else 0.0
-        channels = [t.channel for t in tiles]
-        rgb = None if inked else map_pixels(values[channels], scale)
-        what = {"δ": "δ = ∂L/∂z ", "z": "z "}.get(shown.kind, "")  # type: ignore[union-attr]
-        for i, tile in enumerate(tiles):
-            image = ink_image(values[tile.channel], values.shape[1:]) if inked else rgb_image(rgb[i])  # type: ignore[index]
+        kind = shown.kind  # type: ignore[union-attr]
+        inked = kind == "x" and float(values.min()) >= 0.0 and float(values.max()) <= 1.0
+        what = {"δ": "δ = ∂L/∂z ", "z": "z "}.get(kind, "")
+        for tile in tiles:
+            channel = values[tile.channel]
+            full = float(scales[tile.channel])
+            image = ink_image(channel, values.shape[1:]) if inked else rgb_image(map_pixels(channel, full))
             tile.set_image(image, f"{name} · channel {tile.channel + 1}: {what}values from "
-                                  f"{fmt.full(float(values[tile.channel].min()))} to "
-                                  f"{fmt.full(float(values[tile.channel].max()))}")
-        prefix = {"δ": "δ ", "z": "z "}.get(shown.kind, "")  # type: ignore[union-attr]
+                                  f"{fmt.full(float(channel.min()))} to {fmt.full(float(channel.max()))}")
         unit = unit_text(unit_of(values)[1])
-        item.set_scale_text(("ink 0…1" if inked else f"{prefix}±{fmt.short(scale, 3)}") + (f"\nnumbers {unit}"
-                                                                                          if unit else ""))
-        item.setToolTip(item.title.replace("\n", " · ") + ("" if inked else (
-            f"\ncolours of this layer's {what or 'a '}: full blue at +{fmt.full(scale)}, full orange at "
-            f"−{fmt.full(scale)} (its largest |value|)")))
+        text, short = ("x ink 0…1", "x 0…1") if inked else scale_labels(kind, scales, self.colour_scale)
+        item.set_scale_text(text, short, f"numbers {unit}" if unit else "")
+        item.setToolTip(item.title.replace("\n", " · ") + ("" if inked else "\n" + scale_tooltip(
+            kind, scales, self.colour_scale)) + (f"\nthe numbers over a selected map: {unit}" if unit else ""))
 
     def pixel_point(self, index: int) -> QPointF | None:
         """Where an edge from input `index` of the first dense layer starts: the centre of that pixel of the last

@@ -47,6 +47,10 @@ MAP_GAP = 48.0  # between the boxes of two columns of maps: room for the lines j
 DENSE_GAP = 24.0  # between the extents of two dense columns without labels (their edges are painted in bulk)
 LABEL_GAP = COLUMN_SPACING - 2 * COLUMN_WIDTH  # before a dense column with labels: its axis as far as layout.py's
 PAGER_HEIGHT = 2 * PAGER_HALF_HEIGHT
+# Below a column of maps: the room of its colour scale ("δ ±0.001"), a few px taller than a dense column's buttons
+# so that the scale is drawn (≥ 9 px on screen) at the zoom Fit gives LeNet in the default window.
+MAP_EXTENT_BELOW = EXTENT_BELOW + 6.0
+SCALE_MARGIN = 4.0  # between the rooms of two columns' scales
 # view.fit's sums, so the layout can choose its pages for the zoom Fit will give (view.py may import these)
 FIT_MARGIN, FIT_RIGHT_ROOM, VIEW_INSET, MIN_ZOOM, MAX_FIT_ZOOM = 24.0, 24.0, 4.0, 0.05, 1.6
 
@@ -181,7 +185,7 @@ def map_column_layout(column: int, maps: Maps, measure: Measure, first: int = 0,
     return MapColumnLayout(
         column=column, position=position, shape=maps.shape, page=page, tiles=tiles, pager=pager, title=title,
         body=body, minus=(-BUTTON_DX, bottom + BUTTON_DY), plus=(BUTTON_DX, bottom + BUTTON_DY),
-        extent=Rect(-half, title.y, 2 * half, bottom + EXTENT_BELOW - title.y))
+        extent=Rect(-half, title.y, 2 * half, bottom + MAP_EXTENT_BELOW - title.y))
 
 
 # ------------------------------------------------------------------ the whole network
@@ -282,6 +286,22 @@ def _compose(shape: MapNetworkShape, measure: Measure, pages: Mapping[int, int],
     output = _output(placed_maps[-1], placed_dense[-1] if placed_dense else None, output_room, measure)
     bounds = union(rects + ([output] if output else []))
     return MapLayout(shape, tuple(placed_maps), tuple(placed_dense), output, bounds)
+
+
+def scale_room(geometry: MapLayout, index: int, gap: float) -> Rect:
+    """The room of map column `index`'s colour scale, in its own coordinates: from `gap` under its box down to its
+    extent's bottom, centred on it and as wide as half the way to each neighbouring column allows (its own extent
+    at the network's left end). Why wider than the box: a 76 px box holds "δ ±0.001" only in a font too small to
+    draw at LeNet's Fit zoom, and the room between the columns under their boxes is free."""
+    col = geometry.maps[index]
+    centres = [c.position[0] for c in geometry.maps] + [d.position[0] for d in geometry.dense]
+    x = col.position[0]
+    half = min([col.extent.w / 2] if index == 0 else [(x - centres[index - 1]) / 2 - SCALE_MARGIN])
+    if index + 1 < len(centres):
+        half = min(half, (centres[index + 1] - x) / 2 - SCALE_MARGIN)
+    half = max(half, col.body.w / 2)
+    top = col.body.bottom + gap
+    return Rect(-half, top, 2 * half, col.extent.bottom - top)
 
 
 def gap_before(col: MapColumnLayout | ColumnLayout, previous: MapColumnLayout | ColumnLayout) -> float:

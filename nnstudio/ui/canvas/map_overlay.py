@@ -109,9 +109,12 @@ def _box_rects(geometry: MapLayout, column: int, channels: tuple[int, ...], box:
 
 
 def overlay_state(geometry: MapLayout, network: Network, key: ItemKey | None, shown: list[ColumnValues | None],
-                  marks: list[MapPixel]) -> OverlayState:
+                  marks: list[MapPixel], full: list[np.ndarray | None] | None = None) -> OverlayState:
     """What MapOverlayItem draws for the selected `key` (a pixel key, or anything else: no field), the values
-    each column `shown`, and the pooling `marks` (map_values.pool_marks)."""
+    each column `shown`, and the pooling `marks` (map_values.pool_marks). `full`: per column and channel the |value|
+    the tiles' colours are full at (map_colours.channel_scales; None: each layer's largest), so a number is written
+    light on exactly the pixels drawn dark."""
+    full = full or []
     bounds = union([in_scene(c.extent, c.position) for c in geometry.maps])
     mark_rects = tuple(r for r in (pixel_rect(geometry, m) for m in marks) if r is not None)
     pixel = pixel_of(key)
@@ -129,17 +132,25 @@ def overlay_state(geometry: MapLayout, network: Network, key: ItemKey | None, sh
         reads = found.maps[-1].channels
         window_rects = _box_rects(geometry, pixel.column - 1, reads,
                                   (w.top, w.left, w.top + w.size - 1, w.left + w.size - 1))
-    numbers = _numbers(geometry, pixel, shown[pixel.column] if pixel.column < len(shown) else None)
+    numbers = _numbers(geometry, pixel, shown[pixel.column] if pixel.column < len(shown) else None,
+                       full_at=_full_at(full, pixel.column, pixel.channel))
     if pixel.column > 0:  # and the values the kernel window reads on the map before (what its z is made of)
         w, before = found.window, shown[pixel.column - 1] if pixel.column - 1 < len(shown) else None
         for channel in reads:
             numbers += _numbers(geometry, MapPixel(pixel.column - 1, channel, 0, 0), before,
-                                (range(max(w.top, 0), w.top + w.size), range(max(w.left, 0), w.left + w.size)))
+                                (range(max(w.top, 0), w.top + w.size), range(max(w.left, 0), w.left + w.size)),
+                                _full_at(full, pixel.column - 1, channel))
     return OverlayState(selected, tuple(field_rects), tuple(window_rects), mark_rects, numbers, bounds)
 
 
+def _full_at(full: list[np.ndarray | None], column: int, channel: int) -> float | None:
+    scales = full[column] if column < len(full) else None
+    return None if scales is None or channel >= len(scales) else float(scales[channel])
+
+
 def _numbers(geometry: MapLayout, pixel: MapPixel, values: ColumnValues | None,
-             window: tuple[range, range] | None = None) -> tuple[tuple[Rect, str, bool], ...]:
+             window: tuple[range, range] | None = None,
+             full_at: float | None = None) -> tuple[tuple[Rect, str, bool], ...]:
     """The pixels of `pixel`'s map (all, or those of `window`: rows, columns) with their values (module docstring),
     if its tile is shown."""
     tile = tile_in_scene(geometry, pixel.column, pixel.channel)
@@ -147,7 +158,7 @@ def _numbers(geometry: MapLayout, pixel: MapPixel, values: ColumnValues | None,
         return ()
     maps = values.values[pixel.channel]
     decimals, unit = unit_of(values.values)
-    scale = float(np.max(np.abs(values.values))) or 1.0
+    scale = (float(np.max(np.abs(values.values))) if full_at is None else full_at) or 1.0
     px = NUMBER_SHARE * tile.pixel
     room = 0.96 * tile.pixel
     out = []

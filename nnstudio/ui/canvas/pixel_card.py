@@ -1,4 +1,6 @@
-"""The hover card of a map pixel (issue 35): which layer, channel and place it is, and its z, a and δ.
+"""The hover card of a map pixel (issue 35): which layer, channel and place it is, its z, a and δ, and for a
+convolution the kernel that made its map (issue 35: "kernels are shown for the selected or hovered map and in the
+Inspector, not all at once"): per input channel a k×k grid of numbers, the first few channels of many, and the bias.
 
 Why apart from hover_card.py: a neuron's card substitutes numbers into its layer's formula; a map pixel's z is a
 sum over a whole window of every input channel (the Step dock's detail view gives that), so its card names the
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from nnstudio.core.equations import num
 from nnstudio.core.network import Network
+from nnstudio.core.spatial_layers import Conv2DLayer
 from nnstudio.core.stepper import StepPlan
 from nnstudio.core.trace import ForwardTrace, Gradients
 from nnstudio.document import Document
@@ -18,6 +21,8 @@ from nnstudio.ui.canvas.map_values import shown_maps
 from nnstudio.ui.selection import ItemKey
 
 DIGITS = 4
+KERNEL_DIGITS = 3
+KERNEL_CELLS = 50  # a card shows a kernel's input channels while they hold at most this many numbers (one at least)
 
 
 def pixel_lines(document: Document, key: ItemKey, network: Network, trace: ForwardTrace | None,
@@ -49,6 +54,29 @@ def pixel_lines(document: Document, key: ItemKey, network: Network, trace: Forwa
                      + ("" if plan is not None else "  (for the current input and target)"))
     if len(lines) == 3:
         lines.append("(not reached yet at this step)")
+    layer = network.layers[index]
+    return lines + (kernel_lines(layer, key.column, key.channel) if isinstance(layer, Conv2DLayer) else [])
+
+
+def kernel_lines(layer: Conv2DLayer, column: int, channel: int) -> list[str]:
+    """The kernel of output `channel` of convolution `layer` (layer `column`): one k×k grid of numbers per input
+    channel, right-aligned in columns (the card's font is monospace), as many channels as KERNEL_CELLS allows and
+    a line naming the rest, then the bias."""
+    kernel = layer.kernel[channel]  # (C, k, k)
+    inputs, size = kernel.shape[0], kernel.shape[1]
+    shown = max(1, min(inputs, KERNEL_CELLS // (size * size)))
+    texts = [[[num(float(v), KERNEL_DIGITS) for v in row] for row in kernel[i]] for i in range(shown)]
+    width = max(len(t) for grid in texts for row in grid for t in row)
+    channels = "1 input channel" if inputs == 1 else f"{inputs} input channels"
+    lines = [f"kernel K{column} of map {channel + 1} ({size}×{size} over {channels}):"]
+    for i, grid in enumerate(texts):
+        if inputs > 1:
+            lines.append(f" input channel {i + 1}:")
+        lines += ["  " + " ".join(t.rjust(width) for t in row) for row in grid]
+    if shown < inputs:
+        lines.append(f" … {inputs - shown} more channels, all in the Inspector")
+    bias = 0.0 if layer.bias is None else float(layer.bias[channel])
+    lines.append(f"bias b = {num(bias, DIGITS)}" + ("" if layer.bias is not None else " (this layer has none)"))
     return lines
 
 

@@ -100,7 +100,7 @@ class NetworkScene(QGraphicsScene):
         if project.network.is_spatial:
             self.geometry = self.maps.layout(project.network, self.pages, self.room, self.view_size, self.banner_room,
                                              readouts.output_room(self.document.shown().labels), self.show_edge_labels)
-            self.maps.build(self.geometry, self.addItem, self.page)
+            self.maps.build(self.geometry, self.addItem, self.page, self.items_by_key)
             for dense in self.geometry.dense:
                 dense_columns.add_column(self, dense, movable=False)  # packed after the maps (not dragged yet)
             first_dense, from_maps = len(self.geometry.maps), self.maps.pixel_point
@@ -165,11 +165,16 @@ class NetworkScene(QGraphicsScene):
         self.maps.paint(shown)
         marks = map_values.pool_marks(self.document, pixel_of(self.pixel_key))
         self.maps.overlay.set_state(overlay_state(self.maps.geometry, self.document.project.network, self.pixel_key,
-                                                  shown, marks))
+                                                  shown, marks, self.maps.scales))
 
     @property
     def map_bounds(self):  # type: ignore[no-untyped-def]
         return self.map_painter.bounds
+
+    def set_map_colours(self, mode: str) -> None:
+        """View → Map Colours: full at each layer's, each map's or the whole network's largest |value|."""
+        if self.maps.set_colour_scale(mode):
+            self._paint_maps()
 
     def set_show_maps(self, on: bool) -> None:
         self.map_painter.set_show(on)

@@ -47,6 +47,7 @@ class NetworkView(QGraphicsView):
 
     def __init__(self, scene: NetworkScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
+        self._told_zoom: float | None = None  # the zoom zoom_changed last told (see _zoom_moved); None: none yet
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -93,7 +94,6 @@ class NetworkView(QGraphicsView):
         target = min(MAX_ZOOM, max(MIN_ZOOM, factor))
         step = target / self.zoom()
         self.scale(step, step)
-        self.zoom_changed.emit(self.zoom())
 
     def zoom_in(self) -> None:
         self.auto_fit = False
@@ -156,7 +156,28 @@ class NetworkView(QGraphicsView):
         self.setSceneRect(rect.adjusted(-4000, -4000, 4000, 4000))
         self.setTransform(QTransform.fromScale(zoom, zoom))
         self.centerOn(rect.center() - QPointF(0.0, banner / 2 / zoom))
-        self.zoom_changed.emit(self.zoom())
+
+    # Every way the view's zoom changes tells zoom_changed (the status bar's "42 %"): the wheel, the menu, Fit, and
+    # code that sets the transform itself (a test, a lesson, a screenshot script), which the status bar missed.
+    @override
+    def setTransform(self, matrix: QTransform, combine: bool = False) -> None:
+        super().setTransform(matrix, combine)
+        self._zoom_moved()
+
+    @override
+    def scale(self, sx: float, sy: float) -> None:
+        super().scale(sx, sy)
+        self._zoom_moved()
+
+    @override
+    def resetTransform(self) -> None:
+        super().resetTransform()
+        self._zoom_moved()
+
+    def _zoom_moved(self) -> None:
+        if self.zoom() != self._told_zoom:
+            self._told_zoom = self.zoom()
+            self.zoom_changed.emit(self._told_zoom)
 
     @override
     def mousePressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -264,8 +285,9 @@ class NetworkView(QGraphicsView):
 
     def _editable_selection(self) -> ItemKey | None:
         key = self.network_scene.selected_key()
-        if key is None or key.kind not in _EDITABLE or (key.kind == "layer" and key.column == 0):
-            return None
+        if key is None or key.kind not in _EDITABLE or (key.kind == "layer" and (
+                key.column == 0 or self.network_scene.maps.channels(key.column) is not None)):
+            return None  # (a column of maps: its kernels are typed in the Inspector)
         return key
 
     def move_selection(self, direction: str) -> bool:

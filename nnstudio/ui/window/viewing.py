@@ -1,5 +1,6 @@
 """View menu: zoom and fit, weights on the edges and what the edges show, the neuron maps and a neuron's
-map large; and going to a neuron the inspector names.
+map large, at which value the colours of a convolutional network's maps are full; and going to a neuron the
+inspector names.
 
 Only how the canvas shows the network: nothing here changes the document.
 """
@@ -20,6 +21,7 @@ from nnstudio.ui.panels.results.results_panel import ResultsPanel
 from nnstudio.ui.window.actions import ActionSpec
 
 EDGE_MODES = ("weight", "gradient", "signal")
+MAP_COLOURS = ("layer", "map", "network")  # map_colours.COLOUR_SCALES, in the menu's order
 
 
 class ViewWindow(Protocol):
@@ -47,6 +49,12 @@ ACTIONS: list[ActionSpec] = [
     ActionSpec("edge_weight", "Edges Show &Weights", None, "Each edge shows its weight w_ji", True),
     ActionSpec("edge_gradient", "Edges Show &Gradients", None, "Each edge shows ∂L/∂w_ji = δ_j·a_i", True),
     ActionSpec("edge_signal", "Edges Show Error &Signal", None, "Each edge shows what it carries back, w_ji·δ_j", True),
+    ActionSpec("map_colours_layer", "Map Colours: Per La&yer", None,
+               "Maps of a layer share one scale: full colour at the layer's largest |value|", True),
+    ActionSpec("map_colours_map", "Map Colours: Per &Map", None,
+               "Each map its own scale: full colour at that map's largest |value| (shows a weak map's pattern)", True),
+    ActionSpec("map_colours_network", "Map Colours: Whole Ne&twork", None,
+               "One scale for every layer: full colour at the network's largest |value| (compares layers)", True),
 ]
 
 
@@ -63,7 +71,8 @@ class Viewing:
         return {"zoom_in": view.zoom_in, "zoom_out": view.zoom_out, "fit": view.fit,
                 "edge_labels": scene.set_show_edge_labels, "neuron_maps": scene.set_show_maps,
                 "map_large": self.show_map_large,
-                **{f"edge_{mode}": functools.partial(self.on_edge_mode_checked, mode) for mode in EDGE_MODES}}
+                **{f"edge_{mode}": functools.partial(self.on_edge_mode_checked, mode) for mode in EDGE_MODES},
+                **{f"map_colours_{mode}": functools.partial(self.on_map_colours_checked, mode) for mode in MAP_COLOURS}}
 
     def set_up_actions(self, actions: Mapping[str, QAction]) -> None:
         """Weights on edges and neuron maps start on; the edges show weights, one mode of three at a time."""
@@ -73,6 +82,10 @@ class Viewing:
         for mode in EDGE_MODES:
             edge_modes.addAction(actions[f"edge_{mode}"])
         actions["edge_weight"].setChecked(True)
+        map_colours = QActionGroup(self.window)
+        for mode in MAP_COLOURS:
+            map_colours.addAction(actions[f"map_colours_{mode}"])
+        actions["map_colours_layer"].setChecked(True)
 
     def on_edge_mode_checked(self, mode: str, checked: bool) -> None:
         """An edge mode's action was checked (its group unchecks the others): the edges show that mode. The
@@ -80,6 +93,11 @@ class Viewing:
         scene = self.window.scene
         if checked and scene.edge_mode != mode:
             scene.set_edge_mode(mode)
+
+    def on_map_colours_checked(self, mode: str, checked: bool) -> None:
+        """A map-colour scale was checked (its group unchecks the others): the maps are painted on it."""
+        if checked:
+            self.window.scene.set_map_colours(mode)
 
     def show_map_large(self, column: int | None = None, row: int | None = None) -> NeuronMapDialog | None:
         """The selected (or given) neuron's map, large — for a two-input network."""
