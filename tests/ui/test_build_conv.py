@@ -135,3 +135,26 @@ def test_the_inspector_edits_a_pooling_layer_s_size_and_stride(qtbot, make_windo
     inspector_widget(window, QSpinBox, "geometryStride").setValue(1)
     assert shapes(window).startswith("1×28×28 → 6×28×28 → 6×27×27 → 16×23×23 → 16×11×11 → 120")
     assert window.document.undo_stack.undo_text() == "Set layer 2 to m2s1"
+
+
+def _menu_words(window, column: int) -> list[str]:
+    """The canvas's right-click menu for `column` (its actions' and submenus' words, separators left out)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QMenu
+
+    window.edits.show_context_menu(column, QPoint(100, 100))
+    (menu,) = [m for m in window.findChildren(QMenu) if m.isVisible()]
+    words = [action.text().replace("&", "") for action in menu.actions() if not action.isSeparator()]
+    menu.close()
+    return words
+
+
+def test_the_right_click_menu_offers_only_what_a_layer_of_maps_can_take(make_window):
+    window = make_window("lenet")
+    conv, pool, dense = _menu_words(window, 1), _menu_words(window, 2), _menu_words(window, 5)
+    for dense_only in ("One Neuron More", "One Neuron Fewer", "Edit W and b…"):
+        assert any(dense_only.split()[0] in w and dense_only.split()[-1] in w for w in dense), (dense_only, dense)
+    assert not any("Neuron" in w or "W and b" in w or "Copy W" in w for w in conv + pool), (conv, pool)
+    assert "Activation" in conv and "Has a Bias" in conv
+    assert "Activation" not in pool and "Has a Bias" not in pool  # a pooling layer has neither
+    assert not any("Neuron" in w for w in _menu_words(window, 0))  # the input's size is its image's shape

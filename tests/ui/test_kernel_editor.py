@@ -25,12 +25,9 @@ def stroke_project() -> Project:
 
 
 def kernel_editor(window, key: ItemKey):  # type: ignore[no-untyped-def]
-    """Select `key` as a click would (on the canvas for a map pixel; a layer of maps has no item to click yet, so
-    the Inspector is shown it), and the Inspector's kernel editor it shows."""
-    if key.kind == "pixel":
-        window.scene.select_key(key)
-    else:
-        window.inspector.show_key(key)
+    """Select `key` on the canvas as a click would (a map pixel, or a layer of maps by its column), and the
+    Inspector's kernel editor it shows."""
+    window.scene.select_key(key)
     run_queued_events()
     editor = window.inspector._kernels
     assert editor is not None and window.inspector.key == key

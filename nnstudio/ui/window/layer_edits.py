@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.network import DenseLayer
 from nnstudio.document import Document
 from nnstudio.document.conv_edits import apply_edit, gives_maps, has_maps, remove_layer
 from nnstudio.io.layer_clipboard import layer_from_text, layer_to_text
@@ -252,6 +253,22 @@ class LayerEdits:
 
     # ------------------------------------------------------------------ right-click
 
+    def _activation_and_bias(self, menu: QMenu, column: int) -> None:
+        """The right-click menu's Activation submenu and Has a Bias toggle for the layer at `column`."""
+        document = self.window.document
+        layer = document.project.network.layers[column - 1]
+        activation = menu.addMenu("Activation")
+        for name, spec in ACTIVATIONS.items():
+            action = activation.addAction(spec.label)
+            action.setCheckable(True)
+            action.setChecked(name == layer.activation)
+            action.triggered.connect(lambda checked=False, n=name: self.try_edit(
+                lambda: document.set_activation(column, n)))
+        bias = menu.addAction("Has a Bias")
+        bias.setCheckable(True)
+        bias.setChecked(layer.has_bias)
+        bias.triggered.connect(lambda on: self.try_edit(lambda: document.set_bias_enabled(column, on)))
+
     def show_context_menu(self, column: int, screen_pos: QPoint) -> None:
         """The canvas's right-click menu for `column`: the layer actions, its activation and its bias."""
         a: Mapping[str, QAction] = self.window.actions_by_name
@@ -259,26 +276,20 @@ class LayerEdits:
         menu = QMenu(self.window)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one menu per right-click, gone once closed
         menu.addAction(a["add_layer"])
+        network = document.project.network
         if column >= 1:
+            layer = network.layers[column - 1]
+            dense = isinstance(layer, DenseLayer)  # a layer of maps is sized by its geometry (the Inspector's form)
             menu.addAction(a["insert_layer"])
             menu.addAction(a["delete"])
             menu.addSeparator()
-            menu.addActions([a["neuron_more"], a["neuron_fewer"]])
-            activation = menu.addMenu("Activation")
-            current = document.project.network.layers[column - 1].activation
-            for name, spec in ACTIVATIONS.items():
-                action = activation.addAction(spec.label)
-                action.setCheckable(True)
-                action.setChecked(name == current)
-                action.triggered.connect(lambda checked=False, n=name: self.try_edit(
-                    lambda: document.set_activation(column, n)))
-            has_bias = document.project.network.layers[column - 1].has_bias
-            bias = menu.addAction("Has a Bias")
-            bias.setCheckable(True)
-            bias.setChecked(has_bias)
-            bias.triggered.connect(lambda on: self.try_edit(lambda: document.set_bias_enabled(column, on)))
-            menu.addSeparator()
-            menu.addActions([a["edit_matrix"], a["copy_weights"]])
-        elif column == 0:
+            if dense:
+                menu.addActions([a["neuron_more"], a["neuron_fewer"]])
+            if layer.parameter_count or dense:  # a pooling layer has no activation or bias to set
+                self._activation_and_bias(menu, column)
+            if dense:
+                menu.addSeparator()
+                menu.addActions([a["edit_matrix"], a["copy_weights"]])
+        elif column == 0 and network.input_shape is None:
             menu.addActions([a["neuron_more"], a["neuron_fewer"]])
         menu.popup(screen_pos)
