@@ -20,8 +20,10 @@ Shapes chain through `conv.conv_out_size` and `conv.pool_out_size` (pooling roun
 the notation is refused with a BlueprintError that names the part, its place (the input is part 1) and the
 numbers: an unknown letter, a missing k, an empty part, a kernel larger than the padded map, a spatial part
 after a dense one, more than MAX_LAYERS layers (pooling layers count), more than MAX_SIZE in any number, the
-maps of one sample over MAX_ACTIVATIONS values (input included). Nothing is allocated: this reads shapes
-only; the parameter budget (which depends on the bias choices) and building the Network are the builder's.
+maps of one sample over MAX_ACTIVATIONS values (input included), a convolution's or pooling's windows over
+MAX_WINDOW_VALUES (what its forward pass lays out, C·k²·Ho·Wo, which the maps' sizes do not bound). Nothing is
+allocated: this reads shapes only; the parameter budget (which depends on the bias choices) and building the
+Network are the builder's.
 
 `architecture_text` writes the canonical notation back: defaults left out (s1, p0, a pooling stride equal to
 its size) and "psame" written as the padding it stands for, so `1x28x28-c6k5psame` comes back `1x28x28-c6k5p2`.
@@ -38,6 +40,7 @@ from nnstudio.core.blueprint import BlueprintError
 from nnstudio.core.conv import conv_out_size, pool_out_size, same_padding
 from nnstudio.core.errors import ShapeError, terminal_text
 from nnstudio.core.limits import MAX_ACTIVATIONS, MAX_LAYERS, MAX_SIZE
+from nnstudio.core.spatial_layers import check_windows
 
 #: Characters of one notation read at all: a line a person types (as expr.MAX_LENGTH), room for 128
 #: dense layers of up to four digits; a longer text is refused before it is split.
@@ -261,7 +264,16 @@ def _read_conv(part: _Part, tokens: list[tuple[str, str]], shape: Shape) -> Conv
                conv_out_size(shape[2], kernel, stride, pad, "width"))
     except ShapeError as error:
         raise part.error(str(error)) from None
+    _check_windows(part, shape[0], kernel, out)
     return ConvSpec(channels, kernel, stride, pad, shape, out)
+
+
+def _check_windows(part: _Part, channels: int, size: int, out: Shape) -> None:
+    """Refuse a convolution or pooling whose windows pass the budget (spatial_layers.check_windows), by part."""
+    try:
+        check_windows(channels, size, out[1], out[2])
+    except ShapeError as error:
+        raise part.error(str(error)) from None
 
 
 def _read_pool(part: _Part, tokens: list[tuple[str, str]], shape: Shape) -> PoolSpec:
@@ -274,6 +286,7 @@ def _read_pool(part: _Part, tokens: list[tuple[str, str]], shape: Shape) -> Pool
                pool_out_size(shape[2], size, stride, "width"))
     except ShapeError as error:
         raise part.error(str(error)) from None
+    _check_windows(part, shape[0], size, out)
     return PoolSpec(_POOL_KINDS[letter], size, stride, shape, out)
 
 

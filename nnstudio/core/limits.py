@@ -64,11 +64,15 @@ MAX_EPOCHS = 1_000_000
 MAX_EXPRESSION_CHARACTERS = 200_000
 #: Working memory one forward-and-backward step may need; a larger step is refused before it starts.
 STEP_MEMORY_BYTES = 2**30
+#: Values one sample's convolution or pooling lays out as its windows (C·k²·Ho·Wo, conv.py's im2col): a step's
+#: whole budget in float64. The activation budget does not bound it: 1x1000x1000-c1k500 gives 1.25 M values a
+#: sample but its windows are 62.8 G values (468 GiB), which the document's first forward pass asked numpy for.
+MAX_WINDOW_VALUES = STEP_MEMORY_BYTES // 8
 
 __all__ = [
     "CSV_BYTES", "IDX_BYTES", "MAX_ACTIVATIONS", "MAX_DATASET_SAMPLES", "MAX_DATASET_VALUES", "MAX_DRAWN_WEIGHTS", "MAX_EPOCHS", "MAX_EXPRESSION_CHARACTERS",
     "MAX_FEATURES", "MAX_FILE_SAMPLES", "MAX_LAYERS", "MAX_PARAMETERS", "MAX_RUNS", "MAX_RUN_ROWS",
-    "MAX_SAMPLE_VALUES", "MAX_SIZE", "NETWORK_FILE_BYTES", "NPZ_FILE_BYTES", "READ_MEMORY_FACTOR",
+    "MAX_SAMPLE_VALUES", "MAX_SIZE", "MAX_WINDOW_VALUES", "NETWORK_FILE_BYTES", "NPZ_FILE_BYTES", "READ_MEMORY_FACTOR",
     "READ_MEMORY_OVERHEAD", "STEP_MEMORY_BYTES",
     "check_dataset_size", "check_network_size", "check_spatial_network_size", "count_parameters", "describe_bytes",
 ]

@@ -23,6 +23,7 @@ from nnstudio.core.activations import get_activation
 from nnstudio.core.conv import conv_out_size, pool_out_size
 from nnstudio.core.errors import ShapeError, shorten
 from nnstudio.core.layer_checks import check_size, frozen
+from nnstudio.core.limits import MAX_WINDOW_VALUES
 
 POOL_KINDS = ("max", "avg")
 Shape = tuple[int, int, int]
@@ -42,19 +43,33 @@ def show_shape(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, shape))
 
 
+def check_windows(channels: int, k: int, out_height: int, out_width: int) -> None:
+    """Refuse a convolution or pooling whose windows pass MAX_WINDOW_VALUES: its forward pass lays out C·k²·Ho·Wo
+    values a sample (conv.py's im2col), which neither the maps' nor the parameters' budget bounds (1×1000×1000
+    with 500×500 kernels is 62.8 G values). Every door builds its layers through conv_out_shape/pool_out_shape, so
+    a file, an import, the notation and the window all stop here before a forward pass asks for the memory."""
+    windows = int(channels) * int(k) ** 2 * int(out_height) * int(out_width)
+    if windows > MAX_WINDOW_VALUES:
+        raise ShapeError(f"its {out_height}×{out_width} windows of {channels}×{k}×{k} are {windows:,} values a "
+                         f"sample; a layer may lay out at most {MAX_WINDOW_VALUES:,}")
+
+
 def conv_out_shape(in_shape: Shape, channels: int, k: int, stride: int = 1, pad: int = 0) -> Shape:
     """(K, Ho, Wo) of a convolution with K = `channels` kernels of k×k over maps `in_shape`, from the numbers
     alone: a file reader checks a network's budget with it before any kernel is allocated."""
-    _, height, width = check_shape("input maps", in_shape)
+    in_channels, height, width = check_shape("input maps", in_shape)
     check_size("output channels", channels)
-    return (int(channels), conv_out_size(height, k, stride, pad, "height"),
-            conv_out_size(width, k, stride, pad, "width"))
+    out = (int(channels), conv_out_size(height, k, stride, pad, "height"), conv_out_size(width, k, stride, pad, "width"))
+    check_windows(in_channels, k, out[1], out[2])
+    return out
 
 
 def pool_out_shape(in_shape: Shape, size: int, stride: int | None = None) -> Shape:
     """(C, Ho, Wo) of a size×size pooling (stride defaults to the size) over maps `in_shape`, rounding down."""
     channels, height, width = check_shape("input maps", in_shape)
-    return channels, pool_out_size(height, size, stride, "height"), pool_out_size(width, size, stride, "width")
+    out = channels, pool_out_size(height, size, stride, "height"), pool_out_size(width, size, stride, "width")
+    check_windows(channels, size, out[1], out[2])
+    return out
 
 
 def as_maps(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

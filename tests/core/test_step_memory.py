@@ -14,7 +14,7 @@ import pytest
 from nnstudio.core import stepper
 from nnstudio.core.architecture import parse_architecture
 from nnstudio.core.architecture_build import build_from_architecture
-from nnstudio.core.errors import NNStudioError
+from nnstudio.core.errors import NNStudioError, ShapeError
 from nnstudio.core.limits import STEP_MEMORY_BYTES
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.optim import OptimizerConfig, apply_update
@@ -144,21 +144,29 @@ def test_the_count_bounds_what_numpy_allocates_for_a_convolutional_step_and_eval
 
 
 def test_a_convolution_too_large_to_step_is_refused_before_anything_is_computed_naming_its_shapes(monkeypatch):
-    # 8×256×256 maps through 8 kernels of 31×31 with "same" padding 15: within the parameter and activation budgets
-    # (61,512 parameters; 3 × 524,288 values a sample), but its windows laid out are 8·31²·256² = 503,840,768
-    # values. By hand: trace 1,572,864; work 503,840,768 + 2·(8·286²) + 3·524,288 + 61,504 = 506,783,872;
-    # gradients 61,512 + 2·524,288 = 1,110,088; updated 61,512; scratch 3·61,512 = 184,536:
-    # 509,712,872 values, 4,077,702,976 bytes.
-    layer = Conv2DLayer(np.zeros((8, 8, 31, 31)), np.zeros(8), (8, 256, 256), 1, 15, "relu")
-    network = Network(8 * 256 * 256, (layer,), (8, 256, 256))
-    assert step_memory_bytes(network, 1, "sgd") == 509_712_872 * 8 == 4_077_702_976
-    with pytest.raises(StepMemoryError, match=r"^one step of 8×256×256 → 8×256×256 would need about 3\.8 GiB of "
+    # 8×132×132 maps through 8 kernels of 31×31 with "same" padding 15: within the parameter and activation budgets
+    # (61,512 parameters; 3 × 139,392 values a sample) and, just, the window budget (8·31²·132² = 133,955,712 of
+    # 134,217,728 values), but not a step's. By hand: trace 3·139,392 = 418,176; work 133,955,712 + 2·(8·162²)
+    # + 3·139,392 + 61,504 = 134,855,296; gradients 61,512 + 2·139,392 = 340,296; updated 61,512; scratch
+    # 3·61,512 = 184,536: 135,859,816 values, 1,086,878,528 bytes.
+    layer = Conv2DLayer(np.zeros((8, 8, 31, 31)), np.zeros(8), (8, 132, 132), 1, 15, "relu")
+    network = Network(8 * 132 * 132, (layer,), (8, 132, 132))
+    assert step_memory_bytes(network, 1, "sgd") == 135_859_816 * 8 == 1_086_878_528
+    with pytest.raises(StepMemoryError, match=r"^one step of 8×132×132 → 8×132×132 would need about 1\.0 GiB of "
                                               r"working memory; a step may use at most 1 GiB$"):
         check_step_memory(network, 1, "sgd")
     calls = []
     monkeypatch.setattr(stepper, "forward", lambda *args: calls.append(args))
-    project = Project(network=network, samples=(Sample("s", np.zeros(network.input_size), np.zeros(524_288)),))
-    with pytest.raises(StepMemoryError, match="8×256×256 → 8×256×256"):
+    project = Project(network=network, samples=(Sample("s", np.zeros(network.input_size), np.zeros(139_392)),))
+    with pytest.raises(StepMemoryError, match="8×132×132 → 8×132×132"):
         StepPlan(project, use_samples=True)
     assert calls == []
     assert samples_within_budget(network) == 0  # not even one sample's evaluation fits
+
+
+def test_a_convolution_whose_windows_alone_pass_a_steps_budget_cannot_be_built():
+    """8×256×256 through 8 kernels of 31×31, "same": its windows are 8·31²·256² = 503,840,768 values a sample, more
+    than a whole step may use, so no pass of it could run: the layer itself is refused, naming the figures."""
+    with pytest.raises(ShapeError, match=r"^its 256×256 windows of 8×31×31 are 503,840,768 values a sample; a layer "
+                                         r"may lay out at most 134,217,728$"):
+        Conv2DLayer(np.zeros((8, 8, 31, 31)), np.zeros(8), (8, 256, 256), 1, 15, "relu")

@@ -181,3 +181,22 @@ def test_npz_weights_of_a_conv_network_are_numbered_as_step_numbers_layers_and_l
     zeroed = network.with_layers(layer.with_parameters(*(None if a is None else np.zeros_like(a)
                                                          for a in layer.parameters())) for layer in network.layers)
     assert load_npz(zeroed, path).same_as(network)
+
+
+def test_a_convolution_whose_windows_pass_the_budget_is_refused_before_its_first_forward_pass(peak_memory):
+    """1×1000×1000 read by one 500×500 kernel: a million input values and 251,001 map values a sample, within the
+    activation budget, and 250,001 parameters, within theirs, but its forward pass would lay out 1·500²·501·501 =
+    62,750,250,000 window values (468 GiB as float64). The file is refused by field before any kernel is drawn."""
+    side, k = 1000, 500
+    data = _conv_file(input={"size": side * side, "shape": [1, side, side]}, current={},
+                      layer0={"kernel_size": k, "kernel": {"init": "he"}})
+    data["layers"][1]["size"] = 1  # max pool 2 of 1×501×501 → 1×250×250
+    data["layers"][2].update({"weights": {"init": "he"}})
+    outcome, peak = peak_memory(lambda: loads(json.dumps(data), "windows.nnstudio"))
+    assert isinstance(outcome, NetworkFileError)
+    windows = 1 * k * k * (side - k + 1) ** 2
+    assert windows == 62_750_250_000
+    assert f"its 501×501 windows of 1×500×500 are {windows:,} values a sample; a layer may lay out at most " \
+           f"{2**27:,}" in str(outcome)
+    assert str(outcome).startswith("windows.nnstudio: layers")
+    assert peak < 16 * 2**20
