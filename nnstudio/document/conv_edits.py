@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from nnstudio.core.architecture import ConvSpec, PoolSpec, parse_architecture
+from nnstudio.core.architecture import (
+    MAX_LENGTH,
+    Architecture,
+    ConvSpec,
+    PoolSpec,
+    parse_architecture,
+)
 from nnstudio.core.architecture_build import architecture_of, describe_shapes
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.init import initial_kernel, initial_weights
@@ -41,6 +47,8 @@ if TYPE_CHECKING:  # the document applies these edits; it never imports this mod
 
 _PART = re.compile(r'^part (\d+) ')
 _ONE_PART = re.compile(r"[-–—,\s]")
+_NEGATIVE = re.compile(r"([a-z])[-–—]\d", re.IGNORECASE)  # p-1: a minus sign where a number goes
+_WHAT = {"c": "channels", "k": "kernel size", "s": "stride", "p": "padding", "m": "pool size", "a": "pool size"}
 LOCKED = "the network's shape cannot change while it is training; stop training first"
 
 
@@ -92,14 +100,7 @@ def _rebuild(project: Project, words: list[str], olds: list[Layer | None], fresh
     dtype = net.dtype
     if len(words) == 1:  # every layer removed: the input alone, as edits.remove_layer leaves it
         return conform(project, Network(net.input_size, (), net.input_shape), ())
-    try:
-        arch = parse_architecture("-".join(words))
-        biases = [not isinstance(spec, PoolSpec) and (old.has_bias if old is not None else bias)
-                  for spec, old in zip(arch.layers, olds)]
-        check_spatial_network_size(len(arch.layers), arch.parameter_count(biases), sum(arch.sizes),
-                                   describe_shapes(arch))
-    except NNStudioError as error:
-        raise _error(error) from None
+    arch, biases = _checked(words, olds, bias)
     layers: list[Layer] = []
     for index, (n_in, spec, old, has_bias) in enumerate(zip(arch.sizes, arch.layers, olds, biases)):
         if isinstance(spec, PoolSpec):
@@ -131,9 +132,33 @@ def _rebuild(project: Project, words: list[str], olds: list[Layer | None], fresh
         raise _error(error) from None
 
 
+def _checked(words: list[str], olds: list[Layer | None], bias: bool = True) -> tuple[Architecture, list[bool]]:
+    """The architecture `words` say and each layer's bias (its old layer's, `bias` for a new one), every budget
+    checked from the numbers alone (the shapes, the maps' values and windows, the parameters); EditError naming
+    the layer otherwise. What a preview and the edit both check, so a preview that says yes is not refused on OK."""
+    try:
+        arch = parse_architecture("-".join(words))
+        biases = [not isinstance(spec, PoolSpec) and (old.has_bias if old is not None else bias)
+                  for spec, old in zip(arch.layers, olds)]
+        check_spatial_network_size(len(arch.layers), arch.parameter_count(biases), sum(arch.sizes),
+                                   describe_shapes(arch))
+    except NNStudioError as error:
+        raise _error(error) from None
+    return arch, biases
+
+
 def _layer_text(text: str) -> str:
-    """One layer's notation, stripped; refused when empty or when it says more than one layer."""
+    """One layer's notation, stripped; refused when empty, longer than a notation is read (before any copy of
+    it is made: a 10 MB paste cost 19 MB to refuse), negative, or saying more than one layer."""
+    if isinstance(text, str) and len(text) > MAX_LENGTH:
+        raise EditError(f"the layer is {len(text):,} characters; type one layer, as c8k3p1, m2 or 120 "
+                        f"(at most {MAX_LENGTH:,} characters are read)")
     word = text.strip() if isinstance(text, str) else ""
+    negative = _NEGATIVE.search(word)
+    if negative:
+        what = _WHAT.get(negative.group(1).lower(), negative.group(1))
+        raise EditError(f"{word[:24]!r}: the {what} cannot be negative; it is a whole number, "
+                        f"{0 if what == 'padding' else 1} or more")
     if not word:
         raise EditError("type one layer: a convolution (c8k3p1), a pooling (m2, a2) or a dense layer's size (120)")
     if _ONE_PART.search(word):
@@ -170,17 +195,19 @@ def insert_layer(project: Project, column: int, text: str, init: str = "he", rng
     return _rebuild(project, words, olds, set(), init, rng or np.random.default_rng(), activation, bias)
 
 
-def preview_insert(network: Network, column: int, text: str) -> str:
+def preview_insert(network: Network, column: int, text: str, bias: bool = True) -> str:
     """The shapes the network would have with `text` inserted as column `column` ("1×28×28 → 8×28×28 → …"), for
-    a dialog to show as the person types. Raises EditError as insert_layer would; nothing is drawn."""
+    a dialog to show as the person types. Raises EditError as insert_layer would (the budgets too); nothing is
+    drawn."""
+    if not 1 <= column <= len(network.layers) + 1:
+        raise EditError(f"a layer can be inserted at columns 1 to {len(network.layers) + 1}, not {column}")
     word = _layer_text(text)
     _column_ok(network, column, word)
     words = _words(network)
+    olds: list[Layer | None] = list(network.layers)
     words.insert(column, word)
-    try:
-        return describe_shapes(parse_architecture("-".join(words)))
-    except NNStudioError as error:
-        raise _error(error) from None
+    olds.insert(column - 1, None)
+    return describe_shapes(_checked(words, olds, bias)[0])
 
 
 def remove_layer(project: Project, column: int, init: str = "he", rng: np.random.Generator | None = None) -> Project:

@@ -9,13 +9,18 @@ What the cells show follows the canvas (`digits`, `edge_mode`): w normally; whil
 edge modes become kernel modes — w, ∂L/∂w (the backward trace's kernel gradient, once the pass reaches it), and at
 the update old → new. A training run's live copy or a rewound moment is shown read-only, as are gradients.
 Tooltips always hold the full value.
+
+What it draws has a budget, checked from the kernel's shape before any cell is made: a grid per input channel while
+they hold MAX_SHOWN_CELLS cells together (LeNet's 16×6×5×5 does), else one grid and a Channel box to pick which
+channel it shows (a kernel over 512 channels made 512 tables: 1.5 s a build); and no cells at all for a kernel wider
+than MAX_GRID_SIDE (a 512×512 kernel took 20 s and 80 MB to draw, again on every change), only what it is and its
+bias. Such a kernel is set from a file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout,
@@ -39,6 +44,10 @@ from nnstudio.ui.panels.network.matrix_editor import MatrixTable
 from nnstudio.ui.panels.network.weights_model import LiteralError
 
 WIDEST = "−0.000"  # what a cell always has room for (digits 3), so its width does not jump as values change
+#: The widest kernel drawn as cells (32×32 = 1,024 cells: about 60 ms to draw).
+MAX_GRID_SIDE = 32
+#: Cells of all the channels' grids drawn at once; past it one grid is shown, its channel picked by a spin box.
+MAX_SHOWN_CELLS = 1024
 
 
 class KernelGridModel(QAbstractTableModel):
@@ -72,7 +81,7 @@ class KernelGridModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == Qt.ItemDataRole.BackgroundRole:
-            colour = style.value_colour(float(view.values[c, r, col]), float(np.max(np.abs(view.values))) or 1.0, 0)
+            colour = style.value_colour(float(view.values[c, r, col]), view.scale, 0)
             colour.setAlpha(int(colour.alpha() * 0.45))  # light enough that the number on it reads
             return colour
         return None
@@ -186,7 +195,10 @@ class KernelEditor(QWidget):
         self.k, self.channels_in = layer.k, layer.in_shape[0]
         self.out = min(max(out, 0), layer.channels - 1)
         self.channel = 0  # the grid a named kernel or a paste goes to: the one last focused
-        self.view = kernel_view(document, column, self.out, mode, digits)
+        drawn = layer.k <= MAX_GRID_SIDE  # the budget (module docstring), from the shape alone
+        grids = self.channels_in if self.channels_in * layer.k ** 2 <= MAX_SHOWN_CELLS else 1
+        self.models = [KernelGridModel(self, c) for c in range(grids if drawn else 0)]
+        self.view = kernel_view(document, column, self.out, mode, digits, self.shown_channels())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
@@ -201,6 +213,18 @@ class KernelEditor(QWidget):
         self.number.setToolTip("Which kernel (the map it makes) the grids below show")
         self.number.valueChanged.connect(lambda n: self.show_kernel(n - 1))
         form.addRow("Kernel", self.number)
+        self.channel_box = QSpinBox()  # only when one grid stands for many channels
+        self.channel_box.setObjectName("kernelChannel")
+        self.channel_box.setRange(1, self.channels_in)
+        self.channel_box.setSuffix(f" of {self.channels_in}")
+        self.channel_box.setKeyboardTracking(False)
+        self.channel_box.setToolTip("Which input channel the grid below shows (this kernel reads too many to show "
+                                    "every grid at once)")
+        self.channel_box.valueChanged.connect(lambda n: self.show_channel(n - 1))
+        if len(self.models) == 1 and self.channels_in > 1:
+            form.addRow("Over channel", self.channel_box)
+        else:
+            self.channel_box.hide()
         self.named = QComboBox()
         self.named.setObjectName("namedKernel")
         self._fill_named()
@@ -210,10 +234,9 @@ class KernelEditor(QWidget):
         self.heading.setObjectName("kernelHeading")
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
-        self.models = [KernelGridModel(self, c) for c in range(self.channels_in)]
         self.grids: list[KernelGrid] = []
         for model in self.models:
-            if self.channels_in > 1:
+            if 1 < len(self.models):
                 layout.addWidget(QLabel(f"over channel {model.channel + 1}"))
             grid = KernelGrid(model)
             grid.focused.connect(self._on_grid_focused)
@@ -233,6 +256,22 @@ class KernelEditor(QWidget):
         self.error = error_label("kernelError")
         layout.addWidget(self.error)
         listen(self, document.shown_changed, self.refresh)
+        self.refresh()
+
+    def shown_channels(self) -> list[int]:
+        """The input channels whose grids are drawn now (none for a kernel too wide to draw)."""
+        return [model.channel for model in self.models]
+
+    def show_channel(self, channel: int) -> None:
+        """The one grid (when it stands for many channels) shows input channel `channel`."""
+        if len(self.models) != 1 or not 0 <= channel < self.channels_in:
+            return
+        model = self.models[0]
+        model.beginResetModel()
+        model.channel = self.channel = channel
+        model.endResetModel()
+        if self.channel_box.value() != channel + 1:
+            self.channel_box.setValue(channel + 1)
         self.refresh()
 
     def layer(self) -> Conv2DLayer:
@@ -263,8 +302,11 @@ class KernelEditor(QWidget):
         """Every number from the document as it shows now, in place: an editor being typed in is kept."""
         if not self.fits():
             return
-        self.view = kernel_view(self.document, self.column, self.out, self.mode, self.digits)
-        self.heading.setText(self.view.heading)
+        self.view = kernel_view(self.document, self.column, self.out, self.mode, self.digits, self.shown_channels())
+        self.heading.setText(self.view.heading if self.models else
+                             f"{self.k}×{self.k} kernels ({self.k * self.k:,} cells per channel) are too large to show "
+                             f"or type cell by cell here (at most {MAX_GRID_SIDE}×{MAX_GRID_SIDE}); set them from a "
+                             f"file; its bias is typed below")
         for model, grid in zip(self.models, self.grids):
             model.refresh()
             grid.fit_cells()
@@ -275,11 +317,11 @@ class KernelEditor(QWidget):
         self.bias_label.setText(self.view.bias if layer.bias is not None else "none (tick “has a bias b” above)")
         if plain and not self.bias_edit.hasFocus():
             self.bias_edit.show_text(layer.bias_text.get(self.out) or fmt.full(float(layer.bias[self.out])))
-        self.named.setEnabled(self.view.editable)
+        self.named.setEnabled(self.view.editable and bool(self.models))
 
     def _fill_named(self) -> None:
         self.named.addItem("a named kernel…", None)
-        for name in names_for(self.k):
+        for name in names_for(self.k) if self.k <= MAX_GRID_SIDE else ():
             kernel = named_kernel(name)
             self.named.addItem(kernel.label, name)
             self.named.setItemData(self.named.count() - 1, f"{kernel.label}: {kernel.detects}",
@@ -304,7 +346,10 @@ class KernelEditor(QWidget):
     def paste_text(self, text: str, channel: int | None = None) -> bool:
         """A block pasted at the current cell of the grid over `channel` (the current grid by default)."""
         channel = self.channel if channel is None else channel
-        current = self.grids[channel].currentIndex()
+        grid = self._grid_of(channel)
+        if grid is None:
+            return self._show_error("there is no grid to paste into: this kernel is too large to type cell by cell")
+        current = grid.currentIndex()
         row, col = (current.row(), current.column()) if current.isValid() else (0, 0)
         try:
             check_paste_size(len(text), (self.k - row) * (self.k - col), f"kernel {self.out + 1} from row {row + 1}")
@@ -315,8 +360,12 @@ class KernelEditor(QWidget):
             return self._show_error("the clipboard holds no text to paste")
         return self.commit(channel, row, col, block, f"Paste into kernel {self.out + 1}")
 
+    def _grid_of(self, channel: int) -> KernelGrid | None:
+        """The grid drawn for input channel `channel`, if one is."""
+        return next((grid for grid, model in zip(self.grids, self.models) if model.channel == channel), None)
+
     def _paste_into(self, grid: KernelGrid) -> None:
-        self.channel = self.grids.index(grid)
+        self.channel = self.models[self.grids.index(grid)].channel
         if self.view.editable:
             self.paste_text(QGuiApplication.clipboard().text())
 
@@ -331,7 +380,7 @@ class KernelEditor(QWidget):
                            f"{self.out + 1}")
 
     def _apply(self, edit: Callable[[Project], Project], text: str) -> bool:
-        if not self.view.editable:
+        if not self.view.editable or self.document.structure_locked:  # a run may have started since the last refresh
             return self._show_error("the kernel is shown read-only now (a run, a rewound moment or a gradient)")
         try:
             self.document.apply(edit(self.document.project), text, "values")
