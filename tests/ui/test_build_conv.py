@@ -158,3 +158,47 @@ def test_the_right_click_menu_offers_only_what_a_layer_of_maps_can_take(make_win
     assert "Activation" in conv and "Has a Bias" in conv
     assert "Activation" not in pool and "Has a Bias" not in pool  # a pooling layer has neither
     assert not any("Neuron" in w for w in _menu_words(window, 0))  # the input's size is its image's shape
+
+
+def test_the_geometry_form_follows_undo_and_an_edit_changes_only_its_field(qtbot, make_window):
+    """Channels 16 → 8, Undo: the form says 16 again, and Kernel size 3 then gives c16k3, not c8k3 (the walk found
+    the spin box left at 8 and the next edit applying it silently)."""
+    window = make_window("lenet")
+    select(window, 3)
+    inspector_widget(window, QSpinBox, "geometryChannels").setValue(8)
+    assert window.document.project.network.layers[2].channels == 8
+    run_queued_events()
+    window.actions_by_name["undo"].trigger()
+    run_queued_events()
+    assert window.document.project.network.layers[2].channels == 16
+    assert inspector_widget(window, QSpinBox, "geometryChannels").value() == 16
+    inspector_widget(window, QSpinBox, "geometryKernel").setValue(3)
+    assert window.document.undo_stack.undo_text() == "Set layer 3 to c16k3s1p0"
+    assert window.document.project.network.layers[2].kernel.shape == (16, 6, 3, 3)
+    window.actions_by_name["undo"].trigger()
+    window.actions_by_name["redo"].trigger()
+    run_queued_events()
+    assert inspector_widget(window, QSpinBox, "geometryKernel").value() == 3
+
+
+def test_the_form_follows_a_change_made_elsewhere_and_a_stale_form_edits_only_its_field(qtbot, make_window):
+    """Even a form that missed a change (built before it, not yet rebuilt) applies only the field typed in."""
+    from nnstudio.ui.panels.network.layer_geometry_form import LayerGeometryForm
+    window = make_window("lenet")
+    form = LayerGeometryForm(window.document, 3)
+    qtbot.addWidget(form)
+    from nnstudio.document.conv_edits import apply_edit, set_geometry
+    apply_edit(window.document, set_geometry, "Set layer 3 to c8k5", 3, "c8k5s1p0")
+    assert form.findChild(QSpinBox, "geometryChannels").value() == 8  # follows the document at once
+    form.findChild(QSpinBox, "geometryStride").setValue(2)
+    assert window.document.undo_stack.undo_text() == "Set layer 3 to c8k5s2p0"
+
+
+def test_a_refused_geometry_edit_puts_the_spin_box_back(qtbot, make_window):
+    window = make_window("lenet")
+    select(window, 1)
+    stride = inspector_widget(window, QSpinBox, "geometryStride")
+    stride.setValue(40)
+    error = inspector_widget(window, QLabel, "geometryError")
+    assert not error.isHidden() and "larger than" in error.text()
+    assert stride.value() == 1  # the document's value, next to the error saying why 40 was refused

@@ -188,3 +188,34 @@ def test_the_summary_shows_shapes_of_maps(make_window):
     run_queued_events()
     shape = window.inspector.findChild(QLabel, "networkShape").text()
     assert shape == ("1×28×28 → conv 6×28×28 → max pool 6×14×14 → conv 16×10×10 → max pool 16×5×5 → 120 → 84 → 10")
+
+
+def test_the_bias_field_reads_like_the_cells_and_edits_its_full_value(make_window, qtbot):
+    """After an update the bias showed "-0.5009999999570747" (raw float, ASCII hyphen) beside cells of 3 digits with
+    "−": it shows the canvas's digits now, the full value in its tooltip, and the full (or typed) text to edit."""
+    window = make_window("conv-4x4")
+    editor = kernel_editor(window, ItemKey("pixel", 1, 0, 1, channel=0))
+    network = window.document.project.network
+    layer = network.layers[0]
+    window.document.apply(window.document.project.replace(
+        network=network.with_layer(0, layer.replace(bias=np.array([-0.5009999999570747])))), "Update", "values")
+    run_queued_events()
+    editor = window.inspector._kernels
+    assert editor.bias_edit.isVisibleTo(editor)
+    assert editor.bias_edit.text() == "−0.501"
+    assert editor.bias_edit.toolTip().startswith(fmt.full(-0.5009999999570747))
+    window.activateWindow()
+    editor.bias_edit.setFocus()
+    assert editor.bias_edit.text() == fmt.full(-0.5009999999570747)  # the full value to edit
+    editor.bias_edit.selectAll()
+    type_keys(qtbot, "1/4", Qt.Key.Key_Return)
+    assert window.document.project.network.layers[0].bias.tolist() == [0.25]
+    editor = window.inspector._kernels
+    editor.bias_edit.clearFocus()
+    run_queued_events()
+    assert editor.bias_edit.text() == "1/4" or editor.bias_edit.text() == fmt.pretty_expression("1/4")
+    editor.bias_edit.setFocus()
+    assert editor.bias_edit.text() == "1/4"  # the typed expression, to edit
+    editor.bias_edit.clearFocus()
+    assert editor.bias_edit.text() == fmt.pretty_expression("1/4")
+    assert len(window.document.undo_stack) == 2  # focus coming and going commits nothing

@@ -184,6 +184,7 @@ def test_the_edge_detector_one_3x3_convolution_identity_no_bias(qtbot, make_wind
     assert output.currentData() == "identity"  # maps out: not softmax
     image = child(dialog, QCheckBox, "image")
     assert not image.isEnabled() and "1×28×28" in image.text()
+    assert image.isChecked()  # it is drawn as its maps: said ticked, not greyed out unticked
     child(dialog, QCheckBox, "bias1").click()
     assert child(dialog, QLabel, "newSummary").text() == "1×28×28 → 1×26×26: 9 parameters, loss mean squared error"
     create(qtbot, dialog)
@@ -235,3 +236,17 @@ def test_a_bad_notation_names_the_part_live_and_create_waits(qtbot, make_window)
     assert "softmax is only for a flat output" in error.text() and not ok.isEnabled()
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert window.document.project.network.layers == ()
+
+
+def test_the_image_box_after_maps_follows_the_plain_sizes_again(qtbot, make_window):
+    """Ticked (and fixed) for an input of maps; plain sizes after it get their own default, not the maps' tick."""
+    window = make_window()
+    dialog = open_dialog(qtbot, window)
+    image = child(dialog, QCheckBox, "image")
+    type_sizes(qtbot, dialog, "1x4x4-c1k3")
+    assert image.isChecked() and not image.isEnabled()
+    type_sizes(qtbot, dialog, "16-2")  # 4 × 4 may be drawn as an image, but small inputs start as plain numbers
+    assert image.isEnabled() and not image.isChecked() and "4 × 4" in image.text()
+    type_sizes(qtbot, dialog, "1x28x28-c1k3")
+    type_sizes(qtbot, dialog, "784-10")
+    assert image.isEnabled() and image.isChecked()

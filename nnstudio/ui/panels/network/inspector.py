@@ -84,7 +84,7 @@ class InspectorPanel(QWidget):
             self._kernels.set_canvas_view(mode, digits)
 
     def _on_document_changed(self, kind: str) -> None:
-        if kind != "all" and self._only_kernel_values_changed():
+        if kind not in ("all", "structure") and self._only_kernel_values_changed():
             return  # the kernel editor redraws its numbers in place: a cell being typed in keeps its editor
         self._refresh_timer.start()  # later: never destroy the widget that is emitting right now
 
@@ -108,13 +108,14 @@ class InspectorPanel(QWidget):
         a_label.setText(fmt.full(float(t.a[key.row])) if a_seen else "? (not reached yet)")
 
     def _only_kernel_values_changed(self) -> bool:
-        """Whether the shown convolution is the same layer with other kernel or bias values (or typed text)."""
+        """Whether the shown convolution is the same layer with other kernel or bias values (or typed text): the same
+        kernel shape too, since a layer's channels are its kernel's first axis (16 → 8 channels is not a value)."""
         editor = self._kernels
         if editor is None or not shiboken6.isValid(editor) or not editor.fits():
             return False
         new, old = editor.layer(), editor.built_from
-        return old.replace(kernel=new.kernel, bias=new.bias, kernel_text=new.kernel_text,
-                           bias_text=new.bias_text).same_as(new)
+        return old.kernel.shape == new.kernel.shape and old.replace(
+            kernel=new.kernel, bias=new.bias, kernel_text=new.kernel_text, bias_text=new.bias_text).same_as(new)
 
     # ------------------------------------------------------------------ building
 
@@ -167,7 +168,8 @@ class InspectorPanel(QWidget):
     def _title(self, form: QFormLayout, text: str) -> None:
         label = QLabel(f"<b>{text}</b>")
         label.setObjectName("inspectorTitle")
-        form.addRow(label)
+        label.setWordWrap(True)  # LeNet's name and notation are wider than the dock: wrapped, not cut
+        self._column.insertWidget(0, label)  # above the form: a wrapped row of a form was given too few lines
 
     def _summary(self, form: QFormLayout) -> None:
         project = self.document.project
@@ -275,8 +277,10 @@ class InspectorPanel(QWidget):
         form.addRow("Reads maps", QLabel(show_shape(layer.in_shape)))
         form.addRow("Gives maps", QLabel(show_shape(layer.out_shape)))
         if isinstance(layer, Conv2DLayer):
-            form.addRow("Kernels", QLabel(f"{layer.channels} of {layer.k}×{layer.k} over {layer.in_shape[0]} "
-                                          f"channel{'s' if layer.in_shape[0] != 1 else ''}"))
+            kernels = QLabel(f"{layer.channels} of {layer.k}×{layer.k} over {layer.in_shape[0]} "
+                             f"channel{'s' if layer.in_shape[0] != 1 else ''}")
+            kernels.setObjectName("kernelsSummary")
+            form.addRow("Kernels", kernels)
             form.addRow(LayerGeometryForm(self.document, column))  # channels, kernel size, stride, padding
             self._activation_and_bias(form, column)
         else:
@@ -338,7 +342,9 @@ class InspectorPanel(QWidget):
         its z and a as the canvas shows them now."""
         shape = self.document.project.network.layers[key.column - 1].out_shape
         channel, row, col = (int(i) for i in np.unravel_index(key.row, shape))
-        form.addRow("Where", QLabel(f"map {channel + 1}, row {row + 1}, column {col + 1} of {show_shape(shape)}"))
+        where = QLabel(f"map {channel + 1}, row {row + 1}, column {col + 1} of {show_shape(shape)}")
+        where.setWordWrap(True)  # "map 16, row 10, column 10 of 16×10×10" is about the dock's width
+        form.addRow("Where", where)
         self._z, self._a = self._number(0.0), self._number(0.0)
         form.addRow("z", self._z)
         form.addRow("a", self._a)

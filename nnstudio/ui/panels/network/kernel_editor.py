@@ -7,21 +7,20 @@ move right and on to the next row (Shift+Tab back), a block pasted at the curren
 
 What the cells show follows the canvas (`digits`, `edge_mode`): w normally; while a pass is stepped through, the
 edge modes become kernel modes — w, ∂L/∂w (the backward trace's kernel gradient, once the pass reaches it), and at
-the update old → new. A training run's live copy or a rewound moment is shown read-only, as are gradients.
-Tooltips always hold the full value.
+the update old → new. A training run's live copy or a rewound moment is read-only, as are gradients. Tooltips hold
+the full value.
 
 What it draws has a budget, checked from the kernel's shape before any cell is made: a grid per input channel while
-they hold MAX_SHOWN_CELLS cells together (LeNet's 16×6×5×5 does), else one grid and a Channel box to pick which
-channel it shows (a kernel over 512 channels made 512 tables: 1.5 s a build); and no cells at all for a kernel wider
-than MAX_GRID_SIDE (a 512×512 kernel took 20 s and 80 MB to draw, again on every change), only what it is and its
-bias. Such a kernel is set from a file.
+they hold MAX_SHOWN_CELLS cells together (LeNet's 16×6×5×5 does), else one grid and a Channel box (512 channels made
+512 tables: 1.5 s a build); no cells for a kernel wider than MAX_GRID_SIDE (a 512×512 kernel took 20 s and 80 MB to
+draw, on every change), only its bias: such a kernel is set from a file.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QSpinBox, QStyle, QStyledItemDelegate,
@@ -135,28 +134,49 @@ class KernelGrid(MatrixTable):
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
             header.setMinimumSectionSize(10)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)  # wider than the dock: it scrolls
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)  # a current cell, framed (_FramedCurrent)
         self.setItemDelegate(_FramedCurrent(self))
         self.setToolTip("Enter moves down, Tab right; Ctrl+V pastes a block at the current cell")
         self.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked
                              | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self._whole = QSize()  # the grid with every cell shown
         self.fit_cells()
         self.setCurrentIndex(model.index(0, 0))
 
     def fit_cells(self) -> None:
-        """Cells wide and tall enough for every label whole (old → new takes two lines), never elided."""
+        """Cells wide and tall enough for every label whole (old → new takes two lines), never elided; at least two
+        cells wide, else it scrolls sideways (LeNet's 5×5 widened the Inspector past its dock, cut at column 5)."""
         model, metrics = self.model(), self.fontMetrics()
         k = model.rowCount()
         labels = [str(model.data(model.index(r, c))) for r in range(k) for c in range(k)]
         lines = [line for label in labels for line in label.split("\n")] + [WIDEST]
-        width = max(metrics.horizontalAdvance(line) for line in lines) + 14
+        width = max(metrics.horizontalAdvance(line) for line in lines) + 10
         height = max(label.count("\n") + 1 for label in labels) * metrics.lineSpacing() + 10
         self.horizontalHeader().setDefaultSectionSize(width)
         self.verticalHeader().setDefaultSectionSize(height)
-        self.setFixedSize(self.verticalHeader().sizeHint().width() + k * width + 2 * self.frameWidth() + 2,
-                          self.horizontalHeader().sizeHint().height() + k * height + 2 * self.frameWidth() + 2)
+        edge = self.verticalHeader().sizeHint().width() + 2 * self.frameWidth() + 2
+        self._whole = QSize(edge + k * width, self.horizontalHeader().sizeHint().height() + k * height
+                            + 2 * self.frameWidth() + 2)
+        self.setMinimumWidth(edge + min(k, 2) * width)
+        self.setMaximumWidth(self._whole.width())
+        self.updateGeometry()
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Every row shown, and the sideways scroll bar under them when the grid is narrower than its cells."""
+        cut = self.width() < self._whole.width()
+        self.setFixedHeight(self._whole.height() + (self.horizontalScrollBar().sizeHint().height() if cut else 0))
+
+    @override
+    def sizeHint(self) -> QSize:
+        return self._whole
+
+    @override
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self._fit_height()
 
     def move_down(self) -> None:
         current, k = self.currentIndex(), self.model().rowCount()
@@ -239,19 +259,18 @@ class KernelEditor(QWidget):
             if 1 < len(self.models):
                 layout.addWidget(QLabel(f"over channel {model.channel + 1}"))
             grid = KernelGrid(model)
-            grid.focused.connect(self._on_grid_focused)
+            grid.focused.connect(lambda channel: setattr(self, "channel", channel))  # the grid last clicked
             shortcut = QShortcut(QKeySequence.StandardKey.Paste, grid, lambda g=grid: self._paste_into(g))
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            layout.addWidget(grid)
+            layout.addWidget(grid, 0, Qt.AlignmentFlag.AlignLeft)  # as wide as its cells, else the dock
             self.grids.append(grid)
         bias_row = QHBoxLayout()  # the typed bias, or (a gradient, an update, a run) its value to read
         bias_row.setContentsMargins(0, 0, 0, 0)
         self.bias_edit = _BiasEdit(self._commit_bias)
         self.bias_label = QLabel()
         self.bias_label.setObjectName("kernelBiasValue")
-        bias_row.addWidget(QLabel("Bias b"))
-        bias_row.addWidget(self.bias_edit, 1)
-        bias_row.addWidget(self.bias_label, 1)
+        for widget, stretch in ((QLabel("Bias b"), 0), (self.bias_edit, 1), (self.bias_label, 1)):
+            bias_row.addWidget(widget, stretch)
         layout.addLayout(bias_row)
         self.error = error_label("kernelError")
         layout.addWidget(self.error)
@@ -315,8 +334,9 @@ class KernelEditor(QWidget):
         self.bias_edit.setVisible(plain)
         self.bias_label.setVisible(not plain)
         self.bias_label.setText(self.view.bias if layer.bias is not None else "none (tick “has a bias b” above)")
-        if plain and not self.bias_edit.hasFocus():
-            self.bias_edit.show_text(layer.bias_text.get(self.out) or fmt.full(float(layer.bias[self.out])))
+        if plain:
+            full = fmt.full(float(layer.bias[self.out]))  # type: ignore[index]
+            self.bias_edit.show_value(self.view.bias, layer.bias_text.get(self.out) or full, full)
         self.named.setEnabled(self.view.editable and bool(self.models))
 
     def _fill_named(self) -> None:
@@ -328,9 +348,6 @@ class KernelEditor(QWidget):
                                    Qt.ItemDataRole.ToolTipRole)
         self.named.setToolTip("Set the current grid (the one last clicked) to a classic kernel; Undo takes it back")
 
-    def _on_grid_focused(self, channel: int) -> None:
-        self.channel = channel
-
     # ------------------------------------------------------------------ edits
 
     def commit(self, channel: int, row: int, col: int, block: list[list[str]], text: str) -> bool:
@@ -339,14 +356,13 @@ class KernelEditor(QWidget):
 
     def apply_named(self, name: str, channel: int | None = None) -> bool:
         channel = self.channel if channel is None else channel
-        label = named_kernel(name).label
         return self._apply(lambda p: apply_named_kernel(p, self.column, self.out, channel, name),
-                           f"Set kernel {self.out + 1} to {label}")
+                           f"Set kernel {self.out + 1} to {named_kernel(name).label}")
 
     def paste_text(self, text: str, channel: int | None = None) -> bool:
         """A block pasted at the current cell of the grid over `channel` (the current grid by default)."""
         channel = self.channel if channel is None else channel
-        grid = self._grid_of(channel)
+        grid = next((grid for grid, model in zip(self.grids, self.models) if model.channel == channel), None)
         if grid is None:
             return self._show_error("there is no grid to paste into: this kernel is too large to type cell by cell")
         current = grid.currentIndex()
@@ -360,10 +376,6 @@ class KernelEditor(QWidget):
             return self._show_error("the clipboard holds no text to paste")
         return self.commit(channel, row, col, block, f"Paste into kernel {self.out + 1}")
 
-    def _grid_of(self, channel: int) -> KernelGrid | None:
-        """The grid drawn for input channel `channel`, if one is."""
-        return next((grid for grid, model in zip(self.grids, self.models) if model.channel == channel), None)
-
     def _paste_into(self, grid: KernelGrid) -> None:
         self.channel = self.models[self.grids.index(grid)].channel
         if self.view.editable:
@@ -376,8 +388,8 @@ class KernelEditor(QWidget):
             self.apply_named(name)
 
     def _commit_bias(self, text: str) -> bool:
-        return self._apply(lambda p: set_kernel_bias(p, self.column, self.out, text), f"Set bias of kernel "
-                           f"{self.out + 1}")
+        return self._apply(lambda p: set_kernel_bias(p, self.column, self.out, text),
+                           f"Set bias of kernel {self.out + 1}")
 
     def _apply(self, edit: Callable[[Project], Project], text: str) -> bool:
         if not self.view.editable or self.document.structure_locked:  # a run may have started since the last refresh
@@ -396,21 +408,43 @@ class KernelEditor(QWidget):
 
 
 class _BiasEdit(QLineEdit):
-    """The kernel's bias typed as an expression, committed on Enter or when focus leaves; its text is set again in
-    place when the document changes (the kernel editor shows why a text is refused)."""
+    """The kernel's bias as an expression, committed on Enter or when focus leaves; set again in place as the document
+    changes. Out of focus it reads as the cells do (the canvas's digits, "−"; the full value in its tooltip), in focus
+    it holds the typed expression or the full value to edit (a raw "-0.5009999999570747" sat beside "−0.501")."""
 
     def __init__(self, commit: Callable[[str], bool]) -> None:
         super().__init__()
         self.setObjectName("kernelBias")
         self.setPlaceholderText("a number or expression, e.g. 1/sqrt(2)")
         self._commit = commit
-        self._committed = ""
+        self._committed = ""  # the text to edit, as the document holds it
+        self._shown = ""  # the text to read, as the cells show numbers
         self.editingFinished.connect(self._on_editing_finished)
 
     def _on_editing_finished(self) -> None:
-        if self.text() != self._committed and self._commit(self.text()):
+        if self.text() != self._committed and self._commit(self.text()):  # focusing swapped `shown` for it
             self._committed = self.text()
 
-    def show_text(self, text: str) -> None:
-        self._committed = text
-        self.setText(text)
+    def show_value(self, shown: str, edit: str, full: str) -> None:
+        """`shown` to read, `edit` (typed text or the full value) to edit, `full` in the tooltip."""
+        self._shown = shown
+        self.setToolTip(f"{full}: click to type a number or expression; Enter commits")
+        if not self.hasFocus():
+            self.setText(shown)
+            self.setCursorPosition(0)
+        elif self.text() == self._committed:  # in focus but not typed in: it follows the document
+            self.setText(edit)
+        self._committed = edit
+
+    @override
+    def focusInEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.text() == self._shown:
+            self.setText(self._committed)
+        super().focusInEvent(event)
+
+    @override
+    def focusOutEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().focusOutEvent(event)  # commits (editingFinished) first
+        if self.text() == self._committed:
+            self.setText(self._shown)
+            self.setCursorPosition(0)

@@ -5,6 +5,10 @@ to a network with maps (+ Layer, Insert: `c8k3p1`, `m2`, `120`).
 Why its own module: the shapes are the document's (document/conv_edits.py chains and checks them); here they are
 only typed. Each change is one undoable edit; a refusal (a kernel larger than the padded maps, a dense layer
 before a convolution) is said under the form, naming the field, and the document is left as it was.
+
+The form always says the document's geometry: it reads it again on every document change (Undo, Redo, an edit
+elsewhere) and after a refusal, and an edit is the document's geometry with only the field typed in changed — a
+spin box left at a stale value never rides along with the next edit.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, Q
 
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.limits import MAX_SIZE
-from nnstudio.core.spatial_layers import Conv2DLayer
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
 from nnstudio.document import Document
 from nnstudio.document.conv_edits import (apply_edit, conv_text, insert_layer, insertable, pool_text, preview_insert,
                                           set_geometry)
+from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.expression_edit import error_label
 
 # (object name, label, least value, tooltip) of each number a convolution's form edits, in the notation's order.
@@ -46,31 +51,60 @@ class LayerGeometryForm(QWidget):
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         self.spins: list[QSpinBox] = []
-        for (name, label, least, tip), value in zip(_CONV_FIELDS if self.conv else _POOL_FIELDS, values):
+        for i, ((name, label, least, tip), value) in enumerate(zip(_CONV_FIELDS if self.conv else _POOL_FIELDS,
+                                                                     values)):
             spin = QSpinBox()
             spin.setObjectName(name)
             spin.setRange(least, MAX_SIZE)
             spin.setValue(value)
             spin.setKeyboardTracking(False)  # one edit per number set, not one per digit typed
             spin.setToolTip(tip + "; changing it draws this layer's kernel afresh" if self.conv else tip)
-            spin.valueChanged.connect(self._commit)
+            spin.valueChanged.connect(lambda n, i=i: self._commit(i, n))
             form.addRow(label, spin)
             self.spins.append(spin)
         self.error = error_label("geometryError")
         form.addRow(self.error)
+        listen(self, document.changed, self._follow)
 
-    def text(self) -> str:
-        """The geometry the spin boxes say, in the notation: "c6k5s1p2", "m2s2"."""
-        numbers = [spin.value() for spin in self.spins]
+    def geometry(self) -> tuple[int, ...] | None:
+        """The layer's numbers as the document holds them now, in the form's order (None: no longer this kind)."""
+        layers = self.document.project.network.layers
+        layer = layers[self.column - 1] if 1 <= self.column <= len(layers) else None
+        if self.conv and isinstance(layer, Conv2DLayer):
+            return layer.channels, layer.k, layer.stride, layer.pad
+        if not self.conv and isinstance(layer, Pool2DLayer):
+            return layer.size, layer.stride
+        return None
+
+    def text(self, field: int | None = None, value: int = 0) -> str:
+        """The document's geometry in the notation ("c6k5s1p2", "m2s2"), with field `field` set to `value`."""
+        numbers = list(self.geometry() or [spin.value() for spin in self.spins])
+        if field is not None:
+            numbers[field] = value
         return conv_text(*numbers) if self.conv else pool_text(self.kind, *numbers)
 
-    def _commit(self) -> None:
-        text = self.text()
+    def _follow(self, _kind: str = "") -> None:
+        """Every spin box says the document's number again (without committing it)."""
+        numbers = self.geometry()
+        if numbers is None:
+            return  # the layer went (the Inspector is rebuilding): nothing to say
+        for spin, number in zip(self.spins, numbers):
+            if spin.value() != number:
+                spin.blockSignals(True)
+                spin.setValue(number)
+                spin.blockSignals(False)
+
+    def _commit(self, field: int, value: int) -> None:
+        numbers = self.geometry()
+        if numbers is None or numbers[field] == value:
+            return  # nothing the person changed (or no layer of this kind to change)
+        text = self.text(field, value)
         try:
             apply_edit(self.document, set_geometry, f"Set layer {self.column} to {text}", self.column, text)
         except NNStudioError as error:
             self.error.setText(str(error))
             self.error.show()
+            self._follow()  # the refused number goes; the error says why it could not stand
             return
         self.error.hide()
 

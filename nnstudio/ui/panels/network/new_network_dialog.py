@@ -138,6 +138,7 @@ class NewNetworkDialog(QDialog):
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setToolTip("The same seed gives the same random weights, here and in `nnstudio new --seed`")
         self.image = QCheckBox()
+        self._maps_input = False  # whether the sizes last typed had an input of maps (the box then ticked, fixed)
         self.image.setObjectName("image")
 
     def _build_footer(self) -> None:
@@ -214,18 +215,23 @@ class NewNetworkDialog(QDialog):
         self._refresh()
 
     def _offer_image(self, inputs: int, arch: Architecture | None) -> None:
-        """Plain inputs of a square count may be drawn as an image; an input of maps is drawn as its maps."""
-        image = square_image(inputs) if arch is None or arch.input_shape is None else None
+        """Plain inputs of a square count may be drawn as an image; an input of maps is drawn as its maps, which the
+        box says ticked and fixed (greyed and unticked it read as "not drawn"). Plain sizes typed after maps get
+        their own default again, not the maps' tick."""
+        maps = arch is not None and arch.input_shape is not None
+        image = None if maps else square_image(inputs)
         self.image.setEnabled(image is not None)
+        was_maps, self._maps_input = self._maps_input, maps
         if arch is not None and arch.input_shape is not None:
             self.image.setText(f"The input is {show_shape(arch.input_shape)}: drawn as its maps")
-        else:
-            self.image.setText(f"Draw the input as a {image[0]} × {image[1]} image" if image else
-                               "Draw the input as an image (for a square input size such as 784)")
+            self.image.setChecked(True)
+            return
+        self.image.setText(f"Draw the input as a {image[0]} × {image[1]} image" if image else
+                           "Draw the input as an image (for a square input size such as 784)")
         if image is None:
             self.image.setChecked(False)
-        elif inputs >= 64:
-            self.image.setChecked(True)
+        elif inputs >= 64 or was_maps:
+            self.image.setChecked(inputs >= 64)
 
     @staticmethod
     def _default_output(size: int, kind: str = "dense") -> str:
