@@ -80,12 +80,12 @@ def assert_canvas_shows(window, expected: list[np.ndarray]) -> None:
         assert np.abs(tile_pixels(tile).astype(int) - want).max() <= 1, (tile.column, tile.channel)
 
 
-def lenet_training(make_window, tmp_path, epochs: int, batch: int = 16):
+def lenet_training(make_window, tmp_path, epochs: int, batch: int = 16, dataset: str = "mnist"):
     tiny_image_set(tmp_path)
     window = make_window("lenet")
     window.actions_by_name["train"].trigger()
     panel = window.training_panel
-    panel.dataset.setCurrentIndex(panel.dataset.findData("mnist"))
+    panel.dataset.setCurrentIndex(panel.dataset.findData(dataset))
     panel.source.setText(str(tmp_path))
     panel.epochs.setValue(epochs)
     panel.batch.setValue(batch)
@@ -175,7 +175,8 @@ def test_drawing_a_digit_on_the_pad_changes_every_map_and_the_prediction_follows
     pad = results.pad
     assert pad.isEnabled()
     before, traced = drawn_maps(window), [layer.a.copy() for layer in window.document.trace.layers]
-    assert results.prediction.text().startswith("→ 7")  # the example's input, an MNIST 7
+    assert window.document.shown().predicted().startswith("→ 7")  # the example's input, an MNIST 7 …
+    assert results.prediction.text() == "Draw a digit: the answer is for the drawing"  # … not the blank pad's
     side = min(pad.width(), pad.height())
     qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(side // 2, side // 6))
     for step in range(1, 9):  # a vertical stroke, a "1"
@@ -243,3 +244,47 @@ def test_a_sample_of_the_file_used_is_the_input_whose_maps_are_drawn(qtbot, sett
     document = window.document
     np.testing.assert_array_equal(document.project.input, samples[1].input)
     assert_canvas_shows(window, lenet_by_hand(document.project.network, samples[1].input))
+
+
+def test_judging_many_test_images_says_how_far_it_has_come(qtbot, make_window, monkeypatch):
+    """A minute of judging on a busy machine is not silent: the caption counts the images judged, a chunk at a
+    time. (The job is run here, in the test's thread, so its signals arrive in order and nothing waits.)"""
+    from nnstudio.data.dataset import Dataset, DataSplit
+    from nnstudio.ui.panels.results.fast_verdicts import AT_ONCE, CHUNK, VerdictJob
+
+    monkeypatch.setattr(VerdictJob, "start", lambda job: None)
+    window = make_window("lenet")
+    results = window.results_panel
+    window.results_dock.show()
+    window.results_dock.raise_()
+    results.tabs.setCurrentWidget(results.confusion_page)
+    rng = np.random.default_rng(4)
+    n = AT_ONCE + 48
+    test = Dataset("test", rng.random((n, 784)), rng.integers(0, 10, n), tuple("0123456789"), image=(28, 28))
+    results.set_data(DataSplit(test, test))
+    job = results._job
+    captions: list[str] = []
+    job.progressed.connect(lambda done, total: captions.append(results.confusion_caption.text()))
+    job._run()
+    counts = list(range(CHUNK, n, CHUNK)) + [n]
+    head = f"Judging the {n:,} test images with the network as it is now…"
+    assert captions == [f"{head}  {done:,} of {n:,}" for done in counts]
+    assert results.confusion.rowCount() == 10 and results.verdicts.confusion.sum() == n
+
+
+def test_a_run_on_fashion_mnist_names_the_outputs_by_its_classes_everywhere(qtbot, make_window, tmp_path):
+    """LeNet's file names its outputs 0–9; trained on Fashion-MNIST they mean T-shirt/top … Ankle boot, as the
+    Confusion and Gallery tabs name them: the run lands those names, and the readout says the same."""
+    window, panel = lenet_training(make_window, tmp_path, epochs=1, dataset="fashion-mnist")
+    assert window.document.project.output_label(5) == "5"
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: run_landed(window), timeout=60000)
+    run_queued_events()
+    classes = window.trainer.data.test.classes
+    assert classes[5] == "Sandal"
+    project = window.document.project
+    assert project.output_labels == classes
+    shown = window.document.shown()
+    assert shown.predicted().startswith(f"→ {classes[int(np.argmax(shown.output))]} (p = ")
+    window.actions_by_name["undo"].trigger()  # the names came with the run, and go with it
+    assert window.document.project.output_label(5) == "5"

@@ -437,3 +437,51 @@ def test_the_runs_overlay_ticks_epochs_at_whole_numbers(make_window):
         ticks = [v for _, values in axis.tickValues(low, high, 600) for v in values]
         assert ticks and all(float(v).is_integer() for v in ticks), (low, high, ticks)
     assert [v for _, values in axis.tickValues(1, 5, 600) for v in values] == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_stop_while_the_data_loads_is_a_quiet_stop_not_a_failure(qtbot, settings, monkeypatch):
+    """Stop pressed while a local folder loads (half a minute on a busy machine): no error box, no talk of a
+    download, and the panel and status bar say it stopped before training began."""
+    import threading
+
+    from nnstudio.ui.workers import training_worker
+    from tests.ui.helpers import error_boxes
+
+    release = threading.Event()
+    real_load = training_worker.load_named
+
+    def slow_load(*args, **kwargs):
+        release.wait(timeout=60)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(training_worker, "load_named", slow_load)
+    window, panel = two_input_window(qtbot, settings)
+    before = window.document.project
+    panel.start_button.click()
+    with qtbot.waitSignal(window.trainer.ended, timeout=60000) as ended:
+        panel.stop_button.click()
+        release.set()
+    assert ended.args[0] is None and not window.trainer.running
+    assert not error_boxes()
+    assert panel.status.text() == "Stopped before training began"
+    assert window.statusBar().currentMessage() == "Stopped before training began"
+    assert "download" not in panel.message.text()
+    assert window.document.project is before and not window.document.structure_locked
+    assert panel.start_button.isEnabled()
+
+
+def test_a_stop_inside_an_epoch_says_the_step_it_stopped_at():
+    """Stopped at step 1,463 of LeNet's first epoch of 1,875: the weights changed, so not "after 0 epochs"."""
+    from nnstudio.training.progress import StepProgress, TrainingResult
+    from nnstudio.ui.panels.training.ending_words import ending_words
+    from nnstudio.ui.window.training_hooks import run_words
+
+    network = build_network([2, 2], ["softmax"], "xavier", seed=0)
+    stopped = TrainingResult(network, [], stopped=True)
+    last = StepProgress(1, 1463, 1875, 1463 * 32, 0.5, 100.0, curve=True)
+    line, details = ending_words(stopped, last)
+    assert line == "stopped after 0 epochs and 1,463 of 1,875 steps: the network so far is in the document"
+    assert "Stop came in epoch 1, at step 1,463" in details
+    assert run_words(stopped, last) == "the network when Stop was pressed (after 0 epochs and 1,463 of 1,875 steps)"
+    at_the_end = StepProgress(1, 1875, 1875, 1875 * 32, 0.5, 100.0, curve=True)  # no step of epoch 2 taken
+    assert ending_words(stopped, at_the_end)[0].startswith("stopped after 0 epochs: ")

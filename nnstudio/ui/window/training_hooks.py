@@ -20,10 +20,11 @@ from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.dock_layout import DOCK_WIDTHS
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
 from nnstudio.ui.panels.results.results_panel import ResultsPanel
+from nnstudio.ui.panels.training.ending_words import stop_point
 from nnstudio.ui.panels.training.training_panel import TrainingPanel
 from nnstudio.ui.window.actions import ActionSpec
 from nnstudio.ui.window.files import Files
-from nnstudio.ui.workers.training_worker import TrainingController
+from nnstudio.ui.workers.training_worker import STOPPED_EARLY, TrainingController
 
 TRAINING_DOCK_HEIGHT = 300  # of the Training and Results docks below the canvas, as they open
 
@@ -34,14 +35,15 @@ STRUCTURAL_ACTIONS = ("new", "open", "import_model", "close", "add_layer", "inse
 Found = TypeVar("Found", bound=QObject)
 
 
-def run_words(result) -> str:  # type: ignore[no-untyped-def]
-    """How a run ended, as the network it left: the moment the results panel names."""
+def run_words(result, last_step=None) -> str:  # type: ignore[no-untyped-def]
+    """How a run ended, as the network it left: the moment the results panel names (`last_step`: the run's
+    last StepProgress, so a Stop inside an epoch is named by its step)."""
     done = result.epochs_done  # not len(result.epochs): a long run's results are thinned
     epochs = f"{done} epoch{'' if done == 1 else 's'}"
     if result.error:
         return f"the network the run left when it failed after {epochs}"
     if result.stopped:
-        return f"the network when Stop was pressed ({epochs} done)"
+        return f"the network when Stop was pressed ({stop_point(result, last_step)})"
     if result.best_epoch:
         return f"the network of epoch {result.best_epoch} (the best of {epochs})"
     return f"the network after {epochs} of training"
@@ -169,11 +171,14 @@ class TrainingHooks(QObject):
         window = self.window
         self.set_structure_enabled(True)
         if result is None:  # it failed before or while running: the message box says why
-            if not window.closing:  # (closing, the status bar says it: tell_about_training)
+            worker = window.trainer.worker
+            if worker is not None and worker.failure == STOPPED_EARLY:  # Stop while loading: no box, no failure
+                window.report(STOPPED_EARLY)
+            elif not window.closing:  # (closing, the status bar says it: tell_about_training)
                 window.report("Training did not finish: see the message")
             return
         self._on_data(window.trainer.data)
-        window.results_panel.show_run(run_words(result))
+        window.results_panel.show_run(run_words(result, window.trainer.last_step))
         if not result.error:
             window.results_dock.raise_()
         window.report("Training stopped" if result.stopped or result.error else "Training finished")

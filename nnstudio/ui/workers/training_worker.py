@@ -49,6 +49,7 @@ from nnstudio.training.thinned import Thinned
 # deadline (child_process.STOP_DEADLINE_SECONDS, 2 s) and reaped well within it.
 STOP_WAIT_MS = 5000
 EPOCH_SIGNAL_SECONDS = 0.1  # epoch results are sent in batches at most this often (a slow epoch: at once)
+STOPPED_EARLY = "Stopped before training began"  # Stop while the data loaded: said quietly, no error box
 
 
 def _epochs(count: int) -> str:
@@ -99,8 +100,8 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         try:
             self._run()
-        except DownloadCancelled:
-            self._fail("the dataset download was cancelled")
+        except DownloadCancelled:  # Stop while the data loaded (a local folder too): not a failure
+            self._fail(STOPPED_EARLY if self.control.stop_requested else "the dataset download was cancelled")
         except NNStudioError as error:
             self._fail(str(error))
         except Exception as error:  # a bug: report it instead of dying silently in a thread
@@ -239,6 +240,7 @@ class TrainingController(QObject):
     # be sent before anyone listened.
     data_ready = Signal(object)  # DataSplit (after normalisation)
     snapshot = Signal(object)  # ParameterSnapshot, a live preview
+    stopped_early = Signal()  # Stop pressed before training began (then `ended` carries None, `failed` is quiet)
 
     def __init__(self, document: Document, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -253,6 +255,7 @@ class TrainingController(QObject):
         self._epoch_results: Thinned[EpochResult] = Thinned(MAX_RUN_ROWS)
         self._step_points: Thinned[tuple[int, float]] = Thinned(MAX_RUN_ROWS)
         self._landed = False
+        self.last_step: StepProgress | None = None  # the run's latest step record (see _on_progress)
         self.starts = StartMemory()  # each run's start, for "from the same start" (ui/panels/training/start_row.py)
         self._blas: threadpool_limits | None = None  # the window's BLAS threads limited while a run trains
 
@@ -278,7 +281,7 @@ class TrainingController(QObject):
     def start(self, request: TrainingRequest) -> TrainingWorker:
         if self.running:
             raise NNStudioError("training is already running")
-        self.request, self.data, self._landed = request, None, False
+        self.request, self.data, self._landed, self.last_step = request, None, False, None
         self.starts.keep(request.project.network)
         self._epoch_results, self._step_points = Thinned(MAX_RUN_ROWS), Thinned(MAX_RUN_ROWS)
         self.control = TrainingControl(responsive=True)  # (the worker turns it off for a child process)
@@ -324,6 +327,7 @@ class TrainingController(QObject):
             self.control.set_pace(pace)
 
     def _on_progress(self, record: StepProgress) -> None:
+        self.last_step = record  # at a Stop, the run's last step (its words: ending_words.stop_point)
         if record.curve:  # the curve's points; the others come by the clock, for the status line
             self._step_points.add(step_point(record))
 
@@ -385,6 +389,9 @@ class TrainingController(QObject):
             changes: dict = {"network": landed, "optimizer": request.config.optimizer}
             if norm is not None:  # the statistics of this run's inputs; None when they were used raw
                 changes["normalisation"] = norm.project_field()
+            classes = self.data.test.classes if self.data is not None and self.data.test.image else None
+            if classes and len(classes) == landed.output_size:  # its outputs mean the image set's classes: named
+                changes["output_labels"] = tuple(str(c) for c in classes)  # as Confusion and Gallery name them
             epochs = result.epochs_done  # not len(result.epochs): a long run's results are thinned
             verb = "Stopped training" if result.stopped else "Train"
             start = run_start(request.start, request.project.network, request.config.seed, project.runs)
@@ -400,7 +407,10 @@ class TrainingController(QObject):
             return
         self._landed = True
         self._release()
-        self.failed.emit(message)
+        if message == STOPPED_EARLY:
+            self.stopped_early.emit()
+        else:
+            self.failed.emit(message)
         self.ended.emit(None)
 
 

@@ -43,8 +43,7 @@ class DrawTab(QWidget):
         self.pad = DigitPad()
         self.pad.setMinimumSize(140, 140)
         clear = QPushButton("Clear")
-        clear.clicked.connect(self.pad.clear)
-        clear.clicked.connect(lambda: setattr(self, "_drawing", None))
+        clear.clicked.connect(self.pad.clear)  # the blank pad becomes the input: the answer is the blank's
         self.draw_label = QComboBox()
         self.draw_label.setObjectName("drawLabel")
         self.draw_label.setToolTip("Say what the drawing is: its class becomes the target, and the loss is scored "
@@ -52,7 +51,8 @@ class DrawTab(QWidget):
         self.draw_label.currentIndexChanged.connect(lambda _: self._relabel())
         under_pad = QHBoxLayout()
         under_pad.addWidget(clear, 1)
-        under_pad.addWidget(QLabel("it is a"))
+        self.it_is = QLabel("it is a")
+        under_pad.addWidget(self.it_is)
         under_pad.addWidget(self.draw_label)
         left = QVBoxLayout()
         left.addWidget(self.pad, 1)
@@ -91,7 +91,7 @@ class DrawTab(QWidget):
 
     def _drawn_label(self) -> int | None:
         data = self.draw_label.currentData()
-        return None if data is None or data < 0 else int(data)
+        return None if data is None or data < 0 or self.draw_label.isHidden() else int(data)
 
     def _fill_draw_labels(self) -> None:
         labels = self._labels()
@@ -142,21 +142,35 @@ class DrawTab(QWidget):
         shown = self.document.shown()
         usable = shown.has_layers and shown.network.input_size == 784
         self.pad.setEnabled(bool(usable))
-        if not usable or shown.output is None:
-            self.prediction.setText("needs a network with 784 inputs" if not usable else
-                                    "ŷ = ? (the pass has not reached the output)")
-            for bar in self.bars:
-                bar.setValue(0)
-                bar.setFormat("")
+        maps = shown.output_maps() if shown.has_layers else None
+        self.it_is.setVisible(maps is None)  # a class to score against: not for an output of maps
+        self.draw_label.setVisible(maps is None)
+        if not usable or shown.output is None or self._drawing is None:
+            self._answer("needs a network with 784 inputs" if not usable else
+                         "ŷ = ? (the pass has not reached the output)" if shown.output is None else
+                         "Draw a digit: the answer is for the drawing")  # not the input the pad does not show
+            return
+        if maps is not None or not shown.classifier:  # no class, no probabilities: what the output is
+            self._answer(f"ŷ: {maps} maps, {float(shown.output.min()):.3g} to {float(shown.output.max()):.3g} — "
+                         "drawn on the canvas" if maps is not None else "  ".join(shown.output_lines()))
             return
         out = shown.output
         labels = self._labels()
         best = int(np.argmax(out))
         self.prediction.setText(f"→ {labels[best]}  ({out[best]:.0%})")
         for k, bar in enumerate(self.bars):
+            bar.setVisible(True)
             if k < out.shape[0]:
                 bar.setValue(int(1000 * float(np.clip(out[k], 0, 1))))
                 bar.setFormat(f"{labels[k]}: {out[k]:.3f}")
             else:
                 bar.setValue(0)
                 bar.setFormat("")
+
+    def _answer(self, words: str) -> None:
+        """No class to pick: `words` say why (or what the output is), and no bars."""
+        self.prediction.setText(words)
+        for bar in self.bars:
+            bar.setValue(0)
+            bar.setFormat("")
+            bar.setVisible(False)

@@ -14,7 +14,9 @@ a run's end then never freezes the window.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from nnstudio.core.errors import NNStudioError
@@ -31,18 +33,26 @@ from nnstudio.training.metrics import (
 
 PREDICT_BATCH = 256  # the engine's buffers: images a forward pass takes at once
 AT_ONCE = 2000  # test images of a network with maps judged in the window's own thread (more: a VerdictJob)
+CHUNK = 1024  # images judged between two progress reports: ten for 10,000 test images (a signal each)
 
 
-def test_verdicts(network: Network, dataset: Dataset, loss: str) -> Verdicts:
+def test_verdicts(network: Network, dataset: Dataset, loss: str,
+                  progress: Callable[[int, int], None] | None = None) -> Verdicts:
     """What `network` says of each image of a classification `dataset` (DatasetError for regression data); a
-    network with maps predicted by FastConv (the core's pass when the engine refuses it, say for its memory)."""
+    network with maps predicted by FastConv (the core's pass when the engine refuses it, say for its memory),
+    CHUNK images at a time, `progress(done, total)` told after each (a minute on a busy machine: not silent)."""
     if not network.is_spatial:
         return verdicts(network, dataset)
     if not dataset.is_classification:
         raise DatasetError(f"{dataset.name}: a confusion matrix needs classes; this data is a regression")
     try:
         engine = FastConv(network, loss, OptimizerConfig("sgd"), network.dtype.name, batch=PREDICT_BATCH)
-        outputs = engine.predict(dataset.x.astype(network.dtype, copy=False))
+        x, parts = dataset.x.astype(network.dtype, copy=False), []
+        for lo in range(0, len(x), CHUNK):
+            parts.append(engine.predict(x[lo:lo + CHUNK]))
+            if progress is not None:
+                progress(min(lo + CHUNK, len(x)), len(x))
+        outputs = np.concatenate(parts) if parts else engine.predict(x)
     except NNStudioError:
         return verdicts(network, dataset)
     predicted = predicted_classes(outputs)
@@ -61,6 +71,7 @@ class VerdictJob(QObject):
 
     done = Signal(object)  # Verdicts
     failed = Signal(str)
+    progressed = Signal(int, int)  # images judged so far, of how many (every CHUNK images)
 
     def __init__(self, network: Network, dataset: Dataset, loss: str) -> None:
         super().__init__()
@@ -72,7 +83,7 @@ class VerdictJob(QObject):
 
     def _run(self) -> None:
         try:
-            found = test_verdicts(self.network, self.dataset, self.loss)
+            found = test_verdicts(self.network, self.dataset, self.loss, self.progressed.emit)
         except (NNStudioError, FloatingPointError, MemoryError) as error:
             self.failed.emit(f"The matrix could not be computed: {error}")
             return

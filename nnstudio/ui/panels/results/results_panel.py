@@ -231,6 +231,10 @@ class ResultsPanel(QWidget):
                 or data.test.x.shape[1] != shown.network.input_size:
             self._show_verdicts(None, "" if data is None else "This run's data has no classes to confuse.")
             return
+        maps = shown.output_maps()
+        if maps is not None:  # an edge detector's 26×26: its argmax is a pixel, not a class
+            self._show_verdicts(None, f"This network answers with {maps} maps, not classes: no confusion matrix.")
+            return
         if shown.source == "training":
             self._show_verdicts(None, "Training… the matrix and its images show the network once the run stops.")
             return
@@ -251,8 +255,14 @@ class ResultsPanel(QWidget):
         if job is None or job.network is not shown.network or job.dataset is not data.test:
             self._job = job = VerdictJob(shown.network, data.test, self.document.project.loss)
             job.done.connect(self._on_judged)
+            job.progressed.connect(self._on_judging)
             job.failed.connect(self.confusion_caption.setText)
             job.start()
+
+    def _on_judging(self, done: int, total: int) -> None:
+        """A VerdictJob's progress, while its answer is still awaited (the caption says which moment)."""
+        if self._job is not None and self.sender() is self._job and self.moment.startswith("Judging"):
+            self.confusion_caption.setText(f"{self.moment}  {done:,} of {total:,}")
 
     def _on_judged(self, found: Verdicts) -> None:
         """A VerdictJob's answer: shown if its network and data are still those on screen (else a newer job's

@@ -7,7 +7,17 @@ def _epochs(count: int) -> str:
     return f"{count} epoch{'' if count == 1 else 's'}"
 
 
-def ending_words(result) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+def stop_point(result, last_step=None) -> str:  # type: ignore[no-untyped-def]
+    """Where a stopped run stopped: "after 0 epochs and 1,463 of 1,875 steps" when Stop came inside an epoch
+    (its weights changed since the last epoch's end: "after 0 epochs" alone said nothing happened), else
+    "after 2 epochs". `last_step`: the run's last StepProgress (the loop sends one at the step it stopped)."""
+    count = result.epochs_done
+    if last_step is not None and last_step.epoch > count and 0 < last_step.step < last_step.steps_per_epoch:
+        return f"after {_epochs(count)} and {last_step.step:,} of {last_step.steps_per_epoch:,} steps"
+    return f"after {_epochs(count)}"
+
+
+def ending_words(result, last_step=None) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """(the status line, its tooltip) for a run that ended without an error.
 
     The line is kept to one line of the panel at 1280×800: the whole story in two or three lines was
@@ -16,8 +26,9 @@ def ending_words(result) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     epoch's parameters were kept, and that Undo restores the network."""
     count = result.epochs_done  # not len(result.epochs): a long run's results are thinned
     if result.stopped:
-        line = f"stopped after {_epochs(count)}: the network so far is in the document"
-        return line, f"{line}.\nUndo restores the network from before the run."
+        line = f"stopped {stop_point(result, last_step)}: the network so far is in the document"
+        where = "" if last_step is None else f" (Stop came in epoch {last_step.epoch}, at step {last_step.step:,})"
+        return line, f"{line}{where}.\nUndo restores the network from before the run."
     last = result.epochs[-1] if result.epochs else None
     score = "" if last is None else (f": test accuracy {last.test_accuracy:.2%}" if last.test_accuracy is not None
                                      else f": test loss {last.test_loss:.4g}")

@@ -210,6 +210,7 @@ class TrainingPanel(QWidget):
         self.controller.started.connect(self._sync_buttons)
         self.controller.ended.connect(self._on_ended)
         self.controller.failed.connect(self._on_failed)
+        self.controller.stopped_early.connect(self._on_stopped_early)
         listen(self, self.document.changed, lambda kind: self._load_settings() if kind == "all" else
                self._show_optimizer())
         self.optimizer.currentTextChanged.connect(lambda _name: self._commit_optimizer())
@@ -389,7 +390,7 @@ class TrainingPanel(QWidget):
             self.message.setText(result.error)
             self.error.emit(result.error)
         else:
-            line, details = ending_words(result)
+            line, details = ending_words(result, self.controller.last_step)
             self.status.setText(line)
             self.status.setToolTip(details)
         self.progress.setValue(self.progress.maximum())
@@ -407,6 +408,12 @@ class TrainingPanel(QWidget):
         self.message.setText("")
         self.message.hide()
         self.progress.setValue(0)
+
+    def _on_stopped_early(self) -> None:
+        """Stop while the data loaded: the person's own doing, said in the status line (no error)."""
+        self.status.setText("Stopped before training began")
+        self.progress.setValue(0)
+        self._sync_buttons()
 
     def _on_failed(self, message: str) -> None:
         self.message.setText(message.splitlines()[0])
