@@ -20,7 +20,7 @@ against a target that is not there.
 
 Convolution and pooling layers (core/spatial_layers.py) take the same steps: their z, a and δ are the trace's
 maps, flat per sample, their GRADIENTS step shows ∂L/∂kernel and one ∂L/∂b per channel (a pooling layer has
-none), and the UPDATE changes kernels by the weights' rule. `describe_step` names a step in the words of its
+none: its GRADIENTS step says so, and where δ went), and the UPDATE changes kernels by the weights' rule. `describe_step` names a step in the words of its
 layer ("z = K ⋆ a + b" for a convolution, "z = max of each window" for max pooling).
 
 Because every pass is kept, a plan's memory grows with the samples: one whose passes would not fit in
@@ -65,8 +65,12 @@ def phase_label(layer: object, phase: Phase) -> str:
         return "z = K ⋆ a + b"
     if isinstance(layer, Pool2DLayer):
         window = "max" if layer.kind == "max" else "mean"
+        # Its GRADIENTS step has no ∂L/∂W to show: it says where δ went instead (trace.py's pooling backward).
+        passes = "δ passes to the first maximum of each window" if layer.kind == "max" else \
+            f"δ/{layer.size * layer.size} passes to every cell of each window"
         labels = {Phase.Z: f"z = {window} of each window", Phase.A: "a = z (no activation)",
-                  Phase.FORWARD: f"a = {window} of each window", Phase.GRADIENTS: "no parameters"}
+                  Phase.FORWARD: f"a = {window} of each window",
+                  Phase.GRADIENTS: f"{window} pooling has no parameters: {passes}"}
         return labels.get(phase, phase.value)
     return phase.value
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
 from nnstudio.core.stepper import Phase
 from nnstudio.core.trace import ForwardTrace
 from nnstudio.document.stepping import Stepping
@@ -135,6 +136,16 @@ PHASE_DETAIL = {Phase.Z: "z", Phase.A: "a", Phase.FORWARD: "z and a", Phase.DELT
                 Phase.GRADIENTS: "∂L/∂W, ∂L/∂b"}
 
 
+def _detail(layer: object, phase: Phase) -> str:
+    """What a step computes at `layer`, in the banner's few words: a convolution's gradients are ∂L/∂K's, and a
+    pooling layer has none (its backward step only passes δ on; the Step dock says where)."""
+    if phase == Phase.GRADIENTS and isinstance(layer, Pool2DLayer):
+        return f"{layer.kind} pooling: no parameters, δ passes on"
+    if phase == Phase.GRADIENTS and isinstance(layer, Conv2DLayer):
+        return "∂L/∂K, ∂L/∂b"
+    return PHASE_DETAIL[phase]
+
+
 def phase_text(document: ShownSource) -> str:
     """ "Backward · layer 2 · δ" for the current step; "" when not stepping."""
     plan = document.stepping.plan
@@ -145,7 +156,7 @@ def phase_text(document: ShownSource) -> str:
     if len(plan.passes) > 1:
         parts.insert(0, f"sample {step.sample + 1} of {len(plan.passes)}")
     if step.layer >= 0:
-        parts += [f"layer {step.layer + 1}", PHASE_DETAIL[step.phase]]
+        parts += [f"layer {step.layer + 1}", _detail(plan.current.before.layers[step.layer], step.phase)]
     elif step.phase == Phase.START:
         parts.append("Step ▶ starts the forward pass")
     elif step.phase == Phase.LOSS:

@@ -159,3 +159,21 @@ def test_gradient_check_agrees_on_the_examples():
         result = check_gradients(load_example(name))
         assert result.max_relative_error < 1e-6, (name, result)
         assert result.checked == result.total
+
+
+def test_a_pooling_layers_gradients_step_says_where_delta_goes():
+    """A pooling layer has no ∂L/∂W, ∂L/∂b: its GRADIENTS step says so and where δ went (max: to the first maximum
+    of each window; mean: δ/size² to every cell), never "gradients" or a bare "no parameters"."""
+    from nnstudio.core.architecture import parse_architecture
+    from nnstudio.core.architecture_build import build_from_architecture
+    from nnstudio.core.stepper import phase_label
+
+    lenet = StepPlan(load_example("lenet"))
+    said = {s.layer + 1: s.describe(1, lenet.project.network) for s in lenet.steps if s.phase == Phase.GRADIENTS}
+    assert said[4] == "layer 4: max pooling has no parameters: δ passes to the first maximum of each window"
+    assert said[2] == "layer 2: max pooling has no parameters: δ passes to the first maximum of each window"
+    assert said[3] == "layer 3: gradients" and said[5] == "layer 5: gradients"  # layers with parameters keep theirs
+    mean = build_from_architecture(parse_architecture("1x6x6-c2k3-a2-3"), seed=0).layers[1]
+    assert phase_label(mean, Phase.GRADIENTS) == \
+        "mean pooling has no parameters: δ/4 passes to every cell of each window"
+    assert phase_label(mean, Phase.DELTA) == "δ"

@@ -1,6 +1,8 @@
 """The Step dock's detail view of a map pixel (issue 35, point 3): z with the numbers substituted, one partial
 sum per input channel, against sums written here in plain numpy and docs/conv-worked-example.md's numbers."""
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -122,7 +124,7 @@ def test_conv_4x4_detail_is_the_worked_example(make_window):
     lines = window.step_panel.equations.toPlainText().splitlines()
     assert "δ = ∂L/∂z = 1" in lines
     share = lines.index("  δ·a, this pixel's share of ∂L/∂K")
-    assert lines[share + 1:share + 3] == ["     2  0", "     1  3"]
+    assert lines[share + 1:share + 3] == ["    2 0", "    1 3"]  # its own column width (δ is often tiny)
     lines = select(window, ItemKey("pixel", 2, 0, 0, channel=0))
     assert "δ = ∂L/∂z = 1" in lines and "  sent back: all of δ to the maximum's cell" in lines
 
@@ -183,20 +185,21 @@ def test_the_place_read_in_a_long_detail_is_kept_through_a_step(make_window):
     starts at its top."""
     window = make_window("lenet")
     select(window, ItemKey("pixel", 3, 4, 5, channel=2))
-    scroll = window.step_panel.equations.verticalScrollBar()
-    assert scroll.maximum() > 40  # longer than the dock: it scrolls, nothing is cut off
-    scroll.setValue(40)
+    scroll = window.step_panel.equations.verticalScrollBar()  # in pixels
+    line = window.step_panel.equations.fontMetrics().lineSpacing()
+    assert scroll.maximum() > 40 * line  # longer than the dock: it scrolls, nothing is cut off
+    scroll.setValue(40 * line)
     window.step_panel.digits.setValue(4)
-    assert scroll.value() >= 35  # kept, give or take a wrapped line (wider numbers)
+    assert scroll.value() >= 35 * line  # kept, give or take a wrapped line of words (grid rows never wrap)
     window.actions_by_name["step"].trigger()
     run_queued_events()
     assert scroll.value() == 0 or window.step_panel.equations.toPlainText().endswith("(not reached yet at this step)")
     window.actions_by_name["run_forward"].trigger()
     run_queued_events()
-    scroll.setValue(40)
+    scroll.setValue(40 * line)
     window.actions_by_name["step"].trigger()  # the loss: the same pixel, the same lines
     run_queued_events()
-    assert scroll.value() >= 35  # kept (give or take the lines the taller step label takes from the view)
+    assert scroll.value() >= 35 * line  # kept (give or take the lines the taller step label takes from the view)
     select(window, ItemKey("pixel", 3, 0, 0, channel=0))
     assert scroll.value() == 0
 
@@ -213,3 +216,67 @@ def test_a_click_on_a_map_pixel_shows_its_detail(make_window, qtbot):
     assert window.scene.selected_key() == key
     lines = window.step_panel.equations.toPlainText().splitlines()
     assert lines[0] == "Layer 1, pixel (row 1, column 2) of channel 1" and "z = 7 + 0.5 = 7.5" in lines
+
+
+GRID_ROW = re.compile(r" {4}[ −\d.e]+")  # a row of a grid: numbers only, indented under the grid's name
+
+
+def laid_out(window) -> list[tuple[str, int, float]]:
+    """Each block of the Step dock's detail as the view lays it out: its text, its number of lines, its width."""
+    document = window.step_panel.equations.document()
+    document.documentLayout().documentSize()  # lay out the whole document, not only the part in view
+    blocks, block = [], document.begin()
+    while block.isValid():
+        layout = block.layout()
+        width = max((layout.lineAt(i).naturalTextWidth() for i in range(layout.lineCount())), default=0.0)
+        blocks.append((block.text(), layout.lineCount(), width))
+        block = block.next()
+    return blocks
+
+
+def test_every_grid_row_reads_on_one_line_at_the_default_window(make_window):
+    """The walk's LeNet layer-3 pixel at 1280×800: each 5-number row of K, a, K·a (and δ·a after the backward
+    pass) wrapped onto two lines at the dock's width. Rows never wrap: a wider row scrolls sideways; words wrap."""
+    window = make_window("lenet")
+    window.step_dock.raise_()
+    select(window, ItemKey("pixel", 3, 4, 8, channel=7))
+    view = window.step_panel.equations
+    for grids_a_channel in (3, 4):  # K, a, K·a; then with δ·a
+        blocks = laid_out(window)
+        rows = [(text, lines, width) for text, lines, width in blocks if GRID_ROW.fullmatch(text)]
+        assert len(rows) == 6 * grids_a_channel * 5
+        assert all(len(text.split()) == 5 for text, _, _ in rows)
+        assert [lines for _, lines, _ in rows] == [1] * len(rows)
+        widest = max(width for _, _, width in rows)
+        assert widest > view.viewport().width()  # the dock as it opens is narrower than a row of 4-decimal cells…
+        assert view.horizontalScrollBar().maximum() >= widest - view.viewport().width()  # … so it scrolls to it
+        prose = next(lines for text, lines, _ in blocks if text.startswith("Per channel: the 5×5 kernel K"))
+        assert prose > 1  # the words still wrap to the dock
+        window.actions_by_name["step"].trigger()
+        window.actions_by_name["run_backward"].trigger()
+        run_queued_events()
+
+
+def test_a_pool_pixels_tiny_delta_is_never_written_0_in_the_grid_of_where_it_went(make_window):
+    """The walk's LeNet layer 4, pixel (row 3, column 3) of channel 4: its δ rounds to 0 at 4 decimals. The
+    sentence says all of δ went to the maximum's cell; that cell reads δ as the line above writes it (significant
+    digits, a short exponent, a typographic minus), and only the cells δ did not reach read 0."""
+    window = make_window("lenet")
+    project = window.document.project
+    x = project.network_input(project.input)
+    specs = conv_reference.describe(project.network)
+    passes, deltas = conv_reference.backward(specs, x, project.target, project.loss)
+    delta = float(deltas[3].reshape(16, 5, 5)[3, 2, 2])
+    assert 0 < abs(delta) < 0.5e-4  # a δ that 4 decimals write as 0
+    u, v = divmod(int(np.argmax(passes[2][1].reshape(16, 10, 10)[3, 4:6, 4:6])), 2)  # the first maximum
+    select(window, ItemKey("pixel", 4, 2, 2, channel=3))
+    window.actions_by_name["step"].trigger()
+    window.actions_by_name["run_backward"].trigger()
+    run_queued_events()
+    lines = window.step_panel.equations.toPlainText().splitlines()
+    written = next(line for line in lines if line.startswith("δ = ∂L/∂z = ")).rsplit(" = ", 1)[1]
+    assert re.fullmatch(r"−?\d\.\d{3}e−\d", written) and read(written) == pytest.approx(delta, rel=1e-3)
+    sent = lines.index("  sent back: all of δ to the maximum's cell")
+    cells = [row.split() for row in lines[sent + 1:sent + 3]]
+    assert cells[u][v] == written
+    assert [cell for i, row in enumerate(cells) for j, cell in enumerate(row) if (i, j) != (u, v)] == ["0"] * 3

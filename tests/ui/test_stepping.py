@@ -216,3 +216,20 @@ def test_a_hidden_memory_view_draws_nothing_while_stepping_and_is_current_when_s
     cosines = memories @ x / (np.linalg.norm(memories, axis=1) * np.linalg.norm(x))  # 0, 1/√2, 1
     np.testing.assert_allclose([float(table.item(r, 4).toolTip()) for r in range(3)], cosines, atol=1e-12)
     assert table.verticalHeaderItem(2).text().endswith("★")
+
+
+def test_a_pooling_layers_backward_step_says_where_delta_goes_not_gradients(make_window):
+    """LeNet's pooling layers 2 and 4 have no ∂L/∂W, ∂L/∂b: their second backward step (23 and 27 of 30) says so in
+    the Step dock and where δ went, instead of "gradients" or a bare "no parameters"."""
+    window = make_window("lenet")
+    window.actions_by_name["step"].trigger()
+    plan = window.document.stepping.plan
+    said = {}
+    while not plan.at_end():
+        window.actions_by_name["step"].trigger()
+        if plan.step.phase == Phase.GRADIENTS:
+            said[plan.step.layer + 1] = window.step_panel.step_label.text().splitlines()[0]
+    words = "max pooling has no parameters: δ passes to the first maximum of each window"
+    assert said[4] == f"Step 23 of 30 — layer 4: {words}"
+    assert said[2] == f"Step 27 of 30 — layer 2: {words}"
+    assert said[3] == "Step 25 of 30 — layer 3: gradients"  # a convolution has parameters: its step keeps its word

@@ -13,7 +13,10 @@ A convolution's pixel reads, top to bottom:
 
 then, channel by channel, the kernel K, the window a it lies on and their products K·a as small grids. The
 summary comes first so that a layer with many input channels (LeNet's third layer reads 6 channels × 25 cells)
-still shows z without scrolling; the grids below it scroll, one k×k block a channel, never cut off. Lines
+still shows z without scrolling; the grids below it scroll, one k×k block a channel, never cut off, and a grid's
+row never wraps (the dock scrolls sideways instead: is_grid_row). Every number, in a line or a grid cell, is
+written one way (`number`): fixed decimals, or significant digits for a value below their last place, so a grid
+never reads 0 where the sentence above it says δ = −2.517e−5. Lines
 start with "z ", "a " and "δ " only for those values, so a reader (the one-truth test) finds them as a dense
 neuron's. While stepping, only what the pass has reached is written, as for a dense neuron.
 
@@ -36,31 +39,54 @@ from nnstudio.ui.selection import ItemKey
 NOT_REACHED = "(not reached yet at this step)"
 
 
+GRID_INDENT = "    "  # a grid's rows, and only they, start with it: the Step dock never wraps them (is_grid_row)
+
+
+def number(value: float, digits: int) -> str:
+    """A number of the detail: `num`'s fixed decimals, or for a value too small for them its significant digits in
+    e-notation with a short exponent ("−2.517e−5", not "−2.517e−05": a narrower grid cell)."""
+    text = num(value, digits)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    sign = "−" if exponent.startswith("−") else ""
+    return f"{mantissa}e{sign}{int(exponent.lstrip('+−'))}"
+
+
 def _signed(value: float, digits: int) -> str:
-    return f"({num(value, digits)})" if value < 0 else num(value, digits)
+    return f"({number(value, digits)})" if value < 0 else number(value, digits)
 
 
 def _cells(values: np.ndarray, digits: int) -> list[list[str]]:
-    """A small 2-D array's cells with the same decimals, so the points line up: the fewest (up to `digits`) that
-    write every cell as it rounds at `digits` ("1 0" for a whole-number kernel, "0.1219 −0.0470" otherwise).
-    Never e-notation: a product of 9e−05 reads 0.0001, as the grid's precision says; the partial sum above it is
-    exact to its digits."""
-    array = np.asarray(values, dtype=float)
-    rounded = np.round(array, digits)
+    """A small 2-D array's cells, each as the lines above write that number (`number`), so that a grid never says
+    0 where the sentence above it says δ = −2.517e−5. Cells at fixed decimals share them, so the points line up:
+    the fewest (up to `digits`) that write every such cell as it rounds at `digits` ("1 0" for a whole-number
+    kernel, "0.1219 −0.0470" otherwise); a nonzero cell too small for them reads in e-notation, and only 0 reads 0."""
+    array = np.asarray(values, dtype=float) + 0.0
+    small = (array != 0) & (np.abs(array) < 10.0**-digits)
+    rounded = np.round(np.where(small, 0.0, array), digits)
     places = next((p for p in range(digits + 1) if np.array_equal(np.round(rounded, p), rounded)), digits)
-    return [[f"{float(v) + 0.0:.{places}f}".replace("-", "−") for v in row] for row in np.round(array, places) + 0.0]
+    fixed = np.round(rounded, places) + 0.0
+    return [[number(float(value), digits) if tiny else f"{float(shown):.{places}f}".replace("-", "−")
+             for value, tiny, shown in zip(*row)] for row in zip(array, small, fixed)]
 
 
-def grids(named: list[tuple[str, np.ndarray]], digits: int, indent: str = "    ") -> list[str]:
+def grids(named: list[tuple[str, np.ndarray]], digits: int) -> list[str]:
     """Small 2-D arrays (a kernel, a window, products) under their names, one line a row, right-aligned in one
-    column width for all of them so that a kernel cell stands above the window cell it multiplies."""
+    column width for all of them so that a kernel cell stands above the window cell it multiplies. Each row
+    starts with GRID_INDENT: the Step dock lays it out on one line, however narrow the dock (is_grid_row)."""
     cells = [(name, _cells(values, digits)) for name, values in named]
     width = max((len(cell) for _, grid in cells for row in grid for cell in row), default=1)
     lines: list[str] = []
     for name, grid in cells:
         lines.append(f"  {name}")
-        lines += [indent + " ".join(cell.rjust(width) for cell in row) for row in grid]
+        lines += [GRID_INDENT + " ".join(cell.rjust(width) for cell in row) for row in grid]
     return lines
+
+
+def is_grid_row(line: str) -> bool:
+    """Is `line` (of `pixel_lines`) a row of a grid, which must not wrap: a 5×5 kernel reads as 5 rows."""
+    return line.startswith(GRID_INDENT)
 
 
 def _where(key: ItemKey) -> str:
@@ -78,11 +104,11 @@ def input_lines(network: Network, raw: np.ndarray, trace: ForwardTrace | None, k
     given = np.asarray(raw if raw is not None else [], dtype=float).reshape(-1)
     if given.size <= index:
         return [f"Input, {_where(key)}", "x = ? (no input of this size)"]
-    lines = [f"Input, {_where(key)}", f"x = {num(float(given[index]), digits)}"]
+    lines = [f"Input, {_where(key)}", f"x = {number(float(given[index]), digits)}"]
     if trace is not None and np.asarray(trace.input).size > index:
         seen = float(np.asarray(trace.input).reshape(-1)[index])
-        if num(seen, digits) != num(float(given[index]), digits):
-            lines.append(f"the network reads the normalised x′ = {num(seen, digits)}")
+        if number(seen, digits) != number(float(given[index]), digits):
+            lines.append(f"the network reads the normalised x′ = {number(seen, digits)}")
     return lines
 
 
@@ -91,16 +117,16 @@ def conv_lines(detail: ConvDetail, layer: Conv2DLayer, shown: set[str], digits: 
     lines = ["Convolution: z = K ⋆ a + b, by input channel"]
     if "z" in shown:
         for part in detail.parts:
-            lines.append(f"  channel {part.channel + 1}: Σ K·a = {num(part.partial, digits)}")
-        lines.append(f"Σ channels = {num(detail.total, digits)}")
+            lines.append(f"  channel {part.channel + 1}: Σ K·a = {number(part.partial, digits)}")
+        lines.append(f"Σ channels = {number(detail.total, digits)}")
         bias = "" if detail.bias is None else f" + {_signed(detail.bias, digits)}"
-        lines.append(f"z = {num(detail.total, digits)}{bias} = {num(detail.z, digits)}")
+        lines.append(f"z = {number(detail.total, digits)}{bias} = {number(detail.z, digits)}")
     if "a" in shown:
         label = get_activation(layer.activation).label
-        lines.append(f"a = {label}({num(detail.z, digits)}) = {num(detail.a, digits)}")
+        lines.append(f"a = {label}({number(detail.z, digits)}) = {number(detail.a, digits)}")
     if "δ" in shown and detail.delta is not None:
-        lines.append(f"δ = ∂L/∂z = {num(detail.delta, digits)}")
-        lines.append(f"this pixel's share: ∂L/∂b += δ = {num(detail.delta, digits)}; ∂L/∂K += δ·a (below)")
+        lines.append(f"δ = ∂L/∂z = {number(detail.delta, digits)}")
+        lines.append(f"this pixel's share: ∂L/∂b += δ = {number(detail.delta, digits)}; ∂L/∂K += δ·a (below)")
     if "z" not in shown:
         return lines + [NOT_REACHED]
     k = layer.k
@@ -110,9 +136,9 @@ def conv_lines(detail: ConvDetail, layer: Conv2DLayer, shown: set[str], digits: 
         lines.append("(the window hangs over the padding: those cells read 0)")
     for index, part in enumerate(detail.parts):
         named = [("K", part.kernel), ("a (window)", part.window), ("K·a", part.products)]
-        if "δ" in shown and detail.grad_kernel is not None:
-            named.append(("δ·a, this pixel's share of ∂L/∂K", detail.grad_kernel[index]))
-        lines += ["", f"channel {part.channel + 1}   Σ K·a = {num(part.partial, digits)}"] + grids(named, digits)
+        lines += ["", f"channel {part.channel + 1}   Σ K·a = {number(part.partial, digits)}"] + grids(named, digits)
+        if "δ" in shown and detail.grad_kernel is not None:  # its own column width: δ is often tiny (e-notation)
+            lines += grids([("δ·a, this pixel's share of ∂L/∂K", detail.grad_kernel[index])], digits)
     return lines
 
 
@@ -129,13 +155,13 @@ def pool_lines(detail: PoolDetail, shown: set[str], digits: int) -> list[str]:
         (u, v), (r, c) = detail.chosen, detail.chosen_pixel
         lines.append(f"the first maximum: window cell (row {u + 1}, column {v + 1}), "
                      f"pixel (row {r + 1}, column {c + 1}) of the map before")
-        lines.append(f"z = max = {num(detail.value, digits)}")
+        lines.append(f"z = max = {number(detail.value, digits)}")
     else:
-        lines.append(f"z = Σ a / {size * size} = {num(detail.value, digits)}")
+        lines.append(f"z = Σ a / {size * size} = {number(detail.value, digits)}")
     if "a" in shown:
-        lines.append(f"a = z = {num(detail.value, digits)}")
+        lines.append(f"a = z = {number(detail.value, digits)}")
     if "δ" in shown and detail.delta is not None and detail.delta_back is not None:
-        lines.append(f"δ = ∂L/∂z = {num(detail.delta, digits)}")
+        lines.append(f"δ = ∂L/∂z = {number(detail.delta, digits)}")
         went = "all of δ to the maximum's cell" if detail.chosen is not None else f"δ/{size * size} to every cell"
         lines += grids([(f"sent back: {went}", detail.delta_back)], digits)
     return lines

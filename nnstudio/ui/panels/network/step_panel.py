@@ -4,17 +4,17 @@ detail: pixel_detail_view.py), check gradients."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QFont
+from PySide6.QtGui import QAction, QFont, QTextBlockFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSpinBox,
+    QTextEdit,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -26,7 +26,7 @@ from nnstudio.core.gradcheck import check_gradients
 from nnstudio.document import Document
 from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.dock_layout import dock_column
-from nnstudio.ui.panels.network.pixel_detail_view import pixel_lines
+from nnstudio.ui.panels.network.pixel_detail_view import is_grid_row, pixel_lines
 from nnstudio.ui.selection import ItemKey
 
 
@@ -103,9 +103,12 @@ class StepPanel(QWidget):
     def _build_equations(self, layout: QVBoxLayout) -> None:
         self.equations_title = QLabel("Equations of the selected neuron")
         layout.addWidget(self.equations_title)
-        self.equations = QPlainTextEdit()
+        # A QTextEdit, not a QPlainTextEdit: only its layout keeps a block on one line (a grid row of a map pixel's
+        # detail, `_keep_grid_rows_whole`) while the words around it wrap; a wider row scrolls sideways.
+        self.equations = QTextEdit()
         self.equations.setObjectName("equations")
         self.equations.setReadOnly(True)
+        self.equations.setUndoRedoEnabled(False)
         mono = QFont("monospace")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.equations.setFont(mono)
@@ -188,8 +191,25 @@ class StepPanel(QWidget):
         scroll = self.equations.verticalScrollBar()
         kept = scroll.value() if key == self._equations_key else 0
         self.equations.setPlainText("\n".join(lines))
+        if key is not None and key.kind == "pixel":
+            self._keep_grid_rows_whole()
         scroll.setValue(kept)
         self._equations_key = key
+
+    def _keep_grid_rows_whole(self) -> None:
+        """A grid's rows never wrap: a 5×5 kernel wrapped at the dock's width reads as 10 broken lines."""
+        document = self.equations.document()
+        cursor = QTextCursor(document)
+        cursor.beginEditBlock()
+        whole = QTextBlockFormat()
+        whole.setNonBreakableLines(True)
+        block = document.begin()
+        while block.isValid():
+            if is_grid_row(block.text()):
+                cursor.setPosition(block.position())
+                cursor.mergeBlockFormat(whole)
+            block = block.next()
+        cursor.endEditBlock()
 
     def check_gradients(self) -> None:
         self._checked_version = self.document.version
