@@ -120,10 +120,10 @@ def test_resting_on_a_map_pixel_opens_its_card_with_its_place_and_values(qtbot, 
     qtbot.waitUntil(lambda: view.card.isVisible() and view.card.key == key, timeout=2000)
     lines = view.card.label.text().split("\n")
     assert lines[:5] == ["pixel (1, 2) of channel 1 of layer 1", "layer 1: conv 1×3×3 · 2×2 · ReLU",
-                         "channel 1, (row, col) = (0, 1) counted from 0, flat index 1", "z = 7.5", "a = 7.5"]
+                         "channel 1, row 1, column 2; value 2 of 9 in (channel, row, column) order", "z = 7.5", "a = 7.5"]
     assert lines[5].startswith("δ = ∂L/∂z = ")
     # The kernel that made this map: conv-4x4's one 2×2 kernel [[1, 0], [−1, 2]], one input channel, and its bias.
-    assert lines[6:10] == ["kernel K1 of map 1 (2×2 over 1 input channel):", "   1  0", "  −1  2", "bias b = 0.5"]
+    assert lines[6:10] == ["kernel 1 of 1 (2×2 over 1 input channel):", "   1  0", "  −1  2", "bias b = 0.5"]
 
 
 def test_a_lenet_pixel_card_shows_its_maps_kernel_channel_by_channel_and_says_where_the_rest_are(make_window):
@@ -132,7 +132,7 @@ def test_a_lenet_pixel_card_shows_its_maps_kernel_channel_by_channel_and_says_wh
     window = make_window("lenet")
     layer = window.document.project.network.layers[2]
     text = "\n".join(card_lines(window.document, ItemKey("pixel", 3, 2, 5, channel=3)))
-    head = "kernel K3 of map 4 (5×5 over 6 input channels):"
+    head = "kernel 4 of 16 (5×5 over 6 input channels):"  # the Inspector's words
     assert head in text
     kernel = text.split(head)[1].split("\n")
     for channel in (0, 1):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from nnstudio.ui import images
+from nnstudio.ui.canvas.map_colours import scale_labels, scale_number
 from nnstudio.ui.canvas.map_tile_item import MapTileItem
 from nnstudio.ui.canvas.map_values import shown_maps
 
@@ -48,9 +49,13 @@ def test_per_layer_by_default_per_map_brings_every_map_to_full_colour(make_windo
     actions["map_colours_map"].trigger()
     assert actions["map_colours_map"].isChecked() and not actions["map_colours_layer"].isChecked()
     assert peak_colour(window, 1, strong) == FULL_BLUE and peak_colour(window, 1, weak) == FULL_BLUE
-    assert "Each map's colours are full at its own largest |a|" in window.scene.maps.legend.text
-    assert window.scene.maps.columns[1].scale_text == "a ±own max"
-    assert "that map's own largest" in window.scene.maps.columns[1].toolTip()
+    assert "Each channel's colours are full at its own largest |a|" in window.scene.maps.legend.text
+    # A value, not "±own": the range of the channels' own largest |a| (here the conv's six channels).
+    own = np.max(np.abs(window.scene.maps.scales[1]))
+    low, high = (scale_number(float(v)) for v in (window.scene.maps.scales[1].min(), own))
+    assert window.scene.maps.columns[1].scale_text == f"a ±{low}…{high} each" and low != high
+    assert f"1 conv a ±{low}…{high}" in window.scene.maps.legend.text
+    assert "that channel's own largest" in window.scene.maps.columns[1].toolTip()
 
     actions["map_colours_layer"].trigger()  # and back
     assert peak_colour(window, 1, weak) != FULL_BLUE
@@ -75,3 +80,13 @@ def test_whole_network_colours_leave_the_layer_with_the_smaller_largest_value_sh
         assert peak_colour(window, column, strongest(column)) == expected
     assert "whole network's largest |a|" in window.scene.maps.legend.text
     assert window.scene.maps.columns[low].scale_text.endswith(" net")
+
+
+def test_scales_of_one_size_read_in_one_format():
+    """Neighbouring δ columns read "δ ±0.001" and "δ ±1e−3" (format.short rounds 0.00096 up to 1e−3 but writes
+    0.001 as is): a scale is written one way for values of one size."""
+    assert scale_number(0.001) == "1.0e−3" and scale_number(0.00096) == "9.6e−4"
+    assert scale_labels("δ", np.array([0.001]), "layer")[0] == "δ ±1.0e−3"
+    assert scale_labels("δ", np.array([0.00096]), "layer")[0] == "δ ±9.6e−4"
+    assert [scale_number(v) for v in (11.5, 2.358, 0.3521, 0.0123, -4.0)] == ["11.5", "2.36", "0.352", "0.0123", "−4"]
+    assert scale_labels("a", np.array([0.4, 2.4, 1.0]), "map") == ("a ±0.4…2.4 each", "a ±0.4…2.4")

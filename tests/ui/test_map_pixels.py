@@ -130,7 +130,7 @@ def test_a_map_pixels_hover_card_gives_its_place_and_values(make_window, qtbot):
     delta = float(grads.layers[0].delta[1])
     lines = card_lines(window.document, ItemKey("pixel", 1, 0, 1, channel=0))
     assert lines[:3] == ["pixel (1, 2) of channel 1 of layer 1", "layer 1: conv 1×3×3 · 2×2 · ReLU",
-                         "channel 1, (row, col) = (0, 1) counted from 0, flat index 1"]
+                         "channel 1, row 1, column 2; value 2 of 9 in (channel, row, column) order"]
     assert lines[3:5] == ["z = 7.5", "a = 7.5"] and lines[5].startswith(f"δ = ∂L/∂z = {delta:.4g}".rstrip("0"))
     assert card_lines(window.document, ItemKey("pixel", 0, 1, 2, channel=0))[-1] == "x = 3"
 
@@ -247,3 +247,25 @@ def test_the_scale_under_every_map_column_is_legible_and_names_its_kind_at_every
         if not stepping.forward():
             break
     assert seen == {"z", "a", "δ"}
+
+
+def test_zoom_in_goes_on_until_the_inputs_numbers_show_then_is_greyed(make_window):
+    """LeNet's input is 28×28 in a 64 px tile (2.3 per pixel): at 800 % a number was 8 px and never drawn, and
+    Zoom + stayed enabled doing nothing. Zoom In now reaches the input's numbers and is disabled at the most zoom."""
+    window = make_window("lenet")
+    zoom_in, zoom_out, view = window.actions_by_name["zoom_in"], window.actions_by_name["zoom_out"], window.view
+    key = ItemKey("pixel", 0, 14, 14, channel=0)
+    window.scene.select_key(key)
+    tile = tile_in_scene(window.scene.maps.geometry, 0, 0)
+    presses = 0
+    while zoom_in.isEnabled() and presses < 100:
+        zoom_in.trigger()
+        presses += 1
+    assert not zoom_in.isEnabled() and zoom_out.isEnabled() and presses < 100
+    zoom = view.zoom()
+    assert zoom > 8.0 and style.legible(0.45 * tile.pixel, zoom)  # the input's numbers are drawn
+    assert len(overlay(window).texts()) >= 28 * 28
+    zoom_in.trigger()  # (greyed: a trigger does nothing either)
+    assert view.zoom() == zoom
+    zoom_out.trigger()
+    assert zoom_in.isEnabled() and view.zoom() < zoom

@@ -186,3 +186,24 @@ def test_the_status_bars_zoom_follows_every_zoom_change_including_code_setting_t
     assert window.zoom_status.text() == "100 %"
     window.view.zoom_out()
     assert window.zoom_status.text() == f"{window.view.zoom() * 100:.0f} %" != "100 %"
+
+
+def test_at_fit_lenets_dense_columns_say_which_is_which_and_unreadable_buttons_are_not_drawn(make_window):
+    """LeNet fits at ~40 %: the dense columns' 13 px titles were not drawn and their − / + buttons were blank 8 px
+    circles, the pager an invisible click area. Now each dense column's size is its title, fitted to the header's
+    room and legible at Fit; the buttons and pager are hidden there and come back where they read (100 %)."""
+    from nnstudio.ui.canvas.layer_item import ButtonItem, PagerItem
+
+    window = make_window("lenet")
+    scene, view = window.scene, window.view
+    zoom = view.zoom()
+    assert zoom < style.TITLE_PX and not style.legible(style.TITLE_PX, zoom)
+    dense = [item for item in scene.layers if item.column >= len(scene.maps.geometry.maps)]
+    drawn = [[t.text for t in item.texts(zoom) if style.legible(t.px, zoom)] for item in dense]
+    assert drawn == [["120"], ["84"], ["10 out"]]
+    buttons = [item for item in scene.items() if isinstance(item, ButtonItem)]
+    assert any(isinstance(b, PagerItem) for b in buttons) and len(buttons) >= 6
+    assert not any(b.isVisible() for b in buttons)
+    view.set_zoom(1.0)
+    assert all(b.isVisible() for b in buttons)
+    assert [t.text for t in dense[0].texts(1.0)][:2] == ["Layer 5", "120 · ReLU"]

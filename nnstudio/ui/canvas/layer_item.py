@@ -19,8 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from nnstudio.ui.canvas import style
-from nnstudio.ui.canvas.layout import BUTTON_RADIUS, COLUMN_WIDTH, PAGER_HALF_HEIGHT, ColumnLayout
-from nnstudio.ui.canvas.texts import CanvasText, paint_texts
+from nnstudio.ui.canvas.layout import (
+    BUTTON_RADIUS,
+    COLUMN_WIDTH,
+    PAGER_HALF_HEIGHT,
+    ColumnLayout,
+    Rect,
+)
+from nnstudio.ui.canvas.texts import CanvasText, fitted_px, paint_texts
 from nnstudio.ui.compat import override
 from nnstudio.ui.selection import ItemKey
 
@@ -28,10 +34,13 @@ from nnstudio.ui.selection import ItemKey
 class ButtonItem(QGraphicsItem):
     """A small round + or − button that runs `action` when clicked (editing chrome: not exported)."""
 
+    TEXT_PX = style.BUTTON_PX  # what it must draw legibly to be shown (set_zoom)
+
     def __init__(self, text: str, tooltip: str, action: Callable[[], None], parent: QGraphicsItem) -> None:
         super().__init__(parent)
         self.text = text
         self.action = action
+        self.legible = True  # can it be read at the view's zoom? (set_zoom; export shows none)
         self.setToolTip(tooltip)
         self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -52,6 +61,12 @@ class ButtonItem(QGraphicsItem):
     def texts(self) -> list[CanvasText]:
         return [CanvasText(self.text, QRectF(-9, -10, 18, 19), style.BUTTON_PX, bold=True)]
 
+    def set_zoom(self, zoom: float) -> None:
+        """Shown only where its text is legible at `zoom` (texts.py's rule): smaller, a − or + was a blank 8 px
+        circle and a pager an invisible click area (LeNet at Fit, ~40 %); zoomed in, they come back."""
+        self.legible = style.legible(self.TEXT_PX, zoom)
+        self.setVisible(self.legible)
+
     @override
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         event.accept()
@@ -69,6 +84,8 @@ class ButtonItem(QGraphicsItem):
 class PagerItem(ButtonItem):
     """The "1–8 of 128 ▼ more" label of a large column, clickable: the next page of its neurons
     (Shift+click: the previous one). The column draws the text; this item takes the clicks."""
+
+    TEXT_PX = style.SUBTITLE_PX  # the column's pager text
 
     def __init__(self, action: Callable[[int], None], parent: QGraphicsItem) -> None:
         super().__init__("", "Show the next neurons of this column (Page Down); Shift+click or Page Up: the previous",
@@ -94,12 +111,13 @@ class LayerItem(QGraphicsObject):
     moved = Signal(int)
     released = Signal(int)
 
-    def __init__(self, column: int, title: str, subtitle: str, geometry: ColumnLayout) -> None:
+    def __init__(self, column: int, title: str, subtitle: str, geometry: ColumnLayout, short_title: str = "") -> None:
         super().__init__()
         self.key = ItemKey("layer", column)
         self.column = column
         self.title = title
         self.subtitle = subtitle
+        self.short_title = short_title  # after maps: "120", "10 out", drawn where the title is too small to read
         self.geometry = geometry
         self.top = geometry.top
         self.bottom = geometry.bottom
@@ -140,12 +158,21 @@ class LayerItem(QGraphicsObject):
         painter.setPen(QPen(style.SELECTED if selected else QColor("#cbd5e1"), 2.4 if selected else 1.0))
         painter.setBrush(fill)
         painter.drawRoundedRect(self._body(), 10, 10)
-        paint_texts(painter, option, self.texts())
+        paint_texts(painter, option, self.texts(option.levelOfDetailFromTransform(painter.worldTransform())))
 
-    def texts(self) -> list[CanvasText]:
-        """The title, the subtitle (size · activation) and "⋮ N more" of a large column."""
-        out = [CanvasText(self.title, QRectF(*self.geometry.title), style.TITLE_PX, bold=True),
-               CanvasText(self.subtitle, QRectF(*self.geometry.subtitle), style.SUBTITLE_PX, colour=style.MUTED)]
+    def texts(self, lod: float = 1.0) -> list[CanvasText]:
+        """What paint draws at zoom `lod`: the title, the subtitle (size · activation) and "⋮ N more" of a large
+        column. With a short title (a dense column after maps) and a zoom where the title is not legible, the short
+        title instead, fitted to the room of both (as map columns do, map_columns.py): at LeNet's Fit (~40 %)
+        nothing else said which dense column is which."""
+        if self.short_title and not style.legible(style.TITLE_PX, lod):
+            room = QRectF(*self.geometry.title).united(QRectF(*self.geometry.subtitle))
+            px = fitted_px(self.short_title, Rect(room.x(), room.y(), room.width(), room.height()), bold=True,
+                           most=3 * style.TITLE_PX)
+            out = [CanvasText(self.short_title, room, px, bold=True)]
+        else:
+            out = [CanvasText(self.title, QRectF(*self.geometry.title), style.TITLE_PX, bold=True),
+                   CanvasText(self.subtitle, QRectF(*self.geometry.subtitle), style.SUBTITLE_PX, colour=style.MUTED)]
         if self.geometry.pager is not None:
             out.append(CanvasText(self.more_text, QRectF(*self.geometry.pager.rect), style.SUBTITLE_PX, bold=True,
                                   colour=style.MUTED))

@@ -9,6 +9,8 @@ says it where the colours are read: the legend's first line and the scale under 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from nnstudio.ui import format as fmt
@@ -17,7 +19,7 @@ from nnstudio.ui.canvas.map_values import ColumnValues
 COLOUR_SCALES = ("layer", "map", "network")  # View → Map Colours, in the menu's order
 _HEADS = {
     "layer": "Each layer's colours are full at its largest |a|",
-    "map": "Each map's colours are full at its own largest |a|",
+    "map": "Each channel's colours are full at its own largest |a| (their range under each column)",
     "network": "Every layer's colours are full at the whole network's largest |a|",
 }
 _MARKS = {"layer": "", "map": "", "network": " net"}  # what the scale under a column adds to say the choice
@@ -53,12 +55,32 @@ def channel_scales(shown: list[ColumnValues | None], mode: str) -> list[np.ndarr
     return out
 
 
+def scale_number(value: float) -> str:
+    """A scale's value, in one format for every scale (format.short is for labels: it wrote 0.001 beside 1e−3 for
+    the neighbouring columns' 0.00096): at most three significant digits from 0.01 up (11.5, 2.36, 0.4), two in
+    powers of ten below it (9.6e−4, 1.0e−3), so that values of one size always read alike."""
+    if value == 0 or not math.isfinite(value):
+        return fmt.short(value)
+    rounded = float(f"{value:.1e}")
+    if abs(rounded) < 0.01 or abs(value) >= 1e5:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}".replace("-", "−")
+    decimals = max(0, 2 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return (text.rstrip("0").rstrip(".") if "." in text else text).replace("-", "−")
+
+
 def scale_labels(kind: str, scales: np.ndarray, mode: str) -> tuple[str, str]:
-    """(the scale under a column, a shorter one for a small zoom): the kind of value first ("δ ±1e−3"), then the
-    value at full colour, or "own max" per map; the whole network's scale is marked "net"."""
+    """(the scale under a column, a shorter one for a small zoom): the kind of value first ("δ ±1.0e−3"), then the
+    value at full colour; per channel the range of the channels' own largest |values| ("a ±0.352…2.36 each"), so
+    that the reader has a value there too; the whole network's scale is marked "net"."""
+    if not scales.size:
+        return f"{kind} ±?", f"{kind} ±?"
     if mode == "map":
-        return f"{kind} ±own max", f"{kind} ±own"
-    number = f"{kind} ±{fmt.short(float(scales.max()) if scales.size else 0.0, 3)}"
+        low, high = scale_number(float(scales.min())), scale_number(float(scales.max()))
+        number = f"{kind} ±{high}" if low == high else f"{kind} ±{low}…{high}"
+        return number + " each", number
+    number = f"{kind} ±{scale_number(float(scales.max()))}"
     return number + _MARKS.get(mode, ""), number
 
 
@@ -66,7 +88,7 @@ def scale_tooltip(kind: str, scales: np.ndarray, mode: str) -> str:
     """The column's tooltip line on its colours, with every number in full."""
     what = {"δ": "δ = ∂L/∂z", "z": "z", "x": "x"}.get(kind, "a")
     if mode == "map":
-        return (f"colours of each map's {what}: full at that map's own largest |value| ("
+        return (f"colours of each channel's {what}: full at that channel's own largest |value| ("
                 + ", ".join(fmt.full(float(s)) for s in scales[:8]) + (", …" if len(scales) > 8 else "") + ")")
     top = fmt.full(float(scales.max()) if scales.size else 0.0)
     whose = "the whole network's largest |value| of this kind" if mode == "network" else "its largest |value|"

@@ -48,10 +48,9 @@ from nnstudio.ui.canvas.map_values import ColumnValues
 from nnstudio.ui.canvas.texts import (
     CanvasText,
     TextBlockItem,
+    fitted_px,
     measure,
-    metrics,
     paint_texts,
-    text_width,
 )
 from nnstudio.ui.compat import override
 from nnstudio.ui.images import ink_image, map_pixels, rgb_image
@@ -59,17 +58,6 @@ from nnstudio.ui.selection import ItemKey
 
 SCALE_GAP = 1.0  # from a column's box to the scale written under it (where a dense column has its buttons)
 LEGEND_GAP = 16.0  # from the network's bottom to the legend
-MAX_FITTED_PX = 40.0  # the largest a text fitted to its room may be (scene px)
-
-
-def fitted_px(text: str, room: Rect, bold: bool = False, most: float = MAX_FITTED_PX) -> float:
-    """The largest font (scene px, at most `most`) in which `text` fits `room`. Why: a wide network (LeNet: 8
-    columns) fits the window only at ~0.4, where a 13 px title is 5 px and not drawn; a short text in all the room
-    the layout gave it is legible there, and stays inside that room, so it can overlap nothing."""
-    width, height = text_width(text, 10.0, bold), metrics(10.0, bold).height() * len(text.split("\n"))
-    return min(most, 10.0 * room.w / max(width, 1e-9), 10.0 * room.h / max(height, 1e-9))
-
-
 _WIDEST_SCALE = "δ ±0.000e-00"
 
 
@@ -250,7 +238,7 @@ class MapColumns:
         text, short = ("x ink 0…1", "x 0…1") if inked else scale_labels(kind, scales, self.colour_scale)
         item.set_scale_text(text, short, f"numbers {unit}" if unit else "")
         item.setToolTip(item.title.replace("\n", " · ") + ("" if inked else "\n" + scale_tooltip(
-            kind, scales, self.colour_scale)) + (f"\nthe numbers over a selected map: {unit}" if unit else ""))
+            kind, scales, self.colour_scale)) + (f"\nthe numbers over a selected channel: {unit}" if unit else ""))
 
     def pixel_point(self, index: int) -> QPointF | None:
         """Where an edge from input `index` of the first dense layer starts: the centre of that pixel of the last

@@ -40,6 +40,13 @@ from nnstudio.ui.selection import ItemKey
 
 NO_RECT = Rect(0.0, 0.0, 0.0, 0.0)
 NUMBER_SHARE = 0.45  # a number's font, in map pixels: 9 px on screen when a pixel is 20 px
+
+
+def numbers_zoom(geometry: MapLayout | None) -> float | None:
+    """The zoom at which the numbers of every map are drawn (those of its smallest pixels: LeNet's 28×28 input,
+    ~8.75); None without maps. Why: the view's zoom must reach it, or the input's numbers never show."""
+    pixels = [tile.pixel for col in geometry.maps for tile in col.tiles] if geometry is not None else []
+    return style.MIN_TEXT_PX / (NUMBER_SHARE * min(pixels)) if pixels else None
 FIELD = QColor(22, 163, 74, 60)  # the receptive field: a green wash over what the pixel depends on
 FIELD_EDGE = QColor("#15803d")
 WINDOW_EDGE = QColor("#7c3aed")  # the kernel window on the map before: violet, dashed, over the field's green

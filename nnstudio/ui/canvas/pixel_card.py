@@ -34,7 +34,9 @@ def pixel_lines(document: Document, key: ItemKey, network: Network, trace: Forwa
     if shape is None or not (0 <= key.channel < shape[0] and 0 <= key.row < shape[1] and 0 <= key.col < shape[2]):
         return []
     flat = (key.channel * shape[1] + key.row) * shape[2] + key.col
-    place = f"channel {key.channel + 1}, (row, col) = ({key.row}, {key.col}) counted from 0, flat index {flat}"
+    # Counted from 1, as the status bar, the Step dock and the card's first line count (one convention per card).
+    place = (f"channel {key.channel + 1}, row {key.row + 1}, column {key.col + 1}; value {flat + 1} of "
+             f"{shape[0] * shape[1] * shape[2]} in (channel, row, column) order")
     if key.column == 0:
         shown = shown_maps(document)
         value = float(shown[0].values[key.channel, key.row, key.col]) if shown and shown[0] is not None else None
@@ -68,7 +70,8 @@ def kernel_lines(layer: Conv2DLayer, column: int, channel: int) -> list[str]:
     texts = [[[num(float(v), KERNEL_DIGITS) for v in row] for row in kernel[i]] for i in range(shown)]
     width = max(len(t) for grid in texts for row in grid for t in row)
     channels = "1 input channel" if inputs == 1 else f"{inputs} input channels"
-    lines = [f"kernel K{column} of map {channel + 1} ({size}×{size} over {channels}):"]
+    # The Inspector's words ("Kernel 8 of 16"): one name for a kernel wherever it is read.
+    lines = [f"kernel {channel + 1} of {layer.kernel.shape[0]} ({size}×{size} over {channels}):"]
     for i, grid in enumerate(texts):
         if inputs > 1:
             lines.append(f" input channel {i + 1}:")

@@ -253,7 +253,7 @@ class NetworkScene(QGraphicsScene):
         """Hide the editing chrome (the + and − buttons) while a picture is rendered, and draw the bulk
         edges as lines (not from their on-screen cache) so an SVG holds vectors."""
         for button in self.buttons:
-            button.setVisible(not exporting)
+            button.setVisible(not exporting and button.legible)  # (legible: at the view's zoom)
         for bulk in self.bulk_edges:
             bulk.setCacheMode(QGraphicsItem.CacheMode.NoCache if exporting else BulkEdgesItem.CACHE)
 

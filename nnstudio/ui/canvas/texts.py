@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.ui.canvas import style
-from nnstudio.ui.canvas.layout import FontRole
+from nnstudio.ui.canvas.layout import FontRole, Rect
 from nnstudio.ui.compat import override
 
 _metrics: dict[tuple[float, bool], QFontMetricsF] = {}
@@ -39,6 +39,18 @@ def measure(text: str, role: FontRole) -> tuple[float, float]:
     font of `role` (style.ROLE_FONTS)."""
     px, bold = style.ROLE_FONTS[role]
     return text_width(text, px, bold), metrics(px, bold).height() * len(text.split("\n"))
+
+
+MAX_FITTED_PX = 40.0  # the largest a text fitted to its room may be (scene px)
+
+
+def fitted_px(text: str, room: Rect, bold: bool = False, most: float = MAX_FITTED_PX) -> float:
+    """The largest font (scene px, at most `most`) in which `text` fits `room`. Why: a wide network (LeNet: 8
+    columns) fits the window only at ~0.4, where a 13 px title is 5 px and not drawn; a short text in all the room
+    the layout gave it is legible there, and stays inside that room, so it can overlap nothing (map columns' titles
+    and scales, and the dense columns after maps: layer_item.py)."""
+    width, height = text_width(text, 10.0, bold), metrics(10.0, bold).height() * len(text.split("\n"))
+    return min(most, 10.0 * room.w / max(width, 1e-9), 10.0 * room.h / max(height, 1e-9))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.cell_moves import move
 from nnstudio.ui.canvas.hover_card import SHOW_AFTER_MS, HoverCard, card_lines
 from nnstudio.ui.canvas.inline_editor import InlineEditor
+from nnstudio.ui.canvas.layer_item import ButtonItem
 from nnstudio.ui.canvas.layout import banner_at, banner_room
 from nnstudio.ui.canvas.map_layout import (
     FIT_MARGIN,
@@ -21,12 +22,15 @@ from nnstudio.ui.canvas.map_layout import (
     MIN_ZOOM,
     VIEW_INSET,
 )
+from nnstudio.ui.canvas.map_overlay import numbers_zoom
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.compat import override
 from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.selection import ItemKey
 
-MAX_ZOOM = 8.0  # (MIN_ZOOM, MAX_FIT_ZOOM and Fit's margins are map_layout's: its layout pages for Fit's zoom)
+MAX_ZOOM = 8.0  # at least; a network with maps goes to NUMBERS_ROOM × where its smallest pixels show numbers
+NUMBERS_ROOM = 2.0  # at the most zoom those numbers are twice the least drawn (18 px): read comfortably, not just
+# (MIN_ZOOM, MAX_FIT_ZOOM and Fit's margins are map_layout's: its layout pages for Fit's zoom)
 ZOOM_STEP = 1.2
 
 
@@ -70,6 +74,7 @@ class NetworkView(QGraphicsView):
                                   "border-radius: 4px; padding: 3px 6px; color: #111827; font-size: 13px; }")
         self.banner.hide()
         scene.banner_changed.connect(self.set_banner)
+        scene.banner_changed.connect(self.show_legible_buttons)
         # Hover cards: rest the pointer on a neuron or edge to see its numbers (hover_card.py).
         self.card = HoverCard(self)
         self._hover_key: ItemKey | None = None
@@ -90,8 +95,19 @@ class NetworkView(QGraphicsView):
     def zoom(self) -> float:
         return self.transform().m11()
 
+    def max_zoom(self) -> float:
+        """How far the view zooms in: MAX_ZOOM, or for a network with maps far enough that every map's pixel
+        carries its number (LeNet's input: 8 px numbers at 800 % were never drawn, and Zoom + did nothing)."""
+        needed = numbers_zoom(self.network_scene.maps.geometry)
+        return MAX_ZOOM if needed is None else max(MAX_ZOOM, NUMBERS_ROOM * needed)
+
+    def can_zoom(self, larger: bool) -> bool:
+        """Would Zoom In (`larger`) or Zoom Out change the view? (The View menu disables the one that would not.)"""
+        zoom = self.zoom()
+        return zoom < self.max_zoom() * (1 - 1e-9) if larger else zoom > MIN_ZOOM * (1 + 1e-9)
+
     def set_zoom(self, factor: float) -> None:
-        target = min(MAX_ZOOM, max(MIN_ZOOM, factor))
+        target = min(self.max_zoom(), max(MIN_ZOOM, factor))
         step = target / self.zoom()
         self.scale(step, step)
 
@@ -157,6 +173,14 @@ class NetworkView(QGraphicsView):
         self.setTransform(QTransform.fromScale(zoom, zoom))
         self.centerOn(rect.center() - QPointF(0.0, banner / 2 / zoom))
 
+    def show_legible_buttons(self) -> None:
+        """The − / + buttons and pagers are shown where they can be read at this zoom (ButtonItem.set_zoom); run
+        on every zoom and at the end of every rebuild (which the scene marks with banner_changed)."""
+        zoom = self.zoom()
+        for item in self.network_scene.items():
+            if isinstance(item, ButtonItem):
+                item.set_zoom(zoom)
+
     # Every way the view's zoom changes tells zoom_changed (the status bar's "42 %"): the wheel, the menu, Fit, and
     # code that sets the transform itself (a test, a lesson, a screenshot script), which the status bar missed.
     @override
@@ -177,6 +201,7 @@ class NetworkView(QGraphicsView):
     def _zoom_moved(self) -> None:
         if self.zoom() != self._told_zoom:
             self._told_zoom = self.zoom()
+            self.show_legible_buttons()
             self.zoom_changed.emit(self._told_zoom)
 
     @override

@@ -86,6 +86,18 @@ class Viewing:
         for mode in MAP_COLOURS:
             map_colours.addAction(actions[f"map_colours_{mode}"])
         actions["map_colours_layer"].setChecked(True)
+        # Zoom In / Out are enabled while they would change the view: at the most zoom Zoom + is greyed, not a
+        # button that does nothing. The most zoom is the network's (view.max_zoom): re-read after every rebuild,
+        # whose end the scene marks with banner_changed.
+        view = self.window.view
+
+        def zoom_limits() -> None:
+            actions["zoom_in"].setEnabled(view.can_zoom(True))
+            actions["zoom_out"].setEnabled(view.can_zoom(False))
+
+        view.zoom_changed.connect(zoom_limits)
+        self.window.scene.banner_changed.connect(zoom_limits)
+        zoom_limits()
 
     def on_edge_mode_checked(self, mode: str, checked: bool) -> None:
         """An edge mode's action was checked (its group unchecks the others): the edges show that mode. The
