@@ -183,22 +183,13 @@ def insert_layer(project: Project, column: int, text: str, init: str = "he", rng
                  activation: str = "relu", bias: bool = True) -> Project:
     """The layer `text` says (`c8k3p1`, `m2`, `a2s1`, `120`) placed as column `column` (1 = right after the input);
     every shape after it chained again (see the module docstring)."""
-    net = project.network
-    if not 1 <= column <= len(net.layers) + 1:
-        raise EditError(f"a layer can be inserted at columns 1 to {len(net.layers) + 1}, not {column}")
-    word = _layer_text(text)
-    _column_ok(net, column, word)
-    words = _words(net)
-    olds: list[Layer | None] = list(net.layers)
-    words.insert(column, word)
-    olds.insert(column - 1, None)
+    words, olds = _inserted(project.network, column, text)
     return _rebuild(project, words, olds, set(), init, rng or np.random.default_rng(), activation, bias)
 
 
-def preview_insert(network: Network, column: int, text: str, bias: bool = True) -> str:
-    """The shapes the network would have with `text` inserted as column `column` ("1×28×28 → 8×28×28 → …"), for
-    a dialog to show as the person types. Raises EditError as insert_layer would (the budgets too); nothing is
-    drawn."""
+def _inserted(network: Network, column: int, text: str) -> tuple[list[str], list[Layer | None]]:
+    """The network's layers as notation words with `text` placed as column `column`, and the layers kept beside
+    them (None for the new one): what insert_layer builds and preview_insert describes."""
     if not 1 <= column <= len(network.layers) + 1:
         raise EditError(f"a layer can be inserted at columns 1 to {len(network.layers) + 1}, not {column}")
     word = _layer_text(text)
@@ -207,6 +198,14 @@ def preview_insert(network: Network, column: int, text: str, bias: bool = True) 
     olds: list[Layer | None] = list(network.layers)
     words.insert(column, word)
     olds.insert(column - 1, None)
+    return words, olds
+
+
+def preview_insert(network: Network, column: int, text: str, bias: bool = True) -> str:
+    """The shapes the network would have with `text` inserted as column `column` ("1×28×28 → 8×28×28 → …"), for
+    a dialog to show as the person types. Raises EditError as insert_layer would (the budgets too); nothing is
+    drawn."""
+    words, olds = _inserted(network, column, text)
     return describe_shapes(_checked(words, olds, bias)[0])
 
 

@@ -198,11 +198,11 @@ def test_drawing_a_digit_on_the_pad_changes_every_map_and_the_prediction_follows
     assert results.prediction.text() == f"→ {document.project.output_label(best)}  ({output[best]:.0%})"
 
 
-def test_many_test_images_of_a_network_with_maps_are_judged_beside_the_window(qtbot, make_window):
-    """Fashion-MNIST's 10,000 test images through LeNet are seconds of work: the panel says it is judging them
-    and fills the matrix when the answer comes, the window answering meanwhile; the answer is the core's."""
+
+def _confusion_on_random_images(make_window, seed: int):  # type: ignore[no-untyped-def]
+    """LeNet's window with Results → Confusion in front, given AT_ONCE + 48 random test images (more than the
+    window judges on its own thread): the window and the number of images."""
     from nnstudio.data.dataset import Dataset, DataSplit
-    from nnstudio.training.metrics import verdicts
     from nnstudio.ui.panels.results.fast_verdicts import AT_ONCE
 
     window = make_window("lenet")
@@ -210,10 +210,20 @@ def test_many_test_images_of_a_network_with_maps_are_judged_beside_the_window(qt
     window.results_dock.show()
     window.results_dock.raise_()
     results.tabs.setCurrentWidget(results.confusion_page)
-    rng = np.random.default_rng(3)
+    rng = np.random.default_rng(seed)
     n = AT_ONCE + 48
     test = Dataset("test", rng.random((n, 784)), rng.integers(0, 10, n), tuple("0123456789"), image=(28, 28))
     results.set_data(DataSplit(test, test))
+    return window, test
+
+def test_many_test_images_of_a_network_with_maps_are_judged_beside_the_window(qtbot, make_window):
+    """Fashion-MNIST's 10,000 test images through LeNet are seconds of work: the panel says it is judging them
+    and fills the matrix when the answer comes, the window answering meanwhile; the answer is the core's."""
+    from nnstudio.data.dataset import Dataset
+    from nnstudio.training.metrics import verdicts
+
+    window, test = _confusion_on_random_images(make_window, seed=3)
+    results, n = window.results_panel, len(test.y)
     assert results.confusion_caption.text().startswith(f"Judging the {n:,} test images")
     assert results.confusion.rowCount() == 0
     qtbot.waitUntil(lambda: results.confusion.rowCount() == 10, timeout=120000)
@@ -249,19 +259,11 @@ def test_a_sample_of_the_file_used_is_the_input_whose_maps_are_drawn(qtbot, sett
 def test_judging_many_test_images_says_how_far_it_has_come(qtbot, make_window, monkeypatch):
     """A minute of judging on a busy machine is not silent: the caption counts the images judged, a chunk at a
     time. (The job is run here, in the test's thread, so its signals arrive in order and nothing waits.)"""
-    from nnstudio.data.dataset import Dataset, DataSplit
-    from nnstudio.ui.panels.results.fast_verdicts import AT_ONCE, CHUNK, VerdictJob
+    from nnstudio.ui.panels.results.fast_verdicts import CHUNK, VerdictJob
 
     monkeypatch.setattr(VerdictJob, "start", lambda job: None)
-    window = make_window("lenet")
-    results = window.results_panel
-    window.results_dock.show()
-    window.results_dock.raise_()
-    results.tabs.setCurrentWidget(results.confusion_page)
-    rng = np.random.default_rng(4)
-    n = AT_ONCE + 48
-    test = Dataset("test", rng.random((n, 784)), rng.integers(0, 10, n), tuple("0123456789"), image=(28, 28))
-    results.set_data(DataSplit(test, test))
+    window, test = _confusion_on_random_images(make_window, seed=4)
+    results, n = window.results_panel, len(test.y)
     job = results._job
     captions: list[str] = []
     job.progressed.connect(lambda done, total: captions.append(results.confusion_caption.text()))
