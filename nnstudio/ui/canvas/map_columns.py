@@ -154,6 +154,8 @@ class MapColumns:
         self.overlay: MapOverlayItem | None = None  # the selected pixel, its field, marks and numbers (map_overlay.py)
         self.colour_scale = "layer"  # the colours' full value: per "layer", per "map" or the "network" (View menu)
         self.scales: list[np.ndarray | None] = []  # per column and channel, the |value| drawn at full colour
+        self.shown: list[ColumnValues | None] = []  # what the tiles were last painted from (the overlay reads it)
+        self.pagers: list[PagerItem] = []  # shown where legible at the view's zoom, as the scene's buttons are
 
     @staticmethod
     def layout(network: Network, pages: dict[int, int], room: float | None, view: tuple[float, float] | None,
@@ -165,7 +167,7 @@ class MapColumns:
               keyed: dict[ItemKey, QGraphicsItem]) -> None:
         """Items for every map column of `geometry` (added by `add`, each column under its layer key in `keyed`, so
         selecting a layer finds it); `page(column, step)` turns a column's page."""
-        self.geometry, self.columns, self.tiles = geometry, [], []
+        self.geometry, self.columns, self.tiles, self.pagers = geometry, [], [], []
         for index, (col, maps) in enumerate(zip(geometry.maps, geometry.shape.maps)):
             item = MapColumnItem(col, maps.title, scale_room(geometry, index, SCALE_GAP))
             item.setPos(*col.position)
@@ -179,6 +181,7 @@ class MapColumns:
                 pager = PagerItem(lambda step, c=col.column: page(c, step), item)
                 pager.setPos(0.0, col.pager.y)
                 pager.setToolTip("Show the next channels of this column; Shift+click: the previous")
+                self.pagers.append(pager)
         # As wide as the network (its font fitted to that width, never under SUBTITLE_PX): legible whenever the
         # network is, without widening what Fit shows.
         titles = [m.title for m in geometry.shape.maps]
@@ -193,12 +196,14 @@ class MapColumns:
 
     def clear(self) -> None:
         """The network on the canvas has no maps (its items went with the scene's clear)."""
-        self.geometry, self.columns, self.tiles, self.legend, self.overlay, self.scales = None, [], [], None, None, []
+        self.geometry, self.columns, self.tiles, self.legend, self.overlay = None, [], [], None, None
+        self.scales, self.shown, self.pagers = [], [], []
 
     def paint(self, shown: list[ColumnValues | None]) -> None:
         """Every tile's image from what each column shows (map_values.shown_maps; None: blank, not reached yet)."""
         if self.geometry is None:
             return
+        self.shown = shown
         self.scales = scales = channel_scales(shown, self.colour_scale)
         for item in self.columns:
             inside = item.column < len(shown)
@@ -226,7 +231,7 @@ class MapColumns:
             item.set_scale_text("")
             return
         kind = shown.kind  # type: ignore[union-attr]
-        inked = kind == "x" and float(values.min()) >= 0.0 and float(values.max()) <= 1.0
+        inked = shown.inked  # type: ignore[union-attr]
         what = {"δ": "δ = ∂L/∂z ", "z": "z "}.get(kind, "")
         for tile in tiles:
             channel = values[tile.channel]

@@ -168,12 +168,13 @@ def _numbers(geometry: MapLayout, pixel: MapPixel, values: ColumnValues | None,
     scale = (float(np.max(np.abs(values.values))) if full_at is None else full_at) or 1.0
     px = NUMBER_SHARE * tile.pixel
     room = 0.96 * tile.pixel
+    inked = values.inked  # (ink on white: a number is light where the ink is dark, as map_columns draws it)
     out = []
     rows, cols = window or (range(maps.shape[0]), range(maps.shape[1]))
     for r in (r for r in rows if r < maps.shape[0]):
         for q in (q for q in cols if q < maps.shape[1]):
             value = float(maps[r, q])
-            light = value > 0.5 if values.kind == "x" and maps.min() >= 0 else abs(value) / scale > 0.55
+            light = value > 0.5 if inked else abs(value) / scale > 0.55
             rect = Rect(tile.rect.x + q * tile.pixel, tile.rect.y + r * tile.pixel, tile.pixel, tile.pixel)
             out.append((rect, number_text(value, decimals, unit, room, px), light))
     return tuple(out)
@@ -199,12 +200,15 @@ class MapOverlayItem(QGraphicsItem):
             self.state = state
             self.update()
 
-    def texts(self) -> list[CanvasText]:
-        """The numbers on map pixels (each inside its pixel, so they overlap nothing), as paint draws them."""
+    def texts(self, exposed: QRectF | None = None) -> list[CanvasText]:
+        """The numbers on map pixels (each inside its pixel, so they overlap nothing), as paint draws them: those
+        meeting `exposed` (None: all), picked before any text is made (a 28×28 input has 784)."""
         out = []
         for rect, text, light in self.state.numbers:
-            px = NUMBER_SHARE * rect.w
-            out.append(CanvasText(text, _q(rect), px, colour=QColor("#ffffff") if light else QColor(style.TEXT)))
+            box = _q(rect)
+            if exposed is None or exposed.intersects(box):
+                px = NUMBER_SHARE * rect.w
+                out.append(CanvasText(text, box, px, colour=QColor("#ffffff") if light else QColor(style.TEXT)))
         return out
 
     @override
@@ -227,9 +231,7 @@ class MapOverlayItem(QGraphicsItem):
         painter.setPen(dashed)
         for rect in s.window:
             painter.drawRect(_q(rect))
-        exposed = option.exposedRect
-        visible = [t for t in self.texts() if exposed.intersects(t.rect)]
-        paint_texts(painter, option, visible)
+        paint_texts(painter, option, self.texts(option.exposedRect))
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for rect in s.marks:  # a ring inside the pixel; a dot where the pixel is too small on screen for a ring

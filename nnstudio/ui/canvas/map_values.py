@@ -12,9 +12,11 @@ of each window (LayerTrace.argmax): `pool_marks` names those input pixels, so th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.spatial_layers import Pool2DLayer, as_maps
 from nnstudio.document import Document
 from nnstudio.ui.canvas.map_layout import MapPixel
@@ -29,10 +31,17 @@ class ColumnValues:
     values: np.ndarray
     kind: str
 
+    @cached_property
+    def inked(self) -> bool:
+        """Drawn as ink on white, as a dense network's image input is: the input ("x") with every value in 0…1 (a
+        digit). One rule for the tiles (map_columns.py) and the light or dark numbers over them (map_overlay.py)."""
+        values = self.values
+        return self.kind == "x" and values.size > 0 and float(values.min()) >= 0.0 and float(values.max()) <= 1.0
+
 
 def _spatial_count(document: Document) -> int:
     network = document.project.network
-    return sum(1 for layer in network.layers if hasattr(layer, "in_shape"))
+    return sum(1 for layer in network.layers if is_spatial(layer))
 
 
 def shown_maps(document: Document) -> list[ColumnValues | None]:

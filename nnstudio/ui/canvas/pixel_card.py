@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from nnstudio.core.equations import num
 from nnstudio.core.network import Network
-from nnstudio.core.spatial_layers import Conv2DLayer
+from nnstudio.core.spatial_layers import Conv2DLayer, show_shape
 from nnstudio.core.stepper import StepPlan
 from nnstudio.core.trace import ForwardTrace, Gradients
 from nnstudio.document import Document
@@ -40,7 +40,7 @@ def pixel_lines(document: Document, key: ItemKey, network: Network, trace: Forwa
     if key.column == 0:
         shown = shown_maps(document)
         value = float(shown[0].values[key.channel, key.row, key.col]) if shown and shown[0] is not None else None
-        return [key.describe(), "input " + network_shape(shape), place,
+        return [key.describe(), "input " + show_shape(shape), place,
                 "x = ?" if value is None else f"x = {num(value, DIGITS)}"]
     index = key.column - 1
     lines = [key.describe(), f"layer {key.column}: " + map_title(network.layers[index]).replace("\n", " · "), place]  # type: ignore[arg-type]
@@ -81,7 +81,3 @@ def kernel_lines(layer: Conv2DLayer, column: int, channel: int) -> list[str]:
     bias = 0.0 if layer.bias is None else float(layer.bias[channel])
     lines.append(f"bias b = {num(bias, DIGITS)}" + ("" if layer.bias is not None else " (this layer has none)"))
     return lines
-
-
-def network_shape(shape: tuple[int, ...]) -> str:
-    return "×".join(str(side) for side in shape)

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 import shiboken6
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
@@ -52,6 +52,7 @@ class NetworkScene(QGraphicsScene):
     context_menu_requested = Signal(int, QPoint)  # column (−1: background), screen position
     edit_requested = Signal(object)  # ItemKey
     banner_changed = Signal(str)  # the phase and the edge mode in words ("" for none)
+    rebuilt = Signal()  # every item drawn again (the view shows the new buttons legible at its zoom)
     geometry: NetworkLayout | MapLayout  # where the items stand (layout.py; map_layout.py with maps), every rebuild
 
     def __init__(self, document: Document, parent: object | None = None) -> None:
@@ -119,6 +120,7 @@ class NetworkScene(QGraphicsScene):
         self.refresh_values()
         self.blockSignals(False)
         self.banner_changed.emit(self.banner_text())  # refresh_values ran while signals were blocked
+        self.rebuilt.emit()
         if selected is not None and selected in self.items_by_key:
             self.items_by_key[selected].setSelected(True)
         self.selection_key_changed.emit(self.selected_key())
@@ -157,15 +159,15 @@ class NetworkScene(QGraphicsScene):
         self._update_output_text()
         self.banner_changed.emit(self.banner_text())
 
-    def _paint_maps(self) -> None:
-        """The tiles (what each column shows at this step), then the selected pixel's field, marks and numbers."""
+    def _paint_maps(self, tiles: bool = True) -> None:
+        """The tiles (what each column shows now; `tiles` False: as last painted), then the selected pixel's overlay."""
         if self.maps.geometry is None or self.maps.overlay is None:
             return
-        shown = map_values.shown_maps(self.document)
-        self.maps.paint(shown)
+        if tiles:
+            self.maps.paint(map_values.shown_maps(self.document))
         marks = map_values.pool_marks(self.document, pixel_of(self.pixel_key))
         self.maps.overlay.set_state(overlay_state(self.maps.geometry, self.document.project.network, self.pixel_key,
-                                                  shown, marks, self.maps.scales))
+                                                  self.maps.shown, marks, self.maps.scales))
 
     @property
     def map_bounds(self):  # type: ignore[no-untyped-def]
@@ -347,11 +349,10 @@ class NetworkScene(QGraphicsScene):
 
     def select_key(self, key: ItemKey | None) -> None:
         if self.maps.has_pixel(key):  # a map pixel: one signal, its field drawn
-            self.blockSignals(True)
-            self.clearSelection()
-            self.blockSignals(False)
+            with QSignalBlocker(self):
+                self.clearSelection()
             self.pixel_key = key
-            self._paint_maps()
+            self._paint_maps(tiles=False)
             self.selection_key_changed.emit(key)
             return
         self._drop_pixel()
@@ -364,7 +365,7 @@ class NetworkScene(QGraphicsScene):
         if self.pixel_key is None:
             return False
         self.pixel_key = None
-        self._paint_maps()
+        self._paint_maps(tiles=False)
         return True
 
     def _on_selection_changed(self) -> None:

@@ -13,7 +13,6 @@ from nnstudio.ui.canvas import style
 from nnstudio.ui.canvas.cell_moves import move
 from nnstudio.ui.canvas.hover_card import SHOW_AFTER_MS, HoverCard, card_lines
 from nnstudio.ui.canvas.inline_editor import InlineEditor
-from nnstudio.ui.canvas.layer_item import ButtonItem
 from nnstudio.ui.canvas.layout import banner_at, banner_room
 from nnstudio.ui.canvas.map_layout import (
     FIT_MARGIN,
@@ -74,7 +73,7 @@ class NetworkView(QGraphicsView):
                                   "border-radius: 4px; padding: 3px 6px; color: #111827; font-size: 13px; }")
         self.banner.hide()
         scene.banner_changed.connect(self.set_banner)
-        scene.banner_changed.connect(self.show_legible_buttons)
+        scene.rebuilt.connect(self.show_legible_buttons)
         # Hover cards: rest the pointer on a neuron or edge to see its numbers (hover_card.py).
         self.card = HoverCard(self)
         self._hover_key: ItemKey | None = None
@@ -175,11 +174,11 @@ class NetworkView(QGraphicsView):
 
     def show_legible_buttons(self) -> None:
         """The − / + buttons and pagers are shown where they can be read at this zoom (ButtonItem.set_zoom); run
-        on every zoom and at the end of every rebuild (which the scene marks with banner_changed)."""
+        on every zoom and after every rebuild (the scene's `rebuilt`), not on every value refresh."""
         zoom = self.zoom()
-        for item in self.network_scene.items():
-            if isinstance(item, ButtonItem):
-                item.set_zoom(zoom)
+        scene = self.network_scene
+        for item in [*scene.buttons, *scene.maps.pagers]:
+            item.set_zoom(zoom)
 
     # Every way the view's zoom changes tells zoom_changed (the status bar's "42 %"): the wheel, the menu, Fit, and
     # code that sets the transform itself (a test, a lesson, a screenshot script), which the status bar missed.

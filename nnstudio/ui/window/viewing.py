@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
 from nnstudio.document import Document
+from nnstudio.ui.canvas.map_colours import COLOUR_SCALES
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
 from nnstudio.ui.panels.results.neuron_map_dialog import NeuronMapDialog
@@ -21,7 +22,6 @@ from nnstudio.ui.panels.results.results_panel import ResultsPanel
 from nnstudio.ui.window.actions import ActionSpec
 
 EDGE_MODES = ("weight", "gradient", "signal")
-MAP_COLOURS = ("layer", "map", "network")  # map_colours.COLOUR_SCALES, in the menu's order
 
 
 class ViewWindow(Protocol):
@@ -72,7 +72,8 @@ class Viewing:
                 "edge_labels": scene.set_show_edge_labels, "neuron_maps": scene.set_show_maps,
                 "map_large": self.show_map_large,
                 **{f"edge_{mode}": functools.partial(self.on_edge_mode_checked, mode) for mode in EDGE_MODES},
-                **{f"map_colours_{mode}": functools.partial(self.on_map_colours_checked, mode) for mode in MAP_COLOURS}}
+                **{f"map_colours_{mode}": functools.partial(self.on_map_colours_checked, mode)
+                   for mode in COLOUR_SCALES}}
 
     def set_up_actions(self, actions: Mapping[str, QAction]) -> None:
         """Weights on edges and neuron maps start on; the edges show weights, one mode of three at a time."""
@@ -83,7 +84,7 @@ class Viewing:
             edge_modes.addAction(actions[f"edge_{mode}"])
         actions["edge_weight"].setChecked(True)
         map_colours = QActionGroup(self.window)
-        for mode in MAP_COLOURS:
+        for mode in COLOUR_SCALES:
             map_colours.addAction(actions[f"map_colours_{mode}"])
         actions["map_colours_layer"].setChecked(True)
         # Zoom In / Out are enabled while they would change the view: at the most zoom Zoom + is greyed, not a
