@@ -47,7 +47,8 @@ def test_a_drawing_on_an_edge_detector_is_answered_as_maps_not_a_class(qtbot, se
     out = window.document.shown().output
     assert out.shape == (676,) and float(out.max()) > 1.0  # not probabilities: a 400 % was shown
     text = tab.prediction.text()
-    assert text == f"ŷ: 1×26×26 maps, {float(out.min()):.3g} to {float(out.max()):.3g} — drawn on the canvas"
+    assert text == f"ŷ: 1×26×26 maps, {float(out.min()):.4f} to {float(out.max()):.4f} — drawn on the canvas"
+    assert text.startswith(window.io_panel.output_label.text())  # the Output panel's words for the same output
     assert "→" not in text and "%" not in text
     assert not any(bar.isVisible() for bar in tab.bars)  # no class bars ŷ1…ŷ10 at 0.000
     assert tab.draw_label.isHidden()  # "it is a ŷ144?" is no target for a map

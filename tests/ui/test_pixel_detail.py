@@ -280,3 +280,31 @@ def test_a_pool_pixels_tiny_delta_is_never_written_0_in_the_grid_of_where_it_wen
     cells = [row.split() for row in lines[sent + 1:sent + 3]]
     assert cells[u][v] == written
     assert [cell for i, row in enumerate(cells) for j, cell in enumerate(row) if (i, j) != (u, v)] == ["0"] * 3
+
+
+def test_a_hidden_step_dock_leaves_a_pixels_detail_for_when_it_is_shown(make_window, monkeypatch):
+    """A run's snapshot arrives twice a second: behind the Inspector, the Step dock does not work out LeNet's grids
+    for it. Shown again, it reads the snapshot's numbers."""
+    from nnstudio.ui.panels.network import pixel_detail_view
+
+    window = make_window("lenet")
+    key = ItemKey("pixel", 1, 3, 4, channel=2)
+    before = value_of(select(window, key), "z = ")
+    window.inspector_dock.raise_()
+    run_queued_events()
+    calls = []
+    computed = pixel_detail_view.pixel_detail
+    monkeypatch.setattr(pixel_detail_view, "pixel_detail", lambda *args: calls.append(args) or computed(*args))
+    network = window.document.project.network
+    layer = network.layers[0]
+    window.document.set_preview(network.with_layer(0, layer.replace(bias=layer.bias + 1.0)))  # a run's snapshot
+    run_queued_events()
+    assert calls == []
+    assert value_of(window.step_panel.equations.toPlainText().splitlines(), "z = ") == before
+    window.step_dock.raise_()
+    run_queued_events()
+    assert len(calls) == 1
+    z = float(window.document.shown_trace.layers[0].z[(2 * 28 + 3) * 28 + 4])  # channel 3, row 4, column 5
+    assert z == pytest.approx(before + 1.0, abs=1e-4)  # the snapshot's bias, not the document's
+    assert value_of(window.step_panel.equations.toPlainText().splitlines(), "z = ") == pytest.approx(z, abs=5e-4)
+    window.document.set_preview(None)

@@ -31,8 +31,9 @@ from nnstudio.core.activations import get_activation
 from nnstudio.core.conv_detail import ConvDetail, PoolDetail, pixel_detail
 from nnstudio.core.equations import num
 from nnstudio.core.errors import NNStudioError
+from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.network import Network
-from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
+from nnstudio.core.spatial_layers import Conv2DLayer
 from nnstudio.core.trace import ForwardTrace
 from nnstudio.ui.selection import ItemKey
 
@@ -174,8 +175,7 @@ def pixel_lines(key: ItemKey, network: Network, trace: ForwardTrace | None, raw_
     network, or a layer the core refuses, reads as a sentence."""
     if key.column == 0:
         return input_lines(network, raw_input, trace, key, digits)
-    if not 1 <= key.column <= len(network.layers) or \
-            not isinstance(network.layers[key.column - 1], (Conv2DLayer, Pool2DLayer)):
+    if not 1 <= key.column <= len(network.layers) or not is_spatial(network.layers[key.column - 1]):
         return ["Select a pixel of a map to see its z with the numbers substituted."]
     if trace is None:
         return ["No forward pass to show (the input does not fit the network)."]

@@ -4,9 +4,10 @@ detail: pixel_detail_view.py), check gradients."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QFont, QTextBlockFormat, QTextCursor
+from PySide6.QtGui import QAction, QFont, QShowEvent, QTextBlockFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDockWidget,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -24,6 +25,7 @@ from nnstudio.core.equations import neuron_equations
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.gradcheck import check_gradients
 from nnstudio.document import Document
+from nnstudio.ui.compat import override
 from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.dock_layout import dock_column
 from nnstudio.ui.panels.network.pixel_detail_view import is_grid_row, pixel_lines
@@ -42,6 +44,9 @@ class StepPanel(QWidget):
         self.key: ItemKey | None = None
         self._equations_key: ItemKey | None = None  # whose equations are shown (their scroll is kept while it is)
         self._checked_version = -1  # the document version the gradient-check verdict belongs to
+        self._stale = False  # a map pixel's detail waits for the dock to be shown (refresh)
+        self._dock: QDockWidget | None = None  # the dock it is in, found when first shown (_on_dock_shown)
+        self._tab_shown = True  # whether the dock's tab is the one in front (a tab behind reports isVisible())
         layout = dock_column(self)
         self._build_step_buttons(layout, actions)
         self._build_modes(layout)
@@ -143,6 +148,26 @@ class StepPanel(QWidget):
         self.key = key
         self.refresh()
 
+    @override
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._dock is None:  # the first show: the window has put the panel in its dock by now
+            dock = self.parentWidget()
+            while dock is not None and not isinstance(dock, QDockWidget):
+                dock = dock.parentWidget()
+            if dock is not None:
+                self._dock = dock
+                dock.visibilityChanged.connect(self._on_dock_shown)  # a bound slot: Qt drops it with this panel
+        if self._stale:
+            self.refresh()
+
+    def _on_dock_shown(self, shown: bool) -> None:
+        """The dock's tab chosen or left (its visibilityChanged): a tab behind another is not hidden, only moved
+        off the window, so neither isVisible() nor a showEvent says it (as memory_panel.py's set_shown)."""
+        self._tab_shown = shown
+        if shown and self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
         plan = self.document.stepping.plan
         project = self.document.project
@@ -170,6 +195,12 @@ class StepPanel(QWidget):
         sizes = project.network.sizes
         if key is not None and key.kind == "pixel":
             shown = self.document.shown()
+            # Hidden behind another dock, a run's snapshots (twice a second) and a rewound moment leave the detail
+            # for when it is shown: LeNet's grids and their re-layout cost the window every time (as the Draw tab).
+            # A step, an edit or a click comes at a person's pace and is written at once, hidden or not.
+            self._stale = not (self.isVisible() and self._tab_shown) and shown.source in ("training", "rewind")
+            if self._stale:
+                return
             stepping = plan if shown.source == "step" else None  # (the plan's numbers only when it is what is shown)
             raw = stepping.current.x if stepping is not None else project.input
             lines = pixel_lines(key, shown.network, shown.trace, raw, stepping, self.digits.value() + 1)

@@ -150,9 +150,9 @@ class DrawTab(QWidget):
                          "ŷ = ? (the pass has not reached the output)" if shown.output is None else
                          "Draw a digit: the answer is for the drawing")  # not the input the pad does not show
             return
-        if maps is not None or not shown.classifier:  # no class, no probabilities: what the output is
-            self._answer(f"ŷ: {maps} maps, {float(shown.output.min()):.3g} to {float(shown.output.max()):.3g} — "
-                         "drawn on the canvas" if maps is not None else "  ".join(shown.output_lines()))
+        if maps is not None or not shown.classifier:  # no class, no probabilities: what the output is, in the
+            # Output panel's words (Shown.output_lines), so the two never read the same output two ways
+            self._answer("  ".join(shown.output_lines()) + (" — drawn on the canvas" if maps is not None else ""))
             return
         out = shown.output
         labels = self._labels()
