@@ -31,6 +31,7 @@ from nnstudio.core.architecture import (
     Architecture,
     ConvSpec,
     PoolSpec,
+    architecture_text,
     parse_architecture,
 )
 from nnstudio.core.architecture_build import architecture_of, describe_shapes
@@ -40,7 +41,7 @@ from nnstudio.core.limits import check_spatial_network_size
 from nnstudio.core.network import DenseLayer, Layer, Network
 from nnstudio.core.project import Project
 from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, show_shape
-from nnstudio.document.edits import EditError, conform
+from nnstudio.document.edits import EditError, conform, fit
 
 if TYPE_CHECKING:  # the document applies these edits; it never imports this module
     from nnstudio.document.document import Document
@@ -49,7 +50,6 @@ _PART = re.compile(r'^part (\d+) ')
 _ONE_PART = re.compile(r"[-–—,\s]")
 _NEGATIVE = re.compile(r"([a-z])[-–—]\d", re.IGNORECASE)  # p-1: a minus sign where a number goes
 _WHAT = {"c": "channels", "k": "kernel size", "s": "stride", "p": "padding", "m": "pool size", "a": "pool size"}
-LOCKED = "the network's shape cannot change while it is training; stop training first"
 
 
 def has_maps(network: Network) -> bool:
@@ -80,15 +80,7 @@ def _error(error: NNStudioError) -> EditError:
 
 def _words(network: Network) -> list[str]:
     """The network's notation split into parts, the input first."""
-    arch = architecture_of(network)
-    head = "x".join(map(str, arch.input_shape)) if arch.input_shape is not None else str(arch.input_size)
-    return [head] + [spec.text() for spec in arch.layers]
-
-
-def _fit(values: np.ndarray, size: int) -> np.ndarray:
-    out = np.zeros(size, dtype=values.dtype)
-    out[:min(size, len(values))] = values[:size]
-    return out
+    return architecture_text(architecture_of(network)).split("-")
 
 
 def _rebuild(project: Project, words: list[str], olds: list[Layer | None], fresh: set[int], init: str,
@@ -113,7 +105,7 @@ def _rebuild(project: Project, words: list[str], olds: list[Layer | None], fresh
                 layers.append(old if same else old.replace(in_shape=spec.in_shape))  # type: ignore[union-attr]
                 continue
             was = old if isinstance(old, Conv2DLayer) else None
-            b = None if not has_bias else _fit(was.bias, spec.channels) if was and was.has_bias else np.zeros(
+            b = None if not has_bias else fit(was.bias, spec.channels) if was and was.has_bias else np.zeros(
                 spec.channels, dtype)
             layers.append(Conv2DLayer(initial_kernel(shape, init, rng).astype(dtype), b, spec.in_shape, spec.stride,
                                       spec.pad, was.activation if was else activation, was.params if was else {}))
@@ -252,6 +244,5 @@ def pool_text(kind: str, size: int, stride: int) -> str:
 def apply_edit(document: Document, edit: Callable[..., Project], text: str, *args: object) -> None:
     """`edit(project, *args, init, rng)` applied to the document as one undoable structure change; refused while
     training holds the network's shape, as the document refuses its own structure edits."""
-    if document.structure_locked:
-        raise EditError(LOCKED)
+    document.check_unlocked()
     document.apply(edit(document.project, *args, document.initialiser, np.random.default_rng()), text, "structure")

@@ -271,28 +271,28 @@ class Document:
     # ------------------------------------------------------------------ files
 
     def new(self, input_size: int = 2) -> None:
-        self._check_unlocked()
+        self.check_unlocked()
         self._reset(edits.empty_project(input_size), None)
 
     def new_project(self, project: Project, saved: bool = True) -> None:
         """Start over on a project made in memory: untitled, nothing to undo. `saved=False` for a model
         imported from another format: it exists nowhere as a network file yet, so it has unsaved changes."""
-        self._check_unlocked()
+        self.check_unlocked()
         self._reset(project, None, saved)
 
     def open(self, path: str | os.PathLike[str]) -> None:
         """Load `path`; on any error (raised as NetworkFileError) the document is unchanged."""
-        self._check_unlocked()
+        self.check_unlocked()
         project = load_project(path)
         self._reset(project, Path(path))
 
     def open_project(self, project: Project, path: str | os.PathLike[str]) -> None:
         """Take a project already read from `path` (so a caller can check the file before asking anything)."""
-        self._check_unlocked()
+        self.check_unlocked()
         self._reset(project, Path(path))
 
     def open_example(self, name: str) -> None:
-        self._check_unlocked()
+        self.check_unlocked()
         self._reset(load_example(name), None)
 
     def save(self, path: str | os.PathLike[str] | None = None) -> None:
@@ -323,7 +323,7 @@ class Document:
     def _edit(self, function: Callable[..., Project], text: str, kind: str, *args: object, **kw: object) -> None:
         self.apply(function(self._project, *args, **kw), text, kind)
 
-    def _check_unlocked(self) -> None:
+    def check_unlocked(self) -> None:
         """Structural edits wait while training works on a copy of this network."""
         if self.structure_locked:
             raise edits.EditError("the network's shape cannot change while it is training; stop training first")
@@ -364,24 +364,24 @@ class Document:
         return self._project.network
 
     def insert_layer(self, column: int, size: int, activation: str = "relu", bias: bool = True) -> None:
-        self._check_unlocked()
+        self.check_unlocked()
         self._edit(edits.insert_layer, f"Insert layer of {size}", "structure", column, size, activation,
                    self.initialiser, self._rng, bias)
 
     def paste_layer(self, column: int, layer: DenseLayer) -> None:
         """A copied layer placed as column `column` (1 = right after the input), one undoable edit."""
-        self._check_unlocked()
+        self.check_unlocked()
         self._edit(edits.insert_layer_copy, f"Paste a layer as layer {column}", "structure", column, layer)
 
     def add_layer(self, size: int, activation: str = "relu", bias: bool = True) -> None:
         self.insert_layer(len(self._project.network.layers) + 1, size, activation, bias)
 
     def remove_layer(self, column: int) -> None:
-        self._check_unlocked()
+        self.check_unlocked()
         self._edit(edits.remove_layer, f"Remove layer {column}", "structure", column, self.initialiser, self._rng)
 
     def resize_column(self, column: int, size: int) -> None:
-        self._check_unlocked()
+        self.check_unlocked()
         if self._project.network.sizes[column] == size:
             return
         what = "input" if column == 0 else f"layer {column}"
@@ -391,11 +391,11 @@ class Document:
     def set_activation(self, column: int, activation: str) -> None:
         if self._project.network.layers[column - 1].activation == activation:
             return
-        self._check_unlocked()
+        self.check_unlocked()
         self._edit(edits.set_activation, f"Set activation of layer {column}", "values", column, activation)
 
     def set_bias_enabled(self, column: int, enabled: bool) -> None:
-        self._check_unlocked()
+        self.check_unlocked()
         self._edit(edits.set_bias_enabled, f"{'Add' if enabled else 'Remove'} bias of layer {column}", "structure",
                    column, enabled)
 
@@ -433,7 +433,7 @@ class Document:
         self._edit(edits.set_vector, text, "input", "input", values)
 
     def build_from_samples(self, tau_text: str = "1/sqrt(2)") -> None:
-        self._check_unlocked()
+        self.check_unlocked()
         self._edit(edits.build_from_samples, "Build memories from samples", "structure", tau_text)
 
     def use_sample(self, index: int) -> None:

@@ -36,7 +36,9 @@ class EditError(NNStudioError, ValueError):
 # ----------------------------------------------------------------------------- helpers
 
 
-def _fit(values: np.ndarray, size: int) -> np.ndarray:
+def fit(values: np.ndarray, size: int) -> np.ndarray:
+    """`values` cut or padded with zeros to `size`: what is kept of a bias, an input or a target when its layer
+    changes size (conv_edits.py keeps a convolution's bias with it too)."""
     out = np.zeros(size, dtype=values.dtype)
     n = min(size, values.shape[0])
     out[:n] = values[:n]
@@ -69,7 +71,7 @@ def _resize_layer(layer: DenseLayer, n_out: int, n_in: int, init: str, rng: np.r
                         "maps: change its channels, kernel size, stride or padding in the Inspector, or use "
                         "+ Layer / Insert / Remove on the canvas")
     weights = _resize_matrix(layer.weights, (n_out, n_in), init, rng)
-    bias = None if layer.bias is None else _fit(layer.bias, n_out)
+    bias = None if layer.bias is None else fit(layer.bias, n_out)
     return layer.replace(
         weights=weights,
         bias=bias,
@@ -88,12 +90,12 @@ def conform(project: Project, network: Network, layout: Sequence[tuple[float, fl
         network=network,
         loss=project.loss,
         optimizer=project.optimizer,
-        input=_fit(project.input, n_in),
-        target=_fit(project.target, n_out),
+        input=fit(project.input, n_in),
+        target=fit(project.target, n_out),
         input_text=_fit_texts(project.input_text, n_in),
         target_text=_fit_texts(project.target_text, n_out),
         samples=tuple(
-            Sample(s.name, _fit(s.input, n_in), _fit(s.target, n_out), _fit_texts(s.input_text, n_in),
+            Sample(s.name, fit(s.input, n_in), fit(s.target, n_out), _fit_texts(s.input_text, n_in),
                    _fit_texts(s.target_text, n_out))
             for s in project.samples
         ),

@@ -17,7 +17,7 @@ import numpy as np
 
 from nnstudio.core.network import DenseLayer, Network
 from nnstudio.core.project import Project
-from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
+from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, show_shape
 from nnstudio.core.stepper import Phase
 from nnstudio.core.trace import ForwardTrace
 from nnstudio.document.stepping import Stepping
@@ -96,7 +96,7 @@ class Shown:
         shape = getattr(last, "out_shape", None)
         if shape is None or self.network.output_size <= 4:
             return None
-        return "×".join(map(str, shape))
+        return show_shape(shape)
 
     def predicted(self) -> str:
         """For classifiers: "→ 7 (p = 0.998)"; "" otherwise or before the output is reached."""

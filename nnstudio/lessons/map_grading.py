@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.project import Project
 from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, as_maps, show_shape
 from nnstudio.core.trace import forward
@@ -29,9 +30,9 @@ def _spatial(project: Project, number: int) -> Spatial:
     if number > len(layers):
         raise Wrong(f"the network has no layer {number} (it has {len(layers)})")
     found = layers[number - 1]
-    if not isinstance(found, (Conv2DLayer, Pool2DLayer)):
+    if not is_spatial(found):
         raise Wrong(f"layer {number} is a dense layer: it has no maps (its neurons are checked with unit)")
-    return found
+    return found  # type: ignore[return-value]  # is_spatial: a convolution or pooling
 
 
 def _counted(what: str, number: int, count: int, owner: str) -> None:
