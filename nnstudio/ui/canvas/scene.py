@@ -99,8 +99,7 @@ class NetworkScene(QGraphicsScene):
         self._built_for = self._shape_of(project)
         first_dense, from_maps = 1, None
         if project.network.is_spatial:
-            self.geometry = self.maps.layout(project.network, self.pages, self.room, self.view_size, self.banner_room,
-                                             readouts.output_room(self.document.shown().labels), self.show_edge_labels)
+            self.geometry = self._map_layout()
             self.maps.build(self.geometry, self.addItem, self.page, self.items_by_key)
             for dense in self.geometry.dense:
                 dense_columns.add_column(self, dense, movable=False)  # packed after the maps (not dragged yet)
@@ -169,21 +168,10 @@ class NetworkScene(QGraphicsScene):
         self.maps.overlay.set_state(overlay_state(self.maps.geometry, self.document.project.network, self.pixel_key,
                                                   self.maps.shown, marks, self.maps.scales))
 
-    @property
-    def map_bounds(self):  # type: ignore[no-untyped-def]
-        return self.map_painter.bounds
-
     def set_map_colours(self, mode: str) -> None:
         """View → Map Colours: full at each layer's, each map's or the whole network's largest |value|."""
         if self.maps.set_colour_scale(mode):
             self._paint_maps()
-
-    def set_show_maps(self, on: bool) -> None:
-        self.map_painter.set_show(on)
-
-    def set_map_bounds(self, bounds) -> None:  # type: ignore[no-untyped-def]
-        """The part of the input plane the maps show (the training data's extent, once there is data)."""
-        self.map_painter.set_bounds(bounds)
 
     def banner_text(self) -> str:
         """Where the pass stands and what the edges show, or why they show nothing yet."""
@@ -319,9 +307,9 @@ class NetworkScene(QGraphicsScene):
     def set_room(self, room: float | None, view: tuple[float, float] | None = None, banner: float = 0.0) -> None:
         """The view's height for a column at a legible zoom (None: no limit); see layout.room_pages. A network
         with maps also reads the viewport Fit fills (`view`, px) and its `banner`: see map_layout.map_pages."""
-        if isinstance(self.geometry, MapLayout):
-            if (room, view, banner) != (self.room, self.view_size, self.banner_room):
-                self.room, self.view_size, self.banner_room = room, view, banner
+        if isinstance(self.geometry, MapLayout):  # rebuilt only when the room moves the maps (opening LeNet: 2 of 3)
+            self.room, self.view_size, self.banner_room = room, view, banner
+            if self._map_layout() != self.geometry:
                 self.rebuild()
             return
         self.room, self.view_size, self.banner_room = room, view, banner
@@ -329,6 +317,11 @@ class NetworkScene(QGraphicsScene):
         if wanted != [column.page for column in self.geometry.columns]:
             self.pages.update(layout.realigned(self.geometry.shape, self.pages, wanted))
             self.rebuild()
+
+    def _map_layout(self) -> MapLayout:
+        return self.maps.layout(self.document.project.network, self.pages, self.room, self.view_size,
+                                self.banner_room, readouts.output_room(self.document.shown().labels),
+                                self.show_edge_labels)
 
     def show_neuron(self, column: int, row: int) -> bool:
         """Bring neuron `row` of `column` into view (its page, for a large column) and select it.

@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self.inspector.neuron_requested.connect(self.viewing.go_to_neuron)
         self.inspector.map_requested.connect(self.viewing.show_map_large)
         self.view.map_requested.connect(self.viewing.show_map_large)
-        listen(self, self.document.replaced, lambda: self.scene.set_map_bounds(DEFAULT_BOUNDS))
+        listen(self, self.document.replaced, lambda: self.scene.map_painter.set_bounds(DEFAULT_BOUNDS))
         self.inspector.copy_matrix_requested.connect(self.edits.copy_weights)
         self.inspector.follow_canvas(self.scene)  # kernel cells show the canvas's edge mode and digits
         listen(self, self.document.modified_changed, lambda _: self._update_title())

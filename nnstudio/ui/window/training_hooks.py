@@ -149,9 +149,9 @@ class TrainingHooks(QObject):
         worker = window.trainer.worker
         window.results_panel.set_data(data, worker.normalisation if worker is not None else None)
         if window.results_panel.data is not None and window.results_panel.data.train.x.shape[1] == 2:
-            window.scene.set_map_bounds(plane_bounds(window.results_panel.data.train.x))
+            window.scene.map_painter.set_bounds(plane_bounds(window.results_panel.data.train.x))
             for dialog in window.findChildren(NeuronMapDialog):  # large maps already open follow the data too
-                dialog.set_data(window.results_panel.data, window.scene.map_bounds)
+                dialog.set_data(window.results_panel.data, window.scene.map_painter.bounds)
 
     def _on_snapshot(self, snapshot) -> None:  # type: ignore[no-untyped-def]
         # Live previews come a few times a second; the end-of-epoch snapshots are for the rewind slider

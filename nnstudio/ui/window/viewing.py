@@ -69,7 +69,7 @@ class Viewing:
     def handlers(self) -> dict[str, Callable[..., object]]:
         view, scene = self.window.view, self.window.scene
         return {"zoom_in": view.zoom_in, "zoom_out": view.zoom_out, "fit": view.fit,
-                "edge_labels": scene.set_show_edge_labels, "neuron_maps": scene.set_show_maps,
+                "edge_labels": scene.set_show_edge_labels, "neuron_maps": scene.map_painter.set_show,
                 "map_large": self.show_map_large,
                 **{f"edge_{mode}": functools.partial(self.on_edge_mode_checked, mode) for mode in EDGE_MODES},
                 **{f"map_colours_{mode}": functools.partial(self.on_map_colours_checked, mode)
@@ -125,7 +125,7 @@ class Viewing:
             window.report("Neuron maps are drawn over the plane of two inputs; this network takes "
                           f"{window.document.project.network.input_size}")
             return None
-        dialog = NeuronMapDialog(window.document, column, row, window.scene.map_bounds, window.results_panel.data,
+        dialog = NeuronMapDialog(window.document, column, row, window.scene.map_painter.bounds, window.results_panel.data,
                                  window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
