@@ -19,6 +19,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from nnstudio.ui.compat import override
+from nnstudio.ui.panels.lazy_plot import LazyPlot
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 AXIS_ROOM = 56  # px the plot's left axis and margins take beside the plane
@@ -62,19 +63,13 @@ class BoundaryView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setObjectName("boundaryPlot")
-        item = self.plot.getPlotItem()
-        item.setLabel("bottom", "x1")
-        item.setLabel("left", "x2")
         # Where a decision boundary cannot be drawn, the tab says why instead of showing empty axes.
         self.why = pg.TextItem(anchor=(0.5, 0.5), color="#374151")
-        self.plot.addItem(self.why, ignoreBounds=True)
         self.image = pg.ImageItem()
-        self.plot.addItem(self.image)
         self.points = pg.ScatterPlotItem(size=7, pen=pg.mkPen(POINT_PEN, width=0.6))
-        self.plot.addItem(self.points)
-        self.plot.setAspectLocked(True)
+        # The plot is made when the tab is first shown (panels/lazy_plot.py); its items take what they show
+        # before that, and `_frame` sets the axes and the range for it once the plot exists.
+        self.place = LazyPlot(self._make_plot, lambda _plot: self._frame())
         self.legend = QLabel()
         self.legend.setObjectName("boundaryLegend")
         self.legend.setWordWrap(True)
@@ -84,11 +79,28 @@ class BoundaryView(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)  # never makes the dock taller
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.place, 1)
         layout.addWidget(self.legend)
         layout.addStretch(0)
         self.bounds: Bounds | None = None  # the plane shown, None while saying why there is none
         self._points_for: tuple[object, float | None] | None = None  # (data, scale) the points show
+
+    @property
+    def plot(self) -> pg.PlotWidget:
+        """The plot (made now if the tab was never shown)."""
+        return self.place.plot()
+
+    def _make_plot(self) -> pg.PlotWidget:
+        plot = pg.PlotWidget(background="w")
+        plot.setObjectName("boundaryPlot")
+        item = plot.getPlotItem()
+        item.setLabel("bottom", "x1")
+        item.setLabel("left", "x2")
+        plot.addItem(self.why, ignoreBounds=True)
+        plot.addItem(self.image)
+        plot.addItem(self.points)
+        plot.setAspectLocked(True)
+        return plot
 
     # ------------------------------------------------------------------ what is shown
 
@@ -101,11 +113,7 @@ class BoundaryView(QWidget):
         self.legend.hide()
         self.why.setText(text)
         self.why.setPos(0.5, 0.5)
-        item = self.plot.getPlotItem()
-        item.hideAxis("left")
-        item.hideAxis("bottom")
-        self.plot.setMaximumWidth(16777215)
-        self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        self._frame()
 
     def show_plane(self, pixels: np.ndarray, bounds: Bounds, legend: str) -> None:
         """`pixels` (rows × cols × 3 bytes, row 0 at the top: the largest x2) over `bounds`, with `legend`.
@@ -113,9 +121,6 @@ class BoundaryView(QWidget):
         twice a second while training and must not undo a zoom)."""
         (x_lo, x_hi), (y_lo, y_hi) = bounds
         self.why.setText("")
-        item = self.plot.getPlotItem()
-        item.showAxis("left")
-        item.showAxis("bottom")
         # ImageItem is indexed [x, y] with y upwards: the rows run from the top, so flip them.
         self.image.setImage(np.ascontiguousarray(pixels[::-1].transpose(1, 0, 2)), autoLevels=False, levels=(0, 255))
         self.image.setRect(x_lo, y_lo, x_hi - x_lo, y_hi - y_lo)
@@ -123,9 +128,24 @@ class BoundaryView(QWidget):
         self.legend.show()
         if bounds != self.bounds:
             self.bounds = bounds
-            self._fit_width()
-            # a hair of padding: a tick on the plane's edge (±1.5) keeps its label whole
-            self.plot.setRange(xRange=(x_lo, x_hi), yRange=(y_lo, y_hi), padding=VIEW_PADDING)
+            self._frame()
+
+    def _frame(self) -> None:
+        """The plot's axes, width and range for what it shows: the plane, or the sentence over the whole tab."""
+        self._fit_width()
+        if not self.place.built():
+            return
+        item = self.plot.getPlotItem()
+        if self.bounds is None:
+            item.hideAxis("left")
+            item.hideAxis("bottom")
+            self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            return
+        (x_lo, x_hi), (y_lo, y_hi) = self.bounds
+        item.showAxis("left")
+        item.showAxis("bottom")
+        # a hair of padding: a tick on the plane's edge (±1.5) keeps its label whole
+        self.plot.setRange(xRange=(x_lo, x_hi), yRange=(y_lo, y_hi), padding=VIEW_PADDING)
 
     def set_points(self, data: object, scale: float | None, x: np.ndarray, rgb: np.ndarray) -> None:
         """The points (n × 2) of `data` in their colours (n × 3 bytes), on a value `scale` (None: classes);
@@ -148,13 +168,15 @@ class BoundaryView(QWidget):
     # ------------------------------------------------------------------ shape
 
     def _fit_width(self) -> None:
-        """As wide as the plane at the plot's height (and the axis beside it), no wider than the tab."""
+        """As wide as the plane at the plot's height (and the axis beside it), no wider than the tab; as wide as
+        the tab for the sentence."""
         if self.bounds is None:
+            self.place.setMaximumWidth(16777215)
             return
         (x_lo, x_hi), (y_lo, y_hi) = self.bounds
         aspect = (x_hi - x_lo) / max(y_hi - y_lo, 1e-12)
         view_height = max(self.height() - AXIS_ROOM // 2, 1)  # the bottom axis takes some of the height
-        self.plot.setMaximumWidth(max(int(view_height * aspect) + AXIS_ROOM, 2 * AXIS_ROOM))
+        self.place.setMaximumWidth(max(int(view_height * aspect) + AXIS_ROOM, 2 * AXIS_ROOM))
 
     @override
     def resizeEvent(self, event: QResizeEvent) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
 from nnstudio.core.run_comparison import differing_settings, legend, shared_starts, start_details, start_words
 from nnstudio.core.runs import RunRecord
 from nnstudio.document import Document
+from nnstudio.ui.panels.lazy_plot import LazyPlot
 from nnstudio.ui.panels.training.loss_plots import loss_plot
 from nnstudio.ui.lifetimes import listen
 
@@ -40,8 +41,10 @@ class RunsPanel(QWidget):
                            "their curves.")
         self.note.setWordWrap(True)
         self.note.setMaximumWidth(420)
-        self.plot = loss_plot("runsPlot", "epoch", "test loss", whole_x=True)
-        self.legend = self.plot.getPlotItem().legend
+        self._curves: dict[int, pg.PlotDataItem] = {}
+        # made when the tab is first shown (panels/lazy_plot.py): the Results dock is hidden when the window opens
+        self.place = LazyPlot(lambda: loss_plot("runsPlot", "epoch", "test loss", whole_x=True),
+                              lambda _plot: self.redraw())
         self.starts = QLabel("")
         self.starts.setObjectName("runsStarts")
         self.starts.setWordWrap(True)
@@ -57,7 +60,7 @@ class RunsPanel(QWidget):
         left.addWidget(self.list, 1)
         left.addWidget(self.use_start)
         right = QVBoxLayout()
-        right.addWidget(self.plot, 1)
+        right.addWidget(self.place, 1)
         right.addWidget(self.starts)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -65,6 +68,22 @@ class RunsPanel(QWidget):
         layout.addLayout(right, 1)
         listen(self, document.changed, lambda kind: self.refresh())
         self.refresh()
+
+    @property
+    def plot(self) -> pg.PlotWidget:
+        """The overlay plot (made now if the tab was never shown)."""
+        return self.place.plot()
+
+    @property
+    def curves(self) -> dict[int, pg.PlotDataItem]:
+        """The drawn test-loss curve of each ticked run, by its index in the document's runs."""
+        self.place.plot()
+        return self._curves
+
+    @property
+    def legend(self) -> pg.LegendItem:
+        """The overlay's legend: each ticked run named by the settings that differ."""
+        return self.plot.getPlotItem().legend
 
     def runs(self) -> tuple[RunRecord, ...]:
         return self.document.project.runs
@@ -93,14 +112,16 @@ class RunsPanel(QWidget):
         return [i for i in range(self.list.count()) if self.list.item(i).checkState() == Qt.CheckState.Checked]
 
     def redraw(self) -> None:
-        item = self.plot.getPlotItem()
-        item.clear()
-        self.legend.clear()
         runs = self.runs()
         chosen = [i for i in self.ticked() if i < len(runs)]
-        keys = differing_settings([runs[i] for i in chosen]) if len(chosen) > 1 else []
         self.starts.setText(shared_starts(runs, chosen))
-        self.curves = {}
+        if not self.place.built():
+            return  # drawn when the plot is made
+        item = self.plot.getPlotItem()
+        item.clear()
+        item.legend.clear()
+        keys = differing_settings([runs[i] for i in chosen]) if len(chosen) > 1 else []
+        self._curves = {}
         for slot, index in enumerate(chosen):
             run = runs[index]
             colour = COLOURS[slot % len(COLOURS)]
@@ -109,4 +130,4 @@ class RunsPanel(QWidget):
             name = legend(run, index + 1, keys)
             curve = item.plot(epochs, test, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
                               symbolBrush=colour, name=name)
-            self.curves[index] = curve
+            self._curves[index] = curve

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from nnstudio.atomic import atomic_write, check_can_write
 from nnstudio.core.limits import MAX_RUN_ROWS
 from nnstudio.training import EpochResult, StepProgress
+from nnstudio.ui.panels.lazy_plot import LazyPlot
 from nnstudio.ui.panels.training.loss_plots import loss_plot
 from nnstudio.ui.saving import save_picture
 
@@ -39,34 +40,32 @@ def _thin(series: tuple[list, ...]) -> None:
         points[1:-1] = points[1:-1:2]
 
 
-class TrainingPlot(QWidget):
-    """Curves for one run; `clear()` starts the next."""
+def _made_with_plot(name: str, what: str) -> property:
+    """A curve or line of the plot, read from outside (the tests, the neuron map dialog's schedule): the plot is
+    made first if the dock was never shown."""
 
-    def set_log_loss(self, on: bool) -> None:
-        """The loss axis logarithmic (losses that fall over decades) or linear; accuracy stays linear."""
-        self.plot.getPlotItem().setLogMode(y=on)
-        self.plot.getPlotItem().setLabel("left", "loss (log scale)" if on else "loss")
+    def made(plot: "TrainingPlot") -> object:
+        plot.place.plot()
+        return getattr(plot, "_" + name)
+
+    return property(made, doc=what)
+
+
+class TrainingPlot(QWidget):
+    """Curves for one run; `clear()` starts the next. The pyqtgraph plot is made when the Training dock is
+    first shown (panels/lazy_plot.py); until then the points are kept and drawn when it is."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        pg.setConfigOptions(antialias=True)
-        self.plot = loss_plot("trainingPlot", "samples seen", "loss")
-        item = self.plot.getPlotItem()
-        self._legend_row(item)
-        self._add_loss_curves(item)
-        self._add_accuracy_axis(item)
-        item.getViewBox().sigResized.connect(self._sync_views)
-        # The rewound moment: a dashed vertical line at its samples seen, named at the top; hidden at the end.
-        self.moment = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#6b7280", width=1.5,
-                                      style=Qt.PenStyle.DashLine), label="", labelOpts={"position": 0.92})
-        item.addItem(self.moment, ignoreBounds=True)
+        self._log_loss = False
+        self._moment: tuple[float | None, str] = (None, "")
+        self.place = LazyPlot(self._make_plot, self._plot_made)
         self.readout = QLabel(" ")
         self.readout.setObjectName("plotReadout")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.place, 1)
         layout.addWidget(self.readout)
-        self.proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
         self.timer = QTimer(self)
         # Every repaint redraws the axes (~10 ms of the window's thread): twice a second, as the canvas takes live
         # weights (PREVIEW_SECONDS). At 4 Hz the plot was a third of the window's work while LeNet trained on
@@ -75,6 +74,49 @@ class TrainingPlot(QWidget):
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
         self.clear()
+
+    @property
+    def plot(self) -> pg.PlotWidget:
+        """The plot widget (made now if the dock was never shown)."""
+        return self.place.plot()
+
+    raw = _made_with_plot("raw", "the train loss, point by point")
+    smooth = _made_with_plot("smooth", "the train loss, smoothed")
+    test_loss = _made_with_plot("test_loss", "the test loss at each epoch's end")
+    accuracy = _made_with_plot("accuracy", "the test accuracy at each epoch's end, on the right axis")
+    accuracy_view = _made_with_plot("accuracy_view", "the right axis's view box")
+    rate = _made_with_plot("rate", "a schedule's learning rate ÷ the first, on the right axis")
+    moment = _made_with_plot("moment_line", "the rewound moment's dashed line")
+
+    def _make_plot(self) -> pg.PlotWidget:
+        pg.setConfigOptions(antialias=True)
+        plot = loss_plot("trainingPlot", "samples seen", "loss")
+        item = plot.getPlotItem()
+        self._legend_row(item)
+        self._add_loss_curves(item)
+        self._add_accuracy_axis(item)
+        item.getViewBox().sigResized.connect(self._sync_views)
+        # The rewound moment: a dashed vertical line at its samples seen, named at the top; hidden at the end.
+        self._moment_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#6b7280", width=1.5,
+                                            style=Qt.PenStyle.DashLine), label="", labelOpts={"position": 0.92})
+        item.addItem(self._moment_line, ignoreBounds=True)
+        self.proxy = pg.SignalProxy(plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse)
+        return plot
+
+    def _plot_made(self, plot: pg.PlotWidget) -> None:
+        """What was kept while there was no plot, drawn: the curves, the log axis, the rewound moment."""
+        self.set_log_loss(self._log_loss)
+        self.mark_moment(*self._moment)
+        self._reset_range()
+        self._dirty = True
+        self.redraw()
+
+    def set_log_loss(self, on: bool) -> None:
+        """The loss axis logarithmic (losses that fall over decades) or linear; accuracy stays linear."""
+        self._log_loss = on
+        if self.place.built():
+            self.plot.getPlotItem().setLogMode(y=on)
+            self.plot.getPlotItem().setLabel("left", "loss (log scale)" if on else "loss")
 
     @staticmethod
     def _legend_row(item: pg.PlotItem) -> None:
@@ -90,44 +132,48 @@ class TrainingPlot(QWidget):
 
     def _add_loss_curves(self, item: pg.PlotItem) -> None:
         """The training loss, raw and smoothed, and the test loss at each epoch's end."""
-        self.raw = item.plot([], [], pen=pg.mkPen("#93c5fd", width=1), name="train loss")
-        self.smooth = item.plot([], [], pen=pg.mkPen("#1d4ed8", width=2), name="train loss (smoothed)")
-        self.test_loss = item.plot([], [], pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=6,
+        self._raw = item.plot([], [], pen=pg.mkPen("#93c5fd", width=1), name="train loss")
+        self._smooth = item.plot([], [], pen=pg.mkPen("#1d4ed8", width=2), name="train loss (smoothed)")
+        self._test_loss = item.plot([], [], pen=pg.mkPen("#ea580c", width=2), symbol="o", symbolSize=6,
                                    symbolBrush="#ea580c", name="test loss")
-        for curve in (self.raw, self.smooth):
+        for curve in (self._raw, self._smooth):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
 
     def _add_accuracy_axis(self, item: pg.PlotItem) -> None:
         """Accuracy on a second axis (right), in its own ViewBox linked to the x axis."""
-        self.accuracy_view = pg.ViewBox()
+        self._accuracy_view = pg.ViewBox()
         item.showAxis("right")
-        item.scene().addItem(self.accuracy_view)
-        item.getAxis("right").linkToView(self.accuracy_view)
+        item.scene().addItem(self._accuracy_view)
+        item.getAxis("right").linkToView(self._accuracy_view)
         item.getAxis("right").setLabel("test accuracy", color="#15803d")
         item.getAxis("right").setGrid(False)  # the loss axis's grid is enough; a second one doubled the redraw
-        self.accuracy_view.setXLink(item)
-        self.accuracy_view.setYRange(0, 1)
-        self.accuracy = pg.PlotDataItem([], [], pen=pg.mkPen("#15803d", width=2), symbol="s", symbolSize=6,
+        self._accuracy_view.setXLink(item)
+        self._accuracy_view.setYRange(0, 1)
+        self._accuracy = pg.PlotDataItem([], [], pen=pg.mkPen("#15803d", width=2), symbol="s", symbolSize=6,
                                         symbolBrush="#15803d")
-        self.accuracy_view.addItem(self.accuracy)
-        item.legend.addItem(self.accuracy, "test accuracy")
+        self._accuracy_view.addItem(self._accuracy)
+        item.legend.addItem(self._accuracy, "test accuracy")
         # A schedule's learning rate, as a share of the starting rate, on the same 0…1 axis; drawn only
         # when it changes (a constant rate would be a flat line saying nothing).
-        self.rate = pg.PlotDataItem([], [], pen=pg.mkPen("#6b7280", width=1.5, style=Qt.PenStyle.DashLine),
+        self._rate = pg.PlotDataItem([], [], pen=pg.mkPen("#6b7280", width=1.5, style=Qt.PenStyle.DashLine),
                                     stepMode=None)
-        self.accuracy_view.addItem(self.rate)
+        self._accuracy_view.addItem(self._rate)
         self._rate_in_legend = False
 
     def _sync_views(self) -> None:
-        self.accuracy_view.setGeometry(self.plot.getPlotItem().getViewBox().sceneBoundingRect())
+        self._accuracy_view.setGeometry(self.plot.getPlotItem().getViewBox().sceneBoundingRect())
 
     def mark_moment(self, samples_seen: float | None, name: str = "") -> None:
         """Mark the rewound moment at `samples_seen` (on the x axis), labelled `name`; None hides the mark."""
-        self.moment.setVisible(samples_seen is not None)  # first: a hidden label does not take new text
+        self._moment = (samples_seen, name)
+        if not self.place.built():
+            return
+        line = self._moment_line
+        line.setVisible(samples_seen is not None)  # first: a hidden label does not take new text
         if samples_seen is not None:
-            self.moment.setValue(samples_seen)
-            self.moment.label.setFormat(name.replace("{", "{{").replace("}", "}}"))
+            line.setValue(samples_seen)
+            line.label.setFormat(name.replace("{", "{{").replace("}", "}}"))
 
     def clear(self) -> None:
         self.mark_moment(None)
@@ -143,11 +189,15 @@ class TrainingPlot(QWidget):
         self._ema = 0.0
         self._dirty = True
         self.redraw()
-        # Axes of their own too: with no points pyqtgraph keeps the last run's range (a new network
-        # showed the old run's 0…60,000 samples), so start from an empty unit square, scaling again.
-        item = self.plot.getPlotItem()
-        item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
-        item.enableAutoRange()
+        self._reset_range()
+
+    def _reset_range(self) -> None:
+        """Axes of their own too: with no points pyqtgraph keeps the last run's range (a new network
+        showed the old run's 0…60,000 samples), so start from an empty unit square, scaling again."""
+        if self.place.built():
+            item = self.plot.getPlotItem()
+            item.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            item.enableAutoRange()
 
     def add_step(self, record: StepProgress) -> None:
         """A train-curve point (`record.curve`; the records between them, for the status line, are left out)."""
@@ -174,33 +224,33 @@ class TrainingPlot(QWidget):
         self._dirty = True
 
     def redraw(self) -> None:
-        """Push new points to the curves (called by the timer; cheap when nothing changed)."""
-        if not self._dirty:
+        """Push new points to the curves (called by the timer; cheap when nothing changed or not shown yet)."""
+        if not self._dirty or not self.place.built():
             return
         self._dirty = False
         x = np.asarray(self.steps)
-        self.raw.setData(x, np.asarray(self.losses))
-        self.smooth.setData(x, np.asarray(self.smoothed))
+        self._raw.setData(x, np.asarray(self.losses))
+        self._smooth.setData(x, np.asarray(self.smoothed))
         # A marker per epoch reads well for tens of epochs; for thousands (a toy set trains an epoch in
         # milliseconds) the markers cost the window ~80 ms a redraw and merge into a line anyway.
         marked = len(self.epoch_x) <= MAX_MARKED_EPOCHS
-        for curve, symbol in ((self.test_loss, "o"), (self.accuracy, "s")):
+        for curve, symbol in ((self._test_loss, "o"), (self._accuracy, "s")):
             if (curve.opts["symbol"] is not None) != marked:
                 curve.setSymbol(symbol if marked else None)
-        self.test_loss.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_test_loss))
+        self._test_loss.setData(np.asarray(self.epoch_x), np.asarray(self.epoch_test_loss))
         accuracy = np.asarray(self.epoch_accuracy, dtype=float)
         if np.isnan(accuracy).all():  # a regression run has none (pyqtgraph warns on bounds of all-NaN points)
-            self.accuracy.setData([], [])
+            self._accuracy.setData([], [])
         else:
-            self.accuracy.setData(np.asarray(self.epoch_x), accuracy)
+            self._accuracy.setData(np.asarray(self.epoch_x), accuracy)
         rates = np.asarray(self.epoch_rate, dtype=float)
         varies = rates.size > 1 and np.all(np.isfinite(rates)) and rates.max() > 0 and np.ptp(rates) > 0
-        self.rate.setData(np.asarray(self.epoch_x), rates / rates.max()) if varies else self.rate.setData([], [])
+        self._rate.setData(np.asarray(self.epoch_x), rates / rates.max()) if varies else self._rate.setData([], [])
         legend = self.plot.getPlotItem().legend
         if varies and not self._rate_in_legend:
-            legend.addItem(self.rate, "learning rate ÷ α₀")
+            legend.addItem(self._rate, "learning rate ÷ α₀")
         elif not varies and self._rate_in_legend:
-            legend.removeItem(self.rate)
+            legend.removeItem(self._rate)
         self._rate_in_legend = bool(varies)
         self._sync_views()
 
