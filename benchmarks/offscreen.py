@@ -28,4 +28,7 @@ def application() -> QApplication:
     qInstallMessageHandler(_forward)
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
+    from nnstudio.ui.app import keep_startup_out_of_collections  # as the app does before its window
+
+    keep_startup_out_of_collections()
     return app

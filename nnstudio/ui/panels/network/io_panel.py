@@ -96,12 +96,15 @@ class VectorTable(QTableWidget):
         arrives while the next value's editor is open, and a changed cell resets its editor (the
         keys typed into it would be lost)."""
         item = self.item(row, column)
-        if item is None:
+        if item is None:  # a new row (all 784 of an image's when a network opens): made whole, then placed
             item = QTableWidgetItem(text)
+            if tip:
+                item.setToolTip(tip)
             if column != self.VALUE:
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a name: read, not typed on
             self.setItem(row, column, item)
-        elif item.text() != text:
+            return
+        if item.text() != text:
             item.setText(text)
         if item.toolTip() != tip:
             item.setToolTip(tip)
