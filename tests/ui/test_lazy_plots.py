@@ -4,6 +4,7 @@ that happened while there was no plot: a run's points, the log axis, the rewound
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 
 from nnstudio.core.neuron_maps import plane_bounds
@@ -43,7 +44,17 @@ def test_what_the_training_plot_was_told_while_hidden_is_drawn_when_the_dock_is_
     assert plot.moment.isVisible() and plot.moment.value() == pytest.approx(20.0)
 
 
-def test_a_plane_set_while_the_boundary_tab_was_hidden_is_framed_when_it_is_first_shown(qtbot, make_window):
+@pytest.fixture
+def rough_plots():
+    """pyqtgraph as a fresh process has it (no antialiasing) until a window sets it; put back afterwards."""
+    before = pg.getConfigOption("antialias")
+    pg.setConfigOptions(antialias=False)
+    yield
+    pg.setConfigOptions(antialias=before)
+
+
+def test_a_plane_set_while_the_boundary_tab_was_hidden_is_framed_when_it_is_first_shown(qtbot, rough_plots,
+                                                                                       make_window):
     window = make_window("xor")
     results = window.results_panel
     data = load_named("circles")
@@ -61,3 +72,5 @@ def test_a_plane_set_while_the_boundary_tab_was_hidden_is_framed_when_it_is_firs
     (view_x_lo, view_x_hi), (view_y_lo, view_y_hi) = item.viewRange()
     assert view_x_lo <= x_lo and x_hi <= view_x_hi and view_y_lo <= y_lo and y_hi <= view_y_hi
     assert results.boundary.image.image is not None and len(results.boundary.points.data) == len(data.train.x[:1000])
+    # drawn smooth, though the training plot (once where smooth drawing was asked for) was never made
+    assert results.boundary.points.opts["antialias"] is True

@@ -8,6 +8,7 @@ viewing.py, step_through.py, training_hooks.py, help.py: `ROOMS`); menus.py plac
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
@@ -57,6 +58,9 @@ class MainWindow(QMainWindow):
 
     def __init__(self, document: Document | None = None, settings: QSettings | None = None) -> None:
         super().__init__()
+        # Every plot's curves and points drawn smooth. pyqtgraph's items read this as they are made, and the docks'
+        # plots are made when first shown (panels/lazy_plot.py), in whatever order a person opens them: set first.
+        pg.setConfigOptions(antialias=True)
         self.document = document or Document()
         self.settings = settings or QSettings()
         self.setObjectName("mainWindow")

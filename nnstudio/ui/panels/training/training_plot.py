@@ -89,7 +89,6 @@ class TrainingPlot(QWidget):
     moment = _made_with_plot("moment_line", "the rewound moment's dashed line")
 
     def _make_plot(self) -> pg.PlotWidget:
-        pg.setConfigOptions(antialias=True)
         plot = loss_plot("trainingPlot", "samples seen", "loss")
         item = plot.getPlotItem()
         self._legend_row(item)
