@@ -26,9 +26,11 @@ def _forward(kind: QtMsgType, context: QMessageLogContext, message: str) -> None
 def application() -> QApplication:
     """The running QApplication, or a new one, with the offscreen plugin's notices left out."""
     qInstallMessageHandler(_forward)
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    from nnstudio.ui.app import keep_startup_out_of_collections  # as the app does before its window
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication([])
+    from nnstudio.ui.app import keep_startup_out_of_collections
 
-    keep_startup_out_of_collections()
+    keep_startup_out_of_collections()  # once, as the app does before its first window (not a scene's windows too)
     return app

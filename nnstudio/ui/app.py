@@ -44,9 +44,9 @@ def run(path: str | None = None) -> int:
 def keep_startup_out_of_collections() -> None:
     """Move everything made so far (the ~100,000 objects of numpy, Qt's and pyqtgraph's modules) out of the
     garbage collector's reach: they live as long as the process. Python's full collections walk every
-    tracked object, so one of them took ~50 ms whenever it fell inside a moment a person waits for (opening
-    LeNet took 250 or 300 ms by whether one did); with these frozen, a full collection walks only what the
-    window made since (gc.freeze, Python ≥ 3.7). Called once, after the imports and before the window."""
+    tracked object, so one of them took ~50 ms whenever it fell inside a moment a person waits for (an open,
+    a step, a live update); with these frozen, a full collection walks only what the window made since
+    (gc.freeze, Python ≥ 3.7). Called once, after the imports and before the window."""
     gc.collect()  # garbage made while importing is freed, not kept for ever
     gc.freeze()
 
