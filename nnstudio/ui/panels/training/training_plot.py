@@ -41,8 +41,8 @@ def _thin(series: tuple[list, ...]) -> None:
 
 
 def _made_with_plot(name: str, what: str) -> property:
-    """A curve or line of the plot, read from outside (the tests, the neuron map dialog's schedule): the plot is
-    made first if the dock was never shown."""
+    """A curve or line of the plot, read from outside (the tests): the plot is made first if the dock was never
+    shown."""
 
     def made(plot: "TrainingPlot") -> object:
         plot.place.plot()
@@ -81,10 +81,7 @@ class TrainingPlot(QWidget):
         return self.place.plot()
 
     raw = _made_with_plot("raw", "the train loss, point by point")
-    smooth = _made_with_plot("smooth", "the train loss, smoothed")
-    test_loss = _made_with_plot("test_loss", "the test loss at each epoch's end")
     accuracy = _made_with_plot("accuracy", "the test accuracy at each epoch's end, on the right axis")
-    accuracy_view = _made_with_plot("accuracy_view", "the right axis's view box")
     rate = _made_with_plot("rate", "a schedule's learning rate ÷ the first, on the right axis")
     moment = _made_with_plot("moment_line", "the rewound moment's dashed line")
 
