@@ -16,7 +16,7 @@ of dense layers only, and gives the same sizes as `blueprint.parse_sizes`. Parts
               | N                          a dense layer of N neurons; after maps it reads them flattened, C·H·W
 
 Letters may be upper or lower case; numbers are whole, in ASCII digits, from 1 (0 for a padding) to MAX_SIZE.
-Shapes chain through `conv.conv_out_size` and `conv.pool_out_size` (pooling rounds down: 5 → m2 → 2), and
+Shapes chain through `spatial_layers.conv_out_shape` and `pool_out_shape` (pooling rounds down: 5 → m2 → 2), and
 the notation is refused with a BlueprintError that names the part, its place (the input is part 1) and the
 numbers: an unknown letter, a missing k, an empty part, a kernel larger than the padded map, a spatial part
 after a dense one, more than MAX_LAYERS layers (pooling layers count), more than MAX_SIZE in any number, the
@@ -37,10 +37,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from nnstudio.core.blueprint import BlueprintError
-from nnstudio.core.conv import conv_out_size, pool_out_size, same_padding
+from nnstudio.core.conv import same_padding
 from nnstudio.core.errors import ShapeError, terminal_text
 from nnstudio.core.limits import MAX_ACTIVATIONS, MAX_LAYERS, MAX_SIZE
-from nnstudio.core.spatial_layers import check_windows
+from nnstudio.core.spatial_layers import conv_out_shape, pool_out_shape
 
 #: Characters of one notation read at all: a line a person types (as expr.MAX_LENGTH), room for 128
 #: dense layers of up to four digits; a longer text is refused before it is split.
@@ -260,20 +260,10 @@ def _read_conv(part: _Part, tokens: list[tuple[str, str]], shape: Shape) -> Conv
             pad = same_padding(kernel, stride)
         else:
             pad = part.number("padding", options.get("p", "0"), least=0)
-        out = (channels, conv_out_size(shape[1], kernel, stride, pad, "height"),
-               conv_out_size(shape[2], kernel, stride, pad, "width"))
+        out = conv_out_shape(shape, channels, kernel, stride, pad)  # its windows' budget checked too
     except ShapeError as error:
         raise part.error(str(error)) from None
-    _check_windows(part, shape[0], kernel, out)
     return ConvSpec(channels, kernel, stride, pad, shape, out)
-
-
-def _check_windows(part: _Part, channels: int, size: int, out: Shape) -> None:
-    """Refuse a convolution or pooling whose windows pass the budget (spatial_layers.check_windows), by part."""
-    try:
-        check_windows(channels, size, out[1], out[2])
-    except ShapeError as error:
-        raise part.error(str(error)) from None
 
 
 def _read_pool(part: _Part, tokens: list[tuple[str, str]], shape: Shape) -> PoolSpec:
@@ -282,11 +272,9 @@ def _read_pool(part: _Part, tokens: list[tuple[str, str]], shape: Shape) -> Pool
     options = _options(part, tokens[1:], "s", f"{letter}{size}")
     stride = part.number("pool stride", options.get("s", str(size)))
     try:
-        out = (shape[0], pool_out_size(shape[1], size, stride, "height"),
-               pool_out_size(shape[2], size, stride, "width"))
+        out = pool_out_shape(shape, size, stride)  # its windows' budget checked too
     except ShapeError as error:
         raise part.error(str(error)) from None
-    _check_windows(part, shape[0], size, out)
     return PoolSpec(_POOL_KINDS[letter], size, stride, shape, out)
 
 
