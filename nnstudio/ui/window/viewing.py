@@ -88,8 +88,8 @@ class Viewing:
             map_colours.addAction(actions[f"map_colours_{mode}"])
         actions["map_colours_layer"].setChecked(True)
         # Zoom In / Out are enabled while they would change the view: at the most zoom Zoom + is greyed, not a
-        # button that does nothing. The most zoom is the network's (view.max_zoom): re-read after every rebuild,
-        # whose end the scene marks with banner_changed.
+        # button that does nothing. The most zoom is the network's maps' (view.max_zoom): re-read after every
+        # rebuild (the scene's `rebuilt`), not at every refresh of the values.
         view = self.window.view
 
         def zoom_limits() -> None:
@@ -97,7 +97,7 @@ class Viewing:
             actions["zoom_out"].setEnabled(view.can_zoom(False))
 
         view.zoom_changed.connect(zoom_limits)
-        self.window.scene.banner_changed.connect(zoom_limits)
+        self.window.scene.rebuilt.connect(zoom_limits)
         zoom_limits()
 
     def on_edge_mode_checked(self, mode: str, checked: bool) -> None:
