@@ -141,8 +141,7 @@ class KernelGrid(MatrixTable):
         self.setToolTip("Enter moves down, Tab right; Ctrl+V pastes a block at the current cell")
         self.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed | QAbstractItemView.EditTrigger.DoubleClicked
                              | QAbstractItemView.EditTrigger.EditKeyPressed)
-        self._whole = QSize()  # the grid with every cell shown
-        self.fit_cells()
+        self._whole = QSize()  # the grid with every cell shown: fitted by the editor's refresh, which follows
         self.setCurrentIndex(model.index(0, 0))
 
     def fit_cells(self) -> None:

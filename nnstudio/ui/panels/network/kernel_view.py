@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -37,9 +38,10 @@ class KernelView:
     heading: str
     editable: bool
 
-    @property
+    @cached_property
     def scale(self) -> float:
-        """The largest |value| of the kernel, which the cells' colours are scaled to (1 when all are 0)."""
+        """The largest |value| of the kernel, which the cells' colours are scaled to (1 when all are 0): worked out
+        once, though every cell asks at every paint (a 512-channel kernel's grid scanned 4,608 values a cell)."""
         return float(np.max(np.abs(self.values), initial=0.0)) or 1.0
 
 
