@@ -15,14 +15,13 @@ from that, keeping what still fits:
   draws new weights, bias and activation kept; one whose inputs did not change stays as it was;
 - pooling has no numbers: it is made again on the maps it now reads.
 
-The document applies each result with `document.apply(new, text, "structure")`: one undo step (`apply_edit`).
+The window applies each with `document.structure_edit(edit, text, *args)`: one undo step, refused while training.
 Columns are numbered as on the canvas: column 0 is the input, column k is layer k.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -42,9 +41,6 @@ from nnstudio.core.network import DenseLayer, Layer, Network
 from nnstudio.core.project import Project
 from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, show_shape
 from nnstudio.document.edits import EditError, conform, fit
-
-if TYPE_CHECKING:  # the document applies these edits; it never imports this module
-    from nnstudio.document.document import Document
 
 _PART = re.compile(r'^part (\d+) ')
 _ONE_PART = re.compile(r"[-–—,\s]")
@@ -239,10 +235,3 @@ def conv_text(channels: int, kernel: int, stride: int, pad: int) -> str:
 def pool_text(kind: str, size: int, stride: int) -> str:
     """A pooling's notation: pool_text("max", 2, 2) == "m2s2"."""
     return f"{'m' if kind == 'max' else 'a'}{size}s{stride}"
-
-
-def apply_edit(document: Document, edit: Callable[..., Project], text: str, *args: object) -> None:
-    """`edit(project, *args, init, rng)` applied to the document as one undoable structure change; refused while
-    training holds the network's shape, as the document refuses its own structure edits."""
-    document.check_unlocked()
-    document.apply(edit(document.project, *args, document.initialiser, np.random.default_rng()), text, "structure")

@@ -328,6 +328,12 @@ class Document:
         if self.structure_locked:
             raise edits.EditError("the network's shape cannot change while it is training; stop training first")
 
+    def structure_edit(self, function: Callable[..., Project], text: str, *args: object) -> None:
+        """`function(project, *args, initialiser, rng)` as one undoable change of the network's shape, refused while
+        training holds it: the door of the shape edits written beside the document (document/conv_edits.py)."""
+        self.check_unlocked()
+        self._edit(function, text, "structure", *args, self.initialiser, self._rng)
+
     def set_preview(self, network: Network | None, rewound: str = "") -> None:
         """Show `network` (a copy being trained, or a moment of a finished run: `rewound` says which, as
         "end of epoch 3") in live views without changing the document."""

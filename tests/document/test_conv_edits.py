@@ -108,19 +108,19 @@ def test_impossible_shapes_are_refused_by_layer_and_field(edit, message):
 def test_each_edit_is_one_undo_step_and_a_refusal_leaves_the_document():
     document = Document(lenet())
     first = document.project
-    ce.apply_edit(document, ce.insert_layer, "Insert c8k3p1 as layer 3", 3, "c8k3p1")
-    ce.apply_edit(document, ce.set_geometry, "Set layer 3", 3, "c4k3s1p1")
+    document.structure_edit(ce.insert_layer, "Insert c8k3p1 as layer 3", 3, "c8k3p1")
+    document.structure_edit(ce.set_geometry, "Set layer 3", 3, "c4k3s1p1")
     assert document.project.network.layers[2].kernel.shape == (4, 6, 3, 3)
     assert document.undo_stack.undo_text() == "Set layer 3"
     with pytest.raises(EditError):
-        ce.apply_edit(document, ce.set_geometry, "Set layer 3", 3, "c4k30s1p1")
+        document.structure_edit(ce.set_geometry, "Set layer 3", 3, "c4k30s1p1")
     assert document.project.network.layers[2].kernel.shape == (4, 6, 3, 3)
     document.undo()
     document.undo()
     assert document.project is first
     document.structure_locked = True
     with pytest.raises(EditError, match="while it is training"):
-        ce.apply_edit(document, ce.remove_layer, "Remove layer 1", 1)
+        document.structure_edit(ce.remove_layer, "Remove layer 1", 1)
 
 
 def test_the_edge_detector_removed_and_added_again_by_edits():

@@ -62,7 +62,7 @@ def refused(document: Document, peak_memory, action, *words: str, budget: int = 
 
 
 def structure(document: Document, edit, *args: object):  # type: ignore[no-untyped-def]
-    return lambda: ce.apply_edit(document, edit, "hostile", *args)
+    return lambda: document.structure_edit(edit, "hostile", *args)
 
 
 def values(document: Document, edit, *args: object):  # type: ignore[no-untyped-def]
@@ -162,10 +162,10 @@ def test_every_layer_removed_leaves_the_input_maps_and_undo_brings_lenet_back():
     document = lenet_document()
     before = document.project.network
     while document.project.network.layers:
-        ce.apply_edit(document, ce.remove_layer, "Remove", 1)
+        document.structure_edit(ce.remove_layer, "Remove", 1)
     assert document.project.network.input_shape == (1, 28, 28) and document.project.network.layers == ()
     with pytest.raises(EditError, match="there is no layer at column 1"):
-        ce.apply_edit(document, ce.remove_layer, "Remove", 1)
+        document.structure_edit(ce.remove_layer, "Remove", 1)
     for _ in range(7):
         document.undo()
     assert document.project.network.same_as(before)
@@ -247,7 +247,7 @@ def test_a_bad_bias_is_refused(peak_memory, text):
 ])
 def test_a_named_kernel_that_does_not_fit_a_tiny_kernel_is_refused(peak_memory, notation, name, words):
     document = Document(Project(build_from_architecture(parse_architecture(notation), seed=0)))
-    ce.apply_edit(document, ce.insert_layer, "an undo step", 2, "5")
+    document.structure_edit(ce.insert_layer, "an undo step", 2, "5")
     refused(document, peak_memory, values(document, ke.apply_named_kernel, 1, 0, 0, name), *words)
 
 

@@ -187,8 +187,8 @@ def test_the_form_follows_a_change_made_elsewhere_and_a_stale_form_edits_only_it
     window = make_window("lenet")
     form = LayerGeometryForm(window.document, 3)
     qtbot.addWidget(form)
-    from nnstudio.document.conv_edits import apply_edit, set_geometry
-    apply_edit(window.document, set_geometry, "Set layer 3 to c8k5", 3, "c8k5s1p0")
+    from nnstudio.document.conv_edits import set_geometry
+    window.document.structure_edit(set_geometry, "Set layer 3 to c8k5", 3, "c8k5s1p0")
     assert form.findChild(QSpinBox, "geometryChannels").value() == 8  # follows the document at once
     form.findChild(QSpinBox, "geometryStride").setValue(2)
     assert window.document.undo_stack.undo_text() == "Set layer 3 to c8k5s2p0"

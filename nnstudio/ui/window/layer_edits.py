@@ -22,7 +22,7 @@ from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import DenseLayer
 from nnstudio.document import Document
-from nnstudio.document.conv_edits import apply_edit, gives_maps, has_maps, remove_layer
+from nnstudio.document.conv_edits import gives_maps, has_maps, remove_layer
 from nnstudio.io.layer_clipboard import layer_from_text, layer_to_text
 from nnstudio.ui.canvas.scene import NetworkScene
 from nnstudio.ui.canvas.view import NetworkView
@@ -169,7 +169,7 @@ class LayerEdits:
             return
         document = self.window.document
         if has_maps(document.project.network):  # the shapes after it are chained again
-            self.try_edit(lambda: apply_edit(document, remove_layer, f"Remove layer {column}", column))
+            self.try_edit(lambda: document.structure_edit(remove_layer, f"Remove layer {column}", column))
             return
         self.try_edit(lambda: document.remove_layer(column))
 

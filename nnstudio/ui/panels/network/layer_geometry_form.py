@@ -20,7 +20,7 @@ from nnstudio.core.errors import NNStudioError
 from nnstudio.core.limits import MAX_SIZE
 from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer
 from nnstudio.document import Document
-from nnstudio.document.conv_edits import (apply_edit, conv_text, insert_layer, insertable, pool_text, preview_insert,
+from nnstudio.document.conv_edits import (conv_text, insert_layer, insertable, pool_text, preview_insert,
                                           set_geometry)
 from nnstudio.ui.lifetimes import listen
 from nnstudio.ui.panels.expression_edit import error_label
@@ -100,7 +100,7 @@ class LayerGeometryForm(QWidget):
             return  # nothing the person changed (or no layer of this kind to change)
         text = self.text(field, value)
         try:
-            apply_edit(self.document, set_geometry, f"Set layer {self.column} to {text}", self.column, text)
+            self.document.structure_edit(set_geometry, f"Set layer {self.column} to {text}", self.column, text)
         except NNStudioError as error:
             self.error.setText(str(error))
             self.error.show()
@@ -165,7 +165,7 @@ class AddLayerDialog(QDialog):
             return
         text = self.line.text().strip()
         try:
-            apply_edit(self.document, insert_layer, f"Insert {text} as layer {self.column}", self.column, text)
+            self.document.structure_edit(insert_layer, f"Insert {text} as layer {self.column}", self.column, text)
         except NNStudioError as error:  # the budget, or training began meanwhile: said, the dialog stays
             self.error.setText(str(error))
             self.error.show()
