@@ -20,7 +20,7 @@ How a network is drawn, and why:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 
 import numpy as np
 
@@ -59,6 +59,13 @@ def describe_shapes(arch: Architecture) -> str:
     head = show_shape(arch.input_shape) if arch.input_shape is not None else str(arch.input_size)
     return " → ".join([head] + [str(spec.size) if isinstance(spec, DenseSpec) else show_shape(spec.out_shape)
                                 for spec in arch.layers])
+
+
+def check_architecture_size(arch: Architecture, biases: Sequence[bool]) -> None:
+    """The budget of the network `arch` says with these biases (limits.check_spatial_network_size: layers,
+    parameters, values a sample), from the numbers alone, before any weight is drawn: what `nnstudio new`, the
+    New Network dialog and the window's layer edits all check."""
+    check_spatial_network_size(len(arch.layers), arch.parameter_count(biases), sum(arch.sizes), describe_shapes(arch))
 
 
 def _activations(arch: Architecture, hidden: str, output: str) -> list[str]:
@@ -106,8 +113,7 @@ def build_from_architecture(
     try:
         if not arch.spatial:  # plain sizes: exactly what Blueprint and build_network draw
             return build_network(list(arch.sizes), activations, init, seed, biases, params).astype(dtype)
-        check_spatial_network_size(len(arch.layers), arch.parameter_count(biases), sum(arch.sizes),
-                                   describe_shapes(arch))
+        check_architecture_size(arch, biases)
         rng = np.random.default_rng(seed)
         layers: list[Layer] = []
         for n_in, spec, activation, bias in zip(arch.sizes, arch.layers, activations, biases):

@@ -33,10 +33,9 @@ from nnstudio.core.architecture import (
     architecture_text,
     parse_architecture,
 )
-from nnstudio.core.architecture_build import architecture_of, describe_shapes
+from nnstudio.core.architecture_build import architecture_of, check_architecture_size, describe_shapes
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.init import initial_kernel, initial_weights
-from nnstudio.core.limits import check_spatial_network_size
 from nnstudio.core.network import DenseLayer, Layer, Network
 from nnstudio.core.project import Project
 from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, show_shape
@@ -128,8 +127,7 @@ def _checked(words: list[str], olds: list[Layer | None], bias: bool = True) -> t
         arch = parse_architecture("-".join(words))
         biases = [not isinstance(spec, PoolSpec) and (old.has_bias if old is not None else bias)
                   for spec, old in zip(arch.layers, olds)]
-        check_spatial_network_size(len(arch.layers), arch.parameter_count(biases), sum(arch.sizes),
-                                   describe_shapes(arch))
+        check_architecture_size(arch, biases)
     except NNStudioError as error:
         raise _error(error) from None
     return arch, biases

@@ -31,12 +31,11 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.activations import ACTIVATIONS, get_activation
 from nnstudio.core.architecture import Architecture, ConvSpec, PoolSpec, is_spatial, parse_architecture
-from nnstudio.core.architecture_build import build_from_architecture, describe_shapes
+from nnstudio.core.architecture_build import build_from_architecture, check_architecture_size, describe_shapes
 from nnstudio.core.blueprint import Blueprint, BlueprintError, build_project, loss_after, parse_sizes, square_image
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.expr import evaluate_number
 from nnstudio.core.init import check_params, get_initialiser
-from nnstudio.core.limits import check_spatial_network_size
 from nnstudio.core.losses import LOSSES, get_loss
 from nnstudio.core.project import DataChoice, Project
 from nnstudio.core.spatial_layers import show_shape
@@ -329,8 +328,7 @@ class NewNetworkDialog(QDialog):
         try:
             get_loss(self.loss.currentData()).check_output(activations[-1])  # cross-entropy after ReLU: refused
             initialiser = get_initialiser(self.init.currentData())
-            check_spatial_network_size(len(arch.layers), arch.parameter_count(biases), sum(arch.sizes),
-                                       describe_shapes(arch))
+            check_architecture_size(arch, biases)
         except NNStudioError as error:
             raise BlueprintError(str(error)) from None
         try:
