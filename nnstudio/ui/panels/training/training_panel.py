@@ -40,7 +40,7 @@ from nnstudio.ui.panels.training.rewind_row import RewindRow
 from nnstudio.ui.panels.training.rules_dialog import RulesDialog
 from nnstudio.ui.panels.training.start_row import StartRow
 from nnstudio.ui.panels.training.training_plot import TrainingPlot
-from nnstudio.ui.workers.training_worker import TrainingController, TrainingRequest
+from nnstudio.ui.workers.training_worker import STOPPED_EARLY, TrainingController, TrainingRequest
 
 # How often a run reports to the window. Every report and every set of live weights is work on the
 # window's thread, which the trainer's thread waits for whenever both want the GIL: profiled on
@@ -411,7 +411,7 @@ class TrainingPanel(QWidget):
 
     def _on_stopped_early(self) -> None:
         """Stop while the data loaded: the person's own doing, said in the status line (no error)."""
-        self.status.setText("Stopped before training began")
+        self.status.setText(STOPPED_EARLY)
         self.progress.setValue(0)
         self._sync_buttons()
 
