@@ -92,7 +92,8 @@ class OverlayState:
     field: tuple[Rect, ...] = ()
     window: tuple[Rect, ...] = ()
     marks: tuple[Rect, ...] = ()
-    numbers: tuple[tuple[Rect, str, bool], ...] = ()  # (pixel rect, text, light text on a strong colour)
+    # (pixel rect, value, decimals, unit, light text on a strong colour): written as text only where drawn (texts())
+    numbers: tuple[tuple[Rect, float, int, float, bool], ...] = ()
     bounds: Rect = NO_RECT
 
 
@@ -157,17 +158,16 @@ def _full_at(full: list[np.ndarray | None], column: int, channel: int) -> float 
 
 def _numbers(geometry: MapLayout, pixel: MapPixel, values: ColumnValues | None,
              window: tuple[range, range] | None = None,
-             full_at: float | None = None) -> tuple[tuple[Rect, str, bool], ...]:
+             full_at: float | None = None) -> tuple[tuple[Rect, float, int, float, bool], ...]:
     """The pixels of `pixel`'s map (all, or those of `window`: rows, columns) with their values (module docstring),
-    if its tile is shown."""
+    if its tile is shown. Kept as numbers: at most zooms none is drawn, and writing a LeNet input's 784 as text at
+    every refresh was 4 of a refresh's 11 ms."""
     tile = tile_in_scene(geometry, pixel.column, pixel.channel)
     if values is None or tile is None:
         return ()
     maps = values.values[pixel.channel]
     decimals, unit = unit_of(values.values)
     scale = (float(np.max(np.abs(values.values))) if full_at is None else full_at) or 1.0
-    px = NUMBER_SHARE * tile.pixel
-    room = 0.96 * tile.pixel
     inked = values.inked  # (ink on white: a number is light where the ink is dark, as map_columns draws it)
     out = []
     rows, cols = window or (range(maps.shape[0]), range(maps.shape[1]))
@@ -176,7 +176,7 @@ def _numbers(geometry: MapLayout, pixel: MapPixel, values: ColumnValues | None,
             value = float(maps[r, q])
             light = value > 0.5 if inked else abs(value) / scale > 0.55
             rect = Rect(tile.rect.x + q * tile.pixel, tile.rect.y + r * tile.pixel, tile.pixel, tile.pixel)
-            out.append((rect, number_text(value, decimals, unit, room, px), light))
+            out.append((rect, value, decimals, unit, light))
     return tuple(out)
 
 
@@ -200,14 +200,15 @@ class MapOverlayItem(QGraphicsItem):
             self.state = state
             self.update()
 
-    def texts(self, exposed: QRectF | None = None) -> list[CanvasText]:
+    def texts(self, lod: float | None = None, exposed: QRectF | None = None) -> list[CanvasText]:
         """The numbers on map pixels (each inside its pixel, so they overlap nothing), as paint draws them: those
-        meeting `exposed` (None: all), picked before any text is made (a 28×28 input has 784)."""
+        legible at `lod` and meeting `exposed` (None: all), picked before any text is made (a 28×28 input has 784)."""
         out = []
-        for rect, text, light in self.state.numbers:
+        for rect, value, decimals, unit, light in self.state.numbers:
             box = _q(rect)
-            if exposed is None or exposed.intersects(box):
-                px = NUMBER_SHARE * rect.w
+            px = NUMBER_SHARE * rect.w
+            if (exposed is None or exposed.intersects(box)) and (lod is None or style.legible(px, lod)):
+                text = number_text(value, decimals, unit, 0.96 * rect.w, px)
                 out.append(CanvasText(text, box, px, colour=QColor("#ffffff") if light else QColor(style.TEXT)))
         return out
 
@@ -231,8 +232,8 @@ class MapOverlayItem(QGraphicsItem):
         painter.setPen(dashed)
         for rect in s.window:
             painter.drawRect(_q(rect))
-        paint_texts(painter, option, self.texts(option.exposedRect))
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        paint_texts(painter, option, self.texts(lod, option.exposedRect))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for rect in s.marks:  # a ring inside the pixel; a dot where the pixel is too small on screen for a ring
             if rect.w * lod >= MARK_RING_PX:
