@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.memory_dock = self._dock("Memory view", "memoryDock", self.memory_panel,
                                       Qt.DockWidgetArea.RightDockWidgetArea)
         self.memory_dock.visibilityChanged.connect(self.memory_panel.set_shown)
+        self.step_dock.visibilityChanged.connect(self.step_panel.set_shown)
         self.tabifyDockWidget(self.inspector_dock, self.step_dock)
         self.tabifyDockWidget(self.step_dock, self.memory_dock)
         self.inspector_dock.raise_()

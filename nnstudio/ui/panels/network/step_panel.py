@@ -7,7 +7,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QFont, QShowEvent, QTextBlockFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDockWidget,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -45,7 +44,6 @@ class StepPanel(QWidget):
         self._equations_key: ItemKey | None = None  # whose equations are shown (their scroll is kept while it is)
         self._checked_version = -1  # the document version the gradient-check verdict belongs to
         self._stale = False  # a map pixel's detail waits for the dock to be shown (refresh)
-        self._dock: QDockWidget | None = None  # the dock it is in, found when first shown (_on_dock_shown)
         self._tab_shown = True  # whether the dock's tab is the one in front (a tab behind reports isVisible())
         layout = dock_column(self)
         self._build_step_buttons(layout, actions)
@@ -151,19 +149,13 @@ class StepPanel(QWidget):
     @override
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._dock is None:  # the first show: the window has put the panel in its dock by now
-            dock = self.parentWidget()
-            while dock is not None and not isinstance(dock, QDockWidget):
-                dock = dock.parentWidget()
-            if dock is not None:
-                self._dock = dock
-                dock.visibilityChanged.connect(self._on_dock_shown)  # a bound slot: Qt drops it with this panel
         if self._stale:
             self.refresh()
 
-    def _on_dock_shown(self, shown: bool) -> None:
-        """The dock's tab chosen or left (its visibilityChanged): a tab behind another is not hidden, only moved
-        off the window, so neither isVisible() nor a showEvent says it (as memory_panel.py's set_shown)."""
+    def set_shown(self, shown: bool) -> None:
+        """Told by the dock (its visibilityChanged, connected by the window) that its tab was chosen or left: a tab
+        behind another is not hidden, only moved off the window, so neither isVisible() nor a showEvent says it
+        (as memory_panel.py's set_shown)."""
         self._tab_shown = shown
         if shown and self._stale:
             self.refresh()
