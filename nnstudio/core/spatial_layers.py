@@ -206,17 +206,24 @@ class Conv2DLayer(_Maps):
         bias = None if self.bias is None else self.bias.astype(dtype)
         return self.replace(kernel=self.kernel.astype(dtype), bias=bias)
 
-    def same_as(self, other: object) -> bool:
-        """Bit-for-bit equality of values, typed text, shapes, stride, padding, activation and parameters."""
+    def same_geometry(self, other: object) -> bool:
+        """The same layer in all but its numbers (kernel and bias values, whether it has a bias, precision, typed
+        text): shapes (the kernel's too: its first axis is the channels), stride, padding, activation, parameters."""
         return (
             isinstance(other, Conv2DLayer)
             and (self.in_shape, self.stride, self.pad, self.activation) == (other.in_shape, other.stride,
                                                                               other.pad, other.activation)
             and dict(self.params) == dict(other.params)
-            and self.kernel.dtype == other.kernel.dtype
             and self.kernel.shape == other.kernel.shape
-            and np.array_equal(self.kernel, other.kernel)
-            and (self.bias is None) == (other.bias is None)
+        )
+
+    def same_as(self, other: object) -> bool:
+        """Bit-for-bit equality of values, typed text, shapes, stride, padding, activation and parameters."""
+        return (
+            self.same_geometry(other)
+            and self.kernel.dtype == other.kernel.dtype  # type: ignore[union-attr]
+            and np.array_equal(self.kernel, other.kernel)  # type: ignore[union-attr]
+            and (self.bias is None) == (other.bias is None)  # type: ignore[union-attr]
             and (self.bias is None or np.array_equal(self.bias, other.bias))  # type: ignore[arg-type]
             and dict(self.kernel_text) == dict(other.kernel_text)
             and dict(self.bias_text) == dict(other.bias_text)

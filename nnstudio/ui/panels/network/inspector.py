@@ -113,9 +113,7 @@ class InspectorPanel(QWidget):
         editor = self._kernels
         if editor is None or not shiboken6.isValid(editor) or not editor.fits():
             return False
-        new, old = editor.layer(), editor.built_from
-        return old.kernel.shape == new.kernel.shape and old.replace(
-            kernel=new.kernel, bias=new.bias, kernel_text=new.kernel_text, bias_text=new.bias_text).same_as(new)
+        return editor.built_from.same_geometry(editor.layer())
 
     # ------------------------------------------------------------------ building
 
