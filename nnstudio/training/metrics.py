@@ -64,10 +64,20 @@ class Verdicts:
         return np.concatenate([np.flatnonzero(wrong), np.flatnonzero(~wrong)])
 
 
-def verdicts(network: Network, dataset: Dataset) -> Verdicts:
-    """Run `network` on a classification `dataset` (raises DatasetError for regression data)."""
+def check_classes(dataset: Dataset) -> None:
+    """A confusion matrix is of classes: DatasetError for regression data."""
     if not dataset.is_classification:
         raise DatasetError(f"{dataset.name}: a confusion matrix needs classes; this data is a regression")
-    outputs = forward(network, dataset.x.astype(network.dtype, copy=False)).output
+
+
+def verdicts_of(network: Network, dataset: Dataset, outputs: np.ndarray) -> Verdicts:
+    """The verdicts of `outputs`, which `network` gave for each image of a classification `dataset`, however they
+    were computed (the core's forward pass here, FastConv for the window's Results: ui/panels/results/fast_verdicts.py)."""
     predicted = predicted_classes(outputs)
     return Verdicts(network, dataset, outputs, predicted, confusion_matrix(dataset.y, predicted, dataset.n_outputs))
+
+
+def verdicts(network: Network, dataset: Dataset) -> Verdicts:
+    """Run `network` on a classification `dataset` (raises DatasetError for regression data)."""
+    check_classes(dataset)
+    return verdicts_of(network, dataset, forward(network, dataset.x.astype(network.dtype, copy=False)).output)

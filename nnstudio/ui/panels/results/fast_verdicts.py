@@ -22,14 +22,9 @@ from PySide6.QtCore import QObject, Signal
 from nnstudio.core.errors import NNStudioError
 from nnstudio.core.network import Network
 from nnstudio.core.optim import OptimizerConfig
-from nnstudio.data.dataset import Dataset, DatasetError
+from nnstudio.data.dataset import Dataset
 from nnstudio.training.conv_engine import FastConv
-from nnstudio.training.metrics import (
-    Verdicts,
-    confusion_matrix,
-    predicted_classes,
-    verdicts,
-)
+from nnstudio.training.metrics import Verdicts, check_classes, verdicts, verdicts_of
 
 PREDICT_BATCH = 256  # the engine's buffers: images a forward pass takes at once
 AT_ONCE = 2000  # test images of a network with maps judged in the window's own thread (more: a VerdictJob)
@@ -43,8 +38,7 @@ def test_verdicts(network: Network, dataset: Dataset, loss: str,
     CHUNK images at a time, `progress(done, total)` told after each (a minute on a busy machine: not silent)."""
     if not network.is_spatial:
         return verdicts(network, dataset)
-    if not dataset.is_classification:
-        raise DatasetError(f"{dataset.name}: a confusion matrix needs classes; this data is a regression")
+    check_classes(dataset)
     try:
         engine = FastConv(network, loss, OptimizerConfig("sgd"), network.dtype.name, batch=PREDICT_BATCH)
         x, parts = dataset.x.astype(network.dtype, copy=False), []
@@ -55,8 +49,7 @@ def test_verdicts(network: Network, dataset: Dataset, loss: str,
         outputs = np.concatenate(parts) if parts else engine.predict(x)
     except NNStudioError:
         return verdicts(network, dataset)
-    predicted = predicted_classes(outputs)
-    return Verdicts(network, dataset, outputs, predicted, confusion_matrix(dataset.y, predicted, dataset.n_outputs))
+    return verdicts_of(network, dataset, outputs)
 
 
 def judged_aside(network: Network, dataset: Dataset) -> bool:
