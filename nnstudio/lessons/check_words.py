@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from nnstudio.core.network import Layer
 from nnstudio.core.project import Project
 from nnstudio.lessons.fields import CURRENT, Given
 
@@ -31,6 +32,20 @@ class Bounded(Protocol):
     below: float | None
     above: float | None
     tolerance: float
+
+
+def layer_at(project: Project, number: int) -> Layer:
+    """Layer `number` (counted from 1) of the project's network; a failure says how many it has."""
+    layers = project.network.layers
+    if number > len(layers):
+        raise Wrong(f"the network has no layer {number} (it has {len(layers)})")
+    return layers[number - 1]
+
+
+def counted(what: str, number: int, count: int, owner: str) -> None:
+    """A failure when `owner` has no `what` `number` of its `count` ("layer 2 has 6 kernels; there is no kernel 7")."""
+    if number > count:
+        raise Wrong(f"{owner} has {count} {what}{'s' if count != 1 else ''}; there is no {what} {number}")
 
 
 def number_text(value: float, decimals: int = 4) -> str:

@@ -31,7 +31,8 @@ from nnstudio.core.trace import backward, forward, trace_loss
 from nnstudio.lessons.check_types import (AccuracyCheck, ActivationCheck, AnswerCheck, BiasCheck, Check, ClassCheck,
                                           InputsCheck, LayersCheck, LossCheck, OutputCheck, PhaseCheck, RowCheck,
                                           SizeCheck, UnitCheck, WeightCheck, answer_name)
-from nnstudio.lessons.check_words import Wrong, against, compare, fed, input_text, number_text, sized, vector_text
+from nnstudio.lessons.check_words import (Wrong, against, compare, counted, fed, input_text, layer_at, number_text,
+                                         sized, vector_text)
 from nnstudio.lessons.fields import CURRENT
 from nnstudio.lessons.lesson_file import Task
 from nnstudio.lessons.map_grading import MAP_EVALUATORS
@@ -54,10 +55,7 @@ def _layer(project: Project, number: int, kernels: bool = False) -> DenseLayer:
     """Layer `number` when it is dense (or, with `kernels`, a convolution: its bias and activation are checked
     as a dense layer's, kernel by kernel); a pooling layer, or a convolution where neurons are meant, fails
     naming the layer and the checks that read it."""
-    layers = project.network.layers
-    if number > len(layers):
-        raise Wrong(f"the network has no layer {number} (it has {len(layers)})")
-    found = layers[number - 1]
+    found = layer_at(project, number)
     if is_spatial(found) and not (kernels and isinstance(found, Conv2DLayer)):
         kind = "convolutional" if isinstance(found, Conv2DLayer) else "pooling"
         raise Wrong(f"layer {number} is a {kind} layer; check its maps with pixel, map or peak"
@@ -68,8 +66,7 @@ def _layer(project: Project, number: int, kernels: bool = False) -> DenseLayer:
 def _neuron(project: Project, layer: int, neuron: int, kernels: bool = False) -> DenseLayer:
     found = _layer(project, layer, kernels)
     count, what = (found.channels, "kernel") if isinstance(found, Conv2DLayer) else (found.n_out, "neuron")
-    if neuron > count:
-        raise Wrong(f"layer {layer} has {count} {what}{'s' if count != 1 else ''}; there is no {what} {neuron}")
+    counted(what, neuron, count, f"layer {layer}")
     return found
 
 

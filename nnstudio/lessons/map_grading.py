@@ -17,7 +17,8 @@ from nnstudio.core.layer_checks import is_spatial
 from nnstudio.core.project import Project
 from nnstudio.core.spatial_layers import Conv2DLayer, Pool2DLayer, as_maps, show_shape
 from nnstudio.core.trace import forward
-from nnstudio.lessons.check_words import Wrong, against, both_texts, fed, input_text, number_text
+from nnstudio.lessons.check_words import (Wrong, against, both_texts, counted, fed, input_text, layer_at,
+                                         number_text)
 from nnstudio.lessons.map_checks import (Grid, KernelCheck, MapCheck, PeakCheck, PixelCheck, kernel_name,
                                          pixel_name)
 
@@ -26,18 +27,10 @@ Spatial = Conv2DLayer | Pool2DLayer
 
 def _spatial(project: Project, number: int) -> Spatial:
     """Layer `number` when it has maps; a dense layer, or no such layer, fails naming it."""
-    layers = project.network.layers
-    if number > len(layers):
-        raise Wrong(f"the network has no layer {number} (it has {len(layers)})")
-    found = layers[number - 1]
+    found = layer_at(project, number)
     if not is_spatial(found):
         raise Wrong(f"layer {number} is a dense layer: it has no maps (its neurons are checked with unit)")
     return found  # type: ignore[return-value]  # is_spatial: a convolution or pooling
-
-
-def _counted(what: str, number: int, count: int, owner: str) -> None:
-    if number > count:
-        raise Wrong(f"{owner} has {count} {what}{'s' if count != 1 else ''}; there is no {what} {number}")
 
 
 def _cells_differing(name: str, got: np.ndarray, wanted: Grid, tolerance: float, cells: str) -> list[str]:
@@ -58,8 +51,8 @@ def _kernel(check: KernelCheck, project: Project) -> list[str]:
     layer = _spatial(project, check.layer)
     if not isinstance(layer, Conv2DLayer):
         raise Wrong(f"layer {check.layer} is a pooling layer: it has no kernel")
-    _counted("kernel", check.kernel, layer.channels, f"layer {check.layer}")
-    _counted("input channel", check.channel, layer.in_shape[0], f"layer {check.layer}'s input")
+    counted("kernel", check.kernel, layer.channels, f"layer {check.layer}")
+    counted("input channel", check.channel, layer.in_shape[0], f"layer {check.layer}'s input")
     return _cells_differing(kernel_name(check), layer.kernel[check.kernel - 1, check.channel - 1], check.value,
                             check.tolerance, "cells")
 
@@ -67,15 +60,15 @@ def _kernel(check: KernelCheck, project: Project) -> list[str]:
 def _map_of(check: PixelCheck | MapCheck | PeakCheck, project: Project) -> np.ndarray:
     """The check's map (H, W) of its layer's a, for its input."""
     layer = _spatial(project, check.layer)
-    _counted("map", check.map, layer.out_shape[0], f"layer {check.layer}")
+    counted("map", check.map, layer.out_shape[0], f"layer {check.layer}")
     step = forward(project.network, fed(project, check.input, f"map {check.map} of layer {check.layer}"))
     return as_maps(step.layers[check.layer - 1].a, layer.out_shape)[check.map - 1]
 
 
 def _at(check: PixelCheck | PeakCheck, values: np.ndarray) -> float:
     owner = f"map {check.map} of layer {check.layer} ({show_shape(values.shape)})"
-    _counted("row", check.row, values.shape[0], owner)
-    _counted("column", check.column, values.shape[1], owner)
+    counted("row", check.row, values.shape[0], owner)
+    counted("column", check.column, values.shape[1], owner)
     return float(values[check.row - 1, check.column - 1])
 
 
